@@ -111,8 +111,10 @@ def group_code(code: str) -> str:
 def normalize_code(text: str) -> str | None:
     """A typed short code in canonical form (no dashes, upper case), or None if it is not one.
 
-    Case, dashes and spaces do not matter; O is read as 0 and I or L as 1.
+    Case, spaces and up to two dashes do not matter; O is read as 0 and I or L as 1.
     """
+    if text.count("-") > 2:  # a mistyped certificate number, not a code
+        return None
     code = text.strip().upper().translate(_CODE_FIX)
     if len(code) == CODE_LENGTH and all(c in CROCKFORD for c in code):
         return code
@@ -232,8 +234,7 @@ class Register:
         text = str(e).lower()
         if primary in (_BUSY, _LOCKED) or "locked" in text or "busy" in text:
             return RegisterError(
-                f"the register {self.path} is locked by another process; "
-                "try again when it finishes"
+                f"the register {self.path} is locked by another process; try again when it finishes"
             )
         if primary in (_CORRUPT, _NOTADB) or "not a database" in text or "malformed" in text:
             return self._corrupt()

@@ -1,0 +1,100 @@
+"""``formgen check``: every template loads, exists per language, and uses only known variables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from jinja2 import meta, nodes
+
+from .context import build_context
+from .exceptions import FormgenError
+from .manifest import Manifest
+from .models import LANGUAGES, Applicant
+from .render import TEMPLATES
+
+SAMPLE = {
+    "id": "CHECK-1", "programme": "cmes-soe", "grade": "CEng", "unit": "单位",
+    "name": {"zh": "名", "en": "Name"}, "gender": "male", "job_title": "t", "expertise": "e",
+    "mobile": "1", "email": "a@b.cn", "company": "c", "company_address": "a",
+    "company_phone": "1", "english_level": "l", "english_interview": True,
+    "education": [{"start": "2000-01", "end": "2004-01", "qualification": "q", "course": "c", "institution": "i"}],
+    "career": [{"start": "2020-01", "company": "c", "job_title": "j", "responsibilities": "r"}],
+    "cpd": [{"date": "2025-01-01", "description": "d", "organizer": "o", "hours": 1}],
+    "cmes": {"membership_no": "1", "member_grade": "member"},
+    "soe": {"membership": "member", "division": "IRTE"},
+}
+
+
+def _paths(node: nodes.Node, loop_vars: set[str]) -> set[str]:
+    """Dotted variable paths a template reads (``a.name``, ``grade.code`` …)."""
+    found: set[str] = set()
+    for child in node.find_all((nodes.Getattr, nodes.Name)):
+        if isinstance(child, nodes.Getattr):
+            parts = [child.attr]
+            inner = child.node
+            while isinstance(inner, nodes.Getattr):
+                parts.insert(0, inner.attr)
+                inner = inner.node
+            if isinstance(inner, nodes.Name) and inner.name not in loop_vars:
+                parts.insert(0, inner.name)
+                found.add(".".join(parts))
+        elif child.ctx == "load" and child.name not in loop_vars:
+            found.add(child.name)
+    return found
+
+
+def _known(value: object, prefix: str, out: set[str]) -> None:
+    out.add(prefix)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _known(item, f"{prefix}.{key}" if prefix else key, out)
+
+
+def template_variables(path: Path) -> set[str]:
+    compiled = TEMPLATES.get(path)
+    env = compiled.parts[0].template.environment
+    found: set[str] = set()
+    for part in compiled.parts:
+        ast = env.parse(part.template_source)
+        loop_vars = {n.name for f in ast.find_all(nodes.For) for n in f.target.find_all(nodes.Name)}
+        found |= {p for p in _paths(ast, loop_vars) if p.split(".")[0] in meta.find_undeclared_variables(ast)}
+    return found
+
+
+def check_templates(manifest: Manifest) -> list[str]:
+    """Every problem with the manifest's templates, as sentences; empty when all is well."""
+    problems: list[str] = []
+    known: set[str] = set()
+    _known(build_context(Applicant.model_validate(SAMPLE), "zh", manifest, "", dt.date.today()), "", known)
+    for doc_id, doc in manifest.documents.items():
+        variables: dict[str, set[str]] = {}
+        for lang in LANGUAGES:
+            if lang not in doc.templates:
+                if doc.kind == "form":
+                    problems.append(f"{doc_id}: no {lang} template")
+                continue
+            path = manifest.template_path(doc_id, lang)
+            if not path.exists():
+                problems.append(f"{doc_id} ({lang}): template {path} does not exist")
+                continue
+            try:
+                variables[lang] = template_variables(path)
+            except FormgenError as e:
+                problems.append(f"{doc_id} ({lang}): {e}")
+                continue
+            if doc.kind != "form":
+                continue
+            for name in sorted(variables[lang] - known):
+                problems.append(f"{doc_id} ({lang}): {path.name} uses '{name}', which the data does not have")
+        if doc.kind == "form" and len(variables) == 2 and variables["zh"] != variables["en"]:
+            only_zh = sorted(variables["zh"] - variables["en"])
+            only_en = sorted(variables["en"] - variables["zh"])
+            detail = "; ".join(
+                s for s in (
+                    f"only in zh: {', '.join(only_zh)}" if only_zh else "",
+                    f"only in en: {', '.join(only_en)}" if only_en else "",
+                ) if s
+            )
+            problems.append(f"{doc_id}: the zh and en templates use different variables ({detail})")
+    return problems

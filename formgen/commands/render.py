@@ -1,0 +1,48 @@
+"""``formgen render DATA... --out DIR``"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..cli import manifest_option, user_errors
+from ..main import render
+from ..manifest import load_manifest
+from . import show_problems
+
+FORMATS = {"docx": ("docx",), "pdf": ("pdf",), "both": ("docx", "pdf")}
+
+
+@click.command("render")
+@click.argument("data", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
+@click.option("--lang", "langs", multiple=True, type=click.Choice(["zh", "en"]), help="Language (default: both).")
+@click.option("--doc", "docs", multiple=True, help="Only this document id (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="docx", show_default=True)
+@manifest_option
+@user_errors
+def command(
+    data: tuple[Path, ...],
+    out: Path,
+    langs: tuple[str, ...],
+    docs: tuple[str, ...],
+    fmt: str,
+    manifest_path: str | None,
+) -> None:
+    """Write every document each applicant needs to OUT/<id>/<lang>/."""
+    manifest = load_manifest(manifest_path)
+    result = render(
+        list(data), out, langs=list(langs) or None, docs=list(docs) or None,
+        formats=FORMATS[fmt], manifest=manifest,
+    )
+    show_problems(result.problems)
+    files = sum(len(v) for v in result.written.values())
+    click.echo(
+        f"{result.records_in} record(s): {len(result.written)} rendered ({files} file(s)) "
+        f"into {out}, {len(result.failed_ids)} failed",
+        err=True,
+    )
+    if result.failed_ids:
+        sys.exit(1)

@@ -1,0 +1,33 @@
+"""``formgen validate DATA...``"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..cli import manifest_option, user_errors
+from ..main import check_data
+from ..manifest import load_manifest
+from . import show_problems
+
+
+@click.command("validate")
+@click.argument("data", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@manifest_option
+@user_errors
+def command(data: tuple[Path, ...], strict: bool, manifest_path: str | None) -> None:
+    """Check applicant data files and report every problem at once."""
+    manifest = load_manifest(manifest_path)
+    records, report = check_data(list(data), manifest)
+    show_problems(report.problems)
+    errors, warnings = len(report.errors), len(report.warnings)
+    click.echo(
+        f"{len(records)} record(s): {len(report.valid)} valid, {len(report.failed)} with errors; "
+        f"{errors} error(s), {warnings} warning(s)",
+        err=True,
+    )
+    if errors or (strict and warnings):
+        sys.exit(1)

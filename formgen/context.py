@@ -1,0 +1,221 @@
+"""The variables a template sees: one applicant, in one language, with its programme's terms.
+
+Every value is a ready-to-print string (or a list of row dicts), so templates hold no
+logic beyond loops. Both languages get the same variables; only the words differ.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import formatting as fmt
+from .exceptions import ManifestError
+from .manifest import Manifest, Term
+from .models import COMPETENCE_CODES, Applicant, Language, LocalText
+
+GENDER: dict[str, Term] = {
+    "male": Term(zh="男", en="Male"),
+    "female": Term(zh="女", en="Female"),
+}
+MEMBER_GRADE: dict[str, Term] = {
+    "senior_member": Term(zh="高级会员", en="Senior Member"),
+    "member": Term(zh="会员", en="Member"),
+}
+SOE_MEMBERSHIP: dict[str, Term] = {
+    "member": Term(zh="会员", en="Member"),
+    "associate_member": Term(zh="仲会员", en="Associate Member"),
+}
+# The seed forms leave this many rows in each table; filled rows take their place first,
+# and at least MIN_BLANK rows always stay free for the applicant to add more.
+TABLE_ROWS = {"education": 2, "career": 5, "cpd": 18}
+MIN_BLANK = {"education": 1, "career": 2, "cpd": 3}
+
+
+@lru_cache(maxsize=8)
+def _competence_statements(path: Path) -> dict[str, dict[str, dict[str, str]]]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as e:
+        raise ManifestError(f"{path}: cannot read the competence statements: {e}") from e
+    for grade in ("CEng", "IEng"):
+        missing = [c for c in COMPETENCE_CODES if c not in (data or {}).get(grade, {})]
+        if missing:
+            raise ManifestError(f"{path}: {grade} lacks competences {', '.join(missing)}")
+    return data
+
+
+def competence_statements(manifest: Manifest) -> dict[str, dict[str, dict[str, str]]]:
+    return _competence_statements((manifest.root / manifest.competences).resolve())
+
+
+def _blank_rows(group: str, filled: int) -> list[int]:
+    return list(range(max(MIN_BLANK[group], TABLE_ROWS[group] - filled)))
+
+
+def _text(value: LocalText, lang: Language) -> str:
+    return value.get(lang)
+
+
+def build_context(
+    applicant: Applicant,
+    lang: Language,
+    manifest: Manifest,
+    doc_id: str = "",
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """Everything a template may use, for one applicant in one language."""
+    today = today or dt.date.today()
+    prog = manifest.programmes[applicant.programme]
+    a = applicant
+
+    def t(value: LocalText | Term) -> str:
+        return value.get(lang)
+
+    def body(b: Any) -> dict[str, str]:
+        if b is None:
+            return {"abbr": "", "name": ""}
+        return {"abbr": b.abbr, "name": t(b.name)}
+
+    grade_name = t(prog.grades[a.grade])
+    grade_label = f"{grade_name}（{a.grade}）" if lang == "zh" else f"{grade_name} ({a.grade})"
+    education = [
+        {
+            "start": fmt.month(e.start, lang),
+            "end": fmt.month(e.end, lang),
+            "qualification": t(e.qualification),
+            "course": t(e.course),
+            "institution": t(e.institution),
+        }
+        for e in a.education
+    ]
+    career = [
+        {
+            "start": fmt.month(c.start, lang),
+            "end": fmt.month(c.end, lang),
+            "company": t(c.company),
+            "job_title": t(c.job_title),
+            "responsibilities": t(c.responsibilities),
+        }
+        for c in a.career
+    ]
+    cpd = [
+        {
+            "date": fmt.day(c.date, lang),
+            "description": t(c.description),
+            "organizer": t(c.organizer),
+            "hours": fmt.number(c.hours, lang),
+            "initials": c.initials,
+        }
+        for c in sorted(a.cpd, key=lambda c: c.date)
+    ]
+    statements = competence_statements(manifest).get(a.grade, {})
+    competences = []
+    for code in COMPETENCE_CODES:
+        entry = a.competences.get(code)
+        competences.append(
+            {
+                "code": code,
+                "letter": code[0] if code.endswith("1") else "",
+                "number": code[1],
+                "statement": statements.get(code, {}).get(lang, ""),
+                "roles": t(entry.roles) if entry else "",
+                "education_base": t(entry.education_base) if entry else "",
+                "ipd": t(entry.ipd) if entry else "",
+                "dap": t(entry.dap) if entry else "",
+                "evidence": t(entry.evidence) if entry else "",
+            }
+        )
+    fees = [f for f in prog.fees if a.grade in f.grades]
+    cmes = a.cmes
+    soe = a.soe
+    division = prog.divisions.get(soe.division) if soe else None
+    return {
+        "lang": lang,
+        "today": fmt.day(today, lang, "long"),
+        "document": {
+            "id": doc_id,
+            "title": t(manifest.documents[doc_id].title) if doc_id in manifest.documents else "",
+        },
+        "programme": {
+            "id": a.programme,
+            "title": t(prog.title),
+            "society": body(prog.society),
+            "partner": body(prog.partner),
+            "partner_branch": body(prog.partner_branch),
+            "registration_body": body(prog.registration_body),
+            "contact": t(prog.contact) if prog.contact else "",
+            "fees_note": t(prog.fees_note) if prog.fees_note else "",
+        },
+        "grade": {"code": a.grade, "name": grade_name, "label": grade_label},
+        "grades": [
+            {"code": code, "name": t(term), "box": fmt.box(code == a.grade)}
+            for code, term in prog.grades.items()
+        ],
+        "a": {
+            "id": a.id,
+            "unit": a.unit,
+            "name": t(a.name),
+            "gender": t(GENDER[a.gender]),
+            "male_box": fmt.box(a.gender == "male"),
+            "female_box": fmt.box(a.gender == "female"),
+            "job_title": t(a.job_title),
+            "expertise": t(a.expertise),
+            "mobile": a.mobile,
+            "email": a.email,
+            "company": t(a.company),
+            "company_address": t(a.company_address),
+            "company_phone": a.company_phone,
+            "english_level": t(a.english_level),
+            "interview_ok_box": fmt.box(a.english_interview),
+            "interview_translation_box": fmt.box(not a.english_interview),
+            "education": education,
+            "career": career,
+            "description": t(a.description),
+            "cpd": cpd,
+            "cpd_total": fmt.number(sum(c.hours for c in a.cpd), lang),
+            "cmes": {
+                "membership_no": cmes.membership_no if cmes else "",
+                "member_grade": t(MEMBER_GRADE[cmes.member_grade]) if cmes else "",
+                "senior_member_box": fmt.box(bool(cmes and cmes.member_grade == "senior_member")),
+                "member_box": fmt.box(bool(cmes and cmes.member_grade == "member")),
+            },
+            "soe": {
+                "membership": t(SOE_MEMBERSHIP[soe.membership]) if soe else "",
+                "member_box": fmt.box(bool(soe and soe.membership == "member")),
+                "associate_member_box": fmt.box(bool(soe and soe.membership == "associate_member")),
+                "division": soe.division if soe else "",
+                "division_name": t(division.name) if division else "",
+                "division_field": t(division.field) if division else "",
+            },
+        },
+        "blank_rows": {
+            "education": _blank_rows("education", len(education)),
+            "career": _blank_rows("career", len(career)),
+            "cpd": _blank_rows("cpd", len(cpd)),
+        },
+        "competences": competences,
+        "fees": [
+            {
+                "item": t(f.item),
+                "amount": fmt.money(f.amount, lang),
+                "per": t(f.per) if f.per else "",
+                "due": t(f.due),
+                "note": t(f.note) if f.note else "",
+            }
+            for f in fees
+        ],
+        "fees_total": fmt.money(
+            sum(f.amount for f in fees if f.per is None and not f.conditional), lang
+        ),
+        "checklist": [
+            {"no": str(i), "item": t(c.item), "copies": t(c.copies)}
+            for i, c in enumerate(
+                (c for c in prog.checklist if a.grade in c.grades), start=1
+            )
+        ],
+    }

@@ -1,0 +1,241 @@
+"""The manifest: programmes, documents, packs and certificates, in one YAML file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .exceptions import ManifestError
+from .models import LANGUAGES, GradeCode, Language, ProgrammeId
+
+DEFAULT_MANIFEST = "manifest.yaml"
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+
+class Term(Spec):
+    """A term in both languages."""
+
+    zh: str
+    """Chinese."""
+    en: str
+    """English."""
+
+    def get(self, lang: Language) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class Body(Spec):
+    """An organisation named on documents."""
+
+    abbr: str
+    """Short name, e.g. CSEE."""
+    name: Term
+    """Full name in both languages."""
+
+
+class Fee(Spec):
+    """One fee an applicant pays."""
+
+    item: Term
+    """What the fee is for."""
+    amount: int = Field(ge=0)
+    """Amount in yuan."""
+    per: Term | None = None
+    """Period for a recurring fee (e.g. 年 / year); empty for a one-off fee."""
+    due: Term
+    """When it is paid."""
+    grades: list[GradeCode] = ["CEng", "IEng", "EngTech"]
+    """Grades the fee applies to."""
+    note: Term | None = None
+    """Condition or remark printed beside the fee."""
+    conditional: bool = False
+    """Paid only when the note's condition holds, so left out of the total."""
+
+
+class ChecklistItem(Spec):
+    """One material to hand in."""
+
+    item: Term
+    """The material."""
+    copies: Term
+    """How many copies, in which languages."""
+    grades: list[GradeCode] = ["CEng", "IEng", "EngTech"]
+    """Grades that hand it in."""
+
+
+class Division(Spec):
+    """An SOE professional sector."""
+
+    name: Term
+    """The institute's name."""
+    field: Term
+    """Its field, e.g. 陆路运输 / road transport."""
+
+
+class Programme(Spec):
+    """One registration programme and its terms."""
+
+    title: Term
+    """Programme title printed on documents."""
+    society: Body
+    """The Chinese society."""
+    partner: Body
+    """The UK institution."""
+    partner_branch: Body | None = None
+    """The partner's branch that handles applications, when there is one."""
+    registration_body: Body
+    """The body that registers engineers."""
+    grades: dict[GradeCode, Term]
+    """Grade names as this programme's notice translates them."""
+    fees: list[Fee]
+    """Fees, by grade."""
+    quota: dict[str, int] = {}
+    """Places per nominating unit; empty when there is no quota."""
+    deadline: str | None = None
+    """Closing day for registration as MM-DD, in the current year."""
+    divisions: dict[str, Division] = {}
+    """SOE divisions (cmes-soe)."""
+    fees_note: Term | None = None
+    """Remark printed under the fee table."""
+    checklist: list[ChecklistItem] = []
+    """Materials to hand in."""
+    contact: Term | None = None
+    """Whom to contact."""
+
+    def deadline_date(self, year: int) -> dt.date | None:
+        if not self.deadline:
+            return None
+        month, day = (int(p) for p in self.deadline.split("-"))
+        return dt.date(year, month, day)
+
+
+class NeededBy(Spec):
+    """Which applicants need a document."""
+
+    programmes: list[ProgrammeId] = ["csee-iet", "cmes-soe"]
+    """Programmes whose applicants need it."""
+    grades: list[GradeCode] = ["CEng", "IEng", "EngTech"]
+    """Grades that need it."""
+
+
+class Document(Spec):
+    """One generated document."""
+
+    title: Term
+    """Its title."""
+    templates: dict[Language, str]
+    """Template per language, relative to the manifest."""
+    needed_by: NeededBy = NeededBy()
+    """Which applicants get it."""
+    output: dict[Language, str]
+    """Output file name per language; ``{id}`` and ``{name}`` are filled in."""
+    kind: Literal["form", "certificate"] = "form"
+    """``certificate`` documents are made by ``formgen certificates``, not in packs."""
+    number_prefix: str | None = None
+    """Certificate numbers start with this, e.g. CMES-SOE (certificates only)."""
+
+
+class Pack(Spec):
+    """A named set of documents handed to an applicant as one ZIP."""
+
+    title: Term
+    """What the pack is."""
+    documents: list[str]
+    """Document ids, in order."""
+
+
+class Manifest(Spec):
+    """Everything formgen produces, and from what."""
+
+    locales: dict[Language, str] = {"zh": "zh_CN", "en": "en_GB"}
+    """Babel locale used to format dates, numbers and money per language."""
+    programmes: dict[ProgrammeId, Programme]
+    """The programmes."""
+    documents: dict[str, Document]
+    """The documents, by id."""
+    packs: dict[str, Pack]
+    """Named packs."""
+    default_pack: str = "application"
+    """Pack made when none is named."""
+    competences: str = "data/competences.yaml"
+    """Reference data: the competence statements A1 … E4 per grade, in both languages."""
+
+    root: Path = Path(".")
+    """Folder the manifest lives in; template paths are relative to it."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Manifest:
+        problems = []
+        for name, pack in self.packs.items():
+            for doc in pack.documents:
+                if doc not in self.documents:
+                    problems.append(f"pack '{name}' lists unknown document '{doc}'")
+        if self.default_pack not in self.packs:
+            problems.append(f"default_pack '{self.default_pack}' is not a pack")
+        for doc_id, doc in self.documents.items():
+            for lang in doc.output:
+                if lang not in LANGUAGES:
+                    problems.append(f"document '{doc_id}' has an output for unknown language {lang}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def template_path(self, doc_id: str, lang: Language) -> Path:
+        return self.root / self.documents[doc_id].templates[lang]
+
+    def documents_for(self, programme: str, grade: str, kind: str = "form") -> list[str]:
+        return [
+            doc_id
+            for doc_id, doc in self.documents.items()
+            if doc.kind == kind
+            and programme in doc.needed_by.programmes
+            and grade in doc.needed_by.grades
+        ]
+
+
+def find_manifest(path: str | Path | None = None) -> Path:
+    if path is not None:
+        return Path(path)
+    here = Path.cwd() / DEFAULT_MANIFEST
+    if here.exists():
+        return here
+    return Path(__file__).resolve().parent.parent / DEFAULT_MANIFEST
+
+
+_cache: dict[tuple[Path, float], Manifest] = {}
+
+
+def load_manifest(path: str | Path | None = None) -> Manifest:
+    """Read and check the manifest; raise ManifestError naming every problem."""
+    manifest_path = find_manifest(path).resolve()
+    try:
+        stamp = manifest_path.stat().st_mtime
+    except OSError as e:
+        raise ManifestError(f"{manifest_path}: cannot read the manifest: {e.strerror}") from e
+    cached = _cache.get((manifest_path, stamp))
+    if cached is not None:
+        return cached
+    try:
+        raw = yaml.safe_load(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        raise ManifestError(f"{manifest_path}: cannot read the manifest: {e}") from e
+    if not isinstance(raw, dict):
+        raise ManifestError(f"{manifest_path}: the manifest is empty or not a mapping")
+    raw["root"] = manifest_path.parent
+    try:
+        manifest = Manifest.model_validate(raw)
+    except ValidationError as e:
+        lines = [
+            f"{manifest_path}: {'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}"
+            for err in e.errors()
+        ]
+        raise ManifestError("\n".join(lines)) from e
+    _cache[(manifest_path, stamp)] = manifest
+    return manifest

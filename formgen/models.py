@@ -1,0 +1,315 @@
+"""Typed applicant records, as staff and applicants write them.
+
+Field names are the data contract (see ``applicant-example.yaml`` in the sample data).
+A text given as ``{zh, en}`` is used per language; a plain value is used in both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+Language = Literal["zh", "en"]
+LANGUAGES: tuple[Language, ...] = ("zh", "en")
+GradeCode = Literal["CEng", "IEng", "EngTech"]
+ProgrammeId = Literal["csee-iet", "cmes-soe"]
+
+# Characters XML 1.0 cannot hold: a DOCX containing them is corrupt.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _check_xml_text(value: str) -> str:
+    bad = _XML_INVALID.search(value)
+    if bad:
+        raise ValueError(
+            f"contains the control character U+{ord(bad.group()):04X}, which a document cannot hold"
+        )
+    return value
+
+
+def _as_text(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError("must be text, not true/false")
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_as_text)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", use_attribute_docstrings=True, str_strip_whitespace=True, frozen=True
+    )
+
+
+class LocalText(Model):
+    """A text in Chinese and English; either may be missing (the other stands in)."""
+
+    zh: str | None = None
+    """The Chinese text."""
+    en: str | None = None
+    """The English text."""
+
+    @field_validator("zh", "en", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        value = _as_text(value)
+        if isinstance(value, str):
+            value = _check_xml_text(value)
+            return value.strip() or None
+        return value
+
+    def get(self, lang: Language) -> str:
+        """The text in ``lang``, falling back to the other language, else ''."""
+        other = "en" if lang == "zh" else "zh"
+        return getattr(self, lang) or getattr(self, other) or ""
+
+    def missing(self) -> list[Language]:
+        return [lang for lang in LANGUAGES if not getattr(self, lang)]
+
+
+def _to_local_text(value: Any) -> Any:
+    if value is None or isinstance(value, (dict, LocalText)):
+        return value
+    text = _as_text(value)
+    return {"zh": text, "en": text}
+
+
+Local = Annotated[LocalText, BeforeValidator(_to_local_text)]
+
+_MONTH = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:月)?\s*(?:[-/.]\s*(\d{1,2})\s*日?)?\s*$")
+
+
+def _to_month(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.date().replace(day=1)
+    if isinstance(value, dt.date):
+        return value.replace(day=1)
+    if isinstance(value, str):
+        m = _MONTH.match(value)
+        if not m:
+            raise ValueError(f"'{value}' is not a month; write it as YYYY-MM, e.g. 2020-09")
+        year, month = int(m.group(1)), int(m.group(2))
+        if not 1 <= month <= 12:
+            raise ValueError(f"'{value}' has no month {month}")
+        return dt.date(year, month, 1)
+    raise ValueError("must be a month written as YYYY-MM")
+
+
+def _to_date(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str):
+        m = _MONTH.match(value)
+        if not m or not m.group(3):
+            raise ValueError(f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2025-06-18")
+        try:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError as e:
+            raise ValueError(f"'{value}' is not a date: {e}") from None
+    return value
+
+
+Month = Annotated[dt.date, BeforeValidator(_to_month)]
+Day = Annotated[dt.date, BeforeValidator(_to_date)]
+
+_TRUE = {"true", "yes", "y", "1", "是", "可以", "ok", "x", "☑"}
+_FALSE = {"false", "no", "n", "0", "否", "需要翻译", "with translation", "☐"}
+
+
+def _to_bool(value: Any) -> Any:
+    if isinstance(value, str):
+        key = value.strip().lower()
+        if key in _TRUE:
+            return True
+        if key in _FALSE:
+            return False
+        raise ValueError(f"'{value}' is not yes or no; write true or false")
+    return value
+
+
+YesNo = Annotated[bool, BeforeValidator(_to_bool)]
+
+
+class Education(Model):
+    """The highest engineering degree or qualification."""
+
+    start: Month
+    """Month the course began (YYYY-MM)."""
+    end: Month
+    """Month the course ended (YYYY-MM)."""
+    qualification: Local
+    """Degree or qualification, e.g. 工学学士 / BEng."""
+    course: Local
+    """Subject studied."""
+    institution: Local
+    """University or college."""
+
+
+class Career(Model):
+    """One post held during the latest five years."""
+
+    start: Month
+    """Month the post began (YYYY-MM)."""
+    end: Month | None = None
+    """Month the post ended; empty while the post is held."""
+    company: Local
+    """Employer."""
+    job_title: Local
+    """Post held."""
+    responsibilities: Local
+    """What the post involved."""
+
+
+class CpdEntry(Model):
+    """One continuing professional development activity."""
+
+    date: Day
+    """Day of the activity (YYYY-MM-DD)."""
+    description: Local
+    """What was learnt or done."""
+    organizer: Local
+    """Who ran it."""
+    hours: float = Field(ge=0)
+    """Hours claimed."""
+    initials: Text = ""
+    """Initials of the Engineering Supervisor or Responsible Person who confirms it."""
+
+    @field_validator("hours", mode="before")
+    @classmethod
+    def _hours(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return float(value.strip())
+            except ValueError:
+                raise ValueError(f"'{value}' is not a number of hours") from None
+        return value
+
+
+class Competence(Model):
+    """The applicant's entries against one competence (A1 … E4) of the cross-reference table."""
+
+    roles: Local = LocalText()
+    """Roles and responsibilities that show the competence."""
+    education_base: Local = LocalText()
+    """Education that underpins it."""
+    ipd: Local = LocalText()
+    """Initial professional development."""
+    dap: Local = LocalText()
+    """Development action plan."""
+    evidence: Local = LocalText()
+    """Illustrative sources of evidence (codes)."""
+
+
+class Cmes(Model):
+    """Membership of the Chinese Mechanical Engineering Society (cmes-soe applicants)."""
+
+    membership_no: Text
+    """Valid CMES membership number."""
+    member_grade: Literal["senior_member", "member"]
+    """``senior_member`` or ``member``."""
+
+
+class Soe(Model):
+    """The SOE membership applied for (cmes-soe applicants)."""
+
+    membership: Literal["member", "associate_member"]
+    """``member`` or ``associate_member``."""
+    division: Literal["IRTE", "IPlantE", "BES"]
+    """Professional sector: IRTE (road transport), IPlantE (plant), BES (engineering surveyors)."""
+
+
+class CertificateInfo(Model):
+    """Details of certificates issued to a successful applicant."""
+
+    issued_on: Day | None = None
+    """Date of issue printed on the certificates; today when empty."""
+
+
+COMPETENCE_CODES = (
+    "A1 A2 B1 B2 B3 C1 C2 C3 C4 D1 D2 D3 E1 E2 E3 E4".split()
+)
+
+
+class Applicant(Model):
+    """One applicant, with everything any of their documents needs."""
+
+    id: Text = Field(min_length=1)
+    """Unique reference of the application, e.g. CSEE-2026-0007."""
+    programme: ProgrammeId
+    """``csee-iet`` or ``cmes-soe``."""
+    grade: GradeCode
+    """Grade applied for: CEng, IEng or EngTech."""
+    unit: Text = ""
+    """Nominating unit, as named in the quota table (csee-iet)."""
+    name: Local
+    """Full name; the English form as it should appear on certificates (e.g. LI Xiaoming)."""
+    gender: Literal["male", "female"]
+    """``male`` or ``female``."""
+    job_title: Local
+    """Current job title."""
+    expertise: Local
+    """Field or industry of expertise."""
+    mobile: Text
+    """Mobile phone number."""
+    email: Text
+    """Email address."""
+    company: Local
+    """Employer."""
+    company_address: Local
+    """Employer's address."""
+    company_phone: Text
+    """Employer's phone number."""
+    english_level: Local
+    """English level, e.g. 大学英语六级 / CET-6."""
+    english_interview: YesNo
+    """true: the interview can be in English; false: it needs translation."""
+    education: list[Education] = Field(min_length=1)
+    """Highest engineering degree(s) only."""
+    career: list[Career] = Field(min_length=1)
+    """Posts held during the latest five years."""
+    description: Local = LocalText()
+    """Awards, patents and papers; at most 300 characters per language."""
+    cpd: list[CpdEntry] = []
+    """CPD activities of the past three years."""
+    competences: dict[str, Competence] = {}
+    """Cross-reference table entries, keyed A1 … E4."""
+    cmes: Cmes | None = None
+    """CMES membership (cmes-soe)."""
+    soe: Soe | None = None
+    """SOE membership applied for (cmes-soe)."""
+    certificate: CertificateInfo = CertificateInfo()
+    """Certificate details, for successful applicants."""
+
+    @field_validator("mobile", "company_phone", "email", "unit", "id", mode="after")
+    @classmethod
+    def _xml_safe(cls, value: str) -> str:
+        return _check_xml_text(value)
+
+    @field_validator("email", mode="after")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s.]+", value):
+            raise ValueError(f"'{value}' is not an email address")
+        return value
+
+    @field_validator("competences", mode="before")
+    @classmethod
+    def _competence_keys(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            value = {str(k).strip().upper(): v for k, v in value.items()}
+            unknown = [k for k in value if k not in COMPETENCE_CODES]
+            if unknown:
+                raise ValueError(
+                    f"unknown competence {', '.join(unknown)}; the codes are A1 … E4"
+                )
+        return value

@@ -1,0 +1,193 @@
+"""Keep one LibreOffice process running and convert documents on request.
+
+Run with the Python that can ``import uno`` (Debian: ``/usr/bin/python3`` with
+python3-uno). Talks JSON lines: the parent writes one request per line on stdin, the
+bridge answers one line per request on stdout.
+
+    start:  python3 bridge.py '{"soffice": ..., "profile": "file:///...", "pipe": ...}'
+    ready:  {"ready": true, "soffice_pid": 123}            (or {"ready": false, "error": ...})
+    ask:    {"in": "/abs/a.docx", "out": "/abs/.a.pdf.part", "filter": "MS Word 2007 XML"}
+    answer: {"ok": true} | {"ok": false, "error": "...", "fatal": false}
+    stop:   close stdin (or send {"quit": true})
+
+"fatal": true means LibreOffice itself is gone or unusable; the bridge exits after
+saying so. The bridge, its LibreOffice and everything they start share one process
+group, so the parent can kill them all at once. If the parent dies, the bridge kills
+that group itself.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import uno
+from com.sun.star.beans import PropertyValue
+from com.sun.star.connection import NoConnectException
+from com.sun.star.lang import DisposedException
+
+NEVER_EXECUTE = 0  # com.sun.star.document.MacroExecMode.NEVER_EXECUTE
+NO_UPDATE = 0  # com.sun.star.document.UpdateDocMode.NO_UPDATE
+
+
+def prop(name, value):
+    p = PropertyValue()
+    p.Name = name
+    p.Value = value
+    return p
+
+
+def kill_group(*_):
+    try:
+        os.killpg(0, signal.SIGKILL)
+    finally:
+        os._exit(1)
+
+
+def watch_parent(parent):
+    """Kill the whole group as soon as the parent is gone (e.g. it was SIGKILLed)."""
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            kill_group()
+
+
+class Office:
+    def __init__(self, cfg, log):
+        self.cfg = cfg
+        url = "pipe,name=%s;urp;StarOffice.ComponentContext" % cfg["pipe"]
+        cmd = [
+            cfg["soffice"],
+            "--headless",
+            "--invisible",
+            "--nologo",
+            "--norestore",
+            "--nodefault",
+            "--nolockcheck",
+            "--nofirststartwizard",
+            "-env:UserInstallation=" + cfg["profile"],
+            "--accept=" + url,
+        ]
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, close_fds=True
+        )
+        local = uno.getComponentContext()
+        resolver = local.ServiceManager.createInstanceWithContext(
+            "com.sun.star.bridge.UnoUrlResolver", local
+        )
+        deadline = time.monotonic() + float(cfg.get("startup_timeout", 60))
+        while True:
+            try:
+                ctx = resolver.resolve("uno:" + url)
+                break
+            except NoConnectException:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(
+                        "LibreOffice exited during start-up (exit code %s)" % self.proc.returncode
+                    )
+                if time.monotonic() > deadline:
+                    raise RuntimeError("LibreOffice did not start within %s s"
+                                       % cfg.get("startup_timeout", 60))
+                time.sleep(0.05)
+        self.desktop = ctx.ServiceManager.createInstanceWithContext(
+            "com.sun.star.frame.Desktop", ctx
+        )
+
+    def convert(self, src, dst, filter_name):
+        load = [
+            prop("Hidden", True),
+            prop("ReadOnly", True),
+            prop("MacroExecutionMode", NEVER_EXECUTE),
+            prop("UpdateDocMode", NO_UPDATE),
+            prop("RepairPackage", False),
+        ]
+        if filter_name:
+            load.append(prop("FilterName", filter_name))
+        try:
+            doc = self.desktop.loadComponentFromURL(
+                uno.systemPathToFileUrl(src), "_blank", 0, tuple(load)
+            )
+        except Exception as e:  # IOException, IllegalArgumentException, ...
+            self.check_alive(e)
+            return {"ok": False, "error": "LibreOffice could not open it (%s)" % _why(e)}
+        if doc is None:
+            return {"ok": False, "error": "LibreOffice could not open it"}
+        try:
+            if not doc.supportsService("com.sun.star.text.TextDocument"):
+                return {"ok": False, "error": "it is not a text document"}
+            store = (
+                prop("FilterName", "writer_pdf_Export"),
+                prop("Overwrite", True),
+            )
+            try:
+                doc.storeToURL(uno.systemPathToFileUrl(dst), store)
+            except Exception as e:
+                self.check_alive(e)
+                return {"ok": False, "error": "LibreOffice could not write the PDF (%s)" % _why(e)}
+            return {"ok": True}
+        finally:
+            try:
+                doc.close(True)
+            except Exception:
+                try:
+                    doc.dispose()
+                except Exception:
+                    pass
+
+    def check_alive(self, e):
+        if isinstance(e, DisposedException) or self.proc.poll() is not None:
+            raise e
+
+    def stop(self):
+        try:
+            self.desktop.terminate()
+        except Exception:
+            pass
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            kill_group()
+
+
+def _why(e):
+    msg = getattr(e, "Message", "") or str(e) or type(e).__name__
+    return msg.strip().splitlines()[0] if msg.strip() else type(e).__name__
+
+
+def main():
+    cfg = json.loads(sys.argv[1])
+    # Answers go to the original stdout only; anything else printed lands in the log.
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    os.dup2(2, 1)
+    signal.signal(signal.SIGTERM, kill_group)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    threading.Thread(target=watch_parent, args=(os.getppid(),), daemon=True).start()
+
+    def say(obj):
+        out.write(json.dumps(obj) + "\n")
+        out.flush()
+
+    try:
+        office = Office(cfg, sys.stderr)
+    except Exception as e:
+        say({"ready": False, "error": _why(e)})
+        kill_group()
+    say({"ready": True, "soffice_pid": office.proc.pid})
+    for line in sys.stdin:
+        req = json.loads(line)
+        if req.get("quit"):
+            break
+        try:
+            answer = office.convert(req["in"], req["out"], req.get("filter"))
+        except Exception as e:  # the connection to LibreOffice is gone
+            say({"ok": False, "fatal": True, "error": "LibreOffice stopped (%s)" % _why(e)})
+            kill_group()
+        say(answer)
+    office.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""Safe file names and atomic writes: nothing half-written, nothing outside the output folder."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .exceptions import OutputError
+
+_WINDOWS_RESERVED = {
+    "CON", "PRN", "AUX", "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
+MAX_NAME_BYTES = 200
+
+
+def safe_filename(name: str, fallback: str = "") -> str:
+    """A file name that is safe on Windows, macOS and Linux, or ``fallback`` if none is left.
+
+    Path separators, ``..``, characters Windows forbids and reserved device names (CON,
+    NUL …) are replaced; Chinese and other letters are kept.
+    """
+    cleaned = unicodedata.normalize("NFC", name)
+    cleaned = _UNSAFE.sub("_", cleaned)
+    cleaned = re.sub(r"\s+", " ", cleaned).strip(" ._")
+    cleaned = re.sub(r"\.{2,}", ".", cleaned)
+    stem = cleaned.split(".")[0]
+    if stem.upper() in _WINDOWS_RESERVED:
+        cleaned = f"_{cleaned}"
+    while len(cleaned.encode("utf-8")) > MAX_NAME_BYTES:
+        cleaned = cleaned[:-1]
+    return cleaned or fallback
+
+
+def inside(root: Path, *parts: str) -> Path:
+    """``root/parts…``, refusing any result that would leave ``root``."""
+    root = root.resolve()
+    path = root.joinpath(*parts).resolve()
+    if path != root and root not in path.parents:
+        raise OutputError(f"{path} would be outside the output folder {root}")
+    return path
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it into place only on success."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=".tmp-", suffix=target.suffix, dir=target.parent
+        )
+    except OSError as e:
+        raise OutputError(f"cannot write to {target.parent}: {e.strerror}") from e
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except OSError as e:
+        raise OutputError(f"cannot write {target}: {e.strerror}") from e
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` through a temporary file and a rename."""
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)

@@ -1,0 +1,154 @@
+"""Render DOCX templates with docxtpl: strict, autoescaped, each template compiled once.
+
+docxtpl re-reads the template, re-patches its XML and recompiles the Jinja source on every
+render. ``CompiledTemplate`` does that work once per template, then each render only runs
+the compiled Jinja template and re-zips the parts, which gives the same document.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from docxtpl import DocxTemplate
+from lxml import etree
+
+from .exceptions import TemplateError
+
+_HEADER_FOOTER_RELS = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/header",
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer",
+)
+_UNESCAPE = (("{_{", "{{"), ("}_}", "}}"), ("{_%", "{%"), ("%_}", "%}"))
+
+
+def make_environment() -> jinja2.Environment:
+    """Jinja settings for every template: a missing variable fails, values are escaped."""
+    return jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+
+
+@dataclass
+class _Part:
+    name: str
+    template: jinja2.Template
+    is_body: bool
+    template_source: str
+
+
+class CompiledTemplate:
+    """One DOCX template, parsed and compiled once, rendered many times (thread-safe)."""
+
+    def __init__(self, path: Path, env: jinja2.Environment | None = None):
+        self.path = path
+        env = env or make_environment()
+        try:
+            raw = path.read_bytes()
+            self._docxtpl = DocxTemplate(io.BytesIO(raw))
+            self._docxtpl.render_init()
+        except FileNotFoundError as e:
+            raise TemplateError(f"{path}: template not found") from e
+        except (OSError, zipfile.BadZipFile, KeyError, ValueError) as e:
+            raise TemplateError(f"{path}: not a readable DOCX template ({e})") from e
+        self._raw = raw
+        self._lock = threading.Lock()
+        self.parts: list[_Part] = []
+        body = self._docxtpl.docx._part
+        sources = [(body.partname.lstrip("/"), self._docxtpl.get_xml(), True)]
+        for rel in body.rels.values():
+            if rel.reltype in _HEADER_FOOTER_RELS and not rel.is_external:
+                part = rel.target_part
+                xml = self._docxtpl.get_part_xml(part)
+                sources.append((part.partname.lstrip("/"), xml, False))
+        for name, xml, is_body in sources:
+            src = self._docxtpl.patch_xml(xml)
+            src = re.sub(r"<w:p([ >])", r"\n<w:p\1", src)
+            try:
+                template = env.from_string(src)
+            except jinja2.TemplateSyntaxError as e:
+                raise TemplateError(
+                    f"{path}: template syntax error in {name}: {e.message}"
+                ) from e
+            self.parts.append(_Part(name, template, is_body, src))
+
+    def render(self, context: dict[str, Any]) -> bytes:
+        """The rendered document as DOCX bytes."""
+        rendered: dict[str, bytes] = {}
+        for part in self.parts:
+            try:
+                xml = part.template.render(context)
+            except jinja2.UndefinedError as e:
+                raise TemplateError(
+                    f"{self.path}: uses a variable the data does not have: {e.message}"
+                ) from e
+            except jinja2.TemplateError as e:
+                raise TemplateError(f"{self.path}: cannot render {part.name}: {e}") from e
+            xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+            for old, new in _UNESCAPE:
+                xml = xml.replace(old, new)
+            with self._lock:  # resolve_listing and fix_tables use docxtpl's instance state
+                xml = self._docxtpl.resolve_listing(xml)
+                if part.is_body:
+                    tree = self._docxtpl.fix_tables(xml)
+                    self._docxtpl.docx_ids_index = 1000
+                    self._docxtpl.fix_docpr_ids(tree)
+                    data = etree.tostring(
+                        tree, encoding="UTF-8", xml_declaration=True, standalone=True
+                    )
+                else:
+                    data = xml.encode("utf-8")
+            rendered[part.name] = data
+        return _replace_parts(self._raw, rendered)
+
+
+def _replace_parts(docx: bytes, parts: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(
+        out, "w", zipfile.ZIP_DEFLATED
+    ) as dst:
+        for info in src.infolist():
+            data = parts.get(info.filename)
+            dst.writestr(info, data if data is not None else src.read(info.filename))
+    return out.getvalue()
+
+
+class TemplateCache:
+    """Compiled templates by path, reloaded when the file changes."""
+
+    def __init__(self) -> None:
+        self._templates: dict[Path, tuple[float, CompiledTemplate]] = {}
+        self._lock = threading.Lock()
+        self._env = make_environment()
+
+    def get(self, path: Path) -> CompiledTemplate:
+        path = path.resolve()
+        try:
+            stamp = path.stat().st_mtime
+        except OSError as e:
+            raise TemplateError(f"{path}: template not found") from e
+        with self._lock:
+            cached = self._templates.get(path)
+            if cached and cached[0] == stamp:
+                return cached[1]
+        compiled = CompiledTemplate(path, self._env)
+        with self._lock:
+            self._templates[path] = (stamp, compiled)
+        return compiled
+
+
+TEMPLATES = TemplateCache()
+
+
+def output_name(pattern: str, applicant_id: str, name: str) -> str:
+    """The output file name from the manifest's pattern, made safe for any file system."""
+    from .paths import safe_filename
+
+    safe_id = safe_filename(applicant_id, "applicant")
+    safe_name = safe_filename(name, safe_id)
+    filled = pattern.replace("{id}", safe_id).replace("{name}", safe_name)
+    return safe_filename(filled, f"{safe_id}.docx")
