@@ -1,0 +1,461 @@
+"""The certificate register: real SQLite files, real processes for concurrency."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import multiprocessing
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from formgen.exceptions import FormgenError, RegisterError, VerificationError
+from formgen.qr import parse_payload, qr_payload, qr_png
+from formgen.register import (
+    CROCKFORD,
+    Issued,
+    IssueRequest,
+    Register,
+    normalize_code,
+    write_csv,
+)
+
+DAY = datetime.date(2026, 3, 14)
+SPAWN = multiprocessing.get_context("spawn")
+
+
+def req(
+    applicant_id: str,
+    *,
+    certificate: str = "ecuk_registration",
+    prefix: str = "CMES-SOE",
+    issued_on: datetime.date = DAY,
+    name: str = "李晓明 / LI Xiaoming",
+    grade: str = "CEng",
+) -> IssueRequest:
+    programme = prefix.lower()
+    return IssueRequest(applicant_id, name, certificate, programme, grade, prefix, issued_on)
+
+
+@pytest.fixture
+def reg_path(tmp_path: Path) -> Path:
+    return tmp_path / "build" / "register.sqlite"
+
+
+def seq(issued: Issued) -> int:
+    return int(issued.number.rsplit("-", 1)[1])
+
+
+# -- numbering ---------------------------------------------------------------------------
+
+
+def test_numbers_and_reuse(reg_path: Path) -> None:
+    with Register(reg_path) as reg:
+        first = reg.issue([req("A1"), req("A2"), req("A3", prefix="CSEE-IET")])
+        assert [i.number for i in first] == [
+            "CMES-SOE-2026-000001",
+            "CMES-SOE-2026-000002",
+            "CSEE-IET-2026-000001",
+        ]
+        assert not any(i.reused for i in first)
+        assert first[0].name == "李晓明 / LI Xiaoming"
+
+        later = datetime.date(2026, 9, 1)
+        again = reg.issue([req("A1", issued_on=later), req("A1", certificate="membership")])
+    assert again[0].reused and again[0].number == first[0].number
+    assert again[0].short_code == first[0].short_code
+    assert again[0].issued_on == DAY  # keeps the original date of issue
+    assert not again[1].reused and again[1].number == "CMES-SOE-2026-000003"
+
+
+def test_same_holder_twice_in_one_batch(reg_path: Path) -> None:
+    with Register(reg_path) as reg:
+        a, b = reg.issue([req("A1"), req("A1")])
+    assert a.number == b.number and not a.reused and b.reused
+
+
+def test_reuse_records_the_name_printed_now(reg_path: Path) -> None:
+    with Register(reg_path) as reg:
+        reg.issue([req("A1", name="LI Xiao Ming")])
+        (again,) = reg.issue([req("A1", name="李晓明 / LI Xiaoming")])
+        assert again.reused
+        assert reg.lookup(again.number).name == "李晓明 / LI Xiaoming"
+
+
+def test_sequence_continues_across_batches_and_openings(reg_path: Path) -> None:
+    with Register(reg_path) as reg:
+        reg.issue([req(f"A{i}") for i in range(3)])
+    with Register(reg_path) as reg:
+        (nxt,) = reg.issue([req("B1")])
+        assert nxt.number == "CMES-SOE-2026-000004"
+        assert [i.number for i in reg.rows()][-1] == nxt.number
+
+
+def test_sequences_are_per_prefix_and_year(reg_path: Path) -> None:
+    y27 = datetime.date(2027, 1, 2)
+    with Register(reg_path) as reg:
+        out = reg.issue(
+            [
+                req("A1"),
+                req("A2", prefix="CSEE-IET"),
+                req("A3", issued_on=y27),
+                req("A4"),
+                req("A5", prefix="CSEE-IET", issued_on=y27),
+            ]
+        )
+    assert [i.number for i in out] == [
+        "CMES-SOE-2026-000001",
+        "CSEE-IET-2026-000001",
+        "CMES-SOE-2027-000001",
+        "CMES-SOE-2026-000002",
+        "CSEE-IET-2027-000001",
+    ]
+
+
+def test_a_failed_batch_hands_out_nothing(reg_path: Path) -> None:
+    with Register(reg_path) as reg:
+        reg.issue([req("A1")])
+        with pytest.raises(RegisterError, match="cannot be renumbered"):
+            reg.issue([req("A2"), req("A1", prefix="CSEE-IET")])
+        (nxt,) = reg.issue([req("A3")])
+        assert nxt.number == "CMES-SOE-2026-000002"
+        assert [i.applicant_id for i in reg.rows()] == ["A1", "A3"]
+
+
+def test_bad_prefix_refused(reg_path: Path) -> None:
+    with Register(reg_path) as reg, pytest.raises(RegisterError, match="prefix"):
+        reg.issue([req("A1", prefix="cmes soe")])
+
+
+def _issue_worker(path: str, worker: int, batches: int, size: int, start: object) -> list[str]:
+    start.wait()  # type: ignore[attr-defined]
+    numbers: list[str] = []
+    for b in range(batches):
+        with Register(Path(path), timeout=30) as reg:
+            batch = [req(f"W{worker}-{b}-{i}") for i in range(size)]
+            numbers += [i.number for i in reg.issue(batch)]
+    return numbers
+
+
+def test_concurrent_processes_never_share_a_number(reg_path: Path) -> None:
+    workers, batches, size = 4, 8, 5
+    with SPAWN.Manager() as manager:
+        start = manager.Event()
+        with SPAWN.Pool(workers) as pool:
+            jobs = [
+                pool.apply_async(_issue_worker, (str(reg_path), w, batches, size, start))
+                for w in range(workers)
+            ]
+            start.set()  # all start together on a register nobody has created yet
+            results = [j.get(timeout=120) for j in jobs]
+    numbers = [n for r in results for n in r]
+    assert len(numbers) == workers * batches * size
+    assert len(set(numbers)) == len(numbers)
+    assert sorted(int(n.rsplit("-", 1)[1]) for n in numbers) == list(range(1, len(numbers) + 1))
+    for r in results:  # each batch got a contiguous run
+        for b in range(batches):
+            run = [int(n.rsplit("-", 1)[1]) for n in r[b * size : (b + 1) * size]]
+            assert run == list(range(run[0], run[0] + size))
+    with Register(reg_path) as reg:
+        assert len(reg.rows()) == len(numbers)
+        assert reg.lookup(numbers[-1]).number == numbers[-1]
+
+
+# -- verification ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def issued(reg_path: Path) -> list[Issued]:
+    with Register(reg_path) as reg:
+        return reg.issue([req(f"A{i:02d}") for i in range(40)])
+
+
+def test_short_code_shape(issued: list[Issued]) -> None:
+    for i in issued:
+        groups = i.short_code.split("-")
+        assert [len(g) for g in groups] == [4, 4, 2]
+        assert all(c in CROCKFORD for c in "".join(groups))
+    assert len({i.short_code for i in issued}) == len(issued)
+
+
+def test_lookup_by_number_and_short_code(reg_path: Path, issued: list[Issued]) -> None:
+    one = issued[7]
+    plain = one.short_code.replace("-", "")
+    with Register(reg_path) as reg:
+        assert reg.lookup(one.number) == one
+        assert reg.lookup(one.number.lower()) == one
+        assert reg.lookup(one.short_code) == one
+        assert reg.lookup(f"  {plain.lower()} ") == one
+        assert reg.lookup(" ".join([plain[:4], plain[4:8], plain[8:]])) == one
+        # O for 0 and I or L for 1, as people misread them
+        with_digits = [i for i in issued if {"0", "1"} & set(i.short_code)]
+        assert with_digits, "40 codes without a 0 or 1"
+        for i in with_digits:
+            typed = i.short_code.replace("0", "O").replace("1", "l")
+            assert reg.lookup(typed) == i
+
+
+def test_normalize_code() -> None:
+    assert normalize_code("7kq2-m9xd-4t") == "7KQ2M9XD4T"
+    assert normalize_code("O1IL m9xd 4t") == "0111M9XD4T"
+    assert normalize_code("7KQ2-M9XD-4U") is None  # U is not Crockford
+    assert normalize_code("7KQ2-M9XD") is None
+    assert normalize_code("CMES-SOE-26-1") is None  # looks like a number, not a code
+
+
+def test_altered_code_refused(reg_path: Path, issued: list[Issued]) -> None:
+    code = issued[0].short_code
+    taken = {i.short_code for i in issued}
+    for pos in (0, 6, 11):
+        for c in "0123456789ABCDEFGHJKMNPQRSTVWXYZ":
+            altered = code[:pos] + c + code[pos + 1 :]
+            if altered not in taken:
+                break
+        with Register(reg_path) as reg, pytest.raises(VerificationError) as e:
+            reg.lookup(altered)
+        assert str(e.value) == f"no certificate has the code {altered}"
+
+
+def test_forged_number_refused(reg_path: Path, issued: list[Issued]) -> None:
+    with Register(reg_path) as reg:
+        for forged in ("CMES-SOE-2026-000999", "CSEE-IET-2026-000001", "CMES-SOE-2025-000001"):
+            with pytest.raises(VerificationError) as e:
+                reg.lookup(forged)
+            assert str(e.value) == f"no certificate has the code {forged}"
+
+
+def test_malformed_code_refused(reg_path: Path, issued: list[Issued]) -> None:
+    with Register(reg_path) as reg:
+        for bad in ("", "hello", "CMES-SOE-26-1", "7KQ2-M9XD-4U", "x" * 200):
+            with pytest.raises(VerificationError, match="not a certificate number"):
+                reg.lookup(bad)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("name", "王伟 / WANG Wei"),
+        ("grade", "IEng"),
+        ("issued_on", "2025-03-14"),
+        ("applicant_id", "A99"),
+        ("code", "0000000000"),
+    ],
+)
+def test_tampered_row_refused(
+    reg_path: Path, issued: list[Issued], column: str, value: str
+) -> None:
+    target = issued[3]
+    with sqlite3.connect(reg_path) as db:
+        db.execute(f"UPDATE certificates SET {column} = ? WHERE number = ?", (value, target.number))
+    db.close()
+    with Register(reg_path) as reg:
+        with pytest.raises(VerificationError) as e:
+            reg.lookup(target.number)
+        assert str(e.value) == (
+            f"certificate {target.number} is not genuine: "
+            "its register record does not match its verification code"
+        )
+        if column != "code":
+            with pytest.raises(VerificationError, match="is not genuine"):
+                reg.lookup(target.short_code)
+        with pytest.raises(RegisterError, match="has been altered"):
+            reg.issue([req(target.applicant_id if column != "applicant_id" else value)])
+        assert reg.lookup(issued[4].number) == issued[4]  # the others still verify
+
+
+def test_code_from_another_register_refused(tmp_path: Path, issued: list[Issued]) -> None:
+    with Register(tmp_path / "other.sqlite") as other:
+        (twin,) = other.issue([req("A00")])
+    assert twin.number == issued[0].number
+    assert twin.short_code != issued[0].short_code  # each register has its own key
+    reg_path = tmp_path / "build" / "register.sqlite"
+    with Register(reg_path) as reg, pytest.raises(VerificationError, match="not genuine"):
+        reg.verify_payload(qr_payload(twin))
+
+
+# -- QR codes ----------------------------------------------------------------------------
+
+
+def test_payload_round_trip(reg_path: Path, issued: list[Issued]) -> None:
+    one = issued[5]
+    text = qr_payload(one)
+    assert text == f"FORMGEN-CERT|{one.number}|{one.short_code}"
+    assert parse_payload(text) == (one.number, one.short_code)
+    with Register(reg_path) as reg:
+        assert reg.verify_payload(text) == one
+        mixed = f"FORMGEN-CERT|{one.number}|{issued[6].short_code}"
+        with pytest.raises(VerificationError, match="not genuine"):
+            reg.verify_payload(mixed)
+        for bad in ("hello", "FORMGEN-CERT|x", f"OTHER|{one.number}|{one.short_code}"):
+            with pytest.raises(VerificationError, match="not a formgen certificate code"):
+                reg.verify_payload(bad)
+        with pytest.raises(VerificationError, match="no certificate has the code"):
+            reg.verify_payload(f"FORMGEN-CERT|CMES-SOE-2026-000999|{one.short_code}")
+
+
+def test_qr_png_decodes(issued: list[Issued]) -> None:
+    from PIL import Image
+
+    pyzbar = pytest.importorskip("pyzbar.pyzbar", reason="pyzbar and libzbar0 decode QR codes")
+    text = qr_payload(issued[0])
+    png = qr_png(text, 300)
+    assert png.startswith(b"\x89PNG")
+    image = Image.open(io.BytesIO(png))
+    assert image.size == (300, 300)
+    (decoded,) = pyzbar.decode(image)
+    assert decoded.data.decode("utf-8") == text
+
+
+def test_qr_png_too_small() -> None:
+    with pytest.raises(ValueError, match="needs at least"):
+        qr_png("FORMGEN-CERT|CMES-SOE-2026-000001|7KQ2-M9XD-4T", 20)
+
+
+# -- faults ------------------------------------------------------------------------------
+
+
+def _hold_lock(path: str, sql: str, locked: object, release: object) -> None:
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute(sql)
+    locked.set()  # type: ignore[attr-defined]
+    release.wait(30)  # type: ignore[attr-defined]
+    db.execute("ROLLBACK")
+    db.close()
+
+
+@pytest.mark.parametrize("sql", ["BEGIN EXCLUSIVE", "BEGIN IMMEDIATE"])
+def test_locked_register(reg_path: Path, sql: str) -> None:
+    with Register(reg_path) as reg:
+        reg.issue([req("A1")])
+    locked, release = SPAWN.Event(), SPAWN.Event()
+    holder = SPAWN.Process(target=_hold_lock, args=(str(reg_path), sql, locked, release))
+    holder.start()
+    try:
+        assert locked.wait(30)
+        with pytest.raises(RegisterError) as e, Register(reg_path, timeout=0.3) as reg:
+            reg.issue([req("A2")])
+        assert str(e.value) == (
+            f"the register {reg_path} is locked by another process; try again when it finishes"
+        )
+        assert not isinstance(e.value.__cause__, RegisterError)
+    finally:
+        release.set()
+        holder.join(30)
+    with Register(reg_path) as reg:  # free again, nothing half-done
+        (nxt,) = reg.issue([req("A2")])
+        assert nxt.number == "CMES-SOE-2026-000002"
+
+
+def test_waits_for_a_short_lock(reg_path: Path) -> None:
+    Register(reg_path).close()
+    locked, release = SPAWN.Event(), SPAWN.Event()
+    holder = SPAWN.Process(
+        target=_hold_lock, args=(str(reg_path), "BEGIN EXCLUSIVE", locked, release)
+    )
+    holder.start()
+    assert locked.wait(30)
+    import threading
+
+    threading.Timer(0.5, release.set).start()
+    try:
+        with Register(reg_path, timeout=20) as reg:
+            (one,) = reg.issue([req("A1")])
+        assert one.number == "CMES-SOE-2026-000001"
+    finally:
+        release.set()
+        holder.join(30)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        os.urandom(4096),
+        "这不是数据库\nnot a database\n".encode(),
+        b"SQLite format 3\x00" + bytes(90),
+    ],
+    ids=["random-bytes", "text-file", "bad-header"],
+)
+def test_corrupt_register(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "register.sqlite"
+    path.write_bytes(content)
+    with pytest.raises(RegisterError) as e:
+        Register(path)
+    assert str(e.value) == f"{path} is not a certificate register (corrupt or not SQLite)"
+    assert path.read_bytes() == content  # left as it was
+
+
+def test_other_sqlite_database(tmp_path: Path) -> None:
+    path = tmp_path / "other.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE people (name TEXT)")
+    db.close()
+    with pytest.raises(RegisterError, match="is not a certificate register"):
+        Register(path)
+
+
+def test_unwritable_folder(tmp_path: Path) -> None:
+    blocker = tmp_path / "build"
+    blocker.write_text("a file where the folder should be")
+    with pytest.raises(RegisterError, match="cannot create the register"):
+        Register(blocker / "register.sqlite")
+    with pytest.raises(RegisterError, match="is a folder"):
+        Register(tmp_path)
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores modes")
+def test_read_only_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(RegisterError, match="cannot be written"):
+            Register(folder / "register.sqlite")
+    finally:
+        folder.chmod(0o700)
+
+
+def test_errors_are_user_facing() -> None:
+    assert issubclass(RegisterError, FormgenError)
+    assert issubclass(VerificationError, FormgenError)
+
+
+# -- CSV export --------------------------------------------------------------------------
+
+
+def test_csv_export_escapes_formulas(tmp_path: Path, reg_path: Path) -> None:
+    names = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "\tTab", "\rCR", "李晓明 / LI"]
+    with Register(reg_path) as reg:
+        reg.issue([req(f"A{i}", name=n) for i, n in enumerate(names)])
+        reg.issue([req("=cmd|' /C calc'!A0", certificate="-membership")])
+        rows = reg.rows()
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out = write_csv(rows, folder)
+    assert out == folder / "register.csv"
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        table = list(csv.reader(fh))
+    assert table[0] == ["number", "id", "name", "certificate", "issued_on"]
+    escaped = ["'" + n for n in names[:-1]]
+    assert [r[2] for r in table[1:]] == [*escaped, names[-1], "李晓明 / LI Xiaoming"]
+    assert table[-1][1] == "'=cmd|' /C calc'!A0"
+    assert table[-1][3] == "'-membership"
+    assert table[1] == [
+        "CMES-SOE-2026-000001",
+        "A0",
+        "'" + names[0],
+        "ecuk_registration",
+        "2026-03-14",
+    ]
+    assert [p.name for p in out.parent.iterdir()] == ["register.csv"]  # no temp left
+
+
+def test_csv_to_a_file_path_replaces_it(tmp_path: Path, issued: list[Issued]) -> None:
+    target = tmp_path / "export.csv"
+    target.write_text("old")
+    assert write_csv(issued[:2], target) == target
+    assert target.read_text(encoding="utf-8-sig").count("\n") == 3
