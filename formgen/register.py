@@ -407,10 +407,9 @@ class Register:
     @staticmethod
     def _issued(fields: tuple[str, ...], reused: bool) -> Issued:
         number, code, applicant_id, name, cert, programme, grade, issued_on = fields
-        return Issued(
-            number, group_code(code), applicant_id, name, cert, programme, grade,
-            datetime.date.fromisoformat(issued_on), reused,
-        )  # fmt: skip
+        date = datetime.date.fromisoformat(issued_on)
+        short = group_code(code)
+        return Issued(number, short, applicant_id, name, cert, programme, grade, date, reused)
 
     # -- verifying -------------------------------------------------------------------
 
@@ -492,11 +491,8 @@ def write_csv(issued: list[Issued], path: Path) -> Path:
             out = csv.writer(fh)
             out.writerow(["number", "id", "name", "certificate", "issued_on"])
             for i in issued:
-                out.writerow(
-                    _cell(v)
-                    for v in (i.number, i.applicant_id, i.name, i.certificate,
-                              i.issued_on.isoformat())
-                )  # fmt: skip
+                cells = (i.number, i.applicant_id, i.name, i.certificate, i.issued_on.isoformat())
+                out.writerow(_cell(v) for v in cells)
         os.replace(tmp, path)
     except OSError as e:
         tmp.unlink(missing_ok=True)
