@@ -107,11 +107,26 @@ def _read_yaml(path: Path) -> Any:
     return _parse_yaml(str(path), _decode(str(path), path.read_bytes()))
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that keeps numbers with a leading zero (phones, ids) as text."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:int"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?(?:0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+)$"),
+    list("-+0123456789"),
+)
+
+
 def _parse_yaml(name: str, text: str) -> Any:
     if not text.strip():
         raise DataFileError(name, "is empty")
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.constructor.ConstructorError as e:
         raise DataFileError(
             name, f"uses a YAML tag that is not allowed ({e.problem}); write plain values"

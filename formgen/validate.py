@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from .exceptions import Problem
 from .load import RawRecord
 from .manifest import Manifest
-from .models import Applicant, LocalText
+from .models import Applicant, Career, CpdEntry, Education, LocalText, _to_local_text
 from .paths import safe_filename
 
 MAX_DESCRIPTION = 300
@@ -162,13 +162,11 @@ def _validate_one(
     try:
         applicant = Applicant.model_validate(data)
     except ValidationError as e:
-        names = {
-            "": _fields_of(Applicant),
-        }
+        names = {"": _fields_of(Applicant)}
         for err in e.errors():
             loc = err["loc"]
-            # A plain-text field given as {zh, en}: pydantic reports both union members.
             problems.append(problem(_field_path(loc), _message(err, names[""])))
+        problems.extend(_partial_rules(data if isinstance(data, dict) else {}, today, problem))
         return _dedupe(problems)
     problems.extend(_rules(applicant, manifest, today, problem))
     if not any(p.severity == "error" for p in problems):
@@ -208,32 +206,10 @@ def _rules(a: Applicant, manifest: Manifest, today: dt.date, problem: Any) -> li
         if deadline and today > deadline:
             out.append(problem("programme", f"registration for csee-iet closed on {deadline.isoformat()}", "warning"))
 
-    for i, e in enumerate(a.education, start=1):
-        if e.end < e.start:
-            out.append(problem(f"education[{i}].end", f"ends ({e.end:%Y-%m}) before it starts ({e.start:%Y-%m})"))
+    out.extend(_entry_rules(a.education, a.career, a.cpd, a.description, today, problem))
     if len(a.education) > 2:
         out.append(problem("education", "lists more than the highest engineering degree(s)", "warning"))
 
-    window_start = _years_before(today, CAREER_YEARS)
-    for i, c in enumerate(a.career, start=1):
-        if c.end is not None and c.end < c.start:
-            out.append(problem(f"career[{i}].end", f"ends ({c.end:%Y-%m}) before it starts ({c.start:%Y-%m})"))
-        if c.start > today:
-            out.append(problem(f"career[{i}].start", f"is in the future ({c.start:%Y-%m})"))
-        if c.end is not None and c.end.replace(day=28) < window_start.replace(day=1):
-            out.append(problem(f"career[{i}].end", f"ended in {c.end:%Y-%m}, more than {CAREER_YEARS} years ago; only the latest {CAREER_YEARS} years of career go on the form"))
-
-    for lang in ("zh", "en"):
-        text = getattr(a.description, lang) or ""
-        if len(text) > MAX_DESCRIPTION:
-            out.append(problem(f"description.{lang}", f"has {len(text)} characters; at most {MAX_DESCRIPTION} are allowed"))
-
-    cpd_start = _years_before(today, CPD_YEARS)
-    for i, entry in enumerate(a.cpd, start=1):
-        if entry.date > today:
-            out.append(problem(f"cpd[{i}].date", f"is in the future ({entry.date.isoformat()})"))
-        elif entry.date < cpd_start:
-            out.append(problem(f"cpd[{i}].date", f"is {entry.date.isoformat()}, more than {CPD_YEARS} years ago; the CPD record covers the past {CPD_YEARS} years"))
     if a.cpd:
         short = []
         for year in range(CPD_YEARS):
@@ -254,6 +230,67 @@ def _rules(a: Applicant, manifest: Manifest, today: dt.date, problem: Any) -> li
             name = "English" if lang == "en" else "Chinese"
             out.append(problem(f"{path}.{lang}", f"has no {name} text; the {other} is used in {name} documents", "warning"))
     return out
+
+
+def _entry_rules(
+    education: list[Education],
+    career: list[Career],
+    cpd: list[CpdEntry],
+    description: LocalText | None,
+    today: dt.date,
+    problem: Any,
+) -> list[Problem]:
+    """Rules on single entries: they run even when other parts of the record are wrong."""
+    out: list[Problem] = []
+    for i, e in enumerate(education, start=1):
+        if e is not None and e.end < e.start:
+            out.append(problem(f"education[{i}].end", f"ends ({e.end:%Y-%m}) before it starts ({e.start:%Y-%m})"))
+    window_start = _years_before(today, CAREER_YEARS)
+    for i, c in enumerate(career, start=1):
+        if c is None:
+            continue
+        if c.end is not None and c.end < c.start:
+            out.append(problem(f"career[{i}].end", f"ends ({c.end:%Y-%m}) before it starts ({c.start:%Y-%m})"))
+        if c.start > today:
+            out.append(problem(f"career[{i}].start", f"is in the future ({c.start:%Y-%m})"))
+        if c.end is not None and c.end.replace(day=28) < window_start.replace(day=1):
+            out.append(problem(f"career[{i}].end", f"ended in {c.end:%Y-%m}, more than {CAREER_YEARS} years ago; only the latest {CAREER_YEARS} years of career go on the form"))
+    if description is not None:
+        for lang in ("zh", "en"):
+            text = getattr(description, lang) or ""
+            if len(text) > MAX_DESCRIPTION:
+                out.append(problem(f"description.{lang}", f"has {len(text)} characters; at most {MAX_DESCRIPTION} are allowed"))
+    cpd_start = _years_before(today, CPD_YEARS)
+    for i, entry in enumerate(cpd, start=1):
+        if entry is None:
+            continue
+        if entry.date > today:
+            out.append(problem(f"cpd[{i}].date", f"is in the future ({entry.date.isoformat()})"))
+        elif entry.date < cpd_start:
+            out.append(problem(f"cpd[{i}].date", f"is {entry.date.isoformat()}, more than {CPD_YEARS} years ago; the CPD record covers the past {CPD_YEARS} years"))
+    return out
+
+
+def _partial(model: type[BaseModel], value: Any) -> Any:
+    try:
+        return model.model_validate(value)
+    except (ValidationError, TypeError, ValueError):
+        return None
+
+
+def _partial_rules(data: dict[str, Any], today: dt.date, problem: Any) -> list[Problem]:
+    """The entry rules for the parts of a failed record that are well-formed on their own."""
+
+    def entries(group: str, model: type[BaseModel]) -> list[Any]:
+        value = data.get(group)
+        return [_partial(model, v) for v in value] if isinstance(value, list) else []
+
+    description = data.get("description")
+    desc = _partial(LocalText, _to_local_text(description)) if description is not None else None
+    return _entry_rules(
+        entries("education", Education), entries("career", Career), entries("cpd", CpdEntry),
+        desc, today, problem,
+    )
 
 
 def _local_texts(model: BaseModel, prefix: str = "") -> list[tuple[str, LocalText]]:
