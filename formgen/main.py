@@ -10,14 +10,18 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .documents import RenderedDocument, render_applicant
 from .exceptions import FormgenError, OutputError, Problem
 from .load import RawRecord, load_files
 from .manifest import Manifest, load_manifest
-from .models import LANGUAGES, Language
+from .models import LANGUAGES, Applicant, Language
 from .paths import inside, safe_filename, write_atomic
-from .validate import Report, validate
+from .validate import Report, Validated, validate
+
+if TYPE_CHECKING:
+    from .convert import Converter
 
 Progress = Callable[[int], None]
 
@@ -159,3 +163,163 @@ def _convert_jobs(
             result.written.setdefault(applicant_id, []).append(pdf)
         if not keep_docx:
             docx.unlink(missing_ok=True)
+
+
+# ----------------------------------------------------------------------------- packs
+
+@dataclass
+class PackResult(BuildResult):
+    """A pack run: every record is packed, already up to date, or failed."""
+
+    up_to_date: list[str] = field(default_factory=list)
+    errors_csv: Path | None = None
+
+
+def _pdf_jobs(workdir: Path, rendered: list[RenderedDocument]) -> list[tuple[Path, Path]]:
+    jobs = []
+    for i, doc in enumerate(rendered):
+        docx = workdir / f"{i:03d}-{doc.lang}.docx"
+        docx.write_bytes(doc.docx)
+        jobs.append((docx, docx.with_suffix(".pdf")))
+    return jobs
+
+
+def make_pack(
+    applicant: Applicant,
+    manifest: Manifest,
+    converter: Converter,
+    workdir: Path,
+    *,
+    pack: str | None = None,
+    langs: list[Language] | None = None,
+    today: dt.date | None = None,
+    fingerprint_value: str = "",
+) -> bytes:
+    """One applicant's pack as ZIP bytes: DOCX and PDF of each document, and pack.json."""
+    from .exceptions import ConversionError
+    from .pack import build_zip, pack_files
+
+    pack = pack or manifest.default_pack
+    langs = langs or list(LANGUAGES)
+    rendered = render_applicant(applicant, manifest, langs, pack=pack, today=today)
+    workdir.mkdir(parents=True, exist_ok=True)
+    jobs = _pdf_jobs(workdir, rendered)
+    outcome = converter.convert_many(jobs)
+    failed = [str(e) for e in outcome.values() if e is not None]
+    if failed:
+        raise ConversionError("; ".join(failed))
+    pdfs = {(doc.lang, doc.filename): pdf.read_bytes() for doc, (_, pdf) in zip(rendered, jobs, strict=True)}
+    meta = {
+        "id": applicant.id,
+        "name": {"zh": applicant.name.get("zh"), "en": applicant.name.get("en")},
+        "programme": applicant.programme,
+        "grade": applicant.grade,
+        "pack": pack,
+        "fingerprint": fingerprint_value,
+    }
+    return build_zip(pack_files(rendered, pdfs), meta)
+
+
+def _clean_leftovers(out: Path) -> None:
+    """Remove what an interrupted run left behind: temporary files and its work folder."""
+    import shutil
+
+    for leftover in out.glob(".tmp-*"):
+        leftover.unlink(missing_ok=True)
+    shutil.rmtree(out / ".work", ignore_errors=True)
+
+
+def build_packs(
+    data: list[Path],
+    out: Path,
+    *,
+    pack: str | None = None,
+    langs: list[str] | None = None,
+    manifest: Manifest | None = None,
+    today: dt.date | None = None,
+    workers: int | None = None,
+    timeout: float = 60.0,
+    progress: Progress | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> PackResult:
+    """Write ``out/<id>-<name>.zip`` for every valid record and ``out/errors.csv`` for the rest."""
+    import shutil
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .convert import Converter
+    from .pack import fingerprint, pack_filename, read_fingerprint
+
+    manifest = manifest or load_manifest()
+    pack = pack or manifest.default_pack
+    if pack not in manifest.packs:
+        raise FormgenError(f"unknown pack '{pack}'; the manifest has: {', '.join(manifest.packs)}")
+    chosen = check_languages(langs)
+    today = today or today_default()
+    records, report = check_data(data, manifest, today)
+    result = PackResult(records_in=len(records), problems=list(report.problems))
+    result.failed_ids = [r.record_id or f"{r.file} {r.where}" for r in report.failed]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        _clean_leftovers(out)
+    except OSError as e:
+        raise OutputError(f"cannot write to the output folder {out}: {e.strerror}") from e
+    if on_total:
+        on_total(len(records))
+    if progress and report.failed:
+        progress(len(report.failed))
+
+    names: dict[str, str] = {}
+    tasks = []
+    for item in report.valid:
+        a = item.applicant
+        name = pack_filename(a)
+        if name.casefold() in names:
+            result.problems.append(failure(item.source, "name", f"its pack would be named {name}, like that of {names[name.casefold()]}; give the applicants distinct ids"))
+            result.failed_ids.append(a.id)
+            if progress:
+                progress(1)
+            continue
+        names[name.casefold()] = a.id
+        target = inside(out, name)
+        fp = fingerprint(a, manifest, pack, chosen, today.isoformat())
+        if target.exists() and read_fingerprint(target) == fp:
+            result.up_to_date.append(a.id)
+            result.written[a.id] = [target]
+            if progress:
+                progress(1)
+            continue
+        tasks.append((item, target, fp))
+
+    def run(task: tuple[Validated, Path, str], converter: Converter) -> None:
+        item, target, fp = task
+        a = item.applicant
+        workdir = out / ".work" / safe_filename(a.id, "applicant")
+        try:
+            data_bytes = make_pack(a, manifest, converter, workdir, pack=pack, langs=chosen, today=today, fingerprint_value=fp)
+            write_atomic(target, data_bytes)
+            result.written[a.id] = [target]
+        except FormgenError as e:
+            result.problems.append(failure(item.source, "", str(e)))
+            result.failed_ids.append(a.id)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+            if progress:
+                progress(1)
+
+    if tasks:
+        with Converter(workers=workers, timeout=timeout) as converter:
+            threads = max(1, (workers or os.cpu_count() or 1) * 2)
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                for future in [pool.submit(run, t, converter) for t in tasks]:
+                    future.result()
+    shutil.rmtree(out / ".work", ignore_errors=True)
+    result.errors_csv = write_errors_csv(out / "errors.csv", result.errors)
+    return result
+
+
+def write_errors_csv(target: Path, errors: list[Problem]) -> Path:
+    """``errors.csv``: one row per problem that stopped a record (record id, field, message)."""
+    from .paths import write_csv
+
+    rows = [[p.record_id or f"{p.file} {p.record}", p.field, p.message] for p in errors]
+    return write_csv(target, ["record", "field", "message"], rows)

@@ -19,6 +19,8 @@ _WINDOWS_RESERVED = {
 }
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
 MAX_NAME_BYTES = 200
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 def safe_filename(name: str, fallback: str = "") -> str:
@@ -60,6 +62,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
         raise OutputError(f"cannot write to {target.parent}: {e.strerror}") from e
     os.close(fd)
     tmp = Path(tmp_name)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are ordinary files
     try:
         yield tmp
         os.replace(tmp, target)
@@ -73,3 +76,22 @@ def write_atomic(target: Path, data: bytes) -> None:
     """Write ``data`` to ``target`` through a temporary file and a rename."""
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: str) -> str:
+    """A CSV cell Excel shows as text and never runs as a formula."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def write_csv(target: Path, header: list[str], rows: list[list[str]]) -> Path:
+    """An atomic UTF-8 CSV (with a byte-order mark, so Excel reads Chinese), formula-safe."""
+    import csv
+
+    with atomic_path(target) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows([spreadsheet_cell(str(c)) for c in row] for row in rows)
+    return target

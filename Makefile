@@ -1,0 +1,48 @@
+# make demo   set everything up, then render the sample applicants into build/
+# make test   set everything up, then run the tests
+# make bench  set everything up, then run the benchmarks
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export FORMGEN_TODAY ?= 2026-11-23
+
+.PHONY: demo test bench setup system lint clean
+
+setup: $(STAMP)
+
+system:
+	WITH_BROWSER=1 bash scripts/setup-system.sh
+
+$(STAMP): pyproject.toml scripts/setup-system.sh
+	$(MAKE) --no-print-directory system
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+messages: $(STAMP)
+	@if [ -d formgen/locale ]; then $(BIN)/pybabel compile -q -d formgen/locale -D messages; fi
+
+demo: setup messages
+	$(BIN)/formgen check
+	$(BIN)/formgen validate data/applicants.yaml
+	$(BIN)/formgen validate data/applicants.xlsx
+	$(BIN)/formgen render data/applicants.yaml --out build/forms --format both
+	$(BIN)/formgen pack data/applicants.xlsx --out build/packs
+	@if $(BIN)/formgen certificates --help >/dev/null 2>&1; then \
+	  $(BIN)/formgen certificates data/applicants.yaml --out build/certificates --register build/register.sqlite; fi
+	@echo "Done: forms in build/forms, packs in build/packs, certificates in build/certificates"
+
+test: setup messages
+	$(BIN)/pytest -q
+
+bench: setup messages
+	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+lint: setup
+	$(BIN)/ruff check formgen tests
+	$(BIN)/mypy formgen
+
+clean:
+	rm -rf build

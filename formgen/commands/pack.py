@@ -1,0 +1,61 @@
+"""``formgen pack DATA... --out DIR``"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..cli import manifest_option, user_errors
+from ..main import build_packs
+from ..manifest import load_manifest
+from . import progress_bar, show_problems
+
+
+@click.command("pack")
+@click.argument("data", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
+@click.option("--pack", "pack", default=None, help="Pack name from the manifest (default: its default pack).")
+@click.option("--lang", "langs", multiple=True, type=click.Choice(["zh", "en"]), help="Language (default: both).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="LibreOffice processes (default: one per core).")
+@click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True, help="Seconds one conversion may take.")
+@manifest_option
+@user_errors
+def command(
+    data: tuple[Path, ...],
+    out: Path,
+    pack: str | None,
+    langs: tuple[str, ...],
+    workers: int | None,
+    timeout: float,
+    manifest_path: str | None,
+) -> None:
+    """Write one ZIP per applicant (DOCX and PDF of every document, both languages)."""
+    manifest = load_manifest(manifest_path)
+    bar = None
+
+    def on_total(total: int) -> None:
+        nonlocal bar
+        bar = progress_bar(total, "Packs")
+        bar.__enter__()
+
+    try:
+        result = build_packs(
+            list(data), out, pack=pack, langs=list(langs) or None, manifest=manifest,
+            workers=workers, timeout=timeout, on_total=on_total,
+            progress=lambda n: bar.update(n) if bar else None,
+        )
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    show_problems(result.problems)
+    made = len(result.written) - len(result.up_to_date)
+    click.echo(
+        f"{result.records_in} record(s) in: {made} pack(s) written, "
+        f"{len(result.up_to_date)} already up to date, {len(result.failed_ids)} failed"
+        + (f" (see {result.errors_csv})" if result.failed_ids else ""),
+        err=True,
+    )
+    if result.failed_ids:
+        sys.exit(1)

@@ -1,0 +1,110 @@
+"""Application packs: one ZIP per applicant with the DOCX and PDF of every document it needs.
+
+A pack holds ``zh/`` and ``en/`` folders and a ``pack.json`` listing every file with its
+SHA-256 and a fingerprint of the inputs (record, templates, manifest). A pack whose
+fingerprint has not changed is not made again, so an interrupted batch resumes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .documents import RenderedDocument, documents_needed, languages_of
+from .manifest import Manifest
+from .models import Applicant, Language
+from .paths import safe_filename
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class PackFile:
+    """One file inside a pack."""
+
+    lang: Language
+    name: str
+    data: bytes
+
+    @property
+    def arcname(self) -> str:
+        return f"{self.lang}/{self.name}"
+
+
+def pack_filename(applicant: Applicant) -> str:
+    """``<id>-<name>.zip``, safe on every file system."""
+    safe_id = safe_filename(applicant.id, "applicant")
+    name = safe_filename(applicant.name.get("zh"), "")
+    return safe_filename(f"{safe_id}-{name}.zip" if name else f"{safe_id}.zip", f"{safe_id}.zip")
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def fingerprint(
+    applicant: Applicant, manifest: Manifest, pack: str, langs: list[Language], today: str
+) -> str:
+    """A hash of everything a pack is made from: change any of it and the pack is remade."""
+    h = hashlib.sha256()
+    h.update(f"v{FORMAT_VERSION}|{pack}|{','.join(langs)}|{today}".encode())
+    h.update(applicant.model_dump_json().encode())
+    manifest_file = manifest.root / "manifest.yaml"
+    if manifest_file.exists():
+        h.update(_file_digest(manifest_file).encode())
+    h.update(_file_digest(manifest.root / manifest.competences).encode())
+    for doc_id in documents_needed(applicant, manifest, pack=pack):
+        for lang in languages_of(manifest, doc_id, langs):
+            h.update(_file_digest(manifest.template_path(doc_id, lang)).encode())
+    return h.hexdigest()
+
+
+def build_zip(files: list[PackFile], meta: dict[str, object]) -> bytes:
+    """The ZIP: every file under its language folder, plus ``pack.json``.
+
+    Python's zipfile sets the UTF-8 flag on non-ASCII names, so Chinese names open
+    correctly in Windows Explorer and macOS.
+    """
+    listing = [
+        {
+            "path": f.arcname,
+            "sha256": hashlib.sha256(f.data).hexdigest(),
+            "bytes": len(f.data),
+        }
+        for f in files
+    ]
+    manifest_json = json.dumps({**meta, "files": listing}, ensure_ascii=False, indent=2)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for f in files:
+            arcname = f.arcname
+            if arcname.startswith("/") or ".." in arcname.split("/"):
+                raise ValueError(f"unsafe name in pack: {arcname}")
+            z.writestr(zipfile.ZipInfo(arcname, date_time=(2026, 1, 1, 0, 0, 0)), f.data,
+                       compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr("pack.json", manifest_json.encode("utf-8"))
+    return buffer.getvalue()
+
+
+def read_fingerprint(path: Path) -> str | None:
+    """The input fingerprint recorded in an existing pack, or None if unreadable."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            return str(json.loads(z.read("pack.json"))["fingerprint"])
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+
+
+def pack_files(rendered: list[RenderedDocument], pdfs: dict[tuple[str, str], bytes]) -> list[PackFile]:
+    """DOCX and, where converted, PDF of each rendered document."""
+    files = []
+    for doc in rendered:
+        files.append(PackFile(doc.lang, doc.filename, doc.docx))
+        pdf = pdfs.get((doc.lang, doc.filename))
+        if pdf is not None:
+            files.append(PackFile(doc.lang, str(Path(doc.filename).with_suffix(".pdf")), pdf))
+    return files

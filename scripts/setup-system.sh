@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Install the Debian packages formgen needs (LibreOffice, CJK fonts, poppler, Python venv).
+# As root it installs what is missing; otherwise it says what to install.
+set -eu
+packages=(python3-venv python3-pip libreoffice-writer-nogui python3-uno fonts-noto-cjk poppler-utils libzbar0)
+if [ "${WITH_BROWSER:-0}" = 1 ]; then packages+=(chromium); fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if ! command -v apt-get >/dev/null; then
+  echo "formgen needs: ${missing[*]} (Debian package names); install them and run again." >&2
+  exit 1
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "formgen needs these Debian packages: ${missing[*]}" >&2
+  echo "Install them with:  sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "Installing ${missing[*]} ..." >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
