@@ -59,7 +59,7 @@ class Office:
     def __init__(self, cfg, log):
         self.cfg = cfg
         url = "pipe,name=%s;urp;StarOffice.ComponentContext" % cfg["pipe"]
-        cmd = [
+        cmd = list(cfg.get("prefix") or []) + [
             cfg["soffice"],
             "--headless",
             "--invisible",

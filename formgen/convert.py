@@ -1,0 +1,237 @@
+"""DOCX to PDF with a pool of warm LibreOffice processes.
+
+    with Converter(workers=2) as conv:
+        conv.convert(Path("a.docx"), Path("out/a.pdf"))
+        results = conv.convert_many([(docx, pdf), ...], on_done=progress)
+
+Each worker is one long-lived, locked-down LibreOffice (see :mod:`formgen.office`),
+started on first use and kept for the life of the converter. A document that makes
+LibreOffice hang (longer than ``timeout``) or die gets the process killed and is tried
+once more on a fresh one; if that fails too, the document's result is a
+:class:`ConversionError` and the batch goes on. PDFs are written under a temporary
+name in the target folder and renamed into place only when complete.
+
+Everything here is thread-safe: one converter can serve a thread pool or a web server.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+import zipfile
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from formgen.exceptions import ConversionError
+from formgen.office import STARTUP_TIMEOUT, OfficeFault, OfficeProcess, install_cleanup
+
+__all__ = ["Converter", "convert_files"]
+
+OnDone = Callable[[Path, ConversionError | None], object]
+
+# Import filters, so a damaged file is refused instead of being opened as plain text.
+_FILTERS = {".docx": "MS Word 2007 XML", ".docm": "MS Word 2007 XML VBA", ".odt": "writer8"}
+
+
+class _Slot:
+    """A place for one worker process; the process is (re)started when needed."""
+
+    def __init__(self) -> None:
+        self.process: OfficeProcess | None = None
+
+    def get(self, startup_timeout: float, isolate_network: bool) -> OfficeProcess:
+        if self.process is None or not self.process.alive():
+            self.discard()
+            self.process = OfficeProcess(startup_timeout, isolate_network)
+        return self.process
+
+    def discard(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.stop()
+            self.process = None
+
+
+class Converter:
+    """A pool of ``workers`` LibreOffice processes (default: one per CPU core).
+
+    ``timeout`` is how long one document may take before its LibreOffice is
+    considered hung. Use as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        timeout: float = 60.0,
+        *,
+        startup_timeout: float = STARTUP_TIMEOUT,
+        isolate_network: bool = True,
+    ) -> None:
+        if workers is not None and workers < 1:
+            raise ValueError("workers must be at least 1")
+        if timeout <= 0:
+            raise ValueError("timeout must be positive")
+        self.workers = workers or os.cpu_count() or 1
+        self.timeout = float(timeout)
+        self.startup_timeout = float(startup_timeout)
+        self.isolate_network = isolate_network
+        self._slots = [_Slot() for _ in range(self.workers)]
+        self._idle = list(self._slots)  # used as a stack: warm processes get reused first
+        self._cond = threading.Condition()
+        self._closed = False
+        install_cleanup()
+
+    # ---- pool ----
+
+    def _checkout(self) -> _Slot:
+        with self._cond:
+            while not self._idle and not self._closed:
+                self._cond.wait()
+            if self._closed:
+                raise ConversionError("the PDF converter has been closed")
+            return self._idle.pop()
+
+    def _checkin(self, slot: _Slot) -> None:
+        with self._cond:
+            closed = self._closed
+            if not closed:
+                self._idle.append(slot)
+                self._cond.notify()
+        if closed:
+            slot.stop()
+
+    def pids(self) -> list[int]:
+        """Process ids of the running LibreOffice (``soffice``) processes."""
+        return [
+            s.process.soffice_pid
+            for s in self._slots
+            if s.process is not None and s.process.alive() and s.process.soffice_pid
+        ]
+
+    def close(self) -> None:
+        """Stop every LibreOffice process and remove their profiles.
+
+        Conversions still running are allowed to finish; their process is stopped as
+        soon as they return. Later calls raise ConversionError.
+        """
+        with self._cond:
+            if self._closed:
+                return
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._cond.notify_all()
+        for slot in idle:
+            slot.stop()
+
+    def __enter__(self) -> Converter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- conversions ----
+
+    def convert(self, docx: Path, pdf: Path) -> None:
+        """Convert one document; blocks until ``pdf`` is complete. Raises ConversionError."""
+        docx, pdf = Path(docx), Path(pdf)
+        what = f"could not convert {docx} to PDF"
+        _check_input(docx, what)
+        folder = pdf.parent
+        if not folder.is_dir():
+            raise ConversionError(f"{what}: the folder {folder} does not exist")
+        part = folder / f".{pdf.name}.{uuid.uuid4().hex[:12]}.part"
+        src, dst = docx.resolve(), part.resolve()
+        filter_name = _FILTERS.get(docx.suffix.lower())
+        try:
+            fault: OfficeFault | None = None
+            for _attempt in range(2):
+                slot = self._checkout()
+                try:
+                    process = slot.get(self.startup_timeout, self.isolate_network)
+                    error = process.convert(src, dst, filter_name, self.timeout)
+                except OfficeFault as e:
+                    slot.discard()
+                    fault = e
+                    continue
+                finally:
+                    self._checkin(slot)
+                if error is not None:
+                    raise ConversionError(f"{what}: {error}")
+                if not part.is_file() or part.stat().st_size == 0:
+                    raise ConversionError(f"{what}: LibreOffice wrote no PDF")
+                try:
+                    os.replace(part, pdf)
+                except OSError as e:
+                    raise ConversionError(f"could not write {pdf}: {e.strerror or e}") from None
+                return
+            raise ConversionError(f"{what}: {fault}")
+        finally:
+            try:
+                part.unlink(missing_ok=True)
+            except OSError:
+                pass
+
+    def convert_many(
+        self, jobs: Iterable[tuple[Path, Path]], on_done: OnDone | None = None
+    ) -> dict[Path, ConversionError | None]:
+        """Convert ``(docx, pdf)`` pairs over all workers; never raises ConversionError.
+
+        Returns each docx (in job order) mapped to None or its ConversionError.
+        ``on_done(docx, error)`` is called once per finished job, never from two
+        threads at the same time (safe for progress bars).
+        """
+        jobs = [(Path(d), Path(p)) for d, p in jobs]
+        results: dict[Path, ConversionError | None] = {d: None for d, _ in jobs}
+        if not jobs:
+            return results
+        done_lock = threading.Lock()
+
+        def run(docx: Path, pdf: Path) -> None:
+            error: ConversionError | None = None
+            try:
+                self.convert(docx, pdf)
+            except ConversionError as e:
+                error = e
+            with done_lock:
+                results[docx] = error
+                if on_done is not None:
+                    on_done(docx, error)
+
+        pool = ThreadPoolExecutor(min(self.workers, len(jobs)), thread_name_prefix="formgen-pdf")
+        try:
+            futures = [pool.submit(run, d, p) for d, p in jobs]
+            for future in as_completed(futures):
+                future.result()  # re-raises bugs (not ConversionError) in on_done etc.
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return results
+
+
+def _check_input(docx: Path, what: str) -> None:
+    if not docx.is_file():
+        raise ConversionError(f"{what}: the file does not exist")
+    if docx.suffix.lower() in (".docx", ".docm"):
+        try:
+            with zipfile.ZipFile(docx) as z:
+                ok = "word/document.xml" in z.namelist()
+        except (zipfile.BadZipFile, OSError, ValueError):
+            ok = False
+        if not ok:
+            raise ConversionError(f"{what}: it is not a valid .docx file (damaged or not Word)")
+
+
+def convert_files(
+    jobs: Iterable[tuple[Path, Path]],
+    workers: int | None = None,
+    timeout: float = 60.0,
+    on_done: OnDone | None = None,
+) -> dict[Path, ConversionError | None]:
+    """Convert ``(docx, pdf)`` pairs with a converter started for this batch only."""
+    with Converter(workers, timeout) as converter:
+        return converter.convert_many(jobs, on_done)
