@@ -56,6 +56,8 @@ class CompiledTemplate:
         except (OSError, zipfile.BadZipFile, KeyError, ValueError) as e:
             raise TemplateError(f"{path}: not a readable DOCX template ({e})") from e
         self._raw = raw
+        # The document part's root (w:document); each render puts the new body into a copy.
+        self._document = etree.tostring(self._docxtpl.docx._element)
         self._lock = threading.Lock()
         self.parts: list[_Part] = []
         body = self._docxtpl.docx._part
@@ -97,8 +99,10 @@ class CompiledTemplate:
                     tree = self._docxtpl.fix_tables(xml)
                     self._docxtpl.docx_ids_index = 1000
                     self._docxtpl.fix_docpr_ids(tree)
+                    document = etree.fromstring(self._document)
+                    document.replace(document.find(tree.tag), tree)
                     data = etree.tostring(
-                        tree, encoding="UTF-8", xml_declaration=True, standalone=True
+                        document, encoding="UTF-8", xml_declaration=True, standalone=True
                     )
                 else:
                     data = xml.encode("utf-8")
