@@ -465,7 +465,7 @@ def cpd_record(lang: str):
     para(doc, "{{a.name}}-过去三年的继续职业发展纪录" if zh else
          "{{a.name}}-Continuous Professional Development Record for past 3 year", "Form Title")
     info_line(doc, lang, name=False)
-    widths = [2.7, 6.1, 3.6, 1.9, 2.7]
+    widths = [3.1, 5.9, 3.6, 1.8, 2.6]
     g = Grid(doc, widths)
     g.row([head("时间"), head("继续教育内容"), head("主办机构"), head("学时"), head("证明人")] if zh
           else [head("Date"), head("CPD Description"), head("Organizer"),
@@ -489,7 +489,7 @@ def cross_reference(lang: str):
     para(doc, "{{grade.name}}交叉对照表格" if zh else
          "{{grade.name}} ({{grade.code}}) Cross-Reference Table", "Form Title")
     info_line(doc, lang)
-    g = Grid(doc, [0.8, 0.8, 7.2, 4.0, 3.3, 3.5, 3.5, 3.6])
+    g = Grid(doc, [0.8, 0.8, 6.9, 4.0, 3.3, 3.5, 3.5, 3.9])
     if zh:
         heads = ["能力要求", "角色与职责", "教育基础", "初期职业发展", "发展行动计划",
                  "证据来源示例（代码）"]
@@ -549,10 +549,11 @@ def cmes_endorsement(lang: str):
         info_line(doc, lang, division=True)
         para(doc, "For Applicants, those come from the Chinese Mechanical Engineering Society "
              "(CMES) under Reciprocal Recognition Agreement between SOE and CMES.", "Form Text")
-        para(doc, "I submit herewith my application as {{a.soe.member_box}} member/"
-             "{{a.soe.associate_member_box}} associate member * of SOE and declare that I am "
-             "currently a {{a.cmes.senior_member_box}} senior member/{{a.cmes.member_box}} "
-             "member* of CMES residing outside UK and Hong Kong. (Valid CMES Membership No.: "
+        # A no-break space keeps each box on the same line as its word.
+        para(doc, "I submit herewith my application as {{a.soe.member_box}}\u00a0member/"
+             "{{a.soe.associate_member_box}}\u00a0associate member * of SOE and declare that I am "
+             "currently a {{a.cmes.senior_member_box}}\u00a0senior member/{{a.cmes.member_box}}"
+             "\u00a0member* of CMES residing outside UK and Hong Kong. (Valid CMES Membership No.: "
              "**{{a.cmes.membership_no}}**)", "Form Text")
         spacer(doc, 10)
         para(doc, "Applicant’s Signature: _________________________ Date : _______________",
@@ -578,8 +579,8 @@ def fee_notice(lang: str):
     zh = lang == "zh"
     doc = new_document(lang, "费用通知" if zh else "Fee Notice")
     para(doc, "费用通知" if zh else "Fee Notice", "Form Title")
-    info_line(doc, lang, name=False)
-    g = Grid(doc, [3.0, 14.0])
+    spacer(doc, 6)
+    g = Grid(doc, [3.4, 13.6])
     for lab_zh, lab_en, val in (
         ("申请人", "Applicant", "{{a.name}}"),
         ("申请编号", "Application no.", "{{a.id}}"),
@@ -592,7 +593,7 @@ def fee_notice(lang: str):
     spacer(doc, 8)
     para(doc, "您本次申请的有关费用如下：" if zh else
          "The fees for your application are as follows:", "Form Text")
-    g = Grid(doc, [6.2, 2.9, 3.4, 4.5])
+    g = Grid(doc, [5.6, 2.9, 3.4, 5.1])
     g.row([head("费用项目"), head("金额"), head("缴纳时间"), head("备注")] if zh else
           [head("Item"), head("Amount"), head("When due"), head("Note")], header=True)
     amount = ("{{f.amount}}{% if f.per %}/{{f.per}}{% endif %}" if zh else
