@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from .context import build_context
 from .exceptions import FormgenError
@@ -44,10 +45,15 @@ def render_document(
     lang: Language,
     manifest: Manifest,
     today: dt.date | None = None,
+    context: dict[str, Any] | None = None,
 ) -> RenderedDocument:
+    """One document; ``context`` may be a context of the same applicant and language to reuse."""
     doc = manifest.documents[doc_id]
     template = TEMPLATES.get(manifest.template_path(doc_id, lang))
-    context = build_context(applicant, lang, manifest, doc_id, today)
+    if context is None:
+        context = build_context(applicant, lang, manifest, doc_id, today)
+    else:
+        context = {**context, "document": {"id": doc_id, "title": doc.title.get(lang)}}
     filename = output_name(doc.output[lang], applicant.id, applicant.name.get(lang))
     return RenderedDocument(doc_id, lang, filename, template.render(context))
 
@@ -62,9 +68,12 @@ def render_applicant(
 ) -> list[RenderedDocument]:
     """Every document the applicant needs, in every language asked for."""
     out = []
+    contexts: dict[Language, dict[str, Any]] = {}
     for doc_id in documents_needed(applicant, manifest, only, pack):
         for lang in languages_of(manifest, doc_id, langs):
-            out.append(render_document(applicant, doc_id, lang, manifest, today))
+            if lang not in contexts:
+                contexts[lang] = build_context(applicant, lang, manifest, doc_id, today)
+            out.append(render_document(applicant, doc_id, lang, manifest, today, contexts[lang]))
     names = [(d.lang, d.filename) for d in out]
     if len(set(names)) != len(names):
         raise FormgenError(

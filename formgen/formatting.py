@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from babel import Locale
 from babel.dates import format_date, format_skeleton
 from babel.numbers import format_currency, format_decimal
 
 from .models import Language
 
-LOCALES: dict[Language, str] = {"zh": "zh_CN", "en": "en_GB"}
+# Parsed once: Babel looks a locale name up again on every call given a string.
+LOCALES: dict[Language, Locale] = {"zh": Locale.parse("zh_CN"), "en": Locale.parse("en_GB")}
 _MONEY_PATTERN: dict[Language, str] = {"zh": "#,##0元", "en": "¤¤ #,##0"}
 TO_DATE: dict[Language, str] = {"zh": "至今", "en": "to date"}
 CHECKED, UNCHECKED = "☑", "☐"

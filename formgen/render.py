@@ -77,6 +77,7 @@ class CompiledTemplate:
                     f"{path}: template syntax error in {name}: {e.message}"
                 ) from e
             self.parts.append(_Part(name, template, is_body, src))
+        self._pack_unchanged()
 
     def render(self, context: dict[str, Any]) -> bytes:
         """The rendered document as DOCX bytes."""
@@ -107,18 +108,28 @@ class CompiledTemplate:
                 else:
                     data = xml.encode("utf-8")
             rendered[part.name] = data
-        return _replace_parts(self._raw, rendered)
+        out = io.BytesIO(self._unchanged_parts)
+        out.seek(0, io.SEEK_END)
+        with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as dst:
+            for name, data in rendered.items():
+                dst.writestr(self._infos[name], data)
+        return out.getvalue()
 
-
-def _replace_parts(docx: bytes, parts: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(
-        out, "w", zipfile.ZIP_DEFLATED
-    ) as dst:
-        for info in src.infolist():
-            data = parts.get(info.filename)
-            dst.writestr(info, data if data is not None else src.read(info.filename))
-    return out.getvalue()
+    def _pack_unchanged(self) -> None:
+        """Compress, once, every part that rendering leaves as it is."""
+        rendered = {p.name for p in self.parts}
+        out = io.BytesIO()
+        self._infos: dict[str, zipfile.ZipInfo] = {}
+        with zipfile.ZipFile(io.BytesIO(self._raw)) as src, zipfile.ZipFile(
+            out, "w", zipfile.ZIP_DEFLATED
+        ) as dst:
+            for info in src.infolist():
+                if info.filename in rendered:
+                    self._infos[info.filename] = zipfile.ZipInfo(info.filename, info.date_time)
+                    self._infos[info.filename].compress_type = zipfile.ZIP_DEFLATED
+                else:
+                    dst.writestr(info, src.read(info.filename))
+        self._unchanged_parts = out.getvalue()
 
 
 class TemplateCache:

@@ -1,0 +1,66 @@
+"""Shared pieces of the benchmarks: synthetic applicants and the plain-soffice floor."""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def applicants(count: int) -> list[dict]:
+    """``count`` records made from the sample applicants, each with its own id and name."""
+    base = yaml.safe_load((ROOT / "data" / "applicants.yaml").read_text(encoding="utf-8"))
+    out = []
+    for i in range(count):
+        record = copy.deepcopy(base[i % len(base)])
+        record["id"] = f"{record['id']}-{i:04d}"
+        record["name"] = {"zh": record["name"]["zh"] + str(i), "en": f"{record['name']['en']} {i}"}
+        out.append(record)
+    return out
+
+
+def write_yaml(records: list[dict], folder: Path) -> Path:
+    path = folder / "applicants.yaml"
+    path.write_text(yaml.safe_dump(records, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def soffice_floor(docx_files: list[Path], workers: int | None = None) -> float:
+    """Seconds for plain ``soffice --headless --convert-to pdf``: one call per core, many files each."""
+    workers = workers or os.cpu_count() or 1
+    chunks = [docx_files[i::workers] for i in range(workers)]
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        procs = []
+        for n, chunk in enumerate(chunks):
+            if not chunk:
+                continue
+            profile = Path(tmp) / f"profile{n}"
+            outdir = Path(tmp) / f"out{n}"
+            procs.append(
+                subprocess.Popen(
+                    ["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
+                     "--convert-to", "pdf", "--outdir", str(outdir), *map(str, chunk)],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                    env={**os.environ, "HOME": tmp},
+                )
+            )
+        for p in procs:
+            p.wait()
+        elapsed = time.perf_counter() - started
+        made = sum(1 for _ in Path(tmp).glob("out*/*.pdf"))
+        if made != len(docx_files):
+            raise SystemExit(f"the floor converted {made} of {len(docx_files)} files")
+    return elapsed
+
+
+def clean(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
