@@ -288,9 +288,8 @@ class Grid:
         self.widths = widths
         self.table = doc.add_table(rows=0, cols=len(widths))
         self.table.style = doc.styles["Form Table"]
-        self.table.autofit = False
+        self.table.autofit = False  # w:tblLayout fixed
         tbl_pr = self.table._tbl.tblPr
-        tbl_pr.append(parse_xml(f'<w:tblLayout {nsdecls("w")} w:type="fixed"/>'))
         tbl_w = tbl_pr.find(qn("w:tblW"))
         if tbl_w is not None:
             tbl_w.set(qn("w:type"), "dxa")
@@ -352,29 +351,22 @@ def blank_rows(grid: Grid, group: str, spans: list[int], height: float):
 
 # ---------------------------------------------------------------- the documents
 
-def info_line(doc, lang: str, *, name=True, division=False):
-    """The line under a title naming the programme, the grade applied for and the applicant."""
-    if lang == "zh":
-        parts = []
-        if name:
-            parts.append("申请人：{{a.name}}（{{a.id}}）")
-        parts.append("项目：{{programme.title}}（{{programme.society.abbr}}/"
-                     "{{programme.partner.abbr}}）")
-        parts.append("申请级别：{{grade.label}}")
-        if division:
-            parts.append("SOE专业分会：{{a.soe.division}} {{a.soe.division_name}}")
-        text = "　".join(parts)
-    else:
-        parts = []
-        if name:
-            parts.append("Applicant: {{a.name}} ({{a.id}})")
-        parts.append("Programme: {{programme.title}} ({{programme.society.abbr}}/"
-                     "{{programme.partner.abbr}})")
-        parts.append("Grade applied for: {{grade.label}}")
-        if division:
-            parts.append("SOE division: {{a.soe.division}} {{a.soe.division_name}}")
-        text = " · ".join(parts)
-    return para(doc, text, "Form Info")
+def info_line(doc, lang: str, *, name=True, division=False, number=False):
+    """Two lines under a title: the programme, then the applicant and the grade applied for."""
+    zh = lang == "zh"
+    programme = ("项目：{{programme.title}}（{{programme.society.abbr}}/{{programme.partner.abbr}}）"
+                 if zh else "Programme: {{programme.title}} ({{programme.society.abbr}}/"
+                 "{{programme.partner.abbr}})")
+    parts = []
+    if name:
+        parts.append("申请人：{{a.name}}（{{a.id}}）" if zh else "Applicant: {{a.name}} ({{a.id}})")
+    parts.append("申请级别：{{grade.label}}" if zh else "Grade applied for: {{grade.label}}")
+    if number:
+        parts.append("编号：{{a.id}}" if zh else "Application no.: {{a.id}}")
+    if division:
+        parts.append("SOE专业分会：{{a.soe.division}} {{a.soe.division_name}}" if zh else
+                     "SOE division: {{a.soe.division}} {{a.soe.division_name}}")
+    return para(doc, programme + "\n" + ("　" if zh else " · ").join(parts), "Form Info")
 
 
 ROW = 0.8  # minimum height of a form row, cm
@@ -387,14 +379,9 @@ def registration_form(lang: str):
     if zh:
         para(doc, "工程能力评价/国际工程师资质认证报名表", "Form Title")
         para(doc, "Registration Form for Professional Registration", "Form Subtitle")
-        para(doc, "项目：{{programme.title}}（{{programme.society.abbr}}/"
-             "{{programme.partner.abbr}}）　申请级别：{{grade.label}}　编号：{{a.id}}",
-             "Form Info")
     else:
         para(doc, "Registration Form for Professional Registration", "Form Title")
-        para(doc, "Programme: {{programme.title}} ({{programme.society.abbr}}/"
-             "{{programme.partner.abbr}}) · Grade applied for: {{grade.label}}"
-             " · Application no.: {{a.id}}", "Form Info")
+    info_line(doc, lang, name=False, number=True)
 
     def lab(zh_text, en_text, span=1):
         return label([zh_text, en_text] if zh else [en_text], span)
@@ -472,8 +459,8 @@ def cpd_record(lang: str):
                 head("CPD Claimed hours"), head("Initials of ES/RP*")], header=True)
     loop(g, "for c in a.cpd", [centre("{{c.date}}"), value("{{c.description}}"),
                                centre("{{c.organizer}}"), centre("{{c.hours}}"),
-                               centre("{{c.initials}}")], height=0.75)
-    blank_rows(g, "cpd", [1, 1, 1, 1, 1], 0.75)
+                               centre("{{c.initials}}")], height=0.85)
+    blank_rows(g, "cpd", [1, 1, 1, 1, 1], 0.85)
     g.row([C("合计学时" if zh else "Total CPD claimed hours", 3, "Form Label", LABEL_FILL),
            C("{{a.cpd_total}}", 1, "Form Head", LABEL_FILL), C("", 1, fill=LABEL_FILL)],
           height=0.75)
