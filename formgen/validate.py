@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import typing
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,6 +90,8 @@ def _message(err: dict[str, Any], model_fields: list[str]) -> str:
         expected = err.get("ctx", {}).get("expected", "")
         return f"'{value}' is not one of: {expected.replace(chr(39), '').replace(' or ', ', ')}"
     if kind == "greater_than_equal":
+        if isinstance(value, float):
+            value = f"{value:g}"  # a CSV cell '-2' arrives here as -2.0
         return f"must not be negative (got {value})"
     if kind in ("too_short",) and isinstance(value, list):
         return "needs at least one entry"
@@ -110,6 +113,28 @@ def _message(err: dict[str, Any], model_fields: list[str]) -> str:
 
 def _fields_of(model: type[BaseModel]) -> list[str]:
     return list(model.model_fields)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model inside an annotation such as ``list[Career]`` or ``Cmes | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _fields_around(loc: tuple[Any, ...]) -> list[str]:
+    """The field names of the model that holds the field at ``loc`` (for spelling hints)."""
+    model: type[BaseModel] = Applicant
+    for part in loc[:-1]:
+        info = model.model_fields.get(part) if isinstance(part, str) else None
+        inner = _model_in(info.annotation) if info is not None else None
+        if inner is not None:
+            model = inner
+    return _fields_of(model)
 
 
 def validate(
@@ -162,10 +187,9 @@ def _validate_one(
     try:
         applicant = Applicant.model_validate(data)
     except ValidationError as e:
-        names = {"": _fields_of(Applicant)}
         for err in e.errors():
             loc = err["loc"]
-            problems.append(problem(_field_path(loc), _message(err, names[""])))
+            problems.append(problem(_field_path(loc), _message(err, _fields_around(loc))))
         problems.extend(_partial_rules(data if isinstance(data, dict) else {}, today, problem))
         return _dedupe(problems)
     problems.extend(_rules(applicant, manifest, today, problem))

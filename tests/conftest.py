@@ -1,0 +1,267 @@
+"""Shared fixtures: sample records, writers for YAML/JSON/CSV/XLSX data files, DOCX text."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_FILE = ROOT / "data" / "applicant-example.yaml"
+SAMPLES_FILE = ROOT / "data" / "applicants.yaml"
+SAMPLES_XLSX = ROOT / "data" / "applicants.xlsx"
+MANIFEST_FILE = ROOT / "manifest.yaml"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+TODAY = "2026-11-23"
+GROUPS = ("education", "career", "cpd", "competences")
+
+CMES_RECORD: dict[str, Any] = {
+    "id": "CMES-2026-0103",
+    "programme": "cmes-soe",
+    "grade": "EngTech",
+    "name": {"zh": "孙伟", "en": "SUN Wei"},
+    "gender": "male",
+    "job_title": {"zh": "设备检验技师", "en": "Equipment Inspection Technician"},
+    "expertise": {"zh": "起重设备检验", "en": "Lifting equipment inspection"},
+    "mobile": "+86 139 5100 7788",
+    "email": "sun.wei@example.com",
+    "company": {"zh": "江苏省特种设备安全监督检验研究院", "en": "Jiangsu Special Equipment Inspection Institute"},
+    "company_address": {"zh": "江苏省南京市鼓楼区", "en": "Gulou District, Nanjing, Jiangsu"},
+    "company_phone": "025-8666 0000",
+    "english_level": {"zh": "大学英语四级", "en": "CET-4"},
+    "english_interview": False,
+    "education": [
+        {
+            "start": "2011-09",
+            "end": "2014-07",
+            "qualification": {"zh": "大专", "en": "Higher Diploma"},
+            "course": {"zh": "机电一体化技术", "en": "Mechatronics"},
+            "institution": {"zh": "南京工业职业技术学院", "en": "Nanjing Institute of Industry Technology"},
+        }
+    ],
+    "career": [
+        {
+            "start": "2014-08",
+            "end": None,
+            "company": {"zh": "江苏省特种设备安全监督检验研究院", "en": "Jiangsu Special Equipment Inspection Institute"},
+            "job_title": {"zh": "检验员", "en": "Inspector"},
+            "responsibilities": {"zh": "桥式起重机定期检验", "en": "Periodic inspection of cranes"},
+        }
+    ],
+    "description": {"zh": "参与编写地方标准。", "en": "Contributor to a provincial standard."},
+    "cpd": [
+        {"date": "2026-02-14", "description": {"zh": "无损检测培训", "en": "NDT training"},
+         "organizer": {"zh": "中国特种设备检测研究院", "en": "CSEI"}, "hours": 48, "initials": "QL"},
+        {"date": "2025-02-14", "description": {"zh": "测量仪器培训", "en": "Survey instruments"},
+         "organizer": {"zh": "中国机械工程学会", "en": "CMES"}, "hours": 48, "initials": "QL"},
+        {"date": "2024-02-14", "description": {"zh": "特种设备法规培训", "en": "Regulations training"},
+         "organizer": {"zh": "江苏省市场监督管理局", "en": "Jiangsu AMR"}, "hours": 48, "initials": "QL"},
+    ],
+    "cmes": {"membership_no": "M-2023-20015", "member_grade": "member"},
+    "soe": {"membership": "associate_member", "division": "BES"},
+}
+
+
+@pytest.fixture(autouse=True)
+def formgen_today(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs on the same day, so the date rules give the same answers."""
+    monkeypatch.setenv("FORMGEN_TODAY", TODAY)
+    return TODAY
+
+
+@pytest.fixture
+def example_record() -> dict[str, Any]:
+    """The contract file (applicant-example.yaml) as a plain dict with text values."""
+    return example_dict()
+
+
+@pytest.fixture
+def cmes_record() -> dict[str, Any]:
+    """A valid cmes-soe EngTech applicant."""
+    return copy.deepcopy(CMES_RECORD)
+
+
+def example_dict() -> dict[str, Any]:
+    data = yaml.safe_load(EXAMPLE_FILE.read_text(encoding="utf-8"))
+    return _plain(data)
+
+
+def _plain(value: Any) -> Any:
+    """Dates as ISO text, so a record survives JSON and CSV unchanged."""
+    import datetime as dt
+
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def with_id(record: dict[str, Any], new_id: str, **changes: Any) -> dict[str, Any]:
+    """A copy of ``record`` with another id (and any top-level changes)."""
+    out = copy.deepcopy(record)
+    out["id"] = new_id
+    out.update(changes)
+    return out
+
+
+# ----------------------------------------------------------------------------- writers
+
+
+def write_yaml(path: Path, data: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def write_json(path: Path, data: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    return {prefix: value}
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return None
+    return str(value)
+
+
+def split_records(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """Main rows (dotted columns) and group rows keyed by id, as in CSV and XLSX."""
+    main: list[dict[str, Any]] = []
+    groups: dict[str, list[dict[str, Any]]] = {g: [] for g in GROUPS}
+    for record in records:
+        record = dict(record)
+        for group in GROUPS:
+            entries = record.pop(group, None)
+            if not entries:
+                continue
+            if group == "competences":
+                for code, entry in entries.items():
+                    groups[group].append({"id": record["id"], "code": code, **flatten(entry)})
+            else:
+                for entry in entries:
+                    groups[group].append({"id": record["id"], **flatten(entry)})
+        main.append(flatten(record))
+    return main, groups
+
+
+def _columns(rows: list[dict[str, Any]]) -> list[str]:
+    columns: list[str] = []
+    for row in rows:
+        for key in row:
+            if key not in columns:
+                columns.append(key)
+    return columns
+
+
+def write_csv_rows(path: Path, rows: list[dict[str, Any]], encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    columns = _columns(rows)
+    with path.open("w", encoding=encoding, newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(["" if _cell(row.get(c)) is None else _cell(row.get(c)) for c in columns])
+    return path
+
+
+def write_csv(
+    path: Path, records: list[dict[str, Any]], style: str = "dotted", encoding: str = "utf-8"
+) -> list[Path]:
+    """The main CSV plus one file per group: ``<main>.<group>.csv`` (dotted) or ``<group>.csv``."""
+    main, groups = split_records(records)
+    written = [write_csv_rows(path, main, encoding)]
+    for group, rows in groups.items():
+        if not rows:
+            continue
+        name = f"{path.stem}.{group}.csv" if style == "dotted" else f"{group}.csv"
+        written.append(write_csv_rows(path.with_name(name), rows, encoding))
+    return written
+
+
+def write_xlsx(path: Path, records: list[dict[str, Any]], text_cells: bool = True) -> Path:
+    """Sheet ``applicants`` with dotted columns and one sheet per group, as staff keep it."""
+    import openpyxl
+
+    main, groups = split_records(records)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "applicants"
+
+    def fill(ws: Any, rows: list[dict[str, Any]]) -> None:
+        columns = _columns(rows)
+        ws.append(columns)
+        for row in rows:
+            ws.append([_cell(row.get(c)) for c in columns])
+        if text_cells:
+            for column in ws.iter_cols():
+                for c in column:
+                    c.number_format = "@"
+
+    fill(sheet, main)
+    for group, rows in groups.items():
+        if rows:
+            fill(workbook.create_sheet(group), rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+    return path
+
+
+# ----------------------------------------------------------------------------- documents
+
+
+def docx_text(source: Path | bytes) -> str:
+    """All text of a DOCX: body paragraphs, table cells (nested too), headers and footers."""
+    import io
+
+    import docx
+
+    document = docx.Document(io.BytesIO(source) if isinstance(source, bytes) else str(source))
+    parts: list[str] = []
+
+    seen: set[int] = set()
+    keep: list[Any] = []  # keeps the lxml proxies alive, so their ids stay unique
+
+    def walk(container: Any) -> None:
+        for paragraph in container.paragraphs:
+            parts.append(paragraph.text)
+        for table in container.tables:
+            for row in table.rows:
+                for cell in row.cells:
+                    if id(cell._tc) in seen:  # a merged cell shows up once per grid column
+                        continue
+                    seen.add(id(cell._tc))
+                    keep.append(cell._tc)
+                    walk(cell)
+
+    walk(document)
+    for section in document.sections:
+        for part in (section.header, section.footer):
+            if not part.is_linked_to_previous:
+                walk(part)
+    return "\n".join(parts)
+
+
+@pytest.fixture
+def read_docx() -> Callable[[Path | bytes], str]:
+    return docx_text
