@@ -30,6 +30,10 @@ SOE_MEMBERSHIP: dict[str, Term] = {
     "member": Term(zh="会员", en="Member"),
     "associate_member": Term(zh="仲会员", en="Associate Member"),
 }
+FEES_TOTAL_NOTE = Term(
+    zh="不含按年或按期缴纳的再注册费及附条件的费用",
+    en="Recurring re-registration fees and conditional fees are not included",
+)
 # The seed forms leave this many rows in each table; filled rows take their place first,
 # and at least MIN_BLANK rows always stay free for the applicant to add more.
 TABLE_ROWS = {"education": 2, "career": 5, "cpd": 18}
@@ -209,6 +213,9 @@ def build_context(
             }
             for f in fees
         ],
+        "fees_total_note": (
+            t(FEES_TOTAL_NOTE) if any(f.per or f.conditional for f in fees) else ""
+        ),
         "fees_total": fmt.money(
             sum(f.amount for f in fees if f.per is None and not f.conditional), lang
         ),

@@ -587,11 +587,9 @@ def fee_notice(lang: str):
               "{{f.amount}}{% if f.per %} per {{f.per}}{% endif %}")
     loop(g, "for f in fees", [value("{{f.item}}"), centre(amount), centre("{{f.due}}"),
                               value("{{f.note}}")], height=0.8)
-    g.row([C("现应缴纳合计" if zh else "Total payable now", 1, "Form Label", LABEL_FILL),
+    g.row([C("一次性费用合计" if zh else "Total of one-off fees", 1, "Form Label", LABEL_FILL),
            C("{{fees_total}}", 1, "Form Head", LABEL_FILL),
-           C("不含按年或按期缴纳的再注册费及附条件的费用" if zh else
-             "Recurring re-registration fees and conditional fees are not included", 2,
-             "Form Cell", LABEL_FILL)], height=0.8)
+           C("{{fees_total_note}}", 2, "Form Cell", LABEL_FILL)], height=0.8)
     spacer(doc, 8)
     para(doc, "**说明：**{{programme.fees_note}}" if zh else "**Note:** {{programme.fees_note}}")
     para(doc, "**联系方式：**{{programme.contact}}" if zh else "**Contact:** {{programme.contact}}")

@@ -483,8 +483,9 @@ def test_fee_notice_csee_zh():
     r = render(record(), "fee_notice", "zh")
     r.has("费用通知", "李晓明", "CSEE-2026-0007", "工程能力评价/国际工程师资质认证",
           "主任工程师（IEng）", "国际工程师资质认证费用（含培训费、面试费、审核费、资料费等）",
-          "8,000元", "具体交费方式另行通知", "现应缴纳合计", "2-3年内可以免费再申请一次",
+          "8,000元", "具体交费方式另行通知", "一次性费用合计", "2-3年内可以免费再申请一次",
           "min-liu@csee.org.cn", "2026年3月2日")
+    assert r.rows(1)[-1] == ["一次性费用合计", "8,000元", ""]
 
 
 def test_fee_notice_cmes_recurring_fees():
@@ -493,13 +494,13 @@ def test_fee_notice_cmes_recurring_fees():
     assert fees[0] == ["费用项目", "金额", "缴纳时间", "备注"]
     amounts = [row[1] for row in fees[1:-1]]
     assert amounts == ["1,000元", "500元", "1,000元", "240元/年", "400元", "110元/三年"]
-    assert fees[-1][:2] == ["现应缴纳合计", "2,500元"]
+    assert fees[-1][:3] == ["一次性费用合计", "2,500元", "不含按年或按期缴纳的再注册费及附条件的费用"]
     zh.has("技术工程师（IEng）", "仅限之前未取得中国机械工程学会机械工程师资格者", "www.soe.org.hk")
     en = render(record("cmes-soe", "IEng"), "fee_notice", "en")
     amounts = [row[1] for row in en.rows(1)[1:-1]]
     assert amounts == ["CNY 1,000", "CNY 500", "CNY 1,000", "CNY 240 per year", "CNY 400",
                        "CNY 110 per three years"]
-    assert en.rows(1)[-1][:2] == ["Total payable now", "CNY 2,500"]
+    assert en.rows(1)[-1][:2] == ["Total of one-off fees", "CNY 2,500"]
     en.has("Incorporated Engineer (IEng)", "Fees are not refunded", "2 March 2026")
 
 
