@@ -140,6 +140,18 @@ class Document(Spec):
     """``certificate`` documents are made by ``formgen certificates``, not in packs."""
     number_prefix: str | None = None
     """Certificate numbers start with this, e.g. CMES-SOE (certificates only)."""
+    languages: list[Language] = []
+    """Languages printed on a certificate (both for a bilingual one); default: its template's."""
+
+    def printed_languages(self) -> list[Language]:
+        return list(self.languages) or list(self.templates)
+
+
+class CertificateSeries(Spec):
+    """How one programme's certificates are numbered."""
+
+    number_prefix: str
+    """Numbers are ``<prefix>-<year>-<sequence>``, e.g. CMES-SOE-2026-000123."""
 
 
 class Pack(Spec):
@@ -166,6 +178,8 @@ class Manifest(Spec):
     """Pack made when none is named."""
     competences: str = "data/competences.yaml"
     """Reference data: the competence statements A1 … E4 per grade, in both languages."""
+    certificates: dict[ProgrammeId, CertificateSeries] = {}
+    """Certificate numbering per programme (a document's own number_prefix overrides it)."""
 
     root: Path = Path(".")
     """Folder the manifest lives in; template paths are relative to it."""
@@ -186,6 +200,12 @@ class Manifest(Spec):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def number_prefix(self, doc_id: str, programme: str) -> str | None:
+        """The prefix of a certificate's numbers for a holder of ``programme``."""
+        own = self.documents[doc_id].number_prefix
+        series = self.certificates.get(programme)  # type: ignore[call-overload]
+        return own or (series.number_prefix if series else None)
 
     def template_path(self, doc_id: str, lang: Language) -> Path:
         return self.root / self.documents[doc_id].templates[lang]

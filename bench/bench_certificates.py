@@ -1,0 +1,140 @@
+"""Time ``formgen certificates`` for a batch of about 1000 certificates.
+
+    python bench/bench_certificates.py [--count 1000] [--singles 20] [--keep DIR]
+
+Prints the time to make every certificate (register, render, one LibreOffice load per
+template chunk, print.pdf and the per-holder PDFs), the time to convert ``--singles`` of
+the same certificates one file per ``soffice --headless --convert-to pdf`` call, scaled to
+the batch size, and how many times faster the batch is. Both are measured in this run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import datetime as dt
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from formgen.certificates import batch_template, certificate_context, print_certificates  # noqa: E402
+from formgen.main import check_data  # noqa: E402
+from formgen.manifest import load_manifest  # noqa: E402
+from formgen.register import Issued  # noqa: E402
+
+SURNAMES = [
+    "WANG", "LI", "ZHANG", "LIU", "CHEN", "YANG", "HUANG", "ZHAO", "WU",
+    "ZHOU", "XU", "SUN", "MA", "ZHU", "HU", "GUO", "HE", "LIN",
+]
+GIVEN = [
+    "Wei", "Fang", "Min", "Jing", "Lei", "Qiang", "Yan", "Jun",
+    "Hui", "Xin", "Tao", "Ming", "Chao", "Hua", "Ping", "Gang",
+]
+ZH_SUR = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林"
+ZH_GIVEN = "伟芳敏静磊强燕军慧欣涛明超华平刚"
+ISSUED = "2026-11-30"
+"""Date of issue, and the day the benchmark pretends it is (the sample data's CPD ends
+in autumn 2026)."""
+
+
+def make_data(count: int, folder: Path) -> tuple[Path, int]:
+    """Applicants (copies of the sample data) holding about ``count`` certificates."""
+    samples = yaml.safe_load((ROOT / "data" / "applicants.yaml").read_text(encoding="utf-8"))
+    holders = math.ceil(count / 3)  # every sample holder gets three certificates
+    out = []
+    for i in range(holders):
+        a = copy.deepcopy(samples[i % len(samples)])
+        a["id"] = f"BENCH-{i:05d}"
+        a["name"] = {
+            "zh": ZH_SUR[i % len(ZH_SUR)] + ZH_GIVEN[(i // 7) % len(ZH_GIVEN)],
+            "en": f"{SURNAMES[i % len(SURNAMES)]} {GIVEN[(i // 7) % len(GIVEN)]}",
+        }
+        a["certificate"] = {"issued_on": ISSUED}
+        out.append(a)
+    path = folder / "applicants.json"  # JSON: the loader's YAML parser is not what is timed
+    path.write_text(json.dumps(out, ensure_ascii=False, default=str), encoding="utf-8")
+    return path, holders * 3
+
+
+def singles(data: Path, n: int, folder: Path) -> list[Path]:
+    """``n`` certificates of the batch, each rendered to a DOCX file of its own."""
+    manifest = load_manifest(ROOT / "manifest.yaml")
+    _, report = check_data([data], manifest, dt.date.fromisoformat(ISSUED))
+    files: list[Path] = []
+    for k, item in enumerate(report.valid):
+        a = item.applicant
+        for doc_id in manifest.documents_for(a.programme, a.grade, "certificate"):
+            if len(files) >= n:
+                return files
+            lang = next(iter(manifest.documents[doc_id].templates))
+            template = batch_template(manifest.template_path(doc_id, lang))
+            issued = Issued(f"BENCH-2026-{k:06d}", "0000-0000-00", a.id, a.name.get("en"),
+                            doc_id, a.programme, a.grade, dt.date.fromisoformat(ISSUED))
+            path = folder / f"{len(files):03d}-{doc_id}.docx"
+            path.write_bytes(template.render([certificate_context(a, doc_id, issued, manifest)]))
+            files.append(path)
+    return files
+
+
+def soffice_one_by_one(files: list[Path], folder: Path) -> float:
+    profile = folder / "profile"
+    env = dict(os.environ, HOME=str(folder))
+    start = time.perf_counter()
+    for f in files:
+        subprocess.run(
+            ["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
+             "--convert-to", "pdf", "--outdir", str(folder / "pdf"), str(f)],
+            check=True, capture_output=True, env=env, timeout=300,
+        )
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1000, help="certificates in the batch")
+    parser.add_argument("--singles", type=int, default=20, help="certificates converted singly")
+    parser.add_argument("--keep", type=Path, help="keep the output in this folder")
+    args = parser.parse_args()
+    if shutil.which("soffice") is None:
+        print("soffice (LibreOffice) is not installed", file=sys.stderr)
+        return 2
+    os.environ.setdefault("FORMGEN_TODAY", ISSUED)
+    work = Path(tempfile.mkdtemp(prefix="bench-certificates-"))
+    try:
+        data, count = make_data(args.count, work)
+        out = args.keep or work / "out"
+        start = time.perf_counter()
+        run = print_certificates([data], out, register=work / "register.sqlite",
+                                 manifest=load_manifest(ROOT / "manifest.yaml"))
+        batch = time.perf_counter() - start
+        if run.failed_ids or run.certificates_written != count:
+            print(f"batch failed: {run.failed_ids[:5]} …", file=sys.stderr)
+            return 1
+        (work / "singles").mkdir()
+        files = singles(data, args.singles, work / "singles")
+        one_by_one = soffice_one_by_one(files, work / "singles")
+        scaled = one_by_one / len(files) * count
+        ratio = scaled / batch
+        print(f"batch: {count} certificates (print.pdf and {count} per-holder PDFs) "
+              f"in {batch:.1f} s ({batch / count * 1000:.1f} ms each)")
+        print(f"one soffice call per file: {len(files)} in {one_by_one:.1f} s, "
+              f"scaled to {count}: {scaled:.0f} s")
+        print(f"ratio: batch is {ratio:.0f}x faster (target: 20x)")
+        return 0 if ratio >= 20 else 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

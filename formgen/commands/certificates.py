@@ -1,0 +1,72 @@
+"""``formgen certificates DATA... --out DIR``"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..cli import manifest_option, user_errors
+from ..manifest import load_manifest
+from ..register import DEFAULT_PATH
+from . import progress_bar, show_problems
+
+
+@click.command("certificates")
+@click.argument("data", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder.")
+@click.option("--register", "register", type=click.Path(dir_okay=False, path_type=Path),
+              default=DEFAULT_PATH, show_default=True,
+              help="Certificate register (SQLite); made when missing.")
+@click.option("--workers", type=click.IntRange(1, 32), default=None,
+              help="LibreOffice processes converting at once (default: CPU cores, at most 4).")
+@manifest_option
+@user_errors
+def command(
+    data: tuple[Path, ...],
+    out: Path,
+    register: Path,
+    workers: int | None,
+    manifest_path: str | None,
+) -> None:
+    """Number and print the certificates due to every applicant in DATA.
+
+    Writes OUT/print.pdf (every certificate, by unit then name), OUT/<id>/<certificate>.pdf,
+    OUT/register.csv and OUT/errors.csv (the records that failed). Reprinting a holder
+    keeps their certificate numbers. Exits 1 when a record failed (the others are
+    still printed) or when the register or a template cannot be used (nothing printed).
+    """
+    from ..certificates import print_certificates
+
+    manifest = load_manifest(manifest_path)
+    bar: Any = None
+
+    def on_total(total: int) -> None:
+        nonlocal bar
+        bar = progress_bar(total, "Certificates")
+        bar.__enter__()
+
+    def step(n: int) -> None:
+        if bar is not None:
+            bar.update(n)
+
+    try:
+        run = print_certificates(
+            list(data), out, register=register, manifest=manifest, workers=workers,
+            progress=step, on_total=on_total,
+        )
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    show_problems(run.problems)
+    click.echo(
+        f"{run.records_in} record(s) in: {run.certificates_written} certificate(s) written "
+        f"for {len(run.written)} holder(s) into {out}; {len(run.failed_ids)} record(s) failed"
+        + (f" (see {run.errors_csv})" if run.failed_ids else ""),
+        err=True,
+    )
+    if run.failed_ids:
+        sys.exit(1)
