@@ -4,11 +4,14 @@ For every valid record the manifest names the certificates due (``kind: certific
 documents the holder's programme and grade need). The register numbers them all in one
 transaction; a holder who already has a certificate keeps its number and date of issue.
 
-Each certificate template is one A4 page. All certificates of one template are rendered
-into one DOCX (the template's body repeated in a loop, a page break before each copy),
-converted by LibreOffice in one load, and the PDF split back into pages with pypdf:
-page *i* is certificate *i*. A chunk whose page count comes out wrong is converted one
-certificate at a time to find the one that does not fit, so only that holder fails.
+Each certificate template is one A4 page. The certificates of one template are rendered
+into one DOCX per chunk (the template's body repeated in a loop, a page break before each
+copy), converted by LibreOffice in one load while the next chunk renders, and the PDF split
+back into pages with pypdf: page *i* is certificate *i*. A chunk whose page count comes out
+wrong is converted one certificate at a time to find the one that does not fit, so only
+that holder fails. Each certificate's QR code goes into its PDF page in place of the
+template's placeholder picture (a 1-bit image, sharp at any size), which spares
+LibreOffice a thousand pictures.
 
 Output, in ``out``: ``print.pdf`` (every certificate, ordered by unit, then name, then
 the manifest's order of certificates), ``<id>/<certificate>.pdf`` per holder,
