@@ -87,9 +87,14 @@ def check_templates(manifest: Manifest) -> list[str]:
                 continue
             for name in sorted(variables[lang] - known):
                 problems.append(f"{doc_id} ({lang}): {path.name} uses '{name}', which the data does not have")
-        if doc.kind == "form" and len(variables) == 2 and variables["zh"] != variables["en"]:
-            only_zh = sorted(variables["zh"] - variables["en"])
-            only_en = sorted(variables["en"] - variables["zh"])
+        if doc.kind == "form" and len(variables) == 2:
+            # Each language may word the grade its own way (特许工程师 / Chartered Engineer (CEng)).
+            zh_vars, en_vars = ({v for v in variables[lang] if not v.startswith("grade.")} for lang in LANGUAGES)
+            only_zh = sorted(zh_vars - en_vars)
+            only_en = sorted(en_vars - zh_vars)
+        else:
+            only_zh = only_en = []
+        if only_zh or only_en:
             detail = "; ".join(
                 s for s in (
                     f"only in zh: {', '.join(only_zh)}" if only_zh else "",

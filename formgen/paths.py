@@ -55,8 +55,8 @@ def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it into place only on success."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=".tmp-", suffix=target.suffix, dir=target.parent
+        fd, tmp_name = tempfile.mkstemp(  # never a *.zip (or *.pdf) until it is complete
+            prefix=".tmp-", suffix=f"{target.suffix}.part", dir=target.parent
         )
     except OSError as e:
         raise OutputError(f"cannot write to {target.parent}: {e.strerror}") from e

@@ -9,14 +9,6 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-
-from formgen.cli import main
-from formgen.exceptions import DataFileError
-from formgen.load import load_files
-from formgen.manifest import load_manifest
-from formgen.models import Applicant
-from formgen.validate import validate
-
 from conftest import (
     EXAMPLE_FILE,
     MANIFEST_FILE,
@@ -30,6 +22,13 @@ from conftest import (
     write_xlsx,
     write_yaml,
 )
+
+from formgen.cli import main
+from formgen.exceptions import DataFileError
+from formgen.load import load_files
+from formgen.manifest import load_manifest
+from formgen.models import Applicant
+from formgen.validate import validate
 
 TODAY = dt.date(2026, 11, 23)
 PHONE = "013800138000"
