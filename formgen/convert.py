@@ -16,7 +16,9 @@ Everything here is thread-safe: one converter can serve a thread pool or a web s
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import threading
 import uuid
 import zipfile
@@ -107,12 +109,9 @@ class Converter:
             slot.stop()
 
     def pids(self) -> list[int]:
-        """Process ids of the running LibreOffice (``soffice``) processes."""
-        return [
-            s.process.soffice_pid
-            for s in self._slots
-            if s.process is not None and s.process.alive() and s.process.soffice_pid
-        ]
+        """Process ids of the running LibreOffice (``soffice.bin``) processes."""
+        processes = [slot.process for slot in self._slots]
+        return [pid for p in processes if p is not None for pid in p.office_pids()]
 
     def close(self) -> None:
         """Stop every LibreOffice process and remove their profiles.
@@ -146,25 +145,37 @@ class Converter:
         if not folder.is_dir():
             raise ConversionError(f"{what}: the folder {folder} does not exist")
         part = folder / f".{pdf.name}.{uuid.uuid4().hex[:12]}.part"
-        src, dst = docx.resolve(), part.resolve()
+        src = docx.resolve()
         filter_name = _FILTERS.get(docx.suffix.lower())
+        fault: OfficeFault | None = None
         try:
-            fault: OfficeFault | None = None
             for _attempt in range(2):
                 slot = self._checkout()
+                out: Path | None = None
                 try:
                     process = slot.get(self.startup_timeout, self.isolate_network)
-                    error = process.convert(src, dst, filter_name, self.timeout)
+                    # LibreOffice writes into its private folder (its own temporary files
+                    # stay there too); the finished PDF is then moved next to the target
+                    # and renamed into place.
+                    out = process.scratch / f"{uuid.uuid4().hex}.pdf"
+                    error = process.convert(src, out, filter_name, self.timeout)
+                    if error is None:
+                        if not out.is_file() or out.stat().st_size == 0:
+                            error = "LibreOffice wrote no PDF"
+                        else:
+                            shutil.move(out, part)
                 except OfficeFault as e:
                     slot.discard()
                     fault = e
                     continue
+                except OSError as e:
+                    raise ConversionError(f"could not write {pdf}: {e.strerror or e}") from None
                 finally:
+                    if out is not None:
+                        out.unlink(missing_ok=True)  # anything left after an error
                     self._checkin(slot)
                 if error is not None:
                     raise ConversionError(f"{what}: {error}")
-                if not part.is_file() or part.stat().st_size == 0:
-                    raise ConversionError(f"{what}: LibreOffice wrote no PDF")
                 try:
                     os.replace(part, pdf)
                 except OSError as e:
@@ -172,10 +183,8 @@ class Converter:
                 return
             raise ConversionError(f"{what}: {fault}")
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 part.unlink(missing_ok=True)
-            except OSError:
-                pass
 
     def convert_many(
         self, jobs: Iterable[tuple[Path, Path]], on_done: OnDone | None = None

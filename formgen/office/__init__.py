@@ -20,6 +20,7 @@ import anything from formgen.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import select
@@ -135,7 +136,8 @@ class OfficeProcess:
     ) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="formgen-office-"))
         self.log_path = self.root / "office.log"
-        self.soffice_pid: int | None = None
+        self.scratch = self.root / "out"
+        """Where LibreOffice writes PDFs; the caller moves them out."""
         self._buf = b""
         self._proc: subprocess.Popen[bytes] | None = None
         try:
@@ -146,7 +148,7 @@ class OfficeProcess:
 
     def _start(self, startup_timeout: float, isolate_network: bool) -> None:
         home, tmp, profile = self.root / "home", self.root / "tmp", self.root / "profile"
-        for d in (home, tmp, profile / "user"):
+        for d in (home, tmp, profile / "user", self.scratch):
             d.mkdir(parents=True)
         (profile / "user" / "registrymodifications.xcu").write_text(_registry(), "utf-8")
         env = {
@@ -172,6 +174,7 @@ class OfficeProcess:
             "profile": profile.as_uri(),
             "pipe": f"formgen_{os.getpid()}_{uuid.uuid4().hex[:12]}",
             "startup_timeout": startup_timeout,
+            "scratch": str(tmp),
         }
         with open(self.log_path, "ab") as log:
             self._proc = subprocess.Popen(
@@ -189,13 +192,32 @@ class OfficeProcess:
         except OfficeFault as e:
             raise OfficeFault(f"LibreOffice could not be started: {e}{self._log_tail()}") from None
         if not ready.get("ready"):
+            self.kill()
             raise OfficeFault(f"LibreOffice could not be started: {ready.get('error')}")
-        self.soffice_pid = ready.get("soffice_pid")
+        self.warm_up_attempts = ready.get("warm_up_attempts")
 
     @property
     def pid(self) -> int | None:
         """Process id of the bridge, which is also the process group id."""
         return self._proc.pid if self._proc else None
+
+    def office_pids(self) -> list[int]:
+        """Process ids of the ``soffice.bin`` processes in this worker's group (Linux)."""
+        if not self.alive():
+            return []
+        found = []
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = Path("/proc", entry.name, "stat").read_text()
+            except OSError:
+                continue
+            comm = stat[stat.find("(") + 1 : stat.rfind(")")]
+            fields = stat[stat.rfind(")") + 2 :].split()
+            if comm == "soffice.bin" and len(fields) > 2 and int(fields[2]) == self.pid:
+                found.append(int(entry.name))
+        return found
 
     def alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
@@ -274,14 +296,10 @@ class OfficeProcess:
         """Kill the whole process group at once and remove the private directory."""
         proc = self._proc
         if proc is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(10)
-            except subprocess.TimeoutExpired:
-                pass
             for stream in (proc.stdin, proc.stdout):
                 try:
                     if stream:
