@@ -16,6 +16,7 @@ group, so the parent can kill them all at once. If the parent dies, the bridge k
 that group itself.
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -58,7 +59,7 @@ def watch_parent(parent):
 class Office:
     def __init__(self, cfg, log):
         self.cfg = cfg
-        url = "pipe,name=%s;urp;StarOffice.ComponentContext" % cfg["pipe"]
+        url = f"pipe,name={cfg['pipe']};urp;StarOffice.ComponentContext"
         cmd = list(cfg.get("prefix") or []) + [
             cfg["soffice"],
             "--headless",
@@ -85,18 +86,19 @@ class Office:
                 break
             except NoConnectException:
                 if self.proc.poll() is not None:
+                    code = self.proc.returncode
                     raise RuntimeError(
-                        "LibreOffice exited during start-up (exit code %s)" % self.proc.returncode
-                    )
+                        f"LibreOffice exited during start-up (code {code})"
+                    ) from None
                 if time.monotonic() > deadline:
-                    raise RuntimeError("LibreOffice did not start within %s s"
-                                       % cfg.get("startup_timeout", 60))
+                    raise RuntimeError("LibreOffice did not start in time") from None
                 time.sleep(0.05)
         self.desktop = ctx.ServiceManager.createInstanceWithContext(
             "com.sun.star.frame.Desktop", ctx
         )
 
     def convert(self, src, dst, filter_name):
+        """Load ``src`` safely and export it to ``dst``; an answer for the parent."""
         load = [
             prop("Hidden", True),
             prop("ReadOnly", True),
@@ -106,50 +108,78 @@ class Office:
         ]
         if filter_name:
             load.append(prop("FilterName", filter_name))
-        try:
-            doc = self.desktop.loadComponentFromURL(
-                uno.systemPathToFileUrl(src), "_blank", 0, tuple(load)
-            )
-        except Exception as e:  # IOException, IllegalArgumentException, ...
-            self.check_alive(e)
-            return {"ok": False, "error": "LibreOffice could not open it (%s)" % _why(e)}
-        if doc is None:
-            return {"ok": False, "error": "LibreOffice could not open it"}
-        try:
-            if not doc.supportsService("com.sun.star.text.TextDocument"):
-                return {"ok": False, "error": "it is not a text document"}
-            store = (
-                prop("FilterName", "writer_pdf_Export"),
-                prop("Overwrite", True),
-            )
+        url = uno.systemPathToFileUrl(src)
+        # Export can fail with an I/O "abort" early in a process's life; load afresh and
+        # try once more before blaming the document.
+        for attempt in (1, 2):
             try:
-                doc.storeToURL(uno.systemPathToFileUrl(dst), store)
+                doc = self.desktop.loadComponentFromURL(url, "_blank", 0, tuple(load))
+            except Exception as e:  # IOException, IllegalArgumentException, ...
+                self.check_alive(e)
+                return {"ok": False, "error": f"LibreOffice could not open it ({_why(e)})"}
+            if doc is None:
+                return {"ok": False, "error": "LibreOffice could not open it"}
+            try:
+                if not doc.supportsService("com.sun.star.text.TextDocument"):
+                    return {"ok": False, "error": "it is not a text document"}
+                self.export(doc, dst)
+                return {"ok": True, "attempts": attempt}
             except Exception as e:
                 self.check_alive(e)
-                return {"ok": False, "error": "LibreOffice could not write the PDF (%s)" % _why(e)}
-            return {"ok": True}
-        finally:
+                error = e
+            finally:
+                close(doc)
+        return {"ok": False, "error": f"LibreOffice could not write the PDF ({_why(error)})"}
+
+    def export(self, doc, dst):
+        store = (prop("FilterName", "writer_pdf_Export"), prop("Overwrite", True))
+        doc.storeToURL(uno.systemPathToFileUrl(dst), store)
+
+    def warm_up(self, folder):
+        """Export one small document, so fonts and the PDF filter are loaded."""
+        dst = os.path.join(folder, "warm-up.pdf")
+        error = None
+        for attempt in (1, 2, 3):
+            doc = self.desktop.loadComponentFromURL(
+                "private:factory/swriter", "_blank", 0, (prop("Hidden", True),)
+            )
             try:
-                doc.close(True)
-            except Exception:
-                try:
-                    doc.dispose()
-                except Exception:
-                    pass
+                doc.getText().setString("Warm-up 预热 宋体 黑体")
+                self.export(doc, dst)
+                return attempt
+            except Exception as e:
+                self.check_alive(e)
+                error = e
+            finally:
+                close(doc)
+                if os.path.exists(dst):
+                    os.unlink(dst)
+        raise RuntimeError(f"LibreOffice cannot export PDF ({_why(error)})")
 
     def check_alive(self, e):
+        """Re-raise ``e`` if it means LibreOffice itself is gone, not the document."""
         if isinstance(e, DisposedException) or self.proc.poll() is not None:
             raise e
+        try:
+            self.desktop.getFrames().getCount()
+        except Exception:
+            raise e from None
 
     def stop(self):
-        try:
+        with contextlib.suppress(Exception):
             self.desktop.terminate()
-        except Exception:
-            pass
         try:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             kill_group()
+
+
+def close(doc):
+    try:
+        doc.close(True)
+    except Exception:
+        with contextlib.suppress(Exception):
+            doc.dispose()
 
 
 def _why(e):
@@ -175,10 +205,11 @@ def main():
 
     try:
         office = Office(cfg, sys.stderr)
+        attempts = office.warm_up(cfg["scratch"])
     except Exception as e:
         say({"ready": False, "error": _why(e)})
         kill_group()
-    say({"ready": True, "soffice_pid": office.proc.pid})
+    say({"ready": True, "soffice_pid": office.proc.pid, "warm_up_attempts": attempts})
     for line in sys.stdin:
         req = json.loads(line)
         if req.get("quit"):
@@ -186,7 +217,7 @@ def main():
         try:
             answer = office.convert(req["in"], req["out"], req.get("filter"))
         except Exception as e:  # the connection to LibreOffice is gone
-            say({"ok": False, "fatal": True, "error": "LibreOffice stopped (%s)" % _why(e)})
+            say({"ok": False, "fatal": True, "error": f"LibreOffice stopped ({_why(e)})"})
             kill_group()
         say(answer)
     office.stop()
