@@ -79,7 +79,7 @@ class Converter:
             raise ValueError("workers must be at least 1")
         if timeout <= 0:
             raise ValueError("timeout must be positive")
-        self.workers = workers or os.cpu_count() or 1
+        self.workers = workers or _cores()
         self.timeout = float(timeout)
         self.startup_timeout = float(startup_timeout)
         self.isolate_network = isolate_network
@@ -220,6 +220,13 @@ class Converter:
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         return results
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def _check_input(docx: Path, what: str) -> None:

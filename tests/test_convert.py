@@ -355,9 +355,13 @@ def test_no_network_request_for_linked_images(tmp_path, isolate_network):
         docx = _external_image_docx(tmp_path / "linked.docx", url)
         with zipfile.ZipFile(docx) as z:  # the link really is there
             assert url.encode() in z.read("word/_rels/document.xml.rels")
+        local_png = tmp_path / "local.png"  # and a link to a file on this machine
+        Image.new("RGB", (40, 40), "green").save(local_png)
+        local = _external_image_docx(tmp_path / "local.docx", local_png.as_uri())
         # Isolation off checks the LibreOffice settings alone; on is the default.
         with Converter(workers=1, timeout=30, isolate_network=isolate_network) as conv:
             conv.convert(docx, tmp_path / "linked.pdf")
+            conv.convert(local, tmp_path / "local.pdf")
         time.sleep(0.3)
     finally:
         server.shutdown()
@@ -365,6 +369,9 @@ def test_no_network_request_for_linked_images(tmp_path, isolate_network):
         thread.join(5)
     assert _Recorder.hits == []
     assert pdftext(tmp_path / "linked.pdf") == ["External image"]
+    for pdf in ("linked.pdf", "local.pdf"):  # no picture was fetched or read
+        images = subprocess.run(["pdfimages", "-list", str(tmp_path / pdf)], capture_output=True)
+        assert len(images.stdout.decode().splitlines()) == 2, images.stdout
 
 
 def _macro_odt(path: Path, marker: Path) -> Path:

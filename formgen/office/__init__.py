@@ -139,6 +139,7 @@ class OfficeProcess:
         self.scratch = self.root / "out"
         """Where LibreOffice writes PDFs; the caller moves them out."""
         self._buf = b""
+        self._last_log = ""
         self._proc: subprocess.Popen[bytes] | None = None
         try:
             self._start(startup_timeout, isolate_network)
@@ -188,9 +189,9 @@ class OfficeProcess:
             )
         _register(self)
         try:
-            ready = self._read(time.monotonic() + startup_timeout + 5)
+            ready = self._read(startup_timeout + 5)
         except OfficeFault as e:
-            raise OfficeFault(f"LibreOffice could not be started: {e}{self._log_tail()}") from None
+            raise OfficeFault(f"LibreOffice could not be started: {e}{self._last_log}") from None
         if not ready.get("ready"):
             self.kill()
             raise OfficeFault(f"LibreOffice could not be started: {ready.get('error')}")
@@ -235,33 +236,37 @@ class OfficeProcess:
         try:
             self._proc.stdin.write(json.dumps(request).encode() + b"\n")
             self._proc.stdin.flush()
-        except OSError:
+        except (OSError, ValueError):
             self.kill()
             raise OfficeFault("LibreOffice stopped unexpectedly") from None
-        answer = self._read(time.monotonic() + timeout, timeout)
+        answer = self._read(timeout)
         if answer.get("fatal"):
             self.kill()
             raise OfficeFault(answer.get("error") or "LibreOffice stopped unexpectedly")
         return None if answer.get("ok") else str(answer.get("error") or "unknown error")
 
-    def _read(self, deadline: float, timeout: float | None = None) -> dict:
-        assert self._proc is not None and self._proc.stdout is not None
-        fd = self._proc.stdout.fileno()
-        poller = select.poll()
-        poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
-        while b"\n" not in self._buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                self.kill()
-                waited = timeout if timeout is not None else STARTUP_TIMEOUT
-                raise OfficeFault(f"LibreOffice did not answer within {waited:g} s")
-            if not poller.poll(max(1, int(left * 1000))):
-                continue
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                self.kill()
-                raise OfficeFault("LibreOffice stopped unexpectedly")
-            self._buf += chunk
+    def _read(self, timeout: float) -> dict:
+        """The bridge's next answer; OfficeFault if none comes within ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        try:
+            assert self._proc is not None and self._proc.stdout is not None
+            fd = self._proc.stdout.fileno()
+            poller = select.poll()
+            poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+            while b"\n" not in self._buf:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self.kill()
+                    raise OfficeFault(f"LibreOffice did not answer within {timeout:g} s")
+                if not poller.poll(max(1, int(left * 1000))):
+                    continue
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    raise OSError("end of output")
+                self._buf += chunk
+        except (OSError, ValueError):  # gone, or killed from another thread (at exit)
+            self.kill()
+            raise OfficeFault("LibreOffice stopped unexpectedly") from None
         line, _, self._buf = self._buf.partition(b"\n")
         try:
             answer = json.loads(line)
@@ -272,13 +277,6 @@ class OfficeProcess:
             self.kill()
             raise OfficeFault(f"LibreOffice bridge said {line[:200]!r}")
         return answer
-
-    def _log_tail(self) -> str:
-        try:
-            tail = self.log_path.read_text("utf-8", "replace").strip().splitlines()[-3:]
-        except OSError:
-            return ""
-        return (" (" + " / ".join(tail) + ")") if tail else ""
 
     def stop(self, grace: float = 10.0) -> None:
         """Ask LibreOffice to quit, kill it if it does not, remove its files."""
@@ -307,6 +305,9 @@ class OfficeProcess:
                 except OSError:
                     pass
         _unregister(self)
+        with contextlib.suppress(OSError):  # keep the end of the log for error messages
+            tail = self.log_path.read_text("utf-8", "replace").strip().splitlines()[-3:]
+            self._last_log = f" ({' / '.join(tail)})" if tail else ""
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -314,6 +315,7 @@ class OfficeProcess:
 
 _live: set[OfficeProcess] = set()
 _live_lock = threading.Lock()
+_exiting = False
 _atexit_installed = False
 _signals_installed = False
 
@@ -321,6 +323,8 @@ _signals_installed = False
 def _register(p: OfficeProcess) -> None:
     with _live_lock:
         _live.add(p)
+        if _exiting:
+            raise OfficeFault("the program is exiting")
 
 
 def _unregister(p: OfficeProcess) -> None:
@@ -329,7 +333,10 @@ def _unregister(p: OfficeProcess) -> None:
 
 
 def kill_all() -> None:
+    """Kill every LibreOffice this program started; none can be started after this."""
+    global _exiting
     with _live_lock:
+        _exiting = True
         live = list(_live)
     for p in live:
         p.kill()

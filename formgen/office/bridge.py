@@ -4,11 +4,15 @@ Run with the Python that can ``import uno`` (Debian: ``/usr/bin/python3`` with
 python3-uno). Talks JSON lines: the parent writes one request per line on stdin, the
 bridge answers one line per request on stdout.
 
-    start:  python3 bridge.py '{"soffice": ..., "profile": "file:///...", "pipe": ...}'
-    ready:  {"ready": true, "soffice_pid": 123}            (or {"ready": false, "error": ...})
-    ask:    {"in": "/abs/a.docx", "out": "/abs/.a.pdf.part", "filter": "MS Word 2007 XML"}
-    answer: {"ok": true} | {"ok": false, "error": "...", "fatal": false}
+    start:  python3 -I bridge.py '{"soffice": ..., "profile": "file:///...", "pipe": ...,
+                                   "prefix": [...], "scratch": "/tmp/...", ...}'
+    ready:  {"ready": true, ...}                     (or {"ready": false, "error": ...})
+    ask:    {"in": "/abs/a.docx", "out": "/private/x.pdf", "filter": "MS Word 2007 XML"}
+    answer: {"ok": true} | {"ok": false, "error": "..."} | {..., "fatal": true}
     stop:   close stdin (or send {"quit": true})
+
+Before saying ready, the bridge exports one small document, so a process that is ready
+has its PDF filter and fonts loaded.
 
 "fatal": true means LibreOffice itself is gone or unusable; the bridge exits after
 saying so. The bridge, its LibreOffice and everything they start share one process
