@@ -1,0 +1,46 @@
+"""``formgen serve [--host 127.0.0.1] [--port 8000]``"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..cli import manifest_option, user_errors
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--secret-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File holding the secret that signs links (default: $FORMGEN_SECRET, else build/secret.key, made on first use).")
+@click.option("--converters", type=click.IntRange(min=1), default=None,
+              help="LibreOffice processes making PDFs (default: one per core).")
+@click.option("--max-queue", type=click.IntRange(min=1), default=32, show_default=True,
+              help="Conversions running or waiting before new requests get 429.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
+              help="Seconds one conversion may take.")
+@click.option("--access-log", is_flag=True,
+              help="Log each request (paths only: link tokens and query strings are cut out).")
+@manifest_option
+@user_errors
+def command(
+    host: str,
+    port: int,
+    secret_file: Path | None,
+    converters: int | None,
+    max_queue: int,
+    timeout: float,
+    access_log: bool,
+    manifest_path: str | None,
+) -> None:
+    """Serve the web app: forms for applicants, prefilled links from staff, and the JSON API."""
+    from ..web import create_app
+    from ..web.server import server
+
+    app = create_app(
+        manifest_path, secret_file=secret_file, max_queue=max_queue,
+        converter_workers=converters, converter_timeout=timeout,
+    )
+    click.echo(f"formgen: serving on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
+    server(app, host, port, access_log=access_log).run()

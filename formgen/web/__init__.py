@@ -1,0 +1,7 @@
+"""The formgen web app (``formgen serve``): forms for applicants, links from staff, a JSON API."""
+
+from __future__ import annotations
+
+from .app import create_app
+
+__all__ = ["create_app"]

@@ -1,0 +1,258 @@
+"""The web app: self-service forms, prefilled links from staff, and a JSON API.
+
+    from formgen.web import create_app
+    app = create_app()            # then serve it with uvicorn (``formgen serve``)
+
+Applicant data lives only for the request that carries it: nothing is stored, work
+files are removed before the answer goes out, and no personal data reaches the logs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from ..manifest import Manifest, load_manifest
+from ..models import LANGUAGES, Applicant, Language
+from .files import ConversionQueue
+from .i18n import N_, TRANSLATORS, pick_language, translations
+from .security import BodyTooLarge, GuardMiddleware, install_log_filters
+
+HERE = Path(__file__).resolve().parent
+MAX_UPLOAD = 2 * 1024 * 1024
+"""Largest upload or request body accepted, in bytes."""
+MULTIPART_SLACK = 64 * 1024
+"""Room for the form fields and headers around an uploaded file."""
+DEFAULT_MAX_QUEUE = 32
+"""Conversions running or waiting before new ones get 429."""
+
+
+@dataclass
+class WebState:
+    """What every request shares: settings, the converter, the job queue, the templates."""
+
+    manifest: Manifest
+    secret: str
+    max_upload: int
+    max_queue: int
+    converter_workers: int | None
+    converter_timeout: float
+    converter: Any = None
+    owns_converter: bool = False
+    queue: ConversionQueue | None = None
+    envs: dict[Language, jinja2.Environment] = field(default_factory=dict)
+    statements: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+
+    def render(
+        self, request: Request, template: str, lang: Language, status: int = 200, **context: Any
+    ) -> HTMLResponse:
+        tr = TRANSLATORS[lang]
+        other: Language = "en" if lang == "zh" else "zh"
+        root = request.scope.get("root_path", "").rstrip("/")
+        html = self.envs[lang].get_template(template).render(
+            tr=tr,
+            lang=lang,
+            other_lang=other,
+            other_name=TRANSLATORS[other].gettext("Name of this language"),
+            switch_url=f"{root}{request.url.path if request.method in ('GET', 'HEAD') else '/'}?lang={other}",
+            root=root,
+            max_upload=self.max_upload,
+            **context,
+        )
+        return HTMLResponse(html, status_code=status)
+
+
+def _environment(lang: Language) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    from .formdata import input_id
+
+    env.globals["input_id"] = input_id
+    return env
+
+
+def _statements(manifest: Manifest) -> dict[str, dict[str, dict[str, str]]]:
+    try:
+        data = yaml.safe_load((manifest.root / manifest.competences).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def state_of(request: Request) -> WebState:
+    state: WebState = request.app.state.web
+    return state
+
+
+def language_of(request: Request) -> Language:
+    return pick_language(request.query_params.get("lang"))
+
+
+def api_errors(
+    errors: list[dict[str, str]], status: int, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"errors": errors}, status_code=status, headers=dict(headers or {}))
+
+
+async def too_large_response(request: Request, limit: int) -> Response:
+    """413, as JSON for the API and as a page in the visitor's language elsewhere."""
+    state = state_of(request)
+    message = N_("The file or form is larger than %(size)s; it was not read.")
+    if request.url.path.startswith("/api/"):
+        en = TRANSLATORS["en"]
+        return api_errors([{"field": "", "message": en(message, size=en.megabytes(state.max_upload))}], 413)
+    lang = language_of(request)
+    tr = TRANSLATORS[lang]
+    return state.render(
+        request, "problem.html", lang, 413,
+        title=tr("Too large"), message=tr(message, size=tr.megabytes(state.max_upload)),
+    )
+
+
+def create_app(
+    manifest_path: str | Path | None = None,
+    secret: str | None = None,
+    converter: Any = None,
+    max_queue: int = DEFAULT_MAX_QUEUE,
+    *,
+    max_upload: int = MAX_UPLOAD,
+    converter_workers: int | None = None,
+    converter_timeout: float = 60.0,
+    secret_file: str | Path | None = None,
+) -> FastAPI:
+    """The web app.
+
+    ``converter`` is a :class:`formgen.convert.Converter` to share (the caller closes it);
+    without one the app starts its own at startup and closes it at shutdown.
+    ``secret`` signs the links (default: see :func:`formgen.web.links.load_secret`).
+    """
+    from .links import load_secret
+
+    manifest = load_manifest(manifest_path)
+    state = WebState(
+        manifest=manifest,
+        secret=secret if secret is not None else load_secret(secret_file),
+        max_upload=max_upload,
+        max_queue=max_queue,
+        converter_workers=converter_workers,
+        converter_timeout=converter_timeout,
+        converter=converter,
+        envs={lang: _environment(lang) for lang in LANGUAGES},
+        statements=_statements(manifest),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        install_log_filters()
+        if state.converter is None:
+            from ..convert import Converter
+
+            state.converter = Converter(workers=state.converter_workers, timeout=state.converter_timeout)
+            state.owns_converter = True
+        state.queue = ConversionQueue(state.max_queue)
+        try:
+            yield
+        finally:
+            state.queue.close()
+            if state.owns_converter:
+                state.converter.close()
+                state.converter = None
+                state.owns_converter = False
+
+    app = FastAPI(
+        title="formgen",
+        summary="Bilingual application forms for international engineer registration",
+        version=_version(),
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.web = state
+    app.add_middleware(GuardMiddleware, max_body=max_upload + MULTIPART_SLACK, too_large=too_large_response)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    from . import api, pages
+
+    app.include_router(pages.router)
+    app.include_router(api.router)
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(request: Request, exc: BodyTooLarge) -> Response:
+        return await too_large_response(request, exc.limit)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"] if p not in ("query", "path", "body")),
+             "message": str(e.get("msg", "is not valid"))}
+            for e in exc.errors()
+        ]
+        return api_errors(errors, 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
+            return api_errors([{"field": "", "message": str(exc.detail)}], exc.status_code, exc.headers)
+        lang = language_of(request)
+        tr = TRANSLATORS[lang]
+        if exc.status_code == 404:
+            title, message = tr("Not found"), tr("There is no page at this address.")
+        elif exc.status_code == 405:
+            title, message = tr("Not allowed"), tr("This address cannot be used that way.")
+        else:
+            title, message = tr("Error"), tr("The request could not be handled.")
+        return state.render(request, "problem.html", lang, exc.status_code, title=title, message=message)
+
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("formgen")
+    except PackageNotFoundError:
+        return "0"
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with the Applicant model as the API's request body schema."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, summary=app.summary, routes=app.routes,
+        description=(
+            "POST one applicant record as JSON (the fields of the YAML data files) to get "
+            "a document or the whole pack. Invalid data gets 422 with a list of field errors."
+        ),
+    )
+    applicant = Applicant.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(applicant.pop("$defs", {}))
+    components["Applicant"] = applicant
+    app.openapi_schema = schema
+    return schema
+
+
+__all__ = ["create_app", "WebState"]

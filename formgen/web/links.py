@@ -1,0 +1,143 @@
+"""Signed, expiring links that carry an applicant's data themselves.
+
+A link is ``<base-url>/f/<token>``. The token is the applicant's record as JSON,
+compressed, signed with the site's secret (itsdangerous, HMAC-SHA1 by default) and
+base64url-encoded, together with the moment it expires. Nothing is stored on the server:
+whoever holds the link sees that one record, and a changed or expired token is refused.
+
+The secret comes from a file named with ``--secret-file``, else from the environment
+variable ``FORMGEN_SECRET``, else from ``build/secret.key``, which is generated on first
+use with permissions 0600. ``formgen links`` and ``formgen serve`` must use the same secret.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from ..exceptions import FormgenError
+
+SECRET_ENV = "FORMGEN_SECRET"
+DEFAULT_SECRET_FILE = Path("build") / "secret.key"
+SALT = "formgen.applicant-link.v1"
+LINK_PATH = "/f/"
+MIN_SECRET_LENGTH = 16
+
+
+class LinkError(FormgenError):
+    """A link that cannot be used."""
+
+
+class LinkInvalid(LinkError):
+    """The token was changed, cut short or signed with another secret."""
+
+
+class LinkExpired(LinkError):
+    """The token is genuine but past its expiry."""
+
+    def __init__(self, expired_at: dt.datetime):
+        self.expired_at = expired_at
+        super().__init__(f"the link expired at {expired_at.isoformat()}")
+
+
+@dataclass(frozen=True)
+class LinkData:
+    """What a valid link carries."""
+
+    record: dict[str, Any]
+    expires: dt.datetime
+
+
+def load_secret(secret_file: str | Path | None = None, *, create: bool = True) -> str:
+    """The signing secret: from ``secret_file`` when given, else ``$FORMGEN_SECRET``,
+    else ``build/secret.key`` (created with permissions 0600 and a random secret if missing).
+    """
+    if secret_file is None:
+        from_env = os.environ.get(SECRET_ENV)
+        if from_env is not None:
+            secret = from_env.strip()
+            if len(secret) < MIN_SECRET_LENGTH:
+                raise FormgenError(f"{SECRET_ENV} must be at least {MIN_SECRET_LENGTH} characters long")
+            return secret
+    path = Path(secret_file) if secret_file is not None else DEFAULT_SECRET_FILE
+    if not path.exists() and secret_file is None and create:
+        _create_secret_file(path)
+    try:
+        secret = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise FormgenError(f"the secret file {path} does not exist") from None
+    except OSError as e:
+        raise FormgenError(f"cannot read the secret file {path}: {e.strerror}") from e
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise FormgenError(f"the secret in {path} must be at least {MIN_SECRET_LENGTH} characters long")
+    return secret
+
+
+def _create_secret_file(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return  # made by another process just now
+    except OSError as e:
+        raise FormgenError(f"cannot create the secret file {path}: {e.strerror}") from e
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(secrets.token_urlsafe(48) + "\n")
+
+
+def _serializer(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(
+        secret,
+        salt=SALT,
+        serializer_kwargs={"ensure_ascii": False, "separators": (",", ":"), "default": _json_default},
+    )
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    raise TypeError(f"cannot put a {type(value).__name__} in a link")
+
+
+def json_safe(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with dates as ISO text, as it will come back out of a link."""
+    result: dict[str, Any] = json.loads(json.dumps(record, ensure_ascii=False, default=_json_default))
+    return result
+
+
+def make_token(
+    record: dict[str, Any], secret: str, *, days: float = 30, now: dt.datetime | None = None
+) -> str:
+    """A signed token carrying ``record`` that is valid for ``days``."""
+    now = now or dt.datetime.now(dt.UTC)
+    expires = now + dt.timedelta(days=days)
+    payload = {"exp": int(expires.timestamp()), "data": record}
+    return str(_serializer(secret).dumps(payload))
+
+
+def read_token(token: str, secret: str, *, now: dt.datetime | None = None) -> LinkData:
+    """The record a token carries; LinkInvalid or LinkExpired when it cannot be used."""
+    try:
+        payload = _serializer(secret).loads(token)
+    except BadSignature:
+        raise LinkInvalid("the link has been changed or is incomplete") from None
+    except (ValueError, TypeError, UnicodeDecodeError):  # not produced by make_token
+        raise LinkInvalid("the link has been changed or is incomplete") from None
+    if not (isinstance(payload, dict) and isinstance(payload.get("data"), dict)
+            and isinstance(payload.get("exp"), int)):
+        raise LinkInvalid("the link does not hold an applicant record")
+    expires = dt.datetime.fromtimestamp(payload["exp"], dt.UTC)
+    if (now or dt.datetime.now(dt.UTC)) >= expires:
+        raise LinkExpired(expires)
+    return LinkData(payload["data"], expires)
+
+
+def make_link(base_url: str, token: str) -> str:
+    return base_url.rstrip("/") + LINK_PATH + token

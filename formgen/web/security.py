@@ -1,0 +1,146 @@
+"""What keeps applicant data private: headers, body limits, and logs without tokens.
+
+* Every answer but a static file is marked ``Cache-Control: no-store``; pages send no
+  referrer and may not be framed, and run only the site's own script and style.
+* A request body over the limit is refused with 413: at once when its Content-Length
+  says so, else as soon as the limit is passed while reading.
+* Access log lines lose their query string, and a link token in a path is replaced by
+  ``…``; ``formgen serve`` turns the access log off altogether.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import Any
+
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+STATIC_PREFIX = "/static/"
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+}
+
+
+class BodyTooLarge(Exception):
+    """The request body is larger than the site accepts."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        super().__init__(f"the request body is larger than {limit} bytes")
+
+
+TooLargeResponder = Callable[[Request, int], Awaitable[Response]]
+
+
+class GuardMiddleware:
+    """Security headers on every answer; early 413 for a declared oversized body."""
+
+    def __init__(self, app: ASGIApp, max_body: int, too_large: TooLargeResponder):
+        self.app = app
+        self.max_body = max_body
+        self.too_large = too_large
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = scope.get("path", "").startswith(STATIC_PREFIX)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = Headers(raw=message.get("headers", []))
+                extra = [(k, v) for k, v in SECURITY_HEADERS.items() if k.lower() not in headers]
+                if "cache-control" not in headers:
+                    extra.append(("Cache-Control", "public, max-age=3600" if static else "no-store"))
+                message["headers"] = list(message.get("headers", [])) + [
+                    (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra
+                ]
+            await send(message)
+
+        length = Headers(scope=scope).get("content-length", "")
+        if length.isdigit() and int(length) > self.max_body:
+            response = await self.too_large(Request(scope), self.max_body)
+            await response(scope, receive, send_with_headers)
+            return
+        await self.app(scope, receive, send_with_headers)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The whole request body, or BodyTooLarge as soon as it passes ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def replay(body: bytes) -> AsyncGenerator[bytes, None]:
+    """A request stream that yields ``body`` (for parsers that want a stream)."""
+    yield body
+
+
+# ----------------------------------------------------------------------------- logs
+
+_TOKEN_IN_PATH = re.compile(r"(/f/)[^\s\"'?#/]+")
+
+
+def redact(text: str) -> str:
+    """``text`` without query strings after paths and without link tokens."""
+    text = _TOKEN_IN_PATH.sub(r"\1…", text)
+    return re.sub(r"(/[^\s\"'?]*)\?[^\s\"']*", r"\1", text)
+
+
+class RedactFilter(logging.Filter):
+    """Removes link tokens and query strings from log records (uvicorn access lines)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args:
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()}
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        return True
+
+
+def install_log_filters() -> None:
+    """Put the redacting filter on uvicorn's loggers and their handlers."""
+    flt = RedactFilter()
+    for name in ("uvicorn.access", "uvicorn.error", "uvicorn"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactFilter) for f in logger.filters):
+            logger.addFilter(flt)
+        for handler in logger.handlers:
+            if not any(isinstance(f, RedactFilter) for f in handler.filters):
+                handler.addFilter(flt)
+
+
+def log_config(access_log: bool = False) -> dict[str, Any]:
+    """uvicorn's logging set-up with the redacting filter on every handler."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, Any] = {
+        **LOGGING_CONFIG,
+        "filters": {"redact": {"()": "formgen.web.security.RedactFilter"}},
+        "handlers": {
+            name: {**handler, "filters": ["redact"]}
+            for name, handler in LOGGING_CONFIG["handlers"].items()
+        },
+    }
+    if not access_log:
+        config["loggers"] = {**config["loggers"], "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False}}
+    return config

@@ -1,0 +1,40 @@
+"""Running the app with uvicorn: no access log, nothing personal in the log lines left."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import uvicorn
+
+from .security import log_config
+
+
+def server(app: Any, host: str = "127.0.0.1", port: int = 8000, *, access_log: bool = False) -> uvicorn.Server:
+    """A uvicorn server for ``app``.
+
+    The access log is off by default: a link's token is in its URL. When it is turned
+    on, tokens and query strings are cut out of every line.
+    """
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        access_log=access_log,
+        log_config=log_config(access_log),
+        server_header=False,
+        proxy_headers=False,
+        timeout_graceful_shutdown=10,
+    )
+    return uvicorn.Server(config)
+
+
+def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A listening socket (port 0: any free port), for ``server(...).run(sockets=[...])``."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock

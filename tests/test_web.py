@@ -1,0 +1,643 @@
+"""The web app, end to end with the real converter: pages, uploads, links, API, load."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import logging
+import re
+import shutil
+import subprocess
+import threading
+import time
+import warnings
+import zipfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+from babel.dates import format_date
+from click.testing import CliRunner
+
+with warnings.catch_warnings():  # starlette's note that it prefers httpx2
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
+
+from formgen.convert import Converter
+from formgen.load import load_bytes
+from formgen.web import create_app
+from formgen.web.links import json_safe, make_token
+from formgen.web.server import bind, server
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "data" / "applicant-example.yaml"
+SECRET = "test-secret-for-links-0123456789"
+MB = 1024 * 1024
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+# ----------------------------------------------------------------------------- fixtures
+
+@pytest.fixture(scope="module", autouse=True)
+def fixed_today() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FORMGEN_TODAY", "2026-11-23")
+        mp.delenv("FORMGEN_SECRET", raising=False)
+        yield
+
+
+@pytest.fixture(scope="module")
+def converter() -> Iterator[Converter]:
+    with Converter(workers=2) as conv:
+        yield conv
+
+
+@pytest.fixture(scope="module")
+def client(converter: Converter) -> Iterator[TestClient]:
+    with TestClient(create_app(secret=SECRET, converter=converter)) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def record() -> dict[str, Any]:
+    return json_safe(load_bytes(EXAMPLE.name, EXAMPLE.read_bytes())[0].data)
+
+
+class Live:
+    """The app on a real uvicorn server on 127.0.0.1, in a thread."""
+
+    def __init__(self, app: Any, access_log: bool = False):
+        sock = bind("127.0.0.1", 0)
+        self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = server(app, "127.0.0.1", self.port, access_log=access_log)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
+
+    def __enter__(self) -> Live:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+
+
+def form_fields(record: dict[str, Any], **extra: str) -> dict[str, str]:
+    """The form inputs, named by record path, that describe ``record``."""
+    out: dict[str, str] = {}
+
+    def put(path: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                put(f"{path}.{key}", item)
+        elif isinstance(value, list):
+            for i, item in enumerate(value, start=1):
+                put(f"{path}[{i}]", item)
+        elif value is not None:
+            out[path] = str(value).lower() if isinstance(value, bool) else str(value)
+
+    for key, value in record.items():
+        if key in ("programme", "grade"):
+            continue
+        put(key, value)
+    out["programme_grade"] = f"{record['programme']}:{record['grade']}"
+    # a plain value stands for both languages; the form has an input per language
+    local = {"name", "job_title", "expertise", "company", "company_address", "english_level"}
+    for key in list(out):
+        head = re.sub(r"\[\d+\]", "", key)
+        if head in local or re.fullmatch(r"(education|career|cpd)\.(qualification|course|institution|company|job_title|responsibilities|description|organizer)", head) \
+                or re.fullmatch(r"competences\.\w+\.\w+", head):
+            value = out.pop(key)
+            out[f"{key}.zh"] = out[f"{key}.en"] = value
+    out.update(extra)
+    return out
+
+
+def zip_names(data: bytes) -> list[str]:
+    return zipfile.ZipFile(io.BytesIO(data)).namelist()
+
+
+def docx_text(data: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    return re.sub(r"<[^>]+>", "", xml)
+
+
+def pdf_text(data: bytes, tmp_path: Path) -> str:
+    pdf = tmp_path / "out.pdf"
+    pdf.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def field_box(html: str, box_id: str) -> str:
+    """The HTML of the form field whose box has ``box_id``."""
+    start = html.index(f'id="{box_id}"')
+    end = html.find('<div class="field', start + 10)
+    return html[start:end if end > 0 else None]
+
+
+# ----------------------------------------------------------------------------- the page
+
+def test_page_is_chinese_by_default(client: TestClient) -> None:
+    r = client.get("/")
+    assert r.status_code == 200
+    assert r.headers["cache-control"] == "no-store"
+    html = r.text
+    assert '<html lang="zh-CN">' in html
+    for words in ("国际工程师资格申请表格", "姓名", "性别", "工作单位", "教育经历", "工作经历",
+                  "继续专业发展", "交叉对照表格", "上传数据文件", "下载全部文件（ZIP）", "英语面试"):
+        assert words in html, words
+    assert 'href="/?lang=en"' in html and ">English</a>" in html
+    assert "Download all documents" not in html
+    # grade names as each programme's notice translates them
+    assert "CSEE–IET · 主任工程师 (IEng)" in html and "CMES–SOE · 技术工程师 (IEng)" in html
+
+
+def test_page_in_english_with_the_switch(client: TestClient) -> None:
+    html = client.get("/?lang=en").text
+    assert '<html lang="en">' in html
+    for words in ("Application forms for international engineer registration", "Name", "Gender",
+                  "Education", "Career", "Continuing professional development", "Upload a data file",
+                  "Download all documents (ZIP)", "English interview"):
+        assert words in html, words
+    assert 'href="/?lang=zh"' in html and ">中文</a>" in html
+    for chinese_label in ("姓名", "工作经历", "下载全部文件"):
+        assert chinese_label not in html
+    # the form posts back in the same language
+    assert 'action="/?lang=en"' in html and 'name="lang" value="en"' in html
+    # every programme and grade in its own terms, from the manifest
+    assert "CSEE–IET · Incorporated Engineer (IEng)" in html and "CMES–SOE · Incorporated Engineer (IEng)" in html
+
+
+def test_blank_rows_without_javascript(client: TestClient) -> None:
+    html = client.get("/").text
+    assert 'name="career[3].start"' in html and 'name="cpd[3].date"' in html
+    assert 'name="education[2].start"' in html
+    assert 'value="add:career"' in html  # the no-script way to get another row
+    more = client.post("/", data={"lang": "zh", "action": "add:career", "career[1].start": "2023-04",
+                                  "career[2].start": "", "career[3].start": ""})
+    assert 'name="career[4].start"' in more.text and 'value="2023-04"' in more.text
+
+
+def test_errors_next_to_the_field_in_the_page_language(client: TestClient, record: dict[str, Any]) -> None:
+    fields = form_fields(record, email="li.xiaoming(at)example", action="check")
+    fields["career[1].start"], fields["career[1].end"] = "2024-05", "2023-01"
+    del fields["name.en"], fields["name.zh"]
+    r = client.post("/?lang=en", data=fields)
+    assert r.status_code == 422
+    html = r.text
+    email = field_box(html, "f-email")
+    assert 'value="li.xiaoming(at)example"' in email  # what was typed stays
+    assert "is not an email address" in email and 'class="msg error"' in email
+    assert "This is required." in field_box(html, "f-name")
+    end = field_box(html, "f-career-1-end")
+    assert "Ends (Jan 2023) before it starts (May 2024)." in end  # months by Babel
+    assert 'value="2023-01"' in end
+    assert 'href="#f-career-1-end"' in html  # the summary links to the field
+    assert 'value="三峡大学"' in html and 'action="/?lang=en"' in html
+
+    zh = client.post("/?lang=zh", data=fields).text
+    assert "“li.xiaoming(at)example”不是有效的电子邮箱地址。" in field_box(zh, "f-email")
+    assert "结束时间（2023年1月）早于开始时间（2024年5月）。" in field_box(zh, "f-career-1-end")
+    assert "有3处需要修改" in zh
+
+
+def test_check_then_download_the_pack_from_the_form(client: TestClient, record: dict[str, Any]) -> None:
+    ok = client.post("/?lang=zh", data=form_fields(record, action="check"))
+    assert ok.status_code == 200
+    assert "资料已填写完整" in ok.text and "工程能力评价/国际工程师资质认证报名表" in ok.text
+    r = client.post("/?lang=zh", data=form_fields(record, action="pack"))
+    assert r.status_code == 200, r.text[:500]
+    assert r.headers["content-type"] == "application/zip"
+    assert r.headers["cache-control"] == "no-store"
+    names = zip_names(r.content)
+    assert "zh/报名表-李晓明.pdf" in names and "en/Registration-Form-LI Xiaoming.docx" in names
+    expected = quote("CSEE-2026-0007-李晓明.zip")
+    assert r.headers["content-disposition"] == f"attachment; filename=\"CSEE-2026-0007.zip\"; filename*=UTF-8''{expected}"
+
+
+def test_one_document_from_the_form(client: TestClient, record: dict[str, Any], tmp_path: Path) -> None:
+    fields = form_fields(record, action="document", doc="cpd_record", doc_lang="en", format="pdf")
+    r = client.post("/?lang=zh", data=fields)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    assert "LI Xiaoming" in pdf_text(r.content, tmp_path)
+    wrong = client.post("/?lang=zh", data={**fields, "doc": "cmes_endorsement"})
+    assert wrong.status_code == 422
+    assert "不需要“CMES会员申请批注表”" in field_box(wrong.text, "f-doc")
+
+
+# ----------------------------------------------------------------------------- API
+
+def test_api_render_docx(client: TestClient, record: dict[str, Any]) -> None:
+    r = client.post("/api/render?doc=registration_form&lang=zh&format=docx", json=record)
+    assert r.status_code == 200
+    assert r.headers["content-type"] == DOCX
+    assert r.headers["cache-control"] == "no-store"
+    assert r.headers["content-disposition"] == (
+        "attachment; filename=\"CSEE-2026-0007-registration_form-zh.docx\"; "
+        "filename*=UTF-8''%E6%8A%A5%E5%90%8D%E8%A1%A8-%E6%9D%8E%E6%99%93%E6%98%8E.docx"
+    )
+    text = docx_text(r.content)
+    assert "李晓明" in text and "三峡大学" in text and "中国水利水电第八工程局有限公司" in text
+
+
+def test_api_render_pdf(client: TestClient, record: dict[str, Any], tmp_path: Path) -> None:
+    r = client.post("/api/render?doc=registration_form&lang=en&format=pdf", json=record)
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    assert r.headers["content-disposition"].startswith('attachment; filename="Registration-Form-LI Xiaoming.pdf"; ')
+    text = pdf_text(r.content, tmp_path)
+    assert "LI Xiaoming" in text and "China Three Gorges University" in text
+
+
+def test_api_pack(client: TestClient, record: dict[str, Any]) -> None:
+    r = client.post("/api/pack", json=record)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    names = zip_names(r.content)
+    assert {n.split("/")[0] for n in names} == {"zh", "en", "pack.json"}
+    assert sum(n.endswith(".pdf") for n in names) == sum(n.endswith(".docx") for n in names) == 8
+    meta = json.loads(zipfile.ZipFile(io.BytesIO(r.content)).read("pack.json"))
+    assert meta["name"] == {"zh": "李晓明", "en": "LI Xiaoming"}
+
+
+def test_api_invalid_data_gets_field_errors(client: TestClient, record: dict[str, Any]) -> None:
+    bad = {k: v for k, v in record.items() if k != "name"}
+    bad["email"] = "nope"
+    bad["career"] = [dict(record["career"][0], start="2024-05", end="2023-01")]
+    r = client.post("/api/render?doc=registration_form", json=bad)
+    assert r.status_code == 422
+    errors = r.json()["errors"]
+    assert {"field": "email", "message": "'nope' is not an email address"} in errors
+    assert {e["field"] for e in errors} == {"name", "email", "career[1].end"}
+    pack = client.post("/api/pack", json=bad)
+    assert pack.status_code == 422 and pack.json()["errors"] == errors
+
+
+def test_api_invalid_requests(client: TestClient, record: dict[str, Any]) -> None:
+    r = client.post("/api/render?doc=registration_form&lang=fr", json=record)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "lang"
+    r = client.post("/api/render?doc=no_such_doc", json=record)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "doc"
+    r = client.post("/api/render?doc=cmes_endorsement", json=record)
+    assert r.status_code == 422 and "do not need" in r.json()["errors"][0]["message"]
+    r = client.post("/api/pack", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 400 and "not valid JSON" in r.json()["errors"][0]["message"]
+    r = client.post("/api/pack", json=[record])
+    assert r.status_code == 422
+    r = client.post("/api/pack", content=b"{" + b" " * (3 * MB) + b"}", headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "2 MB" in r.json()["errors"][0]["message"]
+
+
+def test_openapi_describes_the_applicant_body(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    for path in ("/api/render", "/api/pack"):
+        op = spec["paths"][path]["post"]
+        body = op["requestBody"]["content"]["application/json"]["schema"]
+        assert body == {"$ref": "#/components/schemas/Applicant"}
+        assert op["responses"]["422"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Errors"}
+    applicant = spec["components"]["schemas"]["Applicant"]
+    assert {"name", "email", "career", "education", "cpd", "competences", "cmes", "soe"} <= set(applicant["properties"])
+    assert "Career" in spec["components"]["schemas"] and "LocalText" in spec["components"]["schemas"]
+    assert not any(p.startswith("/f/") or p == "/" for p in spec["paths"])
+
+
+# ----------------------------------------------------------------------------- links
+
+def test_link_opens_the_form_prefilled(client: TestClient, record: dict[str, Any]) -> None:
+    token = make_token(record, SECRET, days=30, now=dt.datetime.now(dt.UTC))
+    r = client.get(f"/f/{token}")
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+    assert 'value="李晓明"' in r.text and 'value="CSEE-2026-0007"' in r.text
+    assert "表格已按项目办公室发给您的链接预先填写" in r.text
+    en = client.get(f"/f/{token}?lang=en")
+    assert 'value="LI Xiaoming"' in en.text and "The link is valid until" in en.text
+    assert f'href="/f/{token}?lang=zh"' in en.text
+
+
+def test_changed_link_is_refused(client: TestClient, record: dict[str, Any]) -> None:
+    token = make_token(record, SECRET)
+    i = len(token) // 2
+    tampered = token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1:]
+    for bad in (tampered, token[:-5], make_token(record, "another-secret-0123456789abcdef"), "nonsense"):
+        r = client.get(f"/f/{bad}")
+        assert r.status_code == 403
+        assert "此链接无效" in r.text
+        assert "此链接已被改动或不完整，无法打开。请从邮件中复制完整的链接，或向项目办公室索取新的链接。" in r.text
+        assert "李晓明" not in r.text
+    r = client.get(f"/f/{tampered}?lang=en")
+    assert r.status_code == 403
+    assert ("This link has been changed or is incomplete, so it cannot be opened. Copy the whole link "
+            "from your message, or ask the programme office for a new one.") in r.text
+
+
+def test_expired_link_is_refused(client: TestClient, record: dict[str, Any]) -> None:
+    now = dt.datetime.now(dt.UTC)
+    token = make_token(record, SECRET, days=30, now=now - dt.timedelta(days=31))
+    expired = (now - dt.timedelta(days=1)).date()
+    r = client.get(f"/f/{token}")
+    assert r.status_code == 410
+    day = format_date(expired, "long", locale="zh_CN")
+    assert f"此链接已于{day}过期。请向项目办公室索取新的链接。" in r.text
+    assert "李晓明" not in r.text
+    en = client.get(f"/f/{token}?lang=en")
+    day = format_date(expired, "long", locale="en_GB")
+    assert f"This link expired on {day}. Please ask the programme office for a new link." in en.text
+
+
+def test_nothing_lists_or_reaches_applicants(client: TestClient) -> None:
+    def paths(routes: list[Any]) -> Iterator[str]:
+        for route in routes:
+            inner = getattr(route, "original_router", None)  # an included router
+            yield from paths(inner.routes) if inner is not None else [route.path]
+
+    assert sorted(paths(client.app.routes)) == [  # type: ignore[attr-defined]
+        "/", "/", "/api/pack", "/api/render", "/f/{token}", "/openapi.json", "/static", "/upload"]
+    assert client.get("/f/").status_code == 404
+    assert client.get("/api/pack").status_code == 405
+
+
+def test_links_command(client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from formgen.cli import main
+
+    monkeypatch.setenv("FORMGEN_SECRET", SECRET)
+    result = CliRunner().invoke(main, ["links", str(EXAMPLE), "--base-url", "https://forms.example.org/", "--days", "7"])
+    assert result.exit_code == 0, result.output
+    line = result.stdout.strip().splitlines()[0]
+    applicant_id, name, link = line.split("\t")
+    assert (applicant_id, name) == ("CSEE-2026-0007", "李晓明")
+    assert link.startswith("https://forms.example.org/f/")
+    page = client.get(link.removeprefix("https://forms.example.org"))
+    assert page.status_code == 200 and 'value="李晓明"' in page.text
+
+    # without FORMGEN_SECRET: a secret is made in build/secret.key, readable by the owner only
+    monkeypatch.delenv("FORMGEN_SECRET")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["links", str(EXAMPLE), "--base-url", "http://localhost:8000"])
+    assert result.exit_code == 0, result.output
+    key = tmp_path / "build" / "secret.key"
+    assert key.stat().st_mode & 0o777 == 0o600
+    token = result.stdout.split("\t")[2].strip().rsplit("/", 1)[1]
+    app = create_app(secret_file=None, converter=object())
+    assert TestClient(app).get(f"/f/{token}").status_code == 200
+    assert client.get(f"/f/{token}").status_code == 403  # another secret
+
+
+# ----------------------------------------------------------------------------- uploads
+
+def upload(client: TestClient, name: str, data: bytes, lang: str = "zh") -> httpx.Response:
+    return client.post(f"/upload?lang={lang}", files={"file": (name, data, "application/octet-stream")})
+
+
+def xlsx_of(record: dict[str, Any]) -> bytes:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    main = wb.active
+    main.title = "applicants"
+    flat = {k: v for k, v in form_fields(record).items() if not re.match(r"(education|career|cpd|competences)", k)}
+    flat.pop("programme_grade")
+    flat.update(programme=record["programme"], grade=record["grade"])
+    main.append(list(flat))
+    main.append(list(flat.values()))
+    for group in ("education", "career"):
+        ws = wb.create_sheet(group)
+        rows = [{"id": record["id"], **{f"{k}.zh" if isinstance(v, dict) else k: (v["zh"] if isinstance(v, dict) else v)
+                                          for k, v in entry.items()}} for entry in record[group]]
+        ws.append(list(rows[0]))
+        for row in rows:
+            ws.append(list(row.values()))
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def test_upload_fills_in_the_form(client: TestClient, record: dict[str, Any]) -> None:
+    for name, data in (
+        ("me.yaml", EXAMPLE.read_bytes()),
+        ("me.json", json.dumps(record, ensure_ascii=False).encode()),
+        ("me.xlsx", xlsx_of(record)),
+    ):
+        r = upload(client, name, data)
+        assert r.status_code == 200, (name, r.text[:300])
+        assert r.headers["cache-control"] == "no-store"
+        assert 'value="李晓明"' in r.text and 'value="三峡大学"' in r.text, name
+        assert 'value="csee-iet:IEng" selected' in r.text
+
+
+def test_upload_limits(client: TestClient) -> None:
+    r = upload(client, "big.yaml", b"#" * (2 * MB + 1))
+    assert r.status_code == 413 and "文件超过2 MB，未予读取。" in r.text
+    r = upload(client, "huge.yaml", b"#" * (5 * MB), lang="en")
+    assert r.status_code == 413 and "The file or form is larger than 2 MB; it was not read." in r.text
+    r = upload(client, "fake.xlsx", b"name: not a workbook\n")
+    assert r.status_code == 400 and "这不是 XLSX 工作簿" in r.text
+    r = upload(client, "fake.json", b"name: {zh: not json}\n", lang="en")
+    assert r.status_code == 400 and "This is not a valid JSON file." in r.text
+    r = upload(client, "notes.txt", b"hello")
+    assert r.status_code == 400 and "请上传 .yaml、.yml、.json 或 .xlsx 文件。" in r.text
+    r = upload(client, "two.yaml", (ROOT / "data" / "applicants.yaml").read_bytes())
+    assert r.status_code == 400 and "请上传只含您本人资料的文件" in r.text
+
+
+def _xlsx_with(part: str, xml: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        z.writestr(part, xml)
+    return buffer.getvalue()
+
+
+def test_hostile_uploads_are_refused_quickly(client: TestClient, tmp_path: Path) -> None:
+    secret_file = tmp_path / "secret.txt"
+    secret_file.write_text("root:do-not-show-this")
+    xxe = _xlsx_with("xl/workbook.xml", (
+        f'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file://{secret_file}">]>'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheets>&e;</sheets></workbook>'
+    ).encode())
+    laughs = _xlsx_with("xl/sharedStrings.xml", (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
+        + ']><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&lol9;</t></si></sst>'
+    ).encode())
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", b"<Types/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"\0" * (150 * MB))
+    marker = tmp_path / "ran"
+    code_tag = f'!!python/object/apply:os.system ["touch {marker}"]\n'.encode()
+    cases = [
+        ("external-entity.xlsx", xxe, "DOCTYPE 或 ENTITY"),
+        ("billion-laughs.xlsx", laughs, "DOCTYPE 或 ENTITY"),
+        ("zip-bomb.xlsx", bomb.getvalue(), "解压后的数据量远超正常工作簿"),
+        ("code.yaml", code_tag, "不允许的标签"),
+        ("code2.yaml", b"name: !!python/name:os.system\n", "不允许的标签"),
+    ]
+    for name, data, words in cases:
+        assert len(data) < 2 * MB, name
+        started = time.monotonic()
+        r = upload(client, name, data)
+        assert time.monotonic() - started < 3, name
+        assert r.status_code == 400, (name, r.status_code)
+        assert words in r.text, name
+        assert "do-not-show-this" not in r.text
+    assert not marker.exists()
+
+
+# ----------------------------------------------------------------------------- languages
+
+def test_catalogues_compile_in_memory_without_mo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from formgen.web import i18n
+
+    copy = tmp_path / "locale"
+    shutil.copytree(i18n.LOCALE_DIR, copy, ignore=shutil.ignore_patterns("*.mo"))
+    monkeypatch.setattr(i18n, "LOCALE_DIR", copy)
+    i18n.translations.cache_clear()
+    try:
+        assert i18n.translations("zh").gettext("Name") == "姓名"
+        assert i18n.translations("en").gettext("Name of this language") == "English"
+    finally:
+        i18n.translations.cache_clear()
+
+
+def test_every_message_is_translated() -> None:
+    from babel.messages.pofile import read_po
+
+    from formgen.web.i18n import LOCALE_DIR
+
+    template = {m.id for m in read_po((LOCALE_DIR / "messages.pot").open("rb")) if m.id}
+    for folder in ("zh_CN", "en"):
+        catalog = read_po((LOCALE_DIR / folder / "LC_MESSAGES" / "messages.po").open("rb"))
+        ids = {m.id for m in catalog if m.id}
+        assert ids == template, folder
+        assert all(m.string and all(m.string) if isinstance(m.string, tuple) else m.string for m in catalog if m.id), folder
+
+
+# ----------------------------------------------------------------------------- privacy
+
+def test_static_files_and_headers(client: TestClient) -> None:
+    r = client.get("/static/style.css")
+    assert r.status_code == 200 and "public" in r.headers["cache-control"]
+    page = client.get("/")
+    assert page.headers["referrer-policy"] == "no-referrer"
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_no_token_in_logs(converter: Converter, record: dict[str, Any], capfd: pytest.CaptureFixture[str]) -> None:
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, rec: logging.LogRecord) -> None:
+            records.append(rec)
+
+    token = make_token(record, SECRET)
+    keep = Keep()
+    for access_log in (True, False):
+        app = create_app(secret=SECRET, converter=converter)
+        with Live(app, access_log=access_log) as live:
+            for name in ("", "uvicorn", "uvicorn.access", "uvicorn.error", "formgen"):
+                logging.getLogger(name).addHandler(keep)
+            try:
+                with httpx.Client(base_url=live.url) as http:
+                    assert http.get(f"/f/{token}?lang=en&email=li.xiaoming@example.com").status_code == 200
+                    assert http.get(f"/f/{token[:-4]}").status_code == 403
+                    assert http.post("/api/render?doc=registration_form", json=record).status_code == 200
+            finally:
+                for name in ("", "uvicorn", "uvicorn.access", "uvicorn.error", "formgen"):
+                    logging.getLogger(name).removeHandler(keep)
+    out, err = capfd.readouterr()
+    logged = "\n".join(r.getMessage() for r in records) + out + err
+    assert "GET /f/… HTTP/1.1" in logged  # the access log ran, without the token
+    assert token[:40] not in logged and "lang=en" not in logged
+    assert "li.xiaoming" not in logged and "李晓明" not in logged
+
+
+# ----------------------------------------------------------------------------- load
+
+def _applicant(record: dict[str, Any], i: int) -> dict[str, Any]:
+    return {**record, "id": f"CSEE-2026-{100 + i:04d}", "name": {"zh": f"李{i}号", "en": f"LI Number{i}"}}
+
+
+def test_twenty_downloads_at_once(converter: Converter, record: dict[str, Any]) -> None:
+    """Twenty applicants at once: every fourth takes the whole pack, the others one PDF."""
+    app = create_app(secret=SECRET, converter=converter)
+    with Live(app) as live:
+        done: list[float] = []
+
+        def fetch(i: int) -> tuple[int, httpx.Response]:
+            applicant = _applicant(record, i)
+            with httpx.Client(base_url=live.url, timeout=180) as http:
+                if i % 4 == 0:
+                    r = http.post("/api/pack", json=applicant)
+                elif i % 4 == 1:
+                    r = http.post("/?lang=zh", data=form_fields(applicant, action="document", doc="registration_form", doc_lang="zh", format="pdf"))
+                else:
+                    r = http.post("/api/render?doc=cpd_record&lang=en&format=pdf", json=applicant)
+            done.append(time.monotonic())
+            return i, r
+
+        with ThreadPoolExecutor(20) as pool:
+            futures = [pool.submit(fetch, i) for i in range(20)]
+            time.sleep(0.5)
+            with httpx.Client(base_url=live.url, timeout=10) as http:
+                started = time.monotonic()
+                page = http.get("/")
+                answered = time.monotonic()
+            results = [f.result() for f in futures]
+        assert page.status_code == 200 and "姓名" in page.text
+        assert answered - started < 1.5
+        assert sum(t > answered for t in done) >= 5, "the page was not asked while documents were being made"
+        for i, r in results:
+            assert r.status_code == 200, (i, r.status_code, r.text[:300])
+            disposition = r.headers["content-disposition"]
+            if i % 4 == 0:
+                names = zip_names(r.content)
+                assert f"zh/报名表-李{i}号.pdf" in names and f"en/Registration-Form-LI Number{i}.pdf" in names
+                assert quote(f"CSEE-2026-{100 + i:04d}-李{i}号.zip") in disposition
+            elif i % 4 == 1:
+                assert r.content.startswith(b"%PDF") and quote(f"报名表-李{i}号.pdf") in disposition
+            else:
+                assert r.content.startswith(b"%PDF") and quote(f"CPD-Record-LI Number{i}.pdf") in disposition
+
+
+def test_full_queue_gets_429_at_once(converter: Converter, record: dict[str, Any]) -> None:
+    app = create_app(secret=SECRET, converter=converter, max_queue=1)
+    with Live(app) as live:
+
+        def fetch(i: int) -> tuple[float, httpx.Response]:
+            started = time.monotonic()
+            with httpx.Client(base_url=live.url, timeout=120) as http:
+                if i % 2:
+                    r = http.post("/api/pack", json=_applicant(record, i))
+                else:
+                    r = http.post("/?lang=en", data=form_fields(_applicant(record, i), action="pack"))
+            return time.monotonic() - started, r
+
+        with ThreadPoolExecutor(6) as pool:
+            results = list(pool.map(fetch, range(6)))
+    codes = [r.status_code for _, r in results]
+    assert 200 in codes and 429 in codes, codes
+    assert set(codes) <= {200, 429}
+    for elapsed, r in results:
+        if r.status_code == 429:
+            assert elapsed < 1.5
+            assert r.headers["retry-after"] == "30"
+            if r.headers["content-type"].startswith("application/json"):
+                assert "try again" in r.json()["errors"][0]["message"]
+            else:
+                assert "Please try again in a minute; your details are still in the form." in r.text
+                assert 'value="LI Number' in r.text
+
+
+def test_serve_command_help() -> None:
+    from formgen.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--help"])
+    assert result.exit_code == 0 and "--port" in result.output and "--host" in result.output
