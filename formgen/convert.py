@@ -42,11 +42,16 @@ class _Slot:
 
     def __init__(self) -> None:
         self.process: OfficeProcess | None = None
+        self.jobs = 0
 
-    def get(self, startup_timeout: float, isolate_network: bool) -> OfficeProcess:
+    def get(self, converter: Converter) -> OfficeProcess:
+        if self.process is not None and self.jobs >= converter.recycle_after:
+            self.stop()  # a fresh process now and then keeps memory use flat
         if self.process is None or not self.process.alive():
             self.discard()
-            self.process = OfficeProcess(startup_timeout, isolate_network)
+            self.process = OfficeProcess(converter.startup_timeout, converter.isolate_network)
+            self.jobs = 0
+        self.jobs += 1
         return self.process
 
     def discard(self) -> None:
@@ -65,6 +70,10 @@ class Converter:
 
     ``timeout`` is how long one document may take before its LibreOffice is
     considered hung. Use as a context manager, or call :meth:`close`.
+
+    ``startup_timeout`` bounds the start of one LibreOffice; ``isolate_network=False``
+    skips the empty network namespace (the profile settings still block links);
+    each process is replaced by a fresh one after ``recycle_after`` documents.
     """
 
     def __init__(
@@ -74,6 +83,7 @@ class Converter:
         *,
         startup_timeout: float = STARTUP_TIMEOUT,
         isolate_network: bool = True,
+        recycle_after: int = 2000,
     ) -> None:
         if workers is not None and workers < 1:
             raise ValueError("workers must be at least 1")
@@ -83,6 +93,7 @@ class Converter:
         self.timeout = float(timeout)
         self.startup_timeout = float(startup_timeout)
         self.isolate_network = isolate_network
+        self.recycle_after = recycle_after
         self._slots = [_Slot() for _ in range(self.workers)]
         self._idle = list(self._slots)  # used as a stack: warm processes get reused first
         self._cond = threading.Condition()
@@ -153,7 +164,10 @@ class Converter:
                 slot = self._checkout()
                 out: Path | None = None
                 try:
-                    process = slot.get(self.startup_timeout, self.isolate_network)
+                    try:
+                        process = slot.get(self)
+                    except OfficeFault as e:  # not the document's fault: no retry
+                        raise ConversionError(f"{what}: {e}") from None
                     # LibreOffice writes into its private folder (its own temporary files
                     # stay there too); the finished PDF is then moved next to the target
                     # and renamed into place.

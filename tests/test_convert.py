@@ -478,9 +478,14 @@ def test_close_stops_processes_and_removes_profiles(tmp_path):
     docx = make_docx(tmp_path / "a.docx", ["a"])
     results = convert_files([(docx, tmp_path / "a.pdf")], workers=1)
     assert results == {docx: None}
-    conv = Converter(workers=1)
+    conv = Converter(workers=1, recycle_after=2)
     conv.convert(docx, tmp_path / "b.pdf")
+    first = conv.pids()
+    conv.convert(docx, tmp_path / "b.pdf")
+    assert conv.pids() == first
+    conv.convert(docx, tmp_path / "b.pdf")  # the third document gets a fresh process
     pids = conv.pids()
+    assert pids and pids != first and not any(running(p) for p in first)
     roots = [s.process.root for s in conv._slots if s.process]
     assert pids and roots and all(r.is_dir() for r in roots)
     conv.close()
