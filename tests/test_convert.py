@@ -105,6 +105,13 @@ def converter():
         yield conv
 
 
+@pytest.fixture(scope="module")
+def impatient():
+    """One LibreOffice that may take 2 s per document."""
+    with Converter(workers=1, timeout=2) as conv:
+        yield conv
+
+
 # ---------------------------------------------------------------- text and fonts
 
 ZH = ["申请人姓名：张三", "中国电机工程学会 国际工程师资质认证", "罕用字：𠀾"]
@@ -219,47 +226,44 @@ def test_batch_reports_each_file(converter, tmp_path):
 # ---------------------------------------------------------------- faults
 
 
-def test_killed_libreoffice_mid_batch_is_restarted(tmp_path):
+def test_killed_libreoffice_mid_batch_is_restarted(converter, tmp_path):
     jobs = [
         (make_docx(tmp_path / f"k{i}.docx", [f"Page {i}", "第二行"]), tmp_path / f"k{i}.pdf")
         for i in range(10)
     ]
     killed: list[int] = []
 
-    with Converter(workers=2, timeout=30) as conv:
+    def on_done(docx, error):
+        if len(killed) == 0 and docx.name in ("k2.docx", "k3.docx"):
+            for pid in converter.pids():  # every LibreOffice of the pool, some mid-document
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
 
-        def on_done(docx, error):
-            if len(killed) == 0 and docx.name in ("k2.docx", "k3.docx"):
-                for pid in conv.pids():  # every LibreOffice of the pool, some mid-document
-                    os.kill(pid, signal.SIGKILL)
-                    killed.append(pid)
-
-        results = conv.convert_many(jobs, on_done=on_done)
-        assert killed
-        assert set(conv.pids()).isdisjoint(killed)
+    results = converter.convert_many(jobs, on_done=on_done)
+    assert killed
+    assert set(converter.pids()).isdisjoint(killed)
     assert all(e is None for e in results.values()), results
     for i in range(10):
         assert pdftext(tmp_path / f"k{i}.pdf") == [f"Page {i}", "第二行"]
     assert leftovers(tmp_path) == []
 
 
-def test_hung_libreoffice_is_killed_and_the_document_retried(tmp_path):
+def test_hung_libreoffice_is_killed_and_the_document_retried(impatient, tmp_path):
     first = make_docx(tmp_path / "first.docx", ["first"])
     second = make_docx(tmp_path / "second.docx", ["second"])
-    with Converter(workers=1, timeout=2) as conv:
-        conv.convert(first, tmp_path / "first.pdf")
-        (hung,) = conv.pids()
-        os.kill(hung, signal.SIGSTOP)  # LibreOffice stops answering
-        started = time.monotonic()
-        conv.convert(second, tmp_path / "second.pdf")
-        assert time.monotonic() - started >= 2
-        assert hung not in conv.pids()
-        assert not running(hung)  # killed, not left stopped
+    impatient.convert(first, tmp_path / "first.pdf")
+    (hung,) = impatient.pids()
+    os.kill(hung, signal.SIGSTOP)  # LibreOffice stops answering
+    started = time.monotonic()
+    impatient.convert(second, tmp_path / "second.pdf")
+    assert time.monotonic() - started >= 2
+    assert hung not in impatient.pids()
+    assert not running(hung)  # killed, not left stopped
     assert pdftext(tmp_path / "second.pdf") == ["second"]
     assert leftovers(tmp_path) == []
 
 
-def test_document_too_slow_twice_gives_error_and_batch_goes_on(tmp_path):
+def test_document_too_slow_twice_gives_error_and_batch_goes_on(impatient, tmp_path):
     slow = tmp_path / "slow.docx"
     doc = Document()
     table = doc.add_table(rows=1000, cols=6)
@@ -268,8 +272,7 @@ def test_document_too_slow_twice_gives_error_and_batch_goes_on(tmp_path):
             cell.text = f"{i} 工程师 engineer"
     doc.save(str(slow))
     quick = make_docx(tmp_path / "quick.docx", ["quick"])
-    with Converter(workers=1, timeout=2) as conv:
-        results = conv.convert_many([(slow, tmp_path / "slow.pdf"), (quick, tmp_path / "q.pdf")])
+    results = impatient.convert_many([(slow, tmp_path / "slow.pdf"), (quick, tmp_path / "q.pdf")])
     error = results[slow]
     assert isinstance(error, ConversionError)
     assert "could not convert" in str(error) and "slow.docx" in str(error)
@@ -509,26 +512,35 @@ time.sleep(60)
 """
 
 
-@pytest.mark.parametrize(
-    "sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["ctrl-c", "sigterm", "sigkill"]
-)
-def test_no_libreoffice_left_when_the_program_is_interrupted(tmp_path, sig):
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _SCRIPT, str(tmp_path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def test_no_libreoffice_left_when_the_program_is_interrupted(tmp_path):
+    """Ctrl-C, SIGTERM and SIGKILL of a program using a converter (run side by side)."""
+    signals = {"ctrl-c": signal.SIGINT, "sigterm": signal.SIGTERM, "sigkill": signal.SIGKILL}
+    procs = {}
+    for name in signals:
+        (tmp_path / name).mkdir()
+        procs[name] = subprocess.Popen(
+            [sys.executable, "-c", _SCRIPT, str(tmp_path / name)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
     try:
-        assert proc.stdout is not None
-        pids = [int(p) for p in proc.stdout.readline().split()]
-        assert pids, proc.stderr.read() if proc.stderr else ""
-        proc.send_signal(sig)
-        proc.wait(20)
+        pids = {}
+        for name, proc in procs.items():
+            assert proc.stdout is not None and proc.stderr is not None
+            pids[name] = [int(p) for p in proc.stdout.readline().split()]
+            assert pids[name], proc.stderr.read()
+        for name, proc in procs.items():
+            proc.send_signal(signals[name])
+        for proc in procs.values():
+            proc.wait(20)
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and any(running(p) for p in pids):
+        left = dict(pids)
+        while left and time.monotonic() < deadline:
+            left = {n: p for n, p in left.items() if any(running(pid) for pid in p)}
             time.sleep(0.1)
-        assert not any(running(p) for p in pids)
+        assert left == {}
     finally:
-        proc.kill()
-        proc.wait()
+        for proc in procs.values():
+            proc.kill()
+            proc.wait()
