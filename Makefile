@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FORMGEN_TODAY ?= 2026-11-23
 
-.PHONY: demo test bench setup system lint clean
+.PHONY: demo test bench setup system lint clean messages messages-update
 
 setup: $(STAMP)
 
@@ -46,3 +46,7 @@ lint: setup
 
 clean:
 	rm -rf build
+
+messages-update: $(STAMP)
+	$(BIN)/pybabel extract -F formgen/locale/babel.cfg -k tr --no-location --sort-output -o formgen/locale/messages.pot .
+	$(BIN)/pybabel update -i formgen/locale/messages.pot -d formgen/locale -D messages --no-location
