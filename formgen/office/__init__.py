@@ -175,7 +175,6 @@ class OfficeProcess:
             "profile": profile.as_uri(),
             "pipe": f"formgen_{os.getpid()}_{uuid.uuid4().hex[:12]}",
             "startup_timeout": startup_timeout,
-            "scratch": str(tmp),
         }
         with open(self.log_path, "ab") as log:
             self._proc = subprocess.Popen(
@@ -195,7 +194,6 @@ class OfficeProcess:
         if not ready.get("ready"):
             self.kill()
             raise OfficeFault(f"LibreOffice could not be started: {ready.get('error')}")
-        self.warm_up_attempts = ready.get("warm_up_attempts")
 
     @property
     def pid(self) -> int | None:

@@ -5,14 +5,11 @@ python3-uno). Talks JSON lines: the parent writes one request per line on stdin,
 bridge answers one line per request on stdout.
 
     start:  python3 -I bridge.py '{"soffice": ..., "profile": "file:///...", "pipe": ...,
-                                   "prefix": [...], "scratch": "/tmp/...", ...}'
+                                   "prefix": [...], "startup_timeout": 60}'
     ready:  {"ready": true, ...}                     (or {"ready": false, "error": ...})
     ask:    {"in": "/abs/a.docx", "out": "/private/x.pdf", "filter": "MS Word 2007 XML"}
     answer: {"ok": true} | {"ok": false, "error": "..."} | {..., "fatal": true}
     stop:   close stdin (or send {"quit": true})
-
-Before saying ready, the bridge exports one small document, so a process that is ready
-has its PDF filter and fonts loaded.
 
 "fatal": true means LibreOffice itself is gone or unusable; the bridge exits after
 saying so. The bridge, its LibreOffice and everything they start share one process
@@ -102,7 +99,11 @@ class Office:
         )
 
     def convert(self, src, dst, filter_name):
-        """Load ``src`` safely and export it to ``dst``; an answer for the parent."""
+        """Load ``src`` safely and export it to ``dst``.
+
+        Returns the answer for the parent and the document, still to be closed: the
+        parent can move the PDF on while LibreOffice closes the document.
+        """
         load = [
             prop("Hidden", True),
             prop("ReadOnly", True),
@@ -113,52 +114,27 @@ class Office:
         if filter_name:
             load.append(prop("FilterName", filter_name))
         url = uno.systemPathToFileUrl(src)
-        # Export can fail with an I/O "abort" early in a process's life; load afresh and
-        # try once more before blaming the document.
+        # If the export fails, load afresh and try once more before blaming the document.
         for attempt in (1, 2):
             try:
                 doc = self.desktop.loadComponentFromURL(url, "_blank", 0, tuple(load))
             except Exception as e:  # IOException, IllegalArgumentException, ...
                 self.check_alive(e)
-                return {"ok": False, "error": f"LibreOffice could not open it ({_why(e)})"}
+                return {"ok": False, "error": f"LibreOffice could not open it ({_why(e)})"}, None
             if doc is None:
-                return {"ok": False, "error": "LibreOffice could not open it"}
+                return {"ok": False, "error": "LibreOffice could not open it"}, None
             try:
                 if not doc.supportsService("com.sun.star.text.TextDocument"):
-                    return {"ok": False, "error": "it is not a text document"}
-                self.export(doc, dst)
-                return {"ok": True, "attempts": attempt}
+                    close(doc)
+                    return {"ok": False, "error": "it is not a text document"}, None
+                store = (prop("FilterName", "writer_pdf_Export"), prop("Overwrite", True))
+                doc.storeToURL(uno.systemPathToFileUrl(dst), store)
+                return {"ok": True, "attempts": attempt}, doc
             except Exception as e:
                 self.check_alive(e)
-                error = e
-            finally:
                 close(doc)
-        return {"ok": False, "error": f"LibreOffice could not write the PDF ({_why(error)})"}
-
-    def export(self, doc, dst):
-        store = (prop("FilterName", "writer_pdf_Export"), prop("Overwrite", True))
-        doc.storeToURL(uno.systemPathToFileUrl(dst), store)
-
-    def warm_up(self, folder):
-        """Export one small document, so fonts and the PDF filter are loaded."""
-        dst = os.path.join(folder, "warm-up.pdf")
-        error = None
-        for attempt in (1, 2, 3):
-            doc = self.desktop.loadComponentFromURL(
-                "private:factory/swriter", "_blank", 0, (prop("Hidden", True),)
-            )
-            try:
-                doc.getText().setString("Warm-up 预热 宋体 黑体")
-                self.export(doc, dst)
-                return attempt
-            except Exception as e:
-                self.check_alive(e)
                 error = e
-            finally:
-                close(doc)
-                if os.path.exists(dst):
-                    os.unlink(dst)
-        raise RuntimeError(f"LibreOffice cannot export PDF ({_why(error)})")
+        return {"ok": False, "error": f"LibreOffice could not write the PDF ({_why(error)})"}, None
 
     def check_alive(self, e):
         """Re-raise ``e`` if it means LibreOffice itself is gone, not the document."""
@@ -209,21 +185,22 @@ def main():
 
     try:
         office = Office(cfg, sys.stderr)
-        attempts = office.warm_up(cfg["scratch"])
     except Exception as e:
         say({"ready": False, "error": _why(e)})
         kill_group()
-    say({"ready": True, "soffice_pid": office.proc.pid, "warm_up_attempts": attempts})
+    say({"ready": True, "soffice_pid": office.proc.pid})
     for line in sys.stdin:
         req = json.loads(line)
         if req.get("quit"):
             break
         try:
-            answer = office.convert(req["in"], req["out"], req.get("filter"))
+            answer, doc = office.convert(req["in"], req["out"], req.get("filter"))
         except Exception as e:  # the connection to LibreOffice is gone
             say({"ok": False, "fatal": True, "error": f"LibreOffice stopped ({_why(e)})"})
             kill_group()
         say(answer)
+        if doc is not None:
+            close(doc)
     office.stop()
 
 
