@@ -112,7 +112,11 @@ class CompiledTemplate:
         out.seek(0, io.SEEK_END)
         with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as dst:
             for name, data in rendered.items():
-                dst.writestr(self._infos[name], data)
+                # A ZipInfo of its own: writestr records sizes, CRC and offset in it, and
+                # documents rendered at the same time must not share those.
+                info = zipfile.ZipInfo(name, self._infos[name].date_time)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                dst.writestr(info, data)
         return out.getvalue()
 
     def _pack_unchanged(self) -> None:

@@ -469,3 +469,38 @@ def test_interrupted_batch_leaves_only_complete_zips_and_resumes(tmp_path: Path,
     assert json.loads(files["pack.json"])["name"]["zh"] == "../李:四"
     assert "../李:四" in docx_text(files["zh/报名表-李_四.docx"])
     assert not list(out.glob(".*"))  # the rerun cleared the killed run's work files
+
+
+# ----------------------------------------------------------------------------- threads
+
+
+def test_documents_rendered_at_the_same_time_are_intact(example_record: dict) -> None:
+    """Packs render in parallel threads; each DOCX must still be a sound ZIP of its own data."""
+    import datetime as dt
+    from concurrent.futures import ThreadPoolExecutor
+
+    from conftest import MANIFEST_FILE
+
+    from formgen.documents import render_applicant
+    from formgen.manifest import load_manifest
+
+    manifest = load_manifest(MANIFEST_FILE)
+    people = []
+    for i in range(8):
+        record = with_id(example_record, f"T-{i}")
+        record["name"] = {"zh": f"测试{i}" * (i + 1), "en": f"Tester {i}" * (i + 1)}
+        people.append(Applicant.model_validate(record))
+
+    def render(person: Applicant) -> list[tuple[str, bytes]]:
+        out = []
+        for _ in range(5):
+            for doc in render_applicant(person, manifest, ["zh", "en"], today=dt.date(2026, 11, 23)):
+                out.append((person.name.get(doc.lang), doc.docx))
+        return out
+
+    with ThreadPoolExecutor(4) as pool:
+        results = [item for batch in pool.map(render, people) for item in batch]
+    for name, data in results:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            assert z.testzip() is None
+        assert name in docx_text(data)
