@@ -34,6 +34,7 @@ __all__ = ["Converter", "convert_files"]
 OnDone = Callable[[Path, ConversionError | None], object]
 
 # Import filters, so a damaged file is refused instead of being opened as plain text.
+_TRANSIENT = "LibreOffice could not open it"
 _FILTERS = {".docx": "MS Word 2007 XML", ".docm": "MS Word 2007 XML VBA", ".odt": "writer8"}
 
 
@@ -160,7 +161,7 @@ class Converter:
         filter_name = _FILTERS.get(docx.suffix.lower())
         fault: OfficeFault | None = None
         try:
-            for _attempt in range(2):
+            for attempt in range(2):
                 slot = self._checkout()
                 out: Path | None = None
                 try:
@@ -189,6 +190,11 @@ class Converter:
                         out.unlink(missing_ok=True)  # anything left after an error
                     self._checkin(slot)
                 if error is not None:
+                    if attempt == 0 and error.startswith(_TRANSIENT):
+                        # Under load LibreOffice occasionally fails to open a sound file;
+                        # a second try on the same warm process is cheap.
+                        fault = OfficeFault(error)
+                        continue
                     raise ConversionError(f"{what}: {error}")
                 try:
                     os.replace(part, pdf)
