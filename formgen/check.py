@@ -39,7 +39,7 @@ def _paths(node: nodes.Node, loop_vars: set[str]) -> set[str]:
             if isinstance(inner, nodes.Name) and inner.name not in loop_vars:
                 parts.insert(0, inner.name)
                 found.add(".".join(parts))
-        elif child.ctx == "load" and child.name not in loop_vars:
+        elif isinstance(child, nodes.Name) and child.ctx == "load" and child.name not in loop_vars:
             found.add(child.name)
     return found
 

@@ -188,9 +188,9 @@ class Manifest(Spec):
     def _consistent(self) -> Manifest:
         problems = []
         for name, pack in self.packs.items():
-            for doc in pack.documents:
-                if doc not in self.documents:
-                    problems.append(f"pack '{name}' lists unknown document '{doc}'")
+            for listed in pack.documents:
+                if listed not in self.documents:
+                    problems.append(f"pack '{name}' lists unknown document '{listed}'")
         if self.default_pack not in self.packs:
             problems.append(f"default_pack '{self.default_pack}' is not a pack")
         for doc_id, doc in self.documents.items():

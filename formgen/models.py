@@ -235,9 +235,7 @@ class CertificateInfo(Model):
     """Date of issue printed on the certificates; today when empty."""
 
 
-COMPETENCE_CODES = (
-    "A1 A2 B1 B2 B3 C1 C2 C3 C4 D1 D2 D3 E1 E2 E3 E4".split()
-)
+COMPETENCE_CODES = tuple(["A1", "A2", "B1", "B2", "B3", "C1", "C2", "C3", "C4", "D1", "D2", "D3", "E1", "E2", "E3", "E4"])
 
 
 class Applicant(Model):

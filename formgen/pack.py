@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,7 +64,7 @@ def fingerprint(
     return h.hexdigest()
 
 
-def build_zip(files: list[PackFile], meta: dict[str, object]) -> bytes:
+def build_zip(files: list[PackFile], meta: Mapping[str, object]) -> bytes:
     """The ZIP: every file under its language folder, plus ``pack.json``.
 
     Python's zipfile sets the UTF-8 flag on non-ASCII names, so Chinese names open
@@ -99,7 +100,9 @@ def read_fingerprint(path: Path) -> str | None:
         return None
 
 
-def pack_files(rendered: list[RenderedDocument], pdfs: dict[tuple[str, str], bytes]) -> list[PackFile]:
+def pack_files(
+    rendered: list[RenderedDocument], pdfs: Mapping[tuple[Language, str], bytes]
+) -> list[PackFile]:
     """DOCX and, where converted, PDF of each rendered document."""
     files = []
     for doc in rendered:

@@ -76,7 +76,7 @@ _ALLOWED_VALUES = {
 }
 
 
-def _message(err: dict[str, Any], model_fields: list[str]) -> str:
+def _message(err: Any, model_fields: list[str]) -> str:
     kind = err["type"]
     value = err.get("input")
     if kind == "missing":

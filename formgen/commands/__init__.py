@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
+from typing import Any
 
 import click
 
@@ -15,7 +16,7 @@ def show_problems(problems: Iterable[Problem]) -> None:
         click.echo(str(p), err=True)
 
 
-def progress_bar(total: int, label: str):  # type: ignore[no-untyped-def]
+def progress_bar(total: int, label: str) -> Any:
     """A progress bar on a terminal; a silent stand-in when output is piped."""
     return click.progressbar(
         length=total, label=label, file=sys.stderr, show_pos=True
