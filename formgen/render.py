@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 from docxtpl import DocxTemplate
 from lxml import etree
 
@@ -26,11 +27,28 @@ _HEADER_FOOTER_RELS = (
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer",
 )
 _UNESCAPE = (("{_{", "{{"), ("}_}", "}}"), ("{_%", "{%"), ("%_}", "%}"))
+_UNESCAPE_FROM = tuple(old for old, _ in _UNESCAPE)
+
+
+def _protect_value(value: Any) -> Markup:
+    """Escape a value, and keep docxtpl's ``{_{`` escapes in it from being unescaped later.
+
+    After rendering, docxtpl turns ``{_{`` into ``{{`` (its way for templates to print
+    braces). In a value those characters must stay as given, so their ``_`` is written as
+    a character reference, which the replacement does not see and XML reads back as ``_``.
+    """
+    text = str(escape(value))
+    if "_" in text:
+        for seq in _UNESCAPE_FROM:
+            text = text.replace(seq, seq.replace("_", "&#95;"))
+    return Markup(text)
 
 
 def make_environment() -> jinja2.Environment:
     """Jinja settings for every template: a missing variable fails, values are escaped."""
-    return jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+    return jinja2.Environment(
+        undefined=jinja2.StrictUndefined, autoescape=True, finalize=_protect_value
+    )
 
 
 @dataclass
