@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup, escape
 from docxtpl import DocxTemplate
 from lxml import etree
+from markupsafe import Markup, escape
 
 from .exceptions import TemplateError
 
