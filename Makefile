@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml scripts/setup-system.sh
 	touch $(STAMP)
 
 messages: $(STAMP)
-	@if [ -d formgen/locale ]; then $(BIN)/pybabel compile -q -d formgen/locale -D messages; fi
+	@if [ -d formgen/locale ]; then $(BIN)/pybabel compile -d formgen/locale -D messages 2>/dev/null; fi
 
 demo: setup messages
 	$(BIN)/formgen check
