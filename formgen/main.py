@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .documents import RenderedDocument, render_applicant
-from .exceptions import FormgenError, OutputError, Problem
+from .exceptions import ConversionError, FormgenError, OutputError, Problem
 from .load import RawRecord, load_files
 from .manifest import Manifest, load_manifest
 from .models import LANGUAGES, Applicant, Language
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from .convert import Converter
 
 Progress = Callable[[int], None]
+PACK_CHUNK = 20
+"""Applicants whose documents are converted together, one LibreOffice load per template."""
 
 
 def today_default() -> dt.date:
@@ -175,15 +177,6 @@ class PackResult(BuildResult):
     errors_csv: Path | None = None
 
 
-def _pdf_jobs(workdir: Path, rendered: list[RenderedDocument]) -> list[tuple[Path, Path]]:
-    jobs = []
-    for i, doc in enumerate(rendered):
-        docx = workdir / f"{i:03d}-{doc.lang}.docx"
-        docx.write_bytes(doc.docx)
-        jobs.append((docx, docx.with_suffix(".pdf")))
-    return jobs
-
-
 def make_pack(
     applicant: Applicant,
     manifest: Manifest,
@@ -196,19 +189,44 @@ def make_pack(
     fingerprint_value: str = "",
 ) -> bytes:
     """One applicant's pack as ZIP bytes: DOCX and PDF of each document, and pack.json."""
-    from .exceptions import ConversionError
+    pack = pack or manifest.default_pack
+    rendered = render_applicant(applicant, manifest, langs or list(LANGUAGES), pack=pack, today=today)
+    pdfs = _convert_rendered([rendered], converter, workdir)[0]
+    return _zip_pack(applicant, rendered, pdfs, pack, fingerprint_value)
+
+
+def _convert_rendered(
+    batch: list[list[RenderedDocument]], converter: Converter, workdir: Path
+) -> list[list[bytes | ConversionError]]:
+    """PDFs of every applicant's documents; one LibreOffice load per template where possible."""
+    from .merge import convert_documents
+
+    flat = [(f"{doc.doc_id}/{doc.lang}", doc.docx) for docs in batch for doc in docs]
+    pdfs = convert_documents(flat, converter, workdir)
+    out, start = [], 0
+    for docs in batch:
+        out.append(pdfs[start : start + len(docs)])
+        start += len(docs)
+    return out
+
+
+def _zip_pack(
+    applicant: Applicant,
+    rendered: list[RenderedDocument],
+    pdfs: list[bytes | ConversionError],
+    pack: str,
+    fingerprint_value: str,
+) -> bytes:
     from .pack import build_zip, pack_files
 
-    pack = pack or manifest.default_pack
-    langs = langs or list(LANGUAGES)
-    rendered = render_applicant(applicant, manifest, langs, pack=pack, today=today)
-    workdir.mkdir(parents=True, exist_ok=True)
-    jobs = _pdf_jobs(workdir, rendered)
-    outcome = converter.convert_many(jobs)
-    failed = [str(e) for e in outcome.values() if e is not None]
+    failed = [str(p) for p in pdfs if isinstance(p, ConversionError)]
     if failed:
         raise ConversionError("; ".join(failed))
-    pdfs = {(doc.lang, doc.filename): pdf.read_bytes() for doc, (_, pdf) in zip(rendered, jobs, strict=True)}
+    by_name = {
+        (doc.lang, doc.filename): pdf
+        for doc, pdf in zip(rendered, pdfs, strict=True)
+        if isinstance(pdf, bytes)
+    }
     meta = {
         "id": applicant.id,
         "name": {"zh": applicant.name.get("zh"), "en": applicant.name.get("en")},
@@ -217,7 +235,7 @@ def make_pack(
         "pack": pack,
         "fingerprint": fingerprint_value,
     }
-    return build_zip(pack_files(rendered, pdfs), meta)
+    return build_zip(pack_files(rendered, by_name), meta)
 
 
 def _clean_leftovers(out: Path) -> None:
@@ -290,28 +308,42 @@ def build_packs(
             continue
         tasks.append((item, target, fp))
 
-    def run(task: tuple[Validated, Path, str], converter: Converter) -> None:
-        item, target, fp = task
-        a = item.applicant
-        workdir = out / ".work" / safe_filename(a.id, "applicant")
+    def run(chunk: list[tuple[Validated, Path, str]], number: int, converter: Converter) -> None:
+        workdir = out / ".work" / f"chunk-{number:05d}"
+        rendered: list[tuple[Validated, Path, str, list[RenderedDocument]]] = []
         try:
-            data_bytes = make_pack(a, manifest, converter, workdir, pack=pack, langs=chosen, today=today, fingerprint_value=fp)
-            write_atomic(target, data_bytes)
-            result.written[a.id] = [target]
-        except FormgenError as e:
-            result.problems.append(failure(item.source, "", str(e)))
-            result.failed_ids.append(a.id)
+            for item, target, fp in chunk:
+                try:
+                    docs = render_applicant(item.applicant, manifest, chosen, pack=pack, today=today)
+                    rendered.append((item, target, fp, docs))
+                except FormgenError as e:
+                    record_failure(item, str(e))
+            pdfs = _convert_rendered([docs for *_, docs in rendered], converter, workdir)
+            for (item, target, fp, docs), doc_pdfs in zip(rendered, pdfs, strict=True):
+                try:
+                    write_atomic(target, _zip_pack(item.applicant, docs, doc_pdfs, pack, fp))
+                    result.written[item.applicant.id] = [target]
+                except FormgenError as e:
+                    record_failure(item, str(e))
+                if progress:
+                    progress(1)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-            if progress:
-                progress(1)
+
+    def record_failure(item: Validated, message: str) -> None:
+        result.problems.append(failure(item.source, "", message))
+        result.failed_ids.append(item.applicant.id)
+        if progress:
+            progress(1)
 
     if tasks:
-        with Converter(workers=workers, timeout=timeout) as converter:
-            threads = max(1, (workers or os.cpu_count() or 1) * 2)
-            with ThreadPoolExecutor(max_workers=threads) as pool:
-                for future in [pool.submit(run, t, converter) for t in tasks]:
-                    future.result()
+        chunks = [tasks[i : i + PACK_CHUNK] for i in range(0, len(tasks), PACK_CHUNK)]
+        # Two chunks in flight: one renders while the other converts.
+        with Converter(workers=workers, timeout=timeout) as converter, ThreadPoolExecutor(
+            max_workers=2
+        ) as pool:
+            for future in [pool.submit(run, c, n, converter) for n, c in enumerate(chunks)]:
+                future.result()
     shutil.rmtree(out / ".work", ignore_errors=True)
     result.errors_csv = write_errors_csv(out / "errors.csv", result.errors)
     return result

@@ -184,17 +184,15 @@ def _field(paragraph, instr: str) -> None:
 def _page_footer(doc, lang: str) -> None:
     p = doc.sections[0].footer.paragraphs[0]
     p.style = doc.styles["Form Footer"]
+    # The page number only: a total (NUMPAGES) would stop documents of one template from
+    # being converted together in one LibreOffice load (see formgen/merge.py).
     if lang == "zh":
         p.add_run("第 ")
         _field(p, "PAGE")
-        p.add_run(" 页，共 ")
-        _field(p, "NUMPAGES")
         p.add_run(" 页")
     else:
         p.add_run("Page ")
         _field(p, "PAGE")
-        p.add_run(" of ")
-        _field(p, "NUMPAGES")
 
 
 # ---------------------------------------------------------------- text with tags
