@@ -43,7 +43,7 @@ GIVEN = [
 ]
 ZH_SUR = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林"
 ZH_GIVEN = "伟芳敏静磊强燕军慧欣涛明超华平刚"
-ISSUED = "2026-11-30"
+ISSUED = "2026-11-20"
 """Date of issue, and the day the benchmark pretends it is (the sample data's CPD ends
 in autumn 2026)."""
 
