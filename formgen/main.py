@@ -113,58 +113,68 @@ def render(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise OutputError(f"cannot create the output folder {out}: {e.strerror}") from e
-    pdf_jobs: list[tuple[str, RawRecord, Path, Path]] = []
+    to_convert: list[tuple[Validated, list[RenderedDocument], list[Path]]] = []
     for item in report.valid:
         applicant = item.applicant
         try:
             rendered = render_applicant(applicant, manifest, chosen, docs, today=today)
-            paths = _write_documents(out, applicant.id, rendered, "docx" in formats)
+            folder = safe_filename(applicant.id, "applicant")
+            paths = [inside(out, folder, doc.lang, doc.filename) for doc in rendered]
+            if "docx" in formats:
+                for doc, path in zip(rendered, paths, strict=True):
+                    write_atomic(path, doc.docx)
+                result.written[applicant.id] = list(paths)
         except FormgenError as e:
             result.problems.append(failure(item.source, "", str(e)))
             result.failed_ids.append(applicant.id)
             if progress:
                 progress(1)
             continue
-        result.written[applicant.id] = [p for p in paths if "docx" in formats]
         if "pdf" in formats:
-            for p in paths:
-                pdf_jobs.append((applicant.id, item.source, p, p.with_suffix(".pdf")))
-        if progress:
+            to_convert.append((item, rendered, paths))
+        elif progress:
             progress(1)
-    if pdf_jobs:
-        _convert_jobs(pdf_jobs, result, keep_docx="docx" in formats)
+    if to_convert:
+        _write_pdfs(out, to_convert, result, progress)
     return result
 
 
-def _write_documents(
-    out: Path, applicant_id: str, rendered: list[RenderedDocument], keep: bool
-) -> list[Path]:
-    folder = safe_filename(applicant_id, "applicant")
-    paths = []
-    for doc in rendered:
-        target = inside(out, folder, doc.lang, doc.filename)
-        write_atomic(target, doc.docx)
-        paths.append(target)
-    return paths
-
-
-def _convert_jobs(
-    jobs: list[tuple[str, RawRecord, Path, Path]], result: BuildResult, keep_docx: bool
+def _write_pdfs(
+    out: Path,
+    batch: list[tuple[Validated, list[RenderedDocument], list[Path]]],
+    result: BuildResult,
+    progress: Progress | None,
 ) -> None:
-    from .convert import convert_files
+    """Convert every rendered document, one LibreOffice load per template and chunk."""
+    import shutil
 
-    outcome = convert_files([(docx, pdf) for _, _, docx, pdf in jobs])
-    for applicant_id, raw, docx, pdf in jobs:
-        error = outcome.get(docx)
-        if error is not None:
-            result.problems.append(failure(raw, "", str(error)))
-            if applicant_id not in result.failed_ids:
-                result.failed_ids.append(applicant_id)
-            result.written.pop(applicant_id, None)
-        else:
-            result.written.setdefault(applicant_id, []).append(pdf)
-        if not keep_docx:
-            docx.unlink(missing_ok=True)
+    from .convert import Converter
+
+    with Converter() as converter:
+        for number in range(0, len(batch), PACK_CHUNK):
+            chunk = batch[number : number + PACK_CHUNK]
+            workdir = out / ".work" / f"render-{number:06d}"
+            try:
+                pdfs = _convert_rendered([docs for _, docs, _ in chunk], converter, workdir)
+            finally:
+                shutil.rmtree(workdir, ignore_errors=True)
+            for (item, _, paths), doc_pdfs in zip(chunk, pdfs, strict=True):
+                applicant_id = item.applicant.id
+                errors = [str(p) for p in doc_pdfs if isinstance(p, ConversionError)]
+                try:
+                    if errors:
+                        raise ConversionError("; ".join(errors))
+                    for path, pdf in zip(paths, doc_pdfs, strict=True):
+                        assert isinstance(pdf, bytes)
+                        write_atomic(path.with_suffix(".pdf"), pdf)
+                        result.written.setdefault(applicant_id, []).append(path.with_suffix(".pdf"))
+                except FormgenError as e:
+                    result.problems.append(failure(item.source, "", str(e)))
+                    result.failed_ids.append(applicant_id)
+                    result.written.pop(applicant_id, None)
+                if progress:
+                    progress(1)
+    shutil.rmtree(out / ".work", ignore_errors=True)
 
 
 # ----------------------------------------------------------------------------- packs
