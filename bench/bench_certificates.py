@@ -28,7 +28,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from formgen.certificates import batch_template, certificate_context, print_certificates  # noqa: E402
+from formgen.certificate_batch import batch_template  # noqa: E402
+from formgen.certificate_context import certificate_context  # noqa: E402
+from formgen.certificates import print_certificates  # noqa: E402
 from formgen.main import check_data  # noqa: E402
 from formgen.manifest import load_manifest  # noqa: E402
 from formgen.register import Issued  # noqa: E402

@@ -1,21 +1,30 @@
-"""QR codes printed on certificates: the payload text and the PNG image.
+"""QR codes printed on certificates: the payload text, the PNG image and the PDF stamp.
 
 A certificate's QR code holds ``FORMGEN-CERT|<number>|<short code>``; scanning it and
 passing the text to :meth:`formgen.register.Register.verify_payload` checks that the
 certificate is in the register and genuine.
+
+A certificate template marks the QR code's place with a placeholder picture (alt text
+QR_DESCR). The batch renderer swaps it for a marker picture of an unusual pixel size
+(:func:`marker_png`), and :func:`stamp_qr` puts each certificate's code in the marker's
+place in the PDF LibreOffice writes: a 1-bit image, sharp at any size.
 """
 
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 
-from formgen.exceptions import VerificationError
+from formgen.exceptions import ConversionError, VerificationError
 
 if TYPE_CHECKING:
+    from pypdf import PageObject, PdfWriter
+    from pypdf.generic import EncodedStreamObject, IndirectObject
+
     from formgen.register import Issued
 
 PAYLOAD_TAG = "FORMGEN-CERT"
@@ -23,6 +32,15 @@ PAYLOAD_TAG = "FORMGEN-CERT"
 
 QUIET_ZONE = 4
 """White border around the code, in modules (the QR standard asks for four)."""
+
+QR_DESCR = "certificate QR code"
+"""Alt text (description) of the placeholder picture that becomes each certificate's QR code."""
+QR_MASK = 2
+"""QR mask pattern used on every certificate (see :func:`qr_matrix`)."""
+QR_SCALE = 8
+"""Image pixels per QR module."""
+MARKER_PX = 53
+"""Pixel size of the stand-in picture that marks the QR code's place in the PDF."""
 
 
 def qr_payload(issued: Issued) -> str:
@@ -42,6 +60,20 @@ def parse_payload(text: str) -> tuple[str, str]:
     return parts[1].strip(), parts[2].strip()
 
 
+def _qr_code(text: str, mask_pattern: int | None = None) -> qrcode.QRCode[Any]:
+    """``text``'s QR code: error correction M, a QUIET_ZONE border, one pixel per module.
+
+    Without ``mask_pattern`` qrcode tries all eight masks and keeps the best.
+    """
+    code = qrcode.QRCode(
+        error_correction=ERROR_CORRECT_M, box_size=1, border=QUIET_ZONE,
+        mask_pattern=mask_pattern,
+    )
+    code.add_data(text)
+    code.make(fit=True)
+    return code
+
+
 def qr_png(text: str, size_px: int) -> bytes:
     """A black-on-white PNG QR code of ``text``, exactly ``size_px`` pixels square.
 
@@ -49,9 +81,7 @@ def qr_png(text: str, size_px: int) -> bytes:
     white border. Raises ValueError when ``size_px`` is too small to draw one pixel per
     module.
     """
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=1, border=QUIET_ZONE)
-    code.add_data(text)
-    code.make(fit=True)
+    code = _qr_code(text)
     modules = code.modules_count + 2 * QUIET_ZONE
     if size_px < modules:
         raise ValueError(f"a QR code of {text!r} needs at least {modules} px, not {size_px}")
@@ -67,3 +97,106 @@ def qr_png(text: str, size_px: int) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+# ----------------------------------------------------------------------------- in the PDF
+
+
+def qr_matrix(text: str) -> list[list[bool]]:
+    """The modules of ``text``'s QR code, quiet zone included (True is dark).
+
+    Same code as :func:`qr_png` (error correction M, four-module quiet zone) with a fixed
+    mask pattern: choosing the "best" mask tries all eight and costs ten times as much,
+    which a batch of a thousand certificates feels.
+    """
+    return _qr_code(text, QR_MASK).get_matrix()
+
+
+@lru_cache(maxsize=4096)
+def _qr_pixels(text: str) -> tuple[int, bytes]:
+    """(side in pixels, 1-bit rows) of ``text``'s QR code, QR_SCALE pixels per module."""
+    matrix = qr_matrix(text)
+    size = len(matrix) * QR_SCALE
+    pad = (-size) % 8
+    white = (1 << QR_SCALE) - 1  # DeviceGray, 1 bit: 0 is black, 1 is white
+    rows = bytearray()
+    for row in matrix:
+        bits = 0
+        for dark in row:
+            bits = (bits << QR_SCALE) | (0 if dark else white)
+        rows += ((bits << pad).to_bytes((size + pad) // 8, "big")) * QR_SCALE
+    return size, bytes(rows)
+
+
+def qr_image(text: str) -> EncodedStreamObject:
+    """The QR code of ``text`` as a 1-bit PDF image, QR_SCALE pixels per module.
+
+    Whole pixels per module keep the edges sharp when a viewer or printer scales it.
+    """
+    from pypdf.generic import BooleanObject, DecodedStreamObject, NameObject, NumberObject
+
+    size, rows = _qr_pixels(text)
+    image = DecodedStreamObject()
+    image.set_data(rows)
+    image.update({
+        NameObject("/Type"): NameObject("/XObject"),
+        NameObject("/Subtype"): NameObject("/Image"),
+        NameObject("/Width"): NumberObject(size),
+        NameObject("/Height"): NumberObject(size),
+        NameObject("/ColorSpace"): NameObject("/DeviceGray"),
+        NameObject("/BitsPerComponent"): NumberObject(1),
+        NameObject("/Interpolate"): BooleanObject(False),
+    })
+    return image.flate_encode()
+
+
+def marker_png() -> bytes:
+    """The picture standing in for the QR code until the PDF gets the real one.
+
+    Its unusual pixel size is how it is found again in the PDF LibreOffice writes.
+    """
+    from PIL import Image
+
+    image = Image.new("L", (MARKER_PX, MARKER_PX), 255)
+    for i in range(MARKER_PX):
+        for edge in (0, MARKER_PX - 1):
+            image.putpixel((i, edge), 160)
+            image.putpixel((edge, i), 160)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _is_marker(obj: Any) -> bool:
+    return (
+        obj.get("/Subtype") == "/Image"
+        and obj.get("/Width") == MARKER_PX
+        and obj.get("/Height") == MARKER_PX
+    )
+
+
+def stamp_qr(writer: PdfWriter, page: PageObject, payload: str) -> None:
+    """Put the QR code of ``payload`` where the marker picture is on ``page`` (of ``writer``).
+
+    The page gets resources of its own (LibreOffice shares one set between pages).
+    Raises ConversionError when the page shows no marker picture.
+    """
+    from pypdf.generic import DictionaryObject, NameObject
+
+    resources = page.get("/Resources")
+    resources = resources.get_object() if resources is not None else DictionaryObject()
+    xobjects = resources.get("/XObject")
+    xobjects = xobjects.get_object() if xobjects is not None else DictionaryObject()
+    image: IndirectObject | None = None
+    mine = DictionaryObject()
+    for name, ref in xobjects.items():
+        if _is_marker(ref.get_object()):
+            image = image or writer._add_object(qr_image(payload))
+            mine[NameObject(name)] = image
+        else:
+            mine[NameObject(name)] = ref
+    if image is None:
+        raise ConversionError("the page has no place for the QR code (its picture was lost)")
+    own = DictionaryObject(resources)
+    own[NameObject("/XObject")] = mine
+    page[NameObject("/Resources")] = own

@@ -12,11 +12,9 @@ the same time wait for each other and never hand out one number twice.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import hashlib
 import hmac
-import os
 import re
 import secrets
 import sqlite3
@@ -24,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from formgen.exceptions import OutputError, RegisterError, VerificationError
+from formgen import paths
+from formgen.exceptions import RegisterError, VerificationError
 from formgen.qr import parse_payload
 
 DEFAULT_PATH = Path("build/register.sqlite")
@@ -467,34 +466,17 @@ class Register:
         return [self._issued(tuple(r[:-1]), reused=False) for r in rows]
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: str) -> str:
-    """A CSV cell Excel will show as text, never run as a formula."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
 def write_csv(issued: list[Issued], path: Path) -> Path:
     """Write ``number,id,name,certificate,issued_on`` rows; return the file written.
 
     ``path`` is the CSV file, or a folder to write ``register.csv`` in. The file is UTF-8
-    with a byte-order mark (so Excel reads Chinese) and replaced atomically.
+    with a byte-order mark (so Excel reads Chinese), formula-safe and replaced atomically.
     """
     path = Path(path)
     if path.is_dir():
         path = path / "register.csv"
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tmp.open("x", encoding="utf-8-sig", newline="") as fh:
-            out = csv.writer(fh)
-            out.writerow(["number", "id", "name", "certificate", "issued_on"])
-            for i in issued:
-                cells = (i.number, i.applicant_id, i.name, i.certificate, i.issued_on.isoformat())
-                out.writerow(_cell(v) for v in cells)
-        os.replace(tmp, path)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {e.strerror or e}") from e
-    return path
+    rows = [
+        [i.number, i.applicant_id, i.name, i.certificate, i.issued_on.isoformat()]
+        for i in issued
+    ]
+    return paths.write_csv(path, ["number", "id", "name", "certificate", "issued_on"], rows)

@@ -6,7 +6,7 @@ Every certificate is one A4 page: a page border, the issuing body, a centred tit
 holder's name large, the grade or membership class, the details (number, date of issue,
 division), signature lines for the issuing bodies' officers, and a footer with the QR code
 and the verification line. The variables are those of
-``formgen.certificates.certificate_context``.
+``formgen.certificate_context.certificate_context``.
 
 The holder's name is a ``{{r ...}}`` run whose size formgen computes from the name's
 length, so a long name shrinks to stay on one line. The QR code is a placeholder picture
@@ -38,12 +38,12 @@ LATIN = "Times New Roman"
 SONG = "SimSun"  # 宋体
 HEI = "SimHei"  # 黑体
 KAI = "KaiTi"  # 楷体, the holder's name on Chinese certificates
-QR_DESCR = "certificate QR code"  # must match formgen.certificates.QR_DESCR
+QR_DESCR = "certificate QR code"  # must match formgen.qr.QR_DESCR
 GREY = "595959"
 GOLD = "A67C2E"
 
 PAGE_W, MARGIN = 21.0, 2.3
-TEXT_W = PAGE_W - 2 * MARGIN  # 16.4 cm: the name line (formgen.certificates.NAME_LINE_CM)
+TEXT_W = PAGE_W - 2 * MARGIN  # 16.4 cm: the name line (formgen.certificate_context.NAME_LINE_PT)
 
 
 # ------------------------------------------------------------------ document and styles

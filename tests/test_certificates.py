@@ -22,11 +22,12 @@ from click.testing import CliRunner
 from conftest import MANIFEST_FILE, SAMPLES_FILE, TODAY
 from pypdf import PdfReader
 
-from formgen.certificates import name_size, print_certificates, qr_matrix
+from formgen.certificate_context import name_size
+from formgen.certificates import print_certificates
 from formgen.cli import main
 from formgen.exceptions import RegisterError
 from formgen.manifest import load_manifest
-from formgen.qr import qr_payload
+from formgen.qr import qr_matrix, qr_payload
 from formgen.register import Register
 
 pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="needs LibreOffice")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -21,6 +22,30 @@ def progress_bar(total: int, label: str) -> Any:
     return click.progressbar(
         length=total, label=label, file=sys.stderr, show_pos=True
     ) if sys.stderr.isatty() else _Silent()
+
+
+@contextmanager
+def progress_callbacks(
+    label: str,
+) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
+    """``(on_total, progress)`` for a run: the bar opens when ``on_total(n)`` gives the
+    total, ``progress(k)`` moves it k steps, and it is closed however the run ends."""
+    bar: Any = None
+
+    def on_total(total: int) -> None:
+        nonlocal bar
+        bar = progress_bar(total, label)
+        bar.__enter__()
+
+    def progress(n: int) -> None:
+        if bar is not None:
+            bar.update(n)
+
+    try:
+        yield on_total, progress
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 class _Silent:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
 from ..cli import manifest_option, user_errors
 from ..manifest import load_manifest
 from ..register import DEFAULT_PATH
-from . import progress_bar, show_problems
+from . import progress_callbacks, show_problems
 
 
 @click.command("certificates")
@@ -42,25 +41,11 @@ def command(
     from ..certificates import print_certificates
 
     manifest = load_manifest(manifest_path)
-    bar: Any = None
-
-    def on_total(total: int) -> None:
-        nonlocal bar
-        bar = progress_bar(total, "Certificates")
-        bar.__enter__()
-
-    def step(n: int) -> None:
-        if bar is not None:
-            bar.update(n)
-
-    try:
+    with progress_callbacks("Certificates") as (on_total, progress):
         run = print_certificates(
             list(data), out, register=register, manifest=manifest, workers=workers,
-            progress=step, on_total=on_total,
+            progress=progress, on_total=on_total,
         )
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
     show_problems(run.problems)
     click.echo(
         f"{run.records_in} record(s) in: {run.certificates_written} certificate(s) written "

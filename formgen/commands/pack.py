@@ -10,7 +10,7 @@ import click
 from ..cli import manifest_option, user_errors
 from ..main import build_packs
 from ..manifest import load_manifest
-from . import progress_bar, show_problems
+from . import progress_callbacks, show_problems
 
 
 @click.command("pack")
@@ -33,22 +33,11 @@ def command(
 ) -> None:
     """Write one ZIP per applicant (DOCX and PDF of every document, both languages)."""
     manifest = load_manifest(manifest_path)
-    bar = None
-
-    def on_total(total: int) -> None:
-        nonlocal bar
-        bar = progress_bar(total, "Packs")
-        bar.__enter__()
-
-    try:
+    with progress_callbacks("Packs") as (on_total, progress):
         result = build_packs(
             list(data), out, pack=pack, langs=list(langs) or None, manifest=manifest,
-            workers=workers, timeout=timeout, on_total=on_total,
-            progress=lambda n: bar.update(n) if bar else None,
+            workers=workers, timeout=timeout, on_total=on_total, progress=progress,
         )
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
     show_problems(result.problems)
     made = len(result.written) - len(result.up_to_date)
     click.echo(

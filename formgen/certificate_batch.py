@@ -1,0 +1,309 @@
+"""Certificates in batches: render a chunk into one DOCX → convert it in one load → split.
+
+The certificates of one template are rendered into one DOCX per chunk (the template's
+body repeated in a loop, a page break before each copy), converted by LibreOffice in one
+load while the next chunk renders, and the PDF split back into pages with pypdf: page *i*
+is certificate *i*. A chunk whose page count comes out wrong is converted one certificate
+at a time to find the one that does not fit, so only that holder fails. Each
+certificate's QR code is stamped into its PDF page by :func:`formgen.qr.stamp_qr`.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import re
+import tempfile
+import threading
+import zipfile
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PyPdfError
+
+from .certificate_context import CONTEXT_KEYS, certificate_context
+from .exceptions import ConversionError, FormgenError, TemplateError
+from .main import Progress
+from .manifest import Manifest
+from .paths import write_atomic
+from .qr import QR_DESCR, marker_png, qr_payload, stamp_qr
+from .render import CompiledTemplate
+
+if TYPE_CHECKING:
+    from .certificates import Holder
+
+CHUNK_MIN, CHUNK_MAX = 25, 250
+"""Certificates in one LibreOffice load: enough to share its cost, few enough to spread
+the work over the converters and to render the next chunk while one converts."""
+
+# ----------------------------------------------------------------------------- the template
+
+_PLACEHOLDER = re.compile(
+    r'descr="' + re.escape(QR_DESCR) + r'".*?r:embed="([^"]+)"', re.DOTALL
+)
+_FIRST_P = re.compile(r"<w:p(?=[ >])[^>]*>")
+_PSTYLE = re.compile(r"<w:pStyle [^>]*/>")
+_PAGE_BREAK = "{% if not loop.first %}<w:pageBreakBefore/>{% endif %}"
+
+
+class BatchTemplate:
+    """A certificate template turned into a loop: one page per certificate, one document.
+
+    ``render(contexts)`` gives DOCX bytes holding one copy of the template's body per
+    context, each starting on a new page. The QR code's placeholder picture is replaced
+    by a marker that :func:`formgen.qr.stamp_qr` swaps for each certificate's code in the PDF.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            raw = path.read_bytes()
+            with zipfile.ZipFile(io.BytesIO(raw)) as z:
+                xml = z.read("word/document.xml").decode("utf-8")
+                rels = z.read("word/_rels/document.xml.rels").decode("utf-8")
+        except FileNotFoundError as e:
+            raise TemplateError(f"{path}: template not found") from e
+        except (OSError, zipfile.BadZipFile, KeyError, UnicodeDecodeError) as e:
+            raise TemplateError(f"{path}: not a readable DOCX template ({e})") from e
+        found = _PLACEHOLDER.findall(xml)
+        if len(found) != 1:
+            raise TemplateError(
+                f"{path}: a certificate template needs exactly one picture with the alt text "
+                f"'{QR_DESCR}' (the QR code's place); it has {len(found)}"
+            )
+        target = re.search(r'<Relationship [^>]*Id="' + re.escape(found[0]) + r'"[^>]*/>', rels)
+        media = re.search(r'Target="([^"]+)"', target.group(0)) if target else None
+        if media is None:
+            raise TemplateError(f"{path}: the QR code's placeholder picture has no image")
+        try:
+            start = xml.index(">", xml.index("<w:body")) + 1
+            end = xml.rindex("<w:sectPr", start)
+        except ValueError as e:
+            raise TemplateError(f"{path}: the document has no body or no page settings") from e
+        names = ", ".join(f"{k}=c.{k}" for k in CONTEXT_KEYS)
+        looped = (
+            xml[:start]
+            + "{% for c in certificates %}{% with " + names + " %}"
+            + _with_page_break(xml[start:end])
+            + "{% endwith %}{% endfor %}"
+            + xml[end:]
+        )
+        image_part = "word/" + media.group(1).lstrip("/").removeprefix("word/")
+        derived = _replace_parts(
+            raw, {"word/document.xml": looped.encode("utf-8"), image_part: marker_png()}
+        )
+        fd, tmp_name = tempfile.mkstemp(suffix=".docx", prefix="formgen-batch-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(derived)
+            self._compiled = CompiledTemplate(Path(tmp_name))
+        finally:
+            os.unlink(tmp_name)
+        self._compiled.path = path
+
+    def render(self, contexts: list[dict[str, Any]]) -> bytes:
+        return self._compiled.render({"certificates": contexts})
+
+
+def _with_page_break(body: str) -> str:
+    """Make the body's first paragraph start a new page (except in the first copy)."""
+    stripped = body.lstrip()
+    m = _FIRST_P.match(stripped)
+    if m is None:  # the body starts with a table: put an empty paragraph before it
+        return (
+            "{% if not loop.first %}<w:p><w:pPr><w:pageBreakBefore/>"
+            '<w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>'
+            "</w:pPr></w:p>{% endif %}" + body
+        )
+    head_end = len(body) - len(stripped) + m.end()
+    rest = body[head_end:]
+    if rest.startswith("<w:pPr>"):
+        inner = rest[len("<w:pPr>"):]
+        style = _PSTYLE.match(inner)
+        cut = style.end() if style else 0
+        return body[:head_end] + "<w:pPr>" + inner[:cut] + _PAGE_BREAK + inner[cut:]
+    return body[:head_end] + "<w:pPr>" + _PAGE_BREAK + "</w:pPr>" + rest
+
+
+def _replace_parts(docx: bytes, parts: dict[str, bytes]) -> bytes:
+    """``docx`` with the named parts (zip members) replaced, everything else as it was."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(
+        out, "w", zipfile.ZIP_DEFLATED
+    ) as dst:
+        for info in src.infolist():
+            data = parts.get(info.filename)
+            dst.writestr(info, data if data is not None else src.read(info.filename))
+    return out.getvalue()
+
+
+_batch_cache: dict[tuple[Path, float], BatchTemplate] = {}
+_batch_lock = threading.Lock()
+
+
+def batch_template(path: Path) -> BatchTemplate:
+    """The batch form of a certificate template, made once per file version."""
+    path = path.resolve()
+    try:
+        stamp = path.stat().st_mtime
+    except OSError as e:
+        raise TemplateError(f"{path}: template not found") from e
+    with _batch_lock:
+        cached = _batch_cache.get((path, stamp))
+    if cached is None:
+        cached = BatchTemplate(path)
+        with _batch_lock:
+            _batch_cache[(path, stamp)] = cached
+    return cached
+
+
+# ----------------------------------------------------------------------------- the printer
+
+_WRONG_PAGES = "wrong number of pages"
+
+
+@dataclass
+class _Chunk:
+    """Certificates of one template rendered into one DOCX and converted in one load."""
+
+    doc_id: str
+    items: list[tuple[Holder, str]]
+    docx: Path
+    pdf: Path
+
+
+class BatchPrinter:
+    """Render → convert → split, with rendering overlapping the conversions.
+
+    The chunks' DOCX and PDF files, and each certificate's own PDF, go in ``work``.
+    """
+
+    def __init__(self, manifest: Manifest, templates: dict[str, BatchTemplate], work: Path,
+                 workers: int | None, progress: Progress | None):
+        self.manifest = manifest
+        self.templates = templates
+        self.work = work
+        self.workers = max(1, workers or min(os.cpu_count() or 1, 4))
+        self.progress = progress or (lambda n: None)
+        self.bad: dict[str, list[str]] = {}
+        self.retry: list[_Chunk] = []
+
+    def run(self, holders: list[Holder]) -> dict[str, list[str]]:
+        """Fill in each holder's pages and files; return problems by id for the failures."""
+        from .convert import Converter
+
+        chunks = self._chunks(holders)
+        if not chunks:
+            return self.bad
+        workers = min(self.workers, len(chunks))
+        timeout = 60.0 + 0.5 * max(len(c.items) for c in chunks)
+        with Converter(workers=workers, timeout=timeout) as conv, ThreadPoolExecutor(
+            workers, thread_name_prefix="formgen-certificates"
+        ) as pool:
+            pending: dict[Future[None], _Chunk] = {}
+            for chunk in chunks:
+                if self._render(chunk):
+                    pending[pool.submit(conv.convert, chunk.docx, chunk.pdf)] = chunk
+                self._collect(pending, wait_all=False)
+            self._collect(pending, wait_all=True)
+            # A chunk that failed or has the wrong number of pages: one certificate at a
+            # time, so that only the certificate that does not fit fails.
+            singles = []
+            for chunk in self.retry:
+                for i, item in enumerate(chunk.items):
+                    stem = f"{chunk.docx.stem}-{i:04d}"
+                    single = _Chunk(chunk.doc_id, [item], self.work / f"{stem}.docx",
+                                    self.work / f"{stem}.pdf")
+                    if self._render(single):
+                        singles.append(single)
+            results = conv.convert_many([(c.docx, c.pdf) for c in singles])
+        for single in singles:
+            holder, doc_id = single.items[0]
+            title = self.manifest.documents[doc_id].title.en
+            error = results.get(single.docx)
+            problem = f"the {title} could not be made: {error}" if error else self._split(single)
+            if problem is _WRONG_PAGES:
+                problem = (f"the {title} does not fit on one page; shorten the text in the "
+                           "template or the data")
+            if problem is not None:
+                self._fail(single, problem)
+            self.progress(1)
+        return self.bad
+
+    def _chunks(self, holders: list[Holder]) -> list[_Chunk]:
+        total = sum(len(h.doc_ids) for h in holders)
+        size = max(CHUNK_MIN, min(CHUNK_MAX, math.ceil(total / (self.workers * 3))))
+        chunks = []
+        for doc_id in self.templates:
+            items = [(h, doc_id) for h in holders if doc_id in h.doc_ids]
+            for k in range(0, len(items), size):
+                stem = f"{doc_id}-{k // size:04d}"
+                chunks.append(_Chunk(doc_id, items[k : k + size],
+                                     self.work / f"{stem}.docx", self.work / f"{stem}.pdf"))
+        return chunks
+
+    def _render(self, chunk: _Chunk) -> bool:
+        try:
+            contexts = [
+                certificate_context(h.applicant, doc_id, h.issued[doc_id], self.manifest)
+                for h, doc_id in chunk.items
+            ]
+            write_atomic(chunk.docx, self.templates[chunk.doc_id].render(contexts))
+        except FormgenError as e:
+            for item in chunk.items:
+                self._fail(_Chunk(chunk.doc_id, [item], chunk.docx, chunk.pdf), str(e))
+            self.progress(len(chunk.items))
+            return False
+        return True
+
+    def _collect(self, pending: dict[Future[None], _Chunk], wait_all: bool) -> None:
+        if not pending:
+            return
+        done, _ = wait(pending, return_when=ALL_COMPLETED if wait_all else FIRST_COMPLETED,
+                       timeout=None if wait_all else 0)
+        for future in done:
+            chunk = pending.pop(future)
+            error = future.exception()
+            if error is not None and not isinstance(error, ConversionError):
+                raise error
+            problem = _WRONG_PAGES if error is not None else self._split(chunk)
+            if problem is None:
+                self.progress(len(chunk.items))
+            elif problem is _WRONG_PAGES:
+                self.retry.append(chunk)
+            else:
+                self._fail(chunk, problem)
+                self.progress(len(chunk.items))
+
+    def _split(self, chunk: _Chunk) -> str | None:
+        """One PDF per certificate, QR code stamped: None when done, else what went wrong
+        (``_WRONG_PAGES`` when the PDF has not one page per certificate)."""
+        title = self.manifest.documents[chunk.doc_id].title.en
+        try:
+            pages = PdfReader(chunk.pdf).pages
+            if len(pages) != len(chunk.items):
+                return _WRONG_PAGES
+            for i, (holder, doc_id) in enumerate(chunk.items):
+                issued = holder.issued[doc_id]
+                one = PdfWriter()
+                page = one.add_page(pages[i])
+                stamp_qr(one, page, qr_payload(issued))
+                one.add_metadata({"/Title": f"{title} {issued.number}"})
+                target = self.work / f"{chunk.pdf.stem}-{i:04d}.one.pdf"
+                with target.open("wb") as fh:
+                    one.write(fh)
+                holder.pages[doc_id] = (chunk.pdf, i, target)
+        except ConversionError as e:
+            return f"the {title}: {e}"
+        except (OSError, PyPdfError) as e:
+            return f"the {title}: the PDF LibreOffice wrote cannot be read ({e})"
+        return None
+
+    def _fail(self, chunk: _Chunk, message: str) -> None:
+        for holder, _ in chunk.items:
+            self.bad.setdefault(holder.applicant.id, []).append(message)
+
