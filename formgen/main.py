@@ -75,6 +75,21 @@ def failure(raw: RawRecord, field_name: str, message: str) -> Problem:
     return Problem(raw.file, where, field_name, message, "error", rid)
 
 
+def _start(result: BuildResult, records: list[RawRecord], report: Report, out: Path) -> None:
+    """Count the records in, note those that failed validation, and prepare ``out``.
+
+    What an interrupted run left in ``out`` (temporary files, its work folder) is removed.
+    """
+    result.records_in = len(records)
+    result.problems = list(report.problems)
+    result.failed_ids = [r.record_id or f"{r.file} {r.where}" for r in report.failed]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        _clean_leftovers(out)
+    except OSError as e:
+        raise OutputError(f"cannot create the output folder {out}: {e.strerror}") from e
+
+
 def check_languages(langs: list[str] | None) -> list[Language]:
     chosen = list(langs or LANGUAGES)
     for lang in chosen:
@@ -107,12 +122,8 @@ def render(
     check_documents(manifest, docs)
     today = today or today_default()
     records, report = check_data(data, manifest, today)
-    result = BuildResult(records_in=len(records), problems=list(report.problems))
-    result.failed_ids = [r.record_id or f"{r.file} {r.where}" for r in report.failed]
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise OutputError(f"cannot create the output folder {out}: {e.strerror}") from e
+    result = BuildResult()
+    _start(result, records, report, out)
     to_convert: list[tuple[Validated, list[RenderedDocument], list[Path]]] = []
     for item in report.valid:
         applicant = item.applicant
@@ -284,13 +295,8 @@ def build_packs(
     chosen = check_languages(langs)
     today = today or today_default()
     records, report = check_data(data, manifest, today)
-    result = PackResult(records_in=len(records), problems=list(report.problems))
-    result.failed_ids = [r.record_id or f"{r.file} {r.where}" for r in report.failed]
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        _clean_leftovers(out)
-    except OSError as e:
-        raise OutputError(f"cannot write to the output folder {out}: {e.strerror}") from e
+    result = PackResult()
+    _start(result, records, report, out)
     if on_total:
         on_total(len(records))
     if progress and report.failed:

@@ -345,7 +345,7 @@ def test_output_folder_under_a_file(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     result = cli("pack", EXAMPLE_FILE, "--out", blocker / "packs")
     assert result.exit_code == 1
-    assert result.stderr == f"Error: cannot write to the output folder {blocker / 'packs'}: Not a directory\n"
+    assert result.stderr == f"Error: cannot create the output folder {blocker / 'packs'}: Not a directory\n"
 
 
 def test_output_is_an_existing_file(tmp_path: Path) -> None:
