@@ -171,12 +171,8 @@ def _write_pdfs(
                 shutil.rmtree(workdir, ignore_errors=True)
             for (item, _, paths), doc_pdfs in zip(chunk, pdfs, strict=True):
                 applicant_id = item.applicant.id
-                errors = [str(p) for p in doc_pdfs if isinstance(p, ConversionError)]
                 try:
-                    if errors:
-                        raise ConversionError("; ".join(errors))
-                    for path, pdf in zip(paths, doc_pdfs, strict=True):
-                        assert isinstance(pdf, bytes)
+                    for path, pdf in zip(paths, _all_converted(doc_pdfs), strict=True):
                         write_atomic(path.with_suffix(".pdf"), pdf)
                         result.written.setdefault(applicant_id, []).append(path.with_suffix(".pdf"))
                 except FormgenError as e:
@@ -231,6 +227,14 @@ def _convert_rendered(
     return out
 
 
+def _all_converted(pdfs: list[bytes | ConversionError]) -> list[bytes]:
+    """The PDFs of one applicant's documents, or a ConversionError naming every failure."""
+    failed = [str(p) for p in pdfs if isinstance(p, ConversionError)]
+    if failed:
+        raise ConversionError("; ".join(failed))
+    return [p for p in pdfs if isinstance(p, bytes)]
+
+
 def _zip_pack(
     applicant: Applicant,
     rendered: list[RenderedDocument],
@@ -240,13 +244,9 @@ def _zip_pack(
 ) -> bytes:
     from .pack import build_zip, pack_files
 
-    failed = [str(p) for p in pdfs if isinstance(p, ConversionError)]
-    if failed:
-        raise ConversionError("; ".join(failed))
+    converted = _all_converted(pdfs)
     by_name = {
-        (doc.lang, doc.filename): pdf
-        for doc, pdf in zip(rendered, pdfs, strict=True)
-        if isinstance(pdf, bytes)
+        (doc.lang, doc.filename): pdf for doc, pdf in zip(rendered, converted, strict=True)
     }
     meta = {
         "id": applicant.id,
@@ -338,9 +338,10 @@ def build_packs(
             for (item, target, fp, docs), doc_pdfs in zip(rendered, pdfs, strict=True):
                 try:
                     write_atomic(target, _zip_pack(item.applicant, docs, doc_pdfs, pack, fp))
-                    result.written[item.applicant.id] = [target]
                 except FormgenError as e:
                     record_failure(item, str(e))
+                    continue
+                result.written[item.applicant.id] = [target]
                 if progress:
                     progress(1)
         finally:

@@ -504,3 +504,20 @@ def test_documents_rendered_at_the_same_time_are_intact(example_record: dict) ->
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             assert z.testzip() is None
         assert name in docx_text(data)
+
+
+def test_a_pack_that_cannot_be_written_fails_alone_and_counts_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from formgen.main import build_packs
+
+    monkeypatch.setenv("FORMGEN_TODAY", TODAY)
+    data = write_yaml(tmp_path / "applicants.yaml", [example(), dict(CMES_RECORD)])
+    out = tmp_path / "out"
+    (out / CSEE_ZIP).mkdir(parents=True)  # a folder stands where the ZIP would go
+    steps: list[int] = []
+    totals: list[int] = []
+    result = build_packs([data], out, workers=1, progress=steps.append, on_total=totals.append)
+    assert result.failed_ids == [CSEE_ID]
+    assert [p.record_id for p in result.errors] == [CSEE_ID]
+    assert result.errors[0].message.startswith(f"cannot write {out.resolve() / CSEE_ZIP}")
+    assert list(result.written) == [CMES_ID]
+    assert totals == [2] and sum(steps) == 2
