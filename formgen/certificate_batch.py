@@ -14,7 +14,6 @@ import io
 import math
 import os
 import re
-import tempfile
 import threading
 import zipfile
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -31,7 +30,7 @@ from .main import Progress
 from .manifest import Manifest
 from .paths import write_atomic
 from .qr import QR_DESCR, marker_png, qr_payload, stamp_qr
-from .render import CompiledTemplate
+from .render import CompiledTemplate, replace_parts
 
 if TYPE_CHECKING:
     from .certificates import Holder
@@ -93,17 +92,10 @@ class BatchTemplate:
             + xml[end:]
         )
         image_part = "word/" + media.group(1).lstrip("/").removeprefix("word/")
-        derived = _replace_parts(
+        derived = replace_parts(
             raw, {"word/document.xml": looped.encode("utf-8"), image_part: marker_png()}
         )
-        fd, tmp_name = tempfile.mkstemp(suffix=".docx", prefix="formgen-batch-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(derived)
-            self._compiled = CompiledTemplate(Path(tmp_name))
-        finally:
-            os.unlink(tmp_name)
-        self._compiled.path = path
+        self._compiled = CompiledTemplate(path, data=derived)
 
     def render(self, contexts: list[dict[str, Any]]) -> bytes:
         return self._compiled.render({"certificates": contexts})
@@ -127,18 +119,6 @@ def _with_page_break(body: str) -> str:
         cut = style.end() if style else 0
         return body[:head_end] + "<w:pPr>" + inner[:cut] + _PAGE_BREAK + inner[cut:]
     return body[:head_end] + "<w:pPr>" + _PAGE_BREAK + "</w:pPr>" + rest
-
-
-def _replace_parts(docx: bytes, parts: dict[str, bytes]) -> bytes:
-    """``docx`` with the named parts (zip members) replaced, everything else as it was."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(
-        out, "w", zipfile.ZIP_DEFLATED
-    ) as dst:
-        for info in src.infolist():
-            data = parts.get(info.filename)
-            dst.writestr(info, data if data is not None else src.read(info.filename))
-    return out.getvalue()
 
 
 _batch_cache: dict[tuple[Path, float], BatchTemplate] = {}

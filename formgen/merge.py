@@ -22,6 +22,7 @@ from lxml import etree
 from pypdf import PdfReader, PdfWriter
 
 from .exceptions import ConversionError
+from .render import replace_parts
 
 if TYPE_CHECKING:
     from .convert import Converter
@@ -134,16 +135,7 @@ def merge(documents: list[bytes]) -> bytes:
     merged_body.append(final_sect)
     first_root.replace(first_root.find("w:body", _NS), merged_body)
     xml = etree.tostring(first_root, encoding="UTF-8", xml_declaration=True, standalone=True)
-    return _replace_document_xml(documents[0], xml)
-
-
-def _replace_document_xml(docx: bytes, xml: bytes) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = xml if info.filename == "word/document.xml" else src.read(info.filename)
-            dst.writestr(info, data)
-    return out.getvalue()
+    return replace_parts(documents[0], {"word/document.xml": xml})
 
 
 def split(pdf: bytes, count: int) -> list[bytes] | None:

@@ -62,11 +62,14 @@ class _Part:
 class CompiledTemplate:
     """One DOCX template, parsed and compiled once, rendered many times (thread-safe)."""
 
-    def __init__(self, path: Path, env: jinja2.Environment | None = None):
+    def __init__(
+        self, path: Path, env: jinja2.Environment | None = None, data: bytes | None = None
+    ):
+        """Compile the template at ``path``, or the DOCX ``data`` (``path`` then only names it)."""
         self.path = path
         env = env or make_environment()
         try:
-            raw = path.read_bytes()
+            raw = path.read_bytes() if data is None else data
             self._docxtpl = DocxTemplate(io.BytesIO(raw))
             self._docxtpl.render_init()
         except FileNotFoundError as e:
@@ -132,7 +135,7 @@ class CompiledTemplate:
             for name, data in rendered.items():
                 # A ZipInfo of its own: writestr records sizes, CRC and offset in it, and
                 # documents rendered at the same time must not share those.
-                info = zipfile.ZipInfo(name, self._infos[name].date_time)
+                info = zipfile.ZipInfo(name, self._dates[name])
                 info.compress_type = zipfile.ZIP_DEFLATED
                 dst.writestr(info, data)
         return out.getvalue()
@@ -141,17 +144,28 @@ class CompiledTemplate:
         """Compress, once, every part that rendering leaves as it is."""
         rendered = {p.name for p in self.parts}
         out = io.BytesIO()
-        self._infos: dict[str, zipfile.ZipInfo] = {}
+        self._dates: dict[str, tuple[int, int, int, int, int, int]] = {}
         with zipfile.ZipFile(io.BytesIO(self._raw)) as src, zipfile.ZipFile(
             out, "w", zipfile.ZIP_DEFLATED
         ) as dst:
             for info in src.infolist():
                 if info.filename in rendered:
-                    self._infos[info.filename] = zipfile.ZipInfo(info.filename, info.date_time)
-                    self._infos[info.filename].compress_type = zipfile.ZIP_DEFLATED
+                    self._dates[info.filename] = info.date_time
                 else:
                     dst.writestr(info, src.read(info.filename))
         self._unchanged_parts = out.getvalue()
+
+
+def replace_parts(docx: bytes, parts: dict[str, bytes]) -> bytes:
+    """``docx`` with the named parts (zip members) replaced, everything else as it was."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(
+        out, "w", zipfile.ZIP_DEFLATED
+    ) as dst:
+        for info in src.infolist():
+            data = parts.get(info.filename)
+            dst.writestr(info, data if data is not None else src.read(info.filename))
+    return out.getvalue()
 
 
 class TemplateCache:
