@@ -36,7 +36,7 @@ from .load import RawRecord
 from .main import BuildResult, Progress, check_data, failure, today_default
 from .manifest import Manifest, load_manifest
 from .models import Applicant
-from .paths import atomic_path, inside, safe_filename, write_csv
+from .paths import atomic_path, inside, make_output_folder, safe_filename, write_csv
 from .qr import qr_payload, stamp_qr
 from .register import DEFAULT_PATH, Issued, IssueRequest, Register
 from .register import write_csv as write_register_csv
@@ -164,10 +164,7 @@ def print_certificates(
 
     # Whatever can stop the whole run is checked before a number is handed out.
     templates = _templates(manifest, holders)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise OutputError(f"cannot create the output folder {out}: {e.strerror}") from e
+    make_output_folder(out)
     if holders:
         with Register(register, timeout=register_timeout) as reg:
             issued = iter(reg.issue([

@@ -17,7 +17,7 @@ from .exceptions import ConversionError, FormgenError, OutputError, Problem
 from .load import RawRecord, load_files
 from .manifest import Manifest, load_manifest
 from .models import LANGUAGES, Applicant, Language
-from .paths import inside, safe_filename, write_atomic
+from .paths import inside, make_output_folder, safe_filename, write_atomic
 from .validate import Report, Validated, validate
 
 if TYPE_CHECKING:
@@ -83,8 +83,8 @@ def _start(result: BuildResult, records: list[RawRecord], report: Report, out: P
     result.records_in = len(records)
     result.problems = list(report.problems)
     result.failed_ids = [r.record_id or f"{r.file} {r.where}" for r in report.failed]
+    make_output_folder(out)
     try:
-        out.mkdir(parents=True, exist_ok=True)
         _clean_leftovers(out)
     except OSError as e:
         raise OutputError(f"cannot create the output folder {out}: {e.strerror}") from e

@@ -50,6 +50,14 @@ def inside(root: Path, *parts: str) -> Path:
     return path
 
 
+def make_output_folder(out: Path) -> None:
+    """Create the output folder (and its parents), or raise OutputError saying why not."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"cannot create the output folder {out}: {e.strerror}") from e
+
+
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it into place only on success."""

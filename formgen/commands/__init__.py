@@ -17,6 +17,14 @@ def show_problems(problems: Iterable[Problem]) -> None:
         click.echo(str(p), err=True)
 
 
+def finish(problems: Iterable[Problem], summary: str, failed: bool) -> None:
+    """Show every problem, then the run's summary, on stderr; exit 1 when something failed."""
+    show_problems(problems)
+    click.echo(summary, err=True)
+    if failed:
+        sys.exit(1)
+
+
 def progress_bar(total: int, label: str) -> Any:
     """A progress bar on a terminal; a silent stand-in when output is piped."""
     return click.progressbar(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -10,7 +9,7 @@ import click
 from ..cli import manifest_option, user_errors
 from ..manifest import load_manifest
 from ..register import DEFAULT_PATH
-from . import progress_callbacks, show_problems
+from . import finish, progress_callbacks
 
 
 @click.command("certificates")
@@ -46,12 +45,10 @@ def command(
             list(data), out, register=register, manifest=manifest, workers=workers,
             progress=progress, on_total=on_total,
         )
-    show_problems(run.problems)
-    click.echo(
+    finish(
+        run.problems,
         f"{run.records_in} record(s) in: {run.certificates_written} certificate(s) written "
         f"for {len(run.written)} holder(s) into {out}; {len(run.failed_ids)} record(s) failed"
         + (f" (see {run.errors_csv})" if run.failed_ids else ""),
-        err=True,
+        failed=bool(run.failed_ids),
     )
-    if run.failed_ids:
-        sys.exit(1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -10,7 +9,7 @@ import click
 from ..cli import manifest_option, user_errors
 from ..main import build_packs
 from ..manifest import load_manifest
-from . import progress_callbacks, show_problems
+from . import finish, progress_callbacks
 
 
 @click.command("pack")
@@ -38,13 +37,11 @@ def command(
             list(data), out, pack=pack, langs=list(langs) or None, manifest=manifest,
             workers=workers, timeout=timeout, on_total=on_total, progress=progress,
         )
-    show_problems(result.problems)
     made = len(result.written) - len(result.up_to_date)
-    click.echo(
+    finish(
+        result.problems,
         f"{result.records_in} record(s) in: {made} pack(s) written, "
         f"{len(result.up_to_date)} already up to date, {len(result.failed_ids)} failed"
         + (f" (see {result.errors_csv})" if result.failed_ids else ""),
-        err=True,
+        failed=bool(result.failed_ids),
     )
-    if result.failed_ids:
-        sys.exit(1)

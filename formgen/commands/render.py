@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -10,7 +9,7 @@ import click
 from ..cli import manifest_option, user_errors
 from ..main import render
 from ..manifest import load_manifest
-from . import show_problems
+from . import finish
 
 FORMATS = {"docx": ("docx",), "pdf": ("pdf",), "both": ("docx", "pdf")}
 
@@ -37,12 +36,10 @@ def command(
         list(data), out, langs=list(langs) or None, docs=list(docs) or None,
         formats=FORMATS[fmt], manifest=manifest,
     )
-    show_problems(result.problems)
     files = sum(len(v) for v in result.written.values())
-    click.echo(
+    finish(
+        result.problems,
         f"{result.records_in} record(s): {len(result.written)} rendered ({files} file(s)) "
         f"into {out}, {len(result.failed_ids)} failed",
-        err=True,
+        failed=bool(result.failed_ids),
     )
-    if result.failed_ids:
-        sys.exit(1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -10,7 +9,7 @@ import click
 from ..cli import manifest_option, user_errors
 from ..main import check_data
 from ..manifest import load_manifest
-from . import show_problems
+from . import finish
 
 
 @click.command("validate")
@@ -22,12 +21,10 @@ def command(data: tuple[Path, ...], strict: bool, manifest_path: str | None) -> 
     """Check applicant data files and report every problem at once."""
     manifest = load_manifest(manifest_path)
     records, report = check_data(list(data), manifest)
-    show_problems(report.problems)
     errors, warnings = len(report.errors), len(report.warnings)
-    click.echo(
+    finish(
+        report.problems,
         f"{len(records)} record(s): {len(report.valid)} valid, {len(report.failed)} with errors; "
         f"{errors} error(s), {warnings} warning(s)",
-        err=True,
+        failed=bool(errors or (strict and warnings)),
     )
-    if errors or (strict and warnings):
-        sys.exit(1)
