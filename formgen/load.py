@@ -182,6 +182,40 @@ def set_dotted(target: dict[str, Any], dotted: str, value: Any) -> None:
     node[keys[-1]] = value
 
 
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """``{'name': {'zh': v}}`` → ``{'name.zh': v}``: the inverse of :func:`set_dotted`."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    return {prefix: value}
+
+
+def records_to_rows(
+    records: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """Records in the CSV/XLSX layout: main rows with dotted columns, and the repeating
+    groups' rows keyed by ``id`` (competence rows also by ``code``). What this writes,
+    :func:`load_files` reads back."""
+    main: list[dict[str, Any]] = []
+    groups: dict[str, list[dict[str, Any]]] = {g: [] for g in GROUPS}
+    for record in records:
+        record = dict(record)
+        for group in GROUPS:
+            entries = record.pop(group, None)
+            if not entries:
+                continue
+            if group == "competences":
+                for code, entry in entries.items():
+                    groups[group].append({"id": record["id"], "code": code, **flatten(entry)})
+            else:
+                for entry in entries:
+                    groups[group].append({"id": record["id"], **flatten(entry)})
+        main.append(flatten(record))
+    return main, groups
+
+
 def _rows_to_dicts(
     name: str, rows: list[list[Any]]
 ) -> list[tuple[int, dict[str, Any]]]:

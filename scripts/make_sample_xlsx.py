@@ -14,16 +14,7 @@ from typing import Any
 import openpyxl
 import yaml
 
-GROUPS = ("education", "career", "cpd", "competences")
-
-
-def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            out.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
-        return out
-    return {prefix: value}
+from formgen.load import records_to_rows
 
 
 def cell(value: Any) -> Any:
@@ -56,19 +47,7 @@ def main(source: Path, target: Path) -> None:
     workbook = openpyxl.Workbook()
     main_sheet = workbook.active
     main_sheet.title = "applicants"
-    groups: dict[str, list[dict[str, Any]]] = {g: [] for g in GROUPS}
-    rows = []
-    for record in records:
-        record = dict(record)
-        for group in GROUPS:
-            entries = record.pop(group, None) or ({} if group == "competences" else [])
-            if group == "competences":
-                for code, entry in entries.items():
-                    groups[group].append({"id": record["id"], "code": code, **flatten(entry)})
-            else:
-                for entry in entries:
-                    groups[group].append({"id": record["id"], **flatten(entry)})
-        rows.append(flatten(record))
+    rows, groups = records_to_rows(records)
     write_sheet(main_sheet, rows)
     for group, entries in groups.items():
         write_sheet(workbook.create_sheet(group), entries)

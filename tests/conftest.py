@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
+from formgen.load import records_to_rows
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_FILE = ROOT / "data" / "applicant-example.yaml"
 SAMPLES_FILE = ROOT / "data" / "applicants.yaml"
@@ -19,7 +21,6 @@ SAMPLES_XLSX = ROOT / "data" / "applicants.xlsx"
 MANIFEST_FILE = ROOT / "manifest.yaml"
 TEST_DATA = Path(__file__).resolve().parent / "data"
 TODAY = "2026-11-23"
-GROUPS = ("education", "career", "cpd", "competences")
 
 CMES_RECORD: dict[str, Any] = {
     "id": "CMES-2026-0103",
@@ -128,41 +129,12 @@ def write_json(path: Path, data: Any) -> Path:
     return path
 
 
-def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            out.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
-        return out
-    return {prefix: value}
-
-
 def _cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
         return None
     return str(value)
-
-
-def split_records(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
-    """Main rows (dotted columns) and group rows keyed by id, as in CSV and XLSX."""
-    main: list[dict[str, Any]] = []
-    groups: dict[str, list[dict[str, Any]]] = {g: [] for g in GROUPS}
-    for record in records:
-        record = dict(record)
-        for group in GROUPS:
-            entries = record.pop(group, None)
-            if not entries:
-                continue
-            if group == "competences":
-                for code, entry in entries.items():
-                    groups[group].append({"id": record["id"], "code": code, **flatten(entry)})
-            else:
-                for entry in entries:
-                    groups[group].append({"id": record["id"], **flatten(entry)})
-        main.append(flatten(record))
-    return main, groups
 
 
 def _columns(rows: list[dict[str, Any]]) -> list[str]:
@@ -189,7 +161,7 @@ def write_csv(
     path: Path, records: list[dict[str, Any]], style: str = "dotted", encoding: str = "utf-8"
 ) -> list[Path]:
     """The main CSV plus one file per group: ``<main>.<group>.csv`` (dotted) or ``<group>.csv``."""
-    main, groups = split_records(records)
+    main, groups = records_to_rows(records)
     written = [write_csv_rows(path, main, encoding)]
     for group, rows in groups.items():
         if not rows:
@@ -203,7 +175,7 @@ def write_xlsx(path: Path, records: list[dict[str, Any]], text_cells: bool = Tru
     """Sheet ``applicants`` with dotted columns and one sheet per group, as staff keep it."""
     import openpyxl
 
-    main, groups = split_records(records)
+    main, groups = records_to_rows(records)
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "applicants"
