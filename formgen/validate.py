@@ -145,19 +145,20 @@ def validate(
     report = Report()
     seen_ids: dict[str, str] = {}
     for raw in records:
-        problems = _validate_one(raw, manifest, today, seen_ids)
+        applicant, problems = _validate_one(raw, manifest, today, seen_ids)
         report.problems.extend(problems)
-        if any(p.severity == "error" for p in problems) or raw.__dict__.get("_applicant") is None:
+        if applicant is None:
             report.failed.append(raw)
         else:
-            report.valid.append(Validated(raw, raw.__dict__.pop("_applicant")))
+            report.valid.append(Validated(raw, applicant))
     report.problems.extend(_quota_warnings(report.valid, manifest))
     return report
 
 
 def _validate_one(
     raw: RawRecord, manifest: Manifest, today: dt.date, seen_ids: dict[str, str]
-) -> list[Problem]:
+) -> tuple[Applicant | None, list[Problem]]:
+    """The applicant when the record has no error (else None), and every problem found."""
     rid = raw.record_id
     where = f"{raw.where} ({rid})" if rid else raw.where
 
@@ -170,13 +171,13 @@ def _validate_one(
 
     data = raw.data
     if "__not_a_mapping__" in data:
-        return [problem("", "is not an applicant record (expected a mapping of fields)")]
+        return None, [problem("", "is not an applicant record (expected a mapping of fields)")]
     if "__orphan_of__" in data:
         orphan = data["__orphan_of__"]
         group = data.get("__group__", "")
         if orphan is None:
-            return [problem("id", f"this {group} row has no applicant id")]
-        return [problem("id", f"no applicant has the id '{orphan}' (in the {group} rows)")]
+            return None, [problem("id", f"this {group} row has no applicant id")]
+        return None, [problem("id", f"no applicant has the id '{orphan}' (in the {group} rows)")]
 
     problems: list[Problem] = []
     if rid:
@@ -191,11 +192,11 @@ def _validate_one(
             loc = err["loc"]
             problems.append(problem(_field_path(loc), _message(err, _fields_around(loc))))
         problems.extend(_partial_rules(data if isinstance(data, dict) else {}, today, problem))
-        return _dedupe(problems)
+        return None, _dedupe(problems)
     problems.extend(_rules(applicant, manifest, today, problem))
-    if not any(p.severity == "error" for p in problems):
-        raw.__dict__["_applicant"] = applicant
-    return problems
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return applicant, problems
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:
