@@ -183,6 +183,8 @@ class Manifest(Spec):
 
     root: Path = Path(".")
     """Folder the manifest lives in; template paths are relative to it."""
+    path: Path | None = None
+    """The manifest file itself, when it was read from one."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Manifest:
@@ -249,6 +251,7 @@ def load_manifest(path: str | Path | None = None) -> Manifest:
     if not isinstance(raw, dict):
         raise ManifestError(f"{manifest_path}: the manifest is empty or not a mapping")
     raw["root"] = manifest_path.parent
+    raw["path"] = manifest_path
     try:
         manifest = Manifest.model_validate(raw)
     except ValidationError as e:

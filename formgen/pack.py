@@ -13,6 +13,7 @@ import json
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .documents import RenderedDocument, documents_needed, languages_of
@@ -44,6 +45,13 @@ def pack_filename(applicant: Applicant) -> str:
 
 
 def _file_digest(path: Path) -> str:
+    """SHA-256 of a file, read again only when the file changes."""
+    stat = path.stat()
+    return _digest(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=256)
+def _digest(path: Path, mtime_ns: int, size: int) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -54,9 +62,8 @@ def fingerprint(
     h = hashlib.sha256()
     h.update(f"v{FORMAT_VERSION}|{pack}|{','.join(langs)}|{today}".encode())
     h.update(applicant.model_dump_json().encode())
-    manifest_file = manifest.root / "manifest.yaml"
-    if manifest_file.exists():
-        h.update(_file_digest(manifest_file).encode())
+    if manifest.path is not None:
+        h.update(_file_digest(manifest.path).encode())
     h.update(_file_digest(manifest.root / manifest.competences).encode())
     for doc_id in documents_needed(applicant, manifest, pack=pack):
         for lang in languages_of(manifest, doc_id, langs):

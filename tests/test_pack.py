@@ -521,3 +521,21 @@ def test_a_pack_that_cannot_be_written_fails_alone_and_counts_once(tmp_path: Pat
     assert result.errors[0].message.startswith(f"cannot write {out.resolve() / CSEE_ZIP}")
     assert list(result.written) == [CMES_ID]
     assert totals == [2] and sum(steps) == 2
+
+
+def test_a_change_to_a_manifest_of_any_name_remakes_the_packs(tmp_path: Path) -> None:
+    from formgen.manifest import load_manifest
+    from formgen.pack import fingerprint
+
+    root = Path(__file__).resolve().parent.parent
+    for folder in ("templates", "data"):
+        shutil.copytree(root / folder, tmp_path / folder)
+    manifest_file = tmp_path / "programmes.yaml"
+    text = (root / "manifest.yaml").read_text(encoding="utf-8")
+    manifest_file.write_text(text, encoding="utf-8")
+    applicant = Applicant.model_validate(example())
+    before = fingerprint(applicant, load_manifest(manifest_file), "application", ["zh", "en"], TODAY)
+    manifest_file.write_text(text.replace("amount: 8000", "amount: 8800"), encoding="utf-8")
+    os.utime(manifest_file, ns=(time.time_ns() + 10**9,) * 2)
+    after = fingerprint(applicant, load_manifest(manifest_file), "application", ["zh", "en"], TODAY)
+    assert before != after
