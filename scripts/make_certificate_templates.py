@@ -23,20 +23,17 @@ import sys
 from pathlib import Path
 
 import qrcode
-from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
+from docx_base import HEI, SONG, blank_document, set_fonts  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 
-LATIN = "Times New Roman"
-SONG = "SimSun"  # 宋体
-HEI = "SimHei"  # 黑体
 KAI = "KaiTi"  # 楷体, the holder's name on Chinese certificates
 QR_DESCR = "certificate QR code"  # must match formgen.qr.QR_DESCR
 GREY = "595959"
@@ -47,18 +44,6 @@ TEXT_W = PAGE_W - 2 * MARGIN  # 16.4 cm: the name line (formgen.certificate_cont
 
 
 # ------------------------------------------------------------------ document and styles
-
-def _fonts(east_asia: str, latin: str = LATIN) -> str:
-    return (f'<w:rFonts w:ascii="{latin}" w:hAnsi="{latin}" w:cs="{latin}" '
-            f'w:eastAsia="{east_asia}"/>')
-
-
-def _set_fonts(style, east_asia: str, latin: str = LATIN) -> None:
-    rpr = style.element.get_or_add_rPr()
-    for old in rpr.findall(qn("w:rFonts")):
-        rpr.remove(old)
-    rpr.insert(0, parse_xml(f"<w:r {nsdecls('w')}>{_fonts(east_asia, latin)}</w:r>")[0])
-
 
 def _style(doc, name, *, size, east_asia=SONG, bold=False, italic=False, color=None,
            before=0.0, after=0.0, spacing=None, caps=False, align=WD_ALIGN_PARAGRAPH.CENTER):
@@ -71,7 +56,7 @@ def _style(doc, name, *, size, east_asia=SONG, bold=False, italic=False, color=N
     style.font.small_caps = caps
     if color:
         style.font.color.rgb = RGBColor.from_string(color)
-    _set_fonts(style, east_asia)
+    set_fonts(style, east_asia)
     if spacing:
         style.element.get_or_add_rPr().append(
             parse_xml(f'<w:spacing {nsdecls("w")} w:val="{int(spacing * 20)}"/>'))
@@ -85,12 +70,7 @@ def _style(doc, name, *, size, east_asia=SONG, bold=False, italic=False, color=N
 
 def new_certificate(lang: str, title: str, accent: str):
     """An empty one-page certificate: A4, a double border in the accent colour, the styles."""
-    doc = Document()
-    props = doc.core_properties
-    props.title = title
-    props.author = props.last_modified_by = ""
-    props.comments = props.subject = props.keywords = props.category = ""
-    props.language = "zh-CN" if lang == "zh" else "en-GB"
+    doc = blank_document(lang, title, half_points=22)
 
     sec = doc.sections[0]
     sec.page_width, sec.page_height = Cm(PAGE_W), Cm(29.7)
@@ -104,23 +84,9 @@ def new_certificate(lang: str, title: str, accent: str):
         "</w:pgBorders>"
     ))
 
-    styles = doc.styles.element
-    defaults = styles.find(qn("w:docDefaults"))
-    rpr_default = defaults.find(qn("w:rPrDefault"))
-    rpr_default.remove(rpr_default.find(qn("w:rPr")))
-    rpr_default.append(parse_xml(
-        f'<w:rPr {nsdecls("w")}>{_fonts(SONG)}<w:sz w:val="22"/><w:szCs w:val="22"/>'
-        '<w:lang w:val="en-GB" w:eastAsia="zh-CN" w:bidi="ar-SA"/></w:rPr>'
-    ))
-    ppr_default = defaults.find(qn("w:pPrDefault"))
-    ppr_default.remove(ppr_default.find(qn("w:pPr")))
-    ppr_default.append(parse_xml(
-        f'<w:pPr {nsdecls("w")}><w:spacing w:after="0" w:line="240" w:lineRule="auto"/>'
-        "</w:pPr>"
-    ))
     normal = doc.styles["Normal"]
     normal.font.size = Pt(11)
-    _set_fonts(normal, SONG)
+    set_fonts(normal, SONG)
     normal.paragraph_format.space_after = Pt(0)
 
     zh = lang == "zh"

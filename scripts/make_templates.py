@@ -15,7 +15,6 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_ALIGN_VERTICAL, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
@@ -23,42 +22,15 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
+from docx_base import HEI, SONG, blank_document, fonts_xml, set_fonts, set_lang  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 
-LATIN = "Times New Roman"
-SONG = "SimSun"  # 宋体, body text
-HEI = "SimHei"  # 黑体, titles and headings
 HEAD_FILL = "D9D9D9"  # section and column headings
 LABEL_FILL = "F2F2F2"  # field labels
 
 # ---------------------------------------------------------------- document and styles
-
-
-def _fonts_xml(east_asia: str) -> str:
-    return (
-        f'<w:rFonts w:ascii="{LATIN}" w:hAnsi="{LATIN}" w:cs="{LATIN}" '
-        f'w:eastAsia="{east_asia}"/>'
-    )
-
-
-LANG_XML = '<w:lang w:val="en-GB" w:eastAsia="zh-CN" w:bidi="ar-SA"/>'
-
-
-def _set_fonts(style, east_asia: str) -> None:
-    """Latin and East Asian fonts of a style, written into its rPr."""
-    rpr = style.element.get_or_add_rPr()
-    for old in rpr.findall(qn("w:rFonts")):
-        rpr.remove(old)
-    rpr.insert(0, parse_xml(f"<w:r {nsdecls('w')}>{_fonts_xml(east_asia)}</w:r>")[0])
-
-
-def _set_lang(style) -> None:
-    rpr = style.element.get_or_add_rPr()
-    for old in rpr.findall(qn("w:lang")):
-        rpr.remove(old)
-    rpr.append(parse_xml(f"<w:r {nsdecls('w')}>{LANG_XML}</w:r>")[0])
 
 
 def _paragraph_style(doc, name, *, base="Normal", size=None, bold=None, east_asia=None,
@@ -73,7 +45,7 @@ def _paragraph_style(doc, name, *, base="Normal", size=None, bold=None, east_asi
     if color:
         style.font.color.rgb = RGBColor.from_string(color)
     if east_asia:
-        _set_fonts(style, east_asia)
+        set_fonts(style, east_asia)
     pf = style.paragraph_format
     pf.space_before = Pt(before)
     pf.space_after = Pt(after)
@@ -85,12 +57,7 @@ def _paragraph_style(doc, name, *, base="Normal", size=None, bold=None, east_asi
 
 
 def new_document(lang: str, title: str, *, landscape: bool = False):
-    doc = Document()
-    props = doc.core_properties
-    props.title = title
-    props.author = props.last_modified_by = ""
-    props.comments = props.subject = props.keywords = props.category = ""
-    props.language = "zh-CN" if lang == "zh" else "en-GB"
+    doc = blank_document(lang, title, half_points=21, kern=True)
 
     # Page: A4, portrait or landscape.
     sec = doc.sections[0]
@@ -107,25 +74,10 @@ def new_document(lang: str, title: str, *, landscape: bool = False):
     sec.header_distance = Cm(1.0)
     sec.footer_distance = Cm(0.8)
 
-    # Defaults: Times New Roman + 宋体, British English with Simplified Chinese.
-    styles = doc.styles.element
-    defaults = styles.find(qn("w:docDefaults"))
-    rpr_default = defaults.find(qn("w:rPrDefault"))
-    rpr_default.remove(rpr_default.find(qn("w:rPr")))
-    rpr_default.append(parse_xml(
-        f'<w:rPr {nsdecls("w")}>{_fonts_xml(SONG)}<w:kern w:val="2"/>'
-        f'<w:sz w:val="21"/><w:szCs w:val="21"/>{LANG_XML}</w:rPr>'
-    ))
-    ppr_default = defaults.find(qn("w:pPrDefault"))
-    ppr_default.remove(ppr_default.find(qn("w:pPr")))
-    ppr_default.append(parse_xml(
-        f'<w:pPr {nsdecls("w")}><w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr>'
-    ))
-
     normal = doc.styles["Normal"]
     normal.font.size = Pt(10.5)  # 五号
-    _set_fonts(normal, SONG)
-    _set_lang(normal)
+    set_fonts(normal, SONG)
+    set_lang(normal)
     normal.paragraph_format.space_after = Pt(0)
     normal.paragraph_format.widow_control = True
 
@@ -152,12 +104,12 @@ def new_document(lang: str, title: str, *, landscape: bool = False):
         border.format(side, 8 if side in ("top", "left", "bottom", "right") else 4)
         for side in ("top", "left", "bottom", "right", "insideH", "insideV")
     )
-    styles.append(parse_xml(
+    doc.styles.element.append(parse_xml(
         f'<w:style {nsdecls("w")} w:type="table" w:customStyle="1" w:styleId="FormTable">'
         '<w:name w:val="Form Table"/><w:basedOn w:val="TableNormal"/>'
         '<w:uiPriority w:val="59"/><w:qFormat/>'
         '<w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr>'
-        f'<w:rPr>{_fonts_xml(SONG)}<w:sz w:val="20"/><w:szCs w:val="20"/></w:rPr>'
+        f'<w:rPr>{fonts_xml(SONG)}<w:sz w:val="20"/><w:szCs w:val="20"/></w:rPr>'
         f'<w:tblPr><w:tblBorders>{borders}</w:tblBorders>'
         '<w:tblCellMar><w:top w:w="28" w:type="dxa"/><w:left w:w="85" w:type="dxa"/>'
         '<w:bottom w:w="28" w:type="dxa"/><w:right w:w="85" w:type="dxa"/></w:tblCellMar>'
