@@ -6,15 +6,13 @@ event loop (and with it the page) stays free. When ``max_queue`` jobs are alread
 running or waiting, a new one is refused at once with :class:`Busy` (HTTP 429).
 
 Work files live in a private temporary folder that is removed before the answer goes out.
-A conversion that fails is tried once more before the visitor is told (LibreOffice now
-and then refuses a document under heavy load and takes it the next time).
+Retrying a conversion that failed is the converter's own business (see formgen.convert).
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import logging
 import re
 import tempfile
 import threading
@@ -29,7 +27,6 @@ from urllib.parse import quote
 from starlette.responses import Response
 
 from ..documents import render_document
-from ..exceptions import ConversionError
 from ..main import make_pack
 from ..manifest import Manifest
 from ..models import Applicant, Language
@@ -37,7 +34,6 @@ from ..pack import pack_filename
 from ..paths import safe_filename
 
 T = TypeVar("T")
-log = logging.getLogger("formgen.web")
 
 MEDIA_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -141,7 +137,7 @@ def make_document(
     fallback_stem = f"{_reference(applicant)}-{doc_id}-{lang}"
     if fmt == "docx":
         return Download(doc.filename, doc.docx, "docx", ascii_fallback(doc.filename, fallback_stem))
-    pdf = _twice(_to_pdf, doc.docx, converter)
+    pdf = _to_pdf(doc.docx, converter)
     name = str(Path(doc.filename).with_suffix(".pdf"))
     return Download(name, pdf, "pdf", ascii_fallback(name, fallback_stem))
 
@@ -154,7 +150,7 @@ def make_pack_download(
         with tempfile.TemporaryDirectory(prefix="formgen-web-") as tmp:
             return make_pack(applicant, manifest, converter, Path(tmp) / "work", today=today)
 
-    data = _twice(pack)
+    data = pack()
     name = pack_filename(applicant)
     return Download(name, data, "zip", ascii_fallback(name, _reference(applicant)))
 
@@ -167,11 +163,3 @@ def _to_pdf(docx: bytes, converter: Any) -> bytes:
         converter.convert(source, target)
         return target.read_bytes()
 
-
-def _twice(func: Callable[..., T], *args: Any) -> T:
-    """``func(*args)``, tried once more if a conversion fails."""
-    try:
-        return func(*args)
-    except ConversionError as e:  # the message names temporary files only
-        log.warning("a PDF conversion failed (%s); trying once more", e)
-        return func(*args)
