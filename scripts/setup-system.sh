@@ -2,7 +2,7 @@
 # Install the Debian packages formgen needs (LibreOffice, CJK fonts, poppler, Python venv).
 # As root it installs what is missing; otherwise it says what to install.
 set -eu
-packages=(python3-venv python3-pip libreoffice-writer-nogui python3-uno fonts-noto-cjk poppler-utils libzbar0)
+packages=(python3-venv python3-pip libreoffice-writer-nogui python3-uno fonts-noto-cjk fonts-liberation2 poppler-utils libzbar0)
 if [ "${WITH_BROWSER:-0}" = 1 ]; then packages+=(chromium); fi
 missing=()
 for p in "${packages[@]}"; do
