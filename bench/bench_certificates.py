@@ -28,12 +28,11 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from formgen.certificate_batch import batch_template  # noqa: E402
-from formgen.certificate_context import certificate_context  # noqa: E402
-from formgen.certificates import print_certificates  # noqa: E402
-from formgen.main import check_data  # noqa: E402
-from formgen.manifest import load_manifest  # noqa: E402
-from formgen.register import Issued  # noqa: E402
+from formgen.certificates.batch import batch_template  # noqa: E402
+from formgen.certificates.context import certificate_context  # noqa: E402
+from formgen.certificates.numbers import Issued  # noqa: E402
+from formgen.main import check_data, print_certificates  # noqa: E402
+from formgen.model.manifest import load_manifest  # noqa: E402
 
 SURNAMES = [
     "WANG", "LI", "ZHANG", "LIU", "CHEN", "YANG", "HUANG", "ZHAO", "WU",

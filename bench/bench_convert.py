@@ -25,8 +25,8 @@ from docx.oxml.ns import qn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from formgen.convert import Converter  # noqa: E402
-from formgen.office import FONTS_CONF, soffice_path  # noqa: E402
+from formgen.office.converter import Converter  # noqa: E402
+from formgen.office.process import FONTS_CONF, soffice_path  # noqa: E402
 
 
 def make_form(path: Path, n: int) -> None:

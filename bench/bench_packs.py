@@ -20,12 +20,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import applicants, soffice_floor, write_yaml  # noqa: E402
 from docxtpl import DocxTemplate  # noqa: E402
 
-from formgen.context import build_context  # noqa: E402
-from formgen.documents import render_applicant  # noqa: E402
+from formgen.forms.context import build_context  # noqa: E402
+from formgen.forms.documents import render_applicant  # noqa: E402
+from formgen.forms.engine import make_environment  # noqa: E402
 from formgen.main import build_packs  # noqa: E402
-from formgen.manifest import load_manifest  # noqa: E402
-from formgen.models import Applicant  # noqa: E402
-from formgen.render import make_environment  # noqa: E402
+from formgen.model.applicant import Applicant  # noqa: E402
+from formgen.model.manifest import load_manifest  # noqa: E402
 
 TODAY = dt.date(2026, 11, 23)
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .exceptions import OutputError
+from formgen.exceptions import OutputError
 
 _WINDOWS_RESERVED = {
     "CON", "PRN", "AUX", "NUL",

@@ -22,13 +22,13 @@ from click.testing import CliRunner
 from conftest import MANIFEST_FILE, SAMPLES_FILE, TODAY
 from pypdf import PdfReader
 
-from formgen.certificate_context import name_size
-from formgen.certificates import print_certificates
+from formgen.certificates.context import name_size
+from formgen.certificates.qr import qr_matrix, qr_payload
+from formgen.certificates.register import Register
 from formgen.cli import main
 from formgen.exceptions import RegisterError
-from formgen.manifest import load_manifest
-from formgen.qr import qr_matrix, qr_payload
-from formgen.register import Register
+from formgen.main import print_certificates
+from formgen.model.manifest import load_manifest
 
 pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="needs LibreOffice")
 

@@ -22,9 +22,9 @@ from docx.oxml.ns import qn
 from docx.shared import Inches
 from PIL import Image
 
-from formgen.convert import Converter, convert_files
 from formgen.exceptions import ConversionError
-from formgen.office import FONTS_CONF
+from formgen.office.converter import Converter, convert_files
+from formgen.office.process import FONTS_CONF
 
 pytestmark = pytest.mark.skipif(
     any(
@@ -506,7 +506,7 @@ _SCRIPT = """
 import sys, time
 from pathlib import Path
 from docx import Document
-from formgen.convert import Converter
+from formgen.office.converter import Converter
 folder = Path(sys.argv[1])
 doc = Document(); doc.add_paragraph("x"); doc.save(str(folder / "x.docx"))
 conv = Converter(workers=1)

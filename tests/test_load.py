@@ -26,8 +26,8 @@ from conftest import (
 from formgen.cli import main
 from formgen.exceptions import DataFileError
 from formgen.load import load_files
-from formgen.manifest import load_manifest
-from formgen.models import Applicant
+from formgen.model.applicant import Applicant
+from formgen.model.manifest import load_manifest
 from formgen.validate import validate
 
 TODAY = dt.date(2026, 11, 23)

@@ -13,12 +13,12 @@ import yaml
 from docx import Document
 from pypdf import PdfReader
 
-from formgen import merge
-from formgen.convert import Converter
-from formgen.documents import render_applicant
 from formgen.exceptions import ConversionError
-from formgen.manifest import load_manifest
-from formgen.models import Applicant
+from formgen.forms.documents import render_applicant
+from formgen.model.applicant import Applicant
+from formgen.model.manifest import load_manifest
+from formgen.office import merge
+from formgen.office.converter import Converter
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 23)

@@ -27,9 +27,9 @@ from click.testing import CliRunner
 from conftest import CMES_RECORD, EXAMPLE_FILE, TODAY, docx_text, with_id, write_yaml
 
 from formgen.cli import main
+from formgen.forms.naming import pack_filename
 from formgen.load import load_files
-from formgen.models import Applicant
-from formgen.pack import pack_filename
+from formgen.model.applicant import Applicant
 from formgen.paths import safe_filename
 
 pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="needs LibreOffice")
@@ -275,7 +275,7 @@ def test_rerun_skips_unchanged_and_remakes_changed(batch: dict[str, Any], tmp_pa
 
 def test_unreadable_pack_has_no_fingerprint(tmp_path: Path) -> None:
     """So a damaged pack never counts as up to date."""
-    from formgen.pack import read_fingerprint
+    from formgen.packs.archive import read_fingerprint
 
     damaged = tmp_path / "x.zip"
     damaged.write_bytes(b"PK\x03\x04 not really a zip")
@@ -481,8 +481,8 @@ def test_documents_rendered_at_the_same_time_are_intact(example_record: dict) ->
 
     from conftest import MANIFEST_FILE
 
-    from formgen.documents import render_applicant
-    from formgen.manifest import load_manifest
+    from formgen.forms.documents import render_applicant
+    from formgen.model.manifest import load_manifest
 
     manifest = load_manifest(MANIFEST_FILE)
     people = []
@@ -524,8 +524,8 @@ def test_a_pack_that_cannot_be_written_fails_alone_and_counts_once(tmp_path: Pat
 
 
 def test_a_change_to_a_manifest_of_any_name_remakes_the_packs(tmp_path: Path) -> None:
-    from formgen.manifest import load_manifest
-    from formgen.pack import fingerprint
+    from formgen.model.manifest import load_manifest
+    from formgen.packs.archive import fingerprint
 
     root = Path(__file__).resolve().parent.parent
     for folder in ("templates", "data"):

@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from formgen.exceptions import FormgenError, RegisterError, VerificationError
-from formgen.qr import parse_payload, qr_payload, qr_png
-from formgen.register import (
+from formgen.certificates.numbers import (
     CROCKFORD,
     Issued,
     IssueRequest,
-    Register,
     normalize_code,
     write_csv,
 )
+from formgen.certificates.qr import parse_payload, qr_payload, qr_png
+from formgen.certificates.register import Register
+from formgen.exceptions import FormgenError, RegisterError, VerificationError
 
 DAY = datetime.date(2026, 3, 14)
 SPAWN = multiprocessing.get_context("spawn")

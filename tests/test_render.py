@@ -12,11 +12,11 @@ import yaml
 from docx import Document
 from docxtpl import DocxTemplate
 
-from formgen.context import build_context
 from formgen.exceptions import TemplateError
-from formgen.manifest import load_manifest
-from formgen.models import Applicant
-from formgen.render import CompiledTemplate, make_environment
+from formgen.forms.context import build_context
+from formgen.forms.engine import CompiledTemplate, make_environment
+from formgen.model.applicant import Applicant
+from formgen.model.manifest import load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 23)

@@ -22,10 +22,10 @@ from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from formgen.context import build_context
-from formgen.manifest import load_manifest
-from formgen.models import Applicant
-from formgen.render import CompiledTemplate
+from formgen.forms.context import build_context
+from formgen.forms.engine import CompiledTemplate
+from formgen.model.applicant import Applicant
+from formgen.model.manifest import load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = load_manifest(ROOT / "manifest.yaml")

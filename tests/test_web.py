@@ -28,8 +28,8 @@ with warnings.catch_warnings():  # starlette's note that it prefers httpx2
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
 
-from formgen.convert import Converter
 from formgen.load import load_bytes
+from formgen.office.converter import Converter
 from formgen.web import create_app
 from formgen.web.links import json_safe, make_token
 from formgen.web.server import bind, server

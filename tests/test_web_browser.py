@@ -32,7 +32,7 @@ sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[str]:
-    from formgen.convert import Converter
+    from formgen.office.converter import Converter
     from formgen.web import create_app
     from formgen.web.server import bind, server
 

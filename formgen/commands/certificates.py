@@ -6,10 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..cli import manifest_option, user_errors
-from ..manifest import load_manifest
-from ..register import DEFAULT_PATH
-from . import finish, progress_callbacks
+from formgen.certificates.register import DEFAULT_PATH
+from formgen.commands.common import finish, manifest_option, progress_callbacks, user_errors
+from formgen.model.manifest import load_manifest
 
 
 @click.command("certificates")
@@ -37,7 +36,7 @@ def command(
     keeps their certificate numbers. Exits 1 when a record failed (the others are
     still printed) or when the register or a template cannot be used (nothing printed).
     """
-    from ..certificates import print_certificates
+    from formgen.main import print_certificates
 
     manifest = load_manifest(manifest_path)
     with progress_callbacks("Certificates") as (on_total, progress):

@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from ..check import check_templates
-from ..cli import manifest_option, user_errors
-from ..manifest import load_manifest
+from formgen.commands.common import manifest_option, user_errors
+from formgen.forms.check import check_templates
+from formgen.model.manifest import load_manifest
 
 
 @click.command("check")

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import click
 
-from ..cli import manifest_option, user_errors
-from ..main import check_data
-from ..manifest import load_manifest
-from . import show_problems
+from formgen.commands.common import manifest_option, show_problems, user_errors
+from formgen.main import check_data
+from formgen.model.manifest import load_manifest
 
 LONG_LINK = 8000
 
@@ -31,7 +30,7 @@ def command(data: tuple[Path, ...], base_url: str, days: float, secret_file: Pat
     data itself, signed and compressed; it expires after --days. The site must use the
     same secret (FORMGEN_SECRET or the same secret file).
     """
-    from ..web.links import json_safe, load_secret, make_link, make_token
+    from formgen.web.links import json_safe, load_secret, make_link, make_token
 
     if not base_url.startswith(("http://", "https://")):
         raise click.BadParameter("must start with http:// or https://", param_hint="--base-url")

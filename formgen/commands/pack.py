@@ -6,10 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..cli import manifest_option, user_errors
-from ..main import build_packs
-from ..manifest import load_manifest
-from . import finish, progress_callbacks
+from formgen.commands.common import finish, manifest_option, progress_callbacks, user_errors
+from formgen.main import build_packs
+from formgen.model.manifest import load_manifest
 
 
 @click.command("pack")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import manifest_option, user_errors
+from formgen.commands.common import manifest_option, user_errors
 
 
 @click.command("serve")
@@ -35,8 +35,8 @@ def command(
     manifest_path: str | None,
 ) -> None:
     """Serve the web app: forms for applicants, prefilled links from staff, and the JSON API."""
-    from ..web import create_app
-    from ..web.server import server
+    from formgen.web import create_app
+    from formgen.web.server import server
 
     app = create_app(
         manifest_path, secret_file=secret_file, max_queue=max_queue,

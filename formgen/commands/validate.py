@@ -6,10 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..cli import manifest_option, user_errors
-from ..main import check_data
-from ..manifest import load_manifest
-from . import finish
+from formgen.commands.common import finish, manifest_option, user_errors
+from formgen.main import check_data
+from formgen.model.manifest import load_manifest
 
 
 @click.command("validate")

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
-from ..cli import manifest_option, user_errors
-from ..exceptions import FormgenError, RegisterError, VerificationError
-from ..manifest import load_manifest
-from ..qr import PAYLOAD_TAG
-from ..register import DEFAULT_PATH, Issued, Register
+from formgen.certificates.numbers import Issued
+from formgen.certificates.qr import PAYLOAD_TAG
+from formgen.certificates.register import DEFAULT_PATH, Register
+from formgen.commands.common import manifest_option, user_errors
+from formgen.exceptions import FormgenError, RegisterError, VerificationError
+from formgen.model.manifest import load_manifest
 
 
 def describe(issued: Issued, manifest_path: str | None) -> list[str]:

@@ -17,15 +17,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..documents import documents_needed
-from ..exceptions import FormgenError
-from ..load import RawRecord
-from ..main import today_default
-from ..models import Applicant
-from ..validate import validate
-from .app import api_errors, state_of
-from .files import MEDIA_TYPES, Busy, attachment, make_document, make_pack_download
-from .security import read_body
+from formgen.exceptions import FormgenError
+from formgen.forms.documents import documents_needed
+from formgen.model.applicant import Applicant
+from formgen.run import today_default
+from formgen.web.files import MEDIA_TYPES, Busy, attachment, make_document, make_pack_download
+from formgen.web.records import check_record
+from formgen.web.security import read_body
+from formgen.web.state import api_errors, state_of
 
 router = APIRouter(prefix="/api", tags=["documents"])
 
@@ -80,10 +79,10 @@ async def _applicant(request: Request) -> Applicant | Response:
         return api_errors([{"field": "", "message": f"the body is not valid JSON: {e}"}], 400)
     if not isinstance(data, dict):
         return api_errors([{"field": "", "message": "the body must be one applicant record (a JSON object)"}], 422)
-    report = validate([RawRecord("request", "body", data)], state.manifest, today_default())
-    if report.errors or not report.valid:
-        return api_errors([{"field": p.field, "message": p.message} for p in report.errors], 422)
-    return report.valid[0].applicant
+    outcome = check_record(data, state, today_default())
+    if outcome.applicant is None:
+        return api_errors([{"field": p.field, "message": p.message} for p in outcome.report.errors], 422)
+    return outcome.applicant
 
 
 def _busy() -> Response:

@@ -9,70 +9,40 @@ files are removed before the answer goes out, and no personal data reaches the l
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jinja2
-import yaml
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import Response
 
-from ..manifest import Manifest, load_manifest
-from ..models import LANGUAGES, Applicant, Language
-from .files import ConversionQueue
-from .i18n import N_, TRANSLATORS, pick_language, translations
-from .security import BodyTooLarge, GuardMiddleware, install_log_filters
+from formgen.model.applicant import LANGUAGES, Applicant, Language
+from formgen.model.manifest import load_manifest
+from formgen.model.reference import competence_statements
+from formgen.web import api, pages
+from formgen.web.files import ConversionQueue
+from formgen.web.i18n import TRANSLATORS, translations
+from formgen.web.links import load_secret
+from formgen.web.messages import input_id
+from formgen.web.security import BodyTooLarge, GuardMiddleware, install_log_filters
+from formgen.web.state import (
+    DEFAULT_MAX_QUEUE,
+    MAX_UPLOAD,
+    MULTIPART_SLACK,
+    WebState,
+    api_errors,
+    language_of,
+    too_large_response,
+)
 
 HERE = Path(__file__).resolve().parent
-MAX_UPLOAD = 2 * 1024 * 1024
-"""Largest upload or request body accepted, in bytes."""
-MULTIPART_SLACK = 64 * 1024
-"""Room for the form fields and headers around an uploaded file."""
-DEFAULT_MAX_QUEUE = 32
-"""Conversions running or waiting before new ones get 429."""
-
-
-@dataclass
-class WebState:
-    """What every request shares: settings, the converter, the job queue, the templates."""
-
-    manifest: Manifest
-    secret: str
-    max_upload: int
-    max_queue: int
-    converter_workers: int | None
-    converter_timeout: float
-    converter: Any = None
-    owns_converter: bool = False
-    queue: ConversionQueue | None = None
-    envs: dict[Language, jinja2.Environment] = field(default_factory=dict)
-    statements: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
-
-    def render(
-        self, request: Request, template: str, lang: Language, status: int = 200, **context: Any
-    ) -> HTMLResponse:
-        tr = TRANSLATORS[lang]
-        other: Language = "en" if lang == "zh" else "zh"
-        root = request.scope.get("root_path", "").rstrip("/")
-        html = self.envs[lang].get_template(template).render(
-            tr=tr,
-            lang=lang,
-            other_lang=other,
-            other_name=TRANSLATORS[other].gettext("Name of this language"),
-            switch_url=f"{root}{request.url.path if request.method in ('GET', 'HEAD') else '/'}?lang={other}",
-            root=root,
-            max_upload=self.max_upload,
-            **context,
-        )
-        return HTMLResponse(html, status_code=status)
 
 
 def _environment(lang: Language) -> jinja2.Environment:
@@ -85,48 +55,8 @@ def _environment(lang: Language) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
-    from .formdata import input_id
-
     env.globals["input_id"] = input_id
     return env
-
-
-def _statements(manifest: Manifest) -> dict[str, dict[str, dict[str, str]]]:
-    try:
-        data = yaml.safe_load((manifest.root / manifest.competences).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def state_of(request: Request) -> WebState:
-    state: WebState = request.app.state.web
-    return state
-
-
-def language_of(request: Request) -> Language:
-    return pick_language(request.query_params.get("lang"))
-
-
-def api_errors(
-    errors: list[dict[str, str]], status: int, headers: Mapping[str, str] | None = None
-) -> JSONResponse:
-    return JSONResponse({"errors": errors}, status_code=status, headers=dict(headers or {}))
-
-
-async def too_large_response(request: Request, limit: int) -> Response:
-    """413, as JSON for the API and as a page in the visitor's language elsewhere."""
-    state = state_of(request)
-    message = N_("The file or form is larger than %(size)s; it was not read.")
-    if request.url.path.startswith("/api/"):
-        en = TRANSLATORS["en"]
-        return api_errors([{"field": "", "message": en(message, size=en.megabytes(state.max_upload))}], 413)
-    lang = language_of(request)
-    tr = TRANSLATORS[lang]
-    return state.render(
-        request, "problem.html", lang, 413,
-        title=tr("Too large"), message=tr(message, size=tr.megabytes(state.max_upload)),
-    )
 
 
 def create_app(
@@ -146,8 +76,6 @@ def create_app(
     without one the app starts its own at startup and closes it at shutdown.
     ``secret`` signs the links (default: see :func:`formgen.web.links.load_secret`).
     """
-    from .links import load_secret
-
     manifest = load_manifest(manifest_path)
     state = WebState(
         manifest=manifest,
@@ -158,14 +86,14 @@ def create_app(
         converter_timeout=converter_timeout,
         converter=converter,
         envs={lang: _environment(lang) for lang in LANGUAGES},
-        statements=_statements(manifest),
+        statements=competence_statements(manifest),
     )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         install_log_filters()
         if state.converter is None:
-            from ..convert import Converter
+            from formgen.office.converter import Converter
 
             state.converter = Converter(workers=state.converter_workers, timeout=state.converter_timeout)
             state.owns_converter = True
@@ -190,8 +118,6 @@ def create_app(
     app.state.web = state
     app.add_middleware(GuardMiddleware, max_body=max_upload + MULTIPART_SLACK, too_large=too_large_response)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-
-    from . import api, pages
 
     app.include_router(pages.router)
     app.include_router(api.router)

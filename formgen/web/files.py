@@ -26,12 +26,12 @@ from urllib.parse import quote
 
 from starlette.responses import Response
 
-from ..documents import render_document
-from ..main import make_pack
-from ..manifest import Manifest
-from ..models import Applicant, Language
-from ..pack import pack_filename
-from ..paths import safe_filename
+from formgen.exceptions import FormgenError
+from formgen.forms.documents import render_and_convert, render_document
+from formgen.forms.naming import applicant_folder, pack_filename
+from formgen.model.applicant import Applicant, Language
+from formgen.model.manifest import Manifest
+from formgen.packs.build import make_pack
 
 T = TypeVar("T")
 
@@ -119,10 +119,6 @@ def attachment(download: Download) -> Response:
     )
 
 
-def _reference(applicant: Applicant) -> str:
-    return safe_filename(applicant.id, "applicant")
-
-
 def make_document(
     applicant: Applicant,
     doc_id: str,
@@ -133,33 +129,27 @@ def make_document(
     today: dt.date,
 ) -> Download:
     """One document as DOCX or PDF (blocking: run it through the queue for PDF)."""
-    doc = render_document(applicant, doc_id, lang, manifest, today)
-    fallback_stem = f"{_reference(applicant)}-{doc_id}-{lang}"
+    fallback_stem = f"{applicant_folder(applicant.id)}-{doc_id}-{lang}"
     if fmt == "docx":
+        doc = render_document(applicant, doc_id, lang, manifest, today)
         return Download(doc.filename, doc.docx, "docx", ascii_fallback(doc.filename, fallback_stem))
-    pdf = _to_pdf(doc.docx, converter)
-    name = str(Path(doc.filename).with_suffix(".pdf"))
-    return Download(name, pdf, "pdf", ascii_fallback(name, fallback_stem))
+    with tempfile.TemporaryDirectory(prefix="formgen-web-") as tmp:
+        (made,) = render_and_convert(
+            [applicant], manifest, [lang], only=[doc_id], today=today,
+            converter=converter, workdir=Path(tmp) / "work",
+        )
+    if isinstance(made, FormgenError):
+        raise made
+    assert made.pdfs is not None
+    name = str(Path(made.documents[0].filename).with_suffix(".pdf"))
+    return Download(name, made.pdfs[0], "pdf", ascii_fallback(name, fallback_stem))
 
 
 def make_pack_download(
     applicant: Applicant, manifest: Manifest, converter: Any, today: dt.date
 ) -> Download:
     """The applicant's whole pack as a ZIP (blocking: run it through the queue)."""
-    def pack() -> bytes:
-        with tempfile.TemporaryDirectory(prefix="formgen-web-") as tmp:
-            return make_pack(applicant, manifest, converter, Path(tmp) / "work", today=today)
-
-    data = pack()
-    name = pack_filename(applicant)
-    return Download(name, data, "zip", ascii_fallback(name, _reference(applicant)))
-
-
-def _to_pdf(docx: bytes, converter: Any) -> bytes:
     with tempfile.TemporaryDirectory(prefix="formgen-web-") as tmp:
-        source = Path(tmp) / "document.docx"
-        target = Path(tmp) / "document.pdf"
-        source.write_bytes(docx)
-        converter.convert(source, target)
-        return target.read_bytes()
-
+        data = make_pack(applicant, manifest, converter, Path(tmp) / "work", today=today)
+    name = pack_filename(applicant)
+    return Download(name, data, "zip", ascii_fallback(name, applicant_folder(applicant.id)))

@@ -22,8 +22,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from .. import formatting
-from ..models import LANGUAGES, Language
+from formgen.forms import formatting
+from formgen.model.applicant import LANGUAGES, Language
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "messages"

@@ -22,7 +22,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from ..exceptions import FormgenError
+from formgen.exceptions import FormgenError
 
 SECRET_ENV = "FORMGEN_SECRET"
 DEFAULT_SECRET_FILE = Path("build") / "secret.key"

@@ -18,17 +18,19 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..exceptions import DataFileError, FormgenError
-from ..load import RawRecord, load_bytes
-from ..main import today_default
-from ..models import LANGUAGES, Applicant, Language
-from ..validate import Report, validate
-from . import formdata
-from .app import MULTIPART_SLACK, WebState, language_of, state_of
-from .files import Busy, attachment, make_document, make_pack_download
-from .i18n import N_, TRANSLATORS, Translator, pick_language
-from .links import LinkExpired, LinkInvalid, read_token
-from .security import read_body, replay
+from formgen.exceptions import DataFileError, FormgenError
+from formgen.forms.documents import documents_needed
+from formgen.load import load_bytes
+from formgen.model.applicant import LANGUAGES, Language
+from formgen.run import today_default
+from formgen.web import formdata, formfields
+from formgen.web.files import Busy, attachment, make_document, make_pack_download
+from formgen.web.i18n import N_, TRANSLATORS, Translator, pick_language
+from formgen.web.links import LinkExpired, LinkInvalid, read_token
+from formgen.web.messages import form_messages
+from formgen.web.records import Outcome, check_record
+from formgen.web.security import read_body, replay
+from formgen.web.state import MULTIPART_SLACK, WebState, language_of, state_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -41,25 +43,6 @@ class Alert:
     kind: str
     """error, busy or info."""
     text: str
-
-
-@dataclass
-class Outcome:
-    """A record checked: the applicant when valid, and the problems to show."""
-
-    record: dict[str, Any]
-    report: Report
-    applicant: Applicant | None
-
-
-def check(record: dict[str, Any], state: WebState, today: dt.date) -> Outcome:
-    """Validate a record from the form, an upload or a link."""
-    data = dict(record)
-    if not str(data.get("id") or "").strip():
-        data["id"] = formdata.reference_for(data, today)
-    report = validate([RawRecord("form", "form", data)], state.manifest, today)
-    applicant = report.valid[0].applicant if report.valid else None
-    return Outcome(record, report, applicant)
 
 
 def form_page(
@@ -81,21 +64,19 @@ def form_page(
     if outcome is not None:
         record = outcome.record
     values = formdata.form_values(record, min_rows)
-    messages = formdata.form_messages(outcome.report.problems if outcome else [], tr)
+    messages = form_messages(outcome.report.problems if outcome else [], tr)
     applicant = outcome.applicant if outcome else None
     manifest = state.manifest
     documents = [(doc_id, doc.title.get(lang)) for doc_id, doc in manifest.documents.items() if doc.kind == "form"]
     needed: list[str] = []
     if applicant is not None:
-        from ..documents import documents_needed
-
         needed = documents_needed(applicant, manifest)
     programme, _, grade = values["programme_grade"].partition(":")
     statement_grade = grade if grade in state.statements else "CEng"
     choice = {"doc": "", "doc_lang": lang, "format": "pdf", **(choice or {})}
     return state.render(
         request, "form.html", lang, status,
-        f=formdata,
+        f=formfields,
         values=values,
         messages=messages,
         applicant=applicant,
@@ -146,7 +127,7 @@ async def show_form(request: Request) -> Response:
 def _rows_shown(pairs: list[tuple[str, str]]) -> dict[str, int]:
     shown: dict[str, int] = {}
     for name, _ in pairs:
-        m = formdata._ROW_KEY.match(name)
+        m = formdata.ROW_KEY.match(name)
         if m:
             shown[m.group(1)] = max(shown.get(m.group(1), 0), int(m.group(2)))
     return shown
@@ -170,18 +151,18 @@ async def submit_form(request: Request) -> Response:
     if action.startswith("switch:"):
         target = pick_language(action.removeprefix("switch:"))
         if fields.get("checked"):  # the page showed its problems: show them again
-            return form_page(request, target, outcome=check(record, state, today_default()), choice=choice)
+            return form_page(request, target, outcome=check_record(record, state, today_default(), assign_reference=True), choice=choice)
         return form_page(request, target, record=record, choice=choice)
     if action.startswith("add:"):
         group = action.removeprefix("add:")
         shown = _rows_shown(pairs)
-        if group in formdata.GROUPS:
+        if group in formfields.GROUPS:
             shown[group] = shown.get(group, 0) + 1
         return form_page(request, lang, record=record, choice=choice, min_rows=shown)
 
     tr = TRANSLATORS[lang]
     today = today_default()
-    outcome = check(record, state, today)
+    outcome = check_record(record, state, today, assign_reference=True)
     page: dict[str, Any] = {"outcome": outcome, "choice": choice}
     if outcome.applicant is None:
         return form_page(request, lang, status=422, **page)
@@ -197,8 +178,6 @@ async def _document(
     request: Request, lang: Language, tr: Translator, outcome: Outcome,
     choice: dict[str, str], today: dt.date, page: dict[str, Any],
 ) -> Response:
-    from ..documents import documents_needed
-
     state = state_of(request)
     applicant = outcome.applicant
     assert applicant is not None
@@ -303,7 +282,7 @@ async def upload(request: Request) -> Response:
         return refused(upload_message(e, tr))
     if len(records) != 1:
         return refused(tr(N_("This file holds %(count)s applicants; upload a file with yours only."), count=tr.number(len(records))))
-    outcome = check(records[0].data, state, today_default())
+    outcome = check_record(records[0].data, state, today_default(), assign_reference=True)
     return form_page(request, lang, outcome=outcome)
 
 
@@ -327,5 +306,5 @@ async def open_link(request: Request, token: str) -> Response:
             request, "problem.html", lang, 403, title=tr(N_("This link is not valid")),
             message=tr(N_("This link has been changed or is incomplete, so it cannot be opened. Copy the whole link from your message, or ask the programme office for a new one.")),
         )
-    outcome = check(link.record, state, today_default())
+    outcome = check_record(link.record, state, today_default(), assign_reference=True)
     return form_page(request, lang, outcome=outcome, link_expires=link.expires)

@@ -7,7 +7,7 @@ from typing import Any
 
 import uvicorn
 
-from .security import log_config
+from formgen.web.security import log_config
 
 
 def server(app: Any, host: str = "127.0.0.1", port: int = 8000, *, access_log: bool = False) -> uvicorn.Server:

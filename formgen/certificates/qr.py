@@ -1,7 +1,7 @@
 """QR codes printed on certificates: the payload text, the PNG image and the PDF stamp.
 
 A certificate's QR code holds ``FORMGEN-CERT|<number>|<short code>``; scanning it and
-passing the text to :meth:`formgen.register.Register.verify_payload` checks that the
+passing the text to :meth:`formgen.certificates.register.Register.verify_payload` checks that the
 certificate is in the register and genuine.
 
 A certificate template marks the QR code's place with a placeholder picture (alt text
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
@@ -24,8 +24,6 @@ from formgen.exceptions import ConversionError, VerificationError
 if TYPE_CHECKING:
     from pypdf import PageObject, PdfWriter
     from pypdf.generic import EncodedStreamObject, IndirectObject
-
-    from formgen.register import Issued
 
 PAYLOAD_TAG = "FORMGEN-CERT"
 """First field of every certificate QR payload."""
@@ -43,7 +41,17 @@ MARKER_PX = 53
 """Pixel size of the stand-in picture that marks the QR code's place in the PDF."""
 
 
-def qr_payload(issued: Issued) -> str:
+class Numbered(Protocol):
+    """A certificate as the QR code needs it: its number and its short code."""
+
+    @property
+    def number(self) -> str: ...
+
+    @property
+    def short_code(self) -> str: ...
+
+
+def qr_payload(issued: Numbered) -> str:
     """The text a certificate's QR code holds: ``FORMGEN-CERT|<number>|<short code>``."""
     return f"{PAYLOAD_TAG}|{issued.number}|{issued.short_code}"
 

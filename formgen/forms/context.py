@@ -7,16 +7,12 @@ logic beyond loops. Both languages get the same variables; only the words differ
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-from . import formatting as fmt
-from .exceptions import ManifestError
-from .manifest import Manifest, Term
-from .models import COMPETENCE_CODES, Applicant, Language, LocalText
+from formgen.forms import formatting as fmt
+from formgen.model.applicant import COMPETENCE_CODES, Applicant, Language, LocalText
+from formgen.model.manifest import Manifest, Term
+from formgen.model.reference import competence_statements
 
 GENDER: dict[str, Term] = {
     "male": Term(zh="男", en="Male"),
@@ -38,23 +34,6 @@ FEES_TOTAL_NOTE = Term(
 # and at least MIN_BLANK rows always stay free for the applicant to add more.
 TABLE_ROWS = {"education": 2, "career": 5, "cpd": 18}
 MIN_BLANK = {"education": 1, "career": 2, "cpd": 3}
-
-
-@lru_cache(maxsize=8)
-def _competence_statements(path: Path) -> dict[str, dict[str, dict[str, str]]]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as e:
-        raise ManifestError(f"{path}: cannot read the competence statements: {e}") from e
-    for grade in ("CEng", "IEng"):
-        missing = [c for c in COMPETENCE_CODES if c not in (data or {}).get(grade, {})]
-        if missing:
-            raise ManifestError(f"{path}: {grade} lacks competences {', '.join(missing)}")
-    return data
-
-
-def competence_statements(manifest: Manifest) -> dict[str, dict[str, dict[str, str]]]:
-    return _competence_statements((manifest.root / manifest.competences).resolve())
 
 
 def _blank_rows(group: str, filled: int) -> list[int]:

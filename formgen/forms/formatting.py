@@ -8,7 +8,7 @@ from babel import Locale
 from babel.dates import format_date, format_skeleton
 from babel.numbers import format_currency, format_decimal
 
-from .models import Language
+from formgen.model.applicant import Language
 
 # Parsed once: Babel looks a locale name up again on every call given a string.
 LOCALES: dict[Language, Locale] = {"zh": Locale.parse("zh_CN"), "en": Locale.parse("en_GB")}

@@ -1,4 +1,4 @@
-"""Application packs: one ZIP per applicant with the DOCX and PDF of every document it needs.
+"""A pack's ZIP: the DOCX and PDF of every document an applicant needs, and pack.json.
 
 A pack holds ``zh/`` and ``en/`` folders and a ``pack.json`` listing every file with its
 SHA-256 and a fingerprint of the inputs (record, templates, manifest). A pack whose
@@ -16,10 +16,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .documents import RenderedDocument, documents_needed, languages_of
-from .manifest import Manifest
-from .models import Applicant, Language
-from .paths import safe_filename
+from formgen.forms.documents import (
+    MadeDocuments,
+    RenderedDocument,
+    documents_needed,
+    languages_of,
+)
+from formgen.model.applicant import Applicant, Language
+from formgen.model.manifest import Manifest
 
 FORMAT_VERSION = 1
 
@@ -35,13 +39,6 @@ class PackFile:
     @property
     def arcname(self) -> str:
         return f"{self.lang}/{self.name}"
-
-
-def pack_filename(applicant: Applicant) -> str:
-    """``<id>-<name>.zip``, safe on every file system."""
-    safe_id = safe_filename(applicant.id, "applicant")
-    name = safe_filename(applicant.name.get("zh"), "")
-    return safe_filename(f"{safe_id}-{name}.zip" if name else f"{safe_id}.zip", f"{safe_id}.zip")
 
 
 def _file_digest(path: Path) -> str:
@@ -118,3 +115,19 @@ def pack_files(
         if pdf is not None:
             files.append(PackFile(doc.lang, str(Path(doc.filename).with_suffix(".pdf")), pdf))
     return files
+
+
+def pack_zip(made: MadeDocuments, pack: str, fingerprint_value: str) -> bytes:
+    """One applicant's pack as ZIP bytes, from their converted documents."""
+    a = made.applicant
+    pdfs = made.pdfs or []
+    by_name = {(doc.lang, doc.filename): pdf for doc, pdf in zip(made.documents, pdfs, strict=False)}
+    meta = {
+        "id": a.id,
+        "name": {"zh": a.name.get("zh"), "en": a.name.get("en")},
+        "programme": a.programme,
+        "grade": a.grade,
+        "pack": pack,
+        "fingerprint": fingerprint_value,
+    }
+    return build_zip(pack_files(made.documents, by_name), meta)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from jinja2 import meta, nodes
 
-from .context import build_context
-from .exceptions import FormgenError
-from .manifest import Manifest
-from .models import LANGUAGES, Applicant
-from .render import TEMPLATES
+from formgen.exceptions import FormgenError
+from formgen.forms.context import build_context
+from formgen.forms.engine import TEMPLATES
+from formgen.model.applicant import LANGUAGES, Applicant
+from formgen.model.manifest import Manifest
 
 SAMPLE = {
     "id": "CHECK-1", "programme": "cmes-soe", "grade": "CEng", "unit": "单位",

@@ -6,11 +6,12 @@ transaction; a holder who already has a certificate keeps its number and date of
 
 Each certificate template is one A4 page. The certificates of one template are rendered,
 converted by LibreOffice and split back into pages in chunks
-(:mod:`formgen.certificate_batch`); a certificate that does not fit on its page fails
+(:mod:`formgen.certificates.batch`); a certificate that does not fit on its page fails
 only its holder. Each certificate's QR code goes into its PDF page in place of the
-template's placeholder picture (:func:`formgen.qr.stamp_qr`: a 1-bit image, sharp at any
-size), which spares LibreOffice a thousand pictures. What a certificate template sees is
-made by :mod:`formgen.certificate_context`.
+template's placeholder picture (:func:`formgen.certificates.qr.stamp_qr`: a 1-bit image,
+sharp at any size), which spares LibreOffice a thousand pictures. What a certificate
+template sees is made by :mod:`formgen.certificates.context`; who is due which certificate
+by :mod:`formgen.certificates.plan`.
 
 Output, in ``out``: ``print.pdf`` (every certificate, ordered by unit, then name, then
 the manifest's order of certificates), ``<id>/<certificate>.pdf`` per holder,
@@ -30,85 +31,18 @@ from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
 
-from .certificate_batch import BatchPrinter, BatchTemplate, batch_template
-from .exceptions import ManifestError, OutputError, Problem
-from .load import RawRecord
-from .main import BuildResult, Progress, check_data, failure, today_default
-from .manifest import Manifest, load_manifest
-from .models import Applicant
-from .paths import atomic_path, inside, make_output_folder, safe_filename, write_csv
-from .qr import qr_payload, stamp_qr
-from .register import DEFAULT_PATH, Issued, IssueRequest, Register
-from .register import write_csv as write_register_csv
-from .render import output_name
-
-ERRORS_HEADER = ["record", "field", "message"]
-_LANG_NAMES = {"zh": "Chinese", "en": "English"}
-
-# ----------------------------------------------------------------------------- planning
-
-
-@dataclass
-class Holder:
-    """A valid record and the certificates due to it."""
-
-    source: RawRecord
-    applicant: Applicant
-    doc_ids: list[str]
-    issued_on: dt.date
-    issued: dict[str, Issued] = field(default_factory=dict)
-    pages: dict[str, tuple[Path, int, Path]] = field(default_factory=dict)
-    """Each certificate's page: (the chunk's PDF, page index, the certificate's own PDF)."""
-
-    @property
-    def sort_key(self) -> tuple[str, str, str]:
-        a = self.applicant
-        return (a.unit, (a.name.en or a.name.get("zh")).casefold(), a.id)
-
-
-def printed_name(applicant: Applicant) -> str:
-    """The name as the register records it: ``李晓明 / LI Xiaoming`` (or the one there is)."""
-    zh, en = applicant.name.zh, applicant.name.en
-    if zh and en and zh != en:
-        return f"{zh} / {en}"
-    return zh or en or ""
-
-
-def plan_holder(
-    applicant: Applicant, manifest: Manifest, today: dt.date
-) -> tuple[list[str], dt.date, list[tuple[str, str]]]:
-    """(certificates due, date of issue, problems as (field, message))."""
-    problems: list[tuple[str, str]] = []
-    issued_on = applicant.certificate.issued_on or today
-    if issued_on > today:
-        problems.append((
-            "certificate.issued_on",
-            f"the date of issue {issued_on.isoformat()} is in the future "
-            f"(today is {today.isoformat()}); certificates cannot be dated ahead",
-        ))
-    doc_ids = manifest.documents_for(applicant.programme, applicant.grade, kind="certificate")
-    if not doc_ids:
-        problems.append((
-            "", f"the manifest names no certificate for {applicant.programme} "
-            f"{applicant.grade} holders",
-        ))
-    for doc_id in doc_ids:
-        doc = manifest.documents[doc_id]
-        printed = doc.printed_languages()
-        issued_in = " and ".join(_LANG_NAMES[lang] for lang in sorted(printed, reverse=True))
-        for lang in printed:
-            if getattr(applicant.name, lang):
-                continue
-            if lang == "zh" and len(printed) == 1:
-                continue  # a Chinese certificate may print the holder's only (English) name
-            problems.append((
-                f"name.{lang}",
-                f"name.{lang} is missing; the {doc.title.en} is issued in {issued_in}",
-            ))
-    return doc_ids, issued_on, problems
-
-
-# ----------------------------------------------------------------------------- the run
+from formgen.certificates.batch import BatchPrinter, BatchTemplate, batch_template
+from formgen.certificates.numbers import Issued, IssueRequest
+from formgen.certificates.numbers import write_csv as write_register_csv
+from formgen.certificates.plan import Holder, plan_holder, printed_name
+from formgen.certificates.qr import qr_payload, stamp_qr
+from formgen.certificates.register import DEFAULT_PATH, Register
+from formgen.exceptions import ManifestError, OutputError
+from formgen.forms.naming import applicant_folder, output_name
+from formgen.model.manifest import Manifest
+from formgen.paths import atomic_path, inside, make_output_folder
+from formgen.run import BuildResult, Progress
+from formgen.validate import validate_files
 
 
 @dataclass
@@ -119,7 +53,6 @@ class CertificateRun(BuildResult):
     """Certificates printed, in print order."""
     print_pdf: Path | None = None
     register_csv: Path | None = None
-    errors_csv: Path | None = None
 
     @property
     def certificates_written(self) -> int:
@@ -130,9 +63,9 @@ def print_certificates(
     data: list[Path],
     out: Path,
     *,
+    manifest: Manifest,
+    today: dt.date,
     register: Path = DEFAULT_PATH,
-    manifest: Manifest | None = None,
-    today: dt.date | None = None,
     workers: int | None = None,
     register_timeout: float = 10.0,
     progress: Progress | None = None,
@@ -146,19 +79,16 @@ def print_certificates(
     manifest, a template, the output folder or the register cannot be used; a problem
     with one record only fails that record.
     """
-    manifest = manifest or load_manifest()
-    today = today or today_default()
-    records, report = check_data(data, manifest, today)
-    run = CertificateRun(records_in=len(records), problems=list(report.problems))
-    failed: dict[int, RawRecord] = {id(r): r for r in report.failed}
+    records, report = validate_files(data, manifest, today)
+    run = CertificateRun()
+    run.start(records, report.problems, report.failed)
 
     holders: list[Holder] = []
     for item in report.valid:
         doc_ids, issued_on, problems = plan_holder(item.applicant, manifest, today)
-        if problems:
-            run.problems.extend(failure(item.source, f, m) for f, m in problems)
-            failed[id(item.source)] = item.source
-        else:
+        for field_name, message in problems:
+            run.fail(item.source, message, field_name)
+        if not problems:
             holders.append(Holder(item.source, item.applicant, doc_ids, issued_on))
     holders.sort(key=lambda h: h.sort_key)
 
@@ -190,21 +120,14 @@ def print_certificates(
         bad = BatchPrinter(manifest, templates, work, workers, progress).run(holders)
         good = []
         for h in holders:
-            if h.applicant.id in bad:
-                run.problems.extend(failure(h.source, "", m) for m in bad[h.applicant.id])
-                failed[id(h.source)] = h.source
-            else:
+            for message in bad.get(h.applicant.id, []):
+                run.fail(h.source, message)
+            if h.applicant.id not in bad:
                 good.append(h)
         _write_outputs(good, manifest, out, run)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-    run.failed_ids = [r.record_id or f"{r.file} {r.where}" for r in failed.values()]
-    run.errors_csv = write_errors(
-        [p for p in run.problems if p.severity == "error"],
-        [r for r in records if id(r) in failed],
-        out / "errors.csv",
-    )
+    run.write_errors_csv(out / "errors.csv")
     return run
 
 
@@ -234,7 +157,7 @@ def _write_outputs(holders: list[Holder], manifest: Manifest, out: Path,
     readers: dict[Path, PdfReader] = {}
     printer = PdfWriter()
     for h in holders:
-        folder = safe_filename(h.applicant.id, "applicant")
+        folder = applicant_folder(h.applicant.id)
         written: list[Path] = []
         for doc_id in h.doc_ids:
             doc = manifest.documents[doc_id]
@@ -260,17 +183,3 @@ def _write_outputs(holders: list[Holder], manifest: Manifest, out: Path,
         with atomic_path(run.print_pdf) as tmp:
             printer.write(tmp)
     run.register_csv = write_register_csv(run.issued, out / "register.csv")
-
-
-def write_errors(problems: list[Problem], failed: list[RawRecord], path: Path) -> Path:
-    """``errors.csv``: record, field, message for every error (UTF-8 with a BOM, formula-safe).
-
-    Errors only ever belong to records that failed; a failed record with no error
-    listed (which should not happen) still gets a row.
-    """
-    rows = [[p.record_id or f"{p.file} {p.record}", p.field, p.message] for p in problems]
-    listed = {(p.file, p.record_id) for p in problems}
-    for r in failed:
-        if (r.file, r.record_id) not in listed:
-            rows.append([r.record_id or r.where, "", "the record failed"])
-    return write_csv(path, ERRORS_HEADER, rows)

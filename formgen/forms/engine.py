@@ -20,7 +20,7 @@ from docxtpl import DocxTemplate
 from lxml import etree
 from markupsafe import Markup, escape
 
-from .exceptions import TemplateError
+from formgen.exceptions import TemplateError
 
 _HEADER_FOOTER_RELS = (
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/header",
@@ -156,18 +156,6 @@ class CompiledTemplate:
         self._unchanged_parts = out.getvalue()
 
 
-def replace_parts(docx: bytes, parts: dict[str, bytes]) -> bytes:
-    """``docx`` with the named parts (zip members) replaced, everything else as it was."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(
-        out, "w", zipfile.ZIP_DEFLATED
-    ) as dst:
-        for info in src.infolist():
-            data = parts.get(info.filename)
-            dst.writestr(info, data if data is not None else src.read(info.filename))
-    return out.getvalue()
-
-
 class TemplateCache:
     """Compiled templates by path, reloaded when the file changes."""
 
@@ -193,13 +181,3 @@ class TemplateCache:
 
 
 TEMPLATES = TemplateCache()
-
-
-def output_name(pattern: str, applicant_id: str, name: str) -> str:
-    """The output file name from the manifest's pattern, made safe for any file system."""
-    from .paths import safe_filename
-
-    safe_id = safe_filename(applicant_id, "applicant")
-    safe_name = safe_filename(name, safe_id)
-    filled = pattern.replace("{id}", safe_id).replace("{name}", safe_name)
-    return safe_filename(filled, f"{safe_id}.docx")

@@ -13,12 +13,12 @@ from typing import Any
 
 from docxtpl import RichText
 
-from . import formatting as fmt
-from .context import SOE_MEMBERSHIP
-from .manifest import Manifest, Term
-from .models import Applicant, Language
-from .qr import qr_payload
-from .register import Issued
+from formgen.certificates.numbers import Issued
+from formgen.certificates.qr import qr_payload
+from formgen.forms import formatting as fmt
+from formgen.forms.context import SOE_MEMBERSHIP
+from formgen.model.applicant import Applicant, Language
+from formgen.model.manifest import Manifest, Term
 
 VERIFY_COMMAND = "formgen verify"
 

@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from formgen.exceptions import ConversionError
-from formgen.office import STARTUP_TIMEOUT, OfficeFault, OfficeProcess, install_cleanup
+from formgen.office.process import STARTUP_TIMEOUT, OfficeFault, OfficeProcess, install_cleanup
 
 __all__ = ["Converter", "convert_files"]
 

@@ -5,7 +5,7 @@ body repeated in a loop, a page break before each copy), converted by LibreOffic
 load while the next chunk renders, and the PDF split back into pages with pypdf: page *i*
 is certificate *i*. A chunk whose page count comes out wrong is converted one certificate
 at a time to find the one that does not fit, so only that holder fails. Each
-certificate's QR code is stamped into its PDF page by :func:`formgen.qr.stamp_qr`.
+certificate's QR code is stamped into its PDF page by :func:`formgen.certificates.qr.stamp_qr`.
 """
 
 from __future__ import annotations
@@ -19,21 +19,20 @@ import zipfile
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
 
-from .certificate_context import CONTEXT_KEYS, certificate_context
-from .exceptions import ConversionError, FormgenError, TemplateError
-from .main import Progress
-from .manifest import Manifest
-from .paths import write_atomic
-from .qr import QR_DESCR, marker_png, qr_payload, stamp_qr
-from .render import CompiledTemplate, replace_parts
-
-if TYPE_CHECKING:
-    from .certificates import Holder
+from formgen.certificates.context import CONTEXT_KEYS, certificate_context
+from formgen.certificates.plan import Holder
+from formgen.certificates.qr import QR_DESCR, marker_png, qr_payload, stamp_qr
+from formgen.docxzip import replace_parts
+from formgen.exceptions import ConversionError, FormgenError, TemplateError
+from formgen.forms.engine import CompiledTemplate
+from formgen.model.manifest import Manifest
+from formgen.paths import write_atomic
+from formgen.run import Progress
 
 CHUNK_MIN, CHUNK_MAX = 25, 250
 """Certificates in one LibreOffice load: enough to share its cost, few enough to spread
@@ -54,7 +53,7 @@ class BatchTemplate:
 
     ``render(contexts)`` gives DOCX bytes holding one copy of the template's body per
     context, each starting on a new page. The QR code's placeholder picture is replaced
-    by a marker that :func:`formgen.qr.stamp_qr` swaps for each certificate's code in the PDF.
+    by a marker that :func:`formgen.certificates.qr.stamp_qr` swaps for each certificate's code in the PDF.
     """
 
     def __init__(self, path: Path):
@@ -174,7 +173,7 @@ class BatchPrinter:
 
     def run(self, holders: list[Holder]) -> dict[str, list[str]]:
         """Fill in each holder's pages and files; return problems by id for the failures."""
-        from .convert import Converter
+        from formgen.office.converter import Converter
 
         chunks = self._chunks(holders)
         if not chunks:

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING
 from lxml import etree
 from pypdf import PdfReader, PdfWriter
 
-from .exceptions import ConversionError
-from .render import replace_parts
+from formgen.docxzip import replace_parts
+from formgen.exceptions import ConversionError
 
 if TYPE_CHECKING:
-    from .convert import Converter
+    from formgen.office.converter import Converter
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _NS = {"w": W}

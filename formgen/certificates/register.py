@@ -15,30 +15,30 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
-import re
 import secrets
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from formgen import paths
+from formgen.certificates.numbers import (
+    CODE_LENGTH,
+    MAX_SEQUENCE,
+    NUMBER_RE,
+    PREFIX_RE,
+    Issued,
+    IssueRequest,
+    crockford,
+    group_code,
+    normalize_code,
+)
+from formgen.certificates.qr import parse_payload
 from formgen.exceptions import RegisterError, VerificationError
-from formgen.qr import parse_payload
 
 DEFAULT_PATH = Path("build/register.sqlite")
 """Where the register lives unless the caller says otherwise."""
 
 FORMAT = "formgen-register"
 VERSION = 1
-CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-CODE_LENGTH = 10
-"""Characters in a short code (50 bits), printed as 4-4-2 groups."""
-MAX_SEQUENCE = 999_999
-
-_PREFIX_RE = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
-_NUMBER_RE = re.compile(r"(?P<prefix>[A-Z0-9]+(?:-[A-Z0-9]+)*)-(?P<year>\d{4})-(?P<seq>\d{6})")
-_CODE_FIX = str.maketrans({"O": "0", "I": "1", "L": "1", "-": None, " ": None})
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 # SQLite primary result codes (sqlite3.Error.sqlite_errorcode & 0xFF).
@@ -67,63 +67,6 @@ CREATE TABLE IF NOT EXISTS certificates (
 );
 """
 _COLUMNS = "number, code, applicant_id, name, certificate, programme, grade, issued_on, seal"
-
-
-@dataclass(frozen=True)
-class IssueRequest:
-    """One certificate to number: who it is for and what it is."""
-
-    applicant_id: str
-    name: str
-    """Name as printed, e.g. ``李晓明 / LI Xiaoming``."""
-    certificate: str
-    """Certificate kind id, e.g. ``ecuk_registration``."""
-    programme: str
-    grade: str
-    prefix: str
-    """Number prefix, e.g. ``CMES-SOE``."""
-    issued_on: datetime.date
-
-
-@dataclass(frozen=True)
-class Issued:
-    """A certificate as recorded in the register."""
-
-    number: str
-    short_code: str
-    """Verification code, grouped for print: ``7KQ2-M9XD-4T``."""
-    applicant_id: str
-    name: str
-    certificate: str
-    programme: str
-    grade: str
-    issued_on: datetime.date
-    reused: bool = False
-    """True when the holder already had this certificate and kept its number."""
-
-
-def group_code(code: str) -> str:
-    """``7KQ2M9XD4T`` -> ``7KQ2-M9XD-4T``."""
-    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
-
-
-def normalize_code(text: str) -> str | None:
-    """A typed short code in canonical form (no dashes, upper case), or None if it is not one.
-
-    Case, spaces and up to two dashes do not matter; O is read as 0 and I or L as 1.
-    """
-    if text.count("-") > 2:  # a mistyped certificate number, not a code
-        return None
-    code = text.strip().upper().translate(_CODE_FIX)
-    if len(code) == CODE_LENGTH and all(c in CROCKFORD for c in code):
-        return code
-    return None
-
-
-def _crockford(data: bytes, length: int) -> str:
-    bits = int.from_bytes(data, "big") >> (len(data) * 8 - 5 * length)
-    return "".join(CROCKFORD[(bits >> (5 * i)) & 31] for i in reversed(range(length)))
-
 
 class Register:
     """An open certificate register; use as a context manager.
@@ -276,7 +219,7 @@ class Register:
         return hmac.new(self._secret, message, hashlib.sha256).digest()
 
     def _code(self, number: str, applicant_id: str, issued_on: str) -> str:
-        return _crockford(self._mac("code", number, applicant_id, issued_on)[:7], CODE_LENGTH)
+        return crockford(self._mac("code", number, applicant_id, issued_on)[:7], CODE_LENGTH)
 
     def _seal(self, row: tuple[str, ...]) -> str:
         """HMAC of every field of a row (all columns but the seal itself)."""
@@ -333,7 +276,7 @@ class Register:
             raise RegisterError(f"cannot number a certificate for {req.name!r}: it has no id")
         if not req.certificate.strip():
             raise RegisterError(f"cannot number a certificate for {req.applicant_id}: no kind")
-        if not _PREFIX_RE.fullmatch(req.prefix):
+        if not PREFIX_RE.fullmatch(req.prefix):
             raise RegisterError(
                 f"certificate number prefix {req.prefix!r} must be capital letters and digits "
                 "joined by dashes, e.g. CMES-SOE"
@@ -419,7 +362,7 @@ class Register:
         has it, or when the stored record does not match its verification code.
         """
         text = code.strip().upper()
-        if _NUMBER_RE.fullmatch(text):
+        if NUMBER_RE.fullmatch(text):
             column, key, shown = "number", text, text
         else:
             short = normalize_code(text)
@@ -442,7 +385,7 @@ class Register:
     def verify_payload(self, qr_text: str) -> Issued:
         """Check the text read from a certificate's QR code (``FORMGEN-CERT|number|code``)."""
         number, code = parse_payload(qr_text)
-        if not _NUMBER_RE.fullmatch(number.upper()):
+        if not NUMBER_RE.fullmatch(number.upper()):
             raise VerificationError(f"the QR code holds {number!r}, not a certificate number")
         issued = self.lookup(number)
         short = normalize_code(code)
@@ -464,19 +407,3 @@ class Register:
         except sqlite3.Error as e:
             raise self._wrap(e) from e
         return [self._issued(tuple(r[:-1]), reused=False) for r in rows]
-
-
-def write_csv(issued: list[Issued], path: Path) -> Path:
-    """Write ``number,id,name,certificate,issued_on`` rows; return the file written.
-
-    ``path`` is the CSV file, or a folder to write ``register.csv`` in. The file is UTF-8
-    with a byte-order mark (so Excel reads Chinese), formula-safe and replaced atomically.
-    """
-    path = Path(path)
-    if path.is_dir():
-        path = path / "register.csv"
-    rows = [
-        [i.number, i.applicant_id, i.name, i.certificate, i.issued_on.isoformat()]
-        for i in issued
-    ]
-    return paths.write_csv(path, ["number", "id", "name", "certificate", "issued_on"], rows)

@@ -9,8 +9,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .exceptions import ManifestError
-from .models import LANGUAGES, GradeCode, Language, ProgrammeId
+from formgen.exceptions import ManifestError
+from formgen.model.applicant import LANGUAGES, GradeCode, Language, ProgrammeId
 
 DEFAULT_MANIFEST = "manifest.yaml"
 
@@ -228,7 +228,7 @@ def find_manifest(path: str | Path | None = None) -> Path:
     here = Path.cwd() / DEFAULT_MANIFEST
     if here.exists():
         return here
-    return Path(__file__).resolve().parent.parent / DEFAULT_MANIFEST
+    return Path(__file__).resolve().parents[2] / DEFAULT_MANIFEST
 
 
 _cache: dict[tuple[Path, float], Manifest] = {}

@@ -1,0 +1,3 @@
+"""Certificates: who is due which (:mod:`.plan`), numbers and codes (:mod:`.register`),
+what a template sees (:mod:`.context`), QR codes (:mod:`.qr`), batch printing
+(:mod:`.batch`) and the whole run (:mod:`.run`)."""

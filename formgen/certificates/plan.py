@@ -1,0 +1,74 @@
+"""Which certificates each holder is due, and the checks made before any number is issued."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from formgen.certificates.numbers import Issued
+from formgen.load import RawRecord
+from formgen.model.applicant import Applicant
+from formgen.model.manifest import Manifest
+
+_LANG_NAMES = {"zh": "Chinese", "en": "English"}
+
+
+@dataclass
+class Holder:
+    """A valid record and the certificates due to it."""
+
+    source: RawRecord
+    applicant: Applicant
+    doc_ids: list[str]
+    issued_on: dt.date
+    issued: dict[str, Issued] = field(default_factory=dict)
+    pages: dict[str, tuple[Path, int, Path]] = field(default_factory=dict)
+    """Each certificate's page: (the chunk's PDF, page index, the certificate's own PDF)."""
+
+    @property
+    def sort_key(self) -> tuple[str, str, str]:
+        a = self.applicant
+        return (a.unit, (a.name.en or a.name.get("zh")).casefold(), a.id)
+
+
+def printed_name(applicant: Applicant) -> str:
+    """The name as the register records it: ``李晓明 / LI Xiaoming`` (or the one there is)."""
+    zh, en = applicant.name.zh, applicant.name.en
+    if zh and en and zh != en:
+        return f"{zh} / {en}"
+    return zh or en or ""
+
+
+def plan_holder(
+    applicant: Applicant, manifest: Manifest, today: dt.date
+) -> tuple[list[str], dt.date, list[tuple[str, str]]]:
+    """(certificates due, date of issue, problems as (field, message))."""
+    problems: list[tuple[str, str]] = []
+    issued_on = applicant.certificate.issued_on or today
+    if issued_on > today:
+        problems.append((
+            "certificate.issued_on",
+            f"the date of issue {issued_on.isoformat()} is in the future "
+            f"(today is {today.isoformat()}); certificates cannot be dated ahead",
+        ))
+    doc_ids = manifest.documents_for(applicant.programme, applicant.grade, kind="certificate")
+    if not doc_ids:
+        problems.append((
+            "", f"the manifest names no certificate for {applicant.programme} "
+            f"{applicant.grade} holders",
+        ))
+    for doc_id in doc_ids:
+        doc = manifest.documents[doc_id]
+        printed = doc.printed_languages()
+        issued_in = " and ".join(_LANG_NAMES[lang] for lang in sorted(printed, reverse=True))
+        for lang in printed:
+            if getattr(applicant.name, lang):
+                continue
+            if lang == "zh" and len(printed) == 1:
+                continue  # a Chinese certificate may print the holder's only (English) name
+            problems.append((
+                f"name.{lang}",
+                f"name.{lang} is missing; the {doc.title.en} is issued in {issued_in}",
+            ))
+    return doc_ids, issued_on, problems

@@ -1,0 +1,94 @@
+"""What the commands share: user errors on stderr, the --manifest option, the run's ending
+and its progress bar."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import click
+
+from formgen.exceptions import FormgenError, Problem
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def user_errors(func: F) -> F:
+    """Show a FormgenError as one clear message on stderr and exit 1; bugs keep their traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except FormgenError as e:
+            click.echo(f"Error: {e}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+manifest_option = click.option(
+    "--manifest",
+    "manifest_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Manifest file (default: manifest.yaml here, else the one shipped with formgen).",
+)
+
+
+def show_problems(problems: Iterable[Problem]) -> None:
+    for p in problems:
+        click.echo(str(p), err=True)
+
+
+def finish(problems: Iterable[Problem], summary: str, failed: bool) -> None:
+    """Show every problem, then the run's summary, on stderr; exit 1 when something failed."""
+    show_problems(problems)
+    click.echo(summary, err=True)
+    if failed:
+        sys.exit(1)
+
+
+def progress_bar(total: int, label: str) -> Any:
+    """A progress bar on a terminal; a silent stand-in when output is piped."""
+    return click.progressbar(
+        length=total, label=label, file=sys.stderr, show_pos=True
+    ) if sys.stderr.isatty() else _Silent()
+
+
+@contextmanager
+def progress_callbacks(
+    label: str,
+) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
+    """``(on_total, progress)`` for a run: the bar opens when ``on_total(n)`` gives the
+    total, ``progress(k)`` moves it k steps, and it is closed however the run ends."""
+    bar: Any = None
+
+    def on_total(total: int) -> None:
+        nonlocal bar
+        bar = progress_bar(total, label)
+        bar.__enter__()
+
+    def progress(n: int) -> None:
+        if bar is not None:
+            bar.update(n)
+
+    try:
+        yield on_total, progress
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+class _Silent:
+    def __enter__(self) -> _Silent:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int) -> None:
+        return None

@@ -1,0 +1,18 @@
+"""DOCX files as ZIP packages: replace some parts, keep every other member as it was."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+
+def replace_parts(docx: bytes, parts: dict[str, bytes]) -> bytes:
+    """``docx`` with the named parts (zip members) replaced, everything else as it was."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(
+        out, "w", zipfile.ZIP_DEFLATED
+    ) as dst:
+        for info in src.infolist():
+            data = parts.get(info.filename)
+            dst.writestr(info, data if data is not None else src.read(info.filename))
+    return out.getvalue()

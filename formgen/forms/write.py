@@ -1,0 +1,86 @@
+"""``formgen render``: write every document each valid record needs, as DOCX and/or PDF.
+
+Files go to ``out/<id>/<lang>/<file name from the manifest>``. A record that fails (in
+validation, rendering or conversion) gets nothing written and a problem saying why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Sequence
+from contextlib import ExitStack
+from pathlib import Path
+
+from formgen.exceptions import FormgenError
+from formgen.forms.documents import (
+    MadeDocuments,
+    check_documents,
+    choose_languages,
+    render_and_convert,
+)
+from formgen.forms.naming import applicant_folder
+from formgen.model.manifest import Manifest
+from formgen.paths import inside, write_atomic
+from formgen.run import BuildResult, Progress, prepare_output
+from formgen.validate import validate_files
+
+CHUNK = 20
+"""Applicants whose documents are converted together, one LibreOffice load per template."""
+
+
+def write_documents(
+    data: list[Path],
+    out: Path,
+    *,
+    manifest: Manifest,
+    today: dt.date,
+    langs: Sequence[str] | None = None,
+    docs: Sequence[str] | None = None,
+    formats: tuple[str, ...] = ("docx",),
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Write ``out/<id>/<lang>/<file>`` for every valid record; report the rest."""
+    chosen = choose_languages(langs)
+    check_documents(manifest, docs)
+    records, report = validate_files(data, manifest, today)
+    result = BuildResult()
+    result.start(records, report.problems, report.failed)
+    prepare_output(out)
+    step = progress or (lambda n: None)
+    with ExitStack() as stack:
+        converter = None
+        if "pdf" in formats and report.valid:
+            from formgen.office.converter import Converter
+
+            converter = stack.enter_context(Converter())
+        for number in range(0, len(report.valid), CHUNK):
+            chunk = report.valid[number : number + CHUNK]
+            made = render_and_convert(
+                [item.applicant for item in chunk], manifest, chosen, only=docs, today=today,
+                converter=converter, workdir=out / ".work" / f"render-{number:06d}",
+            )
+            for item, documents in zip(chunk, made, strict=True):
+                try:
+                    if isinstance(documents, FormgenError):
+                        raise documents
+                    result.written[item.applicant.id] = _write(out, documents, formats)
+                except FormgenError as e:
+                    result.fail(item.source, str(e))
+                step(1)
+    shutil.rmtree(out / ".work", ignore_errors=True)
+    return result
+
+
+def _write(out: Path, made: MadeDocuments, formats: tuple[str, ...]) -> list[Path]:
+    folder = applicant_folder(made.applicant.id)
+    written = []
+    for index, doc in enumerate(made.documents):
+        path = inside(out, folder, doc.lang, doc.filename)
+        if "docx" in formats:
+            write_atomic(path, doc.docx)
+            written.append(path)
+        if made.pdfs is not None:
+            write_atomic(path.with_suffix(".pdf"), made.pdfs[index])
+            written.append(path.with_suffix(".pdf"))
+    return written

@@ -1,0 +1,122 @@
+"""Raw records: one applicant as read from a file, and the CSV/XLSX layout of records.
+
+In CSV and XLSX, columns are dotted paths (``name.zh``, ``soe.division``); the repeating
+groups (education, career, cpd, competences) are extra sheets or files whose rows carry
+the applicant's ``id`` (competence rows also a ``code``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+GROUPS = ("education", "career", "cpd", "competences")
+
+
+@dataclass
+class RawRecord:
+    """One applicant as read from a file, before validation."""
+
+    file: str
+    where: str
+    data: dict[str, Any]
+    locations: dict[str, str] = field(default_factory=dict)
+    """Where each repeating-group entry came from, e.g. ``career[2]`` → ``career.csv row 3``."""
+
+    @property
+    def record_id(self) -> str:
+        value = self.data.get("id")
+        return str(value).strip() if value not in (None, "") else ""
+
+
+def set_dotted(target: dict[str, Any], dotted: str, value: Any) -> None:
+    """``set_dotted(d, 'name.zh', v)`` sets ``d['name']['zh'] = v``."""
+    keys = [k.strip() for k in dotted.split(".")]
+    node = target
+    for key in keys[:-1]:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            child = {} if child is None else {"__value__": child}
+            node[key] = child
+        node = child
+    node[keys[-1]] = value
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """``{'name': {'zh': v}}`` → ``{'name.zh': v}``: the inverse of :func:`set_dotted`."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    return {prefix: value}
+
+
+def records_to_rows(
+    records: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """Records in the CSV/XLSX layout: main rows with dotted columns, and the repeating
+    groups' rows keyed by ``id`` (competence rows also by ``code``). What this writes,
+    :func:`load_files` reads back."""
+    main: list[dict[str, Any]] = []
+    groups: dict[str, list[dict[str, Any]]] = {g: [] for g in GROUPS}
+    for record in records:
+        record = dict(record)
+        for group in GROUPS:
+            entries = record.pop(group, None)
+            if not entries:
+                continue
+            if group == "competences":
+                for code, entry in entries.items():
+                    groups[group].append({"id": record["id"], "code": code, **flatten(entry)})
+            else:
+                for entry in entries:
+                    groups[group].append({"id": record["id"], **flatten(entry)})
+        main.append(flatten(record))
+    return main, groups
+
+
+def rows_to_dicts(
+    name: str, rows: list[list[Any]]
+) -> list[tuple[int, dict[str, Any]]]:
+    """(spreadsheet row number, nested record) for each non-empty row under the header."""
+    if not rows:
+        return []
+    header = [str(h).strip() if h is not None else "" for h in rows[0]]
+    out = []
+    for number, row in enumerate(rows[1:], start=2):
+        record: dict[str, Any] = {}
+        for column, value in zip(header, row, strict=False):
+            if not column or value is None or (isinstance(value, str) and not value.strip()):
+                continue
+            set_dotted(record, column, value)
+        if record:
+            out.append((number, record))
+    return out
+
+
+def attach(
+    records: list[RawRecord], group: str, rows: list[tuple[str, dict[str, Any]]]
+) -> None:
+    by_id = {r.record_id: r for r in records if r.record_id}
+    for where, row in rows:
+        applicant_id = str(row.pop("id", "") or "").strip()
+        target = by_id.get(applicant_id)
+        if target is None:
+            orphan = RawRecord(records[0].file, where, {"__orphan_of__": applicant_id or None})
+            orphan.data["__group__"] = group
+            records.append(orphan)
+            continue
+        if group == "competences":
+            code = str(row.pop("code", row.pop("competence", "")) or "").strip().upper()
+            comps = target.data.setdefault("competences", {})
+            if not isinstance(comps, dict):
+                continue
+            comps[code or f"(row {where})"] = row
+            target.locations[f"competences.{code}"] = where
+        else:
+            entries = target.data.setdefault(group, [])
+            if not isinstance(entries, list):
+                continue
+            entries.append(row)
+            target.locations[f"{group}[{len(entries)}]"] = where

@@ -1,0 +1,42 @@
+"""Reference data named by the manifest: the competence statements A1 … E4 per grade."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from formgen.exceptions import ManifestError
+from formgen.model.applicant import COMPETENCE_CODES
+from formgen.model.manifest import Manifest
+
+Statements = dict[str, dict[str, dict[str, str]]]
+"""grade → competence code → language → statement."""
+STATEMENT_GRADES = ("CEng", "IEng")
+"""Grades whose cross-reference table lists statements (the notice gives no EngTech table)."""
+
+
+@lru_cache(maxsize=8)
+def _read_statements(path: Path, stamp: float) -> Statements:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as e:
+        raise ManifestError(f"{path}: cannot read the competence statements: {e}") from e
+    if not isinstance(data, dict):
+        raise ManifestError(f"{path}: the competence statements must be a mapping by grade")
+    for grade in STATEMENT_GRADES:
+        missing = [c for c in COMPETENCE_CODES if c not in (data.get(grade) or {})]
+        if missing:
+            raise ManifestError(f"{path}: {grade} lacks competences {', '.join(missing)}")
+    return data
+
+
+def competence_statements(manifest: Manifest) -> Statements:
+    """The statements of the manifest's reference file, read once per change of the file."""
+    path = (manifest.root / manifest.competences).resolve()
+    try:
+        stamp = path.stat().st_mtime
+    except OSError as e:
+        raise ManifestError(f"{path}: cannot read the competence statements: {e.strerror}") from e
+    return _read_statements(path, stamp)

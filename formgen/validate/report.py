@@ -1,0 +1,34 @@
+"""What validation found: the records that passed, the problems, the records that failed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from formgen.exceptions import Problem
+from formgen.load import RawRecord
+from formgen.model.applicant import Applicant
+
+
+@dataclass
+class Validated:
+    """A record that passed: the applicant and where it came from."""
+
+    source: RawRecord
+    applicant: Applicant
+
+
+@dataclass
+class Report:
+    """Outcome of validating a batch."""
+
+    valid: list[Validated] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    failed: list[RawRecord] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]

@@ -1,0 +1,88 @@
+"""What every request shares (:class:`WebState`), and the helpers pages and API use to answer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from formgen.model.applicant import Language
+from formgen.model.manifest import Manifest
+from formgen.model.reference import Statements
+from formgen.web.files import ConversionQueue
+from formgen.web.i18n import N_, TRANSLATORS, pick_language
+
+MAX_UPLOAD = 2 * 1024 * 1024
+"""Largest upload or request body accepted, in bytes."""
+MULTIPART_SLACK = 64 * 1024
+"""Room for the form fields and headers around an uploaded file."""
+DEFAULT_MAX_QUEUE = 32
+"""Conversions running or waiting before new ones get 429."""
+
+@dataclass
+class WebState:
+    """What every request shares: settings, the converter, the job queue, the templates."""
+
+    manifest: Manifest
+    secret: str
+    max_upload: int
+    max_queue: int
+    converter_workers: int | None
+    converter_timeout: float
+    converter: Any = None
+    owns_converter: bool = False
+    queue: ConversionQueue | None = None
+    envs: dict[Language, jinja2.Environment] = field(default_factory=dict)
+    statements: Statements = field(default_factory=dict)
+
+    def render(
+        self, request: Request, template: str, lang: Language, status: int = 200, **context: Any
+    ) -> HTMLResponse:
+        tr = TRANSLATORS[lang]
+        other: Language = "en" if lang == "zh" else "zh"
+        root = request.scope.get("root_path", "").rstrip("/")
+        html = self.envs[lang].get_template(template).render(
+            tr=tr,
+            lang=lang,
+            other_lang=other,
+            other_name=TRANSLATORS[other].gettext("Name of this language"),
+            switch_url=f"{root}{request.url.path if request.method in ('GET', 'HEAD') else '/'}?lang={other}",
+            root=root,
+            max_upload=self.max_upload,
+            **context,
+        )
+        return HTMLResponse(html, status_code=status)
+
+
+def state_of(request: Request) -> WebState:
+    state: WebState = request.app.state.web
+    return state
+
+
+def language_of(request: Request) -> Language:
+    return pick_language(request.query_params.get("lang"))
+
+
+def api_errors(
+    errors: list[dict[str, str]], status: int, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"errors": errors}, status_code=status, headers=dict(headers or {}))
+
+
+async def too_large_response(request: Request, limit: int) -> Response:
+    """413, as JSON for the API and as a page in the visitor's language elsewhere."""
+    state = state_of(request)
+    message = N_("The file or form is larger than %(size)s; it was not read.")
+    if request.url.path.startswith("/api/"):
+        en = TRANSLATORS["en"]
+        return api_errors([{"field": "", "message": en(message, size=en.megabytes(state.max_upload))}], 413)
+    lang = language_of(request)
+    tr = TRANSLATORS[lang]
+    return state.render(
+        request, "problem.html", lang, 413,
+        title=tr("Too large"), message=tr(message, size=tr.megabytes(state.max_upload)),
+    )
