@@ -26,7 +26,7 @@ def describe(issued: Issued, manifest_path: str | None) -> list[str]:
         doc = manifest.documents.get(issued.certificate)
         if doc is not None:
             title = doc.title.en
-        programme = manifest.programmes.get(issued.programme)  # type: ignore[call-overload]
+        programme = manifest.programmes.get(issued.programme)
         if programme is not None and issued.grade in programme.grades:
             grade = f"{programme.grades[issued.grade].en} ({issued.grade})"
     return [

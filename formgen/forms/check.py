@@ -13,8 +13,8 @@ from formgen.forms.engine import TEMPLATES
 from formgen.model.applicant import LANGUAGES, Applicant
 from formgen.model.manifest import Manifest
 
-SAMPLE = {
-    "id": "CHECK-1", "programme": "cmes-soe", "grade": "CEng", "unit": "单位",
+SAMPLE = {  # every part filled in, so the context has every variable
+    "id": "CHECK-1", "unit": "单位",
     "name": {"zh": "名", "en": "Name"}, "gender": "male", "job_title": "t", "expertise": "e",
     "mobile": "1", "email": "a@b.cn", "company": "c", "company_address": "a",
     "company_phone": "1", "english_level": "l", "english_interview": True,
@@ -22,7 +22,7 @@ SAMPLE = {
     "career": [{"start": "2020-01", "company": "c", "job_title": "j", "responsibilities": "r"}],
     "cpd": [{"date": "2025-01-01", "description": "d", "organizer": "o", "hours": 1}],
     "cmes": {"membership_no": "1", "member_grade": "member"},
-    "soe": {"membership": "member", "division": "IRTE"},
+    "soe": {"membership": "member", "division": "D"},
 }
 
 
@@ -66,7 +66,11 @@ def check_templates(manifest: Manifest) -> list[str]:
     """Every problem with the manifest's templates, as sentences; empty when all is well."""
     problems: list[str] = []
     known: set[str] = set()
-    _known(build_context(Applicant.model_validate(SAMPLE), "zh", manifest, "", dt.date.today()), "", known)
+    programme_id, programme = next(iter(manifest.programmes.items()))
+    sample = Applicant.model_validate(
+        {**SAMPLE, "programme": programme_id, "grade": next(iter(programme.grades))}
+    )
+    _known(build_context(sample, "zh", manifest, "", dt.date.today()), "", known)
     for doc_id, doc in manifest.documents.items():
         variables: dict[str, set[str]] = {}
         for lang in LANGUAGES:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import typing
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
@@ -15,7 +16,10 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 Language = Literal["zh", "en"]
 LANGUAGES: tuple[Language, ...] = ("zh", "en")
 GradeCode = Literal["CEng", "IEng", "EngTech"]
-ProgrammeId = Literal["csee-iet", "cmes-soe"]
+GRADE_CODES: tuple[str, ...] = typing.get_args(GradeCode)
+"""The Engineering Council's grades, in order."""
+ProgrammeId = str
+"""A programme's id, a key of the manifest's ``programmes`` (e.g. ``csee-iet``)."""
 
 # Characters XML 1.0 cannot hold: a DOCX containing them is corrupt.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -211,7 +215,7 @@ class Competence(Model):
 
 
 class Cmes(Model):
-    """Membership of the Chinese Mechanical Engineering Society (cmes-soe applicants)."""
+    """Membership of the Chinese Mechanical Engineering Society (for programmes that require it)."""
 
     membership_no: Text
     """Valid CMES membership number."""
@@ -220,12 +224,12 @@ class Cmes(Model):
 
 
 class Soe(Model):
-    """The SOE membership applied for (cmes-soe applicants)."""
+    """The SOE membership applied for (for programmes that require it)."""
 
     membership: Literal["member", "associate_member"]
     """``member`` or ``associate_member``."""
-    division: Literal["IRTE", "IPlantE", "BES"]
-    """Professional sector: IRTE (road transport), IPlantE (plant), BES (engineering surveyors)."""
+    division: Text = Field(min_length=1)
+    """Professional sector, one of the programme's divisions in the manifest (e.g. IRTE, IPlantE, BES)."""
 
 
 class CertificateInfo(Model):
@@ -243,12 +247,12 @@ class Applicant(Model):
 
     id: Text = Field(min_length=1)
     """Unique reference of the application, e.g. CSEE-2026-0007."""
-    programme: ProgrammeId
-    """``csee-iet`` or ``cmes-soe``."""
+    programme: Text = Field(min_length=1)
+    """The programme applied to: one of the manifest's programmes (``csee-iet``, ``cmes-soe`` …)."""
     grade: GradeCode
-    """Grade applied for: CEng, IEng or EngTech."""
+    """Grade applied for: CEng, IEng or EngTech (those the programme offers)."""
     unit: Text = ""
-    """Nominating unit, as named in the quota table (csee-iet)."""
+    """Nominating unit, as named in the programme's quota table (where it has one)."""
     name: Local
     """Full name; the English form as it should appear on certificates (e.g. LI Xiaoming)."""
     gender: Literal["male", "female"]
@@ -282,9 +286,9 @@ class Applicant(Model):
     competences: dict[str, Competence] = {}
     """Cross-reference table entries, keyed A1 … E4."""
     cmes: Cmes | None = None
-    """CMES membership (cmes-soe)."""
+    """CMES membership (programmes whose manifest entry requires ``cmes``)."""
     soe: Soe | None = None
-    """SOE membership applied for (cmes-soe)."""
+    """SOE membership applied for (programmes whose manifest entry requires ``soe``)."""
     certificate: CertificateInfo = CertificateInfo()
     """Certificate details, for successful applicants."""
 

@@ -101,13 +101,23 @@ class Programme(Spec):
     deadline: str | None = None
     """Closing day for registration as MM-DD, in the current year."""
     divisions: dict[str, Division] = {}
-    """SOE divisions (cmes-soe)."""
+    """The partner's divisions an applicant chooses from (``soe.division``), by code."""
+    requires: list[Literal["unit", "cmes", "soe"]] = []
+    """Parts of the record this programme's applicants must give: ``unit`` (the nominating
+    unit), ``cmes`` (CMES membership), ``soe`` (the SOE membership applied for)."""
+    reference_prefix: str = Field(pattern=r"^[A-Z][A-Z0-9]*$")
+    """Application references start with this, e.g. CSEE for CSEE-2026-0007."""
     fees_note: Term | None = None
     """Remark printed under the fee table."""
     checklist: list[ChecklistItem] = []
     """Materials to hand in."""
     contact: Term | None = None
     """Whom to contact."""
+
+    @property
+    def short_name(self) -> str:
+        """The society and its partner, e.g. CSEE–IET."""
+        return f"{self.society.abbr}–{self.partner.abbr}"
 
     def deadline_date(self, year: int) -> dt.date | None:
         if not self.deadline:
@@ -119,8 +129,8 @@ class Programme(Spec):
 class NeededBy(Spec):
     """Which applicants need a document."""
 
-    programmes: list[ProgrammeId] = ["csee-iet", "cmes-soe"]
-    """Programmes whose applicants need it."""
+    programmes: list[ProgrammeId] | None = None
+    """Programmes whose applicants need it; every programme when not given."""
     grades: list[GradeCode] = ["CEng", "IEng", "EngTech"]
     """Grades that need it."""
 
@@ -199,6 +209,15 @@ class Manifest(Spec):
             for lang in doc.output:
                 if lang not in LANGUAGES:
                     problems.append(f"document '{doc_id}' has an output for unknown language {lang}")
+            for programme in doc.needed_by.programmes or []:
+                if programme not in self.programmes:
+                    problems.append(f"document '{doc_id}' is needed by unknown programme '{programme}'")
+        for programme in self.certificates:
+            if programme not in self.programmes:
+                problems.append(f"certificates: unknown programme '{programme}'")
+        for programme_id, prog in self.programmes.items():
+            if "soe" in prog.requires and not prog.divisions:
+                problems.append(f"programme '{programme_id}' requires soe but lists no divisions")
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -206,7 +225,7 @@ class Manifest(Spec):
     def number_prefix(self, doc_id: str, programme: str) -> str | None:
         """The prefix of a certificate's numbers for a holder of ``programme``."""
         own = self.documents[doc_id].number_prefix
-        series = self.certificates.get(programme)  # type: ignore[call-overload]
+        series = self.certificates.get(programme)
         return own or (series.number_prefix if series else None)
 
     def template_path(self, doc_id: str, lang: Language) -> Path:
@@ -217,7 +236,7 @@ class Manifest(Spec):
             doc_id
             for doc_id, doc in self.documents.items()
             if doc.kind == kind
-            and programme in doc.needed_by.programmes
+            and (doc.needed_by.programmes is None or programme in doc.needed_by.programmes)
             and grade in doc.needed_by.grades
         ]
 

@@ -19,7 +19,7 @@ from formgen.model.applicant import Applicant
 from formgen.model.manifest import Manifest
 from formgen.validate.fields import field_message, field_path
 from formgen.validate.report import Report, Validated
-from formgen.validate.rules import partial_rules, quota_warnings, record_rules
+from formgen.validate.rules import partial_rules, programme_rules, quota_warnings, record_rules
 
 __all__ = ["Report", "Validated", "validate", "validate_files", "validate_record"]
 
@@ -72,15 +72,18 @@ def _validate_one(
             problems.append(problem("id", f"'{rid}' is used twice; it was first used at {seen_ids[rid]}"))
         else:
             seen_ids[rid] = f"{raw.file}, {raw.where}"
+    prog, programme_problems = programme_rules(data, manifest, problem)
     try:
         applicant = Applicant.model_validate(data)
     except ValidationError as e:
         for err in e.errors():
             loc = err["loc"]
             problems.append(problem(field_path(loc), field_message(err)))
+        problems.extend(programme_problems)
         problems.extend(partial_rules(data if isinstance(data, dict) else {}, today, problem))
         return None, _dedupe(problems)
-    problems.extend(record_rules(applicant, manifest, today, problem))
+    problems.extend(programme_problems)
+    problems.extend(record_rules(applicant, prog, today, problem))
     if any(p.severity == "error" for p in problems):
         return None, problems
     return applicant, problems

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from formgen.exceptions import Problem
 from formgen.model.applicant import (
+    GRADE_CODES,
     Applicant,
     Career,
     CpdEntry,
@@ -22,7 +23,7 @@ from formgen.model.applicant import (
     LocalText,
     _to_local_text,
 )
-from formgen.model.manifest import Manifest
+from formgen.model.manifest import Manifest, Programme
 from formgen.paths import safe_filename
 from formgen.validate.report import Validated
 
@@ -41,28 +42,75 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def record_rules(a: Applicant, manifest: Manifest, today: dt.date, problem: ProblemMaker) -> list[Problem]:
-    out: list[Problem] = []
-    prog = manifest.programmes[a.programme]
+def _scalar_text(value: Any) -> str:
+    return str(value).strip() if isinstance(value, (str, int, float)) else ""
 
+
+def programme_rules(
+    data: Mapping[str, Any], manifest: Manifest, problem: ProblemMaker
+) -> tuple[Programme | None, list[Problem]]:
+    """The record's programme (None when it names none of the manifest's), and problems with
+    the programme, the grade it offers and the division chosen.
+
+    Runs on the record as read, so a record with other errors hears of these too.
+    """
+    programme = _scalar_text(data.get("programme"))
+    if not programme:
+        return None, []  # missing: the model says so
+    prog = manifest.programmes.get(programme)
+    if prog is None:
+        return None, [problem("programme", f"'{programme}' is not one of: {', '.join(manifest.programmes)}")]
+    out: list[Problem] = []
+    grade = _scalar_text(data.get("grade"))
+    if grade in GRADE_CODES and grade not in prog.grades:
+        out.append(problem("grade", f"'{grade}' is not a grade of {programme}; it offers {', '.join(prog.grades)}"))
+    soe = data.get("soe")
+    division = _scalar_text(soe.get("division")) if isinstance(soe, Mapping) else ""
+    if division and division not in prog.divisions:
+        choices = ", ".join(prog.divisions)
+        out.append(problem("soe.division", f"'{division}' is not one of: {choices}" if choices
+                           else f"{programme} has no divisions to choose from"))
+    return prog, out
+
+
+def record_rules(
+    a: Applicant, prog: Programme | None, today: dt.date, problem: ProblemMaker
+) -> list[Problem]:
+    """The notices' rules on one applicant of the programme ``prog`` (None: a programme the
+    manifest does not have, already reported; only the rules of any programme run)."""
+    out: list[Problem] = []
     if not safe_filename(a.id):
         out.append(problem("id", f"'{a.id}' cannot be used as a folder name"))
-
-    if a.programme == "cmes-soe":
-        if a.cmes is None:
-            out.append(problem("cmes", "is missing; cmes-soe applicants must be CMES members (cmes.membership_no, cmes.member_grade)"))
-        if a.soe is None:
-            out.append(problem("soe", "is missing; give the SOE membership applied for (soe.membership, soe.division)"))
-    if a.programme == "csee-iet":
-        if not a.unit:
-            out.append(problem("unit", "is missing; csee-iet applicants are nominated by a unit of the quota table"))
-        elif prog.quota and a.unit not in prog.quota:
-            out.append(problem("unit", f"'{a.unit}' is not in the quota table", "warning"))
-        deadline = prog.deadline_date(today.year)
-        if deadline and today > deadline:
-            out.append(problem("programme", f"registration for csee-iet closed on {deadline.isoformat()}", "warning"))
-
+    if prog is not None:
+        out.extend(_programme_record_rules(a, prog, today, problem))
     out.extend(entry_rules(a.education, a.career, a.cpd, a.description, today, problem))
+    return out + _record_warnings(a, today, problem)
+
+
+def _programme_record_rules(
+    a: Applicant, prog: Programme, today: dt.date, problem: ProblemMaker
+) -> list[Problem]:
+    out: list[Problem] = []
+
+    if "cmes" in prog.requires and a.cmes is None:
+        out.append(problem("cmes", f"is missing; {a.programme} applicants must be CMES members (cmes.membership_no, cmes.member_grade)"))
+    if "soe" in prog.requires and a.soe is None:
+        out.append(problem("soe", "is missing; give the SOE membership applied for (soe.membership, soe.division)"))
+    if "unit" in prog.requires and not a.unit:
+        if prog.quota:
+            out.append(problem("unit", f"is missing; {a.programme} applicants are nominated by a unit of the quota table"))
+        else:
+            out.append(problem("unit", f"is missing; {a.programme} applicants name the unit that nominates them"))
+    elif a.unit and prog.quota and a.unit not in prog.quota:
+        out.append(problem("unit", f"'{a.unit}' is not in the quota table", "warning"))
+    deadline = prog.deadline_date(today.year)
+    if deadline and today > deadline:
+        out.append(problem("programme", f"registration for {a.programme} closed on {deadline.isoformat()}", "warning"))
+    return out
+
+
+def _record_warnings(a: Applicant, today: dt.date, problem: ProblemMaker) -> list[Problem]:
+    out: list[Problem] = []
     if len(a.education) > 2:
         out.append(problem("education", "lists more than the highest engineering degree(s)", "warning"))
 

@@ -111,9 +111,9 @@ def _set_path(target: dict[str, Any], dotted: str, value: Any) -> None:
     target[keys[-1]] = value
 
 
-def reference_for(record: Mapping[str, Any], today: dt.date) -> str:
-    """A reference for an application that has none: stable for the same person."""
-    prefix = {"csee-iet": "CSEE", "cmes-soe": "CMES"}.get(str(record.get("programme")), "WEB")
+def reference_for(record: Mapping[str, Any], today: dt.date, prefix: str) -> str:
+    """A reference for an application that has none, starting with the programme's
+    ``prefix``: stable for the same person."""
     seed = repr((record.get("name"), record.get("email"), record.get("mobile"))).encode()
     return f"{prefix}-{today.year}-W{hashlib.sha256(seed).hexdigest()[:6].upper()}"
 

@@ -97,8 +97,7 @@ CMES = (
 SOE = (
     Field("membership", N_("SOE membership applied for"), "select",
           choices=(("member", N_("Member")), ("associate_member", N_("Associate member")))),
-    Field("division", N_("SOE division"), "select",
-          choices=(("IRTE", "IRTE"), ("IPlantE", "IPlantE"), ("BES", "BES"))),
+    Field("division", N_("SOE division"), "select"),  # choices: the manifest's divisions
 )
 OTHER_LABELS = {
     "id": N_("Application reference"),

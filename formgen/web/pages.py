@@ -7,6 +7,7 @@ with problems, and keeps its language across every submit.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -22,6 +23,7 @@ from formgen.exceptions import DataFileError, FormgenError
 from formgen.forms.documents import documents_needed
 from formgen.load import load_bytes
 from formgen.model.applicant import LANGUAGES, Language
+from formgen.model.manifest import Programme
 from formgen.run import today_default
 from formgen.web import formdata, formfields
 from formgen.web.files import Busy, attachment, make_document, make_pack_download
@@ -83,7 +85,9 @@ def form_page(
         documents=documents,
         needed=needed,
         programmes=_programme_choices(state, lang),
-        units=list(manifest.programmes["csee-iet"].quota) if "csee-iet" in manifest.programmes else [],
+        units=_units(state, programme),
+        unit_programmes=_names(state, lambda p: "unit" in p.requires or bool(p.quota)),
+        membership_programmes=_names(state, lambda p: bool({"cmes", "soe"} & set(p.requires))),
         statements=state.statements.get(statement_grade, {}),
         alert=alert,
         upload_error=upload_error,
@@ -104,9 +108,9 @@ def _programme_choices(state: WebState, lang: Language) -> list[dict[str, Any]]:
     for programme_id, prog in state.manifest.programmes.items():
         out.append({
             "id": programme_id,
-            "label": f"{prog.society.abbr}–{prog.partner.abbr} · {prog.title.get(lang)}",
+            "label": f"{prog.short_name} · {prog.title.get(lang)}",
             "grades": [
-                (f"{programme_id}:{code}", f"{prog.society.abbr}–{prog.partner.abbr} · {term.get(lang)} ({code})")
+                (f"{programme_id}:{code}", f"{prog.short_name} · {term.get(lang)} ({code})")
                 for code, term in prog.grades.items()
             ],
         })
@@ -114,9 +118,25 @@ def _programme_choices(state: WebState, lang: Language) -> list[dict[str, Any]]:
 
 
 def _division_labels(state: WebState, lang: Language) -> dict[str, str]:
-    prog = state.manifest.programmes.get("cmes-soe")
-    divisions = prog.divisions if prog else {}
-    return {code: f"{code} · {div.name.get(lang)}" for code, div in divisions.items()}
+    """Every programme's divisions, as ``code · name``."""
+    labels: dict[str, str] = {}
+    for prog in state.manifest.programmes.values():
+        for code, div in prog.divisions.items():
+            labels.setdefault(code, f"{code} · {div.name.get(lang)}")
+    return labels
+
+
+def _units(state: WebState, programme_id: str) -> list[str]:
+    """The units of the chosen programme's quota table, else of every programme's."""
+    chosen = state.manifest.programmes.get(programme_id)
+    if chosen is not None and chosen.quota:
+        return list(chosen.quota)
+    return list(dict.fromkeys(u for p in state.manifest.programmes.values() for u in p.quota))
+
+
+def _names(state: WebState, which: Callable[[Programme], bool]) -> str:
+    """The short names (CSEE–IET) of the programmes ``which`` picks, joined by '/'."""
+    return "/".join(p.short_name for p in state.manifest.programmes.values() if which(p))
 
 
 @router.api_route("/", methods=["GET", "HEAD"], name="form")
@@ -190,7 +210,7 @@ async def _document(
         if doc_id in state.manifest.documents:
             text = tr(N_("“%(document)s” is not needed for %(programme)s %(grade)s applicants; choose another document."),
                       document=state.manifest.documents[doc_id].title.get(lang),
-                      programme=f"{prog.society.abbr}–{prog.partner.abbr}",
+                      programme=prog.short_name,
                       grade=prog.grades[applicant.grade].get(lang))
         else:
             text = tr(N_("Choose a document."))

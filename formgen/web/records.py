@@ -30,7 +30,9 @@ def check_record(
     """Validate ``record``; with ``assign_reference`` a record without an id gets one."""
     data = dict(record)
     if assign_reference and not str(data.get("id") or "").strip():
-        data["id"] = formdata.reference_for(data, today)
+        programme = state.manifest.programmes.get(str(data.get("programme") or ""))
+        prefix = programme.reference_prefix if programme else "WEB"
+        data["id"] = formdata.reference_for(data, today, prefix)
     report = validate_record(data, state.manifest, today)
     applicant = report.valid[0].applicant if report.valid else None
     return Outcome(record, report, applicant)
