@@ -43,6 +43,7 @@ bench: setup messages
 lint: setup
 	$(BIN)/ruff check formgen tests
 	$(BIN)/mypy formgen
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf build
