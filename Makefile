@@ -1,5 +1,6 @@
 # make demo   set everything up, then render the sample applicants into build/
 # make test   set everything up, then run the tests
+# make test-fast  the same set-up, then only the quick tests: no LibreOffice, no browser, nothing slow
 # make bench  set everything up, then run the benchmarks
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FORMGEN_TODAY ?= 2026-11-23
 
-.PHONY: demo test bench setup system lint clean messages messages-update
+.PHONY: demo test test-fast bench setup system lint clean messages messages-update
 
 setup: $(STAMP)
 
@@ -36,6 +37,9 @@ demo: setup messages
 
 test: setup messages
 	$(BIN)/pytest -q
+
+test-fast: setup messages
+	$(BIN)/pytest -q -m "not needs_office and not browser and not slow"
 
 bench: setup messages
 	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

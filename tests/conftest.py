@@ -1,10 +1,18 @@
-"""Shared fixtures: sample records, writers for YAML/JSON/CSV/XLSX data files, DOCX text."""
+"""Shared fixtures: sample records, writers for YAML/JSON/CSV/XLSX data files, DOCX text.
+
+Markers (declared in pyproject.toml): ``needs_office`` tests convert with LibreOffice and
+read the PDFs back with poppler-utils, ``browser`` tests drive headless Chromium through
+Playwright (``FORMGEN_CHROMIUM`` names another Chromium than Debian's), ``slow`` tests take
+more than a few seconds. A test whose tools are missing is skipped, saying what to install.
+"""
 
 from __future__ import annotations
 
 import copy
 import csv
 import json
+import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +29,8 @@ SAMPLES_XLSX = ROOT / "data" / "applicants.xlsx"
 MANIFEST_FILE = ROOT / "manifest.yaml"
 TEST_DATA = Path(__file__).resolve().parent / "data"
 TODAY = "2026-11-23"
+CHROMIUM = Path(os.environ.get("FORMGEN_CHROMIUM") or "/usr/bin/chromium")
+POPPLER = ("pdftotext", "pdffonts", "pdftoppm")
 
 CMES_RECORD: dict[str, Any] = {
     "id": "CMES-2026-0103",
@@ -67,6 +77,55 @@ CMES_RECORD: dict[str, Any] = {
     "cmes": {"membership_no": "M-2023-20015", "member_grade": "member"},
     "soe": {"membership": "associate_member", "division": "BES"},
 }
+
+
+# ----------------------------------------------------------------------------- markers
+
+
+def office_missing() -> str | None:
+    """Why LibreOffice conversions cannot run here, or None when they can."""
+    from formgen.exceptions import ConversionError
+    from formgen.office.process import soffice_path, uno_python
+
+    try:
+        soffice_path()
+        uno_python()
+    except ConversionError as e:
+        return f"needs LibreOffice: install libreoffice-writer-nogui and python3-uno (scripts/setup-system.sh); {e}"
+    missing = [tool for tool in POPPLER if shutil.which(tool) is None]
+    if missing:
+        return f"needs poppler-utils (scripts/setup-system.sh) to read PDFs back; missing: {', '.join(missing)}"
+    return None
+
+
+def browser_missing() -> str | None:
+    """Why a headless browser cannot run here, or None when it can."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "needs Playwright: install the dev extras (make setup)"
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"needs Chromium at {CHROMIUM}: install chromium (WITH_BROWSER=1 scripts/setup-system.sh)"
+    return None
+
+
+@pytest.hookimpl(trylast=True)  # after -m has deselected, so unselected tools are never probed
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip ``needs_office`` and ``browser`` tests, with the reason, when their tools are missing."""
+    checks = {"needs_office": office_missing, "browser": browser_missing}
+    reasons: dict[str, str | None] = {}
+    for item in items:
+        missing = []
+        for marker, check in checks.items():
+            if item.get_closest_marker(marker) is None:
+                continue
+            if marker not in reasons:
+                reasons[marker] = check()
+            reason = reasons[marker]
+            if reason:
+                missing.append(reason)
+        if missing:
+            item.add_marker(pytest.mark.skip(reason="; ".join(missing)))
 
 
 @pytest.fixture(autouse=True)

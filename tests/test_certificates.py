@@ -30,8 +30,6 @@ from formgen.exceptions import RegisterError
 from formgen.main import print_certificates
 from formgen.model.manifest import load_manifest
 
-pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="needs LibreOffice")
-
 LONG_EN = "WOLFESCHLEGELSTEINHAUSENBERGERDORFF Hubert Blaine Maximilian"
 LONG_ZH = "欧阳娜娜拉提克尔巴哈尔古丽买买提阿卜杜热合曼"
 CSEE_CERTS = ["ecuk_registration", "csee_iet_joint", "csee_competence"]
@@ -122,6 +120,7 @@ def numbers_of(rows: list[list[str]], applicant_id: str) -> dict[str, str]:
 # ----------------------------------------------------------------------------- the batch
 
 
+@pytest.mark.needs_office
 def test_summary_outputs_and_exit_code(batch: dict[str, Any]) -> None:
     result, out = batch["result"], batch["out"]
     assert result.exit_code == 1, result.output  # three records failed; the others printed
@@ -137,6 +136,7 @@ def test_summary_outputs_and_exit_code(batch: dict[str, Any]) -> None:
     assert len(batch["rows"]) == 1 + 21
 
 
+@pytest.mark.needs_office
 def test_errors_csv_lists_every_failed_record(batch: dict[str, Any]) -> None:
     rows = read_csv(batch["out"] / "errors.csv")
     assert rows[0] == ["record", "field", "message"]
@@ -147,6 +147,7 @@ def test_errors_csv_lists_every_failed_record(batch: dict[str, Any]) -> None:
     assert {r[0] for r in rows[1:]} == {"NOEN-0001", "'=FUTURE-1", "RAIL-0001"}
 
 
+@pytest.mark.needs_office
 def test_print_pdf_pages_are_in_unit_then_name_order(batch: dict[str, Any]) -> None:
     reader = PdfReader(batch["out"] / "print.pdf")
     assert len(reader.pages) == 21
@@ -158,6 +159,7 @@ def test_print_pdf_pages_are_in_unit_then_name_order(batch: dict[str, Any]) -> N
     assert printed == [(i, c) for i, certs in PRINT_ORDER for c in certs]
 
 
+@pytest.mark.needs_office
 def test_numbers_per_programme_and_year(batch: dict[str, Any]) -> None:
     numbers = [r[0] for r in batch["rows"][1:]]
     csee = sorted(n for n in numbers if n.startswith("CSEE-IET-2026-"))
@@ -200,6 +202,7 @@ def test_numbers_per_programme_and_year(batch: dict[str, Any]) -> None:
             "ZHAO Lixin", "a Chartered Engineer", "CEng", "Institution of Plant Engineers"]),
     ],
 )
+@pytest.mark.needs_office
 def test_certificate_text(batch: dict[str, Any], applicant_id: str, cert: str,
                           expected: list[str]) -> None:
     text = pdf_text(batch["out"] / applicant_id / f"{cert}.pdf")
@@ -210,6 +213,7 @@ def test_certificate_text(batch: dict[str, Any], applicant_id: str, cert: str,
         assert flat(item) in flat(text), f"{item!r} not on the {cert} of {applicant_id}"
 
 
+@pytest.mark.needs_office
 def test_long_name_shrinks_to_one_line(batch: dict[str, Any]) -> None:
     assert len(LONG_EN) == 60
     for cert, names in [("ecuk_registration", [LONG_EN]), ("csee_iet_joint", [LONG_ZH, LONG_EN]),
@@ -222,6 +226,8 @@ def test_long_name_shrinks_to_one_line(batch: dict[str, Any]) -> None:
     assert name_size(LONG_EN, "en") < name_size("LI Xiaoming", "en") == 30
 
 
+@pytest.mark.needs_office
+@pytest.mark.slow
 def test_qr_codes_hold_the_payload(batch: dict[str, Any], tmp_path: Path) -> None:
     pyzbar = pytest.importorskip("pyzbar.pyzbar")
     from PIL import Image
@@ -256,6 +262,8 @@ def test_qr_matrix_has_a_quiet_zone() -> None:
 # ----------------------------------------------------------------------------- reprinting
 
 
+@pytest.mark.needs_office
+@pytest.mark.slow
 def test_reprint_keeps_numbers_and_new_batch_continues(batch: dict[str, Any],
                                                        tmp_path: Path) -> None:
     people = samples()
@@ -279,6 +287,7 @@ def test_reprint_keeps_numbers_and_new_batch_continues(batch: dict[str, Any],
 # ----------------------------------------------------------------------------- verify
 
 
+@pytest.mark.needs_office
 def test_verify_genuine(batch: dict[str, Any]) -> None:
     number = numbers_of(batch["rows"], "CSEE-2026-0007")["ecuk_registration"]
     with Register(batch["register"]) as reg:
@@ -297,6 +306,7 @@ def test_verify_genuine(batch: dict[str, Any]) -> None:
         assert result.stdout == expected
 
 
+@pytest.mark.needs_office
 def test_verify_refuses_forged_altered_and_unknown(batch: dict[str, Any],
                                                     tmp_path: Path) -> None:
     register = batch["register"]

@@ -245,6 +245,38 @@ def test_template_with_unknown_top_level_name(tmp_path: Path) -> None:
     assert "uses a variable the data does not have: 'applicant_name' is undefined" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("variable", "complaint"),
+    [
+        ("FORMGEN_SOFFICE", "which is not an executable program"),
+        # soffice is looked for first, so this one needs a LibreOffice to get as far as the bridge
+        pytest.param("FORMGEN_UNO_PYTHON", "which cannot 'import uno'", marks=pytest.mark.needs_office),
+    ],
+)
+def test_pdf_with_libreoffice_set_to_a_missing_program(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, complaint: str
+) -> None:
+    """A setting that points nowhere is reported, never passed over for another LibreOffice."""
+    from formgen.office.process import soffice_path, uno_python
+
+    missing = tmp_path / "not-installed"
+    monkeypatch.setenv(variable, str(missing))
+    out = tmp_path / "out"
+    soffice_path.cache_clear()
+    uno_python.cache_clear()
+    try:
+        result = cli("render", EXAMPLE_FILE, "--out", out, "--doc", "fee_notice", "--lang", "en", "--format", "pdf")
+    finally:
+        soffice_path.cache_clear()
+        uno_python.cache_clear()
+    assert result.exit_code == 1
+    assert f"{EXAMPLE_FILE}, record 1 (CSEE-2026-0007): error: {variable} is set to {missing}, {complaint}" \
+        in result.stderr.splitlines()
+    assert result.stderr.splitlines()[-1] == f"1 record(s): 0 rendered (0 file(s)) into {out}, 1 failed"
+    assert "Traceback" not in result.output
+    assert not list(out.rglob("*.pdf"))
+
+
 def test_missing_manifest(tmp_path: Path) -> None:
     result = cli("render", EXAMPLE_FILE, "--out", tmp_path / "out", "--manifest", tmp_path / "none.yaml")
     assert result.exit_code == 1

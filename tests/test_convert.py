@@ -26,14 +26,6 @@ from formgen.exceptions import ConversionError
 from formgen.office.converter import Converter, convert_files
 from formgen.office.process import FONTS_CONF
 
-pytestmark = pytest.mark.skipif(
-    any(
-        not Path(p).exists()
-        for p in ("/usr/bin/soffice", "/usr/bin/pdftotext", "/usr/bin/pdffonts")
-    ),
-    reason="needs LibreOffice and poppler-utils",
-)
-
 RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
@@ -118,6 +110,7 @@ ZH = ["申请人姓名：张三", "中国电机工程学会 国际工程师资�
 EN = ["International Professional Engineer Registration", "Applicant: ZHANG San"]
 
 
+@pytest.mark.needs_office
 def test_english_and_chinese_text(converter, tmp_path):
     en = make_docx(tmp_path / "en.docx", EN)
     zh = make_docx(tmp_path / "申请表.docx", ZH, east_asia="SimSun")
@@ -141,6 +134,7 @@ def test_english_and_chinese_text(converter, tmp_path):
         ("微软雅黑", "NotoSansCJK"),
     ],
 )
+@pytest.mark.needs_office
 def test_chinese_fonts_become_noto_and_are_embedded(converter, tmp_path, family, expected):
     docx = make_docx(tmp_path / "f.docx", ZH, east_asia=family)
     converter.convert(docx, tmp_path / "f.pdf")
@@ -151,6 +145,7 @@ def test_chinese_fonts_become_noto_and_are_embedded(converter, tmp_path, family,
     assert pdftext(tmp_path / "f.pdf") == ZH
 
 
+@pytest.mark.needs_office
 def test_simplified_chinese_glyphs(converter, tmp_path):
     # 骨 and 直 are drawn differently in Chinese (SC) and Japanese; the fonts carry both.
     sample = ["骨直化"]
@@ -177,6 +172,7 @@ def test_simplified_chinese_glyphs(converter, tmp_path):
 # ---------------------------------------------------------------- bad input
 
 
+@pytest.mark.needs_office
 def test_corrupt_docx_gives_error_and_the_next_file_converts(converter, tmp_path):
     good = make_docx(tmp_path / "good.docx", EN)
     not_zip = tmp_path / "not_zip.docx"
@@ -205,6 +201,7 @@ def test_missing_input_and_missing_folder(converter, tmp_path):
         converter.convert(good, tmp_path / "no" / "such" / "dir.pdf")
 
 
+@pytest.mark.needs_office
 def test_batch_reports_each_file(converter, tmp_path):
     jobs = [
         (make_docx(tmp_path / f"d{i}.docx", [f"Document {i}"]), tmp_path / f"d{i}.pdf")
@@ -226,6 +223,8 @@ def test_batch_reports_each_file(converter, tmp_path):
 # ---------------------------------------------------------------- faults
 
 
+@pytest.mark.needs_office
+@pytest.mark.slow
 def test_killed_libreoffice_mid_batch_is_restarted(converter, tmp_path):
     jobs = [
         (make_docx(tmp_path / f"k{i}.docx", [f"Page {i}", "第二行"]), tmp_path / f"k{i}.pdf")
@@ -248,6 +247,8 @@ def test_killed_libreoffice_mid_batch_is_restarted(converter, tmp_path):
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.needs_office
+@pytest.mark.slow
 def test_hung_libreoffice_is_killed_and_the_document_retried(impatient, tmp_path):
     first = make_docx(tmp_path / "first.docx", ["first"])
     second = make_docx(tmp_path / "second.docx", ["second"])
@@ -263,6 +264,8 @@ def test_hung_libreoffice_is_killed_and_the_document_retried(impatient, tmp_path
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.needs_office
+@pytest.mark.slow
 def test_document_too_slow_twice_gives_error_and_batch_goes_on(tmp_path):
     slow = tmp_path / "slow.docx"
     doc = Document()
@@ -289,6 +292,7 @@ def test_document_too_slow_twice_gives_error_and_batch_goes_on(tmp_path):
 # ---------------------------------------------------------------- threads
 
 
+@pytest.mark.needs_office
 def test_concurrent_conversions_from_many_threads(converter, tmp_path):
     errors: list[BaseException] = []
 
@@ -351,6 +355,7 @@ def _external_image_docx(path: Path, url: str) -> Path:
 
 
 @pytest.mark.parametrize("isolate_network", [False, True], ids=["settings", "netns"])
+@pytest.mark.needs_office
 def test_no_network_request_for_linked_images(tmp_path, isolate_network):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
     server.timeout = 1
@@ -453,6 +458,7 @@ def _macro_odt(path: Path, marker: Path) -> Path:
     return path
 
 
+@pytest.mark.needs_office
 def test_macros_do_not_run(converter, tmp_path):
     marker = tmp_path / "macro-ran.txt"
     odt = _macro_odt(tmp_path / "macro.odt", marker)
@@ -462,6 +468,7 @@ def test_macros_do_not_run(converter, tmp_path):
     assert not marker.exists()
 
 
+@pytest.mark.needs_office
 def test_environment_is_private(converter, tmp_path):
     converter.convert(make_docx(tmp_path / "a.docx", ["a"]), tmp_path / "a.pdf")
     pid = converter.pids()[0]
@@ -481,6 +488,8 @@ def test_environment_is_private(converter, tmp_path):
 # ---------------------------------------------------------------- clean-up
 
 
+@pytest.mark.needs_office
+@pytest.mark.slow
 def test_close_stops_processes_and_removes_profiles(tmp_path):
     docx = make_docx(tmp_path / "a.docx", ["a"])
     results = convert_files([(docx, tmp_path / "a.pdf")], workers=1)
@@ -516,6 +525,8 @@ time.sleep(60)
 """
 
 
+@pytest.mark.needs_office
+@pytest.mark.slow
 def test_no_libreoffice_left_when_the_program_is_interrupted(tmp_path):
     """Ctrl-C, SIGTERM and SIGKILL of a program using a converter (run side by side)."""
     signals = {"ctrl-c": signal.SIGINT, "sigterm": signal.SIGTERM, "sigkill": signal.SIGKILL}

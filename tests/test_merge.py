@@ -48,6 +48,8 @@ def sample_documents() -> list[tuple[str, bytes]]:
     return docs
 
 
+@pytest.mark.needs_office
+@pytest.mark.slow
 def test_every_page_is_the_same_as_a_conversion_on_its_own(converter, tmp_path: Path) -> None:
     documents = sample_documents()
     assert len({key for key, _ in documents}) == 6  # three templates, two languages
@@ -66,6 +68,7 @@ def test_every_page_is_the_same_as_a_conversion_on_its_own(converter, tmp_path: 
     assert compared > len(documents)  # some documents run to more than one page
 
 
+@pytest.mark.needs_office
 def test_a_cross_reference_table_keeps_its_second_page(converter, tmp_path: Path) -> None:
     documents = [d for d in sample_documents() if d[0] == "cross_reference/en"]
     pdfs = merge.convert_documents(documents, converter, tmp_path / "work")
@@ -89,6 +92,7 @@ def test_a_page_total_in_the_footer_keeps_a_document_out_of_merging(tmp_path: Pa
     assert merge.can_merge(b"not a zip") is False
 
 
+@pytest.mark.needs_office
 def test_a_broken_document_fails_alone(converter, tmp_path: Path) -> None:
     documents = [d for d in sample_documents() if d[0] == "cpd_record/zh"][:3]
     documents.insert(1, ("cpd_record/zh", b"PK\x03\x04 this is not a document"))

@@ -32,8 +32,6 @@ from formgen.load import load_files
 from formgen.model.applicant import Applicant
 from formgen.paths import safe_filename
 
-pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="needs LibreOffice")
-
 CSEE_ID, CMES_ID = "CSEE-2026-0007", "CMES-2026-0103"
 CSEE_ZIP, CMES_ZIP = f"{CSEE_ID}-李晓明.zip", f"{CMES_ID}-孙伟.zip"
 CSEE_DOCS = {
@@ -107,6 +105,7 @@ def errors_csv(out: Path) -> list[list[str]]:
 # ----------------------------------------------------------------------------- one batch
 
 
+@pytest.mark.needs_office
 def test_batch_result(batch: dict[str, Any]) -> None:
     result, data = batch["result"], batch["data"]
     assert result.exit_code == 1, result.output  # some records failed
@@ -117,12 +116,14 @@ def test_batch_result(batch: dict[str, Any]) -> None:
     assert f"{data}, record 2 (=HYPERLINK(\"http://x\")), email: error: 'not-an-email' is not an email address" in result.stderr
 
 
+@pytest.mark.needs_office
 def test_one_zip_per_applicant(batch: dict[str, Any]) -> None:
     out = batch["out"]
     assert sorted(p.name for p in out.iterdir()) == sorted([CSEE_ZIP, CMES_ZIP, "errors.csv"])
 
 
 @pytest.mark.parametrize(("zip_name", "docs"), [(CSEE_ZIP, CSEE_DOCS), (CMES_ZIP, CMES_DOCS)])
+@pytest.mark.needs_office
 def test_zip_holds_docx_and_pdf_of_each_needed_document(batch: dict[str, Any], zip_name: str, docs: dict) -> None:
     files = read_zip(batch["out"] / zip_name)
     expected = {"pack.json"} | {
@@ -135,6 +136,7 @@ def test_zip_holds_docx_and_pdf_of_each_needed_document(batch: dict[str, Any], z
 
 
 @pytest.mark.parametrize("zip_name", [CSEE_ZIP, CMES_ZIP])
+@pytest.mark.needs_office
 def test_pack_json_lists_every_file_with_its_sha256(batch: dict[str, Any], zip_name: str) -> None:
     files = read_zip(batch["out"] / zip_name)
     meta = json.loads(files.pop("pack.json").decode("utf-8"))
@@ -148,6 +150,7 @@ def test_pack_json_lists_every_file_with_its_sha256(batch: dict[str, Any], zip_n
     assert len(meta["fingerprint"]) == 64
 
 
+@pytest.mark.needs_office
 def test_pack_json_names_the_applicant(batch: dict[str, Any]) -> None:
     meta = json.loads(read_zip(batch["out"] / CSEE_ZIP)["pack.json"])
     assert meta["name"] == {"zh": "李晓明", "en": "LI Xiaoming"}
@@ -155,6 +158,7 @@ def test_pack_json_names_the_applicant(batch: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("zip_name", [CSEE_ZIP, CMES_ZIP])
+@pytest.mark.needs_office
 def test_zip_names_are_utf8_flagged_and_safe(batch: dict[str, Any], zip_name: str) -> None:
     with zipfile.ZipFile(batch["out"] / zip_name) as z:
         infos = z.infolist()
@@ -169,6 +173,7 @@ def test_zip_names_are_utf8_flagged_and_safe(batch: dict[str, Any], zip_name: st
         assert info.filename == "pack.json" or info.filename.split("/")[0] in ("zh", "en")
 
 
+@pytest.mark.needs_office
 def test_docx_in_the_pack_holds_the_applicant(batch: dict[str, Any]) -> None:
     files = read_zip(batch["out"] / CSEE_ZIP)
     zh = docx_text(files["zh/报名表-李晓明.docx"])
@@ -188,6 +193,7 @@ def test_docx_in_the_pack_holds_the_applicant(batch: dict[str, Any]) -> None:
         (CMES_ZIP, "zh/CPD纪录-孙伟.pdf", ["孙伟", "无损检测培训"]),
     ],
 )
+@pytest.mark.needs_office
 def test_pdf_text_and_fonts(batch: dict[str, Any], tmp_path: Path, zip_name: str, pdf: str, words: list[str]) -> None:
     data = read_zip(batch["out"] / zip_name)[pdf]
     text = pdf_text(data)
@@ -203,6 +209,7 @@ def test_pdf_text_and_fonts(batch: dict[str, Any], tmp_path: Path, zip_name: str
         assert emb == "yes", row
 
 
+@pytest.mark.needs_office
 def test_every_chinese_pdf_uses_noto_cjk(batch: dict[str, Any], tmp_path: Path) -> None:
     for zip_name in (CSEE_ZIP, CMES_ZIP):
         for name, data in read_zip(batch["out"] / zip_name).items():
@@ -213,6 +220,7 @@ def test_every_chinese_pdf_uses_noto_cjk(batch: dict[str, Any], tmp_path: Path) 
                 assert all(f[-5] == "yes" for f in fonts), (name, fonts)
 
 
+@pytest.mark.needs_office
 def test_errors_csv(batch: dict[str, Any]) -> None:
     rows = errors_csv(batch["out"])
     assert rows[0] == ["record", "field", "message"]
@@ -227,6 +235,7 @@ def test_errors_csv(batch: dict[str, Any]) -> None:
     ]
 
 
+@pytest.mark.needs_office
 def test_every_record_is_in_a_pack_or_in_errors_csv(batch: dict[str, Any]) -> None:
     records = load_files([batch["data"]])
     packed = {json.loads(read_zip(p)["pack.json"])["id"] for p in batch["out"].glob("*.zip")}
@@ -237,6 +246,7 @@ def test_every_record_is_in_a_pack_or_in_errors_csv(batch: dict[str, Any]) -> No
     assert len(packed) + len(failed) == len(records)
 
 
+@pytest.mark.needs_office
 def test_no_work_files_left(batch: dict[str, Any]) -> None:
     leftovers = [p.name for p in batch["out"].iterdir() if p.name.startswith(".")]
     assert leftovers == []
@@ -245,6 +255,8 @@ def test_no_work_files_left(batch: dict[str, Any]) -> None:
 # ----------------------------------------------------------------------------- reruns
 
 
+@pytest.mark.needs_office
+@pytest.mark.slow
 def test_rerun_skips_unchanged_and_remakes_changed(batch: dict[str, Any], tmp_path: Path) -> None:
     out = tmp_path / "out"
     shutil.copytree(batch["out"], out)
@@ -419,6 +431,8 @@ def _still_running(processes: dict[int, str], wait: float = 10) -> list[int]:
     return alive
 
 
+@pytest.mark.needs_office
+@pytest.mark.slow
 def test_interrupted_batch_leaves_only_complete_zips_and_resumes(tmp_path: Path, example_record: dict) -> None:
     records = []
     for i, (applicant_id, name) in enumerate(
@@ -474,6 +488,7 @@ def test_interrupted_batch_leaves_only_complete_zips_and_resumes(tmp_path: Path,
 # ----------------------------------------------------------------------------- threads
 
 
+@pytest.mark.slow
 def test_documents_rendered_at_the_same_time_are_intact(example_record: dict) -> None:
     """Packs render in parallel threads; each DOCX must still be a sound ZIP of its own data."""
     import datetime as dt
@@ -506,6 +521,8 @@ def test_documents_rendered_at_the_same_time_are_intact(example_record: dict) ->
         assert name in docx_text(data)
 
 
+@pytest.mark.needs_office
+@pytest.mark.slow
 def test_a_pack_that_cannot_be_written_fails_alone_and_counts_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from formgen.main import build_packs
 

@@ -140,6 +140,7 @@ def _issue_worker(path: str, worker: int, batches: int, size: int, start: object
     return numbers
 
 
+@pytest.mark.slow
 def test_concurrent_processes_never_share_a_number(reg_path: Path) -> None:
     workers, batches, size = 4, 8, 5
     with SPAWN.Manager() as manager:

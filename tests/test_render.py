@@ -39,6 +39,7 @@ def sample_applicants() -> list[Applicant]:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.slow
 def test_compiled_render_matches_docxtpl_for_every_form(lang: str) -> None:
     manifest = load_manifest(ROOT / "manifest.yaml")
     people = sample_applicants()

@@ -211,6 +211,7 @@ def test_errors_next_to_the_field_in_the_page_language(client: TestClient, recor
     assert "有3处需要修改" in zh
 
 
+@pytest.mark.needs_office
 def test_check_then_download_the_pack_from_the_form(client: TestClient, record: dict[str, Any]) -> None:
     ok = client.post("/?lang=zh", data=form_fields(record, action="check"))
     assert ok.status_code == 200
@@ -225,6 +226,7 @@ def test_check_then_download_the_pack_from_the_form(client: TestClient, record: 
     assert r.headers["content-disposition"] == f"attachment; filename=\"CSEE-2026-0007.zip\"; filename*=UTF-8''{expected}"
 
 
+@pytest.mark.needs_office
 def test_one_document_from_the_form(client: TestClient, record: dict[str, Any], tmp_path: Path) -> None:
     fields = form_fields(record, action="document", doc="cpd_record", doc_lang="en", format="pdf")
     r = client.post("/?lang=zh", data=fields)
@@ -250,6 +252,7 @@ def test_api_render_docx(client: TestClient, record: dict[str, Any]) -> None:
     assert "李晓明" in text and "三峡大学" in text and "中国水利水电第八工程局有限公司" in text
 
 
+@pytest.mark.needs_office
 def test_api_render_pdf(client: TestClient, record: dict[str, Any], tmp_path: Path) -> None:
     r = client.post("/api/render?doc=registration_form&lang=en&format=pdf", json=record)
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
@@ -258,6 +261,7 @@ def test_api_render_pdf(client: TestClient, record: dict[str, Any], tmp_path: Pa
     assert "LI Xiaoming" in text and "China Three Gorges University" in text
 
 
+@pytest.mark.needs_office
 def test_api_pack(client: TestClient, record: dict[str, Any]) -> None:
     r = client.post("/api/pack", json=record)
     assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
@@ -565,6 +569,8 @@ def _applicant(record: dict[str, Any], i: int) -> dict[str, Any]:
     return {**record, "id": f"CSEE-2026-{100 + i:04d}", "name": {"zh": f"李{i}号", "en": f"LI Number{i}"}}
 
 
+@pytest.mark.needs_office
+@pytest.mark.slow
 def test_twenty_downloads_at_once(converter: Converter, record: dict[str, Any]) -> None:
     """Twenty applicants at once: every fourth takes the whole pack, the others one PDF."""
     app = create_app(secret=SECRET, converter=converter)
@@ -607,6 +613,7 @@ def test_twenty_downloads_at_once(converter: Converter, record: dict[str, Any]) 
                 assert r.content.startswith(b"%PDF") and quote(f"CPD-Record-LI Number{i}.pdf") in disposition
 
 
+@pytest.mark.needs_office
 def test_full_queue_gets_429_at_once(converter: Converter, record: dict[str, Any]) -> None:
     app = create_app(secret=SECRET, converter=converter, max_queue=1)
     with Live(app) as live:

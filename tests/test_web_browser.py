@@ -15,19 +15,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import CHROMIUM
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parent.parent
 ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install chromium)"),
-]
-sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+pytestmark = [pytest.mark.browser, pytest.mark.needs_office, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +49,8 @@ def site() -> Iterator[str]:
 
 
 def test_chinese_applicant_fills_in_the_form_and_downloads_the_pack(site: str, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
     shots = os.environ.get("FORMGEN_SCREENSHOTS")
     shot_dir = (ROOT / shots) if shots else tmp_path
     with sync_playwright() as p:

@@ -63,8 +63,13 @@ class OfficeFault(Exception):
 
 @cache
 def soffice_path() -> str:
+    """LibreOffice's ``soffice``: ``FORMGEN_SOFFICE`` when set (and then only that), else the usual places."""
+    chosen = os.environ.get("FORMGEN_SOFFICE")
+    if chosen:
+        if os.access(chosen, os.X_OK):
+            return chosen
+        raise ConversionError(f"FORMGEN_SOFFICE is set to {chosen}, which is not an executable program")
     for candidate in (
-        os.environ.get("FORMGEN_SOFFICE"),
         shutil.which("soffice"),
         "/usr/lib/libreoffice/program/soffice",
         "/opt/libreoffice/program/soffice",
@@ -77,21 +82,27 @@ def soffice_path() -> str:
     )
 
 
+def _imports_uno(python: str) -> bool:
+    if not os.access(python, os.X_OK):
+        return False
+    probe = subprocess.run([python, "-I", "-c", "import uno"], capture_output=True, timeout=30)
+    return probe.returncode == 0
+
+
 @cache
 def uno_python() -> str:
-    """The first Python that can ``import uno`` (Debian: python3-uno)."""
+    """The first Python that can ``import uno`` (Debian: python3-uno); ``FORMGEN_UNO_PYTHON`` when set."""
+    chosen = os.environ.get("FORMGEN_UNO_PYTHON")
+    if chosen:
+        if _imports_uno(chosen):
+            return chosen
+        raise ConversionError(f"FORMGEN_UNO_PYTHON is set to {chosen}, which cannot 'import uno'")
     for candidate in (
-        os.environ.get("FORMGEN_UNO_PYTHON"),
         "/usr/bin/python3",
         "/usr/lib/libreoffice/program/python",
         "/opt/libreoffice/program/python",
     ):
-        if not candidate or not os.access(candidate, os.X_OK):
-            continue
-        probe = subprocess.run(
-            [candidate, "-I", "-c", "import uno"], capture_output=True, timeout=30
-        )
-        if probe.returncode == 0:
+        if _imports_uno(candidate):
             return candidate
     raise ConversionError(
         "LibreOffice's Python bridge is not installed: install python3-uno "
