@@ -52,6 +52,10 @@ lint: setup
 clean:
 	rm -rf build
 
+# After adding a message id (see formgen/messages.py): new ids arrive in both catalogues
+# with empty texts to fill in; ids no code uses any more are dropped.
 messages-update: $(STAMP)
-	$(BIN)/pybabel extract -F formgen/locale/babel.cfg -k tr --no-location --sort-output -o formgen/locale/messages.pot .
-	$(BIN)/pybabel update -i formgen/locale/messages.pot -d formgen/locale -D messages --no-location
+	$(BIN)/pybabel extract -F formgen/locale/babel.cfg -k tr -k msg --no-location --sort-output -w 100 \
+	  --project=formgen --version=0.1.0 --header-comment="# Messages of formgen (template)." \
+	  -o formgen/locale/messages.pot .
+	$(BIN)/pybabel update -i formgen/locale/messages.pot -d formgen/locale -D messages -w 100 --ignore-obsolete

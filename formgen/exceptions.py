@@ -2,12 +2,19 @@
 
 `FormgenError` and its subclasses are user-facing: the CLI prints their message to
 stderr and exits 1, the web app turns them into 4xx answers. Any other exception is a
-bug and keeps its traceback.
+bug and keeps its traceback. Each carries a :class:`~formgen.messages.Message`, so it
+reads in the user's language (see :mod:`formgen.messages`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from formgen.language import Language
+from formgen.messages import Joined, Message, environment_language, joined, msg
+
+SEVERITIES = {"error": msg("problem.error"), "warning": msg("problem.warning")}
+"""How each severity reads in a problem's line."""
 
 
 @dataclass(frozen=True)
@@ -16,24 +23,54 @@ class Problem:
 
     file: str
     """The data file the record came from."""
-    record: str
+    record: Message
     """Where in the file: 'row 3' or 'record 2', with the applicant id when known."""
     field: str
     """Dotted path of the field, e.g. ``career[1].end``; empty for the record as a whole."""
-    message: str
-    """A plain sentence saying what is wrong."""
+    message: Message
+    """What is wrong, as a message id and its values."""
     severity: str = "error"
     """``error`` stops the record; ``warning`` is reported and the record still goes on."""
     record_id: str = ""
     """The applicant id, when the record has one."""
 
+    @property
+    def code(self) -> str:
+        """The message id, e.g. ``field.missing``: what is wrong, in no language."""
+        return self.message.id
+
+    def place(self) -> Joined:
+        """File, record and field, as far as known."""
+        return Joined(tuple(p for p in (self.file, self.record, self.field) if p), msg("list.place"))
+
+    def text(self, lang: Language) -> str:
+        """The whole line: where, how bad, what."""
+        return msg(
+            "problem.line", place=self.place(), severity=SEVERITIES[self.severity],
+            message=self.message,
+        ).text(lang)
+
     def __str__(self) -> str:
-        where = ", ".join(p for p in (self.file, self.record, self.field) if p)
-        return f"{where}: {self.severity}: {self.message}"
+        return self.text(environment_language())
 
 
 class FormgenError(Exception):
     """Base of every error a user is meant to read."""
+
+    def __init__(self, message: Message):
+        super().__init__(message)
+        self.message = message
+
+    @property
+    def code(self) -> str:
+        """The message id."""
+        return self.message.id
+
+    def text(self, lang: Language) -> str:
+        return self.message.text(lang)
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 class ManifestError(FormgenError):
@@ -45,16 +82,17 @@ class DataError(FormgenError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        super().__init__(joined(problems, "\n"))
 
 
 class DataFileError(FormgenError):
     """A data file cannot be read at all (missing, empty, wrong format, unsafe)."""
 
-    def __init__(self, file: str, message: str):
+    def __init__(self, file: str, reason: Message):
         self.file = file
-        self.message = message
-        super().__init__(f"{file}: {message}")
+        self.reason = reason
+        """What is wrong with the file, without its name."""
+        super().__init__(msg("file.problem", file=file, problem=reason))
 
 
 class TemplateError(FormgenError):

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from formgen.exceptions import OutputError
+from formgen.messages import msg
 
 _WINDOWS_RESERVED = {
     "CON", "PRN", "AUX", "NUL",
@@ -46,7 +47,7 @@ def inside(root: Path, *parts: str) -> Path:
     root = root.resolve()
     path = root.joinpath(*parts).resolve()
     if path != root and root not in path.parents:
-        raise OutputError(f"{path} would be outside the output folder {root}")
+        raise OutputError(msg("output.outside-folder", path=str(path), folder=str(root)))
     return path
 
 
@@ -55,7 +56,7 @@ def make_output_folder(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise OutputError(f"cannot create the output folder {out}: {e.strerror}") from e
+        raise OutputError(msg("output.cannot-create-folder", folder=str(out), reason=str(e.strerror))) from e
 
 
 @contextmanager
@@ -67,7 +68,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
             prefix=".tmp-", suffix=f"{target.suffix}.part", dir=target.parent
         )
     except OSError as e:
-        raise OutputError(f"cannot write to {target.parent}: {e.strerror}") from e
+        raise OutputError(msg("output.cannot-write-in", folder=str(target.parent), reason=str(e.strerror))) from e
     os.close(fd)
     tmp = Path(tmp_name)
     os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are ordinary files
@@ -75,7 +76,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
         yield tmp
         os.replace(tmp, target)
     except OSError as e:
-        raise OutputError(f"cannot write {target}: {e.strerror}") from e
+        raise OutputError(msg("output.cannot-write", path=str(target), reason=str(e.strerror))) from e
     finally:
         tmp.unlink(missing_ok=True)
 

@@ -1,7 +1,8 @@
 """What every run shares: today's date, progress, the result, failed records and errors.csv.
 
 A run (render, pack, certificates) accounts for every input record: it is written, or it
-failed and has at least one row in ``errors.csv``.
+failed and has at least one row in ``errors.csv``, which is written in the command line's
+language (:func:`formgen.messages.environment_language`).
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from formgen.exceptions import FormgenError, OutputError, Problem
+from formgen.language import Language
 from formgen.load import RawRecord
+from formgen.messages import Message, environment_language, msg
 from formgen.paths import make_output_folder, write_csv
 
 Progress = Callable[[int], None]
 """``progress(k)``: k more records (or certificates) are done."""
 
-ERRORS_HEADER = ["record", "field", "message"]
+ERRORS_HEADER = [msg("errors-csv.record"), msg("errors-csv.field"), msg("errors-csv.message")]
 
 
 def today_default() -> dt.date:
@@ -30,20 +33,18 @@ def today_default() -> dt.date:
         try:
             return dt.date.fromisoformat(override)
         except ValueError as e:
-            raise FormgenError(f"FORMGEN_TODAY='{override}' is not a date (YYYY-MM-DD)") from e
+            raise FormgenError(msg("run.today-not-a-date", value=override)) from e
     return dt.date.today()
 
 
-def failure(raw: RawRecord, field_name: str, message: str) -> Problem:
+def failure(raw: RawRecord, field_name: str, message: Message) -> Problem:
     """An error that stops ``raw``, placed like a validation problem."""
-    rid = raw.record_id
-    where = f"{raw.where} ({rid})" if rid else raw.where
-    return Problem(raw.file, where, field_name, message, "error", rid)
+    return Problem(raw.file, raw.place, field_name, message, "error", raw.record_id)
 
 
-def record_key(raw: RawRecord) -> str:
+def record_key(raw: RawRecord, lang: Language = "en") -> str:
     """How a record is named in a run's summary: its id, else its file and place."""
-    return raw.record_id or f"{raw.file} {raw.where}"
+    return raw.record_id or f"{raw.file} {raw.where.text(lang)}"
 
 
 @dataclass
@@ -78,7 +79,7 @@ class BuildResult:
         for raw in failed:
             self._mark_failed(raw)
 
-    def fail(self, raw: RawRecord, message: str, field_name: str = "") -> None:
+    def fail(self, raw: RawRecord, message: Message, field_name: str = "") -> None:
         """Record that ``raw`` failed after validation, and why; nothing of it stays written."""
         self.problems.append(failure(raw, field_name, message))
         self._mark_failed(raw)
@@ -96,15 +97,22 @@ class BuildResult:
         return self.errors_csv
 
 
-def write_errors_csv(target: Path, errors: list[Problem], failed: Iterable[RawRecord] = ()) -> Path:
+def write_errors_csv(
+    target: Path, errors: list[Problem], failed: Iterable[RawRecord] = (),
+    lang: Language | None = None,
+) -> Path:
     """``errors.csv``: one row per error (UTF-8 with a BOM, formula-safe), and a row for any
-    failed record none of the errors names."""
-    rows = [[p.record_id or f"{p.file} {p.record}", p.field, p.message] for p in errors]
+    failed record none of the errors names; in ``lang``, by default the command line's."""
+    lang = lang or environment_language()
+    rows = [
+        [p.record_id or f"{p.file} {p.record.text(lang)}", p.field, p.message.text(lang)]
+        for p in errors
+    ]
     listed = {(p.file, p.record_id) for p in errors}
     for raw in failed:
         if (raw.file, raw.record_id) not in listed:
-            rows.append([record_key(raw), "", "the record failed"])
-    return write_csv(target, ERRORS_HEADER, rows)
+            rows.append([record_key(raw, lang), "", msg("errors-csv.record-failed").text(lang)])
+    return write_csv(target, [m.text(lang) for m in ERRORS_HEADER], rows)
 
 
 def prepare_output(out: Path) -> None:
@@ -116,4 +124,4 @@ def prepare_output(out: Path) -> None:
             leftover.unlink(missing_ok=True)
         shutil.rmtree(out / ".work", ignore_errors=True)
     except OSError as e:
-        raise OutputError(f"cannot create the output folder {out}: {e.strerror}") from e
+        raise OutputError(msg("output.cannot-create-folder", folder=str(out), reason=str(e.strerror))) from e

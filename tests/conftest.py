@@ -135,6 +135,15 @@ def formgen_today(monkeypatch: pytest.MonkeyPatch) -> str:
     return TODAY
 
 
+@pytest.fixture(autouse=True)
+def english_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs in an English locale, whatever the machine's, so the command line,
+    errors.csv and errors speak English unless a test chooses otherwise."""
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+
+
 @pytest.fixture
 def example_record() -> dict[str, Any]:
     """The contract file (applicant-example.yaml) as a plain dict with text values."""

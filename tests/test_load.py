@@ -51,7 +51,7 @@ def run(*args: str) -> Any:
 def test_contract_file_loads_as_is() -> None:
     records = load_files([EXAMPLE_FILE])
     assert len(records) == 1
-    assert records[0].where == "record 1"
+    assert records[0].where.english == "record 1"
     (a,) = applicants([EXAMPLE_FILE])
     assert a.id == "CSEE-2026-0007"
     assert a.name.zh == "李晓明" and a.name.en == "LI Xiaoming"
@@ -73,7 +73,7 @@ def test_contract_file_validates_on_the_command_line() -> None:
 def test_list_of_records_in_one_yaml(tmp_path: Path, example_record: dict, cmes_record: dict) -> None:
     path = write_yaml(tmp_path / "two.yaml", [example_record, cmes_record])
     records = load_files([path])
-    assert [r.where for r in records] == ["record 1", "record 2"]
+    assert [r.where.english for r in records] == ["record 1", "record 2"]
     assert [a.id for a in applicants([path])] == ["CSEE-2026-0007", "CMES-2026-0103"]
 
 
@@ -135,8 +135,8 @@ def test_csv_group_file_alone_is_refused(tmp_path: Path, example_record: dict) -
 def test_xlsx_with_group_sheets_gives_the_same_applicant(tmp_path: Path, example_record: dict, cmes_record: dict) -> None:
     path = write_xlsx(tmp_path / "a.xlsx", [example_record, cmes_record])
     records = load_files([path])
-    assert records[0].where == "sheet applicants row 2"
-    assert records[0].locations["career[2]"] == "sheet career row 3"
+    assert records[0].where.english == "sheet applicants row 2"
+    assert records[0].locations["career[2]"].english == "sheet career row 3"
     yaml_path = write_yaml(tmp_path / "a.yaml", [example_record, cmes_record])
     assert applicants([path]) == applicants([yaml_path])
 

@@ -30,6 +30,7 @@ from formgen.certificates.qr import QR_DESCR, marker_png, qr_payload, stamp_qr
 from formgen.docxzip import replace_parts
 from formgen.exceptions import ConversionError, FormgenError, TemplateError
 from formgen.forms.engine import CompiledTemplate
+from formgen.messages import Message, msg
 from formgen.model.manifest import Manifest
 from formgen.paths import write_atomic
 from formgen.run import Progress
@@ -64,24 +65,23 @@ class BatchTemplate:
                 xml = z.read("word/document.xml").decode("utf-8")
                 rels = z.read("word/_rels/document.xml.rels").decode("utf-8")
         except FileNotFoundError as e:
-            raise TemplateError(f"{path}: template not found") from e
+            raise TemplateError(msg("template.not-found", path=str(path))) from e
         except (OSError, zipfile.BadZipFile, KeyError, UnicodeDecodeError) as e:
-            raise TemplateError(f"{path}: not a readable DOCX template ({e})") from e
+            raise TemplateError(msg("template.unreadable", path=str(path), detail=str(e))) from e
         found = _PLACEHOLDER.findall(xml)
         if len(found) != 1:
-            raise TemplateError(
-                f"{path}: a certificate template needs exactly one picture with the alt text "
-                f"'{QR_DESCR}' (the QR code's place); it has {len(found)}"
-            )
+            raise TemplateError(msg(
+                "template.qr-placeholders", path=str(path), alt_text=QR_DESCR, count=len(found)
+            ))
         target = re.search(r'<Relationship [^>]*Id="' + re.escape(found[0]) + r'"[^>]*/>', rels)
         media = re.search(r'Target="([^"]+)"', target.group(0)) if target else None
         if media is None:
-            raise TemplateError(f"{path}: the QR code's placeholder picture has no image")
+            raise TemplateError(msg("template.qr-placeholder-empty", path=str(path)))
         try:
             start = xml.index(">", xml.index("<w:body")) + 1
             end = xml.rindex("<w:sectPr", start)
         except ValueError as e:
-            raise TemplateError(f"{path}: the document has no body or no page settings") from e
+            raise TemplateError(msg("template.no-body", path=str(path))) from e
         names = ", ".join(f"{k}=c.{k}" for k in CONTEXT_KEYS)
         looped = (
             xml[:start]
@@ -130,7 +130,7 @@ def batch_template(path: Path) -> BatchTemplate:
     try:
         stamp = path.stat().st_mtime
     except OSError as e:
-        raise TemplateError(f"{path}: template not found") from e
+        raise TemplateError(msg("template.not-found", path=str(path))) from e
     with _batch_lock:
         cached = _batch_cache.get((path, stamp))
     if cached is None:
@@ -142,7 +142,11 @@ def batch_template(path: Path) -> BatchTemplate:
 
 # ----------------------------------------------------------------------------- the printer
 
-_WRONG_PAGES = "wrong number of pages"
+class _WrongPages:
+    """The PDF has not one page per certificate."""
+
+
+_WRONG_PAGES = _WrongPages()
 
 
 @dataclass
@@ -168,10 +172,10 @@ class BatchPrinter:
         self.work = work
         self.workers = max(1, workers or min(os.cpu_count() or 1, 4))
         self.progress = progress or (lambda n: None)
-        self.bad: dict[str, list[str]] = {}
+        self.bad: dict[str, list[Message]] = {}
         self.retry: list[_Chunk] = []
 
-    def run(self, holders: list[Holder]) -> dict[str, list[str]]:
+    def run(self, holders: list[Holder]) -> dict[str, list[Message]]:
         """Fill in each holder's pages and files; return problems by id for the failures."""
         from formgen.office.converter import Converter
 
@@ -202,12 +206,14 @@ class BatchPrinter:
             results = conv.convert_many([(c.docx, c.pdf) for c in singles])
         for single in singles:
             holder, doc_id = single.items[0]
-            title = self.manifest.documents[doc_id].title.en
+            title = self.manifest.documents[doc_id].title
             error = results.get(single.docx)
-            problem = f"the {title} could not be made: {error}" if error else self._split(single)
-            if problem is _WRONG_PAGES:
-                problem = (f"the {title} does not fit on one page; shorten the text in the "
-                           "template or the data")
+            problem = (
+                msg("certificate.not-made", certificate=title, error=error.message)
+                if error else self._split(single)
+            )
+            if isinstance(problem, _WrongPages):
+                problem = msg("certificate.too-long", certificate=title)
             if problem is not None:
                 self._fail(single, problem)
             self.progress(1)
@@ -234,7 +240,7 @@ class BatchPrinter:
             write_atomic(chunk.docx, self.templates[chunk.doc_id].render(contexts))
         except FormgenError as e:
             for item in chunk.items:
-                self._fail(_Chunk(chunk.doc_id, [item], chunk.docx, chunk.pdf), str(e))
+                self._fail(_Chunk(chunk.doc_id, [item], chunk.docx, chunk.pdf), e.message)
             self.progress(len(chunk.items))
             return False
         return True
@@ -252,16 +258,16 @@ class BatchPrinter:
             problem = _WRONG_PAGES if error is not None else self._split(chunk)
             if problem is None:
                 self.progress(len(chunk.items))
-            elif problem is _WRONG_PAGES:
+            elif isinstance(problem, _WrongPages):
                 self.retry.append(chunk)
             else:
                 self._fail(chunk, problem)
                 self.progress(len(chunk.items))
 
-    def _split(self, chunk: _Chunk) -> str | None:
+    def _split(self, chunk: _Chunk) -> Message | _WrongPages | None:
         """One PDF per certificate, QR code stamped: None when done, else what went wrong
         (``_WRONG_PAGES`` when the PDF has not one page per certificate)."""
-        title = self.manifest.documents[chunk.doc_id].title.en
+        title = self.manifest.documents[chunk.doc_id].title
         try:
             pages = PdfReader(chunk.pdf).pages
             if len(pages) != len(chunk.items):
@@ -271,18 +277,18 @@ class BatchPrinter:
                 one = PdfWriter()
                 page = one.add_page(pages[i])
                 stamp_qr(one, page, qr_payload(issued))
-                one.add_metadata({"/Title": f"{title} {issued.number}"})
+                one.add_metadata({"/Title": f"{title.en} {issued.number}"})
                 target = self.work / f"{chunk.pdf.stem}-{i:04d}.one.pdf"
                 with target.open("wb") as fh:
                     one.write(fh)
                 holder.pages[doc_id] = (chunk.pdf, i, target)
         except ConversionError as e:
-            return f"the {title}: {e}"
+            return msg("certificate.failed", certificate=title, error=e.message)
         except (OSError, PyPdfError) as e:
-            return f"the {title}: the PDF LibreOffice wrote cannot be read ({e})"
+            return msg("certificate.pdf-unreadable", certificate=title, detail=str(e))
         return None
 
-    def _fail(self, chunk: _Chunk, message: str) -> None:
+    def _fail(self, chunk: _Chunk, message: Message) -> None:
         for holder, _ in chunk.items:
             self.bad.setdefault(holder.applicant.id, []).append(message)
 

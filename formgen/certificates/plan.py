@@ -8,10 +8,15 @@ from pathlib import Path
 
 from formgen.certificates.numbers import Issued
 from formgen.load import RawRecord
+from formgen.messages import Message, msg
 from formgen.model.applicant import Applicant
 from formgen.model.manifest import Manifest
 
-_LANG_NAMES = {"zh": "Chinese", "en": "English"}
+_ISSUED_IN = {
+    frozenset({"zh", "en"}): msg("certificate.in-chinese-and-english"),
+    frozenset({"zh"}): msg("certificate.in-chinese"),
+    frozenset({"en"}): msg("certificate.in-english"),
+}
 
 
 @dataclass
@@ -42,33 +47,31 @@ def printed_name(applicant: Applicant) -> str:
 
 def plan_holder(
     applicant: Applicant, manifest: Manifest, today: dt.date
-) -> tuple[list[str], dt.date, list[tuple[str, str]]]:
+) -> tuple[list[str], dt.date, list[tuple[str, Message]]]:
     """(certificates due, date of issue, problems as (field, message))."""
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[str, Message]] = []
     issued_on = applicant.certificate.issued_on or today
     if issued_on > today:
         problems.append((
             "certificate.issued_on",
-            f"the date of issue {issued_on.isoformat()} is in the future "
-            f"(today is {today.isoformat()}); certificates cannot be dated ahead",
+            msg("certificate.dated-ahead", date=issued_on, today=today),
         ))
     doc_ids = manifest.documents_for(applicant.programme, applicant.grade, kind="certificate")
     if not doc_ids:
-        problems.append((
-            "", f"the manifest names no certificate for {applicant.programme} "
-            f"{applicant.grade} holders",
-        ))
+        problems.append(("", msg(
+            "certificate.none-for-grade", programme=applicant.programme, grade=applicant.grade,
+        )))
     for doc_id in doc_ids:
         doc = manifest.documents[doc_id]
         printed = doc.printed_languages()
-        issued_in = " and ".join(_LANG_NAMES[lang] for lang in sorted(printed, reverse=True))
+        issued_in = _ISSUED_IN[frozenset(printed)]
         for lang in printed:
             if getattr(applicant.name, lang):
                 continue
             if lang == "zh" and len(printed) == 1:
                 continue  # a Chinese certificate may print the holder's only (English) name
-            problems.append((
-                f"name.{lang}",
-                f"name.{lang} is missing; the {doc.title.en} is issued in {issued_in}",
-            ))
+            problems.append((f"name.{lang}", msg(
+                "certificate.name-missing", field=f"name.{lang}", certificate=doc.title,
+                languages=issued_in,
+            )))
     return doc_ids, issued_on, problems

@@ -20,6 +20,7 @@ import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 
 from formgen.exceptions import ConversionError, VerificationError
+from formgen.messages import msg
 
 if TYPE_CHECKING:
     from pypdf import PageObject, PdfWriter
@@ -64,7 +65,7 @@ def parse_payload(text: str) -> tuple[str, str]:
     parts = text.strip().split("|")
     if len(parts) != 3 or parts[0].strip().upper() != PAYLOAD_TAG or not all(parts[1:]):
         shown = text.strip()[:60]
-        raise VerificationError(f"the QR code text {shown!r} is not a formgen certificate code")
+        raise VerificationError(msg("verify.qr-not-formgen", text=shown))
     return parts[1].strip(), parts[2].strip()
 
 
@@ -204,7 +205,7 @@ def stamp_qr(writer: PdfWriter, page: PageObject, payload: str) -> None:
         else:
             mine[NameObject(name)] = ref
     if image is None:
-        raise ConversionError("the page has no place for the QR code (its picture was lost)")
+        raise ConversionError(msg("conversion.qr-place-lost"))
     own = DictionaryObject(resources)
     own[NameObject("/XObject")] = mine
     page[NameObject("/Resources")] = own

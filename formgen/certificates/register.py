@@ -33,6 +33,7 @@ from formgen.certificates.numbers import (
 )
 from formgen.certificates.qr import parse_payload
 from formgen.exceptions import RegisterError, VerificationError
+from formgen.messages import msg
 
 DEFAULT_PATH = Path("build/register.sqlite")
 """Where the register lives unless the caller says otherwise."""
@@ -88,23 +89,23 @@ class Register:
     def _open(self) -> None:
         path = self.path
         if path.is_dir():
-            raise RegisterError(f"{path} is a folder, not a certificate register")
+            raise RegisterError(msg("register.is-a-folder", path=str(path)))
         if path.exists():
             try:
                 with path.open("rb") as fh:
                     head = fh.read(len(_SQLITE_MAGIC))
             except OSError as e:
-                raise RegisterError(f"the register {path} cannot be read: {e.strerror}") from e
+                raise RegisterError(msg("register.unreadable", path=str(path), reason=str(e.strerror))) from e
             if head and head != _SQLITE_MAGIC:
                 raise self._corrupt()
         else:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as e:
-                raise RegisterError(
-                    f"cannot create the register {path}: the folder {path.parent} "
-                    f"cannot be made ({e.strerror or e})"
-                ) from e
+                raise RegisterError(msg(
+                    "register.no-folder", path=str(path), folder=str(path.parent),
+                    reason=str(e.strerror or e),
+                )) from e
         try:
             self._db = sqlite3.connect(path, timeout=self.timeout, isolation_level=None)
             self._prepare()
@@ -123,10 +124,7 @@ class Register:
             try:
                 tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
                 if tables and "meta" not in tables:
-                    raise RegisterError(
-                        f"{self.path} is not a certificate register "
-                        "(an SQLite database made by another program)"
-                    )
+                    raise RegisterError(msg("register.other-database", path=str(self.path)))
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)  # not executescript: it would commit
@@ -146,14 +144,9 @@ class Register:
                 raise
             meta = self._read_meta() or {}
         if meta.get("format") != FORMAT or "secret" not in meta:
-            raise RegisterError(
-                f"{self.path} is not a certificate register "
-                "(an SQLite database made by another program)"
-            )
+            raise RegisterError(msg("register.other-database", path=str(self.path)))
         if int(meta.get("version", "0")) > VERSION:
-            raise RegisterError(
-                f"the register {self.path} was made by a newer formgen; upgrade formgen to use it"
-            )
+            raise RegisterError(msg("register.newer", path=str(self.path)))
         self._secret = bytes.fromhex(meta["secret"])
 
     def _read_meta(self) -> dict[str, str] | None:
@@ -168,31 +161,26 @@ class Register:
     # -- errors ----------------------------------------------------------------------
 
     def _corrupt(self) -> RegisterError:
-        return RegisterError(f"{self.path} is not a certificate register (corrupt or not SQLite)")
+        return RegisterError(msg("register.corrupt", path=str(self.path)))
 
     def _wrap(self, e: sqlite3.Error) -> RegisterError:
-        """Turn an sqlite3 error into a sentence for the user."""
+        """Turn an sqlite3 error into a message for the user."""
         primary = (getattr(e, "sqlite_errorcode", 0) or 0) & 0xFF
         text = str(e).lower()
         if primary in (_BUSY, _LOCKED) or "locked" in text or "busy" in text:
-            return RegisterError(
-                f"the register {self.path} is locked by another process; try again when it finishes"
-            )
+            return RegisterError(msg("register.locked", path=str(self.path)))
         if primary in (_CORRUPT, _NOTADB) or "not a database" in text or "malformed" in text:
             return self._corrupt()
         if isinstance(e, sqlite3.IntegrityError):
-            return RegisterError(f"the register {self.path} refused a certificate: {e}")
-        return RegisterError(
-            f"the register {self.path} cannot be written (check the folder can be written "
-            f"and the disk is not full): {e}"
-        )
+            return RegisterError(msg("register.refused", path=str(self.path), detail=str(e)))
+        return RegisterError(msg("register.cannot-write", path=str(self.path), detail=str(e)))
 
     # -- context manager -------------------------------------------------------------
 
     @property
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
-            raise RegisterError(f"the register {self.path} is closed")
+            raise RegisterError(msg("register.closed", path=str(self.path)))
         return self._db
 
     def close(self) -> None:
@@ -231,10 +219,7 @@ class Register:
         ok = hmac.compare_digest(code, self._code(number, applicant_id, issued_on))
         ok = hmac.compare_digest(seal, self._seal(row[:-1])) and ok
         if not ok:
-            raise VerificationError(
-                f"certificate {number} is not genuine: its register record does not match "
-                "its verification code"
-            )
+            raise VerificationError(msg("verify.record-altered", number=number))
         return Issued(
             number=number,
             short_code=group_code(code),
@@ -273,16 +258,13 @@ class Register:
 
     def _check_request(self, req: IssueRequest) -> None:
         if not req.applicant_id.strip():
-            raise RegisterError(f"cannot number a certificate for {req.name!r}: it has no id")
+            raise RegisterError(msg("register.no-id", name=req.name))
         if not req.certificate.strip():
-            raise RegisterError(f"cannot number a certificate for {req.applicant_id}: no kind")
+            raise RegisterError(msg("register.no-kind", id=req.applicant_id))
         if not PREFIX_RE.fullmatch(req.prefix):
-            raise RegisterError(
-                f"certificate number prefix {req.prefix!r} must be capital letters and digits "
-                "joined by dashes, e.g. CMES-SOE"
-            )
+            raise RegisterError(msg("register.bad-prefix", prefix=req.prefix))
         if not 1000 <= req.issued_on.year <= 9999:
-            raise RegisterError(f"date of issue {req.issued_on} is out of range")
+            raise RegisterError(msg("register.date-out-of-range", date=req.issued_on.isoformat()))
 
     def _issue_one(self, req: IssueRequest) -> Issued:
         db = self._conn
@@ -296,12 +278,12 @@ class Register:
             try:
                 old = self._genuine(tuple(stored))
             except VerificationError as e:
-                raise RegisterError(f"the register {self.path} has been altered: {e}") from e
+                raise RegisterError(msg("register.altered", path=str(self.path), error=e.message)) from e
             if prefix != req.prefix:
-                raise RegisterError(
-                    f"{req.applicant_id} already has certificate {old.number} "
-                    f"({req.certificate}); it cannot be renumbered with prefix {req.prefix}"
-                )
+                raise RegisterError(msg(
+                    "register.cannot-renumber", id=req.applicant_id, number=old.number,
+                    certificate=req.certificate, prefix=req.prefix,
+                ))
             fields = (
                 old.number,
                 stored[1],
@@ -326,7 +308,7 @@ class Register:
         ).fetchone()
         seq = int(last) + 1
         if seq > MAX_SEQUENCE:
-            raise RegisterError(f"no certificate numbers left for {req.prefix} in {year}")
+            raise RegisterError(msg("register.numbers-used-up", prefix=req.prefix, year=str(year)))
         number = f"{req.prefix}-{year}-{seq:06d}"
         issued_on = req.issued_on.isoformat()
         fields = (
@@ -367,10 +349,7 @@ class Register:
         else:
             short = normalize_code(text)
             if short is None:
-                raise VerificationError(
-                    f"{code.strip()!r} is not a certificate number or verification code "
-                    "(they look like CMES-SOE-2026-000123 or 7KQ2-M9XD-4T)"
-                )
+                raise VerificationError(msg("verify.not-a-code", code=code.strip()))
             column, key, shown = "code", short, group_code(short)
         try:
             row = self._conn.execute(
@@ -379,21 +358,18 @@ class Register:
         except sqlite3.Error as e:
             raise self._wrap(e) from e
         if row is None:
-            raise VerificationError(f"no certificate has the code {shown}")
+            raise VerificationError(msg("verify.unknown-code", code=shown))
         return self._genuine(tuple(row))
 
     def verify_payload(self, qr_text: str) -> Issued:
         """Check the text read from a certificate's QR code (``FORMGEN-CERT|number|code``)."""
         number, code = parse_payload(qr_text)
         if not NUMBER_RE.fullmatch(number.upper()):
-            raise VerificationError(f"the QR code holds {number!r}, not a certificate number")
+            raise VerificationError(msg("verify.qr-not-a-number", number=number))
         issued = self.lookup(number)
         short = normalize_code(code)
         if short is None or not hmac.compare_digest(short, issued.short_code.replace("-", "")):
-            raise VerificationError(
-                f"the QR code for certificate {issued.number} is not genuine: "
-                "its verification code does not match"
-            )
+            raise VerificationError(msg("verify.qr-code-mismatch", number=issued.number))
         return issued
 
     # -- export ----------------------------------------------------------------------

@@ -39,6 +39,7 @@ from formgen.certificates.qr import qr_payload, stamp_qr
 from formgen.certificates.register import DEFAULT_PATH, Register
 from formgen.exceptions import ManifestError, OutputError
 from formgen.forms.naming import applicant_folder, output_name
+from formgen.messages import msg
 from formgen.model.manifest import Manifest
 from formgen.paths import atomic_path, inside, make_output_folder
 from formgen.run import BuildResult, Progress
@@ -139,15 +140,14 @@ def _templates(manifest: Manifest, holders: list[Holder]) -> dict[str, BatchTemp
         if not due:
             continue
         if not doc.templates:
-            raise ManifestError(f"certificate '{doc_id}' has no template in the manifest")
+            raise ManifestError(msg("manifest.certificate-without-template", document=doc_id))
         lang = next(iter(doc.templates))
         templates[doc_id] = batch_template(manifest.template_path(doc_id, lang))
         for programme in sorted({h.applicant.programme for h in due}):
             if not manifest.number_prefix(doc_id, programme):
-                raise ManifestError(
-                    f"no certificate number prefix for '{doc_id}' of {programme}: give the "
-                    "programme one under certificates: in the manifest"
-                )
+                raise ManifestError(msg(
+                    "manifest.no-number-prefix", document=doc_id, programme=programme
+                ))
     return templates
 
 
@@ -169,7 +169,7 @@ def _write_outputs(holders: list[Holder], manifest: Manifest, out: Path,
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(one, target)
             except OSError as e:
-                raise OutputError(f"cannot write {target}: {e.strerror}") from e
+                raise OutputError(msg("output.cannot-write", path=str(target), reason=str(e.strerror))) from e
             if pdf not in readers:
                 readers[pdf] = PdfReader(pdf)
             page = printer.add_page(readers[pdf].pages[index])

@@ -7,7 +7,14 @@ from pathlib import Path
 import click
 
 from formgen.certificates.register import DEFAULT_PATH
-from formgen.commands.common import finish, manifest_option, progress_callbacks, user_errors
+from formgen.commands.common import (
+    finish,
+    manifest_option,
+    progress_callbacks,
+    see_errors,
+    user_errors,
+)
+from formgen.messages import msg
 from formgen.model.manifest import load_manifest
 
 
@@ -46,8 +53,8 @@ def command(
         )
     finish(
         run.problems,
-        f"{run.records_in} record(s) in: {run.certificates_written} certificate(s) written "
-        f"for {len(run.written)} holder(s) into {out}; {len(run.failed_ids)} record(s) failed"
-        + (f" (see {run.errors_csv})" if run.failed_ids else ""),
+        msg("cli.certificates-summary", records=run.records_in,
+            certificates=run.certificates_written, holders=len(run.written), out=str(out),
+            failed=len(run.failed_ids), see=see_errors(run.errors_csv, bool(run.failed_ids))),
         failed=bool(run.failed_ids),
     )

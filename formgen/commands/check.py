@@ -6,8 +6,9 @@ import sys
 
 import click
 
-from formgen.commands.common import manifest_option, user_errors
+from formgen.commands.common import manifest_option, say, user_errors
 from formgen.forms.check import check_templates
+from formgen.messages import msg
 from formgen.model.manifest import load_manifest
 
 
@@ -19,8 +20,8 @@ def command(manifest_path: str | None) -> None:
     manifest = load_manifest(manifest_path)
     problems = check_templates(manifest)
     for problem in problems:
-        click.echo(problem, err=True)
+        say(problem)
     if problems:
-        click.echo(f"{len(problems)} problem(s) in the templates", err=True)
+        say(msg("cli.check-problems", count=len(problems)))
         sys.exit(1)
-    click.echo(f"{len(manifest.documents)} document(s), all templates in order")
+    say(msg("cli.check-ok", count=len(manifest.documents)), err=False)

@@ -1,5 +1,10 @@
 """What the commands share: user errors on stderr, the --manifest option, the run's ending
-and its progress bar."""
+and its progress bar.
+
+Everything a command says is a :class:`~formgen.messages.Message`, shown in the locale's
+language (LC_ALL, then LC_MESSAGES, then LANG: ``zh…`` gives Chinese, anything else
+English); click's own help and usage errors stay English.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from formgen.exceptions import FormgenError, Problem
+from formgen.messages import Message, msg
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,7 +30,7 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except FormgenError as e:
-            click.echo(f"Error: {e}", err=True)
+            say(msg("cli.error", error=e.message))
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
@@ -39,15 +45,25 @@ manifest_option = click.option(
 )
 
 
+def say(message: Message | Problem, err: bool = True) -> None:
+    """One line in the command line's language, on stderr unless ``err`` is False."""
+    click.echo(str(message), err=err)
+
+
 def show_problems(problems: Iterable[Problem]) -> None:
     for p in problems:
-        click.echo(str(p), err=True)
+        say(p)
 
 
-def finish(problems: Iterable[Problem], summary: str, failed: bool) -> None:
+def see_errors(errors_csv: object, failed: bool) -> Message | str:
+    """`` (see …/errors.csv)`` after a run's summary when records failed, else nothing."""
+    return msg("cli.see-errors", path=str(errors_csv)) if failed else ""
+
+
+def finish(problems: Iterable[Problem], summary: Message, failed: bool) -> None:
     """Show every problem, then the run's summary, on stderr; exit 1 when something failed."""
     show_problems(problems)
-    click.echo(summary, err=True)
+    say(summary)
     if failed:
         sys.exit(1)
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from formgen.commands.common import manifest_option, show_problems, user_errors
+from formgen.commands.common import manifest_option, say, show_problems, user_errors
 from formgen.main import check_data
+from formgen.messages import msg
 from formgen.model.manifest import load_manifest
 
 LONG_LINK = 8000
@@ -33,7 +34,7 @@ def command(data: tuple[Path, ...], base_url: str, days: float, secret_file: Pat
     from formgen.web.links import json_safe, load_secret, make_link, make_token
 
     if not base_url.startswith(("http://", "https://")):
-        raise click.BadParameter("must start with http:// or https://", param_hint="--base-url")
+        raise click.BadParameter(str(msg("cli.base-url-scheme")), param_hint="--base-url")
     manifest = load_manifest(manifest_path)
     secret = load_secret(secret_file)
     records, report = check_data(list(data), manifest)
@@ -51,9 +52,8 @@ def command(data: tuple[Path, ...], base_url: str, days: float, secret_file: Pat
         if isinstance(name, dict):
             name = name.get("zh") or name.get("en")
         click.echo(f"{raw.record_id or raw.where}\t{name or ''}\t{link}")
-    until = (now + dt.timedelta(days=days)).date().isoformat()
-    click.echo(f"{made} link(s), valid until {until} (UTC)", err=True)
+    say(msg("cli.links-made", count=made, date=(now + dt.timedelta(days=days)).date()))
     if report.failed:
-        click.echo(f"{len(report.failed)} record(s) have errors; the applicant will be asked to correct them", err=True)
+        say(msg("cli.links-with-errors", count=len(report.failed)))
     if long_links:
-        click.echo(f"{long_links} link(s) are longer than {LONG_LINK} characters; some mail programs may break them", err=True)
+        say(msg("cli.links-long", count=long_links, limit=LONG_LINK))

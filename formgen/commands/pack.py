@@ -6,8 +6,15 @@ from pathlib import Path
 
 import click
 
-from formgen.commands.common import finish, manifest_option, progress_callbacks, user_errors
+from formgen.commands.common import (
+    finish,
+    manifest_option,
+    progress_callbacks,
+    see_errors,
+    user_errors,
+)
 from formgen.main import build_packs
+from formgen.messages import msg
 from formgen.model.manifest import load_manifest
 
 
@@ -39,8 +46,8 @@ def command(
     made = len(result.written) - len(result.up_to_date)
     finish(
         result.problems,
-        f"{result.records_in} record(s) in: {made} pack(s) written, "
-        f"{len(result.up_to_date)} already up to date, {len(result.failed_ids)} failed"
-        + (f" (see {result.errors_csv})" if result.failed_ids else ""),
+        msg("cli.pack-summary", records=result.records_in, made=made,
+            up_to_date=len(result.up_to_date), failed=len(result.failed_ids),
+            see=see_errors(result.errors_csv, bool(result.failed_ids))),
         failed=bool(result.failed_ids),
     )

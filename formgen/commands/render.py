@@ -8,6 +8,7 @@ import click
 
 from formgen.commands.common import finish, manifest_option, user_errors
 from formgen.main import render
+from formgen.messages import msg
 from formgen.model.manifest import load_manifest
 
 FORMATS = {"docx": ("docx",), "pdf": ("pdf",), "both": ("docx", "pdf")}
@@ -38,7 +39,7 @@ def command(
     files = sum(len(v) for v in result.written.values())
     finish(
         result.problems,
-        f"{result.records_in} record(s): {len(result.written)} rendered ({files} file(s)) "
-        f"into {out}, {len(result.failed_ids)} failed",
+        msg("cli.render-summary", records=result.records_in, rendered=len(result.written),
+            files=files, out=str(out), failed=len(result.failed_ids)),
         failed=bool(result.failed_ids),
     )

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from formgen.commands.common import manifest_option, user_errors
+from formgen.commands.common import manifest_option, say, user_errors
+from formgen.messages import msg
 
 
 @click.command("serve")
@@ -42,5 +43,5 @@ def command(
         manifest_path, secret_file=secret_file, max_queue=max_queue,
         converter_workers=converters, converter_timeout=timeout,
     )
-    click.echo(f"formgen: serving on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
+    say(msg("cli.serving", url=f"http://{host}:{port}/"))
     server(app, host, port, access_log=access_log).run()

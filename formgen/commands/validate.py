@@ -8,6 +8,7 @@ import click
 
 from formgen.commands.common import finish, manifest_option, user_errors
 from formgen.main import check_data
+from formgen.messages import msg
 from formgen.model.manifest import load_manifest
 
 
@@ -23,7 +24,7 @@ def command(data: tuple[Path, ...], strict: bool, manifest_path: str | None) -> 
     errors, warnings = len(report.errors), len(report.warnings)
     finish(
         report.problems,
-        f"{len(records)} record(s): {len(report.valid)} valid, {len(report.failed)} with errors; "
-        f"{errors} error(s), {warnings} warning(s)",
+        msg("cli.validate-summary", records=len(records), valid=len(report.valid),
+            failed=len(report.failed), errors=errors, warnings=warnings),
         failed=bool(errors or (strict and warnings)),
     )

@@ -10,14 +10,16 @@ import click
 from formgen.certificates.numbers import Issued
 from formgen.certificates.qr import PAYLOAD_TAG
 from formgen.certificates.register import DEFAULT_PATH, Register
-from formgen.commands.common import manifest_option, user_errors
+from formgen.commands.common import manifest_option, say, user_errors
 from formgen.exceptions import FormgenError, RegisterError, VerificationError
+from formgen.messages import Message, msg
 from formgen.model.manifest import load_manifest
 
 
-def describe(issued: Issued, manifest_path: str | None) -> list[str]:
+def describe(issued: Issued, manifest_path: str | None) -> list[Message]:
     """The lines saying what a genuine certificate is, in the manifest's words."""
-    title, grade = issued.certificate, issued.grade
+    title: object = issued.certificate
+    grade: object = issued.grade
     try:
         manifest = load_manifest(manifest_path)
     except FormgenError:
@@ -25,15 +27,15 @@ def describe(issued: Issued, manifest_path: str | None) -> list[str]:
     if manifest is not None:
         doc = manifest.documents.get(issued.certificate)
         if doc is not None:
-            title = doc.title.en
+            title = doc.title
         programme = manifest.programmes.get(issued.programme)
         if programme is not None and issued.grade in programme.grades:
-            grade = f"{programme.grades[issued.grade].en} ({issued.grade})"
+            grade = msg("verify.grade", name=programme.grades[issued.grade], code=issued.grade)
     return [
-        f"Genuine: certificate {issued.number}, verification code {issued.short_code}",
-        f"Holder: {issued.name} ({issued.applicant_id})",
-        f"Certificate: {title}; {grade}; programme {issued.programme}",
-        f"Issued on: {issued.issued_on.isoformat()}",
+        msg("verify.genuine", number=issued.number, code=issued.short_code),
+        msg("verify.holder", name=issued.name, id=issued.applicant_id),
+        msg("verify.certificate", title=title, grade=grade, programme=issued.programme),
+        msg("verify.issued-on", date=issued.issued_on),
     ]
 
 
@@ -50,10 +52,7 @@ def command(code: str, register: Path, manifest_path: str | None) -> None:
     (exit 0); refuses an unknown, forged or altered one (exit 1).
     """
     if not register.is_file():
-        raise RegisterError(
-            f"there is no certificate register at {register}; give the one the "
-            "certificates were printed with (--register)"
-        )
+        raise RegisterError(msg("register.not-found", path=str(register)))
     try:
         with Register(register) as reg:
             if code.strip().upper().startswith(PAYLOAD_TAG + "|"):
@@ -61,7 +60,7 @@ def command(code: str, register: Path, manifest_path: str | None) -> None:
             else:
                 issued = reg.lookup(code)
     except VerificationError as e:
-        click.echo(f"Not genuine: {e}", err=True)
+        say(msg("verify.not-genuine", error=e.message))
         sys.exit(1)
     for line in describe(issued, manifest_path):
-        click.echo(line)
+        say(line, err=False)

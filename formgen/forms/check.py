@@ -10,6 +10,7 @@ from jinja2 import meta, nodes
 from formgen.exceptions import FormgenError
 from formgen.forms.context import build_context
 from formgen.forms.engine import TEMPLATES
+from formgen.messages import Joined, Message, msg
 from formgen.model.applicant import LANGUAGES, Applicant
 from formgen.model.manifest import Manifest
 
@@ -62,9 +63,9 @@ def template_variables(path: Path) -> set[str]:
     return found
 
 
-def check_templates(manifest: Manifest) -> list[str]:
-    """Every problem with the manifest's templates, as sentences; empty when all is well."""
-    problems: list[str] = []
+def check_templates(manifest: Manifest) -> list[Message]:
+    """Every problem with the manifest's templates; empty when all is well."""
+    problems: list[Message] = []
     known: set[str] = set()
     programme_id, programme = next(iter(manifest.programmes.items()))
     sample = Applicant.model_validate(
@@ -76,21 +77,23 @@ def check_templates(manifest: Manifest) -> list[str]:
         for lang in LANGUAGES:
             if lang not in doc.templates:
                 if doc.kind == "form":
-                    problems.append(f"{doc_id}: no {lang} template")
+                    problems.append(msg("check.no-template", document=doc_id, lang=lang))
                 continue
             path = manifest.template_path(doc_id, lang)
             if not path.exists():
-                problems.append(f"{doc_id} ({lang}): template {path} does not exist")
+                problems.append(msg("check.template-missing", document=doc_id, lang=lang, path=str(path)))
                 continue
             try:
                 variables[lang] = template_variables(path)
             except FormgenError as e:
-                problems.append(f"{doc_id} ({lang}): {e}")
+                problems.append(msg("check.template-error", document=doc_id, lang=lang, error=e.message))
                 continue
             if doc.kind != "form":
                 continue
             for name in sorted(variables[lang] - known):
-                problems.append(f"{doc_id} ({lang}): {path.name} uses '{name}', which the data does not have")
+                problems.append(msg(
+                    "check.unknown-variable", document=doc_id, lang=lang, file=path.name, variable=name,
+                ))
         if doc.kind == "form" and len(variables) == 2:
             # Each language may word the grade its own way (特许工程师 / Chartered Engineer (CEng)).
             zh_vars, en_vars = ({v for v in variables[lang] if not v.startswith("grade.")} for lang in LANGUAGES)
@@ -99,11 +102,12 @@ def check_templates(manifest: Manifest) -> list[str]:
         else:
             only_zh = only_en = []
         if only_zh or only_en:
-            detail = "; ".join(
-                s for s in (
-                    f"only in zh: {', '.join(only_zh)}" if only_zh else "",
-                    f"only in en: {', '.join(only_en)}" if only_en else "",
-                ) if s
+            detail = tuple(
+                msg("check.only-in", lang=lang, variables=names)
+                for lang, names in (("zh", only_zh), ("en", only_en)) if names
             )
-            problems.append(f"{doc_id}: the zh and en templates use different variables ({detail})")
+            problems.append(msg(
+                "check.languages-differ", document=doc_id,
+                detail=Joined(detail, msg("list.semicolon")),
+            ))
     return problems

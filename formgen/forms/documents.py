@@ -18,6 +18,7 @@ from formgen.exceptions import ConversionError, FormgenError
 from formgen.forms.context import build_context
 from formgen.forms.engine import TEMPLATES
 from formgen.forms.naming import output_name
+from formgen.messages import joined, msg
 from formgen.model.applicant import LANGUAGES, Applicant, Language
 from formgen.model.manifest import Manifest
 
@@ -50,7 +51,7 @@ def choose_languages(langs: Sequence[str] | None) -> list[Language]:
     chosen = list(langs or LANGUAGES)
     for lang in chosen:
         if lang not in LANGUAGES:
-            raise FormgenError(f"unknown language '{lang}'; use zh or en")
+            raise FormgenError(msg("run.unknown-language", lang=lang))
     return chosen  # type: ignore[return-value]
 
 
@@ -58,8 +59,7 @@ def check_documents(manifest: Manifest, docs: Sequence[str] | None) -> None:
     """FormgenError unless every id in ``docs`` is a document of the manifest."""
     for doc in docs or []:
         if doc not in manifest.documents:
-            known = ", ".join(manifest.documents)
-            raise FormgenError(f"unknown document '{doc}'; the manifest has: {known}")
+            raise FormgenError(msg("run.unknown-document", document=doc, known=list(manifest.documents)))
 
 
 def documents_needed(
@@ -116,10 +116,7 @@ def render_applicant(
             out.append(render_document(applicant, doc_id, lang, manifest, today, contexts[lang]))
     names = [(d.lang, d.filename) for d in out]
     if len(set(names)) != len(names):
-        raise FormgenError(
-            f"two documents of {applicant.id} would get the same file name; "
-            "check the output names in the manifest"
-        )
+        raise FormgenError(msg("run.same-file-name", id=applicant.id))
     return out
 
 
@@ -172,9 +169,11 @@ def render_and_convert(
             continue
         mine = pdfs[start : start + len(docs)]
         start += len(docs)
-        failed = [str(p) for p in mine if isinstance(p, ConversionError)]
-        if failed:
-            out.append(ConversionError("; ".join(failed)))
+        failed = [p for p in mine if isinstance(p, ConversionError)]
+        if len(failed) == 1:
+            out.append(failed[0])
+        elif failed:
+            out.append(ConversionError(joined(failed, msg("list.semicolon"))))
         else:
             out.append(MadeDocuments(applicant, docs, [p for p in mine if isinstance(p, bytes)]))
     return out

@@ -21,6 +21,7 @@ from lxml import etree
 from markupsafe import Markup, escape
 
 from formgen.exceptions import TemplateError
+from formgen.messages import msg
 
 _HEADER_FOOTER_RELS = (
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/header",
@@ -73,9 +74,9 @@ class CompiledTemplate:
             self._docxtpl = DocxTemplate(io.BytesIO(raw))
             self._docxtpl.render_init()
         except FileNotFoundError as e:
-            raise TemplateError(f"{path}: template not found") from e
+            raise TemplateError(msg("template.not-found", path=str(path))) from e
         except (OSError, zipfile.BadZipFile, KeyError, ValueError) as e:
-            raise TemplateError(f"{path}: not a readable DOCX template ({e})") from e
+            raise TemplateError(msg("template.unreadable", path=str(path), detail=str(e))) from e
         self._raw = raw
         # The document part's root (w:document); each render puts the new body into a copy.
         self._document = etree.tostring(self._docxtpl.docx._element)
@@ -94,9 +95,9 @@ class CompiledTemplate:
             try:
                 template = env.from_string(src)
             except jinja2.TemplateSyntaxError as e:
-                raise TemplateError(
-                    f"{path}: template syntax error in {name}: {e.message}"
-                ) from e
+                raise TemplateError(msg(
+                    "template.syntax-error", path=str(path), part=name, detail=str(e.message)
+                )) from e
             self.parts.append(_Part(name, template, is_body, src))
         self._pack_unchanged()
 
@@ -107,11 +108,13 @@ class CompiledTemplate:
             try:
                 xml = part.template.render(context)
             except jinja2.UndefinedError as e:
-                raise TemplateError(
-                    f"{self.path}: uses a variable the data does not have: {e.message}"
-                ) from e
+                raise TemplateError(msg(
+                    "template.unknown-variable", path=str(self.path), detail=str(e.message)
+                )) from e
             except jinja2.TemplateError as e:
-                raise TemplateError(f"{self.path}: cannot render {part.name}: {e}") from e
+                raise TemplateError(msg(
+                    "template.cannot-render", path=str(self.path), part=part.name, detail=str(e)
+                )) from e
             xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
             for old, new in _UNESCAPE:
                 xml = xml.replace(old, new)
@@ -169,7 +172,7 @@ class TemplateCache:
         try:
             stamp = path.stat().st_mtime
         except OSError as e:
-            raise TemplateError(f"{path}: template not found") from e
+            raise TemplateError(msg("template.not-found", path=str(path))) from e
         with self._lock:
             cached = self._templates.get(path)
             if cached and cached[0] == stamp:

@@ -1,17 +1,16 @@
-"""Dates, numbers and money per language, through Babel."""
+"""Dates, numbers, money and ballot boxes in documents, per language, through Babel."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from babel import Locale
-from babel.dates import format_date, format_skeleton
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency
 
-from formgen.model.applicant import Language
+from formgen.language import LOCALES, Language, day, number
+from formgen.language import month as _month
 
-# Parsed once: Babel looks a locale name up again on every call given a string.
-LOCALES: dict[Language, Locale] = {"zh": Locale.parse("zh_CN"), "en": Locale.parse("en_GB")}
+__all__ = ["CHECKED", "LOCALES", "TO_DATE", "UNCHECKED", "box", "day", "money", "month", "number"]
+
 _MONEY_PATTERN: dict[Language, str] = {"zh": "#,##0元", "en": "¤¤ #,##0"}
 TO_DATE: dict[Language, str] = {"zh": "至今", "en": "to date"}
 CHECKED, UNCHECKED = "☑", "☐"
@@ -26,17 +25,7 @@ def month(value: dt.date | None, lang: Language) -> str:
     """A month, e.g. 2009年9月 / Sept 2009; an empty month reads 'to date'."""
     if value is None:
         return TO_DATE[lang]
-    return format_skeleton("yMMM", value, locale=LOCALES[lang])
-
-
-def day(value: dt.date, lang: Language, length: str = "medium") -> str:
-    """A date, e.g. 2025年6月18日 / 18 Jun 2025."""
-    return format_date(value, length, locale=LOCALES[lang])
-
-
-def number(value: float, lang: Language) -> str:
-    """A number with the language's grouping and decimal signs."""
-    return format_decimal(value, locale=LOCALES[lang])
+    return _month(value, lang)
 
 
 def money(amount: int, lang: Language) -> str:

@@ -66,7 +66,7 @@ def write_documents(
                         raise documents
                     result.written[item.applicant.id] = _write(out, documents, formats)
                 except FormgenError as e:
-                    result.fail(item.source, str(e))
+                    result.fail(item.source, e.message)
                 step(1)
     shutil.rmtree(out / ".work", ignore_errors=True)
     return result

@@ -11,13 +11,14 @@ import io
 from pathlib import Path
 
 from formgen.exceptions import DataFileError
-from formgen.load.records import GROUPS, RawRecord, flatten, records_to_rows, set_dotted
+from formgen.load.records import GROUPS, RawRecord, flatten, records_to_rows, set_dotted, with_id
 from formgen.load.sheets import group_of, read_csv, read_xlsx, xlsx_records
 from formgen.load.text import decode, from_documents, parse_json, parse_yaml, read_json, read_yaml
+from formgen.messages import msg
 
 __all__ = [
     "GROUPS", "RawRecord", "flatten", "load_bytes", "load_file", "load_files",
-    "records_to_rows", "set_dotted",
+    "records_to_rows", "set_dotted", "with_id",
 ]
 
 
@@ -31,18 +32,16 @@ def load_files(paths: list[Path] | list[str]) -> list[RawRecord]:
             continue
         records.extend(load_file(path, extra_group_files=csv_groups))
     if csv_groups and not any(p.suffix.lower() == ".csv" and p not in csv_groups for p in paths):
-        raise DataFileError(
-            str(csv_groups[0]), "is a repeating-group file; give the main CSV file with it"
-        )
+        raise DataFileError(str(csv_groups[0]), msg("file.group-file-alone"))
     return records
 
 
 def load_file(path: Path, extra_group_files: list[Path] | None = None) -> list[RawRecord]:
     """The records of one file."""
     if not path.exists():
-        raise DataFileError(str(path), "no such file")
+        raise DataFileError(str(path), msg("file.missing"))
     if path.is_dir():
-        raise DataFileError(str(path), "is a folder, not a data file")
+        raise DataFileError(str(path), msg("file.is-a-folder"))
     suffix = path.suffix.lower()
     try:
         if suffix in (".yaml", ".yml"):
@@ -54,10 +53,8 @@ def load_file(path: Path, extra_group_files: list[Path] | None = None) -> list[R
         if suffix == ".xlsx":
             return read_xlsx(path)
     except OSError as e:
-        raise DataFileError(str(path), f"cannot be read: {e.strerror}") from e
-    raise DataFileError(
-        str(path), f"has an unknown type '{suffix}'; use .yaml, .yml, .json, .csv or .xlsx"
-    )
+        raise DataFileError(str(path), msg("file.unreadable", reason=str(e.strerror))) from e
+    raise DataFileError(str(path), msg("file.unknown-type", suffix=suffix))
 
 
 def load_bytes(name: str, data: bytes) -> list[RawRecord]:
@@ -69,4 +66,4 @@ def load_bytes(name: str, data: bytes) -> list[RawRecord]:
         return from_documents(Path(name), parse_json(name, decode(name, data)))
     if suffix == ".xlsx":
         return xlsx_records(name, io.BytesIO(data))
-    raise DataFileError(name, f"has an unknown type '{suffix}'; use .yaml, .json or .xlsx")
+    raise DataFileError(name, msg("file.unknown-upload-type", suffix=suffix))

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from formgen.messages import Message, msg
+
 GROUPS = ("education", "career", "cpd", "competences")
 
 
@@ -18,15 +20,26 @@ class RawRecord:
     """One applicant as read from a file, before validation."""
 
     file: str
-    where: str
+    where: Message
+    """Where in the file: ``record 2``, ``row 3``, ``sheet applicants row 3``."""
     data: dict[str, Any]
-    locations: dict[str, str] = field(default_factory=dict)
+    locations: dict[str, Message] = field(default_factory=dict)
     """Where each repeating-group entry came from, e.g. ``career[2]`` → ``career.csv row 3``."""
 
     @property
     def record_id(self) -> str:
         value = self.data.get("id")
         return str(value).strip() if value not in (None, "") else ""
+
+    @property
+    def place(self) -> Message:
+        """Where in the file, with the applicant id: ``record 2 (CSEE-2026-0007)``."""
+        return with_id(self.where, self.record_id)
+
+
+def with_id(place: Message, record_id: str) -> Message:
+    """A place in a file with the applicant id, when there is one."""
+    return msg("place.with-id", place=place, id=record_id) if record_id else place
 
 
 def set_dotted(target: dict[str, Any], dotted: str, value: Any) -> None:
@@ -96,7 +109,7 @@ def rows_to_dicts(
 
 
 def attach(
-    records: list[RawRecord], group: str, rows: list[tuple[str, dict[str, Any]]]
+    records: list[RawRecord], group: str, rows: list[tuple[Message, dict[str, Any]]]
 ) -> None:
     by_id = {r.record_id: r for r in records if r.record_id}
     for where, row in rows:
@@ -112,7 +125,7 @@ def attach(
             comps = target.data.setdefault("competences", {})
             if not isinstance(comps, dict):
                 continue
-            comps[code or f"(row {where})"] = row
+            comps[code or f"({where.english})"] = row
             target.locations[f"competences.{code}"] = where
         else:
             entries = target.data.setdefault(group, [])

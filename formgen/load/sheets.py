@@ -17,6 +17,7 @@ from typing import Any
 from formgen.exceptions import DataFileError
 from formgen.load.records import GROUPS, RawRecord, attach, rows_to_dicts
 from formgen.load.text import decode
+from formgen.messages import msg
 
 MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_XLSX_RATIO = 200
@@ -33,18 +34,18 @@ def group_of(path: Path) -> str | None:
 def _read_csv_rows(path: Path) -> list[list[Any]]:
     text = decode(str(path), path.read_bytes())
     if not text.strip():
-        raise DataFileError(str(path), "is empty")
+        raise DataFileError(str(path), msg("file.empty"))
     return [list(row) for row in csv.reader(io.StringIO(text))]
 
 
 def read_csv(path: Path, extra_group_files: list[Path]) -> list[RawRecord]:
     rows = _read_csv_rows(path)
     records = [
-        RawRecord(str(path), f"row {number}", data)
+        RawRecord(str(path), msg("place.row", row=str(number)), data)
         for number, data in rows_to_dicts(str(path), rows)
     ]
     if not records:
-        raise DataFileError(str(path), "holds no applicants")
+        raise DataFileError(str(path), msg("file.no-applicants"))
     group_files: dict[Path, str] = {}
     for group in GROUPS:
         for candidate in (
@@ -60,7 +61,9 @@ def read_csv(path: Path, extra_group_files: list[Path]) -> list[RawRecord]:
         group_files[extra.resolve()] = group_of(extra) or ""
     for group_path, group in group_files.items():
         grouped = rows_to_dicts(str(group_path), _read_csv_rows(group_path))
-        attach(records, group, [(f"{group_path.name} row {n}", d) for n, d in grouped])
+        attach(records, group, [
+            (msg("place.file-row", file=group_path.name, row=str(n)), d) for n, d in grouped
+        ])
     return records
 
 
@@ -88,19 +91,17 @@ def _check_zip(name: str, source: Any) -> None:
         with zipfile.ZipFile(source) as z:
             infos = z.infolist()
     except zipfile.BadZipFile as e:
-        raise DataFileError(name, "is not an XLSX workbook (not a valid zip file)") from e
+        raise DataFileError(name, msg("file.xlsx-not-zip")) from e
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
     if total > MAX_XLSX_UNCOMPRESSED or total / packed > MAX_XLSX_RATIO:
-        raise DataFileError(name, "unpacks to far more data than a workbook holds; refused")
+        raise DataFileError(name, msg("file.xlsx-too-large"))
     for info in infos:
         if info.filename.endswith(".xml") or info.filename.endswith(".rels"):
             with zipfile.ZipFile(source) as z, z.open(info) as member:
                 head = member.read(4096)
             if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                raise DataFileError(
-                    name, f"contains an XML DOCTYPE or ENTITY ({info.filename}); refused"
-                )
+                raise DataFileError(name, msg("file.xlsx-doctype", part=info.filename))
 
 
 def read_xlsx(path: Path) -> list[RawRecord]:
@@ -116,12 +117,12 @@ def xlsx_records(name: str, source: Any) -> list[RawRecord]:
     try:
         workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many kinds for a damaged workbook
-        raise DataFileError(name, f"is not a readable XLSX workbook ({e})") from e
+        raise DataFileError(name, msg("file.xlsx-unreadable", detail=str(e))) from e
     try:
         sheets = {ws.title.strip().lower(): ws for ws in workbook.worksheets}
         main_name = next((n for n in sheets if n not in GROUPS), None)
         if main_name is None:
-            raise DataFileError(name, "has no sheet of applicants")
+            raise DataFileError(name, msg("file.xlsx-no-sheet"))
         main = sheets.get("applicants") or sheets[main_name]
 
         def rows_of(ws: Any) -> list[list[Any]]:
@@ -129,16 +130,18 @@ def xlsx_records(name: str, source: Any) -> list[RawRecord]:
 
         sheet_title = main.title
         records = [
-            RawRecord(name, f"sheet {sheet_title} row {n}", d)
+            RawRecord(name, msg("place.sheet-row", sheet=sheet_title, row=str(n)), d)
             for n, d in rows_to_dicts(name, rows_of(main))
         ]
         if not records:
-            raise DataFileError(name, "holds no applicants")
+            raise DataFileError(name, msg("file.no-applicants"))
         for group in GROUPS:
             ws = sheets.get(group)
             if ws is not None:
                 grouped = rows_to_dicts(name, rows_of(ws))
-                attach(records, group, [(f"sheet {ws.title} row {n}", d) for n, d in grouped])
+                attach(records, group, [
+                    (msg("place.sheet-row", sheet=ws.title, row=str(n)), d) for n, d in grouped
+                ])
         return records
     finally:
         workbook.close()

@@ -15,6 +15,7 @@ import yaml
 
 from formgen.exceptions import DataFileError
 from formgen.load.records import RawRecord
+from formgen.messages import msg
 
 
 def decode(name: str, data: bytes) -> str:
@@ -23,7 +24,7 @@ def decode(name: str, data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise DataFileError(name, "is not text in UTF-8 or GB18030")
+    raise DataFileError(name, msg("file.not-text"))
 
 
 def read_yaml(path: Path) -> Any:
@@ -47,17 +48,19 @@ _Loader.add_implicit_resolver(
 
 def parse_yaml(name: str, text: str) -> Any:
     if not text.strip():
-        raise DataFileError(name, "is empty")
+        raise DataFileError(name, msg("file.empty"))
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.constructor.ConstructorError as e:
-        raise DataFileError(
-            name, f"uses a YAML tag that is not allowed ({e.problem}); write plain values"
-        ) from e
+        raise DataFileError(name, msg("file.yaml-tag", detail=str(e.problem))) from e
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise DataFileError(name, f"is not valid YAML{where}: {getattr(e, 'problem', e)}") from e
+        detail = str(getattr(e, "problem", e))
+        if mark:
+            raise DataFileError(
+                name, msg("file.not-yaml-at-line", line=str(mark.line + 1), detail=detail)
+            ) from e
+        raise DataFileError(name, msg("file.not-yaml", detail=detail)) from e
 
 
 def read_json(path: Path) -> Any:
@@ -66,27 +69,27 @@ def read_json(path: Path) -> Any:
 
 def parse_json(name: str, text: str) -> Any:
     if not text.strip():
-        raise DataFileError(name, "is empty")
+        raise DataFileError(name, msg("file.empty"))
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        raise DataFileError(name, f"is not valid JSON at line {e.lineno}: {e.msg}") from e
+        raise DataFileError(name, msg("file.not-json", line=str(e.lineno), detail=e.msg)) from e
 
 
 def from_documents(path: Path, doc: Any) -> list[RawRecord]:
     if doc is None:
-        raise DataFileError(str(path), "is empty")
+        raise DataFileError(str(path), msg("file.empty"))
     if isinstance(doc, dict) and isinstance(doc.get("applicants"), list):
         doc = doc["applicants"]
     if isinstance(doc, dict):
-        return [RawRecord(str(path), "record 1", doc)]
+        return [RawRecord(str(path), msg("place.record", number="1"), doc)]
     if isinstance(doc, list):
         if not doc:
-            raise DataFileError(str(path), "holds no applicants")
+            raise DataFileError(str(path), msg("file.no-applicants"))
         out = []
         for i, item in enumerate(doc, start=1):
             if not isinstance(item, dict):
                 item = {"__not_a_mapping__": item}
-            out.append(RawRecord(str(path), f"record {i}", item))
+            out.append(RawRecord(str(path), msg("place.record", number=str(i)), item))
         return out
-    raise DataFileError(str(path), "must hold one applicant (a mapping) or a list of them")
+    raise DataFileError(str(path), msg("file.not-applicants"))

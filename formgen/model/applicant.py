@@ -12,9 +12,11 @@ import typing
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
-Language = Literal["zh", "en"]
-LANGUAGES: tuple[Language, ...] = ("zh", "en")
+from formgen.language import LANGUAGES, Language
+from formgen.messages import Message, msg
+
 GradeCode = Literal["CEng", "IEng", "EngTech"]
 GRADE_CODES: tuple[str, ...] = typing.get_args(GradeCode)
 """The Engineering Council's grades, in order."""
@@ -25,12 +27,15 @@ ProgrammeId = str
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
+def invalid(message: Message) -> PydanticCustomError:
+    """A validation error carrying its message; :mod:`formgen.validate.fields` shows it."""
+    return PydanticCustomError(message.id, message.id, {"message": message})
+
+
 def _check_xml_text(value: str) -> str:
     bad = _XML_INVALID.search(value)
     if bad:
-        raise ValueError(
-            f"contains the control character U+{ord(bad.group()):04X}, which a document cannot hold"
-        )
+        raise invalid(msg("value.control-character", char=f"U+{ord(bad.group()):04X}"))
     return value
 
 
@@ -38,7 +43,7 @@ def _as_text(value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise ValueError("must be text, not true/false")
+        raise invalid(msg("value.not-text-but-yes-no"))
     if isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, (dt.date, dt.datetime)):
@@ -101,12 +106,12 @@ def _to_month(value: Any) -> Any:
     if isinstance(value, str):
         m = _MONTH.match(value)
         if not m:
-            raise ValueError(f"'{value}' is not a month; write it as YYYY-MM, e.g. 2020-09")
+            raise invalid(msg("value.not-a-month", value=value))
         year, month = int(m.group(1)), int(m.group(2))
         if not 1 <= month <= 12:
-            raise ValueError(f"'{value}' has no month {month}")
+            raise invalid(msg("value.no-such-month", value=value, month=str(month)))
         return dt.date(year, month, 1)
-    raise ValueError("must be a month written as YYYY-MM")
+    raise invalid(msg("value.month-expected"))
 
 
 def _to_date(value: Any) -> Any:
@@ -115,11 +120,11 @@ def _to_date(value: Any) -> Any:
     if isinstance(value, str):
         m = _MONTH.match(value)
         if not m or not m.group(3):
-            raise ValueError(f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2025-06-18")
+            raise invalid(msg("value.not-a-date", value=value))
         try:
             return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        except ValueError as e:
-            raise ValueError(f"'{value}' is not a date: {e}") from None
+        except ValueError:
+            raise invalid(msg("value.no-such-day", value=value)) from None
     return value
 
 
@@ -137,7 +142,7 @@ def _to_bool(value: Any) -> Any:
             return True
         if key in _FALSE:
             return False
-        raise ValueError(f"'{value}' is not yes or no; write true or false")
+        raise invalid(msg("value.not-yes-or-no", value=value))
     return value
 
 
@@ -195,7 +200,7 @@ class CpdEntry(Model):
             try:
                 return float(value.strip())
             except ValueError:
-                raise ValueError(f"'{value}' is not a number of hours") from None
+                raise invalid(msg("value.not-hours", value=value)) from None
         return value
 
 
@@ -301,7 +306,7 @@ class Applicant(Model):
     @classmethod
     def _email(cls, value: str) -> str:
         if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s.]+", value):
-            raise ValueError(f"'{value}' is not an email address")
+            raise invalid(msg("value.not-an-email-address", value=value))
         return value
 
     @field_validator("competences", mode="before")
@@ -311,7 +316,5 @@ class Applicant(Model):
             value = {str(k).strip().upper(): v for k, v in value.items()}
             unknown = [k for k in value if k not in COMPETENCE_CODES]
             if unknown:
-                raise ValueError(
-                    f"unknown competence {', '.join(unknown)}; the codes are A1 … E4"
-                )
+                raise invalid(msg("value.unknown-competence", codes=unknown))
         return value

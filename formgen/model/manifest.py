@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from formgen.exceptions import ManifestError
-from formgen.model.applicant import LANGUAGES, GradeCode, Language, ProgrammeId
+from formgen.messages import Message, joined, msg
+from formgen.model.applicant import LANGUAGES, GradeCode, Language, ProgrammeId, invalid
 
 DEFAULT_MANIFEST = "manifest.yaml"
 
@@ -202,24 +203,26 @@ class Manifest(Spec):
         for name, pack in self.packs.items():
             for listed in pack.documents:
                 if listed not in self.documents:
-                    problems.append(f"pack '{name}' lists unknown document '{listed}'")
+                    problems.append(msg("manifest.pack-unknown-document", pack=name, document=listed))
         if self.default_pack not in self.packs:
-            problems.append(f"default_pack '{self.default_pack}' is not a pack")
+            problems.append(msg("manifest.default-pack-unknown", pack=self.default_pack))
         for doc_id, doc in self.documents.items():
             for lang in doc.output:
                 if lang not in LANGUAGES:
-                    problems.append(f"document '{doc_id}' has an output for unknown language {lang}")
+                    problems.append(msg("manifest.output-language-unknown", document=doc_id, lang=lang))
             for programme in doc.needed_by.programmes or []:
                 if programme not in self.programmes:
-                    problems.append(f"document '{doc_id}' is needed by unknown programme '{programme}'")
+                    problems.append(msg(
+                        "manifest.needed-by-unknown-programme", document=doc_id, programme=programme
+                    ))
         for programme in self.certificates:
             if programme not in self.programmes:
-                problems.append(f"certificates: unknown programme '{programme}'")
+                problems.append(msg("manifest.certificates-unknown-programme", programme=programme))
         for programme_id, prog in self.programmes.items():
             if "soe" in prog.requires and not prog.divisions:
-                problems.append(f"programme '{programme_id}' requires soe but lists no divisions")
+                problems.append(msg("manifest.soe-without-divisions", programme=programme_id))
         if problems:
-            raise ValueError("; ".join(problems))
+            raise invalid(joined(problems, msg("list.semicolon")))
         return self
 
     def number_prefix(self, doc_id: str, programme: str) -> str | None:
@@ -241,6 +244,12 @@ class Manifest(Spec):
         ]
 
 
+def _said(err: Any) -> Message | str:
+    """A pydantic error on the manifest: its own message when a check here raised it."""
+    carried = err.get("ctx", {}).get("message")
+    return carried if isinstance(carried, Message) else str(err["msg"])
+
+
 def find_manifest(path: str | Path | None = None) -> Path:
     if path is not None:
         return Path(path)
@@ -259,25 +268,26 @@ def load_manifest(path: str | Path | None = None) -> Manifest:
     try:
         stamp = manifest_path.stat().st_mtime
     except OSError as e:
-        raise ManifestError(f"{manifest_path}: cannot read the manifest: {e.strerror}") from e
+        raise ManifestError(msg("manifest.unreadable", file=str(manifest_path), reason=str(e.strerror))) from e
     cached = _cache.get((manifest_path, stamp))
     if cached is not None:
         return cached
     try:
         raw = yaml.safe_load(manifest_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
-        raise ManifestError(f"{manifest_path}: cannot read the manifest: {e}") from e
+        raise ManifestError(msg("manifest.unreadable", file=str(manifest_path), reason=str(e))) from e
     if not isinstance(raw, dict):
-        raise ManifestError(f"{manifest_path}: the manifest is empty or not a mapping")
+        raise ManifestError(msg("manifest.not-a-mapping", file=str(manifest_path)))
     raw["root"] = manifest_path.parent
     raw["path"] = manifest_path
     try:
         manifest = Manifest.model_validate(raw)
     except ValidationError as e:
         lines = [
-            f"{manifest_path}: {'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}"
+            msg("manifest.invalid", file=str(manifest_path),
+                field=".".join(str(p) for p in err["loc"]) or "(top)", problem=_said(err))
             for err in e.errors()
         ]
-        raise ManifestError("\n".join(lines)) from e
+        raise ManifestError(joined(lines, "\n")) from e
     _cache[(manifest_path, stamp)] = manifest
     return manifest

@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from formgen.exceptions import ManifestError
+from formgen.messages import msg
 from formgen.model.applicant import COMPETENCE_CODES
 from formgen.model.manifest import Manifest
 
@@ -22,13 +23,13 @@ def _read_statements(path: Path, stamp: float) -> Statements:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as e:
-        raise ManifestError(f"{path}: cannot read the competence statements: {e}") from e
+        raise ManifestError(msg("manifest.statements-unreadable", file=str(path), reason=str(e))) from e
     if not isinstance(data, dict):
-        raise ManifestError(f"{path}: the competence statements must be a mapping by grade")
+        raise ManifestError(msg("manifest.statements-not-a-mapping", file=str(path)))
     for grade in STATEMENT_GRADES:
         missing = [c for c in COMPETENCE_CODES if c not in (data.get(grade) or {})]
         if missing:
-            raise ManifestError(f"{path}: {grade} lacks competences {', '.join(missing)}")
+            raise ManifestError(msg("manifest.statements-incomplete", file=str(path), grade=grade, codes=missing))
     return data
 
 
@@ -38,5 +39,5 @@ def competence_statements(manifest: Manifest) -> Statements:
     try:
         stamp = path.stat().st_mtime
     except OSError as e:
-        raise ManifestError(f"{path}: cannot read the competence statements: {e.strerror}") from e
+        raise ManifestError(msg("manifest.statements-unreadable", file=str(path), reason=str(e.strerror))) from e
     return _read_statements(path, stamp)

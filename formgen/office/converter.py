@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from formgen.exceptions import ConversionError
+from formgen.messages import Message, msg
 from formgen.office.process import STARTUP_TIMEOUT, OfficeFault, OfficeProcess, install_cleanup
 
 __all__ = ["Converter", "convert_files"]
@@ -108,7 +109,7 @@ class Converter:
             while not self._idle and not self._closed:
                 self._cond.wait()
             if self._closed:
-                raise ConversionError("the PDF converter has been closed")
+                raise ConversionError(msg("conversion.closed"))
             return self._idle.pop()
 
     def _checkin(self, slot: _Slot) -> None:
@@ -151,11 +152,13 @@ class Converter:
     def convert(self, docx: Path, pdf: Path) -> None:
         """Convert one document; blocks until ``pdf`` is complete. Raises ConversionError."""
         docx, pdf = Path(docx), Path(pdf)
-        what = f"could not convert {docx} to PDF"
-        _check_input(docx, what)
+        def failed(reason: Message | str) -> ConversionError:
+            return ConversionError(msg("conversion.failed", docx=str(docx), reason=reason))
+
+        _check_input(docx, failed)
         folder = pdf.parent
         if not folder.is_dir():
-            raise ConversionError(f"{what}: the folder {folder} does not exist")
+            raise failed(msg("conversion.no-folder", folder=str(folder)))
         part = folder / f".{pdf.name}.{uuid.uuid4().hex[:12]}.part"
         src = docx.resolve()
         filter_name = _FILTERS.get(docx.suffix.lower())
@@ -168,15 +171,15 @@ class Converter:
                     try:
                         process = slot.get(self)
                     except OfficeFault as e:  # not the document's fault: no retry
-                        raise ConversionError(f"{what}: {e}") from None
+                        raise failed(e.message) from None
                     # LibreOffice writes into its private folder (its own temporary files
                     # stay there too); the finished PDF is then moved next to the target
                     # and renamed into place.
                     out = process.scratch / f"{uuid.uuid4().hex}.pdf"
-                    error = process.convert(src, out, filter_name, self.timeout)
+                    error: Message | str | None = process.convert(src, out, filter_name, self.timeout)
                     if error is None:
                         if not out.is_file() or out.stat().st_size == 0:
-                            error = "LibreOffice wrote no PDF"
+                            error = msg("office.no-pdf")
                         else:
                             shutil.move(out, part)
                 except OfficeFault as e:
@@ -184,24 +187,24 @@ class Converter:
                     fault = e
                     continue
                 except OSError as e:
-                    raise ConversionError(f"could not write {pdf}: {e.strerror or e}") from None
+                    raise _cannot_write(pdf, e) from None
                 finally:
                     if out is not None:
                         out.unlink(missing_ok=True)  # anything left after an error
                     self._checkin(slot)
                 if error is not None:
-                    if attempt == 0 and error.startswith(_TRANSIENT):
+                    if attempt == 0 and isinstance(error, str) and error.startswith(_TRANSIENT):
                         # Under load LibreOffice occasionally fails to open a sound file;
                         # a second try on the same warm process is cheap.
-                        fault = OfficeFault(error)
+                        fault = OfficeFault(msg("office.failed", detail=error))
                         continue
-                    raise ConversionError(f"{what}: {error}")
+                    raise failed(error)
                 try:
                     os.replace(part, pdf)
                 except OSError as e:
-                    raise ConversionError(f"could not write {pdf}: {e.strerror or e}") from None
+                    raise _cannot_write(pdf, e) from None
                 return
-            raise ConversionError(f"{what}: {fault}")
+            raise failed(fault.message if fault else msg("office.stopped"))
         finally:
             with contextlib.suppress(OSError):
                 part.unlink(missing_ok=True)
@@ -249,9 +252,13 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _check_input(docx: Path, what: str) -> None:
+def _cannot_write(pdf: Path, e: OSError) -> ConversionError:
+    return ConversionError(msg("conversion.cannot-write", path=str(pdf), reason=str(e.strerror or e)))
+
+
+def _check_input(docx: Path, failed: Callable[[Message], ConversionError]) -> None:
     if not docx.is_file():
-        raise ConversionError(f"{what}: the file does not exist")
+        raise failed(msg("conversion.no-file"))
     if docx.suffix.lower() in (".docx", ".docm"):
         try:
             with zipfile.ZipFile(docx) as z:
@@ -259,7 +266,7 @@ def _check_input(docx: Path, what: str) -> None:
         except (zipfile.BadZipFile, OSError, ValueError):
             ok = False
         if not ok:
-            raise ConversionError(f"{what}: it is not a valid .docx file (damaged or not Word)")
+            raise failed(msg("conversion.not-docx"))
 
 
 def convert_files(

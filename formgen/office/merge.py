@@ -23,6 +23,7 @@ from pypdf import PdfReader, PdfWriter
 
 from formgen.docxzip import replace_parts
 from formgen.exceptions import ConversionError
+from formgen.messages import msg
 
 if TYPE_CHECKING:
     from formgen.office.converter import Converter
@@ -214,4 +215,4 @@ def convert_documents(
         jobs[path] = index
     for path, error in converter.convert_many([(p, p.with_suffix(".pdf")) for p in jobs]).items():
         results[jobs[path]] = error if error is not None else path.with_suffix(".pdf").read_bytes()
-    return [r if r is not None else ConversionError("no PDF was made") for r in results]
+    return [r if r is not None else ConversionError(msg("conversion.no-pdf")) for r in results]

@@ -35,6 +35,7 @@ from functools import cache
 from pathlib import Path
 
 from formgen.exceptions import ConversionError
+from formgen.messages import Message, msg
 
 BRIDGE = Path(__file__).with_name("bridge.py")  # run by LibreOffice's Python, not imported
 FONTS_CONF = Path(__file__).parent.parent / "fonts.conf"
@@ -60,6 +61,13 @@ _SETTINGS = [
 class OfficeFault(Exception):
     """LibreOffice hung, died or would not start. The process group has been killed."""
 
+    def __init__(self, message: Message):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
+
 
 @cache
 def soffice_path() -> str:
@@ -68,7 +76,7 @@ def soffice_path() -> str:
     if chosen:
         if os.access(chosen, os.X_OK):
             return chosen
-        raise ConversionError(f"FORMGEN_SOFFICE is set to {chosen}, which is not an executable program")
+        raise ConversionError(msg("office.soffice-not-a-program", path=chosen))
     for candidate in (
         shutil.which("soffice"),
         "/usr/lib/libreoffice/program/soffice",
@@ -76,10 +84,7 @@ def soffice_path() -> str:
     ):
         if candidate and os.access(candidate, os.X_OK):
             return candidate
-    raise ConversionError(
-        "LibreOffice is not installed (no 'soffice' found); "
-        "install libreoffice-writer-nogui or set FORMGEN_SOFFICE"
-    )
+    raise ConversionError(msg("office.not-installed"))
 
 
 def _imports_uno(python: str) -> bool:
@@ -96,7 +101,7 @@ def uno_python() -> str:
     if chosen:
         if _imports_uno(chosen):
             return chosen
-        raise ConversionError(f"FORMGEN_UNO_PYTHON is set to {chosen}, which cannot 'import uno'")
+        raise ConversionError(msg("office.uno-python-unusable", path=chosen))
     for candidate in (
         "/usr/bin/python3",
         "/usr/lib/libreoffice/program/python",
@@ -104,10 +109,7 @@ def uno_python() -> str:
     ):
         if _imports_uno(candidate):
             return candidate
-    raise ConversionError(
-        "LibreOffice's Python bridge is not installed: install python3-uno "
-        "(or set FORMGEN_UNO_PYTHON to a Python that can 'import uno')"
-    )
+    raise ConversionError(msg("office.no-bridge"))
 
 
 @cache
@@ -201,10 +203,10 @@ class OfficeProcess:
         try:
             ready = self._read(startup_timeout + 5)
         except OfficeFault as e:
-            raise OfficeFault(f"LibreOffice could not be started: {e}{self._last_log}") from None
+            raise OfficeFault(msg("office.not-started", reason=e.message, log=self._last_log)) from None
         if not ready.get("ready"):
             self.kill()
-            raise OfficeFault(f"LibreOffice could not be started: {ready.get('error')}")
+            raise OfficeFault(msg("office.not-started", reason=str(ready.get("error")), log=""))
 
     @property
     def pid(self) -> int | None:
@@ -240,18 +242,19 @@ class OfficeProcess:
         """
         request = {"in": str(src), "out": str(dst), "filter": filter_name}
         if not self.alive():
-            raise OfficeFault("LibreOffice stopped unexpectedly")
+            raise OfficeFault(msg("office.stopped"))
         assert self._proc is not None and self._proc.stdin is not None
         try:
             self._proc.stdin.write(json.dumps(request).encode() + b"\n")
             self._proc.stdin.flush()
         except (OSError, ValueError):
             self.kill()
-            raise OfficeFault("LibreOffice stopped unexpectedly") from None
+            raise OfficeFault(msg("office.stopped")) from None
         answer = self._read(timeout)
         if answer.get("fatal"):
             self.kill()
-            raise OfficeFault(answer.get("error") or "LibreOffice stopped unexpectedly")
+            error = answer.get("error")
+            raise OfficeFault(msg("office.failed", detail=str(error)) if error else msg("office.stopped"))
         return None if answer.get("ok") else str(answer.get("error") or "unknown error")
 
     def _read(self, timeout: float) -> dict:
@@ -266,7 +269,7 @@ class OfficeProcess:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     self.kill()
-                    raise OfficeFault(f"LibreOffice did not answer within {timeout:g} s")
+                    raise OfficeFault(msg("office.timeout", seconds=float(timeout)))
                 if not poller.poll(max(1, int(left * 1000))):
                     continue
                 chunk = os.read(fd, 65536)
@@ -275,16 +278,16 @@ class OfficeProcess:
                 self._buf += chunk
         except (OSError, ValueError):  # gone, or killed from another thread (at exit)
             self.kill()
-            raise OfficeFault("LibreOffice stopped unexpectedly") from None
+            raise OfficeFault(msg("office.stopped")) from None
         line, _, self._buf = self._buf.partition(b"\n")
         try:
             answer = json.loads(line)
         except ValueError:
             self.kill()
-            raise OfficeFault(f"LibreOffice bridge said {line[:200]!r}") from None
+            raise OfficeFault(msg("office.bridge-said", line=repr(line[:200]))) from None
         if not isinstance(answer, dict):
             self.kill()
-            raise OfficeFault(f"LibreOffice bridge said {line[:200]!r}")
+            raise OfficeFault(msg("office.bridge-said", line=repr(line[:200])))
         return answer
 
     def stop(self, grace: float = 10.0) -> None:
@@ -333,7 +336,7 @@ def _register(p: OfficeProcess) -> None:
     with _live_lock:
         _live.add(p)
         if _exiting:
-            raise OfficeFault("the program is exiting")
+            raise OfficeFault(msg("office.exiting"))
 
 
 def _unregister(p: OfficeProcess) -> None:

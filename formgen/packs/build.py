@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from formgen.exceptions import FormgenError
 from formgen.forms.documents import choose_languages, render_and_convert
 from formgen.forms.naming import pack_filename
+from formgen.messages import msg
 from formgen.model.applicant import LANGUAGES, Applicant, Language
 from formgen.model.manifest import Manifest
 from formgen.packs.archive import fingerprint, pack_zip, read_fingerprint
@@ -77,7 +78,7 @@ def build_packs(
     """Write ``out/<id>-<name>.zip`` for every valid record and ``out/errors.csv`` for the rest."""
     pack = pack or manifest.default_pack
     if pack not in manifest.packs:
-        raise FormgenError(f"unknown pack '{pack}'; the manifest has: {', '.join(manifest.packs)}")
+        raise FormgenError(msg("run.unknown-pack", pack=pack, known=list(manifest.packs)))
     chosen = choose_languages(langs)
     records, report = validate_files(data, manifest, today)
     result = PackResult()
@@ -95,8 +96,8 @@ def build_packs(
         a = item.applicant
         name = pack_filename(a)
         if name.casefold() in names:
-            result.fail(item.source, f"its pack would be named {name}, like that of "
-                        f"{names[name.casefold()]}; give the applicants distinct ids", "name")
+            result.fail(item.source, msg(
+                "pack.same-name", name=name, other=names[name.casefold()]), "name")
             step(1)
             continue
         names[name.casefold()] = a.id
@@ -120,7 +121,7 @@ def build_packs(
                     raise documents
                 write_atomic(target, pack_zip(documents, pack, fp))
             except FormgenError as e:
-                result.fail(item.source, str(e))
+                result.fail(item.source, e.message)
             else:
                 result.written[item.applicant.id] = [target]
             step(1)

@@ -14,7 +14,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from formgen.exceptions import Problem
-from formgen.load import RawRecord, load_files
+from formgen.load import RawRecord, load_files, with_id
+from formgen.messages import Message, msg
 from formgen.model.applicant import Applicant
 from formgen.model.manifest import Manifest
 from formgen.validate.fields import field_message, field_path
@@ -30,7 +31,7 @@ def validate(
     """Validate a batch: types, then each record's rules, then the batch's (ids, quotas)."""
     today = today or dt.date.today()
     report = Report()
-    seen_ids: dict[str, str] = {}
+    seen_ids: dict[str, Message] = {}
     for raw in records:
         applicant, problems = _validate_one(raw, manifest, today, seen_ids)
         report.problems.extend(problems)
@@ -43,35 +44,34 @@ def validate(
 
 
 def _validate_one(
-    raw: RawRecord, manifest: Manifest, today: dt.date, seen_ids: dict[str, str]
+    raw: RawRecord, manifest: Manifest, today: dt.date, seen_ids: dict[str, Message]
 ) -> tuple[Applicant | None, list[Problem]]:
     """The applicant when the record has no error (else None), and every problem found."""
     rid = raw.record_id
-    where = f"{raw.where} ({rid})" if rid else raw.where
 
-    def problem(field_name: str, message: str, severity: str = "error") -> Problem:
-        place = where
+    def problem(field_name: str, message: Message, severity: str = "error") -> Problem:
+        place = raw.where
         for prefix, location in raw.locations.items():
             if field_name == prefix or field_name.startswith(prefix + "."):
-                place = f"{location} ({rid})" if rid else location
-        return Problem(raw.file, place, field_name, message, severity, rid)
+                place = location
+        return Problem(raw.file, with_id(place, rid), field_name, message, severity, rid)
 
     data = raw.data
     if "__not_a_mapping__" in data:
-        return None, [problem("", "is not an applicant record (expected a mapping of fields)")]
+        return None, [problem("", msg("record.not-a-mapping"))]
     if "__orphan_of__" in data:
         orphan = data["__orphan_of__"]
         group = data.get("__group__", "")
         if orphan is None:
-            return None, [problem("id", f"this {group} row has no applicant id")]
-        return None, [problem("id", f"no applicant has the id '{orphan}' (in the {group} rows)")]
+            return None, [problem("id", msg("record.group-row-without-id", group=group))]
+        return None, [problem("id", msg("record.group-row-unknown-id", id=str(orphan), group=group))]
 
     problems: list[Problem] = []
     if rid:
         if rid in seen_ids:
-            problems.append(problem("id", f"'{rid}' is used twice; it was first used at {seen_ids[rid]}"))
+            problems.append(problem("id", msg("record.duplicate-id", id=rid, first=seen_ids[rid])))
         else:
-            seen_ids[rid] = f"{raw.file}, {raw.where}"
+            seen_ids[rid] = msg("place.in-file", file=raw.file, place=raw.where)
     prog, programme_problems = programme_rules(data, manifest, problem)
     try:
         applicant = Applicant.model_validate(data)
@@ -100,12 +100,11 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-
 def validate_record(
     data: dict[str, Any], manifest: Manifest, today: dt.date, source: str = "form"
 ) -> Report:
     """Validate one record that came from no file (a web form, an upload, a request body)."""
-    return validate([RawRecord(source, source, data)], manifest, today)
+    return validate([RawRecord(source, msg("place.submitted"), data)], manifest, today)
 
 
 def validate_files(

@@ -1,4 +1,4 @@
-"""Pydantic's errors, said as formgen says them: a field path and a plain sentence."""
+"""Pydantic's errors, said as formgen says them: a field path and a message."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from formgen.messages import Message, msg
 from formgen.model.applicant import Applicant
 
 
@@ -22,39 +23,42 @@ def field_path(loc: tuple[Any, ...]) -> str:
 
 
 
-def _message(err: Any, model_fields: list[str]) -> str:
+def _message(err: Any, model_fields: list[str]) -> Message:
     kind = err["type"]
     value = err.get("input")
+    carried = err.get("ctx", {}).get("message")
+    if isinstance(carried, Message):  # raised by a validator of the model
+        return carried
     if kind == "missing":
-        return "is missing"
+        return msg("field.missing")
     if kind == "extra_forbidden":
         name = str(err["loc"][-1])
         close = difflib.get_close_matches(name, model_fields, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        return f"is not a known field{hint}"
+        if close:
+            return msg("field.unknown-did-you-mean", close=close[0])
+        return msg("field.unknown")
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
-        return f"'{value}' is not one of: {expected.replace(chr(39), '').replace(' or ', ', ')}"
+        allowed = expected.replace(chr(39), "").replace(" or ", ", ").split(", ")
+        return msg("field.not-one-of", value=str(value), allowed=allowed)
     if kind == "greater_than_equal":
-        if isinstance(value, float):
-            value = f"{value:g}"  # a CSV cell '-2' arrives here as -2.0
-        return f"must not be negative (got {value})"
+        return msg("field.negative", value=value if isinstance(value, (int, float)) else str(value))
     if kind in ("too_short",) and isinstance(value, list):
-        return "needs at least one entry"
+        return msg("field.no-entries")
     if kind == "string_too_short":
-        return "is empty"
+        return msg("field.empty")
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return "must be a group of fields (a mapping)"
+        return msg("field.not-a-mapping")
     if kind == "list_type":
-        return "must be a list of entries"
+        return msg("field.not-a-list")
     if kind in ("string_type",):
-        return "must be text"
+        return msg("field.not-text")
     if kind == "bool_type" or kind == "bool_parsing":
-        return f"'{value}' is not true or false"
+        return msg("field.not-true-or-false", value=str(value))
     if kind in ("float_parsing", "float_type"):
-        return f"'{value}' is not a number"
-    msg = str(err.get("msg", "is not valid"))
-    return msg.removeprefix("Value error, ")
+        return msg("field.not-a-number", value=str(value))
+    detail = str(err.get("msg", "")).removeprefix("Value error, ")
+    return msg("field.invalid", detail=detail)
 
 
 def _fields_of(model: type[BaseModel]) -> list[str]:
@@ -84,6 +88,6 @@ def _fields_around(loc: tuple[Any, ...]) -> list[str]:
 
 
 
-def field_message(err: Any) -> str:
-    """The sentence for one of pydantic's errors (``err`` from ``ValidationError.errors()``)."""
+def field_message(err: Any) -> Message:
+    """The message for one of pydantic's errors (``err`` from ``ValidationError.errors()``)."""
     return _message(err, _fields_around(err["loc"]))

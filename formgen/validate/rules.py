@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from formgen.exceptions import Problem
+from formgen.messages import Joined, Message, YearMonth, msg
 from formgen.model.applicant import (
     GRADE_CODES,
     Applicant,
@@ -28,7 +29,8 @@ from formgen.paths import safe_filename
 from formgen.validate.report import Validated
 
 ProblemMaker = Callable[..., Problem]
-"""``problem(field, message, severity="error")``: a Problem placed in its record."""
+"""``problem(field, message, severity="error")``: a Problem placed in its record
+(``message`` a :class:`~formgen.messages.Message`)."""
 
 MAX_DESCRIPTION = 300
 CAREER_YEARS = 5
@@ -59,17 +61,19 @@ def programme_rules(
         return None, []  # missing: the model says so
     prog = manifest.programmes.get(programme)
     if prog is None:
-        return None, [problem("programme", f"'{programme}' is not one of: {', '.join(manifest.programmes)}")]
+        return None, [problem("programme", msg(
+            "field.not-one-of", value=programme, allowed=list(manifest.programmes)))]
     out: list[Problem] = []
     grade = _scalar_text(data.get("grade"))
     if grade in GRADE_CODES and grade not in prog.grades:
-        out.append(problem("grade", f"'{grade}' is not a grade of {programme}; it offers {', '.join(prog.grades)}"))
+        out.append(problem("grade", msg(
+            "rule.grade-not-offered", grade=grade, programme=programme, grades=list(prog.grades))))
     soe = data.get("soe")
     division = _scalar_text(soe.get("division")) if isinstance(soe, Mapping) else ""
     if division and division not in prog.divisions:
-        choices = ", ".join(prog.divisions)
-        out.append(problem("soe.division", f"'{division}' is not one of: {choices}" if choices
-                           else f"{programme} has no divisions to choose from"))
+        out.append(problem("soe.division", msg(
+            "field.not-one-of", value=division, allowed=list(prog.divisions)
+        ) if prog.divisions else msg("rule.no-divisions", programme=programme)))
     return prog, out
 
 
@@ -80,7 +84,7 @@ def record_rules(
     manifest does not have, already reported; only the rules of any programme run)."""
     out: list[Problem] = []
     if not safe_filename(a.id):
-        out.append(problem("id", f"'{a.id}' cannot be used as a folder name"))
+        out.append(problem("id", msg("rule.id-not-a-folder-name", id=a.id)))
     if prog is not None:
         out.extend(_programme_record_rules(a, prog, today, problem))
     out.extend(entry_rules(a.education, a.career, a.cpd, a.description, today, problem))
@@ -91,28 +95,31 @@ def _programme_record_rules(
     a: Applicant, prog: Programme, today: dt.date, problem: ProblemMaker
 ) -> list[Problem]:
     out: list[Problem] = []
-
+    # the programme's id (as in the data) in English, its short name (CSEE–IET) in Chinese
+    programme, name = a.programme, prog.short_name
     if "cmes" in prog.requires and a.cmes is None:
-        out.append(problem("cmes", f"is missing; {a.programme} applicants must be CMES members (cmes.membership_no, cmes.member_grade)"))
+        out.append(problem("cmes", msg("rule.cmes-missing", programme=programme, name=name)))
     if "soe" in prog.requires and a.soe is None:
-        out.append(problem("soe", "is missing; give the SOE membership applied for (soe.membership, soe.division)"))
+        out.append(problem("soe", msg("rule.soe-missing")))
     if "unit" in prog.requires and not a.unit:
         if prog.quota:
-            out.append(problem("unit", f"is missing; {a.programme} applicants are nominated by a unit of the quota table"))
+            out.append(problem("unit", msg("rule.unit-missing", programme=programme, name=name)))
         else:
-            out.append(problem("unit", f"is missing; {a.programme} applicants name the unit that nominates them"))
+            out.append(problem("unit", msg("rule.unit-missing-no-quota", programme=programme, name=name)))
     elif a.unit and prog.quota and a.unit not in prog.quota:
-        out.append(problem("unit", f"'{a.unit}' is not in the quota table", "warning"))
+        out.append(problem("unit", msg("rule.unit-not-in-quota", unit=a.unit), "warning"))
     deadline = prog.deadline_date(today.year)
     if deadline and today > deadline:
-        out.append(problem("programme", f"registration for {a.programme} closed on {deadline.isoformat()}", "warning"))
+        out.append(problem("programme", msg(
+            "rule.registration-closed", programme=programme, name=name, deadline=deadline
+        ), "warning"))
     return out
 
 
 def _record_warnings(a: Applicant, today: dt.date, problem: ProblemMaker) -> list[Problem]:
     out: list[Problem] = []
     if len(a.education) > 2:
-        out.append(problem("education", "lists more than the highest engineering degree(s)", "warning"))
+        out.append(problem("education", msg("rule.more-than-highest-degree"), "warning"))
 
     if a.cpd:
         short = []
@@ -121,18 +128,20 @@ def _record_warnings(a: Applicant, today: dt.date, problem: ProblemMaker) -> lis
             start = _years_before(today, year + 1)
             hours = sum(c.hours for c in a.cpd if start < c.date <= end)
             if hours < CPD_HOURS_PER_YEAR:
-                short.append(f"{hours:g} h in the year to {end.isoformat()}")
+                short.append(msg("rule.cpd-hours-in-year", hours=hours, end=end))
         if short:
-            out.append(problem("cpd", f"under the {CPD_HOURS_PER_YEAR} hours a year that re-registration needs: {'; '.join(short)}", "warning"))
+            out.append(problem("cpd", msg(
+                "rule.cpd-hours-short", hours=CPD_HOURS_PER_YEAR,
+                years=Joined(tuple(short), msg("list.semicolon")),
+            ), "warning"))
 
     for path, text in _local_texts(a):
         missing = text.missing()
         if len(missing) == 2:
             continue
         for lang in missing:
-            other = "Chinese" if lang == "en" else "English"
-            name = "English" if lang == "en" else "Chinese"
-            out.append(problem(f"{path}.{lang}", f"has no {name} text; the {other} is used in {name} documents", "warning"))
+            message = msg("rule.no-english-text") if lang == "en" else msg("rule.no-chinese-text")
+            out.append(problem(f"{path}.{lang}", message, "warning"))
     return out
 
 
@@ -148,31 +157,38 @@ def entry_rules(
     out: list[Problem] = []
     for i, e in enumerate(education, start=1):
         if e is not None and e.end < e.start:
-            out.append(problem(f"education[{i}].end", f"ends ({e.end:%Y-%m}) before it starts ({e.start:%Y-%m})"))
+            out.append(problem(f"education[{i}].end", _ends_before_start(e.end, e.start)))
     window_start = _years_before(today, CAREER_YEARS)
     for i, c in enumerate(career, start=1):
         if c is None:
             continue
         if c.end is not None and c.end < c.start:
-            out.append(problem(f"career[{i}].end", f"ends ({c.end:%Y-%m}) before it starts ({c.start:%Y-%m})"))
+            out.append(problem(f"career[{i}].end", _ends_before_start(c.end, c.start)))
         if c.start > today:
-            out.append(problem(f"career[{i}].start", f"is in the future ({c.start:%Y-%m})"))
+            out.append(problem(f"career[{i}].start", msg("rule.in-the-future", when=YearMonth(c.start))))
         if c.end is not None and c.end.replace(day=28) < window_start.replace(day=1):
-            out.append(problem(f"career[{i}].end", f"ended in {c.end:%Y-%m}, more than {CAREER_YEARS} years ago; only the latest {CAREER_YEARS} years of career go on the form"))
+            out.append(problem(f"career[{i}].end", msg(
+                "rule.career-too-old", end=YearMonth(c.end), years=CAREER_YEARS)))
     if description is not None:
         for lang in ("zh", "en"):
             text = getattr(description, lang) or ""
             if len(text) > MAX_DESCRIPTION:
-                out.append(problem(f"description.{lang}", f"has {len(text)} characters; at most {MAX_DESCRIPTION} are allowed"))
+                out.append(problem(f"description.{lang}", msg(
+                    "rule.too-long", count=len(text), limit=MAX_DESCRIPTION)))
     cpd_start = _years_before(today, CPD_YEARS)
     for i, entry in enumerate(cpd, start=1):
         if entry is None:
             continue
         if entry.date > today:
-            out.append(problem(f"cpd[{i}].date", f"is in the future ({entry.date.isoformat()})"))
+            out.append(problem(f"cpd[{i}].date", msg("rule.in-the-future", when=entry.date)))
         elif entry.date < cpd_start:
-            out.append(problem(f"cpd[{i}].date", f"is {entry.date.isoformat()}, more than {CPD_YEARS} years ago; the CPD record covers the past {CPD_YEARS} years"))
+            out.append(problem(f"cpd[{i}].date", msg(
+                "rule.cpd-too-old", date=entry.date, years=CPD_YEARS)))
     return out
+
+
+def _ends_before_start(end: dt.date, start: dt.date) -> Message:
+    return msg("rule.ends-before-start", end=YearMonth(end), start=YearMonth(start))
 
 
 def _partial(model: type[BaseModel], value: Any) -> Any:
@@ -229,14 +245,10 @@ def quota_warnings(valid: list[Validated], manifest: Manifest) -> list[Problem]:
                 continue
             counts[a.unit] += 1
             if counts[a.unit] > prog.quota[a.unit]:
-                out.append(
-                    Problem(
-                        v.source.file,
-                        f"{v.source.where} ({a.id})",
-                        "unit",
-                        f"{a.unit} is over its quota of {prog.quota[a.unit]} places (this is applicant {counts[a.unit]})",
-                        "warning",
-                        a.id,
-                    )
-                )
+                out.append(Problem(
+                    v.source.file, v.source.place, "unit",
+                    msg("rule.over-quota", unit=a.unit, places=prog.quota[a.unit],
+                        number=counts[a.unit]),
+                    "warning", a.id,
+                ))
     return out

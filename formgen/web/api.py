@@ -3,7 +3,9 @@
     POST /api/render?doc=registration_form&lang=zh&format=pdf   (body: the record as JSON)
     POST /api/pack                                              (body: the record as JSON)
 
-Invalid data gets 422 with ``{"errors": [{"field": "email", "message": "..."}]}``.
+Invalid data gets 422 with ``{"errors": [{"field": "email", "message": "...", "code": "..."}]}``:
+the message in English, the code its message id (see :mod:`formgen.messages`), the same
+in every language.
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from formgen.exceptions import FormgenError
+from formgen.exceptions import FormgenError, Problem
 from formgen.forms.documents import documents_needed
+from formgen.messages import msg
 from formgen.model.applicant import Applicant
 from formgen.run import today_default
 from formgen.web.files import MEDIA_TYPES, Busy, attachment, make_document, make_pack_download
 from formgen.web.records import check_record
 from formgen.web.security import read_body
+from formgen.web.state import api_error as error
 from formgen.web.state import api_errors, state_of
 
 router = APIRouter(prefix="/api", tags=["documents"])
@@ -35,7 +39,9 @@ class FieldError(BaseModel):
     field: str
     """The field's path, e.g. ``career[2].end``; empty for the request as a whole."""
     message: str
-    """What is wrong."""
+    """What is wrong, in English."""
+    code: str
+    """The message id: what is wrong, in no language (e.g. ``field.missing``)."""
 
 
 class Errors(BaseModel):
@@ -69,6 +75,10 @@ def _file_response(*kinds: str) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def _problem(p: Problem) -> dict[str, str]:
+    return error(p.field, p.message)
+
+
 async def _applicant(request: Request) -> Applicant | Response:
     """The applicant in the body, or the error answer."""
     state = state_of(request)
@@ -76,18 +86,18 @@ async def _applicant(request: Request) -> Applicant | Response:
     try:
         data = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        return api_errors([{"field": "", "message": f"the body is not valid JSON: {e}"}], 400)
+        return api_errors([error("", msg("api.body-not-json", detail=str(e)))], 400)
     if not isinstance(data, dict):
-        return api_errors([{"field": "", "message": "the body must be one applicant record (a JSON object)"}], 422)
+        return api_errors([error("", msg("api.body-not-a-record"))], 422)
     outcome = check_record(data, state, today_default())
     if outcome.applicant is None:
-        return api_errors([{"field": p.field, "message": p.message} for p in outcome.report.errors], 422)
+        return api_errors([_problem(p) for p in outcome.report.errors], 422)
     return outcome.applicant
 
 
 def _busy() -> Response:
     return api_errors(
-        [{"field": "", "message": "too many documents are being made right now; try again in a minute"}],
+        [error("", msg("api.busy"))],
         429, headers={"Retry-After": "30"},
     )
 
@@ -108,13 +118,16 @@ async def render(
     """The document ``doc`` for the applicant in the body, in ``lang``, as DOCX or PDF."""
     state = state_of(request)
     if doc not in state.manifest.documents or state.manifest.documents[doc].kind != "form":
-        known = ", ".join(d for d, spec in state.manifest.documents.items() if spec.kind == "form")
-        return api_errors([{"field": "doc", "message": f"'{doc}' is not a document; the documents are: {known}"}], 422)
+        known = [d for d, spec in state.manifest.documents.items() if spec.kind == "form"]
+        return api_errors([error("doc", msg("api.unknown-document", document=doc, known=known))], 422)
     applicant = await _applicant(request)
     if isinstance(applicant, Response):
         return applicant
     if doc not in documents_needed(applicant, state.manifest):
-        return api_errors([{"field": "doc", "message": f"{applicant.programme} {applicant.grade} applicants do not need '{doc}'"}], 422)
+        return api_errors([error("doc", msg(
+            "api.document-not-needed", programme=applicant.programme, grade=applicant.grade,
+            document=doc,
+        ))], 422)
     args = (applicant, doc, lang, format, state.manifest, state.converter, today_default())
     try:
         if format == "docx":
@@ -125,7 +138,7 @@ async def render(
     except Busy:
         return _busy()
     except FormgenError as e:
-        return api_errors([{"field": "", "message": str(e)}], 500)
+        return api_errors([error("", e.message)], 500)
     return attachment(download)
 
 
@@ -148,5 +161,5 @@ async def pack(request: Request) -> Response:
     except Busy:
         return _busy()
     except FormgenError as e:
-        return api_errors([{"field": "", "message": str(e)}], 500)
+        return api_errors([error("", e.message)], 500)
     return attachment(download)

@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from formgen.messages import msg
 from formgen.model.applicant import LANGUAGES, Applicant, Language
 from formgen.model.manifest import load_manifest
 from formgen.model.reference import competence_statements
@@ -37,12 +38,14 @@ from formgen.web.state import (
     MAX_UPLOAD,
     MULTIPART_SLACK,
     WebState,
+    api_error,
     api_errors,
     language_of,
     too_large_response,
 )
 
 HERE = Path(__file__).resolve().parent
+_HTTP_ERRORS = {404: msg("api.not-found"), 405: msg("api.method-not-allowed")}
 
 
 def _environment(lang: Language) -> jinja2.Environment:
@@ -129,8 +132,8 @@ def create_app(
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
         errors = [
-            {"field": ".".join(str(p) for p in e["loc"] if p not in ("query", "path", "body")),
-             "message": str(e.get("msg", "is not valid"))}
+            api_error(".".join(str(p) for p in e["loc"] if p not in ("query", "path", "body")),
+                      msg("api.invalid-parameter", detail=str(e.get("msg", ""))))
             for e in exc.errors()
         ]
         return api_errors(errors, 422)
@@ -138,7 +141,8 @@ def create_app(
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
-            return api_errors([{"field": "", "message": str(exc.detail)}], exc.status_code, exc.headers)
+            said = _HTTP_ERRORS.get(exc.status_code) or msg("api.http-error", detail=str(exc.detail))
+            return api_errors([api_error("", said)], exc.status_code, exc.headers)
         lang = language_of(request)
         tr = TRANSLATORS[lang]
         if exc.status_code == 404:

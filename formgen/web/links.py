@@ -23,6 +23,7 @@ from typing import Any
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from formgen.exceptions import FormgenError
+from formgen.messages import msg
 
 SECRET_ENV = "FORMGEN_SECRET"
 DEFAULT_SECRET_FILE = Path("build") / "secret.key"
@@ -44,7 +45,7 @@ class LinkExpired(LinkError):
 
     def __init__(self, expired_at: dt.datetime):
         self.expired_at = expired_at
-        super().__init__(f"the link expired at {expired_at.isoformat()}")
+        super().__init__(msg("link.expired", date=expired_at.date()))
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def load_secret(secret_file: str | Path | None = None, *, create: bool = True) -
         if from_env is not None:
             secret = from_env.strip()
             if len(secret) < MIN_SECRET_LENGTH:
-                raise FormgenError(f"{SECRET_ENV} must be at least {MIN_SECRET_LENGTH} characters long")
+                raise FormgenError(msg("secret.env-too-short", variable=SECRET_ENV, length=MIN_SECRET_LENGTH))
             return secret
     path = Path(secret_file) if secret_file is not None else DEFAULT_SECRET_FILE
     if not path.exists() and secret_file is None and create:
@@ -72,11 +73,11 @@ def load_secret(secret_file: str | Path | None = None, *, create: bool = True) -
     try:
         secret = path.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
-        raise FormgenError(f"the secret file {path} does not exist") from None
+        raise FormgenError(msg("secret.file-missing", path=str(path))) from None
     except OSError as e:
-        raise FormgenError(f"cannot read the secret file {path}: {e.strerror}") from e
+        raise FormgenError(msg("secret.file-unreadable", path=str(path), reason=str(e.strerror))) from e
     if len(secret) < MIN_SECRET_LENGTH:
-        raise FormgenError(f"the secret in {path} must be at least {MIN_SECRET_LENGTH} characters long")
+        raise FormgenError(msg("secret.file-too-short", path=str(path), length=MIN_SECRET_LENGTH))
     return secret
 
 
@@ -87,7 +88,7 @@ def _create_secret_file(path: Path) -> None:
     except FileExistsError:
         return  # made by another process just now
     except OSError as e:
-        raise FormgenError(f"cannot create the secret file {path}: {e.strerror}") from e
+        raise FormgenError(msg("secret.cannot-create", path=str(path), reason=str(e.strerror))) from e
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(secrets.token_urlsafe(48) + "\n")
 
@@ -127,12 +128,12 @@ def read_token(token: str, secret: str, *, now: dt.datetime | None = None) -> Li
     try:
         payload = _serializer(secret).loads(token)
     except BadSignature:
-        raise LinkInvalid("the link has been changed or is incomplete") from None
+        raise LinkInvalid(msg("link.changed")) from None
     except (ValueError, TypeError, UnicodeDecodeError):  # not produced by make_token
-        raise LinkInvalid("the link has been changed or is incomplete") from None
+        raise LinkInvalid(msg("link.changed")) from None
     if not (isinstance(payload, dict) and isinstance(payload.get("data"), dict)
             and isinstance(payload.get("exp"), int)):
-        raise LinkInvalid("the link does not hold an applicant record")
+        raise LinkInvalid(msg("link.no-record"))
     expires = dt.datetime.fromtimestamp(payload["exp"], dt.UTC)
     if (now or dt.datetime.now(dt.UTC)) >= expires:
         raise LinkExpired(expires)

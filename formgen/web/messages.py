@@ -1,5 +1,5 @@
 """Problems placed on the form: each at its input, with a reader's name for the field,
-in the page's language."""
+in the page's language (the text of the problem's message id, see :mod:`formgen.messages`)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from formgen.exceptions import Problem
+from formgen.messages import msg
 from formgen.model.applicant import LANGUAGES
 from formgen.web.formfields import (
     CMES,
@@ -21,7 +22,7 @@ from formgen.web.formfields import (
     SOE,
     fields_by_key,
 )
-from formgen.web.i18n import N_, Translator
+from formgen.web.i18n import Translator
 
 _PERSONAL = fields_by_key((*PERSONAL, DESCRIPTION))
 
@@ -116,10 +117,10 @@ def form_messages(problems: Iterable[Problem], tr: Translator) -> FormMessages:
     seen = set()
     for p in problems:
         place = place_of(p.field)
-        if p.field in GROUPS and p.message == "is missing":
-            message = tr(N_("Add at least one entry."))
-        else:
-            message = tr.problem(p.message)
+        shown = p.message
+        if p.field in GROUPS and shown.id == "field.missing":  # a group of rows left empty
+            shown = msg("field.no-entries")
+        message = shown.text(tr.lang)
         if (place, message) in seen:
             continue
         seen.add((place, message))

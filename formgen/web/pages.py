@@ -242,28 +242,31 @@ async def _run(request: Request, lang: Language, tr: Translator, page: dict[str,
 
 # ----------------------------------------------------------------------------- upload
 
-_UPLOAD_MESSAGES = [
-    ("not a valid zip file", N_("This is not an XLSX workbook: the file is not a valid XLSX (zip) file.")),
-    ("not a readable XLSX", N_("This XLSX workbook cannot be read; it may be damaged.")),
-    ("DOCTYPE or ENTITY", N_("This workbook contains XML declarations (DOCTYPE or ENTITY) that are not allowed; it was refused.")),
-    ("far more data than a workbook holds", N_("This workbook unpacks to far more data than a workbook holds; it was refused.")),
-    ("YAML tag that is not allowed", N_("This YAML file uses tags that are not allowed (such as code tags); write plain values.")),
-    ("is not valid YAML", N_("This is not a valid YAML file.")),
-    ("is not valid JSON", N_("This is not a valid JSON file.")),
-    ("not text in UTF-8", N_("This file is not text in UTF-8 or GB18030.")),
-    ("has an unknown type", N_("Upload a .yaml, .yml, .json or .xlsx file.")),
-    ("is empty", N_("This file is empty.")),
-    ("holds no applicants", N_("This file holds no applicant.")),
-    ("has no sheet of applicants", N_("This workbook has no sheet of applicants.")),
-    ("must hold one applicant", N_("This file must hold one applicant (a mapping of fields).")),
-]
+# The page words a file that cannot be read for the applicant, who did not make its format.
+_UPLOAD_MESSAGES = {
+    "file.xlsx-not-zip": N_("This is not an XLSX workbook: the file is not a valid XLSX (zip) file."),
+    "file.xlsx-unreadable": N_("This XLSX workbook cannot be read; it may be damaged."),
+    "file.xlsx-doctype": N_("This workbook contains XML declarations (DOCTYPE or ENTITY) that are not allowed; it was refused."),
+    "file.xlsx-too-large": N_("This workbook unpacks to far more data than a workbook holds; it was refused."),
+    "file.yaml-tag": N_("This YAML file uses tags that are not allowed (such as code tags); write plain values."),
+    "file.not-yaml": N_("This is not a valid YAML file."),
+    "file.not-yaml-at-line": N_("This is not a valid YAML file."),
+    "file.not-json": N_("This is not a valid JSON file."),
+    "file.not-text": N_("This file is not text in UTF-8 or GB18030."),
+    "file.unknown-upload-type": N_("Upload a .yaml, .yml, .json or .xlsx file."),
+    "file.empty": N_("This file is empty."),
+    "file.no-applicants": N_("This file holds no applicant."),
+    "file.xlsx-no-sheet": N_("This workbook has no sheet of applicants."),
+    "file.not-applicants": N_("This file must hold one applicant (a mapping of fields)."),
+}
 
 
 def upload_message(error: DataFileError, tr: Translator) -> str:
-    for needle, msgid in _UPLOAD_MESSAGES:
-        if needle in error.message:
-            return tr(msgid)
-    return tr(N_("The file could not be read (%(detail)s)."), detail=error.message)
+    """Why an uploaded file cannot be read, by the reason's message id."""
+    words = _UPLOAD_MESSAGES.get(error.reason.id)
+    if words is not None:
+        return tr(words)
+    return tr(N_("The file could not be read (%(detail)s)."), detail=error.reason.text(tr.lang))
 
 
 @router.post("/upload", name="upload")

@@ -10,6 +10,7 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from formgen.messages import Message, msg
 from formgen.model.applicant import Language
 from formgen.model.manifest import Manifest
 from formgen.model.reference import Statements
@@ -67,6 +68,12 @@ def language_of(request: Request) -> Language:
     return pick_language(request.query_params.get("lang"))
 
 
+def api_error(field: str, message: Message) -> dict[str, str]:
+    """One entry of an API error answer: the field, the message in English, and its id as
+    ``code``."""
+    return {"field": field, "message": message.english, "code": message.id}
+
+
 def api_errors(
     errors: list[dict[str, str]], status: int, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
@@ -78,8 +85,8 @@ async def too_large_response(request: Request, limit: int) -> Response:
     state = state_of(request)
     message = N_("The file or form is larger than %(size)s; it was not read.")
     if request.url.path.startswith("/api/"):
-        en = TRANSLATORS["en"]
-        return api_errors([{"field": "", "message": en(message, size=en.megabytes(state.max_upload))}], 413)
+        megabytes = round(state.max_upload / (1024 * 1024), 1)
+        return api_errors([api_error("", msg("api.too-large", megabytes=megabytes))], 413)
     lang = language_of(request)
     tr = TRANSLATORS[lang]
     return state.render(

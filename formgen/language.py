@@ -1,0 +1,35 @@
+"""The two languages, and how Babel writes dates, months and numbers in each.
+
+The foundation of both the documents (:mod:`formgen.forms.formatting`) and the messages
+(:mod:`formgen.messages`): nothing here knows about applicants or files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from babel import Locale
+from babel.dates import format_date, format_skeleton
+from babel.numbers import format_decimal
+
+Language = Literal["zh", "en"]
+LANGUAGES: tuple[Language, ...] = ("zh", "en")
+
+# Parsed once: Babel looks a locale name up again on every call given a string.
+LOCALES: dict[Language, Locale] = {"zh": Locale.parse("zh_CN"), "en": Locale.parse("en_GB")}
+
+
+def month(value: dt.date, lang: Language) -> str:
+    """A month, e.g. 2009年9月 / Sept 2009."""
+    return format_skeleton("yMMM", value, locale=LOCALES[lang])
+
+
+def day(value: dt.date, lang: Language, length: str = "medium") -> str:
+    """A date, e.g. 2025年6月18日 / 18 Jun 2025."""
+    return format_date(value, length, locale=LOCALES[lang])
+
+
+def number(value: float, lang: Language) -> str:
+    """A number with the language's grouping and decimal signs."""
+    return format_decimal(value, locale=LOCALES[lang])
