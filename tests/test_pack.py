@@ -535,7 +535,7 @@ def test_a_pack_that_cannot_be_written_fails_alone_and_counts_once(tmp_path: Pat
     result = build_packs([data], out, workers=1, progress=steps.append, on_total=totals.append)
     assert result.failed_ids == [CSEE_ID]
     assert [p.record_id for p in result.errors] == [CSEE_ID]
-    assert result.errors[0].message.startswith(f"cannot write {out.resolve() / CSEE_ZIP}")
+    assert result.errors[0].message.english.startswith(f"cannot write {out.resolve() / CSEE_ZIP}")
     assert list(result.written) == [CMES_ID]
     assert totals == [2] and sum(steps) == 2
 
