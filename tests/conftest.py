@@ -137,11 +137,12 @@ def formgen_today(monkeypatch: pytest.MonkeyPatch) -> str:
 
 @pytest.fixture(autouse=True)
 def english_locale(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test runs in an English locale, whatever the machine's, so the command line,
-    errors.csv and errors speak English unless a test chooses otherwise."""
+    """Every test runs in the C.UTF-8 locale (installed everywhere, and English to formgen),
+    whatever the machine's, so the command line, errors.csv and errors speak English unless
+    a test chooses otherwise; programs started from tests (Chromium) keep UTF-8 file names."""
     for name in ("LC_ALL", "LC_MESSAGES"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    monkeypatch.setenv("LANG", "C.UTF-8")
 
 
 @pytest.fixture
