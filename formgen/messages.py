@@ -19,7 +19,6 @@ Adding a message
 2. Give the id a text in both catalogues, ``formgen/locale/en/LC_MESSAGES/messages.po``
    and ``formgen/locale/zh_CN/LC_MESSAGES/messages.po``::
 
-       #, python-format
        msgid "rule.ends-before-start"
        msgstr "ends (%(end)s) before it starts (%(start)s)"
 
