@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import click
 
-from formgen.commands import certificates, check, links, pack, render, serve, validate, verify
+from formgen.commands import (
+    certificates,
+    check,
+    links,
+    pack,
+    register,
+    reissue,
+    render,
+    revoke,
+    serve,
+    validate,
+    verify,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,6 +32,9 @@ COMMANDS: list[click.Command] = [
     pack.command,
     certificates.command,
     verify.command,
+    revoke.command,
+    reissue.command,
+    register.command,
     links.command,
     serve.command,
 ]

@@ -90,11 +90,18 @@ def print_certificates(
     register_timeout: float = 10.0,
     progress: Progress | None = None,
     on_total: Callable[[int], None] | None = None,
+    verify_url: str | None = None,
+    by: str = "",
+    register_key: Path | None = None,
+    init_register: bool = False,
+    reissue: str | None = None,
 ) -> CertificateRun:
     """Number and print the certificates due to every valid record (``print.pdf``, one PDF
-    per holder, ``register.csv``, ``errors.csv``)."""
+    per holder, ``register.csv``, ``errors.csv``); with ``reissue=NUMBER``, that one
+    certificate again under a new number, with its holder's record from ``data``."""
     return _print_certificates(
         data, out, register=register, manifest=manifest or load_manifest(),
         today=today or today_default(), workers=workers, register_timeout=register_timeout,
-        progress=progress, on_total=on_total,
+        progress=progress, on_total=on_total, verify_url=verify_url, by=by,
+        register_key=register_key, init_register=init_register, reissue=reissue,
     )

@@ -52,11 +52,18 @@ def inside(root: Path, *parts: str) -> Path:
 
 
 def make_output_folder(out: Path) -> None:
-    """Create the output folder (and its parents), or raise OutputError saying why not."""
+    """Create the output folder (and its parents) and check that files can be written in
+    it, or raise OutputError saying why not."""
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise OutputError(msg("output.cannot-create-folder", folder=str(out), reason=str(e.strerror))) from e
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".tmp-", suffix=".probe", dir=out)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise OutputError(msg("output.cannot-write-in", folder=str(out), reason=str(e.strerror))) from e
 
 
 @contextmanager

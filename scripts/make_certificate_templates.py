@@ -5,7 +5,7 @@ Run from anywhere:  python scripts/make_certificate_templates.py
 Every certificate is one A4 page: a page border, the issuing body, a centred title, the
 holder's name large, the grade or membership class, the details (number, date of issue,
 division), signature lines for the issuing bodies' officers, and a footer with the QR code
-and the verification line. The variables are those of
+and the verification address. The variables are those of
 ``formgen.certificate_context.certificate_context``.
 
 The holder's name is a ``{{r ...}}`` run whose size formgen computes from the name's
@@ -211,15 +211,41 @@ def signatures(doc, accent: str, officers: list[tuple[str, str]], sign_cm: float
 
 def _placeholder_qr() -> bytes:
     code = qrcode.QRCode(box_size=8, border=4)
-    code.add_data("FORMGEN-CERT|SAMPLE-2026-000000|0000-0000-00")
+    code.add_data("https://verify.example.org/c/0000000000")
     image = code.make_image(fill_color="#9a9a9a", back_color="white").get_image()
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
 
 
-def footer(doc, lang: str) -> None:
-    """QR code on the left, the number, the code and how to verify on the right."""
+FOOTER_LINES = {
+    "zh": [
+        "证书编号：{{ cert.number }}",
+        "验证码：{{ cert.code }}",
+        "核验网址：{{ cert.verify }}",
+        "扫描二维码或访问上述网址，可核验本证书是否真实有效。",
+    ],
+    "zh+en": [
+        "证书编号 Certificate No.：{{ cert.number }}",
+        "验证码 Verification code：{{ cert.code }}",
+        "核验网址 Verify at：{{ cert.verify }}",
+        "扫描二维码或访问上述网址，可核验本证书是否真实有效。",
+        "Scan the QR code or visit the address above to check that this certificate "
+        "is genuine and still valid.",
+    ],
+    "en": [
+        "Certificate No. {{ cert.number }}",
+        "Verification code {{ cert.code }}",
+        "Verify at {{ cert.verify }}",
+        "Scan the QR code or visit the address above to check that this certificate "
+        "is genuine and still valid.",
+    ],
+}
+
+
+def footer(doc, languages: str) -> None:
+    """QR code on the left; the number, the code and the verification address on the
+    right, in the certificate's languages (``zh``, ``en`` or ``zh+en``)."""
     table = _table(doc, [3.0, TEXT_W - 3.0])
     qr_cell, text_cell = table.rows[0].cells
     qr_cell.vertical_alignment = text_cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
@@ -230,26 +256,11 @@ def footer(doc, lang: str) -> None:
     doc_pr = run._r.find(".//" + qn("wp:docPr"))
     doc_pr.set("name", "QR code")
     doc_pr.set("descr", QR_DESCR)
-    if lang == "zh":
-        lines = [
-            "证书编号 Certificate No.：{{ cert.number }}",
-            "验证码 Verification code：{{ cert.code }}",
-            "{{ cert.verify }}",
-            "扫描二维码或运行上述命令，可核验本证书是否登记在册。",
-        ]
-    else:
-        lines = [
-            "Certificate No. {{ cert.number }}",
-            "Verification code {{ cert.code }}",
-            "{{ cert.verify }}",
-            "Scan the QR code, or run the command, to check this certificate "
-            "against the register of certificates issued.",
-        ]
-    for i, line in enumerate(lines):
+    for i, line in enumerate(FOOTER_LINES[languages]):
         q = para(text_cell, line, "Cert Small", first=(i == 0))
         q.paragraph_format.space_after = Pt(2)
-        if i == 2:
-            for r in q.runs:
+        for r in q.runs:
+            if "cert.verify" in r.text:  # the address in a typewriter face, easy to type
                 r.font.name = "Courier New"
                 r.bold = True
 
@@ -299,7 +310,7 @@ def ecuk_registration():
     para(doc, "{%p endif %}", "Cert Text")
     space(doc, 1.4)
     details(doc, accent, [
-        ("Registration number", "{{ cert.number }}"),
+        ("Registration number", "{{ holder.ecuk_number }}"),
         ("Grade", "{{ grade.code }}"),
         ("Date of registration", "{{ cert.issued_on.en }}"),
     ])
@@ -347,7 +358,7 @@ def csee_iet_joint():
         ("主席 President", "{{ bodies.partner.name.zh }}\n{{ bodies.partner.name.en }}"),
     ], sign_cm=1.6)
     space(doc, 1.0)
-    footer(doc, "zh")
+    footer(doc, "zh+en")
     return doc
 
 
@@ -400,7 +411,7 @@ def soe_membership():
     para(doc, "{{ holder.division.field.en }}", "Cert Body Sub")
     space(doc, 1.4)
     details(doc, accent, [
-        ("Certificate number", "{{ cert.number }}"),
+        ("Membership number", "{{ holder.soe_membership_number }}"),
         ("Class of membership", "{{ holder.membership.name.en }}"),
         ("Date of election", "{{ cert.issued_on.en }}"),
     ])

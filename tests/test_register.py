@@ -1,4 +1,9 @@
-"""The certificate register: real SQLite files, real processes for concurrency."""
+"""The certificate register: real SQLite files, real processes for concurrency.
+
+Making and opening a register, its key kept apart, numbering, codes and seals. What
+happens to a certificate afterwards (printed, voided, revoked, reissued) and moving the
+key out of an old register are in test_register_status.py.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +13,25 @@ import io
 import multiprocessing
 import os
 import sqlite3
+import stat
 from pathlib import Path
 
 import pytest
 
+from formgen.certificates.keys import KEY_ENV, RegisterKey, default_key_path
 from formgen.certificates.numbers import (
     CROCKFORD,
     Issued,
     IssueRequest,
     normalize_code,
+    surname_matches,
     write_csv,
 )
-from formgen.certificates.qr import parse_payload, qr_payload, qr_png
+from formgen.certificates.qr import code_in_link, parse_payload, qr_png, short_link, verify_link
 from formgen.certificates.register import Register
+from formgen.certificates.seals import Sealer
 from formgen.exceptions import FormgenError, RegisterError, VerificationError
+from formgen.messages import msg
 
 DAY = datetime.date(2026, 3, 14)
 SPAWN = multiprocessing.get_context("spawn")
@@ -41,8 +51,17 @@ def req(
 
 
 @pytest.fixture
-def reg_path(tmp_path: Path) -> Path:
-    return tmp_path / "build" / "register.sqlite"
+def reg_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A new, empty register (its key beside it)."""
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    path = tmp_path / "build" / "register.sqlite"
+    Register.create(path, by="test").close()
+    return path
+
+
+def legacy_payload(issued: Issued) -> str:
+    """What the QR code of a certificate printed before links held."""
+    return f"FORMGEN-CERT|{issued.number}|{issued.short_code}"
 
 
 def seq(issued: Issued) -> int:
@@ -77,12 +96,29 @@ def test_same_holder_twice_in_one_batch(reg_path: Path) -> None:
     assert a.number == b.number and not a.reused and b.reused
 
 
-def test_reuse_records_the_name_printed_now(reg_path: Path) -> None:
+def test_a_certificate_never_changes_its_holder_details(reg_path: Path) -> None:
+    """Printed with other details, a valid certificate is refused (that is a reissue); a
+    number never printed is voided and the holder gets a new one."""
     with Register(reg_path) as reg:
-        reg.issue([req("A1", name="LI Xiao Ming")])
-        (again,) = reg.issue([req("A1", name="李晓明 / LI Xiaoming")])
-        assert again.reused
-        assert reg.lookup(again.number).name == "李晓明 / LI Xiaoming"
+        (first,) = reg.issue([req("A1", name="LI Xiao Ming")])
+        (renamed,) = reg.issue([req("A1", name="LI Xiaoming")])  # still pending
+        assert renamed.number != first.number and not renamed.reused
+        assert reg.lookup(first.number).status == "void"
+        reg.confirm([renamed.number])
+        changed = req("A1", name="李晓明 / LI Xiaoming", grade="IEng")
+        assert reg.refusals([changed]) == {"A1": [msg(
+            "register.details-changed", number=renamed.number, field="name",
+            recorded="LI Xiaoming", now="李晓明 / LI Xiaoming",
+        )]}
+        with pytest.raises(RegisterError) as e:
+            reg.issue([changed])
+        assert str(e.value) == (
+            f"certificate {renamed.number} was issued with name 'LI Xiaoming', not "
+            f"'李晓明 / LI Xiaoming'; print a corrected certificate with: formgen reissue "
+            f"{renamed.number} DATA")
+        assert reg.lookup(renamed.number).name == "LI Xiaoming"  # nothing changed
+        (same,) = reg.issue([req("A1", name="LI Xiaoming")])
+        assert same.reused and same.number == renamed.number
 
 
 def test_sequence_continues_across_batches_and_openings(reg_path: Path) -> None:
@@ -117,7 +153,7 @@ def test_sequences_are_per_prefix_and_year(reg_path: Path) -> None:
 
 def test_a_failed_batch_hands_out_nothing(reg_path: Path) -> None:
     with Register(reg_path) as reg:
-        reg.issue([req("A1")])
+        reg.confirm([i.number for i in reg.issue([req("A1")])])
         with pytest.raises(RegisterError, match="cannot be renumbered"):
             reg.issue([req("A2"), req("A1", prefix="CSEE-IET")])
         (nxt,) = reg.issue([req("A3")])
@@ -131,6 +167,7 @@ def test_bad_prefix_refused(reg_path: Path) -> None:
 
 
 def _issue_worker(path: str, worker: int, batches: int, size: int, start: object) -> list[str]:
+    os.environ.pop(KEY_ENV, None)
     start.wait()  # type: ignore[attr-defined]
     numbers: list[str] = []
     for b in range(batches):
@@ -150,7 +187,7 @@ def test_concurrent_processes_never_share_a_number(reg_path: Path) -> None:
                 pool.apply_async(_issue_worker, (str(reg_path), w, batches, size, start))
                 for w in range(workers)
             ]
-            start.set()  # all start together on a register nobody has created yet
+            start.set()  # all start together
             results = [j.get(timeout=120) for j in jobs]
     numbers = [n for r in results for n in r]
     assert len(numbers) == workers * batches * size
@@ -243,6 +280,8 @@ def test_malformed_code_refused(reg_path: Path, issued: list[Issued]) -> None:
         ("issued_on", "2025-03-14"),
         ("applicant_id", "A99"),
         ("code", "0000000000"),
+        ("status", "revoked"),
+        ("replaced_by", "CMES-SOE-2026-000001"),
     ],
 )
 def test_tampered_row_refused(
@@ -267,22 +306,69 @@ def test_tampered_row_refused(
         assert reg.lookup(issued[4].number) == issued[4]  # the others still verify
 
 
-def test_code_from_another_register_refused(tmp_path: Path, issued: list[Issued]) -> None:
-    with Register(tmp_path / "other.sqlite") as other:
+def test_code_from_another_register_refused(tmp_path: Path, reg_path: Path,
+                                            issued: list[Issued]) -> None:
+    with Register.create(tmp_path / "other.sqlite") as other:
         (twin,) = other.issue([req("A00")])
     assert twin.number == issued[0].number
     assert twin.short_code != issued[0].short_code  # each register has its own key
-    reg_path = tmp_path / "build" / "register.sqlite"
     with Register(reg_path) as reg, pytest.raises(VerificationError, match="not genuine"):
-        reg.verify_payload(qr_payload(twin))
+        reg.verify_payload(legacy_payload(twin))
+
+
+def _forge(reg_path: Path, number: str, key: RegisterKey, key_id: str, **changes: str) -> None:
+    """Rewrite a row as someone with write access to the file but not the key would."""
+    with Register(reg_path) as reg:
+        row = reg.row(number)
+    assert row is not None
+    issued, _ = Sealer.unseal(row)
+    forged = Sealer(key).changed(issued, **changes)
+    sealed = list(Sealer(key).sealed_row(forged))
+    sealed[-2] = key_id
+    with sqlite3.connect(reg_path) as db:
+        db.execute("DROP TRIGGER IF EXISTS certificates_kept")
+        db.execute(
+            "UPDATE certificates SET name = ?, status = ?, reason = ?, key_id = ?, seal = ? "
+            "WHERE number = ?", (forged.name, forged.status, forged.reason, sealed[-2], sealed[-1], number))
+    db.close()
+
+
+def test_write_access_alone_cannot_forge_a_row(reg_path: Path, issued: list[Issued]) -> None:
+    """A row re-sealed with any other key is refused, whichever key id it claims."""
+    target = issued[2]
+    thief = RegisterKey(os.urandom(32), "thief")
+    with Register(reg_path) as reg:
+        ours = reg.key.key_id
+    _forge(reg_path, target.number, thief, thief.key_id, name="王伟 / WANG Wei")
+    with Register(reg_path) as reg, pytest.raises(VerificationError) as e:
+        reg.lookup(target.short_code)
+    assert str(e.value) == (f"certificate {target.number} is not genuine: it was sealed "
+                            "with another key than this register's")
+    _forge(reg_path, target.number, thief, ours, name="王伟 / WANG Wei")
+    with Register(reg_path) as reg, pytest.raises(VerificationError, match="does not match"):
+        reg.lookup(target.short_code)
 
 
 # -- QR codes ----------------------------------------------------------------------------
 
 
-def test_payload_round_trip(reg_path: Path, issued: list[Issued]) -> None:
+def test_links_in_qr_codes() -> None:
+    link = verify_link("https://verify.example.org/", "7KQ2-M9XD-4T")
+    assert link == "https://verify.example.org/c/7KQ2M9XD4T"
+    assert short_link(link) == "verify.example.org/c/7KQ2M9XD4T"
+    assert short_link("http://127.0.0.1:8000/c/7KQ2M9XD4T") == "http://127.0.0.1:8000/c/7KQ2M9XD4T"
+    assert verify_link("https://example.org/certificates", "7KQ2M9XD4T") == (
+        "https://example.org/certificates/c/7KQ2M9XD4T")
+    for text in (link, short_link(link), link + "/", "https://x.org/c/7kq2-m9xd-4t"):
+        assert normalize_code(code_in_link(text) or "") == "7KQ2M9XD4T", text
+    for text in ("7KQ2M9XD4T", "https://verify.example.org/", "https://x.org/c/7KQ2M9XD4T/more",
+                 "https://x.org/d/7KQ2M9XD4T"):
+        assert code_in_link(text) is None, text
+
+
+def test_legacy_payload_still_verifies(reg_path: Path, issued: list[Issued]) -> None:
     one = issued[5]
-    text = qr_payload(one)
+    text = legacy_payload(one)
     assert text == f"FORMGEN-CERT|{one.number}|{one.short_code}"
     assert parse_payload(text) == (one.number, one.short_code)
     with Register(reg_path) as reg:
@@ -301,7 +387,7 @@ def test_qr_png_decodes(issued: list[Issued]) -> None:
     from PIL import Image
 
     pyzbar = pytest.importorskip("pyzbar.pyzbar", reason="pyzbar and libzbar0 decode QR codes")
-    text = qr_payload(issued[0])
+    text = verify_link("https://verify.example.org", issued[0].short_code)
     png = qr_png(text, 300)
     assert png.startswith(b"\x89PNG")
     image = Image.open(io.BytesIO(png))
@@ -351,7 +437,6 @@ def test_locked_register(reg_path: Path, sql: str) -> None:
 
 
 def test_waits_for_a_short_lock(reg_path: Path) -> None:
-    Register(reg_path).close()
     locked, release = SPAWN.Event(), SPAWN.Event()
     holder = SPAWN.Process(
         target=_hold_lock, args=(str(reg_path), "BEGIN EXCLUSIVE", locked, release)
@@ -370,6 +455,55 @@ def test_waits_for_a_short_lock(reg_path: Path) -> None:
         holder.join(30)
 
 
+# -- making and opening -------------------------------------------------------------------
+
+HOW_TO_MAKE = "formgen register init"
+
+
+def test_init_makes_a_register_and_a_private_key_apart(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    path = tmp_path / "build" / "register.sqlite"
+    with Register.create(path, by="Wang Min") as reg:
+        key = default_key_path(path)
+        assert reg.key.source == str(key) and key == tmp_path / "build" / "register.key"
+        assert reg.rows() == [] and [e.action for e in reg.events()] == ["created"]
+        assert reg.events()[0].by == "Wang Min"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    secret = key.read_text().strip()
+    assert len(secret) == 64 and int(secret, 16) >= 0
+    raw = path.read_bytes()
+    assert secret.encode() not in raw and bytes.fromhex(secret) not in raw  # not in the register
+    with pytest.raises(RegisterError) as e:
+        Register.create(path)
+    assert str(e.value) == (
+        f"{path} already exists; formgen register init makes a new register only where there is no file")
+    path.unlink()
+    with pytest.raises(RegisterError, match="may be the key of another register"):
+        Register.create(path)
+    assert not path.exists()  # nothing left behind
+
+
+@pytest.mark.parametrize("content", [None, b""], ids=["missing", "empty"])
+def test_missing_or_empty_register_is_refused_saying_how_to_make_one(
+    tmp_path: Path, content: bytes | None
+) -> None:
+    path = tmp_path / "register.sqlite"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(RegisterError) as e:
+        Register(path)
+    said = str(e.value)
+    assert f"{HOW_TO_MAKE} {path}" in said
+    if content is None:
+        assert said.startswith(f"there is no certificate register at {path}.")
+        assert not path.exists()
+    else:
+        assert said.startswith(f"{path} is an empty file, not a certificate register.")
+        assert "restore it from a backup" in said
+        assert path.read_bytes() == b""  # never silently made into a new register
+
+
 @pytest.mark.parametrize(
     "content",
     [
@@ -384,7 +518,8 @@ def test_corrupt_register(tmp_path: Path, content: bytes) -> None:
     path.write_bytes(content)
     with pytest.raises(RegisterError) as e:
         Register(path)
-    assert str(e.value) == f"{path} is not a certificate register (corrupt or not SQLite)"
+    assert str(e.value) == (f"{path} is not a certificate register (corrupt or not SQLite); "
+                            f"a new register is made with: {HOW_TO_MAKE} NEW-FILE")
     assert path.read_bytes() == content  # left as it was
 
 
@@ -393,7 +528,7 @@ def test_other_sqlite_database(tmp_path: Path) -> None:
     with sqlite3.connect(path) as db:
         db.execute("CREATE TABLE people (name TEXT)")
     db.close()
-    with pytest.raises(RegisterError, match="is not a certificate register"):
+    with pytest.raises(RegisterError, match="is not a certificate register .* formgen register init"):
         Register(path)
 
 
@@ -401,7 +536,7 @@ def test_unwritable_folder(tmp_path: Path) -> None:
     blocker = tmp_path / "build"
     blocker.write_text("a file where the folder should be")
     with pytest.raises(RegisterError, match="cannot create the register"):
-        Register(blocker / "register.sqlite")
+        Register.create(blocker / "register.sqlite")
     with pytest.raises(RegisterError, match="is a folder"):
         Register(tmp_path)
 
@@ -413,7 +548,7 @@ def test_read_only_folder(tmp_path: Path) -> None:
     folder.chmod(0o500)
     try:
         with pytest.raises(RegisterError, match="cannot be written"):
-            Register(folder / "register.sqlite")
+            Register.create(folder / "register.sqlite")
     finally:
         folder.chmod(0o700)
 
@@ -423,40 +558,116 @@ def test_errors_are_user_facing() -> None:
     assert issubclass(VerificationError, FormgenError)
 
 
-# -- CSV export --------------------------------------------------------------------------
+# -- the key -------------------------------------------------------------------------------
+
+
+def test_key_missing_too_open_malformed_or_not_its_own(reg_path: Path, tmp_path: Path) -> None:
+    key = default_key_path(reg_path)
+    secret = key.read_text()
+    key.chmod(0o644)
+    with pytest.raises(RegisterError) as e:
+        Register(reg_path)
+    assert str(e.value) == (f"the register key {key} can be read by other users (permissions "
+                            f"0644); make it private: chmod 600 {key}")
+    key.chmod(0o600)
+    moved = tmp_path / "elsewhere.key"
+    key.rename(moved)
+    with pytest.raises(RegisterError) as e:
+        Register(reg_path)
+    assert str(e.value) == (
+        f"no key for the register {reg_path}: {key} does not exist. The key is made with the "
+        f"register (formgen register init); give it with --register-key FILE or {KEY_ENV}")
+    with Register(reg_path, key_file=moved) as reg:  # a key kept elsewhere
+        assert reg.key.source == str(moved)
+    other = tmp_path / "other.key"
+    other.write_text(os.urandom(32).hex())
+    other.chmod(0o600)
+    with pytest.raises(RegisterError) as e:
+        Register(reg_path, key_file=other)
+    assert str(e.value) == (f"the key {other} is not the key of the register {reg_path}; give "
+                            f"its own key with --register-key or {KEY_ENV}")
+    other.write_text("not a key")
+    with pytest.raises(RegisterError, match="does not hold a register key"):
+        Register(reg_path, key_file=other)
+    assert moved.read_text() == secret
+
+
+def test_key_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = os.urandom(32).hex()
+    monkeypatch.setenv(KEY_ENV, secret)
+    path = tmp_path / "register.sqlite"
+    with Register.create(path) as reg:
+        assert reg.key.source == KEY_ENV
+        (one,) = reg.issue([req("A1")])
+    assert not default_key_path(path).exists()  # no key file: the environment holds it
+    with Register(path) as reg:
+        assert reg.lookup(one.short_code).number == one.number
+    monkeypatch.setenv(KEY_ENV, os.urandom(32).hex())
+    with pytest.raises(RegisterError, match=f"is not the key of the register.*{KEY_ENV}"):
+        Register(path)
+
+
+# -- CSV of events ---------------------------------------------------------------------------
 
 
 def test_csv_export_escapes_formulas(tmp_path: Path, reg_path: Path) -> None:
     names = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "\tTab", "\rCR", "李晓明 / LI"]
     with Register(reg_path) as reg:
-        reg.issue([req(f"A{i}", name=n) for i, n in enumerate(names)])
-        reg.issue([req("=cmd|' /C calc'!A0", certificate="-membership")])
-        rows = reg.rows()
+        reg.issue([req(f"A{i}", name=n) for i, n in enumerate(names)], by="=evil()")
+        reg.issue([req("=cmd|' /C calc'!A0", certificate="-membership")], by="staff")
+        events = reg.events()
     folder = tmp_path / "out"
     folder.mkdir()
-    out = write_csv(rows, folder)
+    out = write_csv(events, folder)
     assert out == folder / "register.csv"
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     with out.open(encoding="utf-8-sig", newline="") as fh:
         table = list(csv.reader(fh))
-    assert table[0] == ["number", "id", "name", "certificate", "issued_on"]
+    assert table[0] == ["number", "id", "name", "certificate", "issued_on", "status", "event",
+                        "at", "by", "detail"]
+    assert table[1][6] == "created" and table[1][0] == ""
+    numbered = table[2:]
     escaped = ["'" + n for n in names[:-1]]
-    assert [r[2] for r in table[1:]] == [*escaped, names[-1], "李晓明 / LI Xiaoming"]
-    assert table[-1][1] == "'=cmd|' /C calc'!A0"
-    assert table[-1][3] == "'-membership"
-    assert table[1] == [
-        "CMES-SOE-2026-000001",
-        "A0",
-        "'" + names[0],
-        "ecuk_registration",
-        "2026-03-14",
-    ]
+    assert [r[2] for r in numbered] == [*escaped, names[-1], "李晓明 / LI Xiaoming"]
+    assert numbered[-1][1] == "'=cmd|' /C calc'!A0"
+    assert numbered[-1][3] == "'-membership"
+    assert numbered[0][:7] == ["CMES-SOE-2026-000001", "A0", "'" + names[0], "ecuk_registration",
+                               "2026-03-14", "pending", "numbered"]
+    assert numbered[0][8] == "'=evil()"
     assert [p.name for p in out.parent.iterdir()] == ["register.csv"]  # no temp left
 
 
-def test_csv_to_a_file_path_replaces_it(tmp_path: Path, issued: list[Issued]) -> None:
+def test_csv_to_a_file_path_replaces_it(tmp_path: Path, reg_path: Path) -> None:
+    with Register(reg_path) as reg:
+        reg.issue([req("A1"), req("A2")])
+        events = reg.events()
     target = tmp_path / "export.csv"
     target.write_text("old")
-    assert write_csv(issued[:2], target) == target
-    assert target.read_text(encoding="utf-8-sig").count("\n") == 3
+    assert write_csv(events, target) == target
+    assert target.read_text(encoding="utf-8-sig").count("\n") == 4
+
+
+# -- surnames ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "typed", "matches"), [
+    ("李晓明 / LI Xiaoming", "李", True),
+    ("李晓明 / LI Xiaoming", "li", True),
+    ("李晓明 / LI Xiaoming", " Ｌｉ ", True),  # full-width, spaces
+    ("李晓明 / LI Xiaoming", "李晓明", True),
+    ("李晓明 / LI Xiaoming", "LI Xiaoming", True),
+    ("李晓明 / LI Xiaoming", "Xiaoming", False),
+    ("李晓明 / LI Xiaoming", "晓", False),
+    ("李晓明 / LI Xiaoming", "王", False),
+    ("欧阳娜娜 / OUYANG Nana", "欧阳", True),
+    ("欧阳娜娜 / OUYANG Nana", "ouyang", True),
+    ("LI Xiaoming", "li", True),
+    ("Hubert Blaine Wolfe", "wolfe", True),
+    ("Hubert Blaine Wolfe", "blaine", False),
+    ("VAN DER BERG Anna", "van der berg", True),
+    ("孙伟", "孙", True),
+    ("孙伟", "", False),
+])
+def test_surname_matches(name: str, typed: str, matches: bool) -> None:
+    assert surname_matches(name, typed) is matches

@@ -26,7 +26,7 @@ from pypdf.errors import PyPdfError
 
 from formgen.certificates.context import CONTEXT_KEYS, certificate_context
 from formgen.certificates.plan import Holder
-from formgen.certificates.qr import QR_DESCR, marker_png, qr_payload, stamp_qr
+from formgen.certificates.qr import QR_DESCR, marker_png, stamp_qr, verify_link
 from formgen.docxzip import replace_parts
 from formgen.exceptions import ConversionError, FormgenError, TemplateError
 from formgen.forms.engine import CompiledTemplate
@@ -234,7 +234,8 @@ class BatchPrinter:
     def _render(self, chunk: _Chunk) -> bool:
         try:
             contexts = [
-                certificate_context(h.applicant, doc_id, h.issued[doc_id], self.manifest)
+                certificate_context(h.applicant, doc_id, h.issued[doc_id], self.manifest,
+                                    h.verify_base)
                 for h, doc_id in chunk.items
             ]
             write_atomic(chunk.docx, self.templates[chunk.doc_id].render(contexts))
@@ -276,7 +277,7 @@ class BatchPrinter:
                 issued = holder.issued[doc_id]
                 one = PdfWriter()
                 page = one.add_page(pages[i])
-                stamp_qr(one, page, qr_payload(issued))
+                stamp_qr(one, page, verify_link(holder.verify_base, issued.short_code))
                 one.add_metadata({"/Title": f"{title.en} {issued.number}"})
                 target = self.work / f"{chunk.pdf.stem}-{i:04d}.one.pdf"
                 with target.open("wb") as fh:

@@ -2,7 +2,9 @@
 
 Every certificate template gets ``cert``, ``holder``, ``grade``, ``bodies`` and
 ``programme`` (CONTEXT_KEYS), each with the Chinese and the English words side by side;
-the holder's name comes with a font size that keeps it on the name line.
+the holder's name comes with a font size that keeps it on the name line. ``cert.link`` is
+the certificate's verification page (what its QR code holds) and ``cert.verify`` the
+same link as printed under the code (without ``https://``).
 """
 
 from __future__ import annotations
@@ -14,13 +16,11 @@ from typing import Any
 from docxtpl import RichText
 
 from formgen.certificates.numbers import Issued
-from formgen.certificates.qr import qr_payload
+from formgen.certificates.qr import short_link, verify_link
 from formgen.forms import formatting as fmt
 from formgen.forms.context import SOE_MEMBERSHIP
 from formgen.model.applicant import Applicant, Language
 from formgen.model.manifest import Manifest, Term
-
-VERIFY_COMMAND = "formgen verify"
 
 NAME_LINE_PT = 14.4 / 2.54 * 72
 """Width of the name line on every certificate template (16.4 cm text, 1 cm indents)."""
@@ -73,9 +73,12 @@ def _article(word: str) -> str:
 
 
 def certificate_context(
-    applicant: Applicant, doc_id: str, issued: Issued, manifest: Manifest
+    applicant: Applicant, doc_id: str, issued: Issued, manifest: Manifest, verify_base: str
 ) -> dict[str, Any]:
-    """The variables of a certificate template: both languages of everything."""
+    """The variables of a certificate template: both languages of everything.
+
+    ``verify_base`` is where the certificate is verified (its link is
+    ``<verify_base>/c/<code>``)."""
     prog = manifest.programmes[applicant.programme]
     doc = manifest.documents[doc_id]
     a = applicant
@@ -91,14 +94,15 @@ def certificate_context(
     soe = a.soe
     division = prog.divisions.get(soe.division) if soe else None
     membership = SOE_MEMBERSHIP[soe.membership] if soe else None
+    link = verify_link(verify_base, issued.short_code)
     return {
         "cert": {
             "id": doc_id,
             "title": both(doc.title),
             "number": issued.number,
             "code": issued.short_code,
-            "verify": f"Verify: {VERIFY_COMMAND} {issued.short_code}",
-            "qr": qr_payload(issued),
+            "link": link,
+            "verify": short_link(link),
             "issued_on": {
                 "zh": fmt.day(issued.issued_on, "zh", "long"),
                 "en": fmt.day(issued.issued_on, "en", "long"),
@@ -108,6 +112,8 @@ def certificate_context(
         "holder": {
             "id": a.id,
             "unit": a.unit,
+            "ecuk_number": a.certificate.ecuk_number,
+            "soe_membership_number": a.certificate.soe_membership_number,
             "name": names,
             "name_size": {lang: name_size(names[lang], lang) for lang in names},
             "name_run": {lang: _name_run(names[lang], lang) for lang in names},

@@ -3,14 +3,22 @@
 A number is ``<prefix>-<year>-<sequence>`` (``CMES-SOE-2026-000123``); a short code is ten
 Crockford base32 characters printed in groups (``7KQ2-M9XD-4T``), forgiving of case,
 spaces, dashes and the letters O, I and L typed for digits.
+
+A certificate's status is one of STATUSES: ``pending`` (numbered, not yet written),
+``valid``, ``void`` (numbered but never written: the number is never used again),
+``revoked`` (with a date and one of REASONS) and ``superseded`` (reissued under a new
+number).
 """
 
 from __future__ import annotations
 
 import datetime
+import itertools
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from formgen import paths
 
@@ -22,6 +30,11 @@ MAX_SEQUENCE = 999_999
 PREFIX_RE = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
 NUMBER_RE = re.compile(r"(?P<prefix>[A-Z0-9]+(?:-[A-Z0-9]+)*)-(?P<year>\d{4})-(?P<seq>\d{6})")
 _CODE_FIX = str.maketrans({"O": "0", "I": "1", "L": "1", "-": None, " ": None})
+
+Status = Literal["pending", "valid", "void", "revoked", "superseded"]
+STATUSES: tuple[Status, ...] = ("pending", "valid", "void", "revoked", "superseded")
+REASONS = ("issued-in-error", "withdrawn")
+"""Why a certificate is revoked: given in error, or withdrawn from its holder."""
 
 @dataclass(frozen=True)
 class IssueRequest:
@@ -37,6 +50,8 @@ class IssueRequest:
     prefix: str
     """Number prefix, e.g. ``CMES-SOE``."""
     issued_on: datetime.date
+    replaces: str = ""
+    """The number of the certificate this one is reissued for; empty for a first issue."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +69,20 @@ class Issued:
     issued_on: datetime.date
     reused: bool = False
     """True when the holder already had this certificate and kept its number."""
+    status: Status = "valid"
+    changed_on: datetime.date | None = None
+    """When it was voided, revoked or superseded."""
+    reason: str = ""
+    """Why it was revoked: one of REASONS."""
+    replaces: str = ""
+    """The number of the certificate this one was reissued for."""
+    replaced_by: str = ""
+    """The number of the certificate that superseded this one."""
+
+
+def now_utc() -> str:
+    """The moment, in UTC to the second, as the register's events record it."""
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
 def group_code(code: str) -> str:
@@ -79,8 +108,64 @@ def crockford(data: bytes, length: int) -> str:
     return "".join(CROCKFORD[(bits >> (5 * i)) & 31] for i in reversed(range(length)))
 
 
-def write_csv(issued: list[Issued], path: Path) -> Path:
-    """Write ``number,id,name,certificate,issued_on`` rows; return the file written.
+def surname_matches(name: str, typed: str) -> bool:
+    """Whether ``typed`` is the surname (or the whole name) of ``name`` as printed.
+
+    ``name`` is ``李晓明 / LI Xiaoming`` or one of its halves. A Chinese name matches its
+    first one or two characters (复姓 such as 欧阳); an English name written surname first
+    in capitals (``LI Xiaoming``, ``OUYANG Nana``) matches those capitals, and one in any
+    other form its first or last word. Case, width and spaces do not matter.
+    """
+    wanted = _folded(typed)
+    if not wanted:
+        return False
+    for part in name.split(" / "):
+        part = unicodedata.normalize("NFKC", part).strip()
+        if _folded(part) == wanted:
+            return True
+        if part[:1] and unicodedata.east_asian_width(part[0]) in ("W", "F"):
+            if len(wanted) <= 2 and _folded(part).startswith(wanted):
+                return True
+            continue
+        words = part.split()
+        capitals = list(itertools.takewhile(str.isupper, words))
+        if capitals and len(capitals) < len(words):
+            candidates = [" ".join(capitals)]
+        else:
+            candidates = [words[0], words[-1]] if words else []
+        if any(_folded(c) == wanted for c in candidates):
+            return True
+    return False
+
+
+def _folded(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+@dataclass(frozen=True)
+class Event:
+    """One change to the register, with the certificate it concerns (if any)."""
+
+    id: int
+    at: str
+    """When, in UTC (ISO 8601)."""
+    by: str
+    """Who made the change."""
+    action: str
+    """``created``, ``key-moved``, ``numbered``, ``printed``, ``reprinted``, ``voided``,
+    ``revoked`` or ``superseded``."""
+    number: str
+    detail: str
+    certificate: Issued | None = None
+    """The certificate as it is now."""
+
+
+EVENT_COLUMNS = ["number", "id", "name", "certificate", "issued_on", "status", "event", "at",
+                 "by", "detail"]
+
+
+def write_csv(events: list[Event], path: Path) -> Path:
+    """One row per event, with the certificate it concerns; return the file written.
 
     ``path`` is the CSV file, or a folder to write ``register.csv`` in. The file is UTF-8
     with a byte-order mark (so Excel reads Chinese), formula-safe and replaced atomically.
@@ -88,8 +173,10 @@ def write_csv(issued: list[Issued], path: Path) -> Path:
     path = Path(path)
     if path.is_dir():
         path = path / "register.csv"
-    rows = [
-        [i.number, i.applicant_id, i.name, i.certificate, i.issued_on.isoformat()]
-        for i in issued
-    ]
-    return paths.write_csv(path, ["number", "id", "name", "certificate", "issued_on"], rows)
+    rows = []
+    for e in events:
+        c = e.certificate
+        cells = [c.applicant_id, c.name, c.certificate, c.issued_on.isoformat(), c.status] if c \
+            else ["", "", "", "", ""]
+        rows.append([e.number, *cells, e.action, e.at, e.by, e.detail])
+    return paths.write_csv(path, EVENT_COLUMNS, rows)

@@ -9,7 +9,7 @@ from pathlib import Path
 from formgen.certificates.numbers import Issued
 from formgen.load import RawRecord
 from formgen.messages import Message, msg
-from formgen.model.applicant import Applicant
+from formgen.model.applicant import Applicant, Language
 from formgen.model.manifest import Manifest
 
 _ISSUED_IN = {
@@ -30,6 +30,8 @@ class Holder:
     issued: dict[str, Issued] = field(default_factory=dict)
     pages: dict[str, tuple[Path, int, Path]] = field(default_factory=dict)
     """Each certificate's page: (the chunk's PDF, page index, the certificate's own PDF)."""
+    verify_base: str = ""
+    """Where its certificates are verified: the QR code links to ``<verify_base>/c/<code>``."""
 
     @property
     def sort_key(self) -> tuple[str, str, str]:
@@ -37,9 +39,14 @@ class Holder:
         return (a.unit, (a.name.en or a.name.get("zh")).casefold(), a.id)
 
 
-def printed_name(applicant: Applicant) -> str:
-    """The name as the register records it: ``李晓明 / LI Xiaoming`` (or the one there is)."""
+def printed_name(applicant: Applicant, languages: list[Language] | None = None) -> str:
+    """The name as a certificate printed in ``languages`` shows it, and the register
+    records it: ``李晓明 / LI Xiaoming``, ``LI Xiaoming`` (or the one there is)."""
     zh, en = applicant.name.zh, applicant.name.en
+    if languages == ["en"] and en:
+        return en
+    if languages == ["zh"] and zh:
+        return zh
     if zh and en and zh != en:
         return f"{zh} / {en}"
     return zh or en or ""
@@ -74,4 +81,10 @@ def plan_holder(
                 "certificate.name-missing", field=f"name.{lang}", certificate=doc.title,
                 languages=issued_in,
             )))
+        for number in doc.holder_numbers:
+            if not getattr(applicant.certificate, number):
+                problems.append((f"certificate.{number}", msg(
+                    "certificate.holder-number-missing", field=f"certificate.{number}",
+                    certificate=doc.title,
+                )))
     return doc_ids, issued_on, problems

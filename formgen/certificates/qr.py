@@ -1,8 +1,10 @@
-"""QR codes printed on certificates: the payload text, the PNG image and the PDF stamp.
+"""QR codes printed on certificates: the link they hold, the PNG image and the PDF stamp.
 
-A certificate's QR code holds ``FORMGEN-CERT|<number>|<short code>``; scanning it and
-passing the text to :meth:`formgen.certificates.register.Register.verify_payload` checks that the
-certificate is in the register and genuine.
+A certificate's QR code holds a link to its verification page, ``<base>/c/<code>``
+(``https://verify.example.org/c/7KQ2M9XD4T``), the base coming from the manifest
+(``certificates.<programme>.verify_url``) or ``formgen certificates --verify-url``.
+Certificates printed before held ``FORMGEN-CERT|<number>|<short code>`` instead;
+:func:`parse_payload` still reads that text for ``formgen verify``.
 
 A certificate template marks the QR code's place with a placeholder picture (alt text
 QR_DESCR). The batch renderer swaps it for a marker picture of an unusual pixel size
@@ -13,8 +15,10 @@ place in the PDF LibreOffice writes: a 1-bit image, sharp at any size.
 from __future__ import annotations
 
 import io
+import re
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
@@ -27,7 +31,9 @@ if TYPE_CHECKING:
     from pypdf.generic import EncodedStreamObject, IndirectObject
 
 PAYLOAD_TAG = "FORMGEN-CERT"
-"""First field of every certificate QR payload."""
+"""First field of the QR text of certificates printed before they carried a link."""
+LINK_PATH = "/c/"
+"""A certificate's verification page is ``<base>/c/<code>``."""
 
 QUIET_ZONE = 4
 """White border around the code, in modules (the QR standard asks for four)."""
@@ -41,24 +47,32 @@ QR_SCALE = 8
 MARKER_PX = 53
 """Pixel size of the stand-in picture that marks the QR code's place in the PDF."""
 
-
-class Numbered(Protocol):
-    """A certificate as the QR code needs it: its number and its short code."""
-
-    @property
-    def number(self) -> str: ...
-
-    @property
-    def short_code(self) -> str: ...
+_LINK = re.compile(r"/c/([0-9A-Za-z-]{10,12})/?")
 
 
-def qr_payload(issued: Numbered) -> str:
-    """The text a certificate's QR code holds: ``FORMGEN-CERT|<number>|<short code>``."""
-    return f"{PAYLOAD_TAG}|{issued.number}|{issued.short_code}"
+def verify_link(base: str, short_code: str) -> str:
+    """The verification page of a certificate: ``<base>/c/<code without dashes>``."""
+    return base.rstrip("/") + LINK_PATH + short_code.replace("-", "")
+
+
+def short_link(link: str) -> str:
+    """The link as printed under the QR code: without ``https://`` (browsers add it)."""
+    return link.removeprefix("https://")
+
+
+def code_in_link(text: str) -> str | None:
+    """The code in a verification link (``https://…/c/7KQ2M9XD4T``, with or without the
+    scheme), or None when ``text`` is not one."""
+    text = text.strip()
+    if LINK_PATH not in text:
+        return None
+    path = urlsplit(text if "://" in text else "https://" + text).path
+    found = _LINK.fullmatch(path[path.rfind(LINK_PATH):])
+    return found.group(1) if found else None
 
 
 def parse_payload(text: str) -> tuple[str, str]:
-    """Split a scanned QR payload into (certificate number, short code).
+    """Split the text of an old certificate's QR code into (certificate number, short code).
 
     Raises :class:`VerificationError` when the text is not a formgen certificate payload.
     """

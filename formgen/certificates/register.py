@@ -1,30 +1,29 @@
-"""The certificate register: numbers, verification codes and look-ups, in one SQLite file.
+"""The certificate register: numbers, verification codes, statuses and their history, in
+one SQLite file (:mod:`formgen.certificates.store`) whose key is kept apart
+(:mod:`formgen.certificates.keys`).
 
-Each certificate gets a number unique per prefix and year (``CMES-SOE-2026-000123``) and
-a short verification code (``7KQ2-M9XD-4T``): the first 50 bits of an HMAC-SHA256 of the
-number, applicant id and date of issue under a secret key made when the register is
-created, written in Crockford base32. Every row also carries a seal (an HMAC of all its
-fields), so a record edited behind the register's back is refused as not genuine.
-
-Batches are issued in one ``BEGIN IMMEDIATE`` transaction, so two processes printing at
-the same time wait for each other and never hand out one number twice.
+A certificate is numbered ``pending`` and becomes ``valid`` once its PDF is written
+(:meth:`Register.confirm`); a number whose certificate was never written is ``void``
+(:meth:`Register.void`) and never used again. Printing a holder again keeps the number,
+code and date of issue of the certificate they hold; if their details changed, the
+certificate is reissued under a new number (``replaces``), and the old one becomes
+``superseded`` when the new one is written. A revoked certificate keeps its row, with
+the date and one of REASONS. Every change is an event (who, when, what).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
-import hashlib
 import hmac
-import secrets
-import sqlite3
-from pathlib import Path
-from types import TracebackType
 
 from formgen.certificates.numbers import (
     CODE_LENGTH,
     MAX_SEQUENCE,
     NUMBER_RE,
     PREFIX_RE,
+    REASONS,
+    Event,
     Issued,
     IssueRequest,
     crockford,
@@ -32,313 +31,62 @@ from formgen.certificates.numbers import (
     normalize_code,
 )
 from formgen.certificates.qr import parse_payload
+from formgen.certificates.seals import CERTIFICATE_COLUMNS
+from formgen.certificates.store import DEFAULT_PATH, FORMAT, SCHEMA, VERSION, RegisterFile
 from formgen.exceptions import RegisterError, VerificationError
-from formgen.messages import msg
+from formgen.messages import Message, msg
 
-DEFAULT_PATH = Path("build/register.sqlite")
-"""Where the register lives unless the caller says otherwise."""
+__all__ = ["DEFAULT_PATH", "FORMAT", "SCHEMA", "VERSION", "Register"]
 
-FORMAT = "formgen-register"
-VERSION = 1
-_SQLITE_MAGIC = b"SQLite format 3\x00"
+_COLUMNS = ", ".join(CERTIFICATE_COLUMNS)
+_REASON_WORDS = {
+    "issued-in-error": msg("revocation.issued-in-error"),
+    "withdrawn": msg("revocation.withdrawn"),
+}
 
-# SQLite primary result codes (sqlite3.Error.sqlite_errorcode & 0xFF).
-_BUSY, _LOCKED, _CORRUPT, _NOTADB = 5, 6, 11, 26
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS certificates (
-    number       TEXT PRIMARY KEY,
-    prefix       TEXT NOT NULL,
-    year         INTEGER NOT NULL,
-    seq          INTEGER NOT NULL CHECK (seq BETWEEN 1 AND 999999),
-    code         TEXT NOT NULL UNIQUE,
-    applicant_id TEXT NOT NULL,
-    name         TEXT NOT NULL,
-    certificate  TEXT NOT NULL,
-    programme    TEXT NOT NULL,
-    grade        TEXT NOT NULL,
-    issued_on    TEXT NOT NULL,
-    seal         TEXT NOT NULL,
-    UNIQUE (prefix, year, seq),
-    UNIQUE (applicant_id, certificate)
-);
-"""
-_COLUMNS = "number, code, applicant_id, name, certificate, programme, grade, issued_on, seal"
+def reason_words(reason: str) -> Message | str:
+    """A revocation reason as people read it (颁发有误 / issued in error)."""
+    return _REASON_WORDS.get(reason, reason)
 
-class Register:
-    """An open certificate register; use as a context manager.
 
-    Opening creates the file (and its folder) when missing. Raises :class:`RegisterError`
-    when the file is locked longer than ``timeout`` seconds, is not a register, or cannot
-    be created or written.
-    """
+class Register(RegisterFile):
+    """An open certificate register; use as a context manager (see :class:`RegisterFile`)."""
 
-    def __init__(self, path: Path = DEFAULT_PATH, timeout: float = 10.0):
-        self.path = Path(path)
-        self.timeout = timeout
-        self._db: sqlite3.Connection | None = None
-        self._secret = b""
-        self._open()
+    # -- codes and rows --------------------------------------------------------------
 
-    # -- opening ---------------------------------------------------------------------
+    def code_for(self, number: str, applicant_id: str, issued_on: str) -> str:
+        """The verification code of a certificate, ungrouped (``7KQ2M9XD4T``)."""
+        return crockford(self.mac("code", number, applicant_id, issued_on)[:7], CODE_LENGTH)
 
-    def _open(self) -> None:
-        path = self.path
-        if path.is_dir():
-            raise RegisterError(msg("register.is-a-folder", path=str(path)))
-        if path.exists():
-            try:
-                with path.open("rb") as fh:
-                    head = fh.read(len(_SQLITE_MAGIC))
-            except OSError as e:
-                raise RegisterError(msg("register.unreadable", path=str(path), reason=str(e.strerror))) from e
-            if head and head != _SQLITE_MAGIC:
-                raise self._corrupt()
-        else:
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as e:
-                raise RegisterError(msg(
-                    "register.no-folder", path=str(path), folder=str(path.parent),
-                    reason=str(e.strerror or e),
-                )) from e
+    def row(self, number: str) -> tuple[str, ...] | None:
+        """The stored row of ``number`` (CERTIFICATE_COLUMNS), not checked."""
+        found = self.query(f"SELECT {_COLUMNS} FROM certificates WHERE number = ?", (number,))
+        return found[0] if found else None
+
+    def genuine(self, row: tuple[str, ...]) -> Issued:
+        """The Issued for a stored row, or VerificationError when it was not sealed with
+        this register's key or was altered since."""
+        issued, key_id = self.unseal(row)
+        if key_id != self.key.key_id:
+            raise VerificationError(msg("verify.other-key", number=issued.number))
+        code = self.code_for(issued.number, issued.applicant_id, issued.issued_on.isoformat())
+        if not self.seal_matches(row) or group_code(code) != issued.short_code:
+            raise VerificationError(msg("verify.record-altered", number=issued.number))
+        return issued
+
+    def _checked(self, row: tuple[str, ...]) -> Issued:
+        """:meth:`genuine`, for changes: an altered row stops the change."""
         try:
-            self._db = sqlite3.connect(path, timeout=self.timeout, isolation_level=None)
-            self._prepare()
-        except sqlite3.Error as e:
-            self.close()
-            raise self._wrap(e) from e
-        except RegisterError:
-            self.close()
-            raise
-
-    def _prepare(self) -> None:
-        db = self._conn
-        meta = self._read_meta()
-        if meta is None:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
-                if tables and "meta" not in tables:
-                    raise RegisterError(msg("register.other-database", path=str(self.path)))
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        db.execute(statement)  # not executescript: it would commit
-                db.executemany(
-                    "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
-                    [
-                        ("format", FORMAT),
-                        ("version", str(VERSION)),
-                        ("secret", secrets.token_bytes(32).hex()),
-                        ("created", datetime.datetime.now(datetime.UTC).isoformat()),
-                    ],
-                )
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
-            meta = self._read_meta() or {}
-        if meta.get("format") != FORMAT or "secret" not in meta:
-            raise RegisterError(msg("register.other-database", path=str(self.path)))
-        if int(meta.get("version", "0")) > VERSION:
-            raise RegisterError(msg("register.newer", path=str(self.path)))
-        self._secret = bytes.fromhex(meta["secret"])
-
-    def _read_meta(self) -> dict[str, str] | None:
-        db = self._conn
-        has_meta = db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
-        ).fetchone()
-        if not has_meta:
-            return None
-        return {str(k): str(v) for k, v in db.execute("SELECT key, value FROM meta")}
-
-    # -- errors ----------------------------------------------------------------------
-
-    def _corrupt(self) -> RegisterError:
-        return RegisterError(msg("register.corrupt", path=str(self.path)))
-
-    def _wrap(self, e: sqlite3.Error) -> RegisterError:
-        """Turn an sqlite3 error into a message for the user."""
-        primary = (getattr(e, "sqlite_errorcode", 0) or 0) & 0xFF
-        text = str(e).lower()
-        if primary in (_BUSY, _LOCKED) or "locked" in text or "busy" in text:
-            return RegisterError(msg("register.locked", path=str(self.path)))
-        if primary in (_CORRUPT, _NOTADB) or "not a database" in text or "malformed" in text:
-            return self._corrupt()
-        if isinstance(e, sqlite3.IntegrityError):
-            return RegisterError(msg("register.refused", path=str(self.path), detail=str(e)))
-        return RegisterError(msg("register.cannot-write", path=str(self.path), detail=str(e)))
-
-    # -- context manager -------------------------------------------------------------
-
-    @property
-    def _conn(self) -> sqlite3.Connection:
-        if self._db is None:
-            raise RegisterError(msg("register.closed", path=str(self.path)))
-        return self._db
-
-    def close(self) -> None:
-        """Close the file; safe to call twice."""
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-
-    def __enter__(self) -> Register:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    # -- codes -----------------------------------------------------------------------
-
-    def _mac(self, *fields: str) -> bytes:
-        message = "\x1f".join(fields).encode("utf-8")
-        return hmac.new(self._secret, message, hashlib.sha256).digest()
-
-    def _code(self, number: str, applicant_id: str, issued_on: str) -> str:
-        return crockford(self._mac("code", number, applicant_id, issued_on)[:7], CODE_LENGTH)
-
-    def _seal(self, row: tuple[str, ...]) -> str:
-        """HMAC of every field of a row (all columns but the seal itself)."""
-        return self._mac("seal", *row).hex()
-
-    def _genuine(self, row: tuple[str, ...]) -> Issued:
-        """The Issued for a stored row, or VerificationError when the row was altered."""
-        number, code, applicant_id, name, cert, programme, grade, issued_on, seal = row
-        ok = hmac.compare_digest(code, self._code(number, applicant_id, issued_on))
-        ok = hmac.compare_digest(seal, self._seal(row[:-1])) and ok
-        if not ok:
-            raise VerificationError(msg("verify.record-altered", number=number))
-        return Issued(
-            number=number,
-            short_code=group_code(code),
-            applicant_id=applicant_id,
-            name=name,
-            certificate=cert,
-            programme=programme,
-            grade=grade,
-            issued_on=datetime.date.fromisoformat(issued_on),
-        )
-
-    # -- issuing ---------------------------------------------------------------------
-
-    def issue(self, requests: list[IssueRequest]) -> list[Issued]:
-        """Number a batch of certificates in one transaction, in request order.
-
-        A holder who already has this kind of certificate (same applicant id and
-        certificate kind) keeps its number, code and date of issue (``reused=True``);
-        the name, programme and grade recorded are updated to what is printed now.
-        """
-        for req in requests:
-            self._check_request(req)
-        db = self._conn
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                out = [self._issue_one(req) for req in requests]
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as e:
-            raise self._wrap(e) from e
-        return out
-
-    def _check_request(self, req: IssueRequest) -> None:
-        if not req.applicant_id.strip():
-            raise RegisterError(msg("register.no-id", name=req.name))
-        if not req.certificate.strip():
-            raise RegisterError(msg("register.no-kind", id=req.applicant_id))
-        if not PREFIX_RE.fullmatch(req.prefix):
-            raise RegisterError(msg("register.bad-prefix", prefix=req.prefix))
-        if not 1000 <= req.issued_on.year <= 9999:
-            raise RegisterError(msg("register.date-out-of-range", date=req.issued_on.isoformat()))
-
-    def _issue_one(self, req: IssueRequest) -> Issued:
-        db = self._conn
-        row = db.execute(
-            f"SELECT {_COLUMNS}, prefix FROM certificates "
-            "WHERE applicant_id = ? AND certificate = ?",
-            (req.applicant_id, req.certificate),
-        ).fetchone()
-        if row is not None:
-            *stored, prefix = row
-            try:
-                old = self._genuine(tuple(stored))
-            except VerificationError as e:
-                raise RegisterError(msg("register.altered", path=str(self.path), error=e.message)) from e
-            if prefix != req.prefix:
-                raise RegisterError(msg(
-                    "register.cannot-renumber", id=req.applicant_id, number=old.number,
-                    certificate=req.certificate, prefix=req.prefix,
-                ))
-            fields = (
-                old.number,
-                stored[1],
-                old.applicant_id,
-                req.name,
-                old.certificate,
-                req.programme,
-                req.grade,
-                old.issued_on.isoformat(),
-            )
-            db.execute(
-                "UPDATE certificates SET name = ?, programme = ?, grade = ?, seal = ? "
-                "WHERE number = ?",
-                (req.name, req.programme, req.grade, self._seal(fields), old.number),
-            )
-            return self._issued(fields, reused=True)
-
-        year = req.issued_on.year
-        (last,) = db.execute(
-            "SELECT COALESCE(MAX(seq), 0) FROM certificates WHERE prefix = ? AND year = ?",
-            (req.prefix, year),
-        ).fetchone()
-        seq = int(last) + 1
-        if seq > MAX_SEQUENCE:
-            raise RegisterError(msg("register.numbers-used-up", prefix=req.prefix, year=str(year)))
-        number = f"{req.prefix}-{year}-{seq:06d}"
-        issued_on = req.issued_on.isoformat()
-        fields = (
-            number,
-            self._code(number, req.applicant_id, issued_on),
-            req.applicant_id,
-            req.name,
-            req.certificate,
-            req.programme,
-            req.grade,
-            issued_on,
-        )
-        db.execute(
-            f"INSERT INTO certificates ({_COLUMNS}, prefix, year, seq) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*fields, self._seal(fields), req.prefix, year, seq),
-        )
-        return self._issued(fields, reused=False)
-
-    @staticmethod
-    def _issued(fields: tuple[str, ...], reused: bool) -> Issued:
-        number, code, applicant_id, name, cert, programme, grade, issued_on = fields
-        date = datetime.date.fromisoformat(issued_on)
-        short = group_code(code)
-        return Issued(number, short, applicant_id, name, cert, programme, grade, date, reused)
+            return self.genuine(row)
+        except VerificationError as e:
+            raise RegisterError(msg("register.altered", path=str(self.path), error=e.message)) from e
 
     # -- verifying -------------------------------------------------------------------
 
     def lookup(self, code: str) -> Issued:
-        """The certificate with this number or short code, checked as genuine.
+        """The certificate with this number or short code, checked as genuine, whatever
+        its status.
 
         Raises :class:`VerificationError` when the text is neither, when no certificate
         has it, or when the stored record does not match its verification code.
@@ -349,20 +97,16 @@ class Register:
         else:
             short = normalize_code(text)
             if short is None:
-                raise VerificationError(msg("verify.not-a-code", code=code.strip()))
+                raise VerificationError(msg("verify.not-a-code", code=code.strip()[:60]))
             column, key, shown = "code", short, group_code(short)
-        try:
-            row = self._conn.execute(
-                f"SELECT {_COLUMNS} FROM certificates WHERE {column} = ?", (key,)
-            ).fetchone()
-        except sqlite3.Error as e:
-            raise self._wrap(e) from e
-        if row is None:
+        found = self.query(f"SELECT {_COLUMNS} FROM certificates WHERE {column} = ?", (key,))
+        if not found:
             raise VerificationError(msg("verify.unknown-code", code=shown))
-        return self._genuine(tuple(row))
+        return self.genuine(found[0])
 
     def verify_payload(self, qr_text: str) -> Issued:
-        """Check the text read from a certificate's QR code (``FORMGEN-CERT|number|code``)."""
+        """Check the text of a QR code printed before certificates carried a link
+        (``FORMGEN-CERT|number|code``)."""
         number, code = parse_payload(qr_text)
         if not NUMBER_RE.fullmatch(number.upper()):
             raise VerificationError(msg("verify.qr-not-a-number", number=number))
@@ -372,14 +116,258 @@ class Register:
             raise VerificationError(msg("verify.qr-code-mismatch", number=issued.number))
         return issued
 
-    # -- export ----------------------------------------------------------------------
+    # -- numbering -------------------------------------------------------------------
+
+    def refusals(self, requests: list[IssueRequest]) -> dict[str, list[Message]]:
+        """Why some holders cannot be numbered now, by applicant id: their certificate was
+        withdrawn, or it records other details than those printed now (then it is
+        reissued, not printed again)."""
+        refused: dict[str, list[Message]] = {}
+        for req in requests:
+            problem = None if req.replaces else self._refusal(req)
+            if problem is not None:
+                refused.setdefault(req.applicant_id, []).append(problem)
+        return refused
+
+    def issue(self, requests: list[IssueRequest], by: str = "",
+              on: datetime.date | None = None) -> list[Issued]:
+        """Number a batch of certificates in one transaction, in request order.
+
+        A holder who already holds this kind of certificate keeps its number, code and
+        date of issue (``reused=True``). A request that ``replaces`` a certificate gets a
+        new number. Raises RegisterError, numbering nothing, when a holder is refused
+        (see :meth:`refusals`) or a request is not usable.
+        """
+        for req in requests:
+            _check_request(req)
+        on = on or datetime.date.today()
+        with self.transaction() as db:
+            for messages in self.refusals(requests).values():
+                raise RegisterError(messages[0])
+            out = []
+            for req in requests:
+                if req.replaces:
+                    old = self.reissuable(req.replaces)
+                    if (old.applicant_id, old.certificate) != (req.applicant_id, req.certificate):
+                        raise RegisterError(msg(
+                            "register.reissue-other-holder", number=old.number, id=req.applicant_id,
+                        ))
+                    out.append(self._new_number(req, by, detail=old.number))
+                    continue
+                held = self._held(req)
+                if held is not None and held.status in ("valid", "pending") and _same(held, req):
+                    out.append(dataclasses.replace(held, reused=True))
+                    continue
+                if held is not None and held.status == "pending":  # changed before it was printed
+                    self.store(db, self.changed(held, status="void", changed_on=on), new=False)
+                    self.add_event(db, by, "voided", held.number, "details changed before printing")
+                out.append(self._new_number(req, by))
+        return out
+
+    def _held(self, req: IssueRequest) -> Issued | None:
+        """The holder's latest certificate of this kind that is not void (a reissue still
+        being printed left aside), checked as genuine."""
+        for row in self.query(
+            f"SELECT {_COLUMNS} FROM certificates WHERE applicant_id = ? AND certificate = ? "
+            "AND status != 'void' ORDER BY rowid DESC",
+            (req.applicant_id, req.certificate),
+        ):
+            issued = self._checked(row)
+            if not (issued.status == "pending" and issued.replaces):
+                return issued
+        return None
+
+    def _refusal(self, req: IssueRequest) -> Message | None:
+        held = self._held(req)
+        if held is None:
+            return None
+        if held.status == "revoked" and held.reason == "withdrawn":
+            return msg("register.holder-withdrawn", number=held.number, id=req.applicant_id,
+                       date=held.changed_on)
+        if held.status != "valid":
+            return None
+        if not held.number.startswith(req.prefix + "-"):
+            return msg("register.cannot-renumber", id=req.applicant_id, number=held.number,
+                       certificate=req.certificate, prefix=req.prefix)
+        for field, recorded, now in (("name", held.name, req.name), ("grade", held.grade, req.grade),
+                                     ("programme", held.programme, req.programme)):
+            if not _same_value(field, recorded, now):
+                return msg("register.details-changed", number=held.number, field=field,
+                           recorded=recorded, now=now)
+        return None
+
+    def _new_number(self, req: IssueRequest, by: str, detail: str = "") -> Issued:
+        db = self._conn
+        year = req.issued_on.year
+        (last,) = db.execute(
+            "SELECT COALESCE(MAX(seq), 0) FROM certificates WHERE prefix = ? AND year = ?",
+            (req.prefix, year),
+        ).fetchone()
+        seq = int(last) + 1
+        if seq > MAX_SEQUENCE:
+            raise RegisterError(msg("register.numbers-used-up", prefix=req.prefix, year=str(year)))
+        number = f"{req.prefix}-{year}-{seq:06d}"
+        issued_on = req.issued_on.isoformat()
+        issued = Issued(
+            number=number,
+            short_code=group_code(self.code_for(number, req.applicant_id, issued_on)),
+            applicant_id=req.applicant_id, name=req.name, certificate=req.certificate,
+            programme=req.programme, grade=req.grade, issued_on=req.issued_on,
+            status="pending", replaces=req.replaces,
+        )
+        self.store(db, issued, new=True)
+        self.add_event(db, by, "numbered", number, f"reissue of {detail}" if detail else "")
+        return issued
+
+    # -- after printing --------------------------------------------------------------
+
+    def confirm(self, numbers: list[str], by: str = "", detail: str = "",
+                on: datetime.date | None = None) -> list[str]:
+        """Record that these certificates were written (``detail``: where): pending ones
+        become valid, and the certificate a reissue replaces becomes superseded. Returns
+        the numbers that could not be confirmed (voided or revoked meanwhile)."""
+        on = on or datetime.date.today()
+        refused = []
+        with self.transaction() as db:
+            for number in numbers:
+                row = self.row(number)
+                issued = self._checked(row) if row else None
+                if issued is None or issued.status not in ("pending", "valid"):
+                    refused.append(number)
+                    continue
+                if issued.status == "valid":
+                    self.add_event(db, by, "reprinted", number, detail)
+                    continue
+                self.store(db, self.changed(issued, status="valid"), new=False)
+                self.add_event(db, by, "printed", number, detail)
+                old_row = self.row(issued.replaces) if issued.replaces else None
+                old = self._checked(old_row) if old_row else None
+                if old is not None and old.status == "valid":
+                    self.store(db, self.changed(old, status="superseded", changed_on=on,
+                                                replaced_by=number), new=False)
+                    self.add_event(db, by, "superseded", old.number, f"by {number}")
+        return refused
+
+    def void(self, numbers: list[str], by: str = "", why: str = "",
+             on: datetime.date | None = None) -> None:
+        """Mark pending certificates that were never written as void; their numbers are
+        never used again. Certificates already valid are left as they are."""
+        on = on or datetime.date.today()
+        with self.transaction() as db:
+            for number in numbers:
+                row = self.row(number)
+                issued = self._checked(row) if row else None
+                if issued is not None and issued.status == "pending":
+                    self.store(db, self.changed(issued, status="void", changed_on=on), new=False)
+                    self.add_event(db, by, "voided", number, why)
+
+    # -- revoking and reissuing ------------------------------------------------------
+
+    def reissuable(self, number: str) -> Issued:
+        """The valid certificate ``number``; RegisterError saying why when it is not one."""
+        issued = self._current(number)
+        if issued.status != "valid":
+            raise RegisterError(_not_valid(issued))
+        return issued
+
+    def revoke(self, number: str, reason: str, by: str = "",
+               on: datetime.date | None = None) -> Issued:
+        """Revoke a valid certificate for one of REASONS; return it as it is now."""
+        if reason not in REASONS:
+            raise RegisterError(msg("register.bad-reason", reason=reason, reasons=list(REASONS)))
+        on = on or datetime.date.today()
+        with self.transaction() as db:
+            issued = self.reissuable(number)
+            revoked = self.changed(issued, status="revoked", changed_on=on, reason=reason)
+            self.store(db, revoked, new=False)
+            self.add_event(db, by, "revoked", revoked.number, reason)
+        return revoked
+
+    def _current(self, number: str) -> Issued:
+        text = number.strip().upper()
+        row = self.row(text) if NUMBER_RE.fullmatch(text) else None
+        if row is None:
+            raise RegisterError(msg("register.no-such-certificate", number=number.strip()[:60],
+                                    path=str(self.path)))
+        return self._checked(row)
+
+    # -- listing ---------------------------------------------------------------------
 
     def rows(self) -> list[Issued]:
         """Every certificate in the register, by prefix, year and sequence (not re-checked)."""
-        try:
-            rows = self._conn.execute(
-                f"SELECT {_COLUMNS} FROM certificates ORDER BY prefix, year, seq"
-            ).fetchall()
-        except sqlite3.Error as e:
-            raise self._wrap(e) from e
-        return [self._issued(tuple(r[:-1]), reused=False) for r in rows]
+        found = self.query(f"SELECT {_COLUMNS} FROM certificates ORDER BY prefix, year, seq")
+        return [self.unseal(r)[0] for r in found]
+
+    def events(self, numbers: set[str] | None = None, since: int = 0) -> list[Event]:
+        """The events after event ``since`` (all by default), oldest first, each with its
+        certificate as it is now; only those of ``numbers`` when given (not re-checked:
+        see :meth:`first_altered_event`)."""
+        out: list[Event] = []
+        certificates: dict[str, Issued] = {}
+        for event_id, at, by, action, number, detail in self.query(
+            "SELECT id, at, by, action, number, detail FROM events WHERE id > ? ORDER BY id",
+            (since,),
+        ):
+            if numbers is not None and number not in numbers:
+                continue
+            if number and number not in certificates:
+                stored = self.row(number)
+                if stored is not None:
+                    certificates[number] = self.unseal(stored)[0]
+            out.append(Event(int(event_id), at, by, action, number, detail,
+                             certificates.get(number)))
+        return out
+
+    def first_altered_event(self) -> int | None:
+        """The first event that does not match its seal (the register was altered outside
+        formgen from there on, or an event was taken out before it), or None."""
+        previous = ""
+        expected_id = 1
+        for event_id, at, by, action, number, detail, seal in self.query(
+            "SELECT id, at, by, action, number, detail, seal FROM events ORDER BY id"
+        ):
+            if int(event_id) != expected_id or not self.event_seal_matches(
+                previous, int(event_id), at, by, action, number, detail, seal
+            ):
+                return int(event_id)
+            previous, expected_id = seal, expected_id + 1
+        return None
+
+    def last_event(self) -> int:
+        """The id of the latest event (0 when there is none)."""
+        ((found,),) = self.query("SELECT COALESCE(MAX(id), 0) FROM events")
+        return int(found)
+
+
+def _check_request(req: IssueRequest) -> None:
+    if not req.applicant_id.strip():
+        raise RegisterError(msg("register.no-id", name=req.name))
+    if not req.certificate.strip():
+        raise RegisterError(msg("register.no-kind", id=req.applicant_id))
+    if not PREFIX_RE.fullmatch(req.prefix):
+        raise RegisterError(msg("register.bad-prefix", prefix=req.prefix))
+    if not 1000 <= req.issued_on.year <= 9999:
+        raise RegisterError(msg("register.date-out-of-range", date=req.issued_on.isoformat()))
+
+
+def _same(held: Issued, req: IssueRequest) -> bool:
+    return held.number.startswith(req.prefix + "-") and all(
+        _same_value(f, getattr(held, f), getattr(req, f)) for f in ("name", "grade", "programme")
+    )
+
+
+def _same_value(field: str, recorded: str, now: str) -> bool:
+    # Registers made before version 2 recorded both languages of the name
+    # (李晓明 / LI Xiaoming) on every certificate, also those printing one.
+    return recorded == now or (field == "name" and " / " in recorded and now in recorded.split(" / "))
+
+
+def _not_valid(issued: Issued) -> Message:
+    """Why a certificate cannot be revoked or reissued."""
+    if issued.status == "revoked":
+        return msg("register.already-revoked", number=issued.number, date=issued.changed_on,
+                   reason=reason_words(issued.reason))
+    if issued.status == "superseded":
+        return msg("register.already-superseded", number=issued.number, new=issued.replaced_by,
+                   date=issued.changed_on)
+    return msg("register.not-in-use", number=issued.number)

@@ -9,13 +9,17 @@ English); click's own help and usage errors stay English.
 from __future__ import annotations
 
 import functools
+import getpass
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from formgen.certificates.keys import KEY_ENV
+from formgen.certificates.register import DEFAULT_PATH
 from formgen.exceptions import FormgenError, Problem
 from formgen.messages import Message, msg
 
@@ -42,6 +46,37 @@ manifest_option = click.option(
     type=click.Path(dir_okay=False),
     default=None,
     help="Manifest file (default: manifest.yaml here, else the one shipped with formgen).",
+)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return ""
+
+
+by_option = click.option(
+    "--by", "by", default=None, metavar="NAME",
+    help="Who makes the change, as the register's events record it (default: your user name).",
+)
+"""``--by NAME``; pass the value through :func:`who`."""
+
+
+def who(by: str | None) -> str:
+    """The name ``--by`` gave, else the user running the command."""
+    return (by or "").strip() or _user()
+
+
+register_option = click.option(
+    "--register", "register", type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_PATH, show_default=True,
+    help="Certificate register (made by formgen register init).",
+)
+register_key_option = click.option(
+    "--register-key", "register_key", type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help=f"The register's key file (default: ${KEY_ENV}, else the .key file beside the register).",
 )
 
 

@@ -1,4 +1,4 @@
-"""``formgen serve [--host 127.0.0.1] [--port 8000]``"""
+"""``formgen serve [--host 127.0.0.1] [--port 8000] [--register PATH]``"""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ from pathlib import Path
 
 import click
 
-from formgen.commands.common import manifest_option, say, user_errors
+from formgen.commands.common import manifest_option, register_key_option, say, user_errors
 from formgen.messages import msg
+
+VERIFY_RATE = 20
+"""Certificate look-ups a minute per client address, unless --verify-rate says otherwise."""
 
 
 @click.command("serve")
@@ -23,6 +26,13 @@ from formgen.messages import msg
               help="Seconds one conversion may take.")
 @click.option("--access-log", is_flag=True,
               help="Log each request (paths only: link tokens and query strings are cut out).")
+@click.option("--register", "register", type=click.Path(dir_okay=False, path_type=Path),
+              default=None,
+              help="Certificate register: serve the verification page /c/CODE, /verify and "
+                   "/api/certificates/CODE (read-only).")
+@register_key_option
+@click.option("--verify-rate", type=click.IntRange(1, 10_000), default=VERIFY_RATE,
+              show_default=True, help="Certificate look-ups a minute per client address.")
 @manifest_option
 @user_errors
 def command(
@@ -33,15 +43,20 @@ def command(
     max_queue: int,
     timeout: float,
     access_log: bool,
+    register: Path | None,
+    register_key: Path | None,
+    verify_rate: int,
     manifest_path: str | None,
 ) -> None:
-    """Serve the web app: forms for applicants, prefilled links from staff, and the JSON API."""
+    """Serve the web app: forms for applicants, prefilled links from staff, the JSON API,
+    and with --register the public certificate verification page."""
     from formgen.web import create_app
     from formgen.web.server import server
 
     app = create_app(
         manifest_path, secret_file=secret_file, max_queue=max_queue,
-        converter_workers=converters, converter_timeout=timeout,
+        converter_workers=converters, converter_timeout=timeout, register=register,
+        register_key=register_key, verify_rate=verify_rate,
     )
     say(msg("cli.serving", url=f"http://{host}:{port}/"))
     server(app, host, port, access_log=access_log).run()

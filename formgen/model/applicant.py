@@ -237,11 +237,40 @@ class Soe(Model):
     """Professional sector, one of the programme's divisions in the manifest (e.g. IRTE, IPlantE, BES)."""
 
 
+_ECUK_NUMBER = re.compile(r"\d{5,8}")
+_SOE_NUMBER = re.compile(r"(?:[A-Z]{1,4}[-/]?)?\d{4,8}")
+
+
+def _compact(value: str) -> str:
+    """A holder's number as compared and printed: no spaces, upper case."""
+    return "".join(value.split()).upper()
+
+
+def _ecuk_number(value: str) -> str:
+    number = _compact(value)
+    if number and not _ECUK_NUMBER.fullmatch(number):
+        raise invalid(msg("value.not-an-ecuk-number", value=value))
+    return number
+
+
+def _soe_number(value: str) -> str:
+    number = _compact(value)
+    if number and not _SOE_NUMBER.fullmatch(number):
+        raise invalid(msg("value.not-an-soe-number", value=value))
+    return number
+
+
 class CertificateInfo(Model):
     """Details of certificates issued to a successful applicant."""
 
     issued_on: Day | None = None
     """Date of issue printed on the certificates; today when empty."""
+    ecuk_number: Annotated[Text, AfterValidator(_ecuk_number)] = ""
+    """The holder's Engineering Council registration number (5 to 8 digits, e.g. 654321),
+    printed as the registration number on the ECUK certificate."""
+    soe_membership_number: Annotated[Text, AfterValidator(_soe_number)] = ""
+    """The holder's SOE membership number (4 to 8 digits, with or without a letter prefix:
+    123456, M123456), printed on the SOE membership certificate."""
 
 
 COMPETENCE_CODES = tuple(["A1", "A2", "B1", "B2", "B3", "C1", "C2", "C3", "C4", "D1", "D2", "D3", "E1", "E2", "E3", "E4"])

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from formgen.exceptions import ManifestError
 from formgen.messages import Message, joined, msg
@@ -153,16 +154,44 @@ class Document(Spec):
     """Certificate numbers start with this, e.g. CMES-SOE (certificates only)."""
     languages: list[Language] = []
     """Languages printed on a certificate (both for a bilingual one); default: its template's."""
+    holder_numbers: list[Literal["ecuk_number", "soe_membership_number"]] = []
+    """The holder's own numbers a certificate prints (``certificate.ecuk_number`` …);
+    a holder without one gets no certificate, and a message saying which is missing."""
 
     def printed_languages(self) -> list[Language]:
         return list(self.languages) or list(self.templates)
 
 
+def verify_base(url: str) -> str:
+    """A verification base URL without its trailing slash; ValueError when it is not an
+    http(s) address with a host and no query, fragment or password."""
+    text = url.strip().rstrip("/")
+    parts = urlsplit(text)
+    if (parts.scheme not in ("http", "https") or not parts.hostname or parts.query
+            or parts.fragment or parts.username or parts.password or " " in text):
+        raise ValueError(url)
+    return text
+
+
 class CertificateSeries(Spec):
-    """How one programme's certificates are numbered."""
+    """How one programme's certificates are numbered and where they are verified."""
 
     number_prefix: str
     """Numbers are ``<prefix>-<year>-<sequence>``, e.g. CMES-SOE-2026-000123."""
+    verify_url: str | None = None
+    """Where the verification page runs (``formgen serve --register``), e.g.
+    ``https://verify.example.org``: each certificate's QR code links to
+    ``<verify_url>/c/<code>``."""
+
+    @field_validator("verify_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return verify_base(value)
+        except ValueError:
+            raise invalid(msg("manifest.bad-verify-url", url=value)) from None
 
 
 class Pack(Spec):
@@ -230,6 +259,11 @@ class Manifest(Spec):
         own = self.documents[doc_id].number_prefix
         series = self.certificates.get(programme)
         return own or (series.number_prefix if series else None)
+
+    def verify_url(self, programme: str) -> str | None:
+        """The verification base URL of ``programme``'s certificates, if the manifest has one."""
+        series = self.certificates.get(programme)
+        return series.verify_url if series else None
 
     def template_path(self, doc_id: str, lang: Language) -> Path:
         return self.root / self.documents[doc_id].templates[lang]

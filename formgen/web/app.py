@@ -27,7 +27,7 @@ from formgen.messages import msg
 from formgen.model.applicant import LANGUAGES, Applicant, Language
 from formgen.model.manifest import load_manifest
 from formgen.model.reference import competence_statements
-from formgen.web import api, pages
+from formgen.web import api, pages, verify
 from formgen.web.files import ConversionQueue
 from formgen.web.i18n import TRANSLATORS, translations
 from formgen.web.links import load_secret
@@ -43,6 +43,7 @@ from formgen.web.state import (
     language_of,
     too_large_response,
 )
+from formgen.web.verify import DEFAULT_RATE, Verifier
 
 HERE = Path(__file__).resolve().parent
 _HTTP_ERRORS = {404: msg("api.not-found"), 405: msg("api.method-not-allowed")}
@@ -72,13 +73,21 @@ def create_app(
     converter_workers: int | None = None,
     converter_timeout: float = 60.0,
     secret_file: str | Path | None = None,
+    register: Path | None = None,
+    register_key: Path | None = None,
+    verify_rate: float = DEFAULT_RATE,
 ) -> FastAPI:
     """The web app.
 
     ``converter`` is a :class:`formgen.convert.Converter` to share (the caller closes it);
     without one the app starts its own at startup and closes it at shutdown.
     ``secret`` signs the links (default: see :func:`formgen.web.links.load_secret`).
+    With a ``register`` (and its key: ``register_key``, else as
+    :func:`formgen.certificates.keys.load_key` finds it) the app also serves the
+    certificate verification page and its JSON (:mod:`formgen.web.verify`), each client
+    address allowed ``verify_rate`` look-ups a minute.
     """
+    verifier = Verifier(register, register_key, verify_rate) if register is not None else None
     manifest = load_manifest(manifest_path)
     state = WebState(
         manifest=manifest,
@@ -124,6 +133,10 @@ def create_app(
 
     app.include_router(pages.router)
     app.include_router(api.router)
+    if verifier is not None:
+        app.state.verifier = verifier
+        app.include_router(verify.router)
+        app.include_router(verify.api)
 
     @app.exception_handler(BodyTooLarge)
     async def _too_large(request: Request, exc: BodyTooLarge) -> Response:
@@ -174,7 +187,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         title=app.title, version=app.version, summary=app.summary, routes=app.routes,
         description=(
             "POST one applicant record as JSON (the fields of the YAML data files) to get "
-            "a document or the whole pack. Invalid data gets 422 with a list of field errors."
+            "a document or the whole pack. Invalid data gets 422 with a list of field errors. "
+            "Where the site has a certificate register, GET /api/certificates/{code} says "
+            "whether a certificate is valid, revoked or superseded."
         ),
     )
     applicant = Applicant.model_json_schema(ref_template="#/components/schemas/{model}")

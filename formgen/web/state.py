@@ -41,17 +41,22 @@ class WebState:
     statements: Statements = field(default_factory=dict)
 
     def render(
-        self, request: Request, template: str, lang: Language, status: int = 200, **context: Any
+        self, request: Request, template: str, lang: Language, status: int = 200, *,
+        switch_path: str | None = None, **context: Any
     ) -> HTMLResponse:
+        """``template`` in ``lang``; the language switch links to ``switch_path`` (default:
+        this page when it was a GET, else the form)."""
         tr = TRANSLATORS[lang]
         other: Language = "en" if lang == "zh" else "zh"
         root = request.scope.get("root_path", "").rstrip("/")
+        if switch_path is None:
+            switch_path = request.url.path if request.method in ("GET", "HEAD") else "/"
         html = self.envs[lang].get_template(template).render(
             tr=tr,
             lang=lang,
             other_lang=other,
             other_name=TRANSLATORS[other].gettext("Name of this language"),
-            switch_url=f"{root}{request.url.path if request.method in ('GET', 'HEAD') else '/'}?lang={other}",
+            switch_url=f"{root}{switch_path}?lang={other}",
             root=root,
             max_upload=self.max_upload,
             **context,

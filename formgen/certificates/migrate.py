@@ -1,0 +1,111 @@
+"""Moving the key out of a register made before version 2 (``formgen register migrate-key``).
+
+A version-1 register kept its key in its own ``meta`` table, so whoever could write the
+file could also seal an edited row. formgen no longer opens such a register; this step,
+run once by staff, moves it to version 2:
+
+1. every row is checked against its version-1 seal and code (any mismatch: nothing is
+   changed, and the numbers are named);
+2. the key is written to the key file (0600), or found equal in ``$FORMGEN_REGISTER_KEY``;
+3. in one transaction the rows are copied into the version-2 table (status ``valid``,
+   sealed again with the same key, so every printed code keeps verifying), the events
+   table is made, the key is deleted from ``meta`` and a ``key-moved`` event recorded;
+4. the file is vacuumed, with ``secure_delete`` on, so the old key is not left in free pages.
+
+Copies of the register taken before the move still hold the key: replace them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import sqlite3
+from pathlib import Path
+
+from formgen.certificates.keys import RegisterKey, create_key, load_key
+from formgen.certificates.numbers import CODE_LENGTH, Issued, crockford, group_code
+from formgen.certificates.seals import Sealer
+from formgen.certificates.store import FORMAT, SCHEMA, VERSION, RegisterFile
+from formgen.exceptions import RegisterError
+from formgen.messages import msg
+
+_V1_COLUMNS = "number, code, applicant_id, name, certificate, programme, grade, issued_on, seal"
+
+
+def migrate_key(path: Path, key_file: Path | None = None, by: str = "") -> tuple[RegisterKey, int]:
+    """Move the key of the version-1 register ``path`` out of it; return the key (with
+    where it now is) and the number of certificates carried over."""
+    path = Path(path)
+    RegisterFile.check_file(path)
+    db = sqlite3.connect(path, timeout=10.0, isolation_level=None)
+    try:
+        return _migrate(db, path, key_file, by)
+    except sqlite3.Error as e:
+        raise RegisterError(msg("register.cannot-write", path=str(path), detail=str(e))) from e
+    finally:
+        db.close()
+
+
+def _migrate(db: sqlite3.Connection, path: Path, key_file: Path | None,
+             by: str) -> tuple[RegisterKey, int]:
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    meta = dict(db.execute("SELECT key, value FROM meta")) if "meta" in tables else {}
+    if meta.get("format") != FORMAT or "certificates" not in tables:
+        raise RegisterError(msg("register.other-database", path=str(path)))
+    if "secret" not in meta:
+        raise RegisterError(msg("register.key-already-apart", path=str(path)))
+    secret = bytes.fromhex(meta["secret"])
+    rows = db.execute(f"SELECT {_V1_COLUMNS} FROM certificates ORDER BY rowid").fetchall()
+    altered = [str(r[0]) for r in rows if not _v1_genuine(secret, tuple(map(str, r)))]
+    if altered:
+        raise RegisterError(msg("register.migrate-altered", path=str(path), numbers=altered))
+    key = _write_key(path, key_file, secret)
+    sealer = Sealer(key)
+    db.execute("PRAGMA secure_delete = ON")
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute("ALTER TABLE certificates RENAME TO certificates_v1")
+        for statement in SCHEMA:
+            db.execute(statement)
+        for number, code, applicant_id, name, cert, programme, grade, issued_on, _ in rows:
+            issued = Issued(number, group_code(code), applicant_id, name, cert, programme, grade,
+                            datetime.date.fromisoformat(issued_on))
+            sealer.store(db, issued, new=True)
+        db.execute("DROP TABLE certificates_v1")
+        db.execute("DELETE FROM meta WHERE key = 'secret'")
+        db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                       [("version", str(VERSION)), ("key_id", key.key_id)])
+        sealer.add_event(db, by, "key-moved", detail=f"{len(rows)} certificate(s) carried over")
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("VACUUM")
+    return key, len(rows)
+
+
+def _v1_genuine(secret: bytes, row: tuple[str, ...]) -> bool:
+    def mac(*fields: str) -> bytes:
+        return hmac.new(secret, "\x1f".join(fields).encode("utf-8"), hashlib.sha256).digest()
+
+    number, code, applicant_id, *_, issued_on, seal = row
+    expected_code = crockford(mac("code", number, applicant_id, issued_on)[:7], CODE_LENGTH)
+    return hmac.compare_digest(code, expected_code) and hmac.compare_digest(
+        seal, mac("seal", *row[:-1]).hex()
+    )
+
+
+def _write_key(path: Path, key_file: Path | None, secret: bytes) -> RegisterKey:
+    """The key written out; a key file left by an interrupted move is used when it holds
+    the same key."""
+    try:
+        return create_key(path, key_file, secret=secret)
+    except RegisterError as e:
+        if e.code != "register.key-exists":
+            raise
+        existing = load_key(path, key_file)
+        if not hmac.compare_digest(existing.secret, secret):
+            raise
+        return existing

@@ -1,0 +1,81 @@
+"""``formgen register init|migrate-key|export``: the certificate register itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from formgen.certificates.migrate import migrate_key
+from formgen.certificates.numbers import write_csv
+from formgen.certificates.register import DEFAULT_PATH, Register
+from formgen.commands.common import (
+    by_option,
+    register_key_option,
+    register_option,
+    say,
+    user_errors,
+    who,
+)
+from formgen.exceptions import RegisterError
+from formgen.messages import msg
+
+_PATH = click.argument("path", type=click.Path(dir_okay=False, path_type=Path), required=False,
+                       default=DEFAULT_PATH)
+
+
+@click.group("register")
+def command() -> None:
+    """Make, upgrade and list the certificate register."""
+
+
+@command.command("init")
+@_PATH
+@register_key_option
+@by_option
+@user_errors
+def init(path: Path, register_key: Path | None, by: str | None) -> None:
+    """Make a new, empty register at PATH (default build/register.sqlite) and its key.
+
+    The key goes to --register-key, else to PATH with the suffix .key (permissions 0600),
+    unless FORMGEN_REGISTER_KEY holds it. Refuses an existing PATH or key file.
+    """
+    with Register.create(path, key_file=register_key, by=who(by)) as reg:
+        say(msg("cli.register-made", path=str(path), key=reg.key.source))
+
+
+@command.command("migrate-key")
+@_PATH
+@register_key_option
+@by_option
+@user_errors
+def migrate(path: Path, register_key: Path | None, by: str | None) -> None:
+    """Move the key out of a register made by an earlier formgen (it kept the key inside).
+
+    Every row is checked first; the key goes where `init` would put it. The codes
+    already printed keep verifying.
+    """
+    key, count = migrate_key(path, register_key, who(by))
+    say(msg("cli.key-moved", path=str(path), key=key.source, count=count))
+
+
+@command.command("export")
+@register_option
+@register_key_option
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
+              help="CSV file to write (or a folder, for register.csv in it).")
+@user_errors
+def export(register: Path, register_key: Path | None, out: Path) -> None:
+    """Write every event of the register (numbered, printed, reprinted, voided, revoked,
+    superseded …) with its certificate as it is now, oldest first, as CSV.
+
+    Exits 1 (after writing) when the events do not match their seals: the register was
+    changed outside formgen.
+    """
+    with Register(register, key_file=register_key, read_only=True) as reg:
+        events = reg.events()
+        altered = reg.first_altered_event()
+    written = write_csv(events, out)
+    say(msg("cli.register-exported", count=len(events), path=str(written)))
+    if altered is not None:
+        raise RegisterError(msg("register.events-altered", path=str(register), event=str(altered)))

@@ -1,0 +1,285 @@
+"""The public verification page, and its JSON for employers' systems: what a
+certificate's QR code opens.
+
+    GET  /c/{code}                  the certificate with this verification code
+    GET  /verify                    a form: the code, or the number and the holder's surname
+    POST /verify                    (that form sent)
+    GET  /api/certificates/{code}   the same as /c/{code}, as JSON
+
+Served only when the app has a register (``formgen serve --register``), opened read-only
+for each look-up. A page shows only what the certificate itself shows (holder's name,
+certificate, grade, number, date of issue) and whether it stands: valid, revoked (with
+the date and the reason) or superseded by a reissue (with the new number). An unknown
+code, a register row that does not match its seal and a number that was never issued
+all read "not found" (404). Codes are 50 random-looking bits, and each client address
+gets a limited number of look-ups (429 with Retry-After after that), so codes cannot be
+found by trying.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from formgen.certificates.keys import RegisterKey
+from formgen.certificates.numbers import NUMBER_RE, Issued, normalize_code, surname_matches
+from formgen.certificates.register import Register, reason_words
+from formgen.exceptions import RegisterError, VerificationError
+from formgen.messages import msg
+from formgen.model.applicant import Language
+from formgen.model.manifest import Manifest
+from formgen.web.i18n import N_, TRANSLATORS
+from formgen.web.ratelimit import RateLimiter
+from formgen.web.state import api_error, api_errors, language_of, state_of
+
+log = logging.getLogger("formgen.web.verify")
+
+router = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api", tags=["certificates"])
+
+SHOWN = ("valid", "revoked", "superseded")
+"""Statuses a look-up shows; a number never issued (pending, void) is not found."""
+DEFAULT_RATE = 20
+"""Look-ups a minute per client address (and at once)."""
+
+
+class Verifier:
+    """Read-only look-ups in one register, limited per client."""
+
+    def __init__(self, path: Path, key_file: Path | None = None, per_minute: float = DEFAULT_RATE):
+        self.path = Path(path)
+        with Register(self.path, key_file=key_file, read_only=True) as reg:  # checked at start
+            self.key: RegisterKey = reg.key
+        self.limiter = RateLimiter(per_minute)
+
+    def find(self, code: str) -> Issued | None:
+        """The certificate with this verification code, if it was issued and is genuine."""
+        short = normalize_code(code)
+        return self._find(short) if short else None
+
+    def find_by_number(self, number: str, surname: str) -> Issued | None:
+        """The certificate with this number, if it was issued, is genuine and its holder
+        has this surname."""
+        found = self._find(number.strip().upper())
+        return found if found is not None and surname_matches(found.name, surname) else None
+
+    def _find(self, key: str) -> Issued | None:
+        with Register(self.path, timeout=5.0, key=self.key, read_only=True) as reg:
+            try:
+                issued = reg.lookup(key)
+            except VerificationError as e:
+                if e.code in ("verify.record-altered", "verify.other-key"):
+                    log.warning("register row refused: %s", e.message.english)
+                return None
+        return issued if issued.status in SHOWN else None
+
+
+def verifier_of(request: Request) -> Verifier:
+    found: Verifier = request.app.state.verifier
+    return found
+
+
+# ----------------------------------------------------------------------------- what is shown
+
+
+class Words(BaseModel):
+    """A term in both languages."""
+
+    zh: str
+    """Chinese."""
+    en: str
+    """English."""
+
+
+class Grade(BaseModel):
+    """The grade a certificate names."""
+
+    code: str
+    """CEng, IEng or EngTech."""
+    name: Words
+    """The grade's name in the programme's words."""
+
+
+class CertificateStatus(BaseModel):
+    """A certificate as the register holds it: what the certificate shows, and whether it stands."""
+
+    number: str
+    """The certificate number, e.g. CSEE-IET-2026-000123."""
+    status: Literal["valid", "revoked", "superseded"]
+    """``valid``; ``revoked`` (see revoked_on, reason); ``superseded`` by a reissue (see superseded_by)."""
+    holder: str
+    """The holder's name as the certificate prints it."""
+    certificate: Words
+    """Which certificate it is."""
+    grade: Grade
+    issued_on: dt.date
+    """Date of issue."""
+    revoked_on: dt.date | None = None
+    """When it was revoked."""
+    reason: Literal["issued-in-error", "withdrawn"] | None = None
+    """Why it was revoked."""
+    superseded_by: str | None = None
+    """The number of the certificate reissued in its place."""
+    superseded_on: dt.date | None = None
+    """When it was reissued."""
+
+
+def shown(issued: Issued, manifest: Manifest) -> CertificateStatus:
+    doc = manifest.documents.get(issued.certificate)
+    title = Words(zh=doc.title.zh, en=doc.title.en) if doc else Words(zh=issued.certificate, en=issued.certificate)
+    programme = manifest.programmes.get(issued.programme)
+    term = next((t for c, t in programme.grades.items() if c == issued.grade), None) \
+        if programme else None
+    grade = Words(zh=term.zh, en=term.en) if term else Words(zh=issued.grade, en=issued.grade)
+    revoked = issued.status == "revoked"
+    superseded = issued.status == "superseded"
+    return CertificateStatus(
+        number=issued.number,
+        status=issued.status,  # SHOWN only
+        holder=issued.name,
+        certificate=title,
+        grade=Grade(code=issued.grade, name=grade),
+        issued_on=issued.issued_on,
+        revoked_on=issued.changed_on if revoked else None,
+        reason=issued.reason if revoked else None,
+        superseded_by=issued.replaced_by if superseded else None,
+        superseded_on=issued.changed_on if superseded else None,
+    )
+
+
+# ----------------------------------------------------------------------------- the page
+
+
+@dataclass
+class FieldError:
+    field: str
+    """The input's id."""
+    text: str
+
+
+def _page(request: Request, lang: Language, status: int = 200, *, outcome: str = "form",
+          certificate: CertificateStatus | None = None, errors: list[FieldError] | None = None,
+          values: dict[str, str] | None = None, missing: dict[str, str] | None = None,
+          reason: str = "", retry_after: int = 0) -> Response:
+    """The verification page: the form, a certificate, or why none is shown."""
+    errors = errors or []
+    answer = state_of(request).render(
+        request, "verify.html", lang, status,
+        switch_path="/verify" if request.method == "POST" else None,
+        outcome=outcome, certificate=certificate, errors=errors,
+        error_for={e.field: e.text for e in errors},
+        values={"code": "", "number": "", "surname": "", **(values or {})},
+        missing=missing or {}, reason=reason, retry_after=retry_after,
+    )
+    if retry_after:
+        answer.headers["Retry-After"] = str(retry_after)
+    return answer
+
+
+def _limited(request: Request) -> int:
+    client = request.client.host if request.client else "unknown"
+    return verifier_of(request).limiter.take(client)
+
+
+async def _result(request: Request, lang: Language, found: Issued | None, *,
+                  missing: dict[str, str]) -> Response:
+    if found is None:
+        return _page(request, lang, 404, outcome="not-found", missing=missing)
+    words = reason_words(found.reason)
+    return _page(request, lang, certificate=shown(found, state_of(request).manifest),
+                 outcome="found", reason=words if isinstance(words, str) else words.text(lang))
+
+
+@router.api_route("/verify", methods=["GET", "HEAD"], name="verify")
+async def verify_form(request: Request) -> Response:
+    return _page(request, language_of(request))
+
+
+@router.post("/verify")
+async def verify_sent(request: Request) -> Response:
+    lang = language_of(request)
+    tr = TRANSLATORS[lang]
+    form = await request.form(max_files=0, max_fields=10)
+    values = {k: str(form.get(k, "")).strip()[:100] for k in ("code", "number", "surname")}
+    errors: list[FieldError] = []
+    if form.get("by") == "number":
+        if not values["number"]:
+            errors.append(FieldError("v-number", tr(N_("Enter the certificate number"))))
+        elif not NUMBER_RE.fullmatch(values["number"].upper()):
+            errors.append(FieldError("v-number", tr(N_("Enter the number as printed, for example CSEE-IET-2026-000123"))))
+        if not values["surname"]:
+            errors.append(FieldError("v-surname", tr(N_("Enter the holder's surname"))))
+    elif not values["code"]:
+        errors.append(FieldError("v-code", tr(N_("Enter the verification code"))))
+    elif normalize_code(values["code"]) is None:
+        errors.append(FieldError("v-code", tr(N_("Enter the code as printed: 10 letters and digits, for example 7KQ2-M9XD-4T"))))
+    if errors:
+        return _page(request, lang, 400, errors=errors, values=values)
+    if form.get("by") != "number":
+        code = normalize_code(values["code"]) or ""
+        root = request.scope.get("root_path", "").rstrip("/")
+        return RedirectResponse(f"{root}/c/{code}?lang={lang}", status_code=303)
+    wait = _limited(request)
+    if wait:
+        return _page(request, lang, 429, retry_after=wait, outcome="too-many", values=values)
+    try:
+        found = await run_in_threadpool(verifier_of(request).find_by_number, values["number"],
+                                        values["surname"])
+    except RegisterError:
+        return _page(request, lang, 503, outcome="unavailable", values=values)
+    return await _result(request, lang, found,
+                         missing={"number": values["number"].upper(), "surname": values["surname"]})
+
+
+@router.api_route("/c/{code}", methods=["GET", "HEAD"], name="certificate")
+async def certificate_page(request: Request, code: str) -> Response:
+    lang = language_of(request)
+    wait = _limited(request)
+    if wait:
+        return _page(request, lang, 429, outcome="too-many", retry_after=wait)
+    try:
+        found = await run_in_threadpool(verifier_of(request).find, code)
+    except RegisterError:
+        return _page(request, lang, 503, outcome="unavailable")
+    shown_code = code[:20].upper()
+    return await _result(request, lang, found, missing={"code": shown_code})
+
+
+# ----------------------------------------------------------------------------- JSON
+
+_NOT_FOUND = msg("api.certificate-not-found")
+
+
+@api.get(
+    "/certificates/{code}",
+    response_model=CertificateStatus,
+    summary="Check a certificate by its verification code",
+    responses={
+        404: {"description": "No issued certificate has this code (unknown, altered or never issued)."},
+        429: {"description": "Too many look-ups from this address; wait the seconds in Retry-After."},
+        503: {"description": "The register cannot be read just now."},
+    },
+)
+async def certificate_json(request: Request, code: str) -> Response:
+    """What the certificate with this verification code shows (the code as printed, with
+    or without dashes) and whether it stands: ``valid``, ``revoked`` or ``superseded``."""
+    wait = _limited(request)
+    if wait:
+        return api_errors([api_error("", msg("api.too-many-lookups", seconds=wait))], 429,
+                          {"Retry-After": str(wait)})
+    try:
+        found = await run_in_threadpool(verifier_of(request).find, code)
+    except RegisterError:
+        return api_errors([api_error("", msg("api.register-unavailable"))], 503)
+    if found is None:
+        return api_errors([api_error("code", _NOT_FOUND)], 404)
+    return JSONResponse(shown(found, state_of(request).manifest).model_dump(mode="json"))

@@ -1,0 +1,100 @@
+"""The certificate check page in a real browser: headless Chromium opens a certificate's
+link, switches language, and uses the form.
+
+Set FORMGEN_SCREENSHOTS=docs to write docs/verify-zh.png and docs/verify-en.png.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import CHROMIUM, MANIFEST_FILE
+
+from formgen.certificates.keys import KEY_ENV
+from formgen.certificates.numbers import Issued, IssueRequest
+from formgen.certificates.register import Register
+
+ROOT = Path(__file__).resolve().parent.parent
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+DAY = datetime.date(2026, 11, 20)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Issued]]:
+    from formgen.web import create_app
+    from formgen.web.server import bind, server
+
+    register = tmp_path_factory.mktemp("verify") / "register.sqlite"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv(KEY_ENV, raising=False)
+        with Register.create(register) as reg:
+            (issued,) = reg.issue([IssueRequest(
+                "CSEE-2026-0007", "李晓明 / LI Xiaoming", "csee_iet_joint", "csee-iet", "IEng",
+                "CSEE-IET", DAY)], on=DAY)
+            reg.confirm([issued.number], on=DAY)
+        app = create_app(MANIFEST_FILE, secret="browser-test-secret-0123456789",
+                         converter=object(), register=register)
+    sock = bind("127.0.0.1", 0)
+    srv = server(app, "127.0.0.1", sock.getsockname()[1])
+    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}", issued
+    srv.should_exit = True
+    thread.join(timeout=20)
+
+
+def test_certificate_page_in_both_languages_and_the_form(site: tuple[str, Issued],
+                                                         tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, issued = site
+    shots = os.environ.get("FORMGEN_SCREENSHOTS")
+    shot_dir = (ROOT / shots) if shots else tmp_path
+    code = issued.short_code.replace("-", "")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            context = browser.new_context(locale="zh-CN", viewport={"width": 1000, "height": 760})
+            page = context.new_page()
+            page.goto(f"{base}/c/{code}")
+            assert page.locator("h1").inner_text() == "证书核验"
+            assert page.locator(".verdict h2").inner_text() == "有效"
+            assert page.locator(".facts dd").all_inner_texts() == [
+                "李晓明 / LI Xiaoming", "中国电机工程学会与英国工程技术学会联合证书",
+                "主任工程师 (IEng)", issued.number, "2026年11月20日"]
+            page.screenshot(path=str(shot_dir / "verify-zh.png"))
+
+            page.click("#lang-switch")
+            page.wait_for_selector('html[lang="en"]', state="attached")
+            assert page.locator(".verdict h2").inner_text() == "Valid"
+            assert page.locator(".facts dd").nth(2).inner_text() == "Incorporated Engineer (IEng)"
+            page.screenshot(path=str(shot_dir / "verify-en.png"))
+
+            # the form, by number and surname, without JavaScript doing anything
+            page.click("text=Check another certificate")
+            page.fill("#v-number", issued.number.lower())
+            page.fill("#v-surname", "Li")
+            page.click("form:has(#v-number) button")
+            page.wait_for_selector(".verdict")
+            assert page.locator(".verdict h2").inner_text() == "Valid"
+            page.goto(f"{base}/verify?lang=en")
+            page.click("form:has(#v-code) button")  # nothing typed
+            assert page.locator("#errors a").inner_text() == "Enter the verification code"
+            assert page.get_attribute("#v-code", "aria-invalid") == "true"
+        finally:
+            browser.close()
