@@ -61,7 +61,7 @@ def make_data(count: int, folder: Path) -> tuple[Path, int]:
             "zh": ZH_SUR[i % len(ZH_SUR)] + ZH_GIVEN[(i // 7) % len(ZH_GIVEN)],
             "en": f"{SURNAMES[i % len(SURNAMES)]} {GIVEN[(i // 7) % len(GIVEN)]}",
         }
-        a["certificate"] = {"issued_on": ISSUED}
+        a["certificate"] = {**a.get("certificate", {}), "issued_on": ISSUED}
         out.append(a)
     path = folder / "applicants.json"  # JSON: the loader's YAML parser is not what is timed
     path.write_text(json.dumps(out, ensure_ascii=False, default=str), encoding="utf-8")
@@ -83,7 +83,8 @@ def singles(data: Path, n: int, folder: Path) -> list[Path]:
             issued = Issued(f"BENCH-2026-{k:06d}", "0000-0000-00", a.id, a.name.get("en"),
                             doc_id, a.programme, a.grade, dt.date.fromisoformat(ISSUED))
             path = folder / f"{len(files):03d}-{doc_id}.docx"
-            path.write_bytes(template.render([certificate_context(a, doc_id, issued, manifest)]))
+            base = manifest.verify_url(a.programme) or ""
+            path.write_bytes(template.render([certificate_context(a, doc_id, issued, manifest, base)]))
             files.append(path)
     return files
 
@@ -117,7 +118,7 @@ def main() -> int:
         out = args.keep or work / "out"
         start = time.perf_counter()
         run = print_certificates([data], out, register=work / "register.sqlite",
-                                 manifest=load_manifest(ROOT / "manifest.yaml"))
+                                 init_register=True, manifest=load_manifest(ROOT / "manifest.yaml"))
         batch = time.perf_counter() - start
         if run.failed_ids or run.certificates_written != count:
             print(f"batch failed: {run.failed_ids[:5]} …", file=sys.stderr)

@@ -27,7 +27,15 @@ from formgen.certificates.numbers import (
     surname_matches,
     write_csv,
 )
-from formgen.certificates.qr import code_in_link, parse_payload, qr_png, short_link, verify_link
+from formgen.certificates.qr import (
+    QR_MASK,
+    code_in_link,
+    parse_payload,
+    qr_matrix,
+    qr_png,
+    short_link,
+    verify_link,
+)
 from formgen.certificates.register import Register
 from formgen.certificates.seals import Sealer
 from formgen.exceptions import FormgenError, RegisterError, VerificationError
@@ -394,6 +402,18 @@ def test_qr_png_decodes(issued: list[Issued]) -> None:
     assert image.size == (300, 300)
     (decoded,) = pyzbar.decode(image)
     assert decoded.data.decode("utf-8") == text
+
+
+def test_qr_codes_correct_errors_at_level_m() -> None:
+    """The format information next to the finder pattern says level M (bits 00) or better."""
+    matrix = qr_matrix(verify_link("https://verify.example.org", "7KQ2-M9XD-4T"))
+    q = 4  # quiet zone
+    bits = [matrix[q + 8][q + c] for c in (0, 1, 2, 3, 4, 5, 7, 8)]
+    bits += [matrix[q + r][q + 8] for r in (7, 5, 4, 3, 2, 1, 0)]
+    word = int("".join("1" if b else "0" for b in bits), 2) ^ 0b101010000010010
+    level = {0b01: "L", 0b00: "M", 0b11: "Q", 0b10: "H"}[word >> 13]
+    assert level in ("M", "Q", "H")
+    assert (word >> 10) & 0b111 == QR_MASK
 
 
 def test_qr_png_too_small() -> None:

@@ -254,8 +254,8 @@ def test_register_init_export_and_revoke_commands(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     key = tmp_path / "reg" / "register.key"
     assert result.stderr == (
-        f"made the certificate register {path}; its key is {key}. Keep the key private and back "
-        "up both: without its key a register verifies nothing\n")
+        f"made the certificate register {path}, with its key in {key}. Keep the key private "
+        "and back up both: without its key a register verifies nothing\n")
     assert cli("register", "init", path).exit_code == 1
     with Register(path) as reg:
         a, b = reg.issue([req("A1"), req("A2", name="WANG Jingyi")], by="Wang Min", on=DAY)
@@ -318,3 +318,45 @@ def test_verify_shows_the_status(reg_path: Path) -> None:
         result = verify(b.number)
     assert result.stdout.splitlines()[0] == (
         f"已于2026年5月2日撤销（颁发有误）：证书 {b.number}，验证码 {b.short_code}")
+
+
+def test_reissue_refusals_before_anything_is_printed(reg_path: Path, tmp_path: Path) -> None:
+    import yaml
+    from conftest import SAMPLES_FILE
+
+    li = yaml.safe_load(SAMPLES_FILE.read_text(encoding="utf-8"))[0]
+    with Register(reg_path) as reg:
+        joint, other = reg.issue([
+            IssueRequest(li["id"], "李晓明 / LI Xiaoming", "csee_iet_joint", "csee-iet", "IEng",
+                         "CSEE-IET", DAY),
+            req("A9")], on=DAY)
+        reg.confirm([joint.number, other.number], on=DAY)
+        reg.revoke(other.number, "withdrawn", on=DAY)
+
+    def reissue(number: str, record: dict[str, object]) -> Result:
+        data = tmp_path / "corrected.yaml"
+        data.write_text(yaml.safe_dump([record], allow_unicode=True), "utf-8")
+        return cli("reissue", number, data, "--out", tmp_path / "out", "--register", reg_path,
+                   "--manifest", MANIFEST_FILE)
+
+    result = reissue("CSEE-IET-2026-000099", li)
+    assert (result.exit_code, result.stderr) == (1, (
+        f"Error: there is no certificate CSEE-IET-2026-000099 in the register {reg_path}\n"))
+    result = reissue(other.number, li)
+    assert result.stderr == (f"Error: certificate {other.number} was already revoked on "
+                             "14 Mar 2026 (withdrawn)\n")
+    result = reissue(joint.number, {**li, "id": "SOMEONE-ELSE"})
+    assert result.stderr == (f"Error: the data has no record with id {li['id']}, the holder "
+                             f"of certificate {joint.number}\n")
+    moved = {**li, "programme": "cmes-soe", "unit": "", "cmes": {
+        "membership_no": "M-1", "member_grade": "member"},
+        "soe": {"membership": "member", "division": "IRTE"}}
+    result = reissue(joint.number, moved)
+    assert result.exit_code == 1
+    assert ("with the corrected details the holder is no longer due the CSEE–IET joint "
+            f"certificate, so {joint.number} cannot be reissued; revoke it instead") in result.stderr
+    assert result.stderr.endswith(
+        f"certificate {joint.number} was not reissued (see {tmp_path / 'out' / 'errors.csv'})\n")
+    with Register(reg_path) as reg:
+        assert reg.lookup(joint.number).status == "valid"
+        assert len(reg.rows()) == 2  # no number was issued

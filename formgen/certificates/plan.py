@@ -53,9 +53,10 @@ def printed_name(applicant: Applicant, languages: list[Language] | None = None) 
 
 
 def plan_holder(
-    applicant: Applicant, manifest: Manifest, today: dt.date
+    applicant: Applicant, manifest: Manifest, today: dt.date, only: str | None = None
 ) -> tuple[list[str], dt.date, list[tuple[str, Message]]]:
-    """(certificates due, date of issue, problems as (field, message))."""
+    """(certificates due, date of issue, problems as (field, message)); with ``only``, that
+    one certificate if it is due (a reissue), and no other."""
     problems: list[tuple[str, Message]] = []
     issued_on = applicant.certificate.issued_on or today
     if issued_on > today:
@@ -64,7 +65,9 @@ def plan_holder(
             msg("certificate.dated-ahead", date=issued_on, today=today),
         ))
     doc_ids = manifest.documents_for(applicant.programme, applicant.grade, kind="certificate")
-    if not doc_ids:
+    if only is not None:
+        doc_ids = [d for d in doc_ids if d == only]
+    if not doc_ids and only is None:
         problems.append(("", msg(
             "certificate.none-for-grade", programme=applicant.programme, grade=applicant.grade,
         )))

@@ -183,14 +183,12 @@ def _plan(report: Report, manifest: Manifest, today: dt.date, run: CertificateRu
     """The valid records and the certificates due to each (only the one reissued, for a
     reissue), by unit then name; a record that cannot have its certificates fails."""
     holders: list[Holder] = []
+    only = replaced.certificate if replaced is not None else None
     for item in report.valid:
-        doc_ids, issued_on, problems = plan_holder(item.applicant, manifest, today)
-        if replaced is not None:
-            if replaced.certificate in doc_ids:
-                doc_ids = [replaced.certificate]
-            else:
-                problems.append(("", msg("reissue.not-due", number=replaced.number,
-                                         certificate=_title(manifest, replaced.certificate))))
+        doc_ids, issued_on, problems = plan_holder(item.applicant, manifest, today, only)
+        if replaced is not None and not doc_ids:
+            problems.append(("", msg("reissue.not-due", number=replaced.number,
+                                     certificate=_title(manifest, replaced.certificate))))
         for field_name, message in problems:
             run.fail(item.source, message, field_name)
         if not problems:

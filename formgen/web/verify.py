@@ -27,6 +27,8 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -161,9 +163,12 @@ def shown(issued: Issued, manifest: Manifest) -> CertificateStatus:
 
 @dataclass
 class FieldError:
+    """A form field to correct, for the error summary and the field."""
+
     field: str
     """The input's id."""
     text: str
+    """What to do, in the page's language."""
 
 
 def _page(request: Request, lang: Language, status: int = 200, *, outcome: str = "form",
@@ -208,7 +213,10 @@ async def verify_form(request: Request) -> Response:
 async def verify_sent(request: Request) -> Response:
     lang = language_of(request)
     tr = TRANSLATORS[lang]
-    form = await request.form(max_files=0, max_fields=10)
+    try:
+        form = await request.form(max_files=0, max_fields=10)
+    except MultiPartException:
+        form = FormData()
     values = {k: str(form.get(k, "")).strip()[:100] for k in ("code", "number", "surname")}
     errors: list[FieldError] = []
     if form.get("by") == "number":
