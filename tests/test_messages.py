@@ -135,11 +135,11 @@ def test_values_are_shown_in_the_message_language() -> None:
         msg("list.semicolon"),
     ))
     assert short.text("en") == (
-        "under the 48 hours a year that re-registration needs: "
+        "under the 48 CPD hours a year the programme expects: "
         "12.5 h in the year to 23 Nov 2026; 0 h in the year to 23 Nov 2025"
     )
     assert short.text("zh") == (
-        "再注册要求每年48小时的CPD：截至2026年11月23日的一年为12.5小时；截至2025年11月23日的一年为0小时。"
+        "每年应有48小时的继续专业发展，以下年份不足：截至2026年11月23日的一年为12.5小时；截至2025年11月23日的一年为0小时。"
     )
 
 
@@ -172,8 +172,11 @@ ZH_PROBLEMS = [
     "第1条记录（BAD-2026-0001），cpd[1].hours：错误：不能为负数（填写的是-3）。",
     "第1条记录（BAD-2026-0001），education[1].end：错误：结束时间（2011年7月）早于开始时间（2012年9月）。",
     "第1条记录（BAD-2026-0001），career[1].end：错误：结束时间（2023年1月）早于开始时间（2024年5月）。",
+    "第1条记录（BAD-2026-0001），job_title.en：警告：没有英文内容；英文文件将使用中文内容。",
     "第2条记录（BAD-2026-0002），education[1].end：错误：“2014-13”不是月份（没有13月），请写成 YYYY-MM，例如 2020-09。",
     "第2条记录（BAD-2026-0002），emial：错误：未知字段；是否应为“email”？",
+    "第2条记录（BAD-2026-0002），cmes：错误：CMES–SOE项目的申请人须填写CMES会员号和会员级别。",
+    "第2条记录（BAD-2026-0002），soe：错误：请选择申请的SOE会员类别和分会。",
     "第3条记录：错误：不是申请人记录（应为一组字段）。",
     "第4条记录（BAD-2026-0001），id：错误：“BAD-2026-0001”重复使用；第一次使用在{file}，第1条记录。",
     "第4条记录（BAD-2026-0001），unit：警告：“某某电力公司”不在名额分配表的单位中。",
@@ -186,8 +189,11 @@ EN_PROBLEMS = [
     "record 1 (BAD-2026-0001), cpd[1].hours: error: must not be negative (got -3)",
     "record 1 (BAD-2026-0001), education[1].end: error: ends (Jul 2011) before it starts (Sept 2012)",
     "record 1 (BAD-2026-0001), career[1].end: error: ends (Jan 2023) before it starts (May 2024)",
+    "record 1 (BAD-2026-0001), job_title.en: warning: has no English text; the Chinese is used in English documents",
     "record 2 (BAD-2026-0002), education[1].end: error: '2014-13' has no month 13",
     "record 2 (BAD-2026-0002), emial: error: is not a known field; did you mean 'email'?",
+    "record 2 (BAD-2026-0002), cmes: error: is missing; cmes-soe applicants must be CMES members (cmes.membership_no, cmes.member_grade)",
+    "record 2 (BAD-2026-0002), soe: error: is missing; give the SOE membership applied for (soe.membership, soe.division)",
     "record 3: error: is not an applicant record (expected a mapping of fields)",
     "record 4 (BAD-2026-0001), id: error: 'BAD-2026-0001' is used twice; it was first used at {file}, record 1",
     "record 4 (BAD-2026-0001), unit: warning: '某某电力公司' is not in the quota table",
@@ -195,8 +201,8 @@ EN_PROBLEMS = [
 ]
 SEPARATOR = {"zh": "，", "en": ", "}
 SUMMARY = {
-    "zh": "共4条记录：0条有效，4条有错误；10个错误，2个警告",
-    "en": "4 record(s): 0 valid, 4 with errors; 10 error(s), 2 warning(s)",
+    "zh": "共4条记录：0条有效，4条有错误；12个错误，3个警告",
+    "en": "4 record(s): 0 valid, 4 with errors; 12 error(s), 3 warning(s)",
 }
 
 

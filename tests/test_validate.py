@@ -357,8 +357,8 @@ def test_cpd_under_48_hours_a_year(tmp_path: Path, example_record: dict) -> None
     result = validate_cli(path)
     assert result.exit_code == 0
     assert lines(result)[0] == (
-        f"{path}, record 1 (CSEE-2026-0007), cpd: warning: under the 48 hours a year that "
-        "re-registration needs: 0 h in the year to 23 Nov 2026; 24 h in the year to 23 Nov 2025; "
+        f"{path}, record 1 (CSEE-2026-0007), cpd: warning: under the 48 CPD hours a year the "
+        "programme expects: 0 h in the year to 23 Nov 2026; 24 h in the year to 23 Nov 2025; "
         "16 h in the year to 23 Nov 2024"
     )
     assert validate_cli(path, "--strict").exit_code == 1

@@ -1,4 +1,4 @@
-"""``formgen links DATA... --base-url URL [--days 30]``"""
+"""``formgen links DATA... --base-url URL [--days 30]`` and ``formgen links --revoke LINK``"""
 
 from __future__ import annotations
 
@@ -8,35 +8,57 @@ from pathlib import Path
 import click
 
 from formgen.commands.common import manifest_option, say, show_problems, user_errors
+from formgen.exceptions import FormgenError
 from formgen.main import check_data
 from formgen.messages import msg
 from formgen.model.manifest import load_manifest
 
-LONG_LINK = 8000
+SHORT_LINK = 200
 
 
 @click.command("links")
-@click.argument("data", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--base-url", required=True, help="Address of the site, e.g. https://forms.example.org")
+@click.argument("data", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--base-url", help="Address of the site, e.g. https://forms.example.org")
 @click.option("--days", type=click.FloatRange(min=0, min_open=True), default=30, show_default=True,
               help="Days each link stays valid.")
-@click.option("--secret-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="File holding the signing secret (default: $FORMGEN_SECRET, else build/secret.key, made on first use).")
+@click.option("--link-store", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The encrypted link store `formgen serve` reads "
+                   "(default: $FORMGEN_LINK_STORE, else build/links.sqlite).")
+@click.option("--revoke", "revoke", multiple=True, metavar="LINK",
+              help="Withdraw a link made earlier (the whole link or its last part); repeatable.")
 @manifest_option
 @user_errors
-def command(data: tuple[Path, ...], base_url: str, days: float, secret_file: Path | None, manifest_path: str | None) -> None:
-    """Print, for each applicant, a signed link that opens their forms prefilled.
+def command(
+    data: tuple[Path, ...], base_url: str | None, days: float, link_store: Path | None,
+    revoke: tuple[str, ...], manifest_path: str | None,
+) -> None:
+    """Print, for each applicant, a short link that opens their forms prefilled.
 
-    Each line is: id, name, link (separated by tabs). The link carries the applicant's
-    data itself, signed and compressed; it expires after --days. The site must use the
-    same secret (FORMGEN_SECRET or the same secret file).
+    Each line is: id, name, link (separated by tabs). The applicant's record is kept in
+    the link store encrypted with a key that exists only in the link; the link expires
+    after --days. `formgen serve` must use the same link store. With --revoke, the
+    links named are withdrawn instead: their data is wiped and they open no more.
     """
-    from formgen.web.links import json_safe, load_secret, make_link, make_token
+    from formgen.web.links import make_short_link, token_in, vault_path
+    from formgen.web.vault import Vault, key_of
 
+    vault = Vault(vault_path(link_store))
+    if revoke:
+        if data:
+            raise click.UsageError("give either DATA files or --revoke, not both")
+        for link in revoke:
+            key = key_of(token_in(link))
+            if key is None or not vault.revoke(key):
+                raise FormgenError(msg("cli.link-unknown", link=link, store=str(vault.path)))
+            say(msg("cli.link-revoked", link=link))
+        return
+    if not data:
+        raise click.UsageError("give the DATA files to make links for (or --revoke LINK)")
+    if not base_url:
+        raise click.BadParameter(str(msg("cli.base-url-scheme")), param_hint="--base-url")
     if not base_url.startswith(("http://", "https://")):
         raise click.BadParameter(str(msg("cli.base-url-scheme")), param_hint="--base-url")
     manifest = load_manifest(manifest_path)
-    secret = load_secret(secret_file)
     records, report = check_data(list(data), manifest)
     show_problems(report.errors)
     now = dt.datetime.now(dt.UTC)
@@ -44,16 +66,16 @@ def command(data: tuple[Path, ...], base_url: str, days: float, secret_file: Pat
     for raw in records:
         if "__not_a_mapping__" in raw.data or "__orphan_of__" in raw.data:
             continue
-        token = make_token(json_safe(raw.data), secret, days=days, now=now)
-        link = make_link(base_url, token)
-        long_links += len(link) > LONG_LINK
+        link = make_short_link(vault, base_url, raw.data, days=days, now=now)
+        long_links += len(link) > SHORT_LINK
         made += 1
         name = raw.data.get("name")
         if isinstance(name, dict):
             name = name.get("zh") or name.get("en")
         click.echo(f"{raw.record_id or raw.where}\t{name or ''}\t{link}")
     say(msg("cli.links-made", count=made, date=(now + dt.timedelta(days=days)).date()))
+    say(msg("cli.links-stored", store=str(vault.path)))
     if report.failed:
         say(msg("cli.links-with-errors", count=len(report.failed)))
     if long_links:
-        say(msg("cli.links-long", count=long_links, limit=LONG_LINK))
+        say(msg("cli.links-long", count=long_links, limit=SHORT_LINK))

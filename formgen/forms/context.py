@@ -26,6 +26,8 @@ SOE_MEMBERSHIP: dict[str, Term] = {
     "member": Term(zh="会员", en="Member"),
     "associate_member": Term(zh="仲会员", en="Associate Member"),
 }
+REFERENCE_BY_OFFICE = Term(zh="（由项目办公室编号）", en="(assigned by the programme office)")
+"""Printed where the reference is empty: an application from the web that has none yet."""
 FEES_TOTAL_NOTE = Term(
     zh="不含按年或按期缴纳的再注册费及附条件的费用",
     en="Recurring re-registration fees and conditional fees are not included",
@@ -140,7 +142,7 @@ def build_context(
             for code, term in prog.grades.items()
         ],
         "a": {
-            "id": a.id,
+            "id": a.id or t(REFERENCE_BY_OFFICE),
             "unit": a.unit,
             "name": t(a.name),
             "gender": t(GENDER[a.gender]),

@@ -20,7 +20,9 @@ def output_name(pattern: str, applicant_id: str, name: str) -> str:
 
 
 def pack_filename(applicant: Applicant) -> str:
-    """``<id>-<name>.zip``, safe on every file system."""
+    """``<id>-<name>.zip`` (``<name>.zip`` without an id), safe on every file system."""
     safe_id = applicant_folder(applicant.id)
     name = safe_filename(applicant.name.get("zh"), "")
+    if not applicant.id and name:
+        return safe_filename(f"{name}.zip", "applicant.zip")
     return safe_filename(f"{safe_id}-{name}.zip" if name else f"{safe_id}.zip", f"{safe_id}.zip")

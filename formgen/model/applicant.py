@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import typing
+import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
@@ -95,7 +96,22 @@ def _to_local_text(value: Any) -> Any:
 
 Local = Annotated[LocalText, BeforeValidator(_to_local_text)]
 
-_MONTH = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:月)?\s*(?:[-/.]\s*(\d{1,2})\s*日?)?\s*$")
+# Year first: 2012-07, 2012.07, 2012/07, 2012年7月 (a day may follow: 2012-07-15, 2012年7月15日).
+_MONTH = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:月)?\s*(?:[-/.]?\s*(\d{1,2})\s*日?)?\s*$")
+# Month first, with a four-digit year: 07/2012, 7.2012, 07-2012 (never a day first: 03/04/2012 is not read).
+_MONTH_FIRST = re.compile(r"^\s*(\d{1,2})\s*[-/.]\s*(\d{4})\s*$")
+
+
+def _month_parts(value: str) -> tuple[int, int, int | None] | None:
+    """(year, month, day or None) of a month or date as people write them, or None."""
+    value = unicodedata.normalize("NFKC", value)
+    m = _MONTH.match(value)
+    if m and (m.group(3) is None or "年" in value or re.search(r"\d\s*[-/.]\s*\d+\s*[-/.]\s*\d", value)):
+        return int(m.group(1)), int(m.group(2)), int(m.group(3)) if m.group(3) else None
+    m = _MONTH_FIRST.match(value)
+    if m:
+        return int(m.group(2)), int(m.group(1)), None
+    return None
 
 
 def _to_month(value: Any) -> Any:
@@ -104,10 +120,10 @@ def _to_month(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.replace(day=1)
     if isinstance(value, str):
-        m = _MONTH.match(value)
-        if not m:
+        parts = _month_parts(value)
+        if parts is None:
             raise invalid(msg("value.not-a-month", value=value))
-        year, month = int(m.group(1)), int(m.group(2))
+        year, month = parts[0], parts[1]
         if not 1 <= month <= 12:
             raise invalid(msg("value.no-such-month", value=value, month=str(month)))
         return dt.date(year, month, 1)
@@ -118,11 +134,11 @@ def _to_date(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, str):
-        m = _MONTH.match(value)
-        if not m or not m.group(3):
+        parts = _month_parts(value)
+        if parts is None or parts[2] is None:
             raise invalid(msg("value.not-a-date", value=value))
         try:
-            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            return dt.date(parts[0], parts[1], parts[2])
         except ValueError:
             raise invalid(msg("value.no-such-day", value=value)) from None
     return value

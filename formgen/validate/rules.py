@@ -19,6 +19,7 @@ from formgen.model.applicant import (
     GRADE_CODES,
     Applicant,
     Career,
+    Competence,
     CpdEntry,
     Education,
     LocalText,
@@ -42,6 +43,16 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
         return day.replace(year=day.year - years, day=28)
+
+
+def career_since(today: dt.date) -> dt.date:
+    """The first day of the career the form covers: posts that ended before its month are too old."""
+    return _years_before(today, CAREER_YEARS)
+
+
+def cpd_since(today: dt.date) -> dt.date:
+    """The earliest CPD date the record takes."""
+    return _years_before(today, CPD_YEARS)
 
 
 def _scalar_text(value: Any) -> str:
@@ -74,7 +85,28 @@ def programme_rules(
         out.append(problem("soe.division", msg(
             "field.not-one-of", value=division, allowed=list(prog.divisions)
         ) if prog.divisions else msg("rule.no-divisions", programme=programme)))
+    out.extend(_required_parts(data, programme, prog, problem))
     return prog, out
+
+
+def _required_parts(
+    data: Mapping[str, Any], programme: str, prog: Programme, problem: ProblemMaker
+) -> list[Problem]:
+    """The parts the programme requires (CMES and SOE membership, the unit), on the record
+    as read, so they are reported with the record's other errors."""
+    out: list[Problem] = []
+    # the programme's id (as in the data) in English, its short name (CSEE–IET) in Chinese
+    name = prog.short_name
+    if "cmes" in prog.requires and data.get("cmes") is None:
+        out.append(problem("cmes", msg("rule.cmes-missing", programme=programme, name=name)))
+    if "soe" in prog.requires and data.get("soe") is None:
+        out.append(problem("soe", msg("rule.soe-missing")))
+    if "unit" in prog.requires and not _scalar_text(data.get("unit")):
+        if prog.quota:
+            out.append(problem("unit", msg("rule.unit-missing", programme=programme, name=name)))
+        else:
+            out.append(problem("unit", msg("rule.unit-missing-no-quota", programme=programme, name=name)))
+    return out
 
 
 def record_rules(
@@ -95,18 +127,8 @@ def _programme_record_rules(
     a: Applicant, prog: Programme, today: dt.date, problem: ProblemMaker
 ) -> list[Problem]:
     out: list[Problem] = []
-    # the programme's id (as in the data) in English, its short name (CSEE–IET) in Chinese
     programme, name = a.programme, prog.short_name
-    if "cmes" in prog.requires and a.cmes is None:
-        out.append(problem("cmes", msg("rule.cmes-missing", programme=programme, name=name)))
-    if "soe" in prog.requires and a.soe is None:
-        out.append(problem("soe", msg("rule.soe-missing")))
-    if "unit" in prog.requires and not a.unit:
-        if prog.quota:
-            out.append(problem("unit", msg("rule.unit-missing", programme=programme, name=name)))
-        else:
-            out.append(problem("unit", msg("rule.unit-missing-no-quota", programme=programme, name=name)))
-    elif a.unit and prog.quota and a.unit not in prog.quota:
+    if a.unit and prog.quota and a.unit not in prog.quota:
         out.append(problem("unit", msg("rule.unit-not-in-quota", unit=a.unit), "warning"))
     deadline = prog.deadline_date(today.year)
     if deadline and today > deadline:
@@ -121,28 +143,38 @@ def _record_warnings(a: Applicant, today: dt.date, problem: ProblemMaker) -> lis
     if len(a.education) > 2:
         out.append(problem("education", msg("rule.more-than-highest-degree"), "warning"))
 
-    if a.cpd:
-        short = []
-        for year in range(CPD_YEARS):
-            end = _years_before(today, year)
-            start = _years_before(today, year + 1)
-            hours = sum(c.hours for c in a.cpd if start < c.date <= end)
-            if hours < CPD_HOURS_PER_YEAR:
-                short.append(msg("rule.cpd-hours-in-year", hours=hours, end=end))
-        if short:
-            out.append(problem("cpd", msg(
-                "rule.cpd-hours-short", hours=CPD_HOURS_PER_YEAR,
-                years=Joined(tuple(short), msg("list.semicolon")),
-            ), "warning"))
-
+    out.extend(_cpd_hours(a.cpd, today, problem))
     for path, text in _local_texts(a):
-        missing = text.missing()
-        if len(missing) == 2:
-            continue
-        for lang in missing:
-            message = msg("rule.no-english-text") if lang == "en" else msg("rule.no-chinese-text")
-            out.append(problem(f"{path}.{lang}", message, "warning"))
+        out.extend(_language_warnings(path, text, problem))
     return out
+
+
+def _cpd_hours(cpd: list[CpdEntry], today: dt.date, problem: ProblemMaker) -> list[Problem]:
+    if not cpd:
+        return []
+    short = []
+    for year in range(CPD_YEARS):
+        end = _years_before(today, year)
+        start = _years_before(today, year + 1)
+        hours = sum(c.hours for c in cpd if start < c.date <= end)
+        if hours < CPD_HOURS_PER_YEAR:
+            short.append(msg("rule.cpd-hours-in-year", hours=hours, end=end))
+    if not short:
+        return []
+    return [problem("cpd", msg(
+        "rule.cpd-hours-short", hours=CPD_HOURS_PER_YEAR,
+        years=Joined(tuple(short), msg("list.semicolon")),
+    ), "warning")]
+
+
+def _language_warnings(path: str, text: LocalText, problem: ProblemMaker) -> list[Problem]:
+    missing = text.missing()
+    if len(missing) == 2:
+        return []
+    return [
+        problem(f"{path}.{lang}", msg("rule.no-english-text") if lang == "en" else msg("rule.no-chinese-text"), "warning")
+        for lang in missing
+    ]
 
 
 def entry_rules(
@@ -199,7 +231,8 @@ def _partial(model: type[BaseModel], value: Any) -> Any:
 
 
 def partial_rules(data: dict[str, Any], today: dt.date, problem: ProblemMaker) -> list[Problem]:
-    """The entry rules for the parts of a failed record that are well-formed on their own."""
+    """The entry rules and the warnings for the parts of a failed record that are
+    well-formed on their own, so a record's problems all come in one pass."""
 
     def entries(group: str, model: type[BaseModel]) -> list[Any]:
         value = data.get(group)
@@ -207,10 +240,44 @@ def partial_rules(data: dict[str, Any], today: dt.date, problem: ProblemMaker) -
 
     description = data.get("description")
     desc = _partial(LocalText, _to_local_text(description)) if description is not None else None
-    return entry_rules(
-        entries("education", Education), entries("career", Career), entries("cpd", CpdEntry),
-        desc, today, problem,
+    cpd = entries("cpd", CpdEntry)
+    out = entry_rules(
+        entries("education", Education), entries("career", Career), cpd, desc, today, problem,
     )
+    if all(c is not None for c in cpd):  # hours of a list with a broken row would mislead
+        out.extend(_cpd_hours(cpd, today, problem))
+    for path, value in _raw_local_texts(data):
+        text = _partial(LocalText, value)
+        if text is not None:
+            out.extend(_language_warnings(path, text, problem))
+    return out
+
+
+_GROUP_MODELS: dict[str, type[BaseModel]] = {"education": Education, "career": Career, "cpd": CpdEntry}
+
+
+def _local_keys(model: type[BaseModel]) -> list[str]:
+    return [name for name, info in model.model_fields.items() if info.annotation is LocalText]
+
+
+def _raw_local_texts(data: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The ``{zh, en}`` values of a record as read, by path (plain texts stand for both)."""
+    found: list[tuple[str, Any]] = []
+
+    def take(path: str, holder: Any, keys: list[str]) -> None:
+        if isinstance(holder, Mapping):
+            found.extend((f"{path}{key}", holder[key]) for key in keys if isinstance(holder.get(key), Mapping))
+
+    take("", data, _local_keys(Applicant))
+    for group, model in _GROUP_MODELS.items():
+        rows = data.get(group)
+        for i, row in enumerate(rows if isinstance(rows, list) else [], start=1):
+            take(f"{group}[{i}].", row, _local_keys(model))
+    competences = data.get("competences")
+    if isinstance(competences, Mapping):
+        for code, entry in competences.items():
+            take(f"competences.{str(code).strip().upper()}.", entry, _local_keys(Competence))
+    return found
 
 
 def _local_texts(model: BaseModel, prefix: str = "") -> list[tuple[str, LocalText]]:

@@ -30,8 +30,8 @@ from formgen.model.reference import competence_statements
 from formgen.web import api, pages, verify
 from formgen.web.files import ConversionQueue
 from formgen.web.i18n import TRANSLATORS, translations
-from formgen.web.links import load_secret
-from formgen.web.messages import input_id
+from formgen.web.links import load_secret, vault_path
+from formgen.web.messages import input_id, label_parts
 from formgen.web.security import BodyTooLarge, GuardMiddleware, install_log_filters
 from formgen.web.state import (
     DEFAULT_MAX_QUEUE,
@@ -44,6 +44,7 @@ from formgen.web.state import (
     too_large_response,
 )
 from formgen.web.verify import DEFAULT_RATE, Verifier
+from formgen.web.vault import Vault
 
 HERE = Path(__file__).resolve().parent
 _HTTP_ERRORS = {404: msg("api.not-found"), 405: msg("api.method-not-allowed")}
@@ -60,6 +61,7 @@ def _environment(lang: Language) -> jinja2.Environment:
     )
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.globals["input_id"] = input_id
+    env.globals["label_parts"] = lambda label, code: label_parts(label, code, TRANSLATORS[lang])
     return env
 
 
@@ -76,22 +78,30 @@ def create_app(
     register: Path | None = None,
     register_key: Path | None = None,
     verify_rate: float = DEFAULT_RATE,
+    link_store: str | Path | None = None,
+    recycle_after: int = 200,
 ) -> FastAPI:
     """The web app.
 
     ``converter`` is a :class:`formgen.convert.Converter` to share (the caller closes it);
     without one the app starts its own at startup and closes it at shutdown.
-    ``secret`` signs the links (default: see :func:`formgen.web.links.load_secret`).
     With a ``register`` (and its key: ``register_key``, else as
     :func:`formgen.certificates.keys.load_key` finds it) the app also serves the
     certificate verification page and its JSON (:mod:`formgen.web.verify`), each client
     address allowed ``verify_rate`` look-ups a minute.
+
+    ``secret`` checks the long signed links of earlier versions (default: see
+    :func:`formgen.web.links.load_secret`); ``link_store`` is the encrypted store of short
+    links and of pages between a submit and its redirect (default: see
+    :func:`formgen.web.links.vault_path`). A converter the app starts replaces each
+    LibreOffice process after ``recycle_after`` conversions.
     """
     verifier = Verifier(register, register_key, verify_rate) if register is not None else None
     manifest = load_manifest(manifest_path)
     state = WebState(
         manifest=manifest,
         secret=secret if secret is not None else load_secret(secret_file),
+        vault=Vault(vault_path(link_store)),
         max_upload=max_upload,
         max_queue=max_queue,
         converter_workers=converter_workers,
@@ -107,7 +117,8 @@ def create_app(
         if state.converter is None:
             from formgen.office.converter import Converter
 
-            state.converter = Converter(workers=state.converter_workers, timeout=state.converter_timeout)
+            state.converter = Converter(workers=state.converter_workers, timeout=state.converter_timeout,
+                                        recycle_after=recycle_after)
             state.owns_converter = True
         state.queue = ConversionQueue(state.max_queue)
         try:

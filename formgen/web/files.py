@@ -39,6 +39,7 @@ MEDIA_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf",
     "zip": "application/zip",
+    "yaml": "application/yaml; charset=utf-8",
 }
 
 
@@ -91,7 +92,7 @@ class Download:
     filename: str
     data: bytes
     kind: str
-    """docx, pdf or zip."""
+    """docx, pdf, zip or yaml."""
     fallback: str
     """An ASCII file name for clients that do not read ``filename*``."""
 

@@ -10,7 +10,6 @@ the form always agree.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -111,11 +110,19 @@ def _set_path(target: dict[str, Any], dotted: str, value: Any) -> None:
     target[keys[-1]] = value
 
 
-def reference_for(record: Mapping[str, Any], today: dt.date, prefix: str) -> str:
-    """A reference for an application that has none, starting with the programme's
-    ``prefix``: stable for the same person."""
-    seed = repr((record.get("name"), record.get("email"), record.get("mobile"))).encode()
-    return f"{prefix}-{today.year}-W{hashlib.sha256(seed).hexdigest()[:6].upper()}"
+def rows_shown(pairs: Iterable[tuple[str, str]]) -> dict[str, int]:
+    """The number of rows each group showed in a submitted form, blank ones included."""
+    shown: dict[str, int] = {}
+    for name, _ in pairs:
+        m = ROW_KEY.match(name)
+        if m:
+            shown[m.group(1)] = max(shown.get(m.group(1), 0), int(m.group(2)))
+    return shown
+
+
+def without(pairs: Iterable[tuple[str, str]], prefix: str) -> list[tuple[str, str]]:
+    """The submitted inputs less those of one row (``career[2].``) or entry (``competences.A1.``)."""
+    return [(name, value) for name, value in pairs if not name.startswith(prefix)]
 
 
 # ----------------------------------------------------------------------------- to the form
@@ -171,8 +178,9 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def form_values(record: Mapping[str, Any] | None, extra_rows: dict[str, int] | None = None) -> dict[str, Any]:
-    """What each input of the form shows for ``record`` (blank rows added)."""
+def form_values(record: Mapping[str, Any] | None, blank_rows: dict[str, int] | None = None) -> dict[str, Any]:
+    """What each input of the form shows for ``record``, with ``blank_rows`` blank rows
+    under the filled ones in each group (default :data:`BLANK_ROWS`)."""
     record = record or {}
     values: dict[str, Any] = {
         "id": _text(record.get("id")),
@@ -190,7 +198,7 @@ def form_values(record: Mapping[str, Any] | None, extra_rows: dict[str, int] | N
             {spec.key: _value(spec, _mapping(entry).get(spec.key)) for spec in specs}
             for entry in (entries if isinstance(entries, list) else [])[:MAX_ROWS]
         ]
-        blanks = BLANK_ROWS + (extra_rows or {}).get(group, 0)
+        blanks = (blank_rows or {}).get(group, BLANK_ROWS)
         total = min(MAX_ROWS, max(MIN_ROWS[group], len(rows) + blanks))
         while len(rows) < total:
             rows.append({spec.key: _value(spec, None) for spec in specs})

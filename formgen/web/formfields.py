@@ -13,10 +13,10 @@ from formgen.web.i18n import N_
 
 MAX_ROWS = 30
 """Rows kept per repeating group; more are ignored."""
-MIN_ROWS = {"education": 2, "career": 3, "cpd": 3}
-"""Rows shown in a group, blank ones included, so the form works without JavaScript."""
+MIN_ROWS = {"education": 1, "career": 1, "cpd": 1}
+"""Rows shown in a group at least, blank ones included."""
 BLANK_ROWS = 1
-"""Blank rows always shown under the filled ones."""
+"""Blank rows shown under the filled ones unless the applicant added or deleted some."""
 
 
 @dataclass(frozen=True)
@@ -79,25 +79,35 @@ GROUP_TITLES = {
 }
 GROUP_HINTS = {
     "education": N_("Your highest engineering degree only."),
-    "career": N_("The posts you held during the latest five years, latest first."),
-    "cpd": N_("CPD activities of the past three years."),
+    "career": N_("The posts you held during the latest %(years)s years (since %(since)s), latest first. Delete older rows."),
+    "cpd": N_("CPD activities of the past %(years)s years (on or after %(since)s). Delete older rows."),
+}
+KIND_HINTS = {
+    "month": N_("For example 2020-09."),
+    "date": N_("For example 2025-06-18."),
+    "number": N_("For example 24 or 7.5."),
 }
 COMPETENCE_FIELDS = (
-    Field("roles", N_("Roles and responsibilities"), "local"),
-    Field("education_base", N_("Education base"), "local"),
-    Field("ipd", N_("Initial professional development"), "local"),
-    Field("dap", N_("Development action plan"), "local"),
-    Field("evidence", N_("Sources of evidence (codes)"), "local"),
+    Field("roles", N_("Roles and responsibilities"), "longlocal",
+          N_("What you did, in which post, that shows this competence.")),
+    Field("education_base", N_("Education base"), "longlocal",
+          N_("The degree, course or training that gave you the knowledge for it.")),
+    Field("ipd", N_("Initial professional development (IPD)"), "longlocal",
+          N_("How you developed it in your first years: training, supervised work, mentoring.")),
+    Field("dap", N_("Development action plan (DAP)"), "longlocal",
+          N_("What you plan to do to strengthen it, and by when.")),
+    Field("evidence", N_("Sources of evidence (codes)"), "longlocal",
+          N_("Short codes of the documents that show it (for example R1 for a report, P2 for a project), as you number them in what you send with the application.")),
 )
 CMES = (
-    Field("membership_no", N_("CMES membership number"), "text"),
+    Field("membership_no", N_("CMES membership number"), "text", required=True),
     Field("member_grade", N_("CMES member grade"), "select",
-          choices=(("senior_member", N_("Senior member")), ("member", N_("Member")))),
+          choices=(("senior_member", N_("Senior member")), ("member", N_("Member"))), required=True),
 )
 SOE = (
     Field("membership", N_("SOE membership applied for"), "select",
-          choices=(("member", N_("Member")), ("associate_member", N_("Associate member")))),
-    Field("division", N_("SOE division"), "select"),  # choices: the manifest's divisions
+          choices=(("member", N_("Member")), ("associate_member", N_("Associate member"))), required=True),
+    Field("division", N_("SOE division"), "select", required=True),  # choices: the manifest's divisions
 )
 OTHER_LABELS = {
     "id": N_("Application reference"),

@@ -1,13 +1,15 @@
-"""Signed, expiring links that carry an applicant's data themselves.
+"""The links staff send to applicants: ``<base-url>/f/<token>``.
 
-A link is ``<base-url>/f/<token>``. The token is the applicant's record as JSON,
-compressed, signed with the site's secret (itsdangerous, HMAC-SHA1 by default) and
-base64url-encoded, together with the moment it expires. Nothing is stored on the server:
-whoever holds the link sees that one record, and a changed or expired token is refused.
+Links made now are short: the token is a random 128-bit key (22 characters) that exists
+only in the link. The applicant's record is kept in the link store encrypted under that
+key (see :mod:`formgen.web.vault`); opening the link decrypts it, and the applicant can
+save their answers back to it. A link is refused once it expires or is withdrawn.
 
-The secret comes from a file named with ``--secret-file``, else from the environment
-variable ``FORMGEN_SECRET``, else from ``build/secret.key``, which is generated on first
-use with permissions 0600. ``formgen links`` and ``formgen serve`` must use the same secret.
+Links made by earlier versions carry the record itself, signed with the site's secret
+(itsdangerous) and base64url-encoded: readable by anyone who holds them. They are still
+opened until they expire, and no longer made. The secret comes from a file named with
+``--secret-file``, else from the environment variable ``FORMGEN_SECRET``, else from
+``build/secret.key``, which is generated on first use with permissions 0600.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from formgen.exceptions import FormgenError
 from formgen.messages import msg
+from formgen.web.vault import DEFAULT_VAULT, VAULT_ENV, Undecryptable, Vault, key_of, unseal
 
 SECRET_ENV = "FORMGEN_SECRET"
 DEFAULT_SECRET_FILE = Path("build") / "secret.key"
@@ -48,12 +51,78 @@ class LinkExpired(LinkError):
         super().__init__(msg("link.expired", date=expired_at.date()))
 
 
+class LinkRevoked(LinkError):
+    """The programme office withdrew the link."""
+
+    def __init__(self, revoked_at: dt.datetime):
+        self.revoked_at = revoked_at
+        super().__init__(msg("link.revoked", date=revoked_at.date()))
+
+
 @dataclass(frozen=True)
 class LinkData:
     """What a valid link carries."""
 
     record: dict[str, Any]
     expires: dt.datetime
+    saved_at: dt.datetime | None = None
+    """When the record shown is the applicant's own saved version: when it was saved."""
+    has_saved: bool = False
+    """The link holds a saved version (shown unless the original was asked for)."""
+    short: bool = False
+    """A short link (the applicant can save to it); False for a signed long link."""
+
+
+def vault_path(path: str | Path | None = None) -> Path:
+    """The link store: ``path`` when given, else ``$FORMGEN_LINK_STORE``, else build/links.sqlite."""
+    if path is not None:
+        return Path(path)
+    return Path(os.environ.get(VAULT_ENV) or DEFAULT_VAULT)
+
+
+def make_short_link(
+    vault: Vault, base_url: str, record: dict[str, Any], *, days: float = 30, now: dt.datetime | None = None
+) -> str:
+    """Keep ``record`` encrypted in ``vault`` and return the link that opens it."""
+    now = now or dt.datetime.now(dt.UTC)
+    token = vault.add_link(json_safe(record), now + dt.timedelta(days=days), now)
+    return make_link(base_url, token)
+
+
+def token_in(link: str) -> str:
+    """The token of a link (or the token itself)."""
+    return link.strip().split("?")[0].split("#")[0].rstrip("/").rsplit("/", 1)[-1]
+
+
+def open_link(
+    token: str, vault: Vault, secret: str, *, original: bool = False, now: dt.datetime | None = None
+) -> LinkData:
+    """The record a link opens (its saved version unless ``original``); LinkInvalid,
+    LinkExpired or LinkRevoked when it cannot be used."""
+    key = key_of(token)
+    if key is None:
+        return read_token(token, secret, now=now)
+    now = now or dt.datetime.now(dt.UTC)
+    entry = vault.link(key)
+    if entry is None:
+        raise LinkInvalid(msg("link.changed"))
+    if entry.revoked is not None:
+        raise LinkRevoked(entry.revoked)
+    if now >= entry.expires or entry.original is None:
+        raise LinkExpired(entry.expires)
+    use_saved = entry.saved is not None and not original
+    try:
+        if use_saved:
+            assert entry.saved is not None
+            record = unseal(key, entry.saved, "link.saved")
+        else:
+            record = unseal(key, entry.original, "link.original")
+    except Undecryptable:
+        raise LinkInvalid(msg("link.changed")) from None
+    if not isinstance(record, dict):
+        raise LinkInvalid(msg("link.no-record"))
+    return LinkData(record, entry.expires, entry.saved_at if use_saved else None,
+                    entry.saved is not None, short=True)
 
 
 def load_secret(secret_file: str | Path | None = None, *, create: bool = True) -> str:

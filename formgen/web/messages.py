@@ -17,6 +17,7 @@ from formgen.web.formfields import (
     GROUP_TITLES,
     GROUPS,
     LANGUAGE_NAMES,
+    LOCAL_KINDS,
     OTHER_LABELS,
     PERSONAL,
     SOE,
@@ -33,11 +34,21 @@ class FieldMessage:
 
     field: str
     """The input it belongs to (a record path; ``programme_grade`` for programme and grade)."""
-    anchor: str
-    """The id of the element to link to."""
+    target: str
+    """The id of the input to go to from the summary."""
     label: str
     message: str
     severity: str
+    number: int = 0
+    """Its place among the page's messages, for a unique element id."""
+
+    @property
+    def element_id(self) -> str:
+        return f"m{self.number}-{self.target}"
+
+    def describes(self, path: str, lang: str = "") -> bool:
+        """Whether the message is about the input of ``path`` (in ``lang`` for a pair)."""
+        return self.field == path or (bool(lang) and self.field == f"{path}.{lang}")
 
 
 @dataclass
@@ -52,6 +63,10 @@ class FormMessages:
             m for m in self.items
             if m.field == path or (children and m.field.startswith(path + "."))
         ]
+
+    def under(self, path: str) -> list[FieldMessage]:
+        """Problems of ``path`` and of everything inside it (rows, sub-fields)."""
+        return [m for m in self.items if m.field == path or m.field.startswith((path + ".", path + "["))]
 
     @property
     def errors(self) -> list[FieldMessage]:
@@ -77,6 +92,50 @@ def place_of(path: str) -> str:
     return path
 
 
+_PAIRED = {k for k, f in _PERSONAL.items() if f.kind in LOCAL_KINDS}
+_FIRST_OF = {"cmes": "cmes.membership_no", "soe": "soe.membership"}
+
+
+def target_of(path: str) -> str:
+    """The id of the input a summary link for ``path`` goes to (the first input of a row,
+    a group or a pair)."""
+    if not path or path == "certificate" or path.startswith("certificate."):
+        return "errors"
+    if path == "doc":
+        return "download"
+    if path in _FIRST_OF:
+        return input_id(_FIRST_OF[path])
+    m = re.fullmatch(r"(education|career|cpd)(?:\[(\d+)\])?(?:\.([a-z_]+))?(?:\.(zh|en))?", path)
+    if m:
+        group, row, key, lang = m.group(1), m.group(2) or "1", m.group(3), m.group(4)
+        spec = fields_by_key(GROUPS[group]).get(key or "") or GROUPS[group][0]
+        lang = lang or ("zh" if spec.kind in LOCAL_KINDS else "")
+        return input_id(f"{group}[{row}].{spec.key}" + (f".{lang}" if lang else ""))
+    parts = path.split(".")
+    if parts[0] == "competences":
+        code = parts[1] if len(parts) > 1 else "A1"
+        key = parts[2] if len(parts) > 2 else COMPETENCE_FIELDS[0].key
+        lang = parts[3] if len(parts) > 3 else "zh"
+        return input_id(f"competences.{code}.{key}.{lang}")
+    if parts[0] in _PAIRED:
+        return input_id(f"{parts[0]}.{parts[1] if len(parts) > 1 and parts[1] in LANGUAGES else 'zh'}")
+    return input_id(path)
+
+
+def in_language(label: str, lang: str, tr: Translator) -> str:
+    """``姓名（中文）`` / ``Name (English)``: a label with the language of its input."""
+    return tr("%(label)s (%(language)s)", label=label, language=tr(LANGUAGE_NAMES[lang]))
+
+
+def label_parts(label: str, lang: str, tr: Translator) -> tuple[str, str, str]:
+    """``in_language`` split around the language's name, which is the part shown:
+    ("姓名（", "中文", "）")."""
+    name = tr(LANGUAGE_NAMES[lang])
+    whole = in_language(label, lang, tr)
+    before, _, after = whole.rpartition(name)
+    return before, name, after
+
+
 def label_of(path: str, tr: Translator) -> str:
     """A reader's name for a field path, e.g. 工作经历 第2行 · 结束时间."""
     if path in OTHER_LABELS:
@@ -85,7 +144,11 @@ def label_of(path: str, tr: Translator) -> str:
     lang = parts[-1] if parts[-1] in LANGUAGES and len(parts) > 1 else None
     if lang:
         parts = parts[:-1]
-    suffix = f" ({tr(LANGUAGE_NAMES[lang])})" if lang else ""
+    text = _label(parts, path, tr)
+    return in_language(text, lang, tr) if lang else text
+
+
+def _label(parts: list[str], path: str, tr: Translator) -> str:
     head = parts[0]
     m = re.fullmatch(r"(education|career|cpd)(?:\[(\d+)\])?", head)
     if m:
@@ -94,22 +157,31 @@ def label_of(path: str, tr: Translator) -> str:
             group = tr("%(group)s, row %(row)s", group=group, row=m.group(2))
         if len(parts) > 1:
             spec = fields_by_key(GROUPS[m.group(1)]).get(parts[1])
-            return f"{group} · {tr(spec.label) if spec else parts[1]}{suffix}"
-        return group + suffix
+            return f"{group} · {tr(spec.label) if spec else parts[1]}"
+        return group
     if head == "competences" and len(parts) >= 2:
         text = f"{tr(OTHER_LABELS['competences'])} {parts[1]}"
         if len(parts) > 2:
             spec = fields_by_key(COMPETENCE_FIELDS).get(parts[2])
             text += f" · {tr(spec.label) if spec else parts[2]}"
-        return text + suffix
+        return text
     if head in ("cmes", "soe") and len(parts) > 1:
         spec = fields_by_key(CMES if head == "cmes" else SOE).get(parts[1])
-        return (tr(spec.label) if spec else path) + suffix
+        return tr(spec.label) if spec else path
     if head in _PERSONAL:
-        return tr(_PERSONAL[head].label) + suffix
+        return tr(_PERSONAL[head].label)
     if head in OTHER_LABELS:
-        return tr(OTHER_LABELS[head]) + suffix
+        return tr(OTHER_LABELS[head])
     return path or tr("The record as a whole")
+
+
+def _is_pair(path: str) -> bool:
+    """Whether ``path`` names a Chinese–English pair of inputs (not one of its languages)."""
+    m = re.fullmatch(r"(?:(education|career|cpd)\[\d+\]\.)?([a-z_]+)", path)
+    if m and m.group(1):
+        spec = fields_by_key(GROUPS[m.group(1)]).get(m.group(2))
+        return spec is not None and spec.kind in LOCAL_KINDS
+    return bool(m) and path in _PAIRED
 
 
 def form_messages(problems: Iterable[Problem], tr: Translator) -> FormMessages:
@@ -120,29 +192,20 @@ def form_messages(problems: Iterable[Problem], tr: Translator) -> FormMessages:
         shown = p.message
         if p.field in GROUPS and shown.id == "field.missing":  # a group of rows left empty
             shown = msg("field.no-entries")
+        elif shown.id == "field.missing" and _is_pair(place):
+            shown = msg("field.missing-both-languages")
         message = shown.text(tr.lang)
         if (place, message) in seen:
             continue
         seen.add((place, message))
         out.items.append(FieldMessage(
             field=place,
-            anchor=input_id(_anchor_path(place)) if place else "errors",
+            target=target_of(place),
             label=label_of(p.field, tr),
             message=message,
             severity=p.severity,
         ))
     out.items.sort(key=lambda m: m.severity != "error")
+    for number, item in enumerate(out.items, start=1):
+        item.number = number
     return out
-
-
-def _anchor_path(path: str) -> str:
-    """The element that holds a path's input: the field's own box."""
-    m = re.fullmatch(r"(education|career|cpd)\[(\d+)\]\.([a-z_]+)(\.(zh|en))?", path)
-    if m:
-        return f"{m.group(1)}[{m.group(2)}].{m.group(3)}"
-    parts = path.split(".")
-    if parts[-1] in LANGUAGES and len(parts) > 1:
-        parts = parts[:-1]
-    if parts[0] == "competences":
-        return ".".join(parts[:2])
-    return ".".join(parts)

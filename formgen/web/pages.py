@@ -1,14 +1,15 @@
-"""The pages: the form, the upload, and the prefilled form behind a staff link.
+"""The applicant's pages: the form, its actions, the saved-answers file, and staff links.
 
-Everything works without JavaScript; the form keeps what was typed when it comes back
-with problems, and keeps its language across every submit.
+Everything works without JavaScript: one form, whose buttons name what to do (check,
+add or delete a row, open a file, save, download). What leads to another view of the
+form answers with a redirect to it (see :mod:`formgen.web.session`); downloads answer
+with the file. The form keeps what was typed through every action, failed ones included.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -23,207 +24,261 @@ from formgen.exceptions import DataFileError, FormgenError
 from formgen.forms.documents import documents_needed
 from formgen.load import load_bytes
 from formgen.model.applicant import LANGUAGES, Language
-from formgen.model.manifest import Programme
 from formgen.run import today_default
-from formgen.web import formdata, formfields
-from formgen.web.files import Busy, attachment, make_document, make_pack_download
+from formgen.web import answers, formdata, formfields
+from formgen.web.files import Busy, Download, attachment, make_document, make_pack_download
 from formgen.web.i18n import N_, TRANSLATORS, Translator, pick_language
-from formgen.web.links import LinkExpired, LinkInvalid, read_token
-from formgen.web.messages import form_messages
+from formgen.web.links import LinkExpired, LinkInvalid, LinkRevoked, json_safe, open_link
+from formgen.web.messages import input_id
 from formgen.web.records import Outcome, check_record
 from formgen.web.security import read_body, replay
-from formgen.web.state import MULTIPART_SLACK, WebState, language_of, state_of
+from formgen.web.session import load_page, redirect_to_page
+from formgen.web.state import MULTIPART_SLACK, language_of, state_of
+from formgen.web.uploads import pick_person, prune, upload_message
+from formgen.web.vault import key_of
+from formgen.web.view import Alert, page_state, problem_texts, render_form
 
 router = APIRouter(include_in_schema=False)
 
 MAX_FORM_FIELDS = 3000
 FORMATS = ("pdf", "docx")
-
-
-@dataclass
-class Alert:
-    kind: str
-    """error, busy or info."""
-    text: str
-
-
-def form_page(
-    request: Request,
-    lang: Language,
-    *,
-    record: dict[str, Any] | None = None,
-    outcome: Outcome | None = None,
-    status: int = 200,
-    alert: Alert | None = None,
-    upload_error: str = "",
-    choice: dict[str, str] | None = None,
-    link_expires: dt.datetime | None = None,
-    min_rows: dict[str, int] | None = None,
-    doc_error: str = "",
-) -> Response:
-    state = state_of(request)
-    tr = TRANSLATORS[lang]
-    if outcome is not None:
-        record = outcome.record
-    values = formdata.form_values(record, min_rows)
-    messages = form_messages(outcome.report.problems if outcome else [], tr)
-    applicant = outcome.applicant if outcome else None
-    manifest = state.manifest
-    documents = [(doc_id, doc.title.get(lang)) for doc_id, doc in manifest.documents.items() if doc.kind == "form"]
-    needed: list[str] = []
-    if applicant is not None:
-        needed = documents_needed(applicant, manifest)
-    programme, _, grade = values["programme_grade"].partition(":")
-    statement_grade = grade if grade in state.statements else "CEng"
-    choice = {"doc": "", "doc_lang": lang, "format": "pdf", **(choice or {})}
-    return state.render(
-        request, "form.html", lang, status,
-        f=formfields,
-        values=values,
-        messages=messages,
-        applicant=applicant,
-        documents=documents,
-        needed=needed,
-        programmes=_programme_choices(state, lang),
-        units=_units(state, programme),
-        unit_programmes=_names(state, lambda p: "unit" in p.requires or bool(p.quota)),
-        membership_programmes=_names(state, lambda p: bool({"cmes", "soe"} & set(p.requires))),
-        statements=state.statements.get(statement_grade, {}),
-        alert=alert,
-        upload_error=upload_error,
-        doc_error=doc_error,
-        choice=choice,
-        link_expires=link_expires,
-        checked=outcome is not None,
-        languages=LANGUAGES,
-        divisions=_division_labels(state, lang),
-        show_competences=bool(messages.at("competences", children=True)) or any(
-            v for c in values["competences"].values() for pair in c.values() for v in pair.values()
-        ),
-    )
-
-
-def _programme_choices(state: WebState, lang: Language) -> list[dict[str, Any]]:
-    out = []
-    for programme_id, prog in state.manifest.programmes.items():
-        out.append({
-            "id": programme_id,
-            "label": f"{prog.short_name} · {prog.title.get(lang)}",
-            "grades": [
-                (f"{programme_id}:{code}", f"{prog.short_name} · {term.get(lang)} ({code})")
-                for code, term in prog.grades.items()
-            ],
-        })
-    return out
-
-
-def _division_labels(state: WebState, lang: Language) -> dict[str, str]:
-    """Every programme's divisions, as ``code · name``."""
-    labels: dict[str, str] = {}
-    for prog in state.manifest.programmes.values():
-        for code, div in prog.divisions.items():
-            labels.setdefault(code, f"{code} · {div.name.get(lang)}")
-    return labels
-
-
-def _units(state: WebState, programme_id: str) -> list[str]:
-    """The units of the chosen programme's quota table, else of every programme's."""
-    chosen = state.manifest.programmes.get(programme_id)
-    if chosen is not None and chosen.quota:
-        return list(chosen.quota)
-    return list(dict.fromkeys(u for p in state.manifest.programmes.values() for u in p.quota))
-
-
-def _names(state: WebState, which: Callable[[Programme], bool]) -> str:
-    """The short names (CSEE–IET) of the programmes ``which`` picks, joined by '/'."""
-    return "/".join(p.short_name for p in state.manifest.programmes.values() if which(p))
+_DOC_ACTION = re.compile(r"^doc:([a-z0-9_]+):(zh|en):(pdf|docx)$")
 
 
 @router.api_route("/", methods=["GET", "HEAD"], name="form")
 async def show_form(request: Request) -> Response:
-    return form_page(request, language_of(request))
+    lang = language_of(request)
+    page_id = request.query_params.get("page", "")
+    if not page_id:
+        return render_form(request, page_state(lang))
+    page = await load_page(request, page_id)
+    if page is None:
+        return render_form(request, page_state(lang, notice="page-gone"))
+    page["lang"] = lang
+    return render_form(request, page, page_id=page_id)
 
 
-def _rows_shown(pairs: list[tuple[str, str]]) -> dict[str, int]:
-    shown: dict[str, int] = {}
-    for name, _ in pairs:
-        m = formdata.ROW_KEY.match(name)
-        if m:
-            shown[m.group(1)] = max(shown.get(m.group(1), 0), int(m.group(2)))
-    return shown
+@router.get("/blank.yaml", name="blank")
+async def blank_file(request: Request) -> Response:
+    """A blank answers file to fill in offline."""
+    state = state_of(request)
+    tr = TRANSLATORS[language_of(request)]
+    programmes: dict[str, list[str]] = {pid: list(p.grades) for pid, p in state.manifest.programmes.items()}
+    name = tr(N_("blank-answers")) + ".yaml"
+    return attachment(Download(name, answers.blank_answers(tr, programmes), "yaml", "blank-answers.yaml"))
+
+
+async def _read_form(request: Request) -> tuple[list[tuple[str, str]], UploadFile | None, bytes]:
+    """The submitted inputs, the uploaded file (if any) and its bytes."""
+    state = state_of(request)
+    body = await read_body(request, state.max_upload + MULTIPART_SLACK)
+    if "multipart/form-data" not in request.headers.get("content-type", ""):
+        try:
+            return parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True,
+                             max_num_fields=MAX_FORM_FIELDS), None, b""
+        except ValueError:
+            return [], None, b""
+    parser = MultiPartParser(request.headers, replay(body), max_files=1, max_fields=MAX_FORM_FIELDS)
+    parser.spool_max_size = len(body) + 1  # keep the upload in memory
+    try:
+        form = await parser.parse()
+    except MultiPartException:
+        return [], None, b""
+    try:
+        pairs = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+        item = form.get("file")
+        if isinstance(item, UploadFile) and item.filename:
+            return pairs, item, await item.read()
+        return pairs, None, b""
+    finally:
+        await form.close()
+
+
+async def _link_context(request: Request, token: str) -> dict[str, Any]:
+    """What a page opened from a staff link keeps of it: the token, its expiry, saved state."""
+    state = state_of(request)
+    if not token:
+        return {}
+    try:
+        link = await run_in_threadpool(open_link, token, state.vault, state.secret)
+    except (LinkInvalid, LinkExpired, LinkRevoked):
+        return {}
+    return {"link": token, "link_expires": link.expires.isoformat(), "has_saved": link.has_saved,
+            "short": link.short}
+
+
+async def _show(request: Request, page: dict[str, Any], anchor: str = "") -> Response:
+    redirect = await redirect_to_page(request, page, anchor)
+    return redirect if redirect is not None else render_form(request, page)
 
 
 @router.post("/", name="submit")
 async def submit_form(request: Request) -> Response:
-    state = state_of(request)
-    body = await read_body(request, state.max_upload)
-    try:
-        pairs = parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True,
-                          max_num_fields=MAX_FORM_FIELDS)
-    except ValueError:
-        pairs = []
+    pairs, upload_item, upload_data = await _read_form(request)
+    return await _act(request, pairs, upload_item, upload_data)
+
+
+@router.post("/upload", name="upload")
+async def upload(request: Request) -> Response:
+    """A file sent on its own (the form sends files with action=upload)."""
+    pairs, upload_item, upload_data = await _read_form(request)
+    return await _act(request, [*pairs, ("action", "upload")], upload_item, upload_data)
+
+
+async def _act(
+    request: Request, pairs: list[tuple[str, str]], upload_item: UploadFile | None, upload_data: bytes
+) -> Response:
     fields = dict(pairs)
     lang = pick_language(request.query_params.get("lang") or fields.get("lang"))
     action = fields.get("action", "check")
-    choice: dict[str, str] = {k: fields[k] for k in ("doc", "doc_lang", "format") if k in fields}
+    shown = formdata.rows_shown(pairs)
     record = formdata.record_from_form(pairs)
+    blanks = {g: max(0, n - len(record.get(g) or [])) for g, n in shown.items()}
+    link = await _link_context(request, fields.get("link", ""))
+    page = page_state(lang, record, checked=bool(fields.get("checked")), rows=blanks, **link)
 
     if action.startswith("switch:"):
-        target = pick_language(action.removeprefix("switch:"))
-        if fields.get("checked"):  # the page showed its problems: show them again
-            return form_page(request, target, outcome=check_record(record, state, today_default(), assign_reference=True), choice=choice)
-        return form_page(request, target, record=record, choice=choice)
-    if action.startswith("add:"):
-        group = action.removeprefix("add:")
-        shown = _rows_shown(pairs)
-        if group in formfields.GROUPS:
-            shown[group] = shown.get(group, 0) + 1
-        return form_page(request, lang, record=record, choice=choice, min_rows=shown)
+        page["lang"] = pick_language(action.removeprefix("switch:"))
+        return await _show(request, page)
+    if action.startswith("add:") and action[4:] in formfields.GROUPS:
+        group = action[4:]
+        page["rows"] = {**blanks, group: blanks.get(group, formfields.BLANK_ROWS) + 1}
+        rows = len(record.get(group) or []) + page["rows"][group]
+        return await _show(request, page, "#" + input_id(f"{group}[{rows}]"))
+    if action.startswith("delete:"):
+        group, _, number = action[7:].partition(":")
+        if group in formfields.GROUPS and number.isdigit():
+            rest = formdata.without(pairs, f"{group}[{number}].")
+            page["record"] = formdata.record_from_form(rest)
+            filled = len(page["record"].get(group) or [])
+            page["rows"] = {**blanks, group: max(0, shown.get(group, 0) - 1 - filled)}
+            return await _show(request, page, "#" + input_id(group))
+    if action.startswith("clear:"):
+        code = action[6:]
+        page["record"] = formdata.record_from_form(formdata.without(pairs, f"competences.{code}."))
+        return await _show(request, page, "#" + input_id(f"competences.{code}"))
+    if action == "update":
+        return await _show(request, page, "#" + input_id("programme"))
+    if action == "save":
+        tr = TRANSLATORS[lang]
+        name, data = answers.saved_answers(json_safe(page["record"]), tr, today_default())
+        return attachment(Download(name, data, "yaml", "answers.yaml"))
+    if action == "save-link":
+        return await _save_to_link(request, page)
+    if action == "upload":
+        return await _upload(request, page, upload_item, upload_data)
+    if action == "choose":
+        return await _choose(request, page, fields)
+    if action in ("pack", "document") or _DOC_ACTION.match(action):
+        return await _download(request, page, action, fields)
+    page["checked"] = True
+    return await _show(request, page)
 
+
+async def _save_to_link(request: Request, page: dict[str, Any]) -> Response:
+    state = state_of(request)
+    key = key_of(page.get("link", ""))
+    saved = key is not None and await run_in_threadpool(state.vault.save_to_link, key, json_safe(page["record"]))
+    if saved:
+        page.update(notice="link-saved", has_saved=True, saved_at=dt.datetime.now(dt.UTC).isoformat())
+    else:
+        page["notice"] = "link-not-saved"
+    return await _show(request, page)
+
+
+async def _upload(request: Request, page: dict[str, Any], item: UploadFile | None, data: bytes) -> Response:
+    state = state_of(request)
+    tr = TRANSLATORS[page["lang"]]
+
+    async def refused(words: str, **values: Any) -> Response:
+        page["errors"] = [problem_texts("upload", words, values)]
+        return await _show(request, page, "#errors")
+
+    if item is None or not item.filename:
+        return await refused(N_("Choose a file to upload."))
+    if len(data) > state.max_upload:
+        return await refused(N_("The file is larger than %(size)s; it was not read."), size=tr.megabytes(state.max_upload))
+    if not data:
+        return await refused(N_("This file is empty."))
+    name = item.filename
+    try:
+        records = await run_in_threadpool(load_bytes, name, data)
+    except DataFileError as e:
+        page["errors"] = [{"field": "upload", **{lang: upload_message(e, TRANSLATORS[lang]) for lang in LANGUAGES}}]
+        return await _show(request, page, "#errors")
+    if len(records) == 1:
+        return await _show(request, _loaded(page, records[0].data))
+    page["people"] = pick_person(records)
+    return await _show(request, page, "#people")
+
+
+def _loaded(page: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+    """The page showing a record read from a file, checked."""
+    loaded = page_state(page["lang"], prune(json_safe(record)), checked=True, notice="file-loaded")
+    for key in ("link", "link_expires", "has_saved", "short"):
+        if key in page:
+            loaded[key] = page[key]
+    return loaded
+
+
+async def _choose(request: Request, page: dict[str, Any], fields: dict[str, str]) -> Response:
+    earlier = await load_page(request, fields.get("page", ""))
+    people = (earlier or {}).get("people") or []
+    choice = fields.get("person", "")
+    if not choice.isdigit() or not 0 <= int(choice) < len(people):
+        page["people"] = people
+        page["errors"] = [problem_texts("person", N_("Choose the person whose answers to open."))]
+        return await _show(request, page, "#errors")
+    return await _show(request, _loaded(page, people[int(choice)]["record"]))
+
+
+async def _download(request: Request, page: dict[str, Any], action: str, fields: dict[str, str]) -> Response:
+    state = state_of(request)
+    lang: Language = page["lang"]
     tr = TRANSLATORS[lang]
     today = today_default()
-    outcome = check_record(record, state, today, assign_reference=True)
-    page: dict[str, Any] = {"outcome": outcome, "choice": choice}
+    page["checked"] = True
+    outcome = check_record(page["record"], state, today, reference_optional=True)
     if outcome.applicant is None:
-        return form_page(request, lang, status=422, **page)
-    if action == "document":
-        return await _document(request, lang, tr, outcome, choice, today, page)
+        return await _show(request, page, "#errors")
     if action == "pack":
-        return await _run(request, lang, tr, page, make_pack_download, outcome.applicant,
+        return await _run(request, page, outcome, tr, make_pack_download, outcome.applicant,
                           state.manifest, state.converter, today)
-    return form_page(request, lang, **page)
+    if action == "document":  # the earlier form's fields
+        doc_id, doc_lang = fields.get("doc", ""), pick_language(fields.get("doc_lang"))
+        fmt = fields.get("format") or "pdf"
+        fmt = fmt if fmt in FORMATS else "pdf"
+    else:
+        m = _DOC_ACTION.match(action)
+        assert m is not None
+        doc_id, doc_lang, fmt = m.group(1), pick_language(m.group(2)), m.group(3)
+    if doc_id not in documents_needed(outcome.applicant, state.manifest):
+        page["errors"] = [_not_needed(state, outcome, doc_id)]
+        return await _show(request, page, "#errors")
+    args = (outcome.applicant, doc_id, doc_lang, fmt, state.manifest, state.converter, today)
+    if fmt == "docx":
+        return attachment(await run_in_threadpool(make_document, *args))
+    return await _run(request, page, outcome, tr, make_document, *args)
 
 
-async def _document(
-    request: Request, lang: Language, tr: Translator, outcome: Outcome,
-    choice: dict[str, str], today: dt.date, page: dict[str, Any],
-) -> Response:
-    state = state_of(request)
+def _not_needed(state: Any, outcome: Outcome, doc_id: str) -> dict[str, str]:
     applicant = outcome.applicant
     assert applicant is not None
-    doc_id = choice.get("doc", "")
-    doc_lang = pick_language(choice.get("doc_lang"))
-    fmt = choice.get("format") if choice.get("format") in FORMATS else "pdf"
-    needed = documents_needed(applicant, state.manifest)
-    if doc_id not in needed:
-        prog = state.manifest.programmes[applicant.programme]
-        if doc_id in state.manifest.documents:
-            text = tr(N_("“%(document)s” is not needed for %(programme)s %(grade)s applicants; choose another document."),
-                      document=state.manifest.documents[doc_id].title.get(lang),
-                      programme=prog.short_name,
-                      grade=prog.grades[applicant.grade].get(lang))
-        else:
-            text = tr(N_("Choose a document."))
-        return form_page(request, lang, status=422, doc_error=text, **page)
-    if fmt == "docx":
-        download = await run_in_threadpool(
-            make_document, applicant, doc_id, doc_lang, fmt, state.manifest, state.converter, today)
-        return attachment(download)
-    return await _run(request, lang, tr, page, make_document, applicant, doc_id, doc_lang, fmt,
-                      state.manifest, state.converter, today)
+    prog = state.manifest.programmes[applicant.programme]
+    if doc_id not in state.manifest.documents:
+        return problem_texts("doc", N_("Choose a document."))
+    texts = {"field": "doc"}
+    for lang in LANGUAGES:
+        texts[lang] = TRANSLATORS[lang](
+            N_("“%(document)s” is not needed for %(programme)s %(grade)s applicants; choose another document."),
+            document=state.manifest.documents[doc_id].title.get(lang), programme=prog.short_name,
+            grade=prog.grades[applicant.grade].get(lang))
+    return texts
 
 
-async def _run(request: Request, lang: Language, tr: Translator, page: dict[str, Any], func: Any, *args: Any) -> Response:
+async def _run(
+    request: Request, page: dict[str, Any], outcome: Outcome, tr: Translator, func: Any, *args: Any
+) -> Response:
     """A conversion through the queue; the form comes back with a notice if it cannot run."""
     state = state_of(request)
     assert state.queue is not None
@@ -231,103 +286,45 @@ async def _run(request: Request, lang: Language, tr: Translator, page: dict[str,
         download = await state.queue.run(func, *args)
     except Busy:
         alert = Alert("busy", tr(N_("Many documents are being made right now. Please try again in a minute; your details are still in the form.")))
-        response = form_page(request, lang, status=429, alert=alert, **page)
+        response = render_form(request, page, 429, alert=alert, outcome=outcome)
         response.headers["Retry-After"] = "30"
         return response
     except FormgenError:
         alert = Alert("error", tr(N_("Your documents could not be made just now. Please try again; if it happens again, contact the programme office.")))
-        return form_page(request, lang, status=500, alert=alert, **page)
+        return render_form(request, page, 500, alert=alert, outcome=outcome)
     return attachment(download)
-
-
-# ----------------------------------------------------------------------------- upload
-
-# The page words a file that cannot be read for the applicant, who did not make its format.
-_UPLOAD_MESSAGES = {
-    "file.xlsx-not-zip": N_("This is not an XLSX workbook: the file is not a valid XLSX (zip) file."),
-    "file.xlsx-unreadable": N_("This XLSX workbook cannot be read; it may be damaged."),
-    "file.xlsx-doctype": N_("This workbook contains XML declarations (DOCTYPE or ENTITY) that are not allowed; it was refused."),
-    "file.xlsx-too-large": N_("This workbook unpacks to far more data than a workbook holds; it was refused."),
-    "file.yaml-tag": N_("This YAML file uses tags that are not allowed (such as code tags); write plain values."),
-    "file.not-yaml": N_("This is not a valid YAML file."),
-    "file.not-yaml-at-line": N_("This is not a valid YAML file."),
-    "file.not-json": N_("This is not a valid JSON file."),
-    "file.not-text": N_("This file is not text in UTF-8 or GB18030."),
-    "file.unknown-upload-type": N_("Upload a .yaml, .yml, .json or .xlsx file."),
-    "file.empty": N_("This file is empty."),
-    "file.no-applicants": N_("This file holds no applicant."),
-    "file.xlsx-no-sheet": N_("This workbook has no sheet of applicants."),
-    "file.not-applicants": N_("This file must hold one applicant (a mapping of fields)."),
-}
-
-
-def upload_message(error: DataFileError, tr: Translator) -> str:
-    """Why an uploaded file cannot be read, by the reason's message id."""
-    words = _UPLOAD_MESSAGES.get(error.reason.id)
-    if words is not None:
-        return tr(words)
-    return tr(N_("The file could not be read (%(detail)s)."), detail=error.reason.text(tr.lang))
-
-
-@router.post("/upload", name="upload")
-async def upload(request: Request) -> Response:
-    state = state_of(request)
-    lang = language_of(request)
-    tr = TRANSLATORS[lang]
-    body = await read_body(request, state.max_upload + MULTIPART_SLACK)
-
-    def refused(text: str, status: int = 400) -> Response:
-        return form_page(request, lang, status=status, upload_error=text)
-
-    if "multipart/form-data" not in request.headers.get("content-type", ""):
-        return refused(tr(N_("Choose a file to upload.")))
-    parser = MultiPartParser(request.headers, replay(body), max_files=1, max_fields=10)
-    parser.spool_max_size = len(body) + 1  # keep the upload in memory
-    try:
-        form = await parser.parse()
-    except MultiPartException:
-        return refused(tr(N_("The upload could not be read; choose the file again.")))
-    try:
-        item = form.get("file")
-        if not isinstance(item, UploadFile) or not item.filename:
-            return refused(tr(N_("Choose a file to upload.")))
-        data = await item.read()
-        name = item.filename
-    finally:
-        await form.close()
-    if len(data) > state.max_upload:
-        return refused(tr(N_("The file is larger than %(size)s; it was not read."), size=tr.megabytes(state.max_upload)), 413)
-    if not data:
-        return refused(tr(N_("This file is empty.")))
-    try:
-        records = await run_in_threadpool(load_bytes, name, data)
-    except DataFileError as e:
-        return refused(upload_message(e, tr))
-    if len(records) != 1:
-        return refused(tr(N_("This file holds %(count)s applicants; upload a file with yours only."), count=tr.number(len(records))))
-    outcome = check_record(records[0].data, state, today_default(), assign_reference=True)
-    return form_page(request, lang, outcome=outcome)
 
 
 # ----------------------------------------------------------------------------- links
 
 @router.api_route("/f/{token}", methods=["GET", "HEAD"], name="link")
-async def open_link(request: Request, token: str) -> Response:
+async def open_staff_link(request: Request, token: str) -> Response:
     state = state_of(request)
     lang = language_of(request)
     tr = TRANSLATORS[lang]
+    original = request.query_params.get("original") == "1"
     try:
-        link = read_token(token, state.secret)
+        link = await run_in_threadpool(open_link, token, state.vault, state.secret, original=original)
     except LinkExpired as e:
         return state.render(
             request, "problem.html", lang, 410, title=tr(N_("This link has expired")),
             message=tr(N_("This link expired on %(date)s. Please ask the programme office for a new link."),
                        date=tr.date(e.expired_at.date())),
         )
+    except LinkRevoked as e:
+        return state.render(
+            request, "problem.html", lang, 410, title=tr(N_("This link was withdrawn")),
+            message=tr(N_("The programme office withdrew this link on %(date)s. Please ask them for a new one."),
+                       date=tr.date(e.revoked_at.date())),
+        )
     except LinkInvalid:
         return state.render(
             request, "problem.html", lang, 403, title=tr(N_("This link is not valid")),
             message=tr(N_("This link has been changed or is incomplete, so it cannot be opened. Copy the whole link from your message, or ask the programme office for a new one.")),
         )
-    outcome = check_record(link.record, state, today_default(), assign_reference=True)
-    return form_page(request, lang, outcome=outcome, link_expires=link.expires)
+    page = page_state(
+        lang, link.record, checked=True, link=token, link_expires=link.expires.isoformat(),
+        saved_at=link.saved_at.isoformat() if link.saved_at else "", has_saved=link.has_saved,
+        original=original, short=link.short, opened_link=True,
+    )
+    return render_form(request, page)

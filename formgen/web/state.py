@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from starlette.requests import Request
@@ -16,11 +17,12 @@ from formgen.model.manifest import Manifest
 from formgen.model.reference import Statements
 from formgen.web.files import ConversionQueue
 from formgen.web.i18n import N_, TRANSLATORS, pick_language
+from formgen.web.vault import Vault
 
 MAX_UPLOAD = 2 * 1024 * 1024
 """Largest upload or request body accepted, in bytes."""
-MULTIPART_SLACK = 64 * 1024
-"""Room for the form fields and headers around an uploaded file."""
+MULTIPART_SLACK = 1024 * 1024
+"""Room for the form's own fields and headers around an uploaded file."""
 DEFAULT_MAX_QUEUE = 32
 """Conversions running or waiting before new ones get 429."""
 
@@ -30,6 +32,7 @@ class WebState:
 
     manifest: Manifest
     secret: str
+    vault: Vault
     max_upload: int
     max_queue: int
     converter_workers: int | None
@@ -51,12 +54,15 @@ class WebState:
         root = request.scope.get("root_path", "").rstrip("/")
         if switch_path is None:
             switch_path = request.url.path if request.method in ("GET", "HEAD") else "/"
+        kept = ""
+        if request.method in ("GET", "HEAD"):
+            kept = "".join(f"&{k}={quote(v)}" for k, v in request.query_params.items() if k in ("page", "original"))
         html = self.envs[lang].get_template(template).render(
             tr=tr,
             lang=lang,
             other_lang=other,
             other_name=TRANSLATORS[other].gettext("Name of this language"),
-            switch_url=f"{root}{switch_path}?lang={other}",
+            switch_url=f"{root}{switch_path}?lang={other}{kept}",
             root=root,
             max_upload=self.max_upload,
             **context,

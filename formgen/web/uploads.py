@@ -1,0 +1,72 @@
+"""Files an applicant opens on the form: why one cannot be read, and which person of a
+file with many is theirs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from formgen.exceptions import DataFileError
+from formgen.load import RawRecord
+from formgen.web.i18n import N_, Translator
+from formgen.web.links import json_safe
+
+# The page words a file that cannot be read for the applicant, who did not make its format.
+_UPLOAD_MESSAGES = {
+    "file.xlsx-not-zip": N_("This is not an XLSX workbook: the file is not a valid XLSX (zip) file."),
+    "file.xlsx-unreadable": N_("This XLSX workbook cannot be read; it may be damaged."),
+    "file.xlsx-doctype": N_("This workbook contains XML declarations (DOCTYPE or ENTITY) that are not allowed; it was refused."),
+    "file.xlsx-too-large": N_("This workbook unpacks to far more data than a workbook holds; it was refused."),
+    "file.yaml-tag": N_("This YAML file uses tags that are not allowed (such as code tags); write plain values."),
+    "file.not-yaml": N_("This is not a valid YAML file."),
+    "file.not-yaml-at-line": N_("This is not a valid YAML file."),
+    "file.not-json": N_("This is not a valid JSON file."),
+    "file.not-text": N_("This file is not text in UTF-8 or GB18030."),
+    "file.unknown-upload-type": N_("Open the file you saved from this page (.yaml), or a data file from the programme office (.yaml, .yml, .json or .xlsx)."),
+    "file.empty": N_("This file is empty."),
+    "file.no-applicants": N_("This file holds no applicant."),
+    "file.xlsx-no-sheet": N_("This workbook has no sheet of applicants."),
+    "file.not-applicants": N_("This file must hold one applicant (a mapping of fields)."),
+}
+MAX_PEOPLE = 500
+"""People listed from one file; a file with more is refused."""
+
+
+def upload_message(error: DataFileError, tr: Translator) -> str:
+    """Why an uploaded file cannot be read, by the reason's message id."""
+    words = _UPLOAD_MESSAGES.get(error.reason.id)
+    if words is not None:
+        return tr(words)
+    return tr(N_("The file could not be read (%(detail)s)."), detail=error.reason.text(tr.lang))
+
+
+def prune(value: Any) -> Any:
+    """``value`` without empty texts, lists and mappings: a blank in a file is an answer
+    not given, as an empty input is on the form."""
+    if isinstance(value, dict):
+        kept = {k: prune(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v not in ("", None, [], {})}
+    if isinstance(value, list):
+        kept_items = [prune(v) for v in value]
+        return [v for v in kept_items if v not in ("", None, [], {})]
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def _name(data: dict[str, Any]) -> str:
+    name = data.get("name")
+    if isinstance(name, dict):
+        parts = [str(name.get(lang) or "").strip() for lang in ("zh", "en")]
+        return " / ".join(p for p in parts if p)
+    return str(name or "").strip()
+
+
+def pick_person(records: list[RawRecord]) -> list[dict[str, Any]]:
+    """The people of a file, each with a label to choose by and their record."""
+    people = []
+    for raw in records[:MAX_PEOPLE]:
+        if "__not_a_mapping__" in raw.data or "__orphan_of__" in raw.data:
+            continue
+        label = " · ".join(p for p in (str(raw.record_id or "").strip(), _name(raw.data)) if p)
+        people.append({"label": label or str(raw.where), "record": json_safe(raw.data)})
+    return people

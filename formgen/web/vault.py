@@ -1,0 +1,254 @@
+"""Applicant records kept encrypted under keys the server does not keep.
+
+Two kinds of entry live in one SQLite file (``build/links.sqlite`` unless told otherwise):
+
+* **links** that ``formgen links`` makes for staff to send: the record is encrypted with
+  AES-GCM (the ``cryptography`` package) under a random 128-bit key that exists only in
+  the link itself (``/f/<22 characters>``). The file holds a lookup id derived from the
+  key by a one-way hash, the ciphertext, the expiry, and a second ciphertext when the
+  applicant saves their answers back to the link.
+* **pages** between a submit and the page that follows it (Post/Redirect/Get): the form
+  encrypted under a random key held in the visitor's browser session cookie, kept for
+  :data:`PAGE_HOURS` hours.
+
+Without the key a row is noise: a copy of the file reveals how many entries there are,
+their sizes and their dates, nothing of what they hold. Expired entries are wiped
+(ciphertext removed) whenever the file is written.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import json
+import secrets
+import sqlite3
+import threading
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+KEY_BYTES = 16
+"""128-bit AES keys: 22 characters in a link."""
+TOKEN_LENGTH = 22
+PAGE_HOURS = 24
+"""How long the server keeps a page's encrypted answers after the submit that made it."""
+TOMBSTONE_DAYS = 90
+"""How long an expired or revoked link is remembered (without its data) to say why it fails."""
+DEFAULT_VAULT = Path("build") / "links.sqlite"
+VAULT_ENV = "FORMGEN_LINK_STORE"
+MAX_PLAIN = 8 * 1024 * 1024
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS links (
+  lookup TEXT PRIMARY KEY,
+  created TEXT NOT NULL,
+  expires TEXT NOT NULL,
+  revoked TEXT,
+  original BLOB,
+  saved BLOB,
+  saved_at TEXT
+);
+CREATE TABLE IF NOT EXISTS pages (
+  lookup TEXT PRIMARY KEY,
+  expires TEXT NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS pages_expires ON pages (expires);
+"""
+
+
+class Undecryptable(Exception):
+    """The key does not open this ciphertext (a wrong key, or a changed row)."""
+
+
+def new_key() -> bytes:
+    return secrets.token_bytes(KEY_BYTES)
+
+
+def token_of(key: bytes) -> str:
+    """The key as 22 URL-safe characters."""
+    return base64.urlsafe_b64encode(key).decode("ascii").rstrip("=")
+
+
+def key_of(token: str) -> bytes | None:
+    """The key a token spells, or None when it is not one of ours."""
+    if len(token) != TOKEN_LENGTH or not token.isascii():
+        return None
+    try:
+        key = base64.urlsafe_b64decode(token + "==")
+    except (binascii.Error, ValueError):
+        return None
+    return key if len(key) == KEY_BYTES and token_of(key) == token else None
+
+
+def lookup_of(key: bytes, kind: str) -> str:
+    """Where an entry is filed: a one-way hash of its key, so the file never holds the key."""
+    return hashlib.sha256(b"formgen." + kind.encode() + b"\0" + key).hexdigest()[:32]
+
+
+def seal(key: bytes, value: Any, purpose: str) -> bytes:
+    """``value`` as compressed JSON, encrypted and authenticated for ``purpose``."""
+    plain = zlib.compress(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(), 6)
+    nonce = secrets.token_bytes(12)
+    return nonce + AESGCM(key).encrypt(nonce, plain, purpose.encode())
+
+
+def unseal(key: bytes, blob: bytes, purpose: str) -> Any:
+    try:
+        plain = AESGCM(key).decrypt(blob[:12], blob[12:], purpose.encode())
+    except (InvalidTag, ValueError):
+        raise Undecryptable() from None
+    inflater = zlib.decompressobj()
+    data = inflater.decompress(plain, MAX_PLAIN)
+    if inflater.unconsumed_tail:
+        raise Undecryptable()
+    return json.loads(data)
+
+
+def _when(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+def _parse(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class LinkEntry:
+    """One link as the file keeps it."""
+
+    expires: dt.datetime
+    revoked: dt.datetime | None
+    original: bytes | None
+    saved: bytes | None
+    saved_at: dt.datetime | None
+
+
+class Vault:
+    """The SQLite file of encrypted links and pages; safe to share between threads."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._ready = False
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            if not self._ready:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=30)
+            try:
+                if not self._ready:
+                    db.execute("PRAGMA journal_mode=WAL")
+                    db.executescript(_SCHEMA)
+                    self.path.chmod(0o600)
+                    self._ready = True
+                with db:
+                    yield db
+            finally:
+                db.close()
+
+    def _purge(self, db: sqlite3.Connection, now: dt.datetime) -> None:
+        stamp = _when(now)
+        db.execute("DELETE FROM pages WHERE expires < ?", (stamp,))
+        db.execute("UPDATE links SET original = NULL, saved = NULL WHERE expires < ? AND original IS NOT NULL", (stamp,))
+        db.execute("DELETE FROM links WHERE expires < ?", (_when(now - dt.timedelta(days=TOMBSTONE_DAYS)),))
+
+    # ---- links ----
+
+    def add_link(self, record: dict[str, Any], expires: dt.datetime, now: dt.datetime | None = None) -> str:
+        """File ``record`` under a new key; the key's token (for the link) is returned."""
+        key = new_key()
+        now = now or _now()
+        with self._db() as db:
+            self._purge(db, now)
+            db.execute(
+                "INSERT INTO links (lookup, created, expires, original) VALUES (?, ?, ?, ?)",
+                (lookup_of(key, "link"), _when(now), _when(expires), seal(key, record, "link.original")),
+            )
+        return token_of(key)
+
+    def link(self, key: bytes) -> LinkEntry | None:
+        with self._db() as db:
+            row = db.execute(
+                "SELECT expires, revoked, original, saved, saved_at FROM links WHERE lookup = ?",
+                (lookup_of(key, "link"),),
+            ).fetchone()
+        if row is None:
+            return None
+        expires = _parse(row[0])
+        assert expires is not None
+        return LinkEntry(expires, _parse(row[1]), row[2], row[3], _parse(row[4]))
+
+    def save_to_link(self, key: bytes, record: dict[str, Any], now: dt.datetime | None = None) -> bool:
+        """Keep ``record`` as the link's saved version; False when the link cannot take it."""
+        now = now or _now()
+        with self._db() as db:
+            done = db.execute(
+                "UPDATE links SET saved = ?, saved_at = ? WHERE lookup = ? AND revoked IS NULL "
+                "AND expires > ? AND original IS NOT NULL",
+                (seal(key, record, "link.saved"), _when(now), lookup_of(key, "link"), _when(now)),
+            )
+            return done.rowcount == 1
+
+    def revoke(self, key: bytes, now: dt.datetime | None = None) -> bool:
+        """Withdraw a link: its data is wiped at once; False when there is no such link."""
+        now = now or _now()
+        with self._db() as db:
+            done = db.execute(
+                "UPDATE links SET revoked = COALESCE(revoked, ?), original = NULL, saved = NULL "
+                "WHERE lookup = ?",
+                (_when(now), lookup_of(key, "link")),
+            )
+            return done.rowcount == 1
+
+    # ---- pages ----
+
+    def add_page(self, session_key: bytes, page: dict[str, Any], now: dt.datetime | None = None) -> str:
+        """Keep one page's state under the session's key; returns the page's id for its URL."""
+        now = now or _now()
+        page_id = secrets.token_urlsafe(12)
+        with self._db() as db:
+            self._purge(db, now)
+            db.execute(
+                "INSERT INTO pages (lookup, expires, data) VALUES (?, ?, ?)",
+                (lookup_of(session_key + page_id.encode(), "page"),
+                 _when(now + dt.timedelta(hours=PAGE_HOURS)),
+                 seal(session_key, page, "page." + page_id)),
+            )
+        return page_id
+
+    def page(self, session_key: bytes, page_id: str, now: dt.datetime | None = None) -> dict[str, Any] | None:
+        """A page's state, or None when it is gone, expired, or not this session's."""
+        now = now or _now()
+        with self._db() as db:
+            row = db.execute(
+                "SELECT expires, data FROM pages WHERE lookup = ?",
+                (lookup_of(session_key + page_id.encode(), "page"),),
+            ).fetchone()
+        if row is None or dt.datetime.fromisoformat(row[0]) < now:
+            return None
+        try:
+            value = unseal(session_key, row[1], "page." + page_id)
+        except (Undecryptable, ValueError):
+            return None
+        return value if isinstance(value, dict) else None
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table (for tests and staff)."""
+        with self._db() as db:
+            return {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("links", "pages")}
