@@ -190,22 +190,24 @@ async def _upload(request: Request, page: dict[str, Any], item: UploadFile | Non
     state = state_of(request)
     tr = TRANSLATORS[page["lang"]]
 
-    async def refused(words: str, **values: Any) -> Response:
+    # A refused file is answered at once with its 4xx (not through a redirect), with what
+    # was typed; the page's script sends files by fetch, so Refresh still repeats a GET.
+    def refused(words: str, status: int = 400, **values: Any) -> Response:
         page["errors"] = [problem_texts("upload", words, values)]
-        return await _show(request, page, "#errors")
+        return render_form(request, page, status)
 
     if item is None or not item.filename:
-        return await refused(N_("Choose a file to upload."))
+        return refused(N_("Choose a file to upload."))
     if len(data) > state.max_upload:
-        return await refused(N_("The file is larger than %(size)s; it was not read."), size=tr.megabytes(state.max_upload))
+        return refused(N_("The file is larger than %(size)s; it was not read."), 413, size=tr.megabytes(state.max_upload))
     if not data:
-        return await refused(N_("This file is empty."))
+        return refused(N_("This file is empty."))
     name = item.filename
     try:
         records = await run_in_threadpool(load_bytes, name, data)
     except DataFileError as e:
         page["errors"] = [{"field": "upload", **{lang: upload_message(e, TRANSLATORS[lang]) for lang in LANGUAGES}}]
-        return await _show(request, page, "#errors")
+        return render_form(request, page, 400)
     if len(records) == 1:
         return await _show(request, _loaded(page, records[0].data))
     page["people"] = pick_person(records)

@@ -186,7 +186,7 @@
   }
   form.addEventListener("submit", function (event) {
     var button = event.submitter;
-    if (button && button.hasAttribute("data-download") && window.fetch && window.FormData) {
+    if (button && (button.hasAttribute("data-download") || button.hasAttribute("data-fetch")) && window.fetch && window.FormData) {
       event.preventDefault();
       download(button);
       return;
