@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from formgen.exceptions import Problem
 from formgen.messages import msg
-from formgen.model.applicant import LANGUAGES
+from formgen.model.applicant import COMPETENCE_CODES, LANGUAGES
 from formgen.web.formfields import (
     CMES,
     COMPETENCE_FIELDS,
@@ -175,6 +175,35 @@ def _label(parts: list[str], path: str, tr: Translator) -> str:
     return path or tr("The record as a whole")
 
 
+_SECTIONS = ["programme_grade", "unit", "id", *(f.key for f in PERSONAL), "education", "career",
+             "description", "cpd", "competences", "cmes", "soe", "certificate"]
+
+
+def form_position(path: str) -> tuple[int, ...]:
+    """Where a path's input is on the form, for listing problems in the form's order."""
+    parts = re.findall(r"[A-Za-z_0-9]+", path)
+    if not parts:
+        return (-1,)
+    head = parts[0]
+    out = [_SECTIONS.index(head) if head in _SECTIONS else len(_SECTIONS)]
+    rest = parts[1:]
+    if head in GROUPS and rest and rest[0].isdigit():
+        keys = list(fields_by_key(GROUPS[head]))
+        out += [int(rest[0]), keys.index(rest[1]) if len(rest) > 1 and rest[1] in keys else -1]
+        rest = rest[2:]
+    elif head == "competences" and rest:
+        keys = list(fields_by_key(COMPETENCE_FIELDS))
+        out += [COMPETENCE_CODES.index(rest[0]) if rest[0] in COMPETENCE_CODES else 99,
+                keys.index(rest[1]) if len(rest) > 1 and rest[1] in keys else -1]
+        rest = rest[2:]
+    elif head in ("cmes", "soe") and rest:
+        keys = list(fields_by_key(CMES if head == "cmes" else SOE))
+        out.append(keys.index(rest[0]) if rest[0] in keys else -1)
+        rest = rest[1:]
+    out.append(LANGUAGES.index(rest[-1]) if rest and rest[-1] in LANGUAGES else -1)
+    return tuple(out)
+
+
 def _is_pair(path: str) -> bool:
     """Whether ``path`` names a Chinese–English pair of inputs (not one of its languages)."""
     m = re.fullmatch(r"(?:(education|career|cpd)\[\d+\]\.)?([a-z_]+)", path)
@@ -205,7 +234,7 @@ def form_messages(problems: Iterable[Problem], tr: Translator) -> FormMessages:
             message=message,
             severity=p.severity,
         ))
-    out.items.sort(key=lambda m: m.severity != "error")
+    out.items.sort(key=lambda m: (m.severity != "error", form_position(m.field)))
     for number, item in enumerate(out.items, start=1):
         item.number = number
     return out
