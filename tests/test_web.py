@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import logging
@@ -20,7 +19,6 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from babel.dates import format_date
 from click.testing import CliRunner
 
 with warnings.catch_warnings():  # starlette's note that it prefers httpx2

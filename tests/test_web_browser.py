@@ -1,6 +1,8 @@
-"""The form in a real browser: headless Chromium fills in a Chinese applicant and downloads the pack.
+"""The form in a real browser (headless Chromium): both languages and both programmes,
+through fill, error, fix, delete a row, save, reload from the saved file and download
+every document, with axe-core (tests/vendor/axe-core) checking each state of the page.
 
-Set FORMGEN_SCREENSHOTS=docs to write docs/screenshot-zh.png and docs/screenshot-en.png.
+Set FORMGEN_SCREENSHOTS=docs to write the README's screenshots (docs/screenshot-*.png).
 """
 
 from __future__ import annotations
@@ -8,33 +10,71 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import threading
 import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from conftest import CHROMIUM
 
 ROOT = Path(__file__).resolve().parent.parent
+AXE = (Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
 ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
+RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.needs_office, pytest.mark.slow]
 
+APPLICANTS: dict[str, dict[str, Any]] = {
+    "csee-iet:IEng": {
+        "unit": "中国电力建设集团有限公司",
+        "local": {
+            "name": ("李晓明", "LI Xiaoming"), "job_title": ("高级工程师", "Senior Engineer"),
+            "expertise": ("水电站机电设备安装", "Electromechanical installation of hydropower plants"),
+            "company": ("中国水利水电第八工程局有限公司", "Sinohydro Bureau 8 Co., Ltd."),
+            "company_address": ("湖南省长沙市雨花区木莲东路", "Mulian East Rd, Changsha, Hunan"),
+            "english_level": ("大学英语六级", "CET-6"),
+        },
+        "phones": ("+86 139 1000 2233", "0731-8556 1234"), "email": "li.xiaoming@example.com",
+        "name_file": "李晓明",
+    },
+    "cmes-soe:CEng": {
+        "unit": "",
+        "local": {
+            "name": ("孙伟", "SUN Wei"), "job_title": ("设备检验工程师", "Equipment Inspection Engineer"),
+            "expertise": ("起重设备检验", "Lifting equipment inspection"),
+            "company": ("江苏省特种设备安全监督检验研究院", "Jiangsu Special Equipment Inspection Institute"),
+            "company_address": ("江苏省南京市鼓楼区", "Gulou District, Nanjing, Jiangsu"),
+            "english_level": ("大学英语四级", "CET-4"),
+        },
+        "phones": ("+86 139 5100 7788", "025-8666 0000"), "email": "sun.wei@example.com",
+        "name_file": "孙伟",
+    },
+}
+WORDS = {
+    "zh": {"title": "国际工程师资格申请表格", "complete": "资料已填写完整", "problems": "处需要修改", "row": "第3行"},
+    "en": {"title": "Application forms for international engineer registration", "complete": "Your details are complete",
+           "problems": "problems to correct", "row": "row 3"},
+}
+
 
 @pytest.fixture(scope="module")
-def site() -> Iterator[str]:
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from formgen.office.converter import Converter
     from formgen.web import create_app
     from formgen.web.server import bind, server
 
+    store = tmp_path_factory.mktemp("store") / "links.sqlite"
     with pytest.MonkeyPatch.context() as mp, Converter(workers=2) as converter:
         mp.setenv("FORMGEN_TODAY", "2026-11-23")
-        app = create_app(secret="browser-test-secret-0123456789", converter=converter)
+        app = create_app(secret="browser-test-secret-0123456789", converter=converter, link_store=store)
         sock = bind("127.0.0.1", 0)
         srv = server(app, "127.0.0.1", sock.getsockname()[1])
         thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -48,96 +88,226 @@ def site() -> Iterator[str]:
         thread.join(timeout=20)
 
 
-def test_chinese_applicant_fills_in_the_form_and_downloads_the_pack(site: str, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def axe_check(page: Any, state: str) -> None:
+    """No serious or critical violation of WCAG 2.2 A/AA (and axe's best practices) on the page."""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate(AXE + "\n;0")
+    result = page.evaluate("async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", RULES)
+    bad = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:5])
+        for v in result["violations"] if v["impact"] in ("serious", "critical")
+    ]
+    assert bad == [], f"{state}: {bad}"
+
+
+def fill_applicant(page: Any, choice: str) -> None:
+    person = APPLICANTS[choice]
+    page.select_option("#f-programme-grade", choice)
+    if person["unit"]:
+        page.fill("#f-unit", person["unit"])
+    for key, (zh, en) in person["local"].items():
+        page.fill(f"#f-{key.replace('_', '-')}-zh", zh)
+        page.fill(f"#f-{key.replace('_', '-')}-en", en)
+    page.check("#f-gender")
+    page.check("#f-english-interview-false")
+    page.fill("#f-mobile", person["phones"][0])
+    page.fill("#f-company-phone", person["phones"][1])
+    page.fill("#f-email", person["email"].replace("@", "(at)"))  # an error to correct
+    rows = {
+        "education[1]": {"start": "2009-09", "end": "2013.07", "qualification": ("工学学士", "BEng"),
+                         "course": ("电气工程", "Electrical Engineering"), "institution": ("三峡大学", "China Three Gorges University")},
+        "career[1]": {"start": "04/2023", "company": person["local"]["company"], "job_title": person["local"]["job_title"],
+                      "responsibilities": ("负责技术管理", "Technical management")},
+        "cpd[1]": {"date": "2025-06-18", "description": ("质量管理培训", "Quality management training"),
+                   "organizer": ("中国电力建设集团", "PowerChina"), "hours": "48", "initials": "WJ"},
+    }
+    for row, values in rows.items():
+        for key, value in values.items():
+            base = "#f-" + re.sub(r"[^A-Za-z0-9]+", "-", f"{row}.{key}").strip("-")
+            if isinstance(value, tuple):
+                page.fill(base + "-zh", value[0])
+                page.fill(base + "-en", value[1])
+            else:
+                page.fill(base, value)
+    if choice.startswith("cmes-soe"):
+        page.fill("#f-cmes-membership-no", "M-2023-20015")
+        page.select_option("#f-cmes-member-grade", "member")
+        page.select_option("#f-soe-membership", "member")
+        page.select_option("#f-soe-division", "BES")
+    # two more career rows, added in place: the second too old, to be deleted
+    for _ in range(2):
+        page.click('button.add-row[data-group="career"]')
+    for row, (start, end) in {"2": ("2019-01", "2023-03"), "3": ("2012-01", "2015-06")}.items():
+        page.fill(f"#f-career-{row}-start", start)
+        page.fill(f"#f-career-{row}-end", end)
+        for key, (zh, en) in {"company": person["local"]["company"], "job-title": ("工程师", "Engineer"),
+                              "responsibilities": ("设备安装", "Installation")}.items():
+            page.fill(f"#f-career-{row}-{key}-zh", zh)
+            page.fill(f"#f-career-{row}-{key}-en", en)
+
+
+def downloaded(page: Any, selector: str) -> tuple[str, bytes]:
+    with page.expect_download(timeout=90_000) as info:
+        page.click(selector)
+    download = info.value
+    return download.suggested_filename, Path(download.path()).read_bytes()
+
+
+@pytest.mark.parametrize(("lang", "choice"), [("zh", "csee-iet:IEng"), ("en", "cmes-soe:CEng")])
+def test_an_applicant_goes_from_empty_to_every_document(
+    site: str, browser: Any, lang: str, choice: str, tmp_path: Path
+) -> None:
     shots = os.environ.get("FORMGEN_SCREENSHOTS")
     shot_dir = (ROOT / shots) if shots else tmp_path
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            context = browser.new_context(accept_downloads=True, locale="zh-CN",
-                                          viewport={"width": 1280, "height": 1400})
-            page = context.new_page()
-            page.goto(site + "/")
-            assert page.locator("h1").inner_text() == "国际工程师资格申请表格"
+    other = "en" if lang == "zh" else "zh"
+    words = WORDS[lang]
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(f"{site}/?lang={lang}")
+        assert page.locator("h1").inner_text() == words["title"]
+        axe_check(page, f"{lang} empty")
+        assert page.locator("#f-cmes-group").is_hidden() and page.locator("#download-list").is_hidden()
 
-            page.select_option("#f-programme-grade-input", "csee-iet:IEng")
-            page.fill("#f-unit-input", "中国电力建设集团有限公司")
-            fill = {
-                "name": ("李晓明", "LI Xiaoming"),
-                "job_title": ("高级工程师", "Senior Engineer"),
-                "expertise": ("水电站机电设备安装", "Electromechanical installation of hydropower plants"),
-                "company": ("中国水利水电第八工程局有限公司", "Sinohydro Bureau 8 Co., Ltd."),
-                "company_address": ("湖南省长沙市雨花区木莲东路", "Mulian East Rd, Changsha, Hunan"),
-                "english_level": ("大学英语六级", "CET-6"),
-                "education[1].qualification": ("工学学士", "BEng"),
-                "education[1].course": ("电气工程及其自动化", "Electrical Engineering and Automation"),
-                "education[1].institution": ("三峡大学", "China Three Gorges University"),
-                "career[1].company": ("中国水利水电第八工程局有限公司", "Sinohydro Bureau 8 Co., Ltd."),
-                "career[1].job_title": ("机电项目总工程师", "Chief Engineer"),
-                "career[1].responsibilities": ("负责机组安装的技术管理", "Technical management of unit installation"),
-                "cpd[1].description": ("水电站机电设备安装质量管理培训", "Quality management training"),
-                "cpd[1].organizer": ("中国电力建设集团", "PowerChina"),
-            }
-            for path, (zh, en) in fill.items():
-                page.fill(f'[name="{path}.zh"]', zh)
-                page.fill(f'[name="{path}.en"]', en)
-            page.check("#f-gender-male")
-            page.check("#f-english-interview-false")
-            page.fill("#f-mobile-input", "+86 139 1000 2233")
-            page.fill("#f-email-input", "li.xiaoming@example.com")
-            page.fill("#f-company-phone-input", "0731-8556 1234")
-            page.fill('[name="education[1].start"]', "2009-09")
-            page.fill('[name="education[1].end"]', "2013-07")
-            page.fill('[name="career[1].start"]', "2023-04")
-            page.fill('[name="cpd[1].date"]', "2025-06-18")
-            page.fill('[name="cpd[1].hours"]', "24")
-            page.fill('[name="cpd[1].initials"]', "WJ")
+        fill_applicant(page, choice)
+        # the programme chose the parts: shown at once, without a round trip
+        assert page.locator("#f-cmes-group").is_visible() == choice.startswith("cmes-soe")
+        assert page.locator("#f-competences").is_visible()
+        titles = [t for t in page.locator("li.document:visible .doc-title").all_inner_texts()]
+        assert len(titles) == (4 if choice.startswith("csee") else 5)
+        assert page.locator("#f-career-3 h3").inner_text().endswith(words["row"])
 
-            # "add a row" works in place with JavaScript
-            url = page.url
-            assert page.locator('[name="career[4].start"]').count() == 0
-            page.click('button.add-row[data-group="career"]')
-            assert page.url == url
-            assert page.locator('[name="career[4].start"]').count() == 1
-            assert page.locator("#f-career-4 .row-head").inner_text() == "第4行"
-            page.fill('[name="career[4].start"]', "2020-01")
-            page.fill('[name="career[4].end"]', "2023-03")
-            for key, (zh, en) in {"company": ("中国水利水电第八工程局有限公司", "Sinohydro Bureau 8"),
-                                  "job_title": ("机电工程师", "Electromechanical Engineer"),
-                                  "responsibilities": ("水轮发电机组安装调试", "Installation of hydro-generator units")}.items():
-                page.fill(f'[name="career[4].{key}.zh"]', zh)
-                page.fill(f'[name="career[4].{key}.en"]', en)
+        page.click('.actions button[value="check"]')
+        page.wait_for_selector("#errors")
+        assert page.evaluate("document.activeElement.id") == "errors"  # the summary has focus
+        assert words["problems"] in page.title()
+        links = page.locator("#errors a")
+        assert links.count() == 2  # the e-mail and the old post
+        axe_check(page, f"{lang} errors")
+        page.locator('#errors a[href="#f-email"]').click()
+        assert page.evaluate("document.activeElement.id") == "f-email"
+        assert page.get_attribute("#f-email", "aria-invalid") == "true"
+        described = page.get_attribute("#f-email", "aria-describedby") or ""
+        assert page.locator(f"#{described.split()[-1]}").inner_text().strip()
 
-            page.click('#download button[value="check"]')
-            page.wait_for_selector(".summary.ok")
-            assert "资料已填写完整" in page.locator(".summary.ok").inner_text()
-            assert page.input_value('[name="name.zh"]') == "李晓明"
-            assert page.input_value('[name="career[2].start"]') == "2020-01"  # the added row, renumbered
-            page.screenshot(path=str(shot_dir / "screenshot-zh.png"))
+        # fix: the e-mail, and the post older than five years deleted in place
+        page.fill("#f-email", APPLICANTS[choice]["email"])
+        page.click('#f-career-3 button.delete-row')
+        assert page.locator("#f-career-3").count() == 0
+        page.click('.actions button[value="check"]')
+        page.wait_for_selector("#complete")
+        assert words["complete"] in page.locator("#complete").inner_text()
+        assert page.locator("#errors").count() == 0
+        axe_check(page, f"{lang} complete")
+        if shots:
+            page.screenshot(path=str(shot_dir / f"screenshot-{lang}.png"))
 
-            with page.expect_download(timeout=60_000) as info:
-                page.click("#download-pack")
-            download = info.value
-            name = download.suggested_filename  # from filename*, so the Chinese name survives
-            assert name.startswith("CSEE-2026-W") and name.endswith("-李晓明.zip")
-            data = Path(download.path()).read_bytes()
-            with zipfile.ZipFile(io.BytesIO(data)) as z:
-                names = z.namelist()
-                meta = json.loads(z.read("pack.json"))
-            assert {n.split("/")[0] for n in names} == {"zh", "en", "pack.json"}
-            assert "zh/报名表-李晓明.pdf" in names and "zh/报名表-李晓明.docx" in names
-            assert "en/Registration-Form-LI Xiaoming.pdf" in names
-            assert any(n.startswith("zh/交叉对照表格") for n in names)  # IEng gets the cross-reference table
-            assert meta["name"]["zh"] == "李晓明" and meta["grade"] == "IEng"
+        # the other language keeps the answers, and passes axe too
+        page.click("#lang-switch")
+        page.wait_for_selector(f'html[lang="{"zh-CN" if other == "zh" else "en"}"]', state="attached")
+        assert page.input_value("#f-name-en") == APPLICANTS[choice]["local"]["name"][1]
+        axe_check(page, f"{other} complete")
+        page.click("#lang-switch")
+        page.wait_for_selector(f'html[lang="{"zh-CN" if lang == "zh" else "en"}"]', state="attached")
 
-            # the language switch keeps what was typed
-            page.click("#lang-switch")
-            page.wait_for_selector('html[lang="en"]', state="attached")
-            assert page.locator("h1").inner_text() == "Application forms for international engineer registration"
-            assert page.input_value('[name="name.en"]') == "LI Xiaoming"
-            assert page.input_value('[name="career[1].start"]') == "2023-04"
-            page.screenshot(path=str(shot_dir / "screenshot-en.png"))
-        finally:
-            browser.close()
+        # save, then open the saved file on a fresh page
+        name, data = downloaded(page, 'button[value="save"]')
+        shown_name = APPLICANTS[choice]["local"]["name"][0 if lang == "zh" else 1]
+        assert name.endswith(".yaml") and shown_name in name
+        saved = yaml.safe_load(data)
+        assert len(saved["career"]) == 2 and saved["email"] == APPLICANTS[choice]["email"]
+        fresh = context.new_page()
+        fresh.goto(f"{site}/?lang={lang}")
+        fresh.click("#resume summary")
+        fresh.set_input_files("#f-upload", files=[{"name": name, "mimeType": "application/yaml", "buffer": data}])
+        fresh.click('button[value="upload"]')
+        fresh.wait_for_url(re.compile(r"page="))
+        fresh.wait_for_selector("#complete")
+        assert fresh.input_value("#f-name-zh") == APPLICANTS[choice]["local"]["name"][0]
+        assert fresh.input_value("#f-career-2-start") == "2019-01"
+        assert fresh.locator("#complete").count() == 1
+        axe_check(fresh, f"{lang} opened from a file")
+
+        # every document the applicant needs: each in the page's language as PDF and in the
+        # other as Word, then the whole pack
+        buttons = fresh.locator("li.document:visible")
+        needed = [b.get_attribute("data-show-for") for b in buttons.all()]
+        assert all(choice in where.split() for where in needed if where)
+        for doc in fresh.locator("li.document:visible button").all():
+            value = doc.get_attribute("value") or ""
+            _, _, code, fmt = value.split(":")
+            if (code, fmt) not in ((lang, "pdf"), (other, "docx")):
+                continue
+            file_name, content = downloaded(fresh, f'button[value="{value}"]')
+            assert content.startswith(b"%PDF" if fmt == "pdf" else b"PK"), value
+            assert file_name.endswith("." + fmt)
+        name, pack = downloaded(fresh, "#download-pack")
+        assert name == f"{APPLICANTS[choice]['name_file']}.zip"  # no reference yet: the office assigns it
+        with zipfile.ZipFile(io.BytesIO(pack)) as z:
+            meta = json.loads(z.read("pack.json"))
+            assert {n.split("/")[0] for n in z.namelist()} == {"zh", "en", "pack.json"}
+        assert meta["grade"] == choice.split(":")[1]
+        assert fresh.get_attribute("#download-pack", "aria-busy") is None  # the busy state has ended
+
+        # leaving with changes not saved asks first
+        fresh.fill("#f-mobile", "+86 139 0000 0000")
+        asked: list[str] = []
+        fresh.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+        fresh.evaluate("window.location.href = '/?lang=en'")
+        fresh.wait_for_timeout(500)
+        assert asked == ["beforeunload"]
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_phone_without_javascript(site: str, browser: Any, lang: str, tmp_path: Path) -> None:
+    """390 px wide and no script: one column, rows added and deleted by the server, no axe
+    violation (checked on the same page of the same session, with scripts allowed for axe)."""
+    shots = os.environ.get("FORMGEN_SCREENSHOTS")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False,
+                                  device_scale_factor=1)
+    page = context.new_page()
+    try:
+        page.goto(f"{site}/?lang={lang}")
+        page.select_option("#f-programme-grade", "cmes-soe:IEng")
+        page.click('button[value="update"]')  # no script: the server shows the programme's parts
+        page.wait_for_load_state()
+        assert page.locator("#f-cmes-group").is_visible()
+        page.fill("#f-career-1-start", "2020-01")
+        page.click('button.add-row[data-group="career"]')
+        page.wait_for_load_state()
+        assert page.input_value("#f-career-1-start") == "2020-01"
+        assert page.locator("#f-career-2").count() == 1
+        page.click('#f-career-1 button.delete-row')
+        page.wait_for_load_state()
+        assert page.locator("#f-career-2").count() == 0 and page.input_value("#f-career-1-start") == ""
+        page.click('.actions button[value="check"]')
+        page.wait_for_load_state()
+        assert page.locator("#errors").count() == 1
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the page scrolls sideways ({width}px)"
+        if shots:
+            page.screenshot(path=str(ROOT / shots / f"screenshot-{lang}-phone.png"))
+        url, cookies = page.url, context.cookies()
+    finally:
+        context.close()
+    scripted = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        scripted.add_cookies(cookies)  # the same page of the same session, to run axe in
+        check = scripted.new_page()
+        check.goto(url)
+        assert check.locator("#errors").count() == 1
+        axe_check(check, f"{lang} phone with errors")
+    finally:
+        scripted.close()
