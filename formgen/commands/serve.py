@@ -17,7 +17,10 @@ VERIFY_RATE = 20
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option("--secret-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="File holding the secret that signs links (default: $FORMGEN_SECRET, else build/secret.key, made on first use).")
+              help="File holding the secret of the long signed links of earlier versions (default: $FORMGEN_SECRET, else build/secret.key).")
+@click.option("--link-store", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The encrypted store of links and pages, shared with `formgen links` "
+                   "(default: $FORMGEN_LINK_STORE, else build/links.sqlite).")
 @click.option("--converters", type=click.IntRange(min=1), default=None,
               help="LibreOffice processes making PDFs (default: one per core).")
 @click.option("--max-queue", type=click.IntRange(min=1), default=32, show_default=True,
@@ -39,6 +42,7 @@ def command(
     host: str,
     port: int,
     secret_file: Path | None,
+    link_store: Path | None,
     converters: int | None,
     max_queue: int,
     timeout: float,
@@ -54,7 +58,7 @@ def command(
     from formgen.web.server import server
 
     app = create_app(
-        manifest_path, secret_file=secret_file, max_queue=max_queue,
+        manifest_path, secret_file=secret_file, link_store=link_store, max_queue=max_queue,
         converter_workers=converters, converter_timeout=timeout, register=register,
         register_key=register_key, verify_rate=verify_rate,
     )
