@@ -257,7 +257,7 @@ def test_one_document_from_the_form(client: TestClient, record: dict[str, Any], 
     wrong = client.post("/?lang=zh", data={**fields, "action": "doc:cmes_endorsement:zh:pdf"})
     assert wrong.status_code == 200 and wrong.url.fragment == "errors"
     summary = wrong.text.split('id="errors"')[1].split("</div>")[0]
-    assert '<a href="#download">文件：CSEE–IET 主任工程师申请人不需要“CMES会员申请批注表”' in summary
+    assert "<a href=\"#download\">文件：CSEE–IET项目主任工程师申请人不需要“CMES会员申请批注表”，请选择其他文件。</a>" in summary
 
 
 # ----------------------------------------------------------------------------- API

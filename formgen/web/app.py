@@ -31,7 +31,7 @@ from formgen.web import api, pages, verify
 from formgen.web.files import ConversionQueue
 from formgen.web.i18n import TRANSLATORS, translations
 from formgen.web.links import load_secret, vault_path
-from formgen.web.messages import input_id, label_parts
+from formgen.web.messages import described_by, has_error, input_id, label_parts
 from formgen.web.security import BodyTooLarge, GuardMiddleware, install_log_filters
 from formgen.web.state import (
     DEFAULT_MAX_QUEUE,
@@ -61,6 +61,8 @@ def _environment(lang: Language) -> jinja2.Environment:
     )
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.globals["input_id"] = input_id
+    env.globals["described_by"] = described_by
+    env.globals["has_error"] = has_error
     env.globals["label_parts"] = lambda label, code: label_parts(label, code, TRANSLATORS[lang])
     return env
 

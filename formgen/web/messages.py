@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from markupsafe import Markup
+
 from formgen.exceptions import Problem
 from formgen.messages import msg
 from formgen.model.applicant import COMPETENCE_CODES, LANGUAGES
@@ -78,6 +80,18 @@ class FormMessages:
 
     def __bool__(self) -> bool:
         return bool(self.items)
+
+
+def described_by(hint_id: str, found: list[FieldMessage], path: str, lang: str = "") -> Markup:
+    """`` aria-describedby="…"`` for an input: its hint, then the messages about it."""
+    ids = [hint_id] if hint_id else []
+    ids += [m.element_id for m in found if m.describes(path, lang)]
+    return Markup(' aria-describedby="{}"').format(" ".join(ids)) if ids else Markup("")
+
+
+def has_error(found: list[FieldMessage], *fields: str) -> bool:
+    """Whether ``found`` holds an error (about one of ``fields`` when given)."""
+    return any(m.severity == "error" and (not fields or m.field in fields) for m in found)
 
 
 def input_id(path: str) -> str:
