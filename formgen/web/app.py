@@ -43,8 +43,8 @@ from formgen.web.state import (
     language_of,
     too_large_response,
 )
-from formgen.web.verify import DEFAULT_RATE, Verifier
 from formgen.web.vault import Vault
+from formgen.web.verify import DEFAULT_RATE, Verifier
 
 HERE = Path(__file__).resolve().parent
 _HTTP_ERRORS = {404: msg("api.not-found"), 405: msg("api.method-not-allowed")}
