@@ -15,7 +15,7 @@ setup: $(STAMP)
 system:
 	WITH_BROWSER=1 bash scripts/setup-system.sh
 
-$(STAMP): pyproject.toml scripts/setup-system.sh
+$(STAMP): pyproject.toml scripts/setup-system.sh formgen/fonts.toml
 	$(MAKE) --no-print-directory system
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip

@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
-# Install the Debian packages formgen needs (LibreOffice, CJK fonts, poppler, Python venv).
-# As root it installs what is missing; otherwise it says what to install.
+# Install the Debian packages formgen needs (LibreOffice, fontconfig and the fonts, poppler,
+# Python venv). As root it installs what is missing; otherwise it says what to install.
+# The fonts are the packages of formgen/fonts.toml, the one list of them (its lines
+# `package = "…"`).
 set -eu
-packages=(python3-venv python3-pip libreoffice-writer-nogui python3-uno fonts-noto-cjk fonts-liberation2 poppler-utils libzbar0)
+font_list="$(dirname "$0")/../formgen/fonts.toml"
+mapfile -t font_packages < <(sed -n 's/^package *= *"\([^"]*\)".*/\1/p' "$font_list" | sort -u)
+if [ ${#font_packages[@]} -eq 0 ]; then
+  echo "no font packages found in $font_list" >&2
+  exit 1
+fi
+packages=(python3-venv python3-pip libreoffice-writer-nogui python3-uno fontconfig "${font_packages[@]}" poppler-utils libzbar0)
 if [ "${WITH_BROWSER:-0}" = 1 ]; then packages+=(chromium); fi
 missing=()
 for p in "${packages[@]}"; do

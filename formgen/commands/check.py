@@ -7,7 +7,8 @@ import sys
 import click
 
 from formgen.commands.common import manifest_option, say, user_errors
-from formgen.forms.check import check_templates
+from formgen.forms.check import check_templates, template_paths
+from formgen.forms.typefaces import check_fonts
 from formgen.messages import msg
 from formgen.model.manifest import load_manifest
 
@@ -16,9 +17,14 @@ from formgen.model.manifest import load_manifest
 @manifest_option
 @user_errors
 def command(manifest_path: str | None) -> None:
-    """Check every template in the manifest against the data and its other language."""
+    """Check every template in the manifest against the data and its other language, and
+    that each font the templates name is drawn by its family (formgen/fonts.toml)."""
     manifest = load_manifest(manifest_path)
     problems = check_templates(manifest)
+    report, font_problems = check_fonts(template_paths(manifest))
+    for line in report:
+        say(line, err=False)
+    problems += font_problems
     for problem in problems:
         say(problem)
     if problems:

@@ -52,15 +52,26 @@ def _known(value: object, prefix: str, out: set[str]) -> None:
             _known(item, f"{prefix}.{key}" if prefix else key, out)
 
 
-def template_variables(path: Path) -> set[str]:
+def template_variables(path: Path) -> list[tuple[Message, set[str]]]:
+    """The variables each rendered part of the template reads: ``(part label, paths)``."""
     compiled = TEMPLATES.get(path)
     env = compiled.parts[0].template.environment
-    found: set[str] = set()
+    found = []
     for part in compiled.parts:
         ast = env.parse(part.template_source)
         loop_vars = {n.name for f in ast.find_all(nodes.For) for n in f.target.find_all(nodes.Name)}
-        found |= {p for p in _paths(ast, loop_vars) if p.split(".")[0] in meta.find_undeclared_variables(ast)}
+        undeclared = meta.find_undeclared_variables(ast)
+        found.append((part.label, {p for p in _paths(ast, loop_vars) if p.split(".")[0] in undeclared}))
     return found
+
+
+def template_paths(manifest: Manifest) -> list[Path]:
+    """Every template file of the manifest that exists, each once, in the manifest's order."""
+    paths = (
+        manifest.template_path(doc_id, lang)
+        for doc_id, doc in manifest.documents.items() for lang in LANGUAGES if lang in doc.templates
+    )
+    return list(dict.fromkeys(p for p in paths if p.exists()))
 
 
 def check_templates(manifest: Manifest) -> list[Message]:
@@ -84,16 +95,19 @@ def check_templates(manifest: Manifest) -> list[Message]:
                 problems.append(msg("check.template-missing", document=doc_id, lang=lang, path=str(path)))
                 continue
             try:
-                variables[lang] = template_variables(path)
+                parts = template_variables(path)
             except FormgenError as e:
                 problems.append(msg("check.template-error", document=doc_id, lang=lang, error=e.message))
                 continue
+            variables[lang] = set().union(*(names for _, names in parts))
             if doc.kind != "form":
                 continue
-            for name in sorted(variables[lang] - known):
-                problems.append(msg(
-                    "check.unknown-variable", document=doc_id, lang=lang, file=path.name, variable=name,
-                ))
+            for label, names in parts:
+                for name in sorted(names - known):
+                    problems.append(msg(
+                        "check.unknown-variable", document=doc_id, lang=lang, file=path.name,
+                        part=label, variable=name,
+                    ))
         if doc.kind == "form" and len(variables) == 2:
             # Each language may word the grade its own way (特许工程师 / Chartered Engineer (CEng)).
             zh_vars, en_vars = ({v for v in variables[lang] if not v.startswith("grade.")} for lang in LANGUAGES)

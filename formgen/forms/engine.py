@@ -2,7 +2,13 @@
 
 docxtpl re-reads the template, re-patches its XML and recompiles the Jinja source on every
 render. ``CompiledTemplate`` does that work once per template, then each render only runs
-the compiled Jinja template and re-zips the parts, which gives the same document.
+the compiled Jinja templates and re-zips the parts, which gives the same document.
+
+The parts rendered are every part Word lets staff type into and docxtpl renders: the
+body, each header and footer, the footnotes, the core document properties (File ›
+Properties: title, subject, keywords, description …), and also the endnotes, which
+docxtpl leaves alone. Word comments are kept as they are, as docxtpl keeps them: they
+are not printed.
 """
 
 from __future__ import annotations
@@ -11,24 +17,40 @@ import io
 import re
 import threading
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from docxtpl import DocxTemplate
+from docxtpl import DocxTemplate, InlineImage
 from lxml import etree
 from markupsafe import Markup, escape
 
 from formgen.exceptions import TemplateError
-from formgen.messages import msg
+from formgen.messages import Message, msg
 
-_HEADER_FOOTER_RELS = (
-    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/header",
-    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer",
-)
+_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+_HEADER_FOOTER_RELS: dict[str, Callable[[str], Message]] = {
+    _RELS + "header": lambda name: msg("part.header", name=name),
+    _RELS + "footer": lambda name: msg("part.footer", name=name),
+}
+_WORD_TYPES = "application/vnd.openxmlformats-officedocument.wordprocessingml."
+_OTHER_PARTS: dict[str, Callable[[], Message]] = {  # wherever the package has them
+    _WORD_TYPES + "footnotes+xml": lambda: msg("part.footnotes"),
+    _WORD_TYPES + "endnotes+xml": lambda: msg("part.endnotes"),
+    "application/vnd.openxmlformats-package.core-properties+xml": lambda: msg("part.properties"),
+}
 _UNESCAPE = (("{_{", "{{"), ("}_}", "}}"), ("{_%", "{%"), ("%_}", "%}"))
 _UNESCAPE_FROM = tuple(old for old, _ in _UNESCAPE)
+
+
+class _NeedsDocument(Exception):
+    """A value that docxtpl draws into the document being rendered (an image)."""
+
+    def __init__(self, value: object):
+        super().__init__(type(value).__name__)
+        self.value = value
 
 
 def _protect_value(value: Any) -> Markup:
@@ -38,6 +60,8 @@ def _protect_value(value: Any) -> Markup:
     braces). In a value those characters must stay as given, so their ``_`` is written as
     a character reference, which the replacement does not see and XML reads back as ``_``.
     """
+    if isinstance(value, InlineImage):
+        raise _NeedsDocument(value)
     text = str(escape(value))
     if "_" in text:
         for seq in _UNESCAPE_FROM:
@@ -55,9 +79,28 @@ def make_environment() -> jinja2.Environment:
 @dataclass
 class _Part:
     name: str
+    """The part's name in the DOCX (``word/footnotes.xml``)."""
+    label: Message
+    """What staff call it (the body, a header, the footnotes, the document properties)."""
     template: jinja2.Template
     is_body: bool
     template_source: str
+
+
+def _value_path(container: Any, value: object, prefix: str = "") -> str | None:
+    """Where ``value`` (the object itself) is in the context: ``photo``, ``a.signature``."""
+    items = (
+        container.items() if isinstance(container, dict)
+        else enumerate(container) if isinstance(container, (list, tuple)) else ()
+    )
+    for key, item in items:
+        path = f"{prefix}[{key}]" if isinstance(key, int) else f"{prefix}.{key}" if prefix else str(key)
+        if item is value:
+            return path
+        found = _value_path(item, value, path)
+        if found:
+            return found
+    return None
 
 
 class CompiledTemplate:
@@ -82,24 +125,33 @@ class CompiledTemplate:
         self._document = etree.tostring(self._docxtpl.docx._element)
         self._lock = threading.Lock()
         self.parts: list[_Part] = []
-        body = self._docxtpl.docx._part
-        sources = [(body.partname.lstrip("/"), self._docxtpl.get_xml(), True)]
-        for rel in body.rels.values():
-            if rel.reltype in _HEADER_FOOTER_RELS and not rel.is_external:
-                part = rel.target_part
-                xml = self._docxtpl.get_part_xml(part)
-                sources.append((part.partname.lstrip("/"), xml, False))
-        for name, xml, is_body in sources:
+        for name, label, xml, is_body in self._sources():
             src = self._docxtpl.patch_xml(xml)
             src = re.sub(r"<w:p([ >])", r"\n<w:p\1", src)
             try:
                 template = env.from_string(src)
             except jinja2.TemplateSyntaxError as e:
                 raise TemplateError(msg(
-                    "template.syntax-error", path=str(path), part=name, detail=str(e.message)
+                    "template.syntax-error", path=str(path), part=label, detail=str(e.message)
                 )) from e
-            self.parts.append(_Part(name, template, is_body, src))
+            self.parts.append(_Part(name, label, template, is_body, src))
         self._pack_unchanged()
+
+    def _sources(self) -> list[tuple[str, Message, str, bool]]:
+        """``(name, label, xml, is_body)`` of each part rendered, the body first."""
+        body = self._docxtpl.docx._part
+        sources = [(body.partname.lstrip("/"), msg("part.body"), self._docxtpl.get_xml(), True)]
+        for rel in body.rels.values():
+            if rel.reltype in _HEADER_FOOTER_RELS and not rel.is_external:
+                part = rel.target_part
+                name = part.partname.lstrip("/")
+                label = _HEADER_FOOTER_RELS[rel.reltype](name)
+                sources.append((name, label, self._docxtpl.get_part_xml(part), False))
+        for part in body.package.iter_parts():
+            if part.content_type in _OTHER_PARTS and part.blob:
+                label = _OTHER_PARTS[part.content_type]()
+                sources.append((part.partname.lstrip("/"), label, self._docxtpl.get_part_xml(part), False))
+        return sources
 
     def render(self, context: dict[str, Any]) -> bytes:
         """The rendered document as DOCX bytes."""
@@ -109,12 +161,18 @@ class CompiledTemplate:
                 xml = part.template.render(context)
             except jinja2.UndefinedError as e:
                 raise TemplateError(msg(
-                    "template.unknown-variable", path=str(self.path), detail=str(e.message)
+                    "template.unknown-variable", path=str(self.path), part=part.label,
+                    detail=str(e.message),
                 )) from e
             except jinja2.TemplateError as e:
                 raise TemplateError(msg(
-                    "template.cannot-render", path=str(self.path), part=part.name, detail=str(e)
+                    "template.cannot-render", path=str(self.path), part=part.label, detail=str(e)
                 )) from e
+            except _NeedsDocument as e:
+                raise TemplateError(msg(
+                    "template.image-value", path=str(self.path), part=part.label,
+                    variable=_value_path(context, e.value) or str(e), kind=str(e),
+                )) from None
             xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
             for old, new in _UNESCAPE:
                 xml = xml.replace(old, new)

@@ -6,6 +6,6 @@
 """
 
 from formgen.office.converter import Converter, convert_files
-from formgen.office.process import FONTS_CONF, soffice_path
+from formgen.office.process import soffice_path
 
-__all__ = ["FONTS_CONF", "Converter", "convert_files", "soffice_path"]
+__all__ = ["Converter", "convert_files", "soffice_path"]

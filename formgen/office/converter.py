@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from formgen.exceptions import ConversionError
+from formgen.fonts import require_families
 from formgen.messages import Message, msg
 from formgen.office.process import STARTUP_TIMEOUT, OfficeFault, OfficeProcess, install_cleanup
 
@@ -91,6 +92,8 @@ class Converter:
             raise ValueError("workers must be at least 1")
         if timeout <= 0:
             raise ValueError("timeout must be positive")
+        # Refuse to start rather than draw a missing font with a stand-in of other widths.
+        require_families()
         self.workers = workers or _cores()
         self.timeout = float(timeout)
         self.startup_timeout = float(startup_timeout)

@@ -35,10 +35,10 @@ from functools import cache
 from pathlib import Path
 
 from formgen.exceptions import ConversionError
+from formgen.fonts import fonts_conf, require_families
 from formgen.messages import Message, msg
 
 BRIDGE = Path(__file__).with_name("bridge.py")  # run by LibreOffice's Python, not imported
-FONTS_CONF = Path(__file__).parent.parent / "fonts.conf"
 STARTUP_TIMEOUT = 60.0
 
 # Read by LibreOffice at start-up from <profile>/user/registrymodifications.xcu.
@@ -179,8 +179,9 @@ class OfficeProcess:
             SAL_USE_VCLPLUGIN="svp",
             LANG=env.get("LANG") or "C.UTF-8",
         )
-        if FONTS_CONF.is_file():
-            env["FONTCONFIG_FILE"] = str(FONTS_CONF)
+        # Only formgen's fonts, each template font drawn by its listed family.
+        require_families()
+        env["FONTCONFIG_FILE"] = str(fonts_conf())
         prefix = _netns_prefix() if isolate_network else ()
         config = {
             "soffice": soffice_path(),

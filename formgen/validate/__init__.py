@@ -19,6 +19,7 @@ from formgen.messages import Message, msg
 from formgen.model.applicant import Applicant
 from formgen.model.manifest import Manifest
 from formgen.validate.fields import field_message, field_path
+from formgen.validate.glyphs import glyph_warnings
 from formgen.validate.report import Report, Validated
 from formgen.validate.rules import partial_rules, programme_rules, quota_warnings, record_rules
 
@@ -84,6 +85,7 @@ def _validate_one(
         return None, _dedupe(problems)
     problems.extend(programme_problems)
     problems.extend(record_rules(applicant, prog, today, problem))
+    problems.extend(glyph_warnings(applicant, problem))
     if any(p.severity == "error" for p in problems):
         return None, problems
     return applicant, problems
