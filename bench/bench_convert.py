@@ -25,8 +25,9 @@ from docx.oxml.ns import qn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from formgen.fonts import fonts_conf  # noqa: E402
 from formgen.office.converter import Converter  # noqa: E402
-from formgen.office.process import FONTS_CONF, soffice_path  # noqa: E402
+from formgen.office.process import soffice_path  # noqa: E402
 
 
 def make_form(path: Path, n: int) -> None:
@@ -57,7 +58,7 @@ def make_form(path: Path, n: int) -> None:
 
 def private_env(root: Path) -> dict[str, str]:
     env = dict(os.environ, HOME=str(root / "home"), TMPDIR=str(root / "tmp"))
-    env["FONTCONFIG_FILE"] = str(FONTS_CONF)
+    env["FONTCONFIG_FILE"] = str(fonts_conf())
     for d in ("home", "tmp"):
         (root / d).mkdir(parents=True, exist_ok=True)
     return env

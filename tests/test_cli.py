@@ -225,8 +225,8 @@ def test_template_with_unknown_variable_fails_loudly(tmp_path: Path) -> None:
     result = cli("render", EXAMPLE_FILE, "--out", out, "--manifest", manifest, "--doc", "fee_notice")
     assert result.exit_code == 1
     assert (
-        f"{EXAMPLE_FILE}, record 1 (CSEE-2026-0007): error: {template}: uses a variable the data "
-        "does not have: 'dict object' has no attribute 'nonexistent'"
+        f"{EXAMPLE_FILE}, record 1 (CSEE-2026-0007): error: {template}, body: uses a variable "
+        "the data does not have: 'dict object' has no attribute 'nonexistent'"
     ) in result.stderr.splitlines()
     assert result.stderr.splitlines()[-1] == f"1 record(s): 0 rendered (0 file(s)) into {out}, 1 failed"
     assert "Traceback" not in result.output
@@ -311,10 +311,10 @@ def test_check_reports_template_problems(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         f"registration_form (zh): template {missing} does not exist",
-        "cpd_record (zh): unknown.docx uses 'a.cmes.colour', which the data does not have",
-        "cpd_record (zh): unknown.docx uses 'a.nonexistent', which the data does not have",
-        "cpd_record (en): unknown.docx uses 'a.cmes.colour', which the data does not have",
-        "cpd_record (en): unknown.docx uses 'a.nonexistent', which the data does not have",
+        "cpd_record (zh): unknown.docx, body: uses 'a.cmes.colour', which the data does not have",
+        "cpd_record (zh): unknown.docx, body: uses 'a.nonexistent', which the data does not have",
+        "cpd_record (en): unknown.docx, body: uses 'a.cmes.colour', which the data does not have",
+        "cpd_record (en): unknown.docx, body: uses 'a.nonexistent', which the data does not have",
         "fee_notice: the zh and en templates use different variables (only in zh: a.mobile; only in en: a.company)",
         "6 problem(s) in the templates",
     ]

@@ -23,8 +23,8 @@ from docx.shared import Inches
 from PIL import Image
 
 from formgen.exceptions import ConversionError
+from formgen.fonts import FONTS_CONF
 from formgen.office.converter import Converter, convert_files
-from formgen.office.process import FONTS_CONF
 
 RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 

@@ -83,7 +83,7 @@ def test_a_template_variable_the_data_lacks_fails_loudly(tmp_path: Path) -> None
     with pytest.raises(TemplateError) as caught:
         CompiledTemplate(path).render(context)
     assert str(caught.value) == (
-        f"{path}: uses a variable the data does not have: 'dict object' has no attribute 'badge_colour'"
+        f"{path}, body: uses a variable the data does not have: 'dict object' has no attribute 'badge_colour'"
     )
 
 

@@ -7,7 +7,7 @@ import sys
 import click
 
 from formgen.commands.common import manifest_option, say, user_errors
-from formgen.forms.check import check_templates, template_paths
+from formgen.forms.check import check_templates, context_texts, template_paths
 from formgen.forms.typefaces import check_fonts
 from formgen.messages import msg
 from formgen.model.manifest import load_manifest
@@ -21,7 +21,7 @@ def command(manifest_path: str | None) -> None:
     that each font the templates name is drawn by its family (formgen/fonts.toml)."""
     manifest = load_manifest(manifest_path)
     problems = check_templates(manifest)
-    report, font_problems = check_fonts(template_paths(manifest))
+    report, font_problems = check_fonts(template_paths(manifest), context_texts(manifest))
     for line in report:
         say(line, err=False)
     problems += font_problems

@@ -45,6 +45,34 @@ def _paths(node: nodes.Node, loop_vars: set[str]) -> set[str]:
     return found
 
 
+def context_texts(manifest: Manifest) -> list[str]:
+    """Every text formgen writes into a document of the sample applicant, in both languages
+    (check boxes, the manifest's terms, dates), for the check that fonts can draw them."""
+    texts: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+
+    sample = _sample(manifest)
+    for lang in LANGUAGES:
+        walk(build_context(sample, lang, manifest, "", dt.date.today()))
+    return texts
+
+
+def _sample(manifest: Manifest) -> Applicant:
+    programme_id, programme = next(iter(manifest.programmes.items()))
+    return Applicant.model_validate(
+        {**SAMPLE, "programme": programme_id, "grade": next(iter(programme.grades))}
+    )
+
+
 def _known(value: object, prefix: str, out: set[str]) -> None:
     out.add(prefix)
     if isinstance(value, dict):
@@ -78,11 +106,7 @@ def check_templates(manifest: Manifest) -> list[Message]:
     """Every problem with the manifest's templates; empty when all is well."""
     problems: list[Message] = []
     known: set[str] = set()
-    programme_id, programme = next(iter(manifest.programmes.items()))
-    sample = Applicant.model_validate(
-        {**SAMPLE, "programme": programme_id, "grade": next(iter(programme.grades))}
-    )
-    _known(build_context(sample, "zh", manifest, "", dt.date.today()), "", known)
+    _known(build_context(_sample(manifest), "zh", manifest, "", dt.date.today()), "", known)
     for doc_id, doc in manifest.documents.items():
         variables: dict[str, set[str]] = {}
         for lang in LANGUAGES:

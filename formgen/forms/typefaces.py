@@ -17,7 +17,7 @@ from xml.etree.ElementTree import Element
 from defusedxml import ElementTree
 
 from formgen.exceptions import FormgenError, TemplateError
-from formgen.fonts import FONT_LIST, fonts_conf, resolve
+from formgen.fonts import FONT_LIST, fonts_conf, resolve, undrawable
 from formgen.messages import Message, msg
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -45,7 +45,13 @@ def _theme_fonts(root: Element) -> set[str]:
 
 def template_fonts(path: Path) -> set[str]:
     """Every font the template at ``path`` names."""
+    return _read(path)[0]
+
+
+def _read(path: Path) -> tuple[set[str], str]:
+    """The fonts the template names, and the text it prints itself (all its parts)."""
     found: set[str] = set()
+    text: list[str] = []
     try:
         with zipfile.ZipFile(path) as docx:
             for name in docx.namelist():
@@ -57,27 +63,34 @@ def template_fonts(path: Path) -> set[str]:
                     continue
                 for element in root.iter(f"{_W}rFonts"):
                     found.update(v for a in _RUN_FONTS if (v := element.get(a)))
+                text.extend(e.text or "" for e in root.iter(f"{_W}t"))
                 found.update(v for e in root.iter(f"{_W}sym") if (v := e.get(f"{_W}font")))
                 found.update(v for e in root.iter(f"{_W}font") if (v := e.get(f"{_W}name")))
     except (OSError, zipfile.BadZipFile, ElementTree.ParseError, ValueError) as e:
         raise TemplateError(msg("template.unreadable", path=str(path), detail=str(e))) from e
-    return found
+    return found, "".join(text)
 
 
-def check_fonts(templates: Iterable[Path]) -> tuple[list[Message], list[Message]]:
+def check_fonts(
+    templates: Iterable[Path], texts: Iterable[str] = ()
+) -> tuple[list[Message], list[Message]]:
     """``(report, problems)`` on the fonts of ``templates``: a line per font saying what
     fontconfig draws it with, and a problem for each font drawn by anything but its
-    listed family (naming the Debian package to install) or missing from the list."""
+    listed family (naming the Debian package to install) or missing from the list, and
+    for each character of the templates' own text, or of ``texts`` (what formgen writes
+    into every document: check boxes, the manifest's terms), that no font can draw."""
     users: dict[str, list[Path]] = {}
     problems: list[Message] = []
     for path in templates:
         try:
-            fonts = template_fonts(path)
+            fonts, text = _read(path)
         except FormgenError as e:
             problems.append(e.message)
             continue
         for font in fonts:
             users.setdefault(font, []).append(path)
+        problems += [_no_glyph(char, f"{path.parent.name}/{path.name}") for char in undrawable(text)]
+    problems += [_no_glyph(char, "formgen") for char in undrawable("".join(texts))]
     try:
         resolved = resolve(sorted(users, key=str.casefold))
     except FormgenError as e:
@@ -99,3 +112,7 @@ def check_fonts(templates: Iterable[Path]) -> tuple[list[Message], list[Message]
                 family=r.family.name, package=r.family.package,
             ))
     return report, problems
+
+
+def _no_glyph(char: str, where: str) -> Message:
+    return msg("check.no-glyph", where=where, char=char, code=f"U+{ord(char):04X}")
