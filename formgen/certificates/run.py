@@ -50,6 +50,7 @@ from formgen.certificates.plan import Holder, plan_holder, printed_name
 from formgen.certificates.qr import stamp_qr, verify_link
 from formgen.certificates.register import DEFAULT_PATH, Register
 from formgen.exceptions import FormgenError, ManifestError, OutputError, RegisterError
+from formgen.fonts import require_families
 from formgen.forms.naming import applicant_folder, output_name
 from formgen.load import RawRecord
 from formgen.messages import Message, msg
@@ -116,6 +117,8 @@ def print_certificates(
         for h in holders:
             h.verify_base = _verify_base(manifest, h.applicant.programme, base_override)
         make_output_folder(out)
+        if holders:
+            require_families()
         requests = {h.applicant.id: _requests(h, manifest, replaced) for h in holders}
         refused = reg.refusals([r for rs in requests.values() for r in rs])
         for h in [h for h in holders if h.applicant.id in refused]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from formgen.commands.common import manifest_option, register_key_option, say, user_errors
+from formgen.fonts import require_families
 from formgen.messages import msg
 
 VERIFY_RATE = 20
@@ -57,6 +58,7 @@ def command(
     from formgen.web import create_app
     from formgen.web.server import server
 
+    require_families()  # before the server starts, as its converter would refuse to
     app = create_app(
         manifest_path, secret_file=secret_file, link_store=link_store, max_queue=max_queue,
         converter_workers=converters, converter_timeout=timeout, register=register,

@@ -125,7 +125,11 @@ class CompiledTemplate:
         self._document = etree.tostring(self._docxtpl.docx._element)
         self._lock = threading.Lock()
         self.parts: list[_Part] = []
-        for name, label, xml, is_body in self._sources():
+        try:
+            sources = self._sources()
+        except (etree.LxmlError, ValueError) as e:  # a part that is not well-formed XML
+            raise TemplateError(msg("template.unreadable", path=str(path), detail=str(e))) from e
+        for name, label, xml, is_body in sources:
             src = self._docxtpl.patch_xml(xml)
             src = re.sub(r"<w:p([ >])", r"\n<w:p\1", src)
             try:
