@@ -163,7 +163,27 @@ def fonts_conf_text(listed: Iterable[Family], dirs: Iterable[str] = FONT_DIRS) -
                 "    </prefer>",
                 "  </alias>",
             ]
-    out += ["</fontconfig>", ""]
+    out += [
+        "",
+        "  <!-- A face a family lacks is drawn from the one it has, as Word does: slanted for",
+        "       italic, emboldened for bold (AR PL UKai CN has no bold face). -->",
+        '  <match target="font">',
+        '    <test name="slant"><const>roman</const></test>',
+        '    <test target="pattern" name="slant" compare="not_eq"><const>roman</const></test>',
+        '    <edit name="matrix" mode="assign"><times><name>matrix</name>',
+        "      <matrix><double>1</double><double>0.2</double><double>0</double><double>1</double></matrix>",
+        "    </times></edit>",
+        '    <edit name="slant" mode="assign"><const>oblique</const></edit>',
+        "  </match>",
+        '  <match target="font">',
+        '    <test name="weight" compare="less_eq"><const>medium</const></test>',
+        '    <test target="pattern" name="weight" compare="more_eq"><const>bold</const></test>',
+        '    <edit name="embolden" mode="assign"><bool>true</bool></edit>',
+        '    <edit name="weight" mode="assign"><const>bold</const></edit>',
+        "  </match>",
+        "</fontconfig>",
+        "",
+    ]
     return "\n".join(out)
 
 
