@@ -85,7 +85,7 @@ def _validate_one(
         return None, _dedupe(problems)
     problems.extend(programme_problems)
     problems.extend(record_rules(applicant, prog, today, problem))
-    problems.extend(glyph_warnings(applicant, problem))
+    problems.extend(glyph_warnings(data, applicant, problem))
     if any(p.severity == "error" for p in problems):
         return None, problems
     return applicant, problems

@@ -2,15 +2,19 @@
 the character, so that nobody prints an empty box where a name should be.
 
 The fonts are those of formgen's configuration (:mod:`formgen.fonts`), their coverage read
-once per process. An applicant is checked as one text first (its JSON), and only when
-that holds such a character are its fields looked at one by one.
+once per process. A record is checked as one text first (its data as JSON, written by
+pydantic's serialiser), and only when that holds such a character are the applicant's
+fields looked at one by one, so validation stays about as fast as without the check
+(``bench/bench_glyphs.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from pydantic import BaseModel
+from pydantic_core import to_json
 
 from formgen.exceptions import Problem
 from formgen.fonts import undrawable
@@ -19,9 +23,10 @@ from formgen.model.applicant import Applicant
 from formgen.validate.rules import ProblemMaker
 
 
-def glyph_warnings(applicant: Applicant, problem: ProblemMaker) -> list[Problem]:
-    """A warning for each field holding a character no font of formgen's configuration has."""
-    if not undrawable(applicant.model_dump_json()):
+def glyph_warnings(data: Any, applicant: Applicant, problem: ProblemMaker) -> list[Problem]:
+    """A warning for each field of ``applicant`` (read from the record ``data``) holding a
+    character no font of formgen's configuration has."""
+    if not undrawable(to_json(data, fallback=str).decode("utf-8")):
         return []
     return [
         problem(path, msg("rule.no-glyph", char=char, code=f"U+{ord(char):04X}"), "warning")
