@@ -95,6 +95,12 @@ def office_missing() -> str | None:
     missing = [tool for tool in POPPLER if shutil.which(tool) is None]
     if missing:
         return f"needs poppler-utils (scripts/setup-system.sh) to read PDFs back; missing: {', '.join(missing)}"
+    from formgen.fonts import require_families
+
+    try:
+        require_families()
+    except ConversionError as e:
+        return f"needs the fonts of formgen/fonts.toml (scripts/setup-system.sh); {e}"
     return None
 
 

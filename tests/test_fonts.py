@@ -9,6 +9,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import docx
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -185,3 +186,34 @@ def test_rare_characters_a_font_has_pass(tmp_path: Path) -> None:
     data = write_applicant(tmp_path, name__zh="张㐀鿏", company__en="Sinohydro\u200b Co.")
     result = cli("validate", data)
     assert "no installed font can draw" not in result.stderr
+
+
+# ---------------------------------------------------------------- what LibreOffice draws with
+
+
+@pytest.mark.needs_office
+def test_pdfs_are_drawn_only_with_the_listed_families(tmp_path: Path) -> None:
+    from docx.oxml.ns import qn
+
+    from formgen.office.converter import Converter
+
+    document = docx.Document()
+    for font, text in (("Times New Roman", "Times"), ("Arial", "Arial"), ("Courier New", "Courier"),
+                       ("SimSun", "宋体文字"), ("SimHei", "黑体文字"), ("KaiTi", "楷体文字"),
+                       ("DejaVu Serif", "not in the list"), ("Times New Roman", "☐ ☑")):
+        run = document.add_paragraph().add_run(text)
+        run.font.name = font
+        run.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
+    document.save(tmp_path / "fonts.docx")
+    with Converter(workers=1) as converter:
+        converter.convert(tmp_path / "fonts.docx", tmp_path / "fonts.pdf")
+    listing = subprocess.run(["pdffonts", str(tmp_path / "fonts.pdf")], capture_output=True,
+                             text=True, check=True).stdout.splitlines()[2:]
+    embedded = {line.split()[0].split("+", 1)[-1] for line in listing}
+    # PostScript names: LiberationSerif, NotoSerifCJKjp-Regular-VKana (the collection's), UKaiCN …
+    allowed = ("LiberationSerif", "LiberationSans", "LiberationMono", "NotoSerifCJK", "NotoSansCJK",
+               "UKaiCN", "DejaVuSans", "OpenSymbol")
+    assert embedded and all(name.startswith(allowed) for name in embedded), embedded
+    assert not any(name.startswith("DejaVuSerif") for name in embedded)
+    for family in ("LiberationSerif", "LiberationSans", "LiberationMono", "UKaiCN", "DejaVuSans"):
+        assert any(name.startswith(family) for name in embedded), (family, embedded)
