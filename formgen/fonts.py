@@ -77,7 +77,7 @@ def family_for(font: str) -> Family | None:
 def fonts_conf() -> Path:
     """The fontconfig file formgen and its LibreOffice use: ``FORMGEN_FONTS_CONF`` or ``fonts.conf``."""
     chosen = os.environ.get("FORMGEN_FONTS_CONF")
-    return Path(chosen) if chosen else FONTS_CONF
+    return Path(chosen).absolute() if chosen else FONTS_CONF
 
 
 def fontconfig_environment(conf: Path | None = None) -> dict[str, str]:
@@ -194,6 +194,8 @@ def _fontconfig(tool: str, args: list[str], conf: Path) -> str:
     program = shutil.which(tool)
     if program is None:
         raise ConversionError(msg("fonts.no-fontconfig", tool=tool))
+    if not conf.is_file():  # fontconfig would go on without any configuration
+        raise ConversionError(msg("fonts.no-configuration", path=str(conf)))
     try:
         done = subprocess.run(
             [program, *args], capture_output=True, env=fontconfig_environment(conf),
@@ -312,6 +314,12 @@ def _coverage(conf: Path) -> _Coverage | None:
     )
     pattern = re.compile(f"[^{covered}]")
     return _Coverage(pattern, pattern.search("".join(map(chr, range(0x20, 0x7F)))) is None)
+
+
+def read_coverage() -> None:
+    """Ask fontconfig what the fonts can draw now, rather than on first use (a server
+    does this at start, so that no request waits for it)."""
+    _coverage(fonts_conf())
 
 
 def undrawable(text: str) -> list[str]:

@@ -149,6 +149,14 @@ def test_render_to_pdf_stops_before_drawing_anything(
     assert not any(out.rglob("*.pdf"))
 
 
+def test_a_configuration_that_does_not_exist_is_named(tmp_path: Path) -> None:
+    result = cli("check", "--manifest", ROOT / "manifest.yaml",
+                 env={"FORMGEN_FONTS_CONF": str(tmp_path / "none.conf")})
+    assert result.exit_code == 1
+    assert (f"the fontconfig file {tmp_path / 'none.conf'} does not exist (FORMGEN_FONTS_CONF names it)"
+            in result.stderr.splitlines())
+
+
 # ---------------------------------------------------------------- characters no font has
 
 

@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from formgen.fonts import read_coverage
 from formgen.messages import msg
 from formgen.model.applicant import LANGUAGES, Applicant, Language
 from formgen.model.manifest import load_manifest
@@ -116,6 +117,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         install_log_filters()
+        read_coverage()  # once, before any request's validation needs it
         if state.converter is None:
             from formgen.office.converter import Converter
 
