@@ -34,10 +34,17 @@ __all__ = [
 
 
 def check_data(
-    data: list[Path], manifest: Manifest | None = None, today: dt.date | None = None
+    data: list[Path],
+    manifest: Manifest | None = None,
+    today: dt.date | None = None,
+    *,
+    keep_applicants: bool = True,
 ) -> tuple[list[RawRecord], Report]:
-    """Load and validate data files; the report lists every problem."""
-    return validate_files(data, manifest or load_manifest(), today or today_default())
+    """Load and validate data files; the report lists every problem (and the valid
+    applicants, unless ``keep_applicants`` is False: then it only counts them)."""
+    return validate_files(
+        data, manifest or load_manifest(), today or today_default(), keep_applicants=keep_applicants
+    )
 
 
 def render(

@@ -59,7 +59,7 @@ def command(
     if not base_url.startswith(("http://", "https://")):
         raise click.BadParameter(str(msg("cli.base-url-scheme")), param_hint="--base-url")
     manifest = load_manifest(manifest_path)
-    records, report = check_data(list(data), manifest)
+    records, report = check_data(list(data), manifest, keep_applicants=False)
     show_problems(report.errors)
     now = dt.datetime.now(dt.UTC)
     long_links = made = 0

@@ -20,11 +20,11 @@ from formgen.model.manifest import load_manifest
 def command(data: tuple[Path, ...], strict: bool, manifest_path: str | None) -> None:
     """Check applicant data files and report every problem at once."""
     manifest = load_manifest(manifest_path)
-    records, report = check_data(list(data), manifest)
+    records, report = check_data(list(data), manifest, keep_applicants=False)
     errors, warnings = len(report.errors), len(report.warnings)
     finish(
         report.problems,
-        msg("cli.validate-summary", records=len(records), valid=len(report.valid),
+        msg("cli.validate-summary", records=len(records), valid=report.valid_count,
             failed=len(report.failed), errors=errors, warnings=warnings),
         failed=bool(errors or (strict and warnings)),
     )

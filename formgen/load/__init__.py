@@ -11,20 +11,32 @@ import io
 from pathlib import Path
 
 from formgen.exceptions import DataFileError
-from formgen.load.records import GROUPS, RawRecord, flatten, records_to_rows, set_dotted, with_id
+from formgen.load.records import (
+    GROUPS,
+    RawRecord,
+    flatten,
+    records_to_rows,
+    set_dotted,
+    with_id,
+    without_cycle_collection,
+)
 from formgen.load.sheets import group_of, read_csv, read_xlsx, xlsx_records
 from formgen.load.text import decode, from_documents, parse_json, parse_yaml, read_json, read_yaml
 from formgen.messages import msg
 
 __all__ = [
     "GROUPS", "RawRecord", "flatten", "load_bytes", "load_file", "load_files",
-    "records_to_rows", "set_dotted", "with_id",
+    "records_to_rows", "set_dotted", "with_id", "without_cycle_collection",
 ]
 
 
 def load_files(paths: list[Path] | list[str]) -> list[RawRecord]:
     """Read every file; raise DataFileError for the first file that cannot be read."""
-    paths = [Path(p) for p in paths]
+    with without_cycle_collection():
+        return _load_files([Path(p) for p in paths])
+
+
+def _load_files(paths: list[Path]) -> list[RawRecord]:
     csv_groups = [p for p in paths if p.suffix.lower() == ".csv" and group_of(p)]
     records: list[RawRecord] = []
     for path in paths:
@@ -65,5 +77,6 @@ def load_bytes(name: str, data: bytes) -> list[RawRecord]:
     if suffix == ".json":
         return from_documents(Path(name), parse_json(name, decode(name, data)))
     if suffix == ".xlsx":
-        return xlsx_records(name, io.BytesIO(data))
+        with without_cycle_collection():
+            return xlsx_records(name, io.BytesIO(data))
     raise DataFileError(name, msg("file.unknown-upload-type", suffix=suffix))

@@ -7,6 +7,9 @@ the applicant's ``id`` (competence rows also a ``code``).
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,9 +45,34 @@ def with_id(place: Message, record_id: str) -> Message:
     return msg("place.with-id", place=place, id=record_id) if record_id else place
 
 
+@contextmanager
+def without_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector while a batch of lasting objects is made.
+
+    Thousands of applicants become millions of dicts, lists and models that all stay alive
+    and hold no reference cycles; the collector would walk them again and again as they
+    grow (half the time of a large batch, growing faster than the batch). Objects without
+    cycles are still freed at once, and the collector runs as before afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def set_dotted(target: dict[str, Any], dotted: str, value: Any) -> None:
     """``set_dotted(d, 'name.zh', v)`` sets ``d['name']['zh'] = v``."""
-    keys = [k.strip() for k in dotted.split(".")]
+    _set_path(target, _path(dotted), value)
+
+
+def _path(dotted: str) -> tuple[str, ...]:
+    return tuple(k.strip() for k in dotted.split("."))
+
+
+def _set_path(target: dict[str, Any], keys: tuple[str, ...], value: Any) -> None:
     node = target
     for key in keys[:-1]:
         child = node.get(key)
@@ -90,27 +118,38 @@ def records_to_rows(
 
 
 def rows_to_dicts(
-    name: str, rows: list[list[Any]]
-) -> list[tuple[int, dict[str, Any]]]:
+    name: str, rows: Iterable[Sequence[Any]]
+) -> Iterator[tuple[int, dict[str, Any]]]:
     """(spreadsheet row number, nested record) for each non-empty row under the header."""
-    if not rows:
-        return []
-    header = [str(h).strip() if h is not None else "" for h in rows[0]]
-    out = []
-    for number, row in enumerate(rows[1:], start=2):
+    row_iter = iter(rows)
+    header = next(row_iter, None)
+    if header is None:
+        return
+    # Each column's path is split once, so every record shares the same key strings.
+    columns = [
+        (index, _path(column))
+        for index, column in enumerate(str(h).strip() if h is not None else "" for h in header)
+        if column
+    ]
+    for number, row in enumerate(row_iter, start=2):
         record: dict[str, Any] = {}
-        for column, value in zip(header, row, strict=False):
-            if not column or value is None or (isinstance(value, str) and not value.strip()):
+        width = len(row)
+        for index, keys in columns:
+            if index >= width:
+                break
+            value = row[index]
+            if value is None or (isinstance(value, str) and not value.strip()):
                 continue
-            set_dotted(record, column, value)
+            _set_path(record, keys, value)
         if record:
-            out.append((number, record))
-    return out
+            yield number, record
 
 
 def attach(
-    records: list[RawRecord], group: str, rows: list[tuple[Message, dict[str, Any]]]
+    records: list[RawRecord], group: str, rows: Iterable[tuple[Message, dict[str, Any]]]
 ) -> None:
+    """Add each group row to the record with its ``id``; a row for nobody becomes a record
+    of its own that validation reports."""
     by_id = {r.record_id: r for r in records if r.record_id}
     for where, row in rows:
         applicant_id = str(row.pop("id", "") or "").strip()

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +62,9 @@ def read_csv(path: Path, extra_group_files: list[Path]) -> list[RawRecord]:
         group_files[extra.resolve()] = group_of(extra) or ""
     for group_path, group in group_files.items():
         grouped = rows_to_dicts(str(group_path), _read_csv_rows(group_path))
-        attach(records, group, [
+        attach(records, group, (
             (msg("place.file-row", file=group_path.name, row=str(n)), d) for n, d in grouped
-        ])
+        ))
     return records
 
 
@@ -125,8 +126,12 @@ def xlsx_records(name: str, source: Any) -> list[RawRecord]:
             raise DataFileError(name, msg("file.xlsx-no-sheet"))
         main = sheets.get("applicants") or sheets[main_name]
 
-        def rows_of(ws: Any) -> list[list[Any]]:
-            return [[_cell_value(c) for c in row] for row in ws.iter_rows()]
+        def rows_of(ws: Any) -> Iterator[list[Any]]:
+            for row in ws.iter_rows():
+                yield [
+                    value if (value := c.value) is None or type(value) is str else _cell_value(c)
+                    for c in row
+                ]
 
         sheet_title = main.title
         records = [
@@ -139,9 +144,9 @@ def xlsx_records(name: str, source: Any) -> list[RawRecord]:
             ws = sheets.get(group)
             if ws is not None:
                 grouped = rows_to_dicts(name, rows_of(ws))
-                attach(records, group, [
+                attach(records, group, (
                     (msg("place.sheet-row", sheet=ws.title, row=str(n)), d) for n, d in grouped
-                ])
+                ))
         return records
     finally:
         workbook.close()

@@ -14,33 +14,46 @@ from typing import Any
 from pydantic import ValidationError
 
 from formgen.exceptions import Problem
-from formgen.load import RawRecord, load_files, with_id
+from formgen.load import RawRecord, load_files, with_id, without_cycle_collection
 from formgen.messages import Message, msg
 from formgen.model.applicant import Applicant
 from formgen.model.manifest import Manifest
 from formgen.validate.fields import field_message, field_path
 from formgen.validate.glyphs import glyph_warnings
 from formgen.validate.report import Report, Validated
-from formgen.validate.rules import partial_rules, programme_rules, quota_warnings, record_rules
+from formgen.validate.rules import QuotaCount, partial_rules, programme_rules, record_rules
 
 __all__ = ["Report", "Validated", "validate", "validate_files", "validate_record"]
 
 
 def validate(
-    records: list[RawRecord], manifest: Manifest, today: dt.date | None = None
+    records: list[RawRecord],
+    manifest: Manifest,
+    today: dt.date | None = None,
+    *,
+    keep_applicants: bool = True,
 ) -> Report:
-    """Validate a batch: types, then each record's rules, then the batch's (ids, quotas)."""
+    """Validate a batch: types, then each record's rules, then the batch's (ids, quotas).
+
+    With ``keep_applicants=False`` the report has every problem and counts the valid
+    records, but holds none of their applicants: a check of many thousands stays small.
+    """
     today = today or dt.date.today()
     report = Report()
     seen_ids: dict[str, Message] = {}
-    for raw in records:
-        applicant, problems = _validate_one(raw, manifest, today, seen_ids)
-        report.problems.extend(problems)
-        if applicant is None:
-            report.failed.append(raw)
-        else:
-            report.valid.append(Validated(raw, applicant))
-    report.problems.extend(quota_warnings(report.valid, manifest))
+    quotas = QuotaCount(manifest)
+    with without_cycle_collection():
+        for raw in records:
+            applicant, problems = _validate_one(raw, manifest, today, seen_ids)
+            report.problems.extend(problems)
+            if applicant is None:
+                report.failed.append(raw)
+                continue
+            report.valid_count += 1
+            quotas.add(raw, applicant)
+            if keep_applicants:
+                report.valid.append(Validated(raw, applicant))
+    report.problems.extend(quotas.warnings())
     return report
 
 
@@ -110,11 +123,12 @@ def validate_record(
 
 
 def validate_files(
-    paths: list[Path], manifest: Manifest, today: dt.date
+    paths: list[Path], manifest: Manifest, today: dt.date, *, keep_applicants: bool = True
 ) -> tuple[list[RawRecord], Report]:
-    """Load and validate data files: every record read, and the report on all of them.
+    """Load and validate data files: every record read, and the report on all of them
+    (without the valid applicants when ``keep_applicants`` is False).
 
     Raises DataFileError when a file cannot be read at all.
     """
     records = load_files(paths)
-    return records, validate(records, manifest, today)
+    return records, validate(records, manifest, today, keep_applicants=keep_applicants)

@@ -24,6 +24,8 @@ class Report:
     valid: list[Validated] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     failed: list[RawRecord] = field(default_factory=list)
+    valid_count: int = 0
+    """How many records passed: ``len(valid)``, unless the applicants were not kept."""
 
     @property
     def errors(self) -> list[Problem]:

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from formgen.exceptions import Problem
+from formgen.load import RawRecord
 from formgen.messages import Joined, Message, YearMonth, msg
 from formgen.model.applicant import (
     GRADE_CODES,
@@ -27,7 +28,6 @@ from formgen.model.applicant import (
 )
 from formgen.model.manifest import Manifest, Programme
 from formgen.paths import safe_filename
-from formgen.validate.report import Validated
 
 ProblemMaker = Callable[..., Problem]
 """``problem(field, message, severity="error")``: a Problem placed in its record
@@ -300,22 +300,29 @@ def _local_texts(model: BaseModel, prefix: str = "") -> list[tuple[str, LocalTex
     return found
 
 
-def quota_warnings(valid: list[Validated], manifest: Manifest) -> list[Problem]:
-    out = []
-    for programme_id, prog in manifest.programmes.items():
-        if not prog.quota:
-            continue
-        counts: Counter[str] = Counter()
-        for v in valid:
-            a = v.applicant
-            if a.programme != programme_id or a.unit not in prog.quota:
-                continue
-            counts[a.unit] += 1
-            if counts[a.unit] > prog.quota[a.unit]:
-                out.append(Problem(
-                    v.source.file, v.source.place, "unit",
-                    msg("rule.over-quota", unit=a.unit, places=prog.quota[a.unit],
-                        number=counts[a.unit]),
-                    "warning", a.id,
-                ))
-    return out
+class QuotaCount:
+    """Places taken per nominating unit, counted as valid applicants come: each applicant
+    past the unit's quota gets a warning."""
+
+    def __init__(self, manifest: Manifest) -> None:
+        self.programmes = {pid: prog for pid, prog in manifest.programmes.items() if prog.quota}
+        self.counts: dict[str, Counter[str]] = {pid: Counter() for pid in self.programmes}
+        self.found: dict[str, list[Problem]] = {pid: [] for pid in self.programmes}
+
+    def add(self, source: RawRecord, a: Applicant) -> None:
+        prog = self.programmes.get(a.programme)
+        if prog is None or a.unit not in prog.quota:
+            return
+        counts = self.counts[a.programme]
+        counts[a.unit] += 1
+        if counts[a.unit] > prog.quota[a.unit]:
+            self.found[a.programme].append(Problem(
+                source.file, source.place, "unit",
+                msg("rule.over-quota", unit=a.unit, places=prog.quota[a.unit],
+                    number=counts[a.unit]),
+                "warning", a.id,
+            ))
+
+    def warnings(self) -> list[Problem]:
+        """The warnings, programme by programme in the manifest's order."""
+        return [p for pid in self.programmes for p in self.found[pid]]
