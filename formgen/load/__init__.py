@@ -71,12 +71,16 @@ def load_file(path: Path, extra_group_files: list[Path] | None = None) -> list[R
 
 def load_bytes(name: str, data: bytes) -> list[RawRecord]:
     """Records from an uploaded file's bytes (the name's suffix gives the format)."""
+    with without_cycle_collection():
+        return _load_bytes(name, data)
+
+
+def _load_bytes(name: str, data: bytes) -> list[RawRecord]:
     suffix = Path(name).suffix.lower()
     if suffix in (".yaml", ".yml"):
         return from_documents(Path(name), parse_yaml(name, decode(name, data)))
     if suffix == ".json":
         return from_documents(Path(name), parse_json(name, decode(name, data)))
     if suffix == ".xlsx":
-        with without_cycle_collection():
-            return xlsx_records(name, io.BytesIO(data))
+        return xlsx_records(name, io.BytesIO(data))
     raise DataFileError(name, msg("file.unknown-upload-type", suffix=suffix))

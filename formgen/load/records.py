@@ -140,7 +140,10 @@ def rows_to_dicts(
             value = row[index]
             if value is None or (isinstance(value, str) and not value.strip()):
                 continue
-            _set_path(record, keys, value)
+            if len(keys) == 1:
+                record[keys[0]] = value
+            else:
+                _set_path(record, keys, value)
         if record:
             yield number, record
 
