@@ -143,5 +143,5 @@ def test_a_day_that_does_not_exist_is_a_field_error(tmp_path: Path) -> None:
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert (
         f"{path}, record 1 (CSEE-2026-0007), cpd[1].date: error: '2025-02-30' is not a date: "
-        "day is out of range for month"
+        "the calendar has no such day"
     ) in result.stderr.splitlines()

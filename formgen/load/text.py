@@ -68,7 +68,7 @@ class SafeTextLoader(yaml.SafeLoader):
 
 
 CSafeTextLoader: type[Any] | None = None
-"""The same rules on libyaml's parser, about four times faster; None without libyaml."""
+"""The same rules on libyaml's parser, several times faster; None without libyaml."""
 if yaml.__with_libyaml__:
 
     @_text_rules
