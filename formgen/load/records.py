@@ -131,6 +131,8 @@ def rows_to_dicts(
         for index, column in enumerate(str(h).strip() if h is not None else "" for h in header)
         if column
     ]
+    # A text that recurs (a unit, a month, an organizer) is kept once for all its cells.
+    texts: dict[str, str] = {}
     for number, row in enumerate(row_iter, start=2):
         record: dict[str, Any] = {}
         width = len(row)
@@ -138,7 +140,11 @@ def rows_to_dicts(
             if index >= width:
                 break
             value = row[index]
-            if value is None or (isinstance(value, str) and not value.strip()):
+            if isinstance(value, str):
+                if not value.strip():
+                    continue
+                value = texts.setdefault(value, value)
+            elif value is None:
                 continue
             if len(keys) == 1:
                 record[keys[0]] = value
