@@ -128,7 +128,7 @@ print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
 
 
 def run_child(args: list[str]) -> Run:
-    env = {**os.environ, "FORMGEN_TODAY": TODAY}
+    env = {**os.environ, "FORMGEN_TODAY": TODAY, "LC_ALL": "C.UTF-8"}  # English messages
     with tempfile.NamedTemporaryFile() as err:
         runner = subprocess.run([sys.executable, "-c", RUNNER, err.name, *args], env=env,
                                 capture_output=True, text=True, check=True)
@@ -146,7 +146,7 @@ def fastest(runs: Iterable[Run]) -> Run:
 def validate_child(path: Path, count: int) -> Run:
     run = run_child([str(FORMGEN), "validate", str(path)])
     summary = run.stderr.splitlines()[-1]
-    if not summary.startswith(f"{count} record(s): {count} valid, 0 with errors"):
+    if not summary.startswith(f"{count:,} record(s): {count:,} valid, 0 with errors"):
         raise SystemExit(f"formgen validate {path.name}: {summary}")
     return run
 
