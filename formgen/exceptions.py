@@ -113,3 +113,8 @@ class RegisterError(FormgenError):
 
 class VerificationError(FormgenError):
     """A certificate code is malformed, forged or unknown."""
+
+
+class SigningError(FormgenError):
+    """A signing key or certificate that cannot be used, or a PDF whose signature cannot
+    be read."""

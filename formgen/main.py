@@ -19,6 +19,7 @@ from pathlib import Path
 from formgen.certificates.register import DEFAULT_PATH
 from formgen.certificates.run import CertificateRun
 from formgen.certificates.run import print_certificates as _print_certificates
+from formgen.certificates.signing import SigningKey
 from formgen.forms.write import write_documents
 from formgen.load import RawRecord
 from formgen.model.manifest import Manifest, load_manifest
@@ -102,13 +103,16 @@ def print_certificates(
     register_key: Path | None = None,
     init_register: bool = False,
     reissue: str | None = None,
+    signing: SigningKey | None = None,
 ) -> CertificateRun:
     """Number and print the certificates due to every valid record (``print.pdf``, one PDF
     per holder, ``register.csv``, ``errors.csv``); with ``reissue=NUMBER``, that one
-    certificate again under a new number, with its holder's record from ``data``."""
+    certificate again under a new number, with its holder's record from ``data``; with
+    ``signing``, each holder's PDF is signed."""
     return _print_certificates(
         data, out, register=register, manifest=manifest or load_manifest(),
         today=today or today_default(), workers=workers, register_timeout=register_timeout,
         progress=progress, on_total=on_total, verify_url=verify_url, by=by,
         register_key=register_key, init_register=init_register, reissue=reissue,
+        signing=signing,
     )

@@ -36,6 +36,9 @@ TEMPLATES = ROOT / "templates"
 
 KAI = "KaiTi"  # 楷体, the holder's name on Chinese certificates
 QR_DESCR = "certificate QR code"  # must match formgen.qr.QR_DESCR
+SIGN_DESCR = "signature line {n}"  # these three must match formgen.certificates.pictures
+SIGN_MARKER_WIDTH, SIGN_MARKER_HEIGHT = 61, 21
+SIGN_W_CM = 4.6  # the box a signature picture is fitted into
 GREY = "595959"
 GOLD = "A67C2E"
 
@@ -180,33 +183,59 @@ def details(doc, accent: str, fields: list[tuple[str, str]]) -> None:
         para(cell, value, "Cert Value")
 
 
-def signatures(doc, accent: str, officers: list[tuple[str, str]], sign_cm: float = 1.8) -> None:
-    """Signature lines: room to sign, a line, the officer's title and the body, side by side."""
-    n = len(officers)
+def _line_placeholder(index: int) -> bytes:
+    """A blank picture marking the place of signature line ``index``'s signature and seal.
+
+    Its pixel size tells formgen which line it is (formgen.certificates.pictures.marker_size).
+    """
+    from PIL import Image
+
+    image = Image.new("L", (SIGN_MARKER_WIDTH + index, SIGN_MARKER_HEIGHT), 255)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def signatures(doc, accent: str, lang: str, count: int, sign_cm: float = 1.8) -> None:
+    """Signature lines side by side: room for the signature (a placeholder picture where
+    formgen draws a signature or seal picture), a line, the officer's name and title and
+    the signing body, from the manifest's signatories (``sign`` in the context).
+
+    ``lang`` is zh, en or both (a bilingual certificate)."""
     gap = 1.6
-    col = (TEXT_W - gap * (n - 1)) / n
+    col = (TEXT_W - gap * (count - 1)) / count
     widths: list[float] = []
-    for i in range(n):
+    for i in range(count):
         widths.append(col)
-        if i < n - 1:
+        if i < count - 1:
             widths.append(gap)
     table = _table(doc, widths)
     row = table.rows[0]
-    for i, (title, body) in enumerate(officers):
+    for i in range(count):
         cell = row.cells[2 * i]
         cell.vertical_alignment = WD_ALIGN_VERTICAL.TOP
         room = cell.paragraphs[0]
         room.style = "Normal"
+        room.alignment = WD_ALIGN_PARAGRAPH.CENTER
         room.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
         room.paragraph_format.line_spacing = Cm(sign_cm)
-        p = para(cell, title, "Cert Sign")
-        p.paragraph_format.space_before = Pt(2)
-        ppr = p._p.get_or_add_pPr()
-        ppr.append(parse_xml(
-            f'<w:pBdr {nsdecls("w")}><w:top w:val="single" w:sz="6" w:space="4" '
+        run = room.add_run()
+        run.add_picture(io.BytesIO(_line_placeholder(i)), width=Cm(SIGN_W_CM),
+                        height=Cm(sign_cm - 0.2))
+        doc_pr = run._r.find(".//" + qn("wp:docPr"))
+        doc_pr.set("name", f"Signature {i + 1}")
+        doc_pr.set("descr", SIGN_DESCR.format(n=i + 1))
+        # The line is the room's bottom border: the room has a fixed height, so the lines
+        # of all columns stay level whatever the names below them are written in.
+        room._p.get_or_add_pPr().append(parse_xml(
+            f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="6" w:space="1" '
             f'w:color="404040"/></w:pBdr>'))
-        for line in body.split("\n"):
-            para(cell, line, "Cert Sign Sub")
+        key = "both" if lang == "both" else lang
+        p = para(cell, "{{ sign[" + str(i) + "].name." + key + " }}", "Cert Sign")
+        p.paragraph_format.space_before = Pt(4)
+        para(cell, "{{ sign[" + str(i) + "].title." + key + " }}", "Cert Sign Sub")
+        for body_lang in (("zh", "en") if lang == "both" else (lang,)):
+            para(cell, "{{ sign[" + str(i) + "].body.name." + body_lang + " }}", "Cert Sign Sub")
 
 
 def _placeholder_qr() -> bytes:
@@ -315,10 +344,7 @@ def ecuk_registration():
         ("Date of registration", "{{ cert.issued_on.en }}"),
     ])
     space(doc, 0.6)
-    signatures(doc, accent, [
-        ("Chief Executive and Registrar", "{{ bodies.registration_body.name.en }}"),
-        ("Chief Executive", "{{ bodies.partner.name.en }}"),
-    ])
+    signatures(doc, accent, "en", 2)
     space(doc, 1.6)
     footer(doc, "en")
     return doc
@@ -353,10 +379,7 @@ def csee_iet_joint():
     date_en = para(doc, "{{ cert.issued_on.en }}", "Cert Sign Sub")
     date_en.paragraph_format.left_indent = Cm(2 * TEXT_W / 3)
     space(doc, 0.3)
-    signatures(doc, accent, [
-        ("理事长 President", "{{ bodies.society.name.zh }}\n{{ bodies.society.name.en }}"),
-        ("主席 President", "{{ bodies.partner.name.zh }}\n{{ bodies.partner.name.en }}"),
-    ], sign_cm=1.6)
+    signatures(doc, accent, "both", 2, sign_cm=1.6)
     space(doc, 1.0)
     footer(doc, "zh+en")
     return doc
@@ -384,10 +407,7 @@ def csee_competence():
         ("发证日期", "{{ cert.issued_on.zh }}"),
     ])
     space(doc, 0.8)
-    signatures(doc, accent, [
-        ("理事长", "{{ bodies.society.name.zh }}"),
-        ("发证单位（盖章）", "{{ bodies.society.name.zh }}"),
-    ], sign_cm=1.6)
+    signatures(doc, accent, "zh", 2, sign_cm=1.6)
     space(doc, 1.2)
     footer(doc, "zh")
     return doc
@@ -416,10 +436,7 @@ def soe_membership():
         ("Date of election", "{{ cert.issued_on.en }}"),
     ])
     space(doc, 0.6)
-    signatures(doc, accent, [
-        ("President", "{{ bodies.partner.name.en }}"),
-        ("Chief Executive", "{{ bodies.partner.name.en }}"),
-    ])
+    signatures(doc, accent, "en", 2)
     p = para(doc, "Issued through the {{ bodies.partner_branch.name.en }}", "Cert Body Sub")
     p.paragraph_format.space_before = Pt(10)
     space(doc, 1.2)
@@ -452,10 +469,7 @@ def cmes_engineer():
         ("发证日期", "{{ cert.issued_on.zh }}"),
     ])
     space(doc, 0.8)
-    signatures(doc, accent, [
-        ("理事长", "{{ bodies.society.name.zh }}"),
-        ("主任", "{{ bodies.society.name.zh }}技术资格认证中心"),
-    ], sign_cm=1.6)
+    signatures(doc, accent, "zh", 2, sign_cm=1.6)
     space(doc, 1.0)
     footer(doc, "zh")
     return doc

@@ -42,15 +42,17 @@ LONG_EN = "WOLFESCHLEGELSTEINHAUSENBERGERDORFF Hubert Blaine Maximilian"
 LONG_ZH = "欧阳娜娜拉提克尔巴哈尔古丽买买提阿卜杜热合曼"
 CSEE_CERTS = ["ecuk_registration", "csee_iet_joint", "csee_competence"]
 CMES_CERTS = ["ecuk_registration", "soe_membership", "cmes_engineer"]
-# Unit (by code point; CMES holders have none), then English name.
+# Unit, then name, both in pinyin order (CMES holders have no unit, so come first):
+# 国家电网 (guo) before 中国电力建设 (zhong guo dian) before 中国南方电网 (zhong guo nan);
+# 李 (li) before 欧阳 (ou yang); 刘 (liu) before 孙 (sun) before 赵 (zhao).
 PRINT_ORDER = [
-    ("CMES-2026-0102", CMES_CERTS),  # LIU Fang
-    ("CMES-2026-0103", CMES_CERTS),  # SUN Wei
-    ("CMES-2026-0101", CMES_CERTS),  # ZHAO Lixin
-    ("CSEE-2026-0023", CSEE_CERTS),  # 中国南方电网有限责任公司, CHEN Zhiqiang
-    ("CSEE-2026-0007", CSEE_CERTS),  # 中国电力建设集团有限公司, LI Xiaoming
-    ("LONG-0001", CSEE_CERTS),  # 中国电力建设集团有限公司, WOLFESCHLEGEL…
-    ("CSEE-2026-0012", CSEE_CERTS),  # 国家电网有限公司, WANG Jingyi
+    ("CMES-2026-0102", CMES_CERTS),  # 刘芳 LIU Fang
+    ("CMES-2026-0103", CMES_CERTS),  # 孙伟 SUN Wei
+    ("CMES-2026-0101", CMES_CERTS),  # 赵立新 ZHAO Lixin
+    ("CSEE-2026-0012", CSEE_CERTS),  # 国家电网有限公司, 王静怡 WANG Jingyi
+    ("CSEE-2026-0007", CSEE_CERTS),  # 中国电力建设集团有限公司, 李晓明 LI Xiaoming
+    ("LONG-0001", CSEE_CERTS),  # 中国电力建设集团有限公司, 欧阳娜娜…
+    ("CSEE-2026-0023", CSEE_CERTS),  # 中国南方电网有限责任公司, 陈志强 CHEN Zhiqiang
 ]
 BAD_ERRORS = [
     ["NOEN-0001", "name.en", "name.en is missing; the ECUK certificate is issued in English"],

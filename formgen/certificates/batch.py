@@ -5,7 +5,11 @@ body repeated in a loop, a page break before each copy), converted by LibreOffic
 load while the next chunk renders, and the PDF split back into pages with pypdf: page *i*
 is certificate *i*. A chunk whose page count comes out wrong is converted one certificate
 at a time to find the one that does not fit, so only that holder fails. Each
-certificate's QR code is stamped into its PDF page by :func:`formgen.certificates.qr.stamp_qr`.
+certificate's QR code is stamped into its PDF page by :func:`formgen.certificates.qr.stamp_qr`,
+its signature and seal pictures by :mod:`formgen.certificates.pictures`; each page
+becomes a PDF/A-2b file of its own, signed when there is a signer (in this process, as
+each chunk comes back: signing takes a few milliseconds of work a certificate, less than
+starting worker processes would).
 """
 
 from __future__ import annotations
@@ -24,11 +28,19 @@ from typing import Any
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
 
-from formgen.certificates.context import CONTEXT_KEYS, certificate_context
-from formgen.certificates.plan import Holder
+from formgen.certificates.context import (
+    CONTEXT_KEYS,
+    certificate_context,
+    issuer,
+    signature_lines,
+)
+from formgen.certificates.pdfa import Described, make_archival
+from formgen.certificates.pictures import SIGN_DESCR, ArtStamper
+from formgen.certificates.plan import Holder, printed_name
 from formgen.certificates.qr import QR_DESCR, marker_png, stamp_qr, verify_link
+from formgen.certificates.signing import CertificateSigner
 from formgen.docxzip import replace_parts
-from formgen.exceptions import ConversionError, FormgenError, TemplateError
+from formgen.exceptions import ConversionError, FormgenError, SigningError, TemplateError
 from formgen.forms.engine import CompiledTemplate
 from formgen.messages import Message, msg
 from formgen.model.manifest import Manifest
@@ -44,6 +56,11 @@ the work over the converters and to render the next chunk while one converts."""
 _PLACEHOLDER = re.compile(
     r'descr="' + re.escape(QR_DESCR) + r'".*?r:embed="([^"]+)"', re.DOTALL
 )
+_SIGN_BOX = re.compile(
+    r'<wp:extent cx="(\d+)" cy="(\d+)"/>(?:(?!<wp:extent ).)*?descr="'
+    + re.escape(SIGN_DESCR).replace(r"\{n\}", r"(\d+)") + '"', re.DOTALL
+)
+_EMU_PER_PT = 12700
 _FIRST_P = re.compile(r"<w:p(?=[ >])[^>]*>")
 _PSTYLE = re.compile(r"<w:pStyle [^>]*/>")
 _PAGE_BREAK = "{% if not loop.first %}<w:pageBreakBefore/>{% endif %}"
@@ -68,6 +85,11 @@ class BatchTemplate:
             raise TemplateError(msg("template.not-found", path=str(path))) from e
         except (OSError, zipfile.BadZipFile, KeyError, UnicodeDecodeError) as e:
             raise TemplateError(msg("template.unreadable", path=str(path), detail=str(e))) from e
+        self.sign_boxes: dict[int, tuple[float, float]] = {
+            int(n) - 1: (int(cx) / _EMU_PER_PT, int(cy) / _EMU_PER_PT)
+            for cx, cy, n in _SIGN_BOX.findall(xml)
+        }
+        """Size in points of the placeholder above each signature line (from 0)."""
         found = _PLACEHOLDER.findall(xml)
         if len(found) != 1:
             raise TemplateError(msg(
@@ -166,8 +188,10 @@ class BatchPrinter:
     """
 
     def __init__(self, manifest: Manifest, templates: dict[str, BatchTemplate], work: Path,
-                 workers: int | None, progress: Progress | None):
+                 workers: int | None, progress: Progress | None,
+                 signer: CertificateSigner | None = None):
         self.manifest = manifest
+        self.signer = signer
         self.templates = templates
         self.work = work
         self.workers = max(1, workers or min(os.cpu_count() or 1, 4))
@@ -177,14 +201,14 @@ class BatchPrinter:
 
     def run(self, holders: list[Holder]) -> dict[str, list[Message]]:
         """Fill in each holder's pages and files; return problems by id for the failures."""
-        from formgen.office.converter import Converter
+        from formgen.office.converter import PDFA_2B, Converter
 
         chunks = self._chunks(holders)
         if not chunks:
             return self.bad
         workers = min(self.workers, len(chunks))
         timeout = 60.0 + 0.5 * max(len(c.items) for c in chunks)
-        with Converter(workers=workers, timeout=timeout) as conv, ThreadPoolExecutor(
+        with Converter(workers=workers, timeout=timeout, pdf_options=PDFA_2B) as conv, ThreadPoolExecutor(
             workers, thread_name_prefix="formgen-certificates"
         ) as pool:
             pending: dict[Future[None], _Chunk] = {}
@@ -270,7 +294,8 @@ class BatchPrinter:
         (``_WRONG_PAGES`` when the PDF has not one page per certificate)."""
         title = self.manifest.documents[chunk.doc_id].title
         try:
-            pages = PdfReader(chunk.pdf).pages
+            reader = PdfReader(chunk.pdf)
+            pages = reader.pages
             if len(pages) != len(chunk.items):
                 return _WRONG_PAGES
             for i, (holder, doc_id) in enumerate(chunk.items):
@@ -278,10 +303,28 @@ class BatchPrinter:
                 one = PdfWriter()
                 page = one.add_page(pages[i])
                 stamp_qr(one, page, verify_link(holder.verify_base, issued.short_code))
-                one.add_metadata({"/Title": f"{title.en} {issued.number}"})
+                art = signature_lines(holder.applicant, doc_id, self.manifest)[1]
+                ArtStamper(one).stamp(page, art, self.templates[doc_id].sign_boxes)
+                make_archival(one, reader, f"{title.en} {issued.number}", Described(
+                    issuer=issuer(holder.applicant, doc_id, self.manifest),
+                    holder=printed_name(
+                        holder.applicant, self.manifest.documents[doc_id].printed_languages()),
+                    number=issued.number,
+                    code=issued.short_code,
+                ))
                 target = self.work / f"{chunk.pdf.stem}-{i:04d}.one.pdf"
-                with target.open("wb") as fh:
-                    one.write(fh)
+                if self.signer is None:
+                    with target.open("wb") as fh:
+                        one.write(fh)
+                else:
+                    # Signed here, while LibreOffice converts the next chunks.
+                    unsigned = io.BytesIO()
+                    one.write(unsigned)
+                    try:
+                        self.signer.sign(unsigned, target)
+                    except SigningError as e:
+                        self.bad.setdefault(holder.applicant.id, []).append(e.message)
+                        continue
                 holder.pages[doc_id] = (chunk.pdf, i, target)
         except ConversionError as e:
             return msg("certificate.failed", certificate=title, error=e.message)

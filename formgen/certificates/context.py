@@ -1,26 +1,31 @@
 """The variables a certificate template sees: one holder and certificate, both languages.
 
-Every certificate template gets ``cert``, ``holder``, ``grade``, ``bodies`` and
-``programme`` (CONTEXT_KEYS), each with the Chinese and the English words side by side;
-the holder's name comes with a font size that keeps it on the name line. ``cert.link`` is
-the certificate's verification page (what its QR code holds) and ``cert.verify`` the
-same link as printed under the code (without ``https://``).
+Every certificate template gets ``cert``, ``holder``, ``grade``, ``bodies``,
+``programme`` and ``sign`` (CONTEXT_KEYS), each with the Chinese and the English words
+side by side; the holder's name comes with a font size that keeps it on the name line.
+``cert.link`` is the certificate's verification page (what its QR code holds) and
+``cert.verify`` the same link as printed under the code (without ``https://``). ``sign``
+lists the signature lines, left to right: each officer's ``name`` and ``title`` (``zh``,
+``en``, and ``both`` for a bilingual certificate) and the signing ``body``.
 """
 
 from __future__ import annotations
 
 import math
 import unicodedata
-from typing import Any
+from typing import Any, cast
 
 from docxtpl import RichText
 
 from formgen.certificates.numbers import Issued
+from formgen.certificates.pictures import LineArt
 from formgen.certificates.qr import short_link, verify_link
+from formgen.exceptions import ManifestError
 from formgen.forms import formatting as fmt
 from formgen.forms.context import SOE_MEMBERSHIP
+from formgen.messages import msg
 from formgen.model.applicant import Applicant, Language
-from formgen.model.manifest import Manifest, Term
+from formgen.model.manifest import Body, Manifest, Term
 
 NAME_LINE_PT = 14.4 / 2.54 * 72
 """Width of the name line on every certificate template (16.4 cm text, 1 cm indents)."""
@@ -140,8 +145,68 @@ def certificate_context(
             "registration_body": body(prog.registration_body),
         },
         "programme": {"id": a.programme, "title": both(prog.title)},
+        "sign": signature_lines(a, doc_id, manifest)[0],
     }
 
 
-CONTEXT_KEYS = ("cert", "holder", "grade", "bodies", "programme")
+SEAL_LINE = {"zh": "发证单位（盖章）", "en": "Issuing body (seal)"}
+"""What a signature line that only carries the seal says in place of a name."""
+
+
+def _body(applicant: Applicant, doc_id: str, role: str, manifest: Manifest) -> Body:
+    body = getattr(manifest.programmes[applicant.programme], role)
+    if body is None:
+        raise ManifestError(msg("manifest.signature-body-missing", document=doc_id,
+                                programme=applicant.programme, body=role))
+    return cast(Body, body)
+
+
+def signature_lines(applicant: Applicant, doc_id: str,
+                    manifest: Manifest) -> tuple[list[dict[str, Any]], list[LineArt]]:
+    """What each signature line of the certificate prints (``sign`` in its template) and
+    the pictures drawn over it; ManifestError when the manifest does not say who signs."""
+    lines: list[dict[str, Any]] = []
+    art: list[LineArt] = []
+    for line in manifest.documents[doc_id].signatures:
+        body = _body(applicant, doc_id, line.body, manifest)
+        signatories = manifest.signatories.get(body.abbr)
+        officer = None
+        if line.officer is not None:
+            officer = signatories.officers.get(line.officer) if signatories else None
+            if officer is None:
+                raise ManifestError(msg("manifest.signatory-missing", document=doc_id,
+                                        body=body.abbr, officer=line.officer))
+        if officer is not None:
+            name = {"zh": officer.name.zh, "en": officer.name.en}
+            title = {"zh": officer.title.zh, "en": officer.title.en}
+        else:
+            name, title = dict(SEAL_LINE), {"zh": "", "en": ""}
+        both = name["zh"] if name["zh"] == name["en"] else f"{name['zh']} {name['en']}"
+        lines.append({
+            "name": {**name, "both": both},
+            "title": {**title, "both": f"{title['zh']} {title['en']}".strip()},
+            "body": {"abbr": body.abbr, "name": {"zh": body.name.zh, "en": body.name.en}},
+            "seal": line.seal,
+        })
+        signature = officer.signature if officer is not None else None
+        seal = signatories.seal if line.seal and signatories else None
+        art.append(LineArt(
+            signature=manifest.root / signature if signature else None,
+            seal=manifest.root / seal if seal else None,
+        ))
+    return lines, art
+
+
+def issuer(applicant: Applicant, doc_id: str, manifest: Manifest) -> str:
+    """Who issues the certificate, in English: the bodies that sign it (else the society)."""
+    prog = manifest.programmes[applicant.programme]
+    names: list[str] = []
+    for line in manifest.documents[doc_id].signatures:
+        body = getattr(prog, line.body)
+        if body is not None and body.name.en not in names:
+            names.append(body.name.en)
+    return "; ".join(names) or prog.society.name.en
+
+
+CONTEXT_KEYS = ("cert", "holder", "grade", "bodies", "programme", "sign")
 """The top-level names of a certificate's context (bound for each copy of a batch's body)."""

@@ -11,6 +11,7 @@ from formgen.load import RawRecord
 from formgen.messages import Message, msg
 from formgen.model.applicant import Applicant, Language
 from formgen.model.manifest import Manifest
+from formgen.sorting import SortKey, pinyin_key
 
 _ISSUED_IN = {
     frozenset({"zh", "en"}): msg("certificate.in-chinese-and-english"),
@@ -34,9 +35,10 @@ class Holder:
     """Where its certificates are verified: the QR code links to ``<verify_base>/c/<code>``."""
 
     @property
-    def sort_key(self) -> tuple[str, str, str]:
+    def sort_key(self) -> tuple[SortKey, SortKey, str]:
+        """Unit, then name (the Chinese one when there is one), in pinyin order; then id."""
         a = self.applicant
-        return (a.unit, (a.name.en or a.name.get("zh")).casefold(), a.id)
+        return (pinyin_key(a.unit), pinyin_key(a.name.zh or a.name.en or ""), a.id)
 
 
 def printed_name(applicant: Applicant, languages: list[Language] | None = None) -> str:

@@ -20,11 +20,15 @@ checked before any number is issued. Once a holder's files are in place their nu
 become ``valid``; the numbers of certificates that were never written are ``void``, never
 given to anyone else.
 
-Output, in ``out``: ``print.pdf`` (every certificate, ordered by unit, then name, then
-the manifest's order of certificates), ``<id>/<certificate>.pdf`` per holder,
-``register.csv`` (every change this run made to the register: printed, reprinted,
-voided, superseded) and ``errors.csv`` (every record that failed, one row per problem).
-Every file is written through a temporary file and a rename.
+Output, in ``out``: ``print.pdf`` (every certificate, ordered by unit, then holder, in
+pinyin order (:func:`formgen.sorting.pinyin_key`), then the manifest's order of
+certificates), ``<id>/<certificate>.pdf`` per holder, ``register.csv`` (every change this
+run made to the register: printed, reprinted, voided, superseded) and ``errors.csv``
+(every record that failed, one row per problem). Every file is written through a
+temporary file and a rename. Every PDF is PDF/A-2b (:mod:`formgen.certificates.pdfa`);
+signature and seal pictures go over the signature lines
+(:mod:`formgen.certificates.pictures`); with a signing key, each holder's PDF is signed
+(:mod:`formgen.certificates.signing`), print.pdf (a file for the printer) is not.
 
 ``reissue=NUMBER`` prints one certificate again under a new number, with the holder's
 data as corrected in ``data``; the old certificate becomes ``superseded`` once the new
@@ -44,11 +48,15 @@ from pathlib import Path
 from pypdf import PdfReader, PdfWriter
 
 from formgen.certificates.batch import BatchPrinter, BatchTemplate, batch_template
+from formgen.certificates.context import signature_lines
 from formgen.certificates.numbers import Issued, IssueRequest
 from formgen.certificates.numbers import write_csv as write_register_csv
+from formgen.certificates.pdfa import make_archival
+from formgen.certificates.pictures import ArtStamper, check_picture
 from formgen.certificates.plan import Holder, plan_holder, printed_name
 from formgen.certificates.qr import stamp_qr, verify_link
 from formgen.certificates.register import DEFAULT_PATH, Register
+from formgen.certificates.signing import CertificateSigner, SigningKey
 from formgen.exceptions import FormgenError, ManifestError, OutputError, RegisterError
 from formgen.fonts import require_families
 from formgen.forms.naming import applicant_folder, output_name
@@ -68,6 +76,8 @@ class CertificateRun(BuildResult):
     """Certificates printed, in print order."""
     print_pdf: Path | None = None
     register_csv: Path | None = None
+    signature_level: str | None = None
+    """PAdES level of the signatures on each holder's PDF (B-B, B-T, B-LT); None: unsigned."""
 
     @property
     def certificates_written(self) -> int:
@@ -90,6 +100,7 @@ def print_certificates(
     register_key: Path | None = None,
     init_register: bool = False,
     reissue: str | None = None,
+    signing: SigningKey | None = None,
 ) -> CertificateRun:
     """Number, render and print the certificates due to every valid record in ``data``.
 
@@ -97,10 +108,10 @@ def print_certificates(
     as k more are done. A register locked by another batch is waited for up to
     ``register_timeout`` seconds; ``init_register`` makes it (with its key) when there is
     no file. ``verify_url`` replaces the manifest's verification address; ``by`` names who
-    prints, in the register's events. Raises FormgenError, with nothing written and no
-    number issued, when the manifest, a template, the verification address, the output
-    folder or the register cannot be used; a problem with one record only fails that
-    record.
+    prints, in the register's events. With ``signing``, each holder's PDF is signed.
+    Raises FormgenError, with nothing written and no number issued, when the manifest, a
+    template, the verification address, the output folder, the register or the signing
+    key cannot be used; a problem with one record only fails that record.
     """
     base_override = _checked_url(verify_url)
     with _open_register(register, register_key, register_timeout, init_register, by) as reg:
@@ -114,6 +125,7 @@ def print_certificates(
 
         # Whatever can stop the whole run is checked before a number is handed out.
         templates = _templates(manifest, holders)
+        signer = CertificateSigner(signing) if signing is not None else None
         for h in holders:
             h.verify_base = _verify_base(manifest, h.applicant.programme, base_override)
         make_output_folder(out)
@@ -137,9 +149,9 @@ def print_certificates(
             if on_total:
                 on_total(sum(len(h.doc_ids) for h in holders))
             work = Path(tempfile.mkdtemp(prefix=".certificates-", dir=out))
-            _print(holders, manifest, templates, out, work, workers, progress, run)
+            _print(holders, manifest, templates, out, work, workers, progress, run, signer)
             confirmed = _confirm(reg, holders, out, by, today, run)
-            _write_print_pdf(holders, out, run)
+            _write_print_pdf(holders, manifest, out, run)
         finally:
             if work is not None:
                 shutil.rmtree(work, ignore_errors=True)
@@ -230,10 +242,13 @@ def _requests(h: Holder, manifest: Manifest, replaced: Issued | None) -> list[Is
 
 def _print(holders: list[Holder], manifest: Manifest, templates: dict[str, BatchTemplate],
            out: Path, work: Path, workers: int | None, progress: Progress | None,
-           run: CertificateRun) -> None:
-    """Render, convert and split every certificate (in ``work``), then move each holder's
-    PDFs into place; a holder whose certificates could not all be made or written fails."""
-    bad = BatchPrinter(manifest, templates, work, workers, progress).run(holders)
+           run: CertificateRun, signer: CertificateSigner | None) -> None:
+    """Render, convert and split every certificate (in ``work``, signed with ``signer``
+    when there is one), then move each holder's PDFs into place; a holder whose
+    certificates could not all be made or written fails."""
+    bad = BatchPrinter(manifest, templates, work, workers, progress, signer).run(holders)
+    if signer is not None:
+        run.signature_level = signer.level
     for h in list(holders):
         problems = bad.get(h.applicant.id) or _place(h, manifest, out, run)
         if problems:
@@ -279,10 +294,13 @@ def _confirm(reg: Register, holders: list[Holder], out: Path, by: str, today: dt
     return [n for n in numbers if n not in refused]
 
 
-def _write_print_pdf(holders: list[Holder], out: Path, run: CertificateRun) -> None:
-    """``print.pdf``: every certificate written, in print order, QR codes stamped."""
+def _write_print_pdf(holders: list[Holder], manifest: Manifest, out: Path,
+                     run: CertificateRun) -> None:
+    """``print.pdf``: every certificate written, in print order, QR codes, signature and
+    seal pictures stamped; PDF/A-2b like the holders' files."""
     readers: dict[Path, PdfReader] = {}
     printer = PdfWriter()
+    stamper = ArtStamper(printer)
     for h in holders:
         for doc_id in h.doc_ids:
             pdf, index, _ = h.pages[doc_id]
@@ -290,9 +308,12 @@ def _write_print_pdf(holders: list[Holder], out: Path, run: CertificateRun) -> N
                 readers[pdf] = PdfReader(pdf)
             page = printer.add_page(readers[pdf].pages[index])
             stamp_qr(printer, page, verify_link(h.verify_base, h.issued[doc_id].short_code))
+            template = manifest.template_path(doc_id, next(iter(manifest.documents[doc_id].templates)))
+            art = signature_lines(h.applicant, doc_id, manifest)[1]
+            stamper.stamp(page, art, batch_template(template).sign_boxes)
             run.issued.append(h.issued[doc_id])
     if holders:
-        printer.add_metadata({"/Title": "Certificates"})
+        make_archival(printer, next(iter(readers.values())), "Certificates")
         run.print_pdf = out / "print.pdf"
         with atomic_path(run.print_pdf) as tmp:
             printer.write(tmp)
@@ -305,6 +326,13 @@ def _templates(manifest: Manifest, holders: list[Holder]) -> dict[str, BatchTemp
         due = [h for h in holders if doc_id in h.doc_ids]
         if not due:
             continue
+        pictures: set[Path] = set()
+        for programme in sorted({h.applicant.programme for h in due}):
+            holder = next(h for h in due if h.applicant.programme == programme)
+            for art in signature_lines(holder.applicant, doc_id, manifest)[1]:
+                pictures.update(p for p in (art.signature, art.seal) if p is not None)
+        for picture in sorted(pictures):
+            check_picture(picture)
         if not doc.templates:
             raise ManifestError(msg("manifest.certificate-without-template", document=doc_id))
         lang = next(iter(doc.templates))

@@ -6,6 +6,12 @@ from pathlib import Path
 
 import click
 
+from formgen.certificates.signing import (
+    PASSPHRASE_VARIABLE,
+    SigningKey,
+    needs_passphrase,
+    signing_key_from_options,
+)
 from formgen.commands.common import (
     by_option,
     finish,
@@ -13,11 +19,12 @@ from formgen.commands.common import (
     progress_callbacks,
     register_key_option,
     register_option,
+    say,
     see_errors,
     user_errors,
     who,
 )
-from formgen.messages import msg
+from formgen.messages import environment_language, msg
 from formgen.model.manifest import load_manifest
 
 
@@ -35,6 +42,21 @@ from formgen.model.manifest import load_manifest
 @click.option("--workers", type=click.IntRange(1, 32), default=None,
               help="LibreOffice processes converting at once (default: CPU cores, at most 4).")
 @by_option
+@click.option("--sign-key", "sign_key", type=click.Path(dir_okay=False, path_type=Path),
+              help="Sign each holder's PDF with this private key (PEM or DER), with --sign-cert.")
+@click.option("--sign-cert", "sign_cert", type=click.Path(dir_okay=False, path_type=Path),
+              help="The signing key's certificate (PEM or DER).")
+@click.option("--sign-p12", "sign_p12", type=click.Path(dir_okay=False, path_type=Path),
+              help=f"Sign with the key and certificates of this PKCS#12 file instead; its "
+                   f"passphrase comes from {PASSPHRASE_VARIABLE} or is asked for.")
+@click.option("--sign-chain", "sign_chain", multiple=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Other certificates of the signing chain (intermediates, root); repeatable.")
+@click.option("--timestamp-url", "timestamp_url", metavar="URL",
+              help="Time-stamping authority (RFC 3161): signatures become PAdES B-T.")
+@click.option("--ltv", is_flag=True,
+              help="Embed the chain's revocation information (PAdES B-LT; needs "
+                   "--timestamp-url and the whole chain).")
 @manifest_option
 @user_errors
 def command(
@@ -46,26 +68,45 @@ def command(
     verify_url: str | None,
     workers: int | None,
     by: str | None,
+    sign_key: Path | None,
+    sign_cert: Path | None,
+    sign_p12: Path | None,
+    sign_chain: tuple[Path, ...],
+    timestamp_url: str | None,
+    ltv: bool,
     manifest_path: str | None,
 ) -> None:
     """Number and print the certificates due to every applicant in DATA.
 
-    Writes OUT/print.pdf (every certificate, by unit then name), OUT/<id>/<certificate>.pdf,
-    OUT/register.csv (what this run changed in the register) and OUT/errors.csv (the
-    records that failed). Reprinting a holder keeps their certificate numbers; a holder
-    whose details changed is reissued (formgen reissue). Exits 1 when a record failed
-    (the others are still printed) or when the register, a template or the output folder
-    cannot be used (nothing printed, no number issued).
+    Writes OUT/print.pdf (every certificate, by unit then holder in pinyin order),
+    OUT/<id>/<certificate>.pdf, OUT/register.csv (what this run changed in the register)
+    and OUT/errors.csv (the records that failed). Reprinting a holder keeps their
+    certificate numbers; a holder whose details changed is reissued (formgen reissue).
+    Exits 1 when a record failed (the others are still printed) or when the register, a
+    template, the output folder or the signing key cannot be used (nothing printed, no
+    number issued).
+
+    With --sign-key and --sign-cert (or --sign-p12), each holder's PDF is signed (PAdES
+    B-B; B-T with --timestamp-url; B-LT with --ltv too). print.pdf is for the printer and
+    is not signed.
     """
     from formgen.main import print_certificates
 
+    signing = signing_key_from_options(sign_key, sign_cert, sign_p12, sign_chain,
+                                       timestamp_url, ltv)
+    if signing is not None and needs_passphrase(signing):
+        asked = click.prompt(msg("cli.sign-passphrase").text(environment_language()),
+                             hide_input=True, err=True)
+        signing = SigningKey(**{**signing.__dict__, "passphrase": asked.encode("utf-8")})
     manifest = load_manifest(manifest_path)
     with progress_callbacks("Certificates") as (on_total, progress):
         run = print_certificates(
             list(data), out, register=register, manifest=manifest, workers=workers,
             progress=progress, on_total=on_total, verify_url=verify_url, by=who(by),
-            register_key=register_key, init_register=init_register,
+            register_key=register_key, init_register=init_register, signing=signing,
         )
+    if run.signature_level and run.certificates_written:
+        say(msg("cli.certificates-signed", level=run.signature_level))
     finish(
         run.problems,
         msg("cli.certificates-summary", records=run.records_in,

@@ -128,6 +128,49 @@ class Programme(Spec):
         return dt.date(year, month, day)
 
 
+class Officer(Spec):
+    """Someone who signs certificates for a society."""
+
+    name: Term
+    """Their name, printed under the signature line."""
+    title: Term
+    """Their office, e.g. 理事长 / President."""
+    signature: str | None = None
+    """A picture of their signature (PNG or JPEG, relative to the manifest), drawn above
+    the line; without one the line stays blank for ink."""
+
+
+class Signatories(Spec):
+    """A society's officers who sign certificates, and its seal."""
+
+    officers: dict[str, Officer] = {}
+    """By a key the certificates' signature lines name, e.g. ``president``."""
+    seal: str | None = None
+    """A picture of the society's seal (PNG with a transparent background, or JPEG on
+    white), drawn over the signature lines that ask for it; without one they stay blank
+    for a stamp."""
+
+
+BodyRole = Literal["society", "partner", "partner_branch", "registration_body"]
+
+
+class SignatureLine(Spec):
+    """One signature line of a certificate."""
+
+    body: BodyRole
+    """Which of the holder's programme bodies signs here."""
+    officer: str | None = None
+    """The key of the body's officer who signs (see ``signatories``)."""
+    seal: bool = False
+    """The body's seal goes over this line."""
+
+    @model_validator(mode="after")
+    def _someone(self) -> SignatureLine:
+        if self.officer is None and not self.seal:
+            raise invalid(msg("manifest.signature-line-empty"))
+        return self
+
+
 class NeededBy(Spec):
     """Which applicants need a document."""
 
@@ -157,6 +200,8 @@ class Document(Spec):
     holder_numbers: list[Literal["ecuk_number", "soe_membership_number"]] = []
     """The holder's own numbers a certificate prints (``certificate.ecuk_number`` …);
     a holder without one gets no certificate, and a message saying which is missing."""
+    signatures: list[SignatureLine] = []
+    """A certificate's signature lines, left to right, as its template lays them out."""
 
     def printed_languages(self) -> list[Language]:
         return list(self.languages) or list(self.templates)
@@ -220,6 +265,8 @@ class Manifest(Spec):
     """Reference data: the competence statements A1 … E4 per grade, in both languages."""
     certificates: dict[ProgrammeId, CertificateSeries] = {}
     """Certificate numbering per programme (a document's own number_prefix overrides it)."""
+    signatories: dict[str, Signatories] = {}
+    """Who signs certificates for each society (by its abbreviation, e.g. CSEE), and its seal."""
 
     root: Path = Path(".")
     """Folder the manifest lives in; template paths are relative to it."""

@@ -7,7 +7,8 @@ bridge answers one line per request on stdout.
     start:  python3 -I bridge.py '{"soffice": ..., "profile": "file:///...", "pipe": ...,
                                    "prefix": [...], "startup_timeout": 60}'
     ready:  {"ready": true, ...}                     (or {"ready": false, "error": ...})
-    ask:    {"in": "/abs/a.docx", "out": "/private/x.pdf", "filter": "MS Word 2007 XML"}
+    ask:    {"in": "/abs/a.docx", "out": "/private/x.pdf", "filter": "MS Word 2007 XML",
+             "pdf": {"SelectPdfVersion": 2}}     (pdf: the PDF export's FilterData, optional)
     answer: {"ok": true} | {"ok": false, "error": "..."} | {..., "fatal": true}
     stop:   close stdin (or send {"quit": true})
 
@@ -98,8 +99,8 @@ class Office:
             "com.sun.star.frame.Desktop", ctx
         )
 
-    def convert(self, src, dst, filter_name):
-        """Load ``src`` safely and export it to ``dst``.
+    def convert(self, src, dst, filter_name, pdf_options=None):
+        """Load ``src`` safely and export it to ``dst`` (``pdf_options``: the PDF filter's data).
 
         Returns the answer for the parent and the document, still to be closed: the
         parent can move the PDF on while LibreOffice closes the document.
@@ -127,8 +128,14 @@ class Office:
                 if not doc.supportsService("com.sun.star.text.TextDocument"):
                     close(doc)
                     return {"ok": False, "error": "it is not a text document"}, None
-                store = (prop("FilterName", "writer_pdf_Export"), prop("Overwrite", True))
-                doc.storeToURL(uno.systemPathToFileUrl(dst), store)
+                store = [prop("FilterName", "writer_pdf_Export"), prop("Overwrite", True)]
+                if pdf_options:
+                    data = tuple(prop(k, v) for k, v in pdf_options.items())
+                    store.append(prop(
+                        "FilterData", uno.Any("[]com.sun.star.beans.PropertyValue", data)
+                    ))
+                # uno.invoke: a plain call would not pass the typed FilterData sequence on.
+                uno.invoke(doc, "storeToURL", (uno.systemPathToFileUrl(dst), tuple(store)))
                 return {"ok": True, "attempts": attempt}, doc
             except Exception as e:
                 self.check_alive(e)
@@ -194,7 +201,7 @@ def main():
         if req.get("quit"):
             break
         try:
-            answer, doc = office.convert(req["in"], req["out"], req.get("filter"))
+            answer, doc = office.convert(req["in"], req["out"], req.get("filter"), req.get("pdf"))
         except Exception as e:  # the connection to LibreOffice is gone
             say({"ok": False, "fatal": True, "error": f"LibreOffice stopped ({_why(e)})"})
             kill_group()

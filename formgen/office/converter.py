@@ -31,7 +31,11 @@ from formgen.fonts import require_families
 from formgen.messages import Message, msg
 from formgen.office.process import STARTUP_TIMEOUT, OfficeFault, OfficeProcess, install_cleanup
 
-__all__ = ["Converter", "convert_files"]
+__all__ = ["PDFA_2B", "Converter", "convert_files"]
+
+PDFA_2B: dict[str, object] = {"SelectPdfVersion": 2}
+"""PDF export settings for PDF/A-2b: fonts embedded (LibreOffice embeds every font it
+uses in PDF/A), an sRGB output intent and XMP metadata from the document properties."""
 
 OnDone = Callable[[Path, ConversionError | None], object]
 
@@ -76,7 +80,8 @@ class Converter:
 
     ``startup_timeout`` bounds the start of one LibreOffice; ``isolate_network=False``
     skips the empty network namespace (the profile settings still block links);
-    each process is replaced by a fresh one after ``recycle_after`` documents.
+    each process is replaced by a fresh one after ``recycle_after`` documents;
+    ``pdf_options`` are LibreOffice's PDF export settings (``PDFA_2B`` for archival PDFs).
     """
 
     def __init__(
@@ -87,6 +92,7 @@ class Converter:
         startup_timeout: float = STARTUP_TIMEOUT,
         isolate_network: bool = True,
         recycle_after: int = 2000,
+        pdf_options: dict[str, object] | None = None,
     ) -> None:
         if workers is not None and workers < 1:
             raise ValueError("workers must be at least 1")
@@ -99,6 +105,7 @@ class Converter:
         self.startup_timeout = float(startup_timeout)
         self.isolate_network = isolate_network
         self.recycle_after = recycle_after
+        self.pdf_options = dict(pdf_options or {})
         self._slots = [_Slot() for _ in range(self.workers)]
         self._idle = list(self._slots)  # used as a stack: warm processes get reused first
         self._cond = threading.Condition()
@@ -179,7 +186,9 @@ class Converter:
                     # stay there too); the finished PDF is then moved next to the target
                     # and renamed into place.
                     out = process.scratch / f"{uuid.uuid4().hex}.pdf"
-                    error: Message | str | None = process.convert(src, out, filter_name, self.timeout)
+                    error: Message | str | None = process.convert(
+                        src, out, filter_name, self.timeout, self.pdf_options
+                    )
                     if error is None:
                         if not out.is_file() or out.stat().st_size == 0:
                             error = msg("office.no-pdf")
