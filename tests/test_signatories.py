@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from conftest import MANIFEST_FILE, ROOT, SAMPLES_FILE, TODAY
 from PIL import Image, ImageDraw
 
+from formgen.certificates.keys import KEY_ENV
 from formgen.cli import main
 
 pytestmark = pytest.mark.needs_office
@@ -67,6 +68,11 @@ def dark_blue_pixels(image: Image.Image) -> int:
     return sum(1 for r, g, b in _pixels(image) if b > 90 and r < 70 and g < 80 and b - r > 40)
 
 
+@pytest.fixture(autouse=True)
+def _no_key_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(KEY_ENV, raising=False)
+
+
 @pytest.fixture(scope="module")
 def pictures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("pictures")
@@ -88,7 +94,7 @@ def test_names_titles_and_pictures(tmp_path: Path, pictures: dict[str, Path]) ->
     data = one_csee_holder(tmp_path)
     plain, drawn = tmp_path / "plain", tmp_path / "drawn"
     (tmp_path / "m1").mkdir()
-    result = cli("certificates", data, "--out", plain, "--register", tmp_path / "a.sqlite",
+    result = cli("certificates", "--init-register", data, "--out", plain, "--register", tmp_path / "a.sqlite",
                  "--manifest", manifest_with(tmp_path / "m1"))
     assert result.exit_code == 0, result.output
     text = subprocess.run(["pdftotext", str(plain / "CSEE-2026-0007" / "csee_iet_joint.pdf"), "-"],
@@ -103,7 +109,7 @@ def test_names_titles_and_pictures(tmp_path: Path, pictures: dict[str, Path]) ->
     (tmp_path / "m2").mkdir()
     manifest = manifest_with(tmp_path / "m2", signature=pictures["signature.jpg"],
                              seal=pictures["seal.png"])
-    result = cli("certificates", data, "--out", drawn, "--register", tmp_path / "b.sqlite",
+    result = cli("certificates", "--init-register", data, "--out", drawn, "--register", tmp_path / "b.sqlite",
                  "--manifest", manifest)
     assert result.exit_code == 0, result.output
     (tmp_path / "r1").mkdir()
@@ -129,12 +135,16 @@ def test_bad_pictures_stop_before_numbering(tmp_path: Path, pictures: dict[str, 
                                             name: str, expected: str) -> None:
     manifest = manifest_with(tmp_path, seal=pictures[name])
     register = tmp_path / "r.sqlite"
+    assert cli("register", "init", register).exit_code == 0
     result = cli("certificates", one_csee_holder(tmp_path), "--out", tmp_path / "out",
                  "--register", register, "--manifest", manifest)
     assert result.exit_code == 1
     assert result.output.strip().splitlines()[-1] == "Error: " + expected.format(
         path=pictures[name])
-    assert not register.exists()
+    exported = cli("register", "export", "--out", tmp_path / "events.csv", "--register", register)
+    assert exported.exit_code == 0, exported.output
+    rows = (tmp_path / "events.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
+    assert [row.split(",")[6] for row in rows] == ["created"]  # no certificate numbered
 
 
 def test_unknown_officer_is_a_manifest_error(tmp_path: Path) -> None:
@@ -142,7 +152,7 @@ def test_unknown_officer_is_a_manifest_error(tmp_path: Path) -> None:
     data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
     del data["signatories"]["IET"]["officers"]["president"]
     manifest.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
-    result = cli("certificates", one_csee_holder(tmp_path), "--out", tmp_path / "out",
+    result = cli("certificates", "--init-register", one_csee_holder(tmp_path), "--out", tmp_path / "out",
                  "--register", tmp_path / "r.sqlite", "--manifest", manifest)
     assert result.exit_code == 1
     assert result.output.strip().splitlines()[-1] == (

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import datetime as dt
 import http.server
 import socket
 import subprocess
@@ -26,9 +25,8 @@ from pypdf import PdfReader
 from throwaway_pki import Pki, make_pki
 
 from formgen.certificates import signing
-from formgen.certificates.numbers import IssueRequest
+from formgen.certificates.keys import KEY_ENV
 from formgen.certificates.pdfa import archival_problems
-from formgen.certificates.register import Register
 from formgen.cli import main
 
 pytestmark = pytest.mark.needs_office
@@ -66,6 +64,11 @@ def pyhanko_status(path: Path, ca: Path) -> Any:
             reader.embedded_signatures[-1], context))
 
 
+@pytest.fixture(autouse=True)
+def _no_key_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(KEY_ENV, raising=False)
+
+
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     return make_pki(tmp_path_factory.mktemp("pki"))
@@ -78,7 +81,7 @@ def signed(tmp_path_factory: pytest.TempPathFactory, pki: Pki) -> dict[str, Any]
     out, register = folder / "out", folder / "register.sqlite"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("FORMGEN_TODAY", TODAY)
-        result = cli("certificates", SAMPLES_FILE, "--out", out, "--register", register,
+        result = cli("certificates", "--init-register", SAMPLES_FILE, "--out", out, "--register", register,
                      "--manifest", MANIFEST_FILE, "--sign-key", pki.key, "--sign-cert", pki.cert,
                      "--sign-chain", pki.ca_cert)
     return {"result": result, "out": out, "register": register, "folder": folder}
@@ -172,9 +175,8 @@ def test_untrusted_signer_and_unsigned_file(signed: dict[str, Any], tmp_path: Pa
 
 def test_code_unknown_to_the_register(signed: dict[str, Any], pki: Pki, tmp_path: Path) -> None:
     other = tmp_path / "other.sqlite"
-    with Register(other) as reg:
-        reg.issue([IssueRequest("X-1", "X", "ecuk_registration", "csee-iet", "CEng", "CSEE-IET",
-                                dt.date(2026, 11, 20))])
+    made = cli("register", "init", other)
+    assert made.exit_code == 0, made.output
     path = signed["out"] / "CSEE-2026-0012" / "ecuk_registration.pdf"
     result = cli("verify", path, "--register", other, "--trust", pki.ca_cert)
     assert result.exit_code == 1
@@ -233,14 +235,14 @@ def test_pkcs12_with_passphrase_from_environment_or_prompt(pki: Pki, one_holder:
                                                            tmp_path: Path) -> None:
     env = {"FORMGEN_TODAY": TODAY, signing.PASSPHRASE_VARIABLE: pki.p12_passphrase}
     out = tmp_path / "env"
-    result = cli("certificates", one_holder, "--out", out, "--register", tmp_path / "r.sqlite",
+    result = cli("certificates", "--init-register", one_holder, "--out", out, "--register", tmp_path / "r.sqlite",
                  "--manifest", MANIFEST_FILE, "--sign-p12", pki.p12, env=env)
     assert result.exit_code == 0, result.output
     ok = cli("verify", out / "CMES-2026-0101" / "soe_membership.pdf", "--register",
              tmp_path / "r.sqlite", "--trust", pki.ca_cert)
     assert ok.exit_code == 0, ok.output
     out = tmp_path / "prompt"
-    result = cli("certificates", one_holder, "--out", out, "--register", tmp_path / "r.sqlite",
+    result = cli("certificates", "--init-register", one_holder, "--out", out, "--register", tmp_path / "r.sqlite",
                  "--manifest", MANIFEST_FILE, "--sign-p12", pki.p12,
                  env={"FORMGEN_TODAY": TODAY}, stdin=pki.p12_passphrase + "\n")
     assert result.exit_code == 0, result.output
@@ -271,12 +273,12 @@ def test_unusable_keys_stop_before_anything_is_numbered(pki: Pki, one_holder: Pa
     ]
     for options, env, expected in cases:
         out = tmp_path / "out"
-        result = cli("certificates", one_holder, "--out", out, "--register", register,
+        result = cli("certificates", "--init-register", one_holder, "--out", out, "--register", register,
                      "--manifest", MANIFEST_FILE, *options, env={"FORMGEN_TODAY": TODAY, **env})
         assert result.exit_code == 1, (options, result.output)
         assert result.output.strip().splitlines()[-1] == expected
         assert not register.exists() and not list(out.glob("*/*.pdf"))
-    result = cli("certificates", one_holder, "--out", tmp_path / "out", "--register", register,
+    result = cli("certificates", "--init-register", one_holder, "--out", tmp_path / "out", "--register", register,
                  "--manifest", MANIFEST_FILE, "--sign-key", expired.key, "--sign-cert",
                  expired.cert, env={"FORMGEN_TODAY": TODAY})
     assert result.exit_code == 1
@@ -344,7 +346,7 @@ def test_timestamped_and_long_term_signatures(authority: Any, one_holder: Path, 
                                               options: list[str], level: str) -> None:
     pki, base = authority
     out, register = tmp_path / "out", tmp_path / "r.sqlite"
-    result = cli("certificates", one_holder, "--out", out, "--register", register,
+    result = cli("certificates", "--init-register", one_holder, "--out", out, "--register", register,
                  "--manifest", MANIFEST_FILE, "--sign-key", pki.key, "--sign-cert", pki.cert,
                  "--sign-chain", pki.ca_cert, "--timestamp-url", f"{base}/tsa", *options,
                  env={"FORMGEN_TODAY": TODAY})
@@ -374,7 +376,7 @@ def test_timestamp_authority_that_does_not_answer(pki: Pki, one_holder: Path,
         closed.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{closed.getsockname()[1]}/tsa"
     register = tmp_path / "r.sqlite"
-    result = cli("certificates", one_holder, "--out", tmp_path / "out", "--register", register,
+    result = cli("certificates", "--init-register", one_holder, "--out", tmp_path / "out", "--register", register,
                  "--manifest", MANIFEST_FILE, "--sign-key", pki.key, "--sign-cert", pki.cert,
                  "--timestamp-url", url, env={"FORMGEN_TODAY": TODAY})
     assert result.exit_code == 1

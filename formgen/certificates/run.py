@@ -114,6 +114,7 @@ def print_certificates(
     key cannot be used; a problem with one record only fails that record.
     """
     base_override = _checked_url(verify_url)
+    signer = CertificateSigner(signing) if signing is not None else None
     with _open_register(register, register_key, register_timeout, init_register, by) as reg:
         records, report = validate_files(data, manifest, today)
         replaced = reg.reissuable(reissue) if reissue else None
@@ -125,7 +126,6 @@ def print_certificates(
 
         # Whatever can stop the whole run is checked before a number is handed out.
         templates = _templates(manifest, holders)
-        signer = CertificateSigner(signing) if signing is not None else None
         for h in holders:
             h.verify_base = _verify_base(manifest, h.applicant.programme, base_override)
         make_output_folder(out)
