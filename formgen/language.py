@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Literal
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_skeleton
 from babel.numbers import format_decimal
 
 Language = Literal["zh", "en"]
@@ -20,14 +20,20 @@ LANGUAGES: tuple[Language, ...] = ("zh", "en")
 LOCALES: dict[Language, Locale] = {"zh": Locale.parse("zh_CN"), "en": Locale.parse("en_GB")}
 
 
+# One date style everywhere (documents, certificates, messages, web pages): months by their
+# full name. The abbreviated ones of en_GB mix three and four letters (Jul, Sept).
+MONTH_SKELETON = "yMMMM"
+DAY_SKELETON = "yMMMMd"
+
+
 def month(value: dt.date, lang: Language) -> str:
-    """A month, e.g. 2009年9月 / Sept 2009."""
-    return format_skeleton("yMMM", value, locale=LOCALES[lang])
+    """A month, e.g. 2009年9月 / September 2009."""
+    return format_skeleton(MONTH_SKELETON, value, locale=LOCALES[lang])
 
 
-def day(value: dt.date, lang: Language, length: str = "medium") -> str:
-    """A date, e.g. 2025年6月18日 / 18 Jun 2025."""
-    return format_date(value, length, locale=LOCALES[lang])
+def day(value: dt.date, lang: Language) -> str:
+    """A date, e.g. 2025年6月18日 / 18 June 2025."""
+    return format_skeleton(DAY_SKELETON, value, locale=LOCALES[lang])
 
 
 def number(value: float, lang: Language) -> str:

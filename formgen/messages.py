@@ -24,7 +24,7 @@ Adding a message
 
    (``make messages-update`` adds new ids to ``messages.pot`` and to both catalogues with
    empty texts, to be filled in.) The English of a problem follows the field's path, as in
-   ``career[1].end: error: ends (Jan 2023) before it starts (May 2024)``: lower case, no
+   ``career[1].end: error: ends (January 2023) before it starts (May 2024)``: lower case, no
    full stop; the Chinese is a whole sentence.
 3. ``tests/test_messages.py`` fails while either text is missing, when a text uses a
    placeholder the call does not give, and when a catalogue keeps a text no code uses.
@@ -33,8 +33,8 @@ Parameters
 ----------
 Placeholders are ``%(name)s``. Values are shown in the message's language:
 
-- ``datetime.date``: a date (2025年6月18日 / 18 Jun 2025); ``YearMonth(date)``: a month
-  (2009年9月 / Sept 2009);
+- ``datetime.date``: a date (2025年6月18日 / 18 June 2025); ``YearMonth(date)``: a month
+  (2009年9月 / September 2009);
 - ``int`` and ``float``: a quantity, with the language's grouping (1,234; 2.5); give
   ids, row numbers and years as ``str``;
 - a :class:`Message` (or anything with a ``text(lang)``, such as a problem or an
@@ -125,7 +125,7 @@ class Message:
 
 @dataclass(frozen=True)
 class YearMonth:
-    """A month as a parameter: shown as 2009年9月 / Sept 2009."""
+    """A month as a parameter: shown as 2009年9月 / September 2009."""
 
     value: dt.date
 

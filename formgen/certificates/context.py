@@ -109,8 +109,8 @@ def certificate_context(
             "link": link,
             "verify": short_link(link),
             "issued_on": {
-                "zh": fmt.day(issued.issued_on, "zh", "long"),
-                "en": fmt.day(issued.issued_on, "en", "long"),
+                "zh": fmt.day(issued.issued_on, "zh"),
+                "en": fmt.day(issued.issued_on, "en"),
                 "iso": issued.issued_on.isoformat(),
             },
         },

@@ -121,7 +121,7 @@ def build_context(
     division = prog.divisions.get(soe.division) if soe else None
     return {
         "lang": lang,
-        "today": fmt.day(today, lang, "long"),
+        "today": fmt.day(today, lang),
         "document": {
             "id": doc_id,
             "title": t(manifest.documents[doc_id].title) if doc_id in manifest.documents else "",

@@ -22,7 +22,7 @@ def box(checked: bool) -> str:
 
 
 def month(value: dt.date | None, lang: Language) -> str:
-    """A month, e.g. 2009年9月 / Sept 2009; an empty month reads 'to date'."""
+    """A month, e.g. 2009年9月 / September 2009; an empty month reads 'to date'."""
     if value is None:
         return TO_DATE[lang]
     return _month(value, lang)

@@ -60,7 +60,7 @@ class Translator:
     # ---- Babel formatting ----
 
     def date(self, value: dt.date) -> str:
-        return language.day(value, self.lang, "long")
+        return language.day(value, self.lang)
 
     def number(self, value: float) -> str:
         return language.number(value, self.lang)
