@@ -1,4 +1,4 @@
-"""DOCX files as ZIP packages: replace some parts, keep every other member as it was."""
+"""DOCX files as ZIP packages: replace or add some parts, keep every other member as it was."""
 
 from __future__ import annotations
 
@@ -7,12 +7,18 @@ import zipfile
 
 
 def replace_parts(docx: bytes, parts: dict[str, bytes]) -> bytes:
-    """``docx`` with the named parts (zip members) replaced, everything else as it was."""
+    """``docx`` with the named parts (zip members) replaced, and those it lacks added at the
+    end; everything else as it was."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(
         out, "w", zipfile.ZIP_DEFLATED
     ) as dst:
+        present = set()
         for info in src.infolist():
+            present.add(info.filename)
             data = parts.get(info.filename)
             dst.writestr(info, data if data is not None else src.read(info.filename))
+        for name, data in parts.items():
+            if name not in present:
+                dst.writestr(name, data)
     return out.getvalue()

@@ -35,10 +35,10 @@ POPPLER = ("pdftotext", "pdffonts", "pdftoppm")
 CMES_RECORD: dict[str, Any] = {
     "id": "CMES-2026-0103",
     "programme": "cmes-soe",
-    "grade": "EngTech",
+    "grade": "IEng",
     "name": {"zh": "孙伟", "en": "SUN Wei"},
     "gender": "male",
-    "job_title": {"zh": "设备检验技师", "en": "Equipment Inspection Technician"},
+    "job_title": {"zh": "设备检验工程师", "en": "Equipment Inspection Engineer"},
     "expertise": {"zh": "起重设备检验", "en": "Lifting equipment inspection"},
     "mobile": "+86 139 5100 7788",
     "email": "sun.wei@example.com",
@@ -159,7 +159,7 @@ def example_record() -> dict[str, Any]:
 
 @pytest.fixture
 def cmes_record() -> dict[str, Any]:
-    """A valid cmes-soe EngTech applicant."""
+    """A valid cmes-soe IEng applicant."""
     return copy.deepcopy(CMES_RECORD)
 
 

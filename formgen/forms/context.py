@@ -29,9 +29,13 @@ SOE_MEMBERSHIP: dict[str, Term] = {
 REFERENCE_BY_OFFICE = Term(zh="（由项目办公室编号）", en="(assigned by the programme office)")
 """Printed where the reference is empty: an application from the web that has none yet."""
 FEES_TOTAL_NOTE = Term(
-    zh="不含按年或按期缴纳的再注册费及附条件的费用",
-    en="Recurring re-registration fees and conditional fees are not included",
+    zh="不含按年或按期缴纳的费用及附条件的费用",
+    en="Yearly or other recurring fees and conditional fees are not included",
 )
+ESTIMATE = Term(zh="预计{amount}", en="{amount} (estimate)")
+"""An amount the notice gives as an estimate (预计为8000元/人)."""
+IN_PACK = Term(zh="本材料包已附", en="In this pack")
+APPLICANT_ADDS = Term(zh="申请人自备", en="Added by the applicant")
 # The seed forms leave this many rows in each table; filled rows take their place first,
 # and at least MIN_BLANK rows always stay free for the applicant to add more.
 TABLE_ROWS = {"education": 2, "career": 5, "cpd": 18}
@@ -107,6 +111,8 @@ def build_context(
                 "code": code,
                 "letter": code[0] if code.endswith("1") else "",
                 "number": code[1],
+                # the rows of a group (A1-A2, B1-B3 …) stay on one page together
+                "group_continues": f"{code[0]}{int(code[1]) + 1}" in COMPETENCE_CODES,
                 "statement": statements.get(code, {}).get(lang, ""),
                 "roles": t(entry.roles) if entry else "",
                 "education_base": t(entry.education_base) if entry else "",
@@ -116,6 +122,14 @@ def build_context(
             }
         )
     fees = [f for f in prog.fees if a.grade in f.grades]
+    one_off = [f for f in fees if f.per is None and not f.conditional]
+    in_pack = set(manifest.documents_for(a.programme, a.grade))
+    if manifest.default_pack in manifest.packs:
+        in_pack &= set(manifest.packs[manifest.default_pack].documents)
+
+    def amount(value: int, estimate: bool) -> str:
+        money = fmt.money(value, lang)
+        return t(ESTIMATE).format(amount=money) if estimate else money
     cmes = a.cmes
     soe = a.soe
     division = prog.divisions.get(soe.division) if soe else None
@@ -133,7 +147,7 @@ def build_context(
             "partner": body(prog.partner),
             "partner_branch": body(prog.partner_branch),
             "registration_body": body(prog.registration_body),
-            "contact": t(prog.contact) if prog.contact else "",
+            "contact": [t(line) for line in prog.contact],
             "fees_note": t(prog.fees_note) if prog.fees_note else "",
         },
         "grade": {"code": a.grade, "name": grade_name, "label": grade_label},
@@ -187,7 +201,7 @@ def build_context(
         "fees": [
             {
                 "item": t(f.item),
-                "amount": fmt.money(f.amount, lang),
+                "amount": amount(f.amount, f.estimate),
                 "per": t(f.per) if f.per else "",
                 "due": t(f.due),
                 "note": t(f.note) if f.note else "",
@@ -197,11 +211,15 @@ def build_context(
         "fees_total_note": (
             t(FEES_TOTAL_NOTE) if any(f.per or f.conditional for f in fees) else ""
         ),
-        "fees_total": fmt.money(
-            sum(f.amount for f in fees if f.per is None and not f.conditional), lang
-        ),
+        "fees_total": amount(sum(f.amount for f in one_off), any(f.estimate for f in one_off)),
         "checklist": [
-            {"no": str(i), "item": t(c.item), "copies": t(c.copies)}
+            {
+                "no": str(i),
+                "item": t(c.item),
+                "copies": t(c.copies),
+                "in_pack": c.document in in_pack,
+                "source": t(IN_PACK) if c.document in in_pack else t(APPLICANT_ADDS),
+            }
             for i, c in enumerate(
                 (c for c in prog.checklist if a.grade in c.grades), start=1
             )

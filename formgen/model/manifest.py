@@ -59,6 +59,8 @@ class Fee(Spec):
     """Condition or remark printed beside the fee."""
     conditional: bool = False
     """Paid only when the note's condition holds, so left out of the total."""
+    estimate: bool = False
+    """The notice gives the amount as an estimate (预计), and the documents say so."""
 
 
 class ChecklistItem(Spec):
@@ -70,6 +72,9 @@ class ChecklistItem(Spec):
     """How many copies, in which languages."""
     grades: list[GradeCode] = ["CEng", "IEng", "EngTech"]
     """Grades that hand it in."""
+    document: str | None = None
+    """The document formgen makes for it (so it is in the application pack); none when the
+    applicant adds it (a form of another body, copies of certificates)."""
 
 
 class Division(Spec):
@@ -96,6 +101,9 @@ class Programme(Spec):
     """The body that registers engineers."""
     grades: dict[GradeCode, Term]
     """Grade names as this programme's notice translates them."""
+    eligibility: Term | None = None
+    """The notice's rule on who may apply, in a few words (e.g. CEng and IEng only, with the
+    clause); named in the error for a grade the programme does not offer."""
     fees: list[Fee]
     """Fees, by grade."""
     quota: dict[str, int] = {}
@@ -113,8 +121,14 @@ class Programme(Spec):
     """Remark printed under the fee table."""
     checklist: list[ChecklistItem] = []
     """Materials to hand in."""
-    contact: Term | None = None
-    """Whom to contact."""
+    contact: list[Term] = []
+    """Whom to contact, one line each (a telephone number or an e-mail address is never
+    broken across lines); a single term is one line."""
+
+    @field_validator("contact", mode="before")
+    @classmethod
+    def _contact_lines(cls, value: Any) -> Any:
+        return [value] if isinstance(value, dict) else value
 
     @property
     def short_name(self) -> str:
@@ -297,6 +311,12 @@ class Manifest(Spec):
         for programme_id, prog in self.programmes.items():
             if "soe" in prog.requires and not prog.divisions:
                 problems.append(msg("manifest.soe-without-divisions", programme=programme_id))
+            for item in prog.checklist:
+                if item.document is not None and item.document not in self.documents:
+                    problems.append(msg(
+                        "manifest.checklist-unknown-document", programme=programme_id,
+                        document=item.document,
+                    ))
         if problems:
             raise invalid(joined(problems, msg("list.semicolon")))
         return self

@@ -5,6 +5,8 @@ template are joined as sections of one DOCX (each starting a new page, page numb
 restarting at 1), converted once, and the PDF split back at each document's first page.
 Each document's first paragraph is given an outline level, which changes nothing on the
 page but makes LibreOffice list it in the PDF outline, so the split points are exact.
+Headers and footers that differ between the documents (a running head naming the
+applicant) are carried over as each document's own parts.
 A template whose pages depend on the whole document (a NUMPAGES total, numbered lists)
 is not merged.
 """
@@ -30,6 +32,11 @@ if TYPE_CHECKING:
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _NS = {"w": W}
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
+_DOCUMENT_RELS = "word/_rels/document.xml.rels"
+_CONTENT_TYPES = "[Content_Types].xml"
 _WHOLE_DOCUMENT_MARKERS = (b"NUMPAGES", b"SECTIONPAGES", b"<w:numPr")
 
 
@@ -96,18 +103,82 @@ def _restart_numbering(sect: etree._Element) -> None:
     numbering.set(_w("start"), "1")
 
 
+class _OwnHeaders:
+    """The merged package's relationships and content types, growing by each document's
+    own headers and footers where they differ from the first document's."""
+
+    def __init__(self, first: bytes):
+        self.first = zipfile.ZipFile(io.BytesIO(first))
+        self.rels = etree.fromstring(self.first.read(_DOCUMENT_RELS))
+        self.types = etree.fromstring(self.first.read(_CONTENT_TYPES))
+        self.first_targets = {r.get("Id"): r.get("Target") for r in self.rels}
+        self.added: dict[str, bytes] = {}
+
+    def _content_type(self, part: str) -> str:
+        for override in self.types.iter(f"{{{_TYPES}}}Override"):
+            if override.get("PartName") == f"/{part}":
+                return str(override.get("ContentType"))
+        raise ValueError(f"no content type for {part}")
+
+    def adopt(self, index: int, docx: bytes, body: etree._Element) -> None:
+        """Point the header and footer references of ``body`` (document ``index``) at the
+        document's own parts wherever those differ from the first document's."""
+        with zipfile.ZipFile(io.BytesIO(docx)) as z:
+            rels = {r.get("Id"): r for r in etree.fromstring(z.read(_DOCUMENT_RELS))}
+            renamed: dict[str, str] = {}
+            for ref in (*body.iter(_w("headerReference")), *body.iter(_w("footerReference"))):
+                rid = ref.get(_R_ID)
+                if rid in renamed:
+                    ref.set(_R_ID, renamed[rid])
+                    continue
+                rel = rels.get(rid)
+                if rel is None:
+                    raise ValueError(f"document {index}: no relationship {rid}")
+                target = str(rel.get("Target")).lstrip("/").removeprefix("word/")
+                part = f"word/{target}"
+                data = z.read(part)
+                if self.first_targets.get(rid) == rel.get("Target") and self.first.read(part) == data:
+                    continue  # the same as the first document's
+                own = f"{target.rsplit('.', 1)[0]}-{index}.xml"
+                own_id = f"rIdMerged{index}x{len(renamed)}"
+                self.added[f"word/{own}"] = data
+                if f"word/_rels/{target}.rels" in z.namelist():
+                    self.added[f"word/_rels/{own}.rels"] = z.read(f"word/_rels/{target}.rels")
+                etree.SubElement(self.rels, f"{{{_RELS}}}Relationship",
+                                 Id=own_id, Type=str(rel.get("Type")), Target=own)
+                etree.SubElement(self.types, f"{{{_TYPES}}}Override", PartName=f"/word/{own}",
+                                 ContentType=self._content_type(part))
+                renamed[str(rid)] = own_id
+                ref.set(_R_ID, own_id)
+
+    def parts(self) -> dict[str, bytes]:
+        if not self.added:
+            return {}
+        return {
+            **self.added,
+            _DOCUMENT_RELS: etree.tostring(self.rels, encoding="UTF-8", xml_declaration=True,
+                                           standalone=True),
+            _CONTENT_TYPES: etree.tostring(self.types, encoding="UTF-8", xml_declaration=True,
+                                           standalone=True),
+        }
+
+
 def merge(documents: list[bytes]) -> bytes:
     """One DOCX holding every document as a section of its own, in order.
 
-    All documents must come from the same template (same styles, headers, relationships).
+    All documents must come from the same template (same styles and relationships); each
+    keeps its own headers and footers.
     """
     first_root, first_body = _body(documents[0])
     merged_body = etree.Element(_w("body"))
     final_sect: etree._Element | None = None
+    own_headers = _OwnHeaders(documents[0])
     for index, docx in enumerate(documents):
         _, body = _body(docx) if index else (first_root, first_body)
         body = copy.deepcopy(body)
         _mark_start(body, f"document {index}")
+        if index:
+            own_headers.adopt(index, docx, body)
         children = list(body)
         sect = children[-1] if children and children[-1].tag == _w("sectPr") else None
         if sect is None:
@@ -136,7 +207,7 @@ def merge(documents: list[bytes]) -> bytes:
     merged_body.append(final_sect)
     first_root.replace(first_root.find("w:body", _NS), merged_body)
     xml = etree.tostring(first_root, encoding="UTF-8", xml_declaration=True, standalone=True)
-    return replace_parts(documents[0], {"word/document.xml": xml})
+    return replace_parts(documents[0], {"word/document.xml": xml, **own_headers.parts()})
 
 
 def split(pdf: bytes, count: int) -> list[bytes] | None:

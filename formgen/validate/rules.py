@@ -77,8 +77,14 @@ def programme_rules(
     out: list[Problem] = []
     grade = _scalar_text(data.get("grade"))
     if grade in GRADE_CODES and grade not in prog.grades:
-        out.append(problem("grade", msg(
-            "rule.grade-not-offered", grade=grade, programme=programme, grades=list(prog.grades))))
+        if prog.eligibility is not None:
+            out.append(problem("grade", msg(
+                "rule.grade-not-eligible", grade=grade, programme=programme,
+                rule=prog.eligibility)))
+        else:
+            out.append(problem("grade", msg(
+                "rule.grade-not-offered", grade=grade, programme=programme,
+                grades=list(prog.grades))))
     soe = data.get("soe")
     division = _scalar_text(soe.get("division")) if isinstance(soe, Mapping) else ""
     if division and division not in prog.divisions:
