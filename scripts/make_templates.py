@@ -144,7 +144,8 @@ def cpd_record(lang: str):
          "{{a.name}}-Continuous Professional Development " + NBSP.join("Record for past 3 year".split()),
          "Form Title")
     info_line(doc, lang, name=False)
-    g = Grid(doc, [3.0, 6.1, 3.6, 2.0, 2.3] if zh else [3.3, 5.6, 3.5, 2.5, 2.1])
+    # The date column holds "2025年10月10日" / "15 September 2025" on one line.
+    g = Grid(doc, [3.4, 5.9, 3.4, 2.0, 2.3] if zh else [3.3, 5.6, 3.5, 2.5, 2.1])
     g.row([head("时间"), head("继续教育内容"), head("主办机构"), head("学时"), head("证明人")] if zh
           else [head("Date"), head("CPD Description"), head("Organizer"),
                 head("CPD Claimed hours"), head("Initials of ES/RP*")], header=True)
@@ -287,7 +288,7 @@ def fee_notice(lang: str):
          "The fees for your application are as follows:", "Form Text", keep_next=True)
     # Chinese fee names are long (英国营运工程师学会特许工程师首次注册费), English amounts
     # ("CNY 110 per three years").
-    g = Grid(doc, [6.9, 2.4, 3.6, 4.1] if zh else [5.0, 3.8, 3.4, 4.8])
+    g = Grid(doc, [7.4, 2.3, 3.6, 3.7] if zh else [4.8, 4.3, 3.4, 4.5])
     g.row([head("费用项目"), head("金额"), head("缴纳时间"), head("备注")] if zh else
           [head("Item"), head("Amount"), head("When due"), head("Note")], header=True)
     amount = ("{{f.amount}}{% if f.per %}/{{f.per}}{% endif %}" if zh else
@@ -357,7 +358,7 @@ def career_history(lang: str):
     g = Grid(doc, [3.4, 5.1, 3.4, 5.1])
     g.row([label("姓名" if zh else "Name"), value("{{a.name}}"),
            label("申请编号" if zh else "Application no."), value("{{a.id}}")], height=0.75)
-    g.row([label("工作单位" if zh else "Company"), value("{{a.company}}", 3)], height=0.75)
+    g.row([label("单位名称" if zh else "Company"), value("{{a.company}}", 3)], height=0.75)
     g.row([label("职务/职称" if zh else "Job title"), value("{{a.job_title}}"),
            label("申请级别" if zh else "Grade applied for"), value("{{grade.label}}")], height=0.75)
     g.row([label("所属行业" if zh else "Expertise"), value("{{a.expertise}}", 3)], height=0.75)
@@ -375,9 +376,6 @@ def career_history(lang: str):
           height=0.75)
     spacer(doc, 8)
     para(doc, "{%p endfor %}")
-    para(doc, "{%p if not a.career %}")
-    para(doc, "（未填写工作经历）" if zh else "(No career history given.)", "Form Text")
-    para(doc, "{%p endif %}")
 
     para(doc, "二、个人描述" if zh else "2. Personal description", "Form Heading")
     g = Grid(doc, [17.0])

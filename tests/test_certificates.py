@@ -61,7 +61,7 @@ BAD_ERRORS = [
     ["NOEN-0001", "name.en",
      "name.en is missing; the CSEE–IET joint certificate is issued in Chinese and English"],
     ["'=FUTURE-1", "certificate.issued_on",
-     "the date of issue 1 Jan 2099 is in the future (today is 23 Nov 2026); "
+     "the date of issue 1 January 2099 is in the future (today is 23 November 2026); "
      "certificates cannot be dated ahead"],
     ["NOSOE-0001", "certificate.soe_membership_number",
      "certificate.soe_membership_number is missing; the SOE membership certificate prints it"],
@@ -389,7 +389,7 @@ def test_verify_genuine(batch: dict[str, Any]) -> None:
         f"Genuine: certificate {number}, verification code {issued.short_code}\n"
         "Holder: LI Xiaoming (CSEE-2026-0007)\n"  # as the English certificate prints it
         "Certificate: ECUK certificate; Incorporated Engineer (IEng); programme csee-iet\n"
-        "Issued on: 20 Nov 2026\n"
+        "Issued on: 20 November 2026\n"
     )
     legacy_qr = f"FORMGEN-CERT|{number}|{issued.short_code}"  # on certificates printed before
     for code in (number, issued.short_code, issued.short_code.replace("-", "").lower(),

@@ -19,9 +19,11 @@ CSEE_FILES = {
            "Fee-Notice-LI Xiaoming.docx", "Registration-Form-LI Xiaoming.docx"],
 }
 CMES_FILES = {
-    "zh": ["CMES会员申请批注表-孙伟.docx", "CPD纪录-孙伟.docx", "申请材料清单-孙伟.docx", "费用通知-孙伟.docx"],
-    "en": ["CMES-Endorsement-Form-SUN Wei.docx", "CPD-Record-SUN Wei.docx", "Fee-Notice-SUN Wei.docx",
-           "Submission-Checklist-SUN Wei.docx"],
+    "zh": ["CMES会员申请批注表-孙伟.docx", "CPD纪录-孙伟.docx", "交叉对照表格-孙伟.docx", "工作经历报告-孙伟.docx",
+           "申请材料清单-孙伟.docx", "费用通知-孙伟.docx"],
+    "en": ["CMES-Endorsement-Form-SUN Wei.docx", "CPD-Record-SUN Wei.docx",
+           "Career-History-Report-SUN Wei.docx", "Cross-Reference-SUN Wei.docx",
+           "Fee-Notice-SUN Wei.docx", "Submission-Checklist-SUN Wei.docx"],
 }
 
 
@@ -72,7 +74,7 @@ def test_render_writes_every_document_in_both_languages(tmp_path: Path, cmes_rec
     assert files_under(out) == sorted(
         tree("CSEE-2026-0007", CSEE_FILES) + tree("CMES-2026-0103", CMES_FILES)
     )
-    assert result.stderr.splitlines()[-1] == f"2 record(s): 2 rendered (16 file(s)) into {out}, 0 failed"
+    assert result.stderr.splitlines()[-1] == f"2 record(s): 2 rendered (20 file(s)) into {out}, 0 failed"
     text = docx_text(out / "CSEE-2026-0007" / "zh" / "报名表-李晓明.docx")
     assert "李晓明" in text and "中国水利水电第八工程局有限公司" in text
     text = docx_text(out / "CMES-2026-0103" / "en" / "CMES-Endorsement-Form-SUN Wei.docx")
@@ -116,7 +118,7 @@ def test_failed_record_writes_nothing_others_are_rendered(tmp_path: Path, exampl
     assert files_under(out) == tree("CMES-2026-0103", CMES_FILES)
     assert not (out / "CSEE-2026-0099").exists()
     assert f"{data}, record 1 (CSEE-2026-0099), email: error: 'nobody' is not an email address" in result.stderr
-    assert result.stderr.splitlines()[-1] == f"2 record(s): 1 rendered (8 file(s)) into {out}, 1 failed"
+    assert result.stderr.splitlines()[-1] == f"2 record(s): 1 rendered (12 file(s)) into {out}, 1 failed"
 
 
 def test_render_from_csv_and_xlsx(tmp_path: Path, example_record: dict) -> None:

@@ -119,10 +119,10 @@ def test_catalogues_compile_in_memory_without_mo(tmp_path: Path, monkeypatch: py
 
 def test_values_are_shown_in_the_message_language() -> None:
     late = msg("rule.ends-before-start", end=YearMonth(dt.date(2023, 1, 1)), start=YearMonth(dt.date(2024, 5, 1)))
-    assert late.text("en") == "ends (Jan 2023) before it starts (May 2024)"
+    assert late.text("en") == "ends (January 2023) before it starts (May 2024)"
     assert late.text("zh") == "结束时间（2023年1月）早于开始时间（2024年5月）。"
     future = msg("rule.in-the-future", when=dt.date(2026, 11, 24))
-    assert future.text("en") == "is in the future (24 Nov 2026)"
+    assert future.text("en") == "is in the future (24 November 2026)"
     assert future.text("zh") == "日期在将来（2026年11月24日）。"
     long = msg("rule.too-long", count=1234, limit=300)
     assert long.text("en") == "has 1,234 characters; at most 300 are allowed"
@@ -136,7 +136,7 @@ def test_values_are_shown_in_the_message_language() -> None:
     ))
     assert short.text("en") == (
         "under the 48 CPD hours a year the programme expects: "
-        "12.5 h in the year to 23 Nov 2026; 0 h in the year to 23 Nov 2025"
+        "12.5 h in the year to 23 November 2026; 0 h in the year to 23 November 2025"
     )
     assert short.text("zh") == (
         "每年应有48小时的继续专业发展，以下年份不足：截至2026年11月23日的一年为12.5小时；截至2025年11月23日的一年为0小时。"
@@ -175,6 +175,8 @@ ZH_PROBLEMS = [
     "第1条记录（BAD-2026-0001），job_title.en：警告：没有英文内容；英文文件将使用中文内容。",
     "第2条记录（BAD-2026-0002），education[1].end：错误：“2014-13”不是月份（没有13月），请写成 YYYY-MM，例如 2020-09。",
     "第2条记录（BAD-2026-0002），emial：错误：未知字段；是否应为“email”？",
+    "第2条记录（BAD-2026-0002），grade：错误：cmes-soe 项目不受理“EngTech”级别的申请：根据通知“基本要求”"
+    "第（1）条，本项目仅受理特许工程师（CEng）和技术工程师（IEng）的申请。",
     "第2条记录（BAD-2026-0002），cmes：错误：CMES–SOE项目的申请人须填写CMES会员号和会员级别。",
     "第2条记录（BAD-2026-0002），soe：错误：请选择申请的SOE会员类别和分会。",
     "第3条记录：错误：不是申请人记录（应为一组字段）。",
@@ -187,11 +189,13 @@ EN_PROBLEMS = [
     "record 1 (BAD-2026-0001), email: error: 'wang.fang(at)example.com' is not an email address",
     "record 1 (BAD-2026-0001), english_interview: error: 'maybe' is not yes or no; write true or false",
     "record 1 (BAD-2026-0001), cpd[1].hours: error: must not be negative (got -3)",
-    "record 1 (BAD-2026-0001), education[1].end: error: ends (Jul 2011) before it starts (Sept 2012)",
-    "record 1 (BAD-2026-0001), career[1].end: error: ends (Jan 2023) before it starts (May 2024)",
+    "record 1 (BAD-2026-0001), education[1].end: error: ends (July 2011) before it starts (September 2012)",
+    "record 1 (BAD-2026-0001), career[1].end: error: ends (January 2023) before it starts (May 2024)",
     "record 1 (BAD-2026-0001), job_title.en: warning: has no English text; the Chinese is used in English documents",
     "record 2 (BAD-2026-0002), education[1].end: error: '2014-13' has no month 13",
     "record 2 (BAD-2026-0002), emial: error: is not a known field; did you mean 'email'?",
+    "record 2 (BAD-2026-0002), grade: error: 'EngTech' is not a grade of cmes-soe: by the notice's "
+    "basic requirement (1), only CEng and IEng applicants are admitted",
     "record 2 (BAD-2026-0002), cmes: error: is missing; cmes-soe applicants must be CMES members (cmes.membership_no, cmes.member_grade)",
     "record 2 (BAD-2026-0002), soe: error: is missing; give the SOE membership applied for (soe.membership, soe.division)",
     "record 3: error: is not an applicant record (expected a mapping of fields)",
@@ -201,8 +205,8 @@ EN_PROBLEMS = [
 ]
 SEPARATOR = {"zh": "，", "en": ", "}
 SUMMARY = {
-    "zh": "共4条记录：0条有效，4条有错误；12个错误，3个警告",
-    "en": "4 record(s): 0 valid, 4 with errors; 12 error(s), 3 warning(s)",
+    "zh": "共4条记录：0条有效，4条有错误；13个错误，3个警告",
+    "en": "4 record(s): 0 valid, 4 with errors; 13 error(s), 3 warning(s)",
 }
 
 

@@ -87,8 +87,8 @@ SEED_STATEMENTS = {
 }
 CODES = list(SEED_STATEMENTS["CEng"])
 # The application documents (certificates have their own templates and tests).
-DOCS = ["registration_form", "cpd_record", "cross_reference", "cmes_endorsement", "fee_notice",
-        "submission_checklist"]
+DOCS = ["registration_form", "cpd_record", "cross_reference", "career_history", "cmes_endorsement",
+        "fee_notice", "submission_checklist"]
 
 
 # ---------------------------------------------------------------- helpers
@@ -151,10 +151,10 @@ def render(rec: dict, doc_id: str, lang: str) -> Rendered:
 
 
 def needed(doc_id: str) -> list[tuple[str, str]]:
-    """(programme, grade) pairs that get ``doc_id``."""
+    """(programme, grade) pairs that get ``doc_id`` (every grade each programme offers)."""
     pairs = []
     for programme in ("csee-iet", "cmes-soe"):
-        for grade in ("CEng", "IEng", "EngTech"):
+        for grade in MANIFEST.programmes[programme].grades:
             if doc_id in MANIFEST.documents_for(programme, grade):
                 pairs.append((programme, grade))
     return pairs
@@ -298,20 +298,23 @@ def test_registration_form_en_labels_values_and_boxes():
     r.text = text
     assert not re.search(r"[\u4e00-\u9fff]", r.text), "English form shows Chinese"
     r.has("LI Xiaoming", "Senior Engineer", "Sinohydro Bureau 8 Co., Ltd.", "CET-6",
-          "Sept 2009", "Jul 2013", "BEng", "China Three Gorges University", "to date",
+          "September 2009", "July 2013", "BEng", "China Three Gorges University", "to date",
           "Chief Engineer, Electromechanical Projects", "Second prize, PowerChina")
     r.has(f"{UNCHECKED} Male", f"{CHECKED} Female", f"{CHECKED} ok", f"{UNCHECKED} with translation")
     r.has(f"{CHECKED} Chartered Engineer (CEng)", f"{UNCHECKED} Incorporated Engineer (IEng)",
           f"{UNCHECKED} Engineering Technician (EngTech)")
 
 
+PERSONAL, EDUCATION, CAREER, DESCRIPTION = range(4)  # the registration form's tables
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_registration_form_tables_grow_and_keep_empty_rows(lang):
     r = render(record(), "registration_form", lang)
-    rows = r.rows()
-    # One education (1 blank kept), two posts (3 blank rows make the seed's 5).
-    assert blank_rows(rows) == 1 + 3
-    assert len(rows) == 20
+    # Under the section heading and the column headings: one education (1 blank row
+    # kept), two posts (3 blank rows make the seed's 5).
+    assert len(r.rows(EDUCATION)) == 2 + 1 + 1 and blank_rows(r.rows(EDUCATION)) == 1
+    assert len(r.rows(CAREER)) == 2 + 5 and blank_rows(r.rows(CAREER)) == 3
     ed = EXAMPLE["education"][0]
     many = record(
         education=[ed, {**ed, "start": "2013-09", "end": "2016-07"},
@@ -319,12 +322,24 @@ def test_registration_form_tables_grow_and_keep_empty_rows(lang):
         career=EXAMPLE["career"] * 4,
     )
     r = render(many, "registration_form", lang)
-    rows = r.rows()
-    assert blank_rows(rows) == 1 + 2
-    # 13 fixed rows (sections, headings, personal details, description), then
-    # education: 3 + 1 blank, career: 8 + 2 blank.
-    assert len(rows) == 13 + 4 + 10
+    assert len(r.rows(EDUCATION)) == 2 + 3 + 1 and blank_rows(r.rows(EDUCATION)) == 1
+    assert len(r.rows(CAREER)) == 2 + 8 + 2 and blank_rows(r.rows(CAREER)) == 2
     assert r.text.count("2016") == 2
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_registration_form_headings_repeat_on_a_new_page(lang):
+    """The education and career tables are tables of their own, so that their section and
+    column headings are heading rows Word and LibreOffice repeat on the next page."""
+    r = render(record(), "registration_form", lang)
+    assert len(r.tables) == 4
+    for table in (EDUCATION, CAREER):
+        rows = r.tables[table]._tbl.tr_lst
+        repeated = [tr.find(qn("w:trPr")) is not None and tr.find(qn("w:trPr")).find(qn("w:tblHeader"))
+                    is not None for tr in rows]
+        assert repeated[:2] == [True, True] and not any(repeated[2:])
+    assert all(tr.find(qn("w:trPr")).find(qn("w:cantSplit")) is not None
+               for t in r.tables for tr in t._tbl.tr_lst)
 
 
 # ---------------------------------------------------------------- CPD record
@@ -352,7 +367,7 @@ def test_cpd_record_en():
     rows = r.rows()
     assert rows[0] == ["Date", "CPD Description", "Organizer", "CPD Claimed hours",
                        "Initials of ES/RP*"]
-    assert rows[1] == ["5 Nov 2024", "IEC 60034 rotating machines standards workshop", "CSEE",
+    assert rows[1] == ["5 November 2024", "IEC 60034 rotating machines standards workshop", "CSEE",
                        "16", "WJ"]
     assert len(rows) == 20 and blank_rows(rows) == 16
     assert rows[-1][-2] == "40"
@@ -479,60 +494,179 @@ def test_cmes_endorsement_zh():
 # ---------------------------------------------------------------- fee notice
 
 
-def test_fee_notice_csee_zh():
-    r = render(record(), "fee_notice", "zh")
-    r.has("费用通知", "李晓明", "CSEE-2026-0007", "工程能力评价/国际工程师资质认证",
-          "主任工程师（IEng）", "国际工程师资质认证费用（含培训费、面试费、审核费、资料费等）",
-          "8,000元", "具体交费方式另行通知", "一次性费用合计", "2-3年内可以免费再申请一次",
-          "min-liu@csee.org.cn", "2026年3月2日")
-    assert r.rows(1)[-1] == ["一次性费用合计", "8,000元", ""]
+def test_fee_notice_csee_is_an_estimate_of_the_certification_fee():
+    """四、费用: 预计为8000元/人, covering training, interview, review and materials; 认证费用
+    is a certification fee, not the ECUK registration."""
+    zh = render(record(), "fee_notice", "zh")
+    assert zh.rows(1) == [
+        ["费用项目", "金额", "缴纳时间", "备注"],
+        ["国际工程师资质认证费用", "预计8,000元", "具体交费方式另行通知", "包括培训费用、面试费、审核费、资料费等"],
+        ["一次性费用合计", "预计8,000元", ""],
+    ]
+    zh.has("费用通知", "李晓明", "CSEE-2026-0007", "工程能力评价/国际工程师资质认证",
+           "主任工程师（IEng）", "预计为8000元/人", "2-3年内可以免费再申请一次", "2026年3月2日")
+    en = render(record(), "fee_notice", "en")
+    assert en.rows(1)[1:] == [
+        ["Certification fee", "CNY 8,000 (estimate)", "Payment details will be sent separately",
+         "Covers training, interview, review and materials"],
+        ["Total of one-off fees", "CNY 8,000 (estimate)", ""],
+    ]
+    en.has("expected to be CNY 8,000 per person", "2 March 2026")
+    assert "Registration fee" not in en.text
 
 
-def test_fee_notice_cmes_recurring_fees():
+def test_fee_notice_contact_one_line_each():
+    """A telephone number or an e-mail address is never broken across lines: each line of
+    the contact is a paragraph of its own."""
+    zh = render(record(), "fee_notice", "zh")
+    contact = zh.paragraphs[zh.paragraphs.index("联系方式："):][1:4]
+    assert contact == ["中国电机工程学会　联系人：刘敏", "电话：010-63416782　传真：010-63416882",
+                       "邮箱：min-liu@csee.org.cn"]
+    en = render(record(), "fee_notice", "en")
+    assert "Email: min-liu@csee.org.cn" in en.paragraphs
+
+
+def test_fee_notice_cmes_soe_membership_is_paid_every_year():
+    """附件十 and 二、6 备注: 再注册时需缴纳每年会员费及再注册费."""
     zh = render(record("cmes-soe", "IEng"), "fee_notice", "zh")
     fees = zh.rows(1)
-    assert fees[0] == ["费用项目", "金额", "缴纳时间", "备注"]
-    amounts = [row[1] for row in fees[1:-1]]
-    assert amounts == ["1,000元", "500元", "1,000元", "240元/年", "400元", "110元/三年"]
-    assert fees[-1][:3] == ["一次性费用合计", "2,500元", "不含按年或按期缴纳的再注册费及附条件的费用"]
+    assert [row[:2] for row in fees[1:-1]] == [
+        ["面试费", "1,000元"], ["英国营运工程师学会会员费", "500元"],
+        ["英国营运工程师学会会员费（每年）", "500元/年"],
+        ["英国营运工程师学会技术工程师首次注册费", "1,000元"],
+        ["英国营运工程师学会技术工程师再注册费", "240元/年"],
+        ["中国机械工程学会机械工程师首次注册费", "400元"], ["中国机械工程学会机械工程师再注册费", "110元/三年"],
+    ]
+    assert fees[3][2:] == ["再注册时缴纳", "再注册时需缴纳每年会员费及再注册费"]
+    assert fees[-1] == ["一次性费用合计", "2,500元", "不含按年或按期缴纳的费用及附条件的费用"]
     zh.has("技术工程师（IEng）", "仅限之前未取得中国机械工程学会机械工程师资格者", "www.soe.org.hk")
     en = render(record("cmes-soe", "IEng"), "fee_notice", "en")
     amounts = [row[1] for row in en.rows(1)[1:-1]]
-    assert amounts == ["CNY 1,000", "CNY 500", "CNY 1,000", "CNY 240 per year", "CNY 400",
-                       "CNY 110 per three years"]
+    assert amounts == ["CNY 1,000", "CNY 500", "CNY 500 per year", "CNY 1,000", "CNY 240 per year",
+                       "CNY 400", "CNY 110 per three years"]
+    assert en.rows(1)[3][0] == "SOE membership fee (yearly)"
     assert en.rows(1)[-1][:2] == ["Total of one-off fees", "CNY 2,500"]
     en.has("Incorporated Engineer (IEng)", "Fees are not refunded", "2 March 2026")
 
 
-def test_fee_notice_engtech_name_by_programme():
-    r = render(record("cmes-soe", "EngTech"), "fee_notice", "zh")
-    r.has("专业技师（EngTech）")
-    r = render(record("csee-iet", "EngTech"), "fee_notice", "zh")
-    r.has("技术工程师（EngTech）")
+def test_grade_names_are_the_programmes_own():
+    assert list(MANIFEST.programmes["cmes-soe"].grades) == ["CEng", "IEng"]  # 基本要求(1)
+    assert "技术工程师（EngTech）" in render(record("csee-iet", "EngTech"), "fee_notice", "zh").text
+    assert "主任工程师（IEng）" in render(record("csee-iet", "IEng"), "fee_notice", "zh").text
+    assert "技术工程师（IEng）" in render(record("cmes-soe", "IEng"), "fee_notice", "zh").text
 
 
 # ---------------------------------------------------------------- submission checklist
 
 
-def test_submission_checklist():
+def test_submission_checklist_says_what_is_in_the_pack():
     zh = render(record("cmes-soe", "CEng"), "submission_checklist", "zh")
     rows = zh.rows()
-    assert rows[0] == ["序号", "材料", "份数", "核对"]
+    assert rows[0] == ["序号", "材料", "份数", "来源", "核对"]
     assert rows[1:] == [
-        ["1", "英国营运工程师学会会员申请表", "中英文各2份", UNCHECKED],
-        ["2", "交叉对照表格", "英文2份", UNCHECKED],
-        ["3", "CPD纪录", "中英文各2份", UNCHECKED],
-        ["4", "工作经历报告", "英文2份", UNCHECKED],
-        ["5", "CMES会员申请批注表", "中英文各2份", UNCHECKED],
+        ["1", "英国营运工程师学会会员申请表", "中英文各2份", "申请人自备", UNCHECKED],
+        ["2", "交叉对照表格", "英文2份", "本材料包已附", UNCHECKED],
+        ["3", "CPD纪录", "中英文各2份", "本材料包已附", UNCHECKED],
+        ["4", "工作经历报告", "英文2份", "本材料包已附", UNCHECKED],
+        ["5", "CMES会员申请批注表", "中英文各2份", "本材料包已附", UNCHECKED],
+        ["6", "有效证明文件（学历学位证书、资格证书等）", "原件及复印件", "申请人自备", UNCHECKED],
     ]
-    zh.has("申请材料清单", "提交申请材料的同时需要缴纳面试费，收费标准见附件十",
+    zh.has("申请材料清单", "提交申请材料的同时需要缴纳面试费，收费标准见本材料包中的《费用通知》",
+           "英国营运工程师学会会员申请表是 SOE 自己的表格，不在本材料包中",
            "表格的填写可参照《申报英国营运工程师学会工程师资格填报指南》", "特许工程师（CEng）")
-    en = render(record("cmes-soe", "EngTech"), "submission_checklist", "en")
+    assert "附件十" not in zh.text
+    en = render(record("cmes-soe", "IEng"), "submission_checklist", "en")
     rows = en.rows()
-    assert rows[0] == ["No.", "Material", "Copies", "Check"]
-    assert [r[1] for r in rows[1:]] == ["SOE membership application form", "CPD record",
-                                       "Career history report", "CMES endorsement form"]
-    en.has("Submission Checklist", "interview fee", "Engineering Technician (EngTech)")
+    assert rows[0] == ["No.", "Material", "Copies", "Source", "Check"]
+    assert [r[1] for r in rows[1:]] == [
+        "SOE membership application form", "Cross-reference table", "CPD record",
+        "Career history report", "CMES endorsement form",
+        "Supporting documents (degree and qualification certificates, etc.)"]
+    assert [r[3] for r in rows[1:]] == ["Added by the applicant"] + ["In this pack"] * 4 + [
+        "Added by the applicant"]
+    en.has("Submission Checklist", "the fees are set out in the Fee Notice in this pack",
+           "is the SOE’s own form and is not in this pack", "Incorporated Engineer (IEng)")
+    assert "Appendix 10" not in en.text
+
+
+@pytest.mark.parametrize("grade", ["CEng", "IEng"])
+def test_checklist_in_the_pack_means_in_the_pack(grade):
+    """An item the checklist marks as in the pack is a document the applicant's pack holds."""
+    from formgen.forms.documents import render_applicant
+
+    applicant = Applicant.model_validate(record("cmes-soe", grade))
+    made = {d.doc_id for d in render_applicant(applicant, MANIFEST, ["zh"], pack=MANIFEST.default_pack)}
+    items = [c for c in MANIFEST.programmes["cmes-soe"].checklist if grade in c.grades]
+    context = build_context(applicant, "zh", MANIFEST, "submission_checklist", TODAY)
+    for item, shown in zip(items, context["checklist"], strict=True):
+        assert shown["in_pack"] == (item.document is not None and item.document in made)
+    assert {"cross_reference", "cpd_record", "career_history", "cmes_endorsement"} <= made
+
+
+# ---------------------------------------------------------------- career history report
+
+
+def test_career_history_report_zh():
+    r = render(record("cmes-soe", "CEng"), "career_history", "zh")
+    assert r.paragraphs[0] == "工作经历报告"
+    r.has("项目：中国机械工程学会机械工程师与英国营运工程师学会特许工程师或技术工程师资格互认项目（CMES/SOE）",
+          "申请人：李晓明（CMES-2026-0012）", "申请级别：特许工程师（CEng）",
+          "SOE专业分会：IPlantE 设备工程师学会", "一、工作经历", "二、个人描述", "申请人签名：")
+    posts = [r.rows(i) for i in (1, 2)]
+    assert posts[0] == [["2023年4月 – 至今"], ["工作单位", "中国水利水电第八工程局有限公司"],
+                        ["工作职位", "机电项目总工程师"],
+                        ["工作职责", "负责白鹤滩水电站机组安装的技术管理与质量控制"]]
+    assert posts[1][0] == ["2020年1月 – 2023年3月"]
+    assert r.rows(3) == [["获中国电力建设集团科技进步二等奖1项；授权发明专利2项；发表论文《大型水轮发电机组定子现场组装工艺》。"]]
+
+
+def test_career_history_report_en():
+    r = render(record("cmes-soe", "IEng"), "career_history", "en")
+    assert r.paragraphs[0] == "Career History Report"
+    r.has("Applicant: LI Xiaoming (CMES-2026-0012)", "Grade applied for: Incorporated Engineer (IEng)",
+          "1. Career history", "2. Personal description", "Applicant’s signature:")
+    assert r.rows(0)[0] == ["Name", "LI Xiaoming", "Application no.", "CMES-2026-0012"]
+    assert r.rows(1) == [["April 2023 – to date"], ["Employer", "Sinohydro Bureau 8 Co., Ltd."],
+                         ["Job title", "Chief Engineer, Electromechanical Projects"],
+                         ["Responsibilities", "Technical management and quality control of unit "
+                                              "installation at Baihetan hydropower station"]]
+    assert r.rows(2)[0] == ["January 2020 – March 2023"]
+    assert len(r.tables) == 4  # the applicant, two posts, the description
+
+
+# ---------------------------------------------------------------- pages after the first
+
+
+@pytest.mark.parametrize("doc_id", DOCS)
+@pytest.mark.parametrize("lang", LANGS)
+def test_pages_after_the_first_name_the_applicant(doc_id, lang):
+    """A running head on every page but the first (which has its own, empty header and a
+    title block naming the applicant); the footer numbers every page."""
+    programme, grade = needed(doc_id)[0]
+    r = render(record(programme, grade), doc_id, lang)
+    section = r.doc.sections[0]
+    assert section.different_first_page_header_footer
+    head = "\n".join(p.text for p in section.header.paragraphs)
+    name, number = r.context["a"]["name"], r.context["a"]["id"]
+    assert head == (f"{r.context['document']['title']}　申请人：{name}（{number}）" if lang == "zh"
+                    else f"{r.context['document']['title']} · Applicant: {name} ({number})")
+    assert not "".join(p.text for p in section.first_page_header.paragraphs).strip()
+    for footer in (section.footer, section.first_page_footer):
+        assert "PAGE" in footer._element.xml
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_cross_reference_groups_stay_together(lang):
+    """Every row of a competence group but its last keeps with the next row, so a group
+    moves to a new page whole and never loses its letter."""
+    r = render(record("cmes-soe", "CEng"), "cross_reference", lang)
+    rows = r.tables[0]._tbl.tr_lst[1:]
+    assert len(rows) == 16
+    for code, tr in zip(CODES, rows, strict=True):
+        keeps = [p.find(qn("w:pPr")) is not None and p.find(qn("w:pPr")).find(qn("w:keepNext"))
+                 is not None for p in tr.iter(qn("w:p"))]
+        last_of_group = code[0] + str(int(code[1]) + 1) not in CODES
+        assert all(not k for k in keeps) if last_of_group else all(keeps), code
 
 
 # ---------------------------------------------------------------- awkward values

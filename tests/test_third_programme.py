@@ -63,7 +63,7 @@ def test_documents_name_the_third_programme(manifest_path: Path, tmp_path: Path)
     assert result.exit_code == 0, result.output
     zh = docx_text(next((out / "CCES-2026-0001" / "zh").glob("报名表-*.docx")))
     en = docx_text(next((out / "CCES-2026-0001" / "en").glob("Registration-Form-*.docx")))
-    assert "土木工程师国际资质认证" in zh and "☑特许土木工程师" in zh.replace(" ", "")
+    assert "土木工程师国际资质认证" in zh and "☑特许土木工程师" in zh.replace(" ", "").replace("\u00a0", "")
     assert "International Civil Engineer Registration" in en and "Chartered Civil Engineer" in en
     assert "EngTech" not in en  # the programme offers CEng and IEng only
     fee = docx_text(next((out / "CCES-2026-0001" / "zh").glob("费用通知-*.docx")))

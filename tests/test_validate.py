@@ -61,8 +61,8 @@ def test_every_problem_reported_in_one_run(tmp_path: Path, example_record: dict)
         f"{where}, gender: error: is missing",
         f"{where}, email: error: is missing",
         f"{where}, emial: error: is not a known field; did you mean 'email'?",
-        f"{where}, education[1].end: error: ends (Jun 2008) before it starts (Sept 2009)",
-        f"{where}, career[1].end: error: ends (Jan 2022) before it starts (Apr 2023)",
+        f"{where}, education[1].end: error: ends (June 2008) before it starts (September 2009)",
+        f"{where}, career[1].end: error: ends (January 2022) before it starts (April 2023)",
         f"{where}, description.zh: error: has 301 characters; at most 300 are allowed",
         f"{where}, cpd[2].hours: error: must not be negative (got -4)",
         f"{where}, job_title.en: error: contains the control character U+0001, which a document cannot hold",
@@ -148,12 +148,12 @@ def test_unknown_gender(tmp_path: Path, clean: dict) -> None:
 
 def test_education_ends_before_it_starts(tmp_path: Path, clean: dict) -> None:
     clean["education"][0]["end"] = "2009-08"
-    assert _one_error(tmp_path, clean, "education[1].end") == "ends (Aug 2009) before it starts (Sept 2009)"
+    assert _one_error(tmp_path, clean, "education[1].end") == "ends (August 2009) before it starts (September 2009)"
 
 
 def test_career_ends_before_it_starts(tmp_path: Path, clean: dict) -> None:
     clean["career"][0]["end"] = "2023-03"
-    assert _one_error(tmp_path, clean, "career[1].end") == "ends (Mar 2023) before it starts (Apr 2023)"
+    assert _one_error(tmp_path, clean, "career[1].end") == "ends (March 2023) before it starts (April 2023)"
 
 
 def test_description_at_most_300_characters(tmp_path: Path, clean: dict) -> None:
@@ -223,7 +223,7 @@ def test_career_older_than_five_years(tmp_path: Path, clean: dict) -> None:
     clean["career"].append({"start": "2015-03", "end": "2021-10", "company": "甲", "job_title": "乙",
                             "responsibilities": "丙"})
     assert _one_error(tmp_path, clean, "career[3].end") == (
-        "ended in Oct 2021, more than 5 years ago; only the latest 5 years of career go on the form"
+        "ended in October 2021, more than 5 years ago; only the latest 5 years of career go on the form"
     )
 
 
@@ -237,13 +237,13 @@ def test_career_within_five_years_counts_whenever_it_began(tmp_path: Path, clean
 def test_cpd_older_than_three_years(tmp_path: Path, clean: dict) -> None:
     clean["cpd"].append({"date": "2023-11-22", "description": "旧", "organizer": "旧", "hours": 1})
     assert _one_error(tmp_path, clean, "cpd[4].date") == (
-        "is 22 Nov 2023, more than 3 years ago; the CPD record covers the past 3 years"
+        "is 22 November 2023, more than 3 years ago; the CPD record covers the past 3 years"
     )
 
 
 def test_cpd_in_the_future(tmp_path: Path, clean: dict) -> None:
     clean["cpd"].append({"date": "2026-11-24", "description": "新", "organizer": "新", "hours": 1})
-    assert _one_error(tmp_path, clean, "cpd[4].date") == "is in the future (24 Nov 2026)"
+    assert _one_error(tmp_path, clean, "cpd[4].date") == "is in the future (24 November 2026)"
 
 
 def test_bad_month(tmp_path: Path, clean: dict) -> None:
@@ -310,7 +310,7 @@ def test_csv_problems_name_the_row_of_the_group_file(tmp_path: Path, clean: dict
     result = validate_cli(main_file)
     assert result.exit_code == 1
     out = lines(result)
-    assert f"{main_file}, a.career.csv row 3 (A-1), career[2].end: error: ends (Jan 2019) before it starts (Jan 2020)" in out
+    assert f"{main_file}, a.career.csv row 3 (A-1), career[2].end: error: ends (January 2019) before it starts (January 2020)" in out
     assert f"{main_file}, a.cpd.csv row 4 (A-1), cpd[3].hours: error: must not be negative (got -2)" in out
     assert f"{main_file}, row 3 (A-2), emial: error: is not a known field; did you mean 'email'?" in out
 
@@ -320,7 +320,7 @@ def test_xlsx_problems_name_the_sheet_and_row(tmp_path: Path, clean: dict) -> No
     path = write_xlsx(tmp_path / "a.xlsx", [with_id(good_cpd(clean), "X-1"), with_id(clean, "X-2")])
     result = validate_cli(path)
     assert (
-        f"{path}, sheet education row 3 (X-2), education[1].end: error: ends (Jan 2001) before it starts (Sept 2009)"
+        f"{path}, sheet education row 3 (X-2), education[1].end: error: ends (January 2001) before it starts (September 2009)"
     ) in lines(result)
 
 
@@ -358,8 +358,8 @@ def test_cpd_under_48_hours_a_year(tmp_path: Path, example_record: dict) -> None
     assert result.exit_code == 0
     assert lines(result)[0] == (
         f"{path}, record 1 (CSEE-2026-0007), cpd: warning: under the 48 CPD hours a year the "
-        "programme expects: 0 h in the year to 23 Nov 2026; 24 h in the year to 23 Nov 2025; "
-        "16 h in the year to 23 Nov 2024"
+        "programme expects: 0 h in the year to 23 November 2026; 24 h in the year to 23 November 2025; "
+        "16 h in the year to 23 November 2024"
     )
     assert validate_cli(path, "--strict").exit_code == 1
 

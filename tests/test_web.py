@@ -217,7 +217,7 @@ def test_errors_next_to_the_field_in_the_page_language(client: TestClient, recor
     assert "is missing: write it in Chinese, in English, or both" in name
     assert name.count('aria-invalid="true"') == 2  # both inputs of the pair
     end = field_box(html, "f-career-1-end")
-    assert "ends (Jan 2023) before it starts (May 2024)" in end  # months by Babel
+    assert "ends (January 2023) before it starts (May 2024)" in end  # months by Babel
     assert 'value="2023-01"' in end
     # the summary, focused when the page opens, links to the inputs themselves
     assert '<div class="summary error" id="errors" tabindex="-1" autofocus' in html
@@ -307,7 +307,7 @@ def test_api_invalid_data_gets_field_errors(
     assert errors == [
         {"field": "name", "message": "is missing", "code": "field.missing"},
         {"field": "email", "message": "'nope' is not an email address", "code": "value.not-an-email-address"},
-        {"field": "career[1].end", "message": "ends (Jan 2023) before it starts (May 2024)",
+        {"field": "career[1].end", "message": "ends (January 2023) before it starts (May 2024)",
          "code": "rule.ends-before-start"},
     ]
     # the API speaks English whatever the document's language or the server's locale
@@ -326,7 +326,7 @@ def test_api_invalid_requests(client: TestClient, record: dict[str, Any]) -> Non
     assert r.status_code == 422 and r.json()["errors"] == [{
         "field": "doc", "code": "api.unknown-document",
         "message": "'no_such_doc' is not a document; the documents are: registration_form, cpd_record, "
-                   "cross_reference, cmes_endorsement, fee_notice, submission_checklist",
+                   "cross_reference, career_history, cmes_endorsement, fee_notice, submission_checklist",
     }]
     r = client.post("/api/render?doc=cmes_endorsement", json=record)
     assert r.status_code == 422 and r.json()["errors"] == [{
