@@ -141,7 +141,7 @@ def cpd_record(lang: str):
     doc = new_document(lang, "继续专业发展纪录" if zh else "Continuous Professional Development Record")
     # The seed's heading; its last words stay together when a long name wraps it.
     para(doc, "{{a.name}}-过去三年的继续职业发展纪录" if zh else
-         "{{a.name}}-Continuous Professional Development " + NBSP.join("Record for past 3 year".split()),
+         f"{{{{a.name}}}}-Continuous Professional Development Record{NBSP}for{NBSP}past{NBSP}3{NBSP}year",
          "Form Title")
     info_line(doc, lang, name=False)
     # The date column holds "2025年10月10日" / "15 September 2025" on one line.

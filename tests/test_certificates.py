@@ -266,7 +266,7 @@ def test_numbers_per_programme_and_year(batch: dict[str, Any]) -> None:
             "技术工程师（IEng）", "陆路运输", "SOE IRTE", "2026年11月23日"]),
         ("CMES-2026-0103", "soe_membership", [
             "SUN Wei", "an Associate Member", "Bureau of Engineer Surveyors (BES)"]),
-        ("CMES-2026-0103", "cmes_engineer", ["孙伟", "专业技师（EngTech）", "工程测量"]),
+        ("CMES-2026-0103", "cmes_engineer", ["孙伟", "技术工程师（IEng）", "工程测量"]),
         ("CMES-2026-0101", "ecuk_registration", [
             "ZHAO Lixin", "a Chartered Engineer", "CEng", "Institution of Plant Engineers",
             "REGISTRATION NUMBER GRADE DATE OF REGISTRATION 654331 CEng"]),

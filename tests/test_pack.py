@@ -40,9 +40,10 @@ CSEE_DOCS = {
            "Fee-Notice-LI Xiaoming"],
 }
 CMES_DOCS = {
-    "zh": ["CPD纪录-孙伟", "CMES会员申请批注表-孙伟", "费用通知-孙伟", "申请材料清单-孙伟"],
-    "en": ["CPD-Record-SUN Wei", "CMES-Endorsement-Form-SUN Wei", "Fee-Notice-SUN Wei",
-           "Submission-Checklist-SUN Wei"],
+    "zh": ["CPD纪录-孙伟", "交叉对照表格-孙伟", "工作经历报告-孙伟", "CMES会员申请批注表-孙伟", "费用通知-孙伟",
+           "申请材料清单-孙伟"],
+    "en": ["CPD-Record-SUN Wei", "Cross-Reference-SUN Wei", "Career-History-Report-SUN Wei",
+           "CMES-Endorsement-Form-SUN Wei", "Fee-Notice-SUN Wei", "Submission-Checklist-SUN Wei"],
 }
 FORMULA_IDS = ["=HYPERLINK(\"http://x\")", "+86-1", "-5", "@SUM(A1)"]
 
@@ -67,7 +68,7 @@ def failing_records() -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Two applicants packed (csee-iet IEng, cmes-soe EngTech), six records that fail."""
+    """Two applicants packed (csee-iet IEng, cmes-soe IEng), six records that fail."""
     folder = tmp_path_factory.mktemp("batch")
     data = write_yaml(folder / "applicants.yaml", [example(), *failing_records(), dict(CMES_RECORD)])
     out = folder / "out"
@@ -157,13 +158,15 @@ def test_pack_json_names_the_applicant(batch: dict[str, Any]) -> None:
     assert (meta["programme"], meta["grade"]) == ("csee-iet", "IEng")
 
 
-@pytest.mark.parametrize("zip_name", [CSEE_ZIP, CMES_ZIP])
+@pytest.mark.parametrize(("zip_name", "docs"), [(CSEE_ZIP, CSEE_DOCS), (CMES_ZIP, CMES_DOCS)])
 @pytest.mark.needs_office
-def test_zip_names_are_utf8_flagged_and_safe(batch: dict[str, Any], zip_name: str) -> None:
+def test_zip_names_are_utf8_flagged_and_safe(
+    batch: dict[str, Any], zip_name: str, docs: dict[str, list[str]]
+) -> None:
     with zipfile.ZipFile(batch["out"] / zip_name) as z:
         infos = z.infolist()
     chinese = [i for i in infos if not i.filename.isascii()]
-    assert len(chinese) == 8
+    assert len(chinese) == 2 * len(docs["zh"])  # DOCX and PDF of each Chinese document
     for info in chinese:
         assert info.flag_bits & 0x800, info.filename
     for info in infos:
