@@ -144,8 +144,9 @@ def cpd_record(lang: str):
          f"{{{{a.name}}}}-Continuous Professional Development Record{NBSP}for{NBSP}past{NBSP}3{NBSP}year",
          "Form Title")
     info_line(doc, lang, name=False)
-    # The date column holds "2025年10月10日" / "15 September 2025" on one line.
-    g = Grid(doc, [3.4, 5.9, 3.4, 2.0, 2.3] if zh else [3.3, 5.6, 3.5, 2.5, 2.1])
+    # The date column holds "2025年10月10日" / "15 September 2025" on one line, the
+    # organizer column 11 Chinese characters (中国特种设备检测研究院) a line.
+    g = Grid(doc, [3.4, 5.1, 4.2, 1.9, 2.4] if zh else [3.3, 5.6, 3.5, 2.5, 2.1])
     g.row([head("时间"), head("继续教育内容"), head("主办机构"), head("学时"), head("证明人")] if zh
           else [head("Date"), head("CPD Description"), head("Organizer"),
                 head("CPD Claimed hours"), head("Initials of ES/RP*")], header=True)
@@ -286,9 +287,9 @@ def fee_notice(lang: str):
     spacer(doc, 8)
     para(doc, "您本次申请的有关费用如下：" if zh else
          "The fees for your application are as follows:", "Form Text", keep_next=True)
-    # Chinese fee names are long (英国营运工程师学会特许工程师首次注册费), English amounts
-    # ("CNY 110 per three years").
-    g = Grid(doc, [7.4, 2.3, 3.6, 3.7] if zh else [4.8, 4.3, 3.4, 4.5])
+    # "When due" holds 具体交费方式另行通知 / "Paid on re-registration" on one line, the
+    # amount "CNY 110 per three years"; the notes are 15 Chinese characters a line.
+    g = Grid(doc, [5.0, 2.4, 3.9, 5.7] if zh else [5.2, 3.9, 3.8, 4.1])
     g.row([head("费用项目"), head("金额"), head("缴纳时间"), head("备注")] if zh else
           [head("Item"), head("Amount"), head("When due"), head("Note")], header=True)
     amount = ("{{f.amount}}{% if f.per %}/{{f.per}}{% endif %}" if zh else
