@@ -297,7 +297,7 @@ def test_verify_shows_the_status(reg_path: Path) -> None:
         return cli("verify", code, "--register", reg_path, "--manifest", MANIFEST_FILE)
 
     tail = "Certificate: ECUK certificate; Incorporated Engineer (IEng); programme csee-iet\n" \
-           "Issued on: 14 Mar 2026\n"
+           "Issued on: 14 March 2026\n"
     result = verify(f"https://verify.example.org/c/{a.short_code.replace('-', '')}")
     assert (result.exit_code, result.stdout) == (0, (
         f"Genuine: certificate {a.number}, verification code {a.short_code}\n"
@@ -344,7 +344,7 @@ def test_reissue_refusals_before_anything_is_printed(reg_path: Path, tmp_path: P
         f"Error: there is no certificate CSEE-IET-2026-000099 in the register {reg_path}\n"))
     result = reissue(other.number, li)
     assert result.stderr == (f"Error: certificate {other.number} was already revoked on "
-                             "14 Mar 2026 (withdrawn)\n")
+                             "14 March 2026 (withdrawn)\n")
     result = reissue(joint.number, {**li, "id": "SOMEONE-ELSE"})
     assert result.stderr == (f"Error: the data has no record with id {li['id']}, the holder "
                              f"of certificate {joint.number}\n")
