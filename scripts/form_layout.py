@@ -7,8 +7,9 @@ Layout rules every document follows, so that pages survive real data:
   own, empty header, and the title block names the applicant instead);
 - the heading rows of a table that may cross a page repeat on the next page, and no row
   is split between pages;
-- rows that belong together (a competence group, a post of the career history) carry
-  "keep with next", so they move to the next page together;
+- a row that continues a group repeats the group's label (the competence letter), and
+  rows that read as one block (a post of the career history) carry "keep with next", so
+  they move to the next page together;
 - every Jinja tag is one run of its own, so each value sits in its own run and the
   templates survive editing in Word.
 """
@@ -102,6 +103,8 @@ def new_document(lang: str, title: str, *, landscape: bool = False, top: float =
     _paragraph_style(doc, "Form Label", base="Form Cell", bold=True)
     _paragraph_style(doc, "Form Head", base="Form Cell", bold=True, east_asia=HEI,
                      align=WD_ALIGN_PARAGRAPH.CENTER)
+    _paragraph_style(doc, "Form Head Repeated", base="Form Cell", align=WD_ALIGN_PARAGRAPH.CENTER,
+                     color="808080")
     _paragraph_style(doc, "Form Section", base="Form Cell", bold=True, east_asia=HEI)
     _paragraph_style(doc, "Form Footer", size=8.5, align=WD_ALIGN_PARAGRAPH.CENTER,
                      color="595959")

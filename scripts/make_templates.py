@@ -164,8 +164,9 @@ def cpd_record(lang: str):
 
 
 def cross_reference(lang: str):
-    """附件五 (CEng) / 附件六 (IEng). The rows of a competence group (A1–A2, B1–B3 …) are
-    kept on one page, so a group never loses its letter; the headings repeat."""
+    """附件五 (CEng) / 附件六 (IEng). Every row carries its group's letter (bold on the
+    group's first row, grey on the others, as the seed shows it once), so a group that
+    runs onto the next page keeps it; the headings repeat."""
     zh = lang == "zh"
     doc = new_document(lang, "交叉对照表格" if zh else "Cross-Reference Table", landscape=True,
                        top=1.5, bottom=1.4)
@@ -182,16 +183,16 @@ def cross_reference(lang: str):
                  "Illustrative sources of evidence (CODES)"]
     g.row([head(heads[0], 3)] + [head(h) for h in heads[1:]], header=True)
 
-    def cells():
-        return [C("{{c.letter}}", 1, "Form Head"), centre("{{c.number}}"),
+    def cells(letter_style):
+        return [C("{{c.letter}}", 1, letter_style), centre("{{c.number}}"),
                 value("{{c.statement}}"), value("{{c.roles}}"), value("{{c.education_base}}"),
                 value("{{c.ipd}}"), value("{{c.dap}}"), value("{{c.evidence}}")]
 
     g.tag_row("{%tr for c in competences %}")
-    g.tag_row("{%tr if c.group_continues %}")
-    g.row(cells(), height=0.8, keep_next=True)
+    g.tag_row("{%tr if c.group_start %}")
+    g.row(cells("Form Head"), height=0.8)
     g.tag_row("{%tr else %}")
-    g.row(cells(), height=0.8)
+    g.row(cells("Form Head Repeated"), height=0.8)
     g.tag_row("{%tr endif %}")
     g.tag_row("{%tr endfor %}")
     return doc

@@ -405,8 +405,7 @@ def test_cross_reference(programme, grade, zh_title, en_title):
         rows = r.rows()[1:]
         assert len(rows) == 16
         for code, row in zip(CODES, rows, strict=True):
-            letter = code[0] if code.endswith("1") else ""
-            assert row[:3] == [letter, code[1], statements[code][lang]]
+            assert row[:3] == [code[0], code[1], statements[code][lang]]
             if lang == "en":
                 assert row[2] == SEED_STATEMENTS[grade][code]
         a1, b2 = rows[0], rows[3]
@@ -654,17 +653,17 @@ def test_pages_after_the_first_name_the_applicant(doc_id, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_cross_reference_groups_stay_together(lang):
-    """Every row of a competence group but its last keeps with the next row, so a group
-    moves to a new page whole and never loses its letter."""
+def test_cross_reference_rows_carry_their_group_letter(lang):
+    """Every row shows its group's letter, so a group that runs onto the next page keeps
+    it: in the heading style on the group's first row (as the seed prints it), in a
+    lighter style on the rows that continue the group."""
     r = render(record("cmes-soe", "CEng"), "cross_reference", lang)
-    rows = r.tables[0]._tbl.tr_lst[1:]
+    rows = r.tables[0].rows[1:]
     assert len(rows) == 16
-    for code, tr in zip(CODES, rows, strict=True):
-        keeps = [p.find(qn("w:pPr")) is not None and p.find(qn("w:pPr")).find(qn("w:keepNext"))
-                 is not None for p in tr.iter(qn("w:p"))]
-        last_of_group = code[0] + str(int(code[1]) + 1) not in CODES
-        assert all(not k for k in keeps) if last_of_group else all(keeps), code
+    for code, row in zip(CODES, rows, strict=True):
+        letter = row.cells[0].paragraphs[0]
+        assert letter.text == code[0]
+        assert letter.style.name == ("Form Head" if code.endswith("1") else "Form Head Repeated")
 
 
 # ---------------------------------------------------------------- awkward values

@@ -109,10 +109,11 @@ def build_context(
         competences.append(
             {
                 "code": code,
-                "letter": code[0] if code.endswith("1") else "",
+                # every row carries its group's letter, so a group that runs onto
+                # the next page keeps it; the group's first row shows it strongest
+                "letter": code[0],
+                "group_start": code.endswith("1"),
                 "number": code[1],
-                # the rows of a group (A1-A2, B1-B3 …) stay on one page together
-                "group_continues": f"{code[0]}{int(code[1]) + 1}" in COMPETENCE_CODES,
                 "statement": statements.get(code, {}).get(lang, ""),
                 "roles": t(entry.roles) if entry else "",
                 "education_base": t(entry.education_base) if entry else "",
