@@ -184,7 +184,7 @@ def test_an_applicant_goes_from_empty_to_every_document(
         assert page.locator("#f-cmes-group").is_visible() == choice.startswith("cmes-soe")
         assert page.locator("#f-competences").is_visible()
         titles = [t for t in page.locator("li.document:visible .doc-title").all_inner_texts()]
-        assert len(titles) == (4 if choice.startswith("csee") else 5)
+        assert len(titles) == (4 if choice.startswith("csee") else 6)  # cmes-soe: with the career history report
         assert page.locator("#f-career-3 h3").inner_text().endswith(words["row"])
 
         page.click('.actions button[value="check"]')
