@@ -25,12 +25,16 @@ def cli(*args: str | Path) -> Any:
 
 
 def manifest_with(folder: Path, **pictures: Path) -> Path:
-    """The project's manifest, templates resolved, with CSEE's president signature and seal."""
+    """The project's manifest, templates resolved, with the CSEE and IET presidents' names
+    and, if given, CSEE's president's signature and seal."""
     data = yaml.safe_load(MANIFEST_FILE.read_text(encoding="utf-8"))
     for doc in data["documents"].values():
         doc["templates"] = {k: str(ROOT / v) for k, v in doc["templates"].items()}
     data["competences"] = str(ROOT / data["competences"])
     csee = data["signatories"]["CSEE"]
+    csee["officers"]["president"]["name"] = {"zh": "王建国", "en": "WANG Jianguo"}
+    data["signatories"]["IET"]["officers"]["president"]["name"] = {"zh": "Alex Morgan",
+                                                                   "en": "Alex Morgan"}
     if "signature" in pictures:
         csee["officers"]["president"]["signature"] = str(pictures["signature"])
     if "seal" in pictures:

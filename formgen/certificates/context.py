@@ -177,7 +177,8 @@ def signature_lines(applicant: Applicant, doc_id: str,
                 raise ManifestError(msg("manifest.signatory-missing", document=doc_id,
                                         body=body.abbr, officer=line.officer))
         if officer is not None:
-            name = {"zh": officer.name.zh, "en": officer.name.en}
+            given = officer.name
+            name = {"zh": given.zh, "en": given.en} if given else {"zh": "", "en": ""}
             title = {"zh": officer.title.zh, "en": officer.title.en}
         else:
             name, title = dict(SEAL_LINE), {"zh": "", "en": ""}

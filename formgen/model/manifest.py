@@ -145,8 +145,9 @@ class Programme(Spec):
 class Officer(Spec):
     """Someone who signs certificates for a society."""
 
-    name: Term
-    """Their name, printed under the signature line."""
+    name: Term | None = None
+    """Their name, printed under the signature line; until it is given, the line shows the
+    office only (a name is never made up)."""
     title: Term
     """Their office, e.g. 理事长 / President."""
     signature: str | None = None
