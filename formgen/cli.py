@@ -13,6 +13,7 @@ from formgen.commands import (
     reissue,
     render,
     revoke,
+    roster,
     serve,
     validate,
     verify,
@@ -27,6 +28,7 @@ def main() -> None:
 
 COMMANDS: list[click.Command] = [
     validate.command,
+    roster.command,
     render.command,
     check.command,
     pack.command,

@@ -1,6 +1,7 @@
 """The library API: the stages in order, each a call into its own package.
 
     load → validate            formgen.load, formgen.validate      check_data
+    load → validate → roster   formgen.roster                      make_roster
     render → convert → write   formgen.forms, formgen.office       render
     render → convert → zip     formgen.forms, formgen.packs        build_packs
     plan → number → print      formgen.certificates                print_certificates
@@ -21,16 +22,18 @@ from formgen.certificates.run import CertificateRun
 from formgen.certificates.run import print_certificates as _print_certificates
 from formgen.certificates.signing import SigningKey
 from formgen.forms.write import write_documents
+from formgen.language import Language
 from formgen.load import RawRecord
 from formgen.model.manifest import Manifest, load_manifest
 from formgen.packs.build import PackResult
 from formgen.packs.build import build_packs as _build_packs
+from formgen.roster import RosterSummary, write_roster
 from formgen.run import BuildResult, Progress, today_default
 from formgen.validate import Report, validate_files
 
 __all__ = [
-    "BuildResult", "CertificateRun", "PackResult", "build_packs", "check_data",
-    "print_certificates", "render", "today_default",
+    "BuildResult", "CertificateRun", "PackResult", "RosterSummary", "build_packs", "check_data",
+    "make_roster", "print_certificates", "render", "today_default",
 ]
 
 
@@ -46,6 +49,21 @@ def check_data(
     return validate_files(
         data, manifest or load_manifest(), today or today_default(), keep_applicants=keep_applicants
     )
+
+
+def make_roster(
+    data: list[Path],
+    out: Path,
+    *,
+    manifest: Manifest | None = None,
+    today: dt.date | None = None,
+    lang: Language = "en",
+) -> RosterSummary:
+    """Load and validate data files and write the intake roster (XLSX) to ``out``."""
+    manifest = manifest or load_manifest()
+    today = today or today_default()
+    records, report = validate_files(data, manifest, today)
+    return write_roster(records, report, manifest, today, out, lang)
 
 
 def render(

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install the Debian packages formgen needs (LibreOffice, fontconfig and the fonts, poppler,
-# Python venv). As root it installs what is missing; otherwise it says what to install.
+# Install the Debian packages formgen needs (LibreOffice Writer, and Calc to check rosters;
+# fontconfig and the fonts, poppler, Python venv). As root it installs what is missing; otherwise it says what to install.
 # The fonts are the packages of formgen/fonts.toml, the one list of them (its lines
 # `package = "…"`).
 set -eu
@@ -10,7 +10,7 @@ if [ ${#font_packages[@]} -eq 0 ]; then
   echo "no font packages found in $font_list" >&2
   exit 1
 fi
-packages=(python3-venv python3-pip libreoffice-writer-nogui python3-uno fontconfig "${font_packages[@]}" poppler-utils libzbar0)
+packages=(python3-venv python3-pip libreoffice-writer-nogui libreoffice-calc-nogui python3-uno fontconfig "${font_packages[@]}" poppler-utils libzbar0)
 if [ "${WITH_BROWSER:-0}" = 1 ]; then packages+=(chromium); fi
 missing=()
 for p in "${packages[@]}"; do
