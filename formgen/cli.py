@@ -7,6 +7,7 @@ import click
 from formgen.commands import (
     certificates,
     check,
+    extract,
     links,
     pack,
     register,
@@ -29,6 +30,7 @@ def main() -> None:
 COMMANDS: list[click.Command] = [
     validate.command,
     roster.command,
+    extract.command,
     render.command,
     check.command,
     pack.command,

@@ -2,6 +2,7 @@
 
     load → validate            formgen.load, formgen.validate      check_data
     load → validate → roster   formgen.roster                      make_roster
+    forms → records → validate formgen.extract                     extract_forms
     render → convert → write   formgen.forms, formgen.office       render
     render → convert → zip     formgen.forms, formgen.packs        build_packs
     plan → number → print      formgen.certificates                print_certificates
@@ -21,6 +22,8 @@ from formgen.certificates.register import DEFAULT_PATH
 from formgen.certificates.run import CertificateRun
 from formgen.certificates.run import print_certificates as _print_certificates
 from formgen.certificates.signing import SigningKey
+from formgen.extract import Extraction, extract
+from formgen.extract.output import check_output, write_records, write_report
 from formgen.forms.write import write_documents
 from formgen.language import Language
 from formgen.load import RawRecord
@@ -32,7 +35,7 @@ from formgen.run import BuildResult, Progress, today_default
 from formgen.validate import Report, validate_files
 
 __all__ = [
-    "BuildResult", "CertificateRun", "PackResult", "RosterSummary", "build_packs", "check_data",
+    "BuildResult", "CertificateRun", "Extraction", "extract_forms", "PackResult", "RosterSummary", "build_packs", "check_data",
     "make_roster", "print_certificates", "render", "today_default",
 ]
 
@@ -64,6 +67,27 @@ def make_roster(
     today = today or today_default()
     records, report = validate_files(data, manifest, today)
     return write_roster(records, report, manifest, today, out, lang)
+
+
+def extract_forms(
+    files: list[Path],
+    out: Path,
+    report: Path,
+    *,
+    manifest: Manifest | None = None,
+    today: dt.date | None = None,
+    defaults: dict[str, str] | None = None,
+    lang: Language = "en",
+    progress: Progress | None = None,
+) -> Extraction:
+    """Read filled forms back into records: write them to ``out`` (YAML, JSON or XLSX, every
+    record, valid or not, for staff to complete) and the per-file report to ``report``."""
+    check_output(out)
+    manifest = manifest or load_manifest()
+    result = extract(files, manifest, today or today_default(), defaults, progress)
+    write_records([r.data for r in result.records], out)
+    write_report(result.reports, report, lang)
+    return result
 
 
 def render(

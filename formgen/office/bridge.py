@@ -8,7 +8,9 @@ bridge answers one line per request on stdout.
                                    "prefix": [...], "startup_timeout": 60}'
     ready:  {"ready": true, ...}                     (or {"ready": false, "error": ...})
     ask:    {"in": "/abs/a.docx", "out": "/private/x.pdf", "filter": "MS Word 2007 XML",
-             "pdf": {"SelectPdfVersion": 2}}     (pdf: the PDF export's FilterData, optional)
+             "pdf": {"SelectPdfVersion": 2}, "export": "writer_pdf_Export"}
+             (pdf: the PDF export's FilterData, optional; export: the filter, default PDF,
+              "MS Word 2007 XML" for DOCX)
     answer: {"ok": true} | {"ok": false, "error": "..."} | {..., "fatal": true}
     stop:   close stdin (or send {"quit": true})
 
@@ -99,8 +101,9 @@ class Office:
             "com.sun.star.frame.Desktop", ctx
         )
 
-    def convert(self, src, dst, filter_name, pdf_options=None):
-        """Load ``src`` safely and export it to ``dst`` (``pdf_options``: the PDF filter's data).
+    def convert(self, src, dst, filter_name, pdf_options=None, export="writer_pdf_Export"):
+        """Load ``src`` safely and export it to ``dst`` (PDF, or with ``export`` another
+        format; ``pdf_options``: the PDF filter's data).
 
         Returns the answer for the parent and the document, still to be closed: the
         parent can move the PDF on while LibreOffice closes the document.
@@ -128,7 +131,7 @@ class Office:
                 if not doc.supportsService("com.sun.star.text.TextDocument"):
                     close(doc)
                     return {"ok": False, "error": "it is not a text document"}, None
-                store = [prop("FilterName", "writer_pdf_Export"), prop("Overwrite", True)]
+                store = [prop("FilterName", export), prop("Overwrite", True)]
                 if pdf_options:
                     data = tuple(prop(k, v) for k, v in pdf_options.items())
                     store.append(prop(
@@ -201,7 +204,10 @@ def main():
         if req.get("quit"):
             break
         try:
-            answer, doc = office.convert(req["in"], req["out"], req.get("filter"), req.get("pdf"))
+            answer, doc = office.convert(
+                req["in"], req["out"], req.get("filter"), req.get("pdf"),
+                req.get("export") or "writer_pdf_Export",
+            )
         except Exception as e:  # the connection to LibreOffice is gone
             say({"ok": False, "fatal": True, "error": f"LibreOffice stopped ({_why(e)})"})
             kill_group()

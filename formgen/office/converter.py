@@ -42,6 +42,8 @@ OnDone = Callable[[Path, ConversionError | None], object]
 # Import filters, so a damaged file is refused instead of being opened as plain text.
 _TRANSIENT = "LibreOffice could not open it"
 _FILTERS = {".docx": "MS Word 2007 XML", ".docm": "MS Word 2007 XML VBA", ".odt": "writer8"}
+EXPORTS = {"pdf": "writer_pdf_Export", "docx": "MS Word 2007 XML"}
+"""The formats a document can be converted to, by the target's suffix."""
 
 
 class _Slot:
@@ -160,8 +162,12 @@ class Converter:
     # ---- conversions ----
 
     def convert(self, docx: Path, pdf: Path) -> None:
-        """Convert one document; blocks until ``pdf`` is complete. Raises ConversionError."""
+        """Convert one document; blocks until ``pdf`` is complete. Raises ConversionError.
+
+        The target's suffix chooses the format: ``.pdf``, or ``.docx`` (a ``.doc`` or a
+        DOCX saved again as LibreOffice saves it)."""
         docx, pdf = Path(docx), Path(pdf)
+        export = EXPORTS.get(pdf.suffix.lower().lstrip("."), EXPORTS["pdf"])
         def failed(reason: Message | str) -> ConversionError:
             return ConversionError(msg("conversion.failed", docx=str(docx), reason=reason))
 
@@ -185,9 +191,10 @@ class Converter:
                     # LibreOffice writes into its private folder (its own temporary files
                     # stay there too); the finished PDF is then moved next to the target
                     # and renamed into place.
-                    out = process.scratch / f"{uuid.uuid4().hex}.pdf"
+                    out = process.scratch / f"{uuid.uuid4().hex}{pdf.suffix}"
                     error: Message | str | None = process.convert(
-                        src, out, filter_name, self.timeout, self.pdf_options
+                        src, out, filter_name, self.timeout,
+                        self.pdf_options if export == EXPORTS["pdf"] else None, export
                     )
                     if error is None:
                         if not out.is_file() or out.stat().st_size == 0:

@@ -236,8 +236,10 @@ class OfficeProcess:
         return self._proc is not None and self._proc.poll() is None
 
     def convert(self, src: Path, dst: Path, filter_name: str | None, timeout: float,
-                pdf_options: dict[str, object] | None = None) -> str | None:
-        """Write ``dst`` from ``src``. None on success, else why the document failed.
+                pdf_options: dict[str, object] | None = None,
+                export: str | None = None) -> str | None:
+        """Write ``dst`` from ``src`` (a PDF, or in the ``export`` filter's format). None on
+        success, else why the document failed.
 
         ``pdf_options`` are LibreOffice's PDF export settings (its FilterData), e.g.
         ``{"SelectPdfVersion": 2}`` for PDF/A-2b.
@@ -245,7 +247,8 @@ class OfficeProcess:
         Raises OfficeFault (after killing the process) when LibreOffice does not answer
         within ``timeout`` seconds or dies.
         """
-        request: dict[str, object] = {"in": str(src), "out": str(dst), "filter": filter_name}
+        request: dict[str, object] = {"in": str(src), "out": str(dst), "filter": filter_name,
+                                     "export": export}
         if pdf_options:
             request["pdf"] = pdf_options
         if not self.alive():

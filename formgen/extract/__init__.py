@@ -1,0 +1,177 @@
+"""The extract feature: filled Word forms back into applicant records.
+
+    sources.py   files, folders and ZIPs → the forms to read
+    safety.py    each form checked before it is read (macros, entities, bombs, encryption …)
+    document.py  a DOCX's paragraphs, tables, content controls, boxes and properties
+    labelled.py  forms without tags, read by their labels and headings
+    fields.py    the text written for a field, read as the field's value
+    read.py      one form: by its tags, by its labels; the per-file report
+    merge.py     the forms of one person joined into one record
+    output.py    the records as YAML, JSON or XLSX; the report as CSV
+
+``.doc`` (and RTF) files are saved as DOCX by LibreOffice first, through the project's
+converter. The records then go through the usual validation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import tempfile
+import zipfile
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lxml import etree
+
+from formgen.exceptions import ConversionError, Problem
+from formgen.extract.document import read_document
+from formgen.extract.merge import Person, group, record
+from formgen.extract.read import FileReport, read_form
+from formgen.extract.safety import Refused, check
+from formgen.extract.sources import Source, expand, from_bytes
+from formgen.load import RawRecord
+from formgen.messages import msg
+from formgen.model.manifest import Manifest
+from formgen.validate import Report, validate
+
+if TYPE_CHECKING:
+    from formgen.office.converter import Converter
+
+__all__ = ["Extraction", "FileReport", "extract", "extract_bytes", "file_problems"]
+
+
+@dataclass
+class Extraction:
+    """Everything one run read: a report per file, the people, their records validated."""
+
+    reports: list[FileReport] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
+    records: list[RawRecord] = field(default_factory=list)
+    report: Report = field(default_factory=Report)
+
+    @property
+    def problems(self) -> list[Problem]:
+        """What the forms themselves showed (refused, missing, unreadable, ambiguous),
+        then the validation's problems."""
+        return file_problems(self.reports, self.people) + self.report.problems
+
+
+def _read(source: Source, manifest: Manifest, office: Callable[[], Converter] | None) -> FileReport:
+    if source.refused is not None:
+        return FileReport(source.name, refused=source.refused)
+    try:
+        checked = check(source.name, source.data)
+        data = checked.data
+        if checked.kind in ("doc", "rtf"):
+            if office is None:
+                raise Refused(msg("extract.doc-needs-office"))
+            data = check(source.name, _to_docx(checked.data, checked.kind, office())).data
+        doc = read_document(data)
+    except Refused as e:
+        return FileReport(source.name, refused=e.reason)
+    except ConversionError as e:
+        return FileReport(source.name, refused=msg("extract.conversion-failed", error=e.message))
+    except (etree.XMLSyntaxError, KeyError, zipfile.BadZipFile, ValueError) as e:
+        return FileReport(source.name, refused=msg("extract.damaged", detail=str(e)))
+    report = read_form(source.name, doc, manifest)
+    if not report.read:
+        report.refused = msg("extract.no-form")
+    return report
+
+
+def _to_docx(data: bytes, kind: str, converter: Converter) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="formgen-extract-") as folder:
+        src = Path(folder) / f"form.{kind}"
+        src.write_bytes(data)
+        out = Path(folder) / "form.docx"
+        converter.convert(src, out)
+        return out.read_bytes()
+
+
+def reference_for(data: dict[str, Any], today: dt.date, manifest: Manifest) -> str:
+    """An application reference for a person whose forms carry none: the programme's
+    prefix, the year and a digest of name, email and mobile (the same for the same person)."""
+    prog = manifest.programmes.get(str(data.get("programme") or ""))
+    prefix = prog.reference_prefix if prog else "FORM"
+    seed = repr((data.get("name"), data.get("email"), data.get("mobile"))).encode()
+    return f"{prefix}-{today.year}-X{hashlib.sha256(seed).hexdigest()[:6].upper()}"
+
+
+def _records(people: list[Person], defaults: dict[str, str], today: dt.date,
+             manifest: Manifest) -> list[RawRecord]:
+    out = []
+    for person in people:
+        data = record(person, defaults)
+        if not str(data.get("id") or "").strip():
+            data = {"id": reference_for(data, today, manifest), **data}
+        raw = RawRecord(person.files[0], msg("place.forms", files=person.files), data)
+        for path, source in person.sources.items():
+            top = path.split("]", 1)[0] + "]" if "[" in path else path
+            if source != person.files[0]:
+                raw.locations.setdefault(top, msg("place.form", file=source))
+        out.append(raw)
+    return out
+
+
+def extract(
+    paths: list[Path],
+    manifest: Manifest,
+    today: dt.date,
+    defaults: dict[str, str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Extraction:
+    """Read every form under ``paths`` (files, folders, ZIPs), join each person's forms,
+    fill in ``defaults`` where no form gave a value, and validate the records."""
+    result = Extraction()
+    with ExitStack() as stack:
+        started: list[Converter] = []
+
+        def office() -> Converter:
+            if not started:
+                from formgen.office.converter import Converter
+
+                started.append(stack.enter_context(Converter(workers=1)))
+            return started[0]
+
+        for source in expand(paths):
+            result.reports.append(_read(source, manifest, office))
+            if progress is not None:
+                progress(1)
+    result.people = group([r for r in result.reports if r.refused is None])
+    result.records = _records(result.people, defaults or {}, today, manifest)
+    result.report = validate(result.records, manifest, today)
+    return result
+
+
+def extract_bytes(name: str, data: bytes, manifest: Manifest, today: dt.date) -> tuple[list[RawRecord], list[FileReport]]:
+    """The records in one uploaded DOCX (or ZIP of them), without conversions: a ``.doc``
+    is refused. Nothing is validated here."""
+    reports = [_read(source, manifest, None) for source in from_bytes(name, data)]
+    people = group([r for r in reports if r.refused is None])
+    return _records(people, {}, today, manifest), reports
+
+
+def file_problems(reports: list[FileReport], people: list[Person]) -> list[Problem]:
+    """The forms' own problems, placed by file and field."""
+    out: list[Problem] = []
+    whole = msg("place.whole-file")
+    for r in reports:
+        if r.refused is not None:
+            out.append(Problem(r.file, whole, "", msg("extract.refused", reason=r.refused)))
+            continue
+        for path in r.missing:
+            out.append(Problem(r.file, whole, path, msg("extract.missing"), "warning"))
+        for path, text in r.unparsable:
+            out.append(Problem(r.file, whole, path, msg("extract.unparsable", text=text), "warning"))
+        for path, values in r.ambiguous:
+            out.append(Problem(r.file, whole, path, msg("extract.ambiguous", values=list(values))))
+    for person in people:
+        for path, sources in person.conflicts:
+            out.append(Problem(person.files[0], msg("place.forms", files=person.files), path,
+                               msg("extract.conflict", values=[
+                                   msg("extract.value-from", value=v, file=f) for f, v in sources])))
+    return out

@@ -1,0 +1,190 @@
+"""A Word document's text as a form reader needs it: paragraphs, tables of cells on their
+column grid, content controls with their tags, boxes in bookmarks, document properties.
+
+Parsed with lxml from parts already checked by :mod:`formgen.extract.safety` (no DTD, no
+entities, nothing fetched). Boxes are read however the form's maker drew them: a checkbox
+control, a legacy form field, a Wingdings symbol or a ☑/☐/■/□/√ character.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
+VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+
+CHECKED_MARK, UNCHECKED_MARK = "☑", "☐"
+# Symbol fonts' boxes and ticks, by character code (Word writes w:sym for them).
+_SYMBOLS = {
+    "F0FE": CHECKED_MARK, "F0FD": CHECKED_MARK, "F078": CHECKED_MARK, "F0FC": "√",
+    "F0A8": UNCHECKED_MARK, "F06F": UNCHECKED_MARK, "F071": UNCHECKED_MARK,
+    "F052": CHECKED_MARK, "F054": CHECKED_MARK, "F0A3": UNCHECKED_MARK, "F050": "√",
+}
+PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+def w(tag: str) -> str:
+    return f"{{{W}}}{tag}"
+
+
+@dataclass
+class Cell:
+    """One table cell: its paragraphs' text and the grid columns it covers."""
+
+    paragraphs: list[str]
+    column: int
+    span: int = 1
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.paragraphs).strip()
+
+
+@dataclass
+class Control:
+    """A content control: its tag (or title), its text, and whether its box is checked."""
+
+    tag: str
+    text: str
+    checked: bool | None = None
+    """For a checkbox control, its state; None for a text control."""
+
+
+@dataclass
+class WordDocument:
+    """What a reader sees of one document."""
+
+    paragraphs: list[str] = field(default_factory=list)
+    """Body paragraphs outside tables, in order."""
+    tables: list[list[list[Cell]]] = field(default_factory=list)
+    """Each table's rows of cells."""
+    controls: list[Control] = field(default_factory=list)
+    boxes: dict[str, bool] = field(default_factory=dict)
+    """Bookmark name → whether the first box inside it is checked."""
+    properties: dict[str, str] = field(default_factory=dict)
+    """Custom document properties."""
+
+
+def _run_text(node: etree._Element) -> str:
+    """The text of ``node`` and everything in it, with boxes as ☑/☐."""
+    out: list[str] = []
+    for el in node.iter():
+        tag = el.tag
+        if tag == w("t"):
+            out.append(el.text or "")
+        elif tag in (w("tab"),):
+            out.append("\t")
+        elif tag in (w("br"), w("cr")):
+            out.append("\n")
+        elif tag == w("sym"):
+            code = (el.get(w("char")) or "").upper()
+            out.append(_SYMBOLS.get(code if code.startswith("F") else "F0" + code[-2:], ""))
+        elif tag == w("checkBox"):  # a legacy form field
+            checked = el.find(w("checked"))
+            if checked is None:
+                checked = el.find(w("default"))
+            on = checked is not None and checked.get(w("val"), "1") not in ("0", "false")
+            out.append(CHECKED_MARK if on else UNCHECKED_MARK)
+    return "".join(out)
+
+
+def _paragraphs(node: etree._Element) -> list[str]:
+    return [_run_text(p) for p in node.iter(w("p"))]
+
+
+def _cells(tr: etree._Element) -> list[Cell]:
+    cells: list[Cell] = []
+    column = 0
+    for tc in tr.xpath("./w:tc | ./w:sdt/w:sdtContent/w:tc", namespaces={"w": W}):
+        span_el = tc.find(f"{w('tcPr')}/{w('gridSpan')}")
+        span = int(span_el.get(w("val"), "1")) if span_el is not None else 1
+        cells.append(Cell(_paragraphs(tc), column, span))
+        column += span
+    return cells
+
+
+def _table(tbl: etree._Element) -> list[list[Cell]]:
+    return [_cells(tr) for tr in tbl.xpath("./w:tr | ./w:sdt/w:sdtContent/w:tr", namespaces={"w": W})]
+
+
+def _controls(root: etree._Element) -> list[Control]:
+    found = []
+    for sdt in root.iter(w("sdt")):
+        pr = sdt.find(w("sdtPr"))
+        content = sdt.find(w("sdtContent"))
+        if pr is None or content is None:
+            continue
+        tag_el = pr.find(w("tag"))
+        if tag_el is None:
+            tag_el = pr.find(w("alias"))
+        tag = tag_el.get(w("val"), "") if tag_el is not None else ""
+        box = pr.find(f"{{{W14}}}checkbox")
+        checked = None
+        if box is not None:
+            state = box.find(f"{{{W14}}}checked")
+            checked = state is not None and state.get(f"{{{W14}}}val", "0") in ("1", "true")
+        found.append(Control(tag, "\n".join(_paragraphs(content)) if content.find(f".//{w('p')}") is not None
+                             else _run_text(content), checked))
+    return found
+
+
+def _boxes(root: etree._Element) -> dict[str, bool]:
+    """Each bookmark's first box: a checkbox control's state or a box character."""
+    boxes: dict[str, bool] = {}
+    open_marks: dict[str, str] = {}
+    for el in root.iter():
+        tag = el.tag
+        if tag == w("bookmarkStart"):
+            open_marks[el.get(w("id"), "")] = el.get(w("name"), "")
+        elif tag == w("bookmarkEnd"):
+            open_marks.pop(el.get(w("id"), ""), None)
+        elif open_marks and tag == f"{{{W14}}}checked":
+            for name in open_marks.values():
+                boxes.setdefault(name, el.get(f"{{{W14}}}val", "0") in ("1", "true"))
+            open_marks.clear()
+        elif open_marks and tag == w("t") and el.text:
+            mark = next((ch for ch in el.text if ch in (CHECKED_MARK, UNCHECKED_MARK, "☒", "■", "□")), None)
+            if mark:
+                for name in open_marks.values():
+                    boxes.setdefault(name, mark in (CHECKED_MARK, "☒", "■"))
+                open_marks.clear()
+    return boxes
+
+
+def _properties(data: bytes | None) -> dict[str, str]:
+    if not data:
+        return {}
+    root = etree.fromstring(data, PARSER)
+    out = {}
+    for prop in root.iter(f"{{{CUSTOM}}}property"):
+        value = next(iter(prop), None)
+        out[prop.get("name", "")] = (value.text or "") if value is not None else ""
+    return out
+
+
+def read_document(data: bytes) -> WordDocument:
+    """Parse a DOCX already checked safe. Raises ``etree.XMLSyntaxError``, ``KeyError`` or
+    ``zipfile.BadZipFile`` when it is damaged."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        root = etree.fromstring(z.read("word/document.xml"), PARSER)
+        names = set(z.namelist())
+        custom = z.read("docProps/custom.xml") if "docProps/custom.xml" in names else None
+    body = root.find(w("body"))
+    doc = WordDocument(properties=_properties(custom))
+    if body is None:
+        return doc
+    for el in body.xpath("./w:p | ./w:sdt/w:sdtContent/w:p | ./w:tbl | ./w:sdt/w:sdtContent/w:tbl",
+                         namespaces={"w": W}):
+        if el.tag == w("p"):
+            doc.paragraphs.append(_run_text(el))
+        else:
+            doc.tables.append(_table(el))
+    doc.controls = _controls(body)
+    doc.boxes = _boxes(body)
+    return doc

@@ -1,0 +1,239 @@
+"""Forms without tags, read by their labels: the society's own registration form as laid
+out in the notice (a two-language label cell, the value in the next cell; education and
+career rows under their headings), its CPD record and cross-reference table, and any form
+a suite has stripped of its tags.
+
+Labels are matched by their Chinese characters or their English letters, so 职务/职称 Job
+Title, 职务职称 and Job Title are one label. The result is raw text per data path; the
+caller parses and checks it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from formgen.extract.document import Cell, WordDocument
+from formgen.extract.values import is_chinese, label_key
+
+# field → (Chinese labels, English labels, kind); kind "local" splits Chinese from English
+PERSONAL: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
+    "name": (("姓名",), ("name", "fullname"), "local"),
+    "gender": (("性别",), ("gender", "sex"), "choice"),
+    "job_title": (("职务职称", "职务", "职称"), ("jobtitle", "position"), "local"),
+    "expertise": (("所属行业", "行业", "专业领域"), ("expertise", "industry"), "local"),
+    "mobile": (("手机", "手机号码", "移动电话"), ("contact", "mobile", "mobilephone"), "text"),
+    "company": (("单位名称", "工作单位"), ("company", "employer"), "local"),
+    "company_address": (("单位地址",), ("companyaddress", "address"), "local"),
+    "company_phone": (("单位电话", "办公电话"), ("phone", "companyphone", "telephone"), "text"),
+    "email": (("邮箱", "电子邮箱", "电子邮件"), ("email",), "text"),
+    "english_level": (("英文水平", "英语水平"), ("englishlevel",), "local"),
+    "english_interview": (("是否全英文面试", "英文面试"), ("englishinterview",), "choice"),
+    "grade": (("申请级别",), ("gradeappliedfor",), "choice"),
+    "id": (("申请编号", "编号"), ("applicationno", "referenceno"), "text"),
+    "unit": (("推荐单位",), ("nominatingunit",), "text"),
+}
+SECTIONS = {
+    "education": (("教育经历",), ("education",)),
+    "career": (("工作经历",), ("careerhistory",)),
+    "description": (("个人描述",), ("personaldescription",)),
+}
+COLUMNS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
+    "education": {
+        "start_end": (("开始结束", "起止时间", "时间"), ("startend", "fromto", "dates")),
+        "start": (("开始",), ("start", "from")),
+        "end": (("结束",), ("end", "to")),
+        "qualification": (("学历", "学位", "学历学位"), ("qualifications", "qualification", "degree")),
+        "course": (("所学专业", "专业"), ("course", "major")),
+        "institution": (("毕业院校", "院校", "学校"), ("educationalestablishment", "institution", "university")),
+    },
+    "career": {
+        "start_end": (("开始结束", "起止时间", "时间"), ("startend", "fromto", "dates")),
+        "start": (("开始",), ("start", "from")),
+        "end": (("结束",), ("end", "to")),
+        "company": (("工作单位", "单位"), ("company", "employer")),
+        "job_title": (("工作职位", "职位", "职务"), ("jobtitle", "position")),
+        "responsibilities": (("工作职责", "职责"), ("responsibilities", "duties")),
+    },
+    "cpd": {
+        "date": (("时间", "日期"), ("date",)),
+        "description": (("继续教育内容", "内容"), ("cpddescription", "description")),
+        "organizer": (("主办机构", "主办单位"), ("organizer", "organiser")),
+        "hours": (("学时", "小时"), ("cpdclaimedhours", "claimedhours", "hours")),
+        "initials": (("证明人",), ("initialsofesrp", "initials")),
+    },
+    "competences": {
+        "roles": (("角色与职责",), ("rolesandresponsibilities",)),
+        "education_base": (("教育基础",), ("educationbase",)),
+        "ipd": (("初期职业发展",), ("initialprofessionaldevelopment",)),
+        "dap": (("发展行动计划",), ("developmentactionplan",)),
+        "evidence": (("证据来源示例代码",), ("illustrativesourcesofevidencecodes",)),
+    },
+}
+_TOTAL = (("合计学时", "合计"), ("totalcpdclaimedhours", "total"))
+_CODE = re.compile(r"^([A-E])?\s*([1-4])$")
+LOCAL_COLUMNS = {"qualification", "course", "institution", "company", "job_title",
+                 "responsibilities", "description", "organizer", "roles", "education_base",
+                 "ipd", "dap", "evidence"}
+
+
+@dataclass
+class Found:
+    """Raw text read for one data path, and how: ``local`` values are still to be split
+    into Chinese and English, ``choice`` values read by their boxes, ``range`` cells
+    hold a start and an end."""
+
+    path: str
+    text: str
+    kind: str
+
+
+def _matches(cell: Cell, labels: tuple[tuple[str, ...], tuple[str, ...]]) -> bool:
+    zh, en = label_key(cell.text)
+    return bool((zh and zh in labels[0]) or (en and not zh and en in labels[1])
+                or (zh and en and zh in labels[0] and en in labels[1]))
+
+
+def _is_label(cell: Cell) -> str | None:
+    if not cell.text or len(cell.text) > 40:
+        return None
+    for name, (zh, en, _) in PERSONAL.items():
+        if _matches(cell, (zh, en)):
+            return name
+    return None
+
+
+def _section(row: list[Cell]) -> str | None:
+    texts = [c for c in row if c.text]
+    if len(texts) != 1:
+        return None
+    zh, en = label_key(texts[0].text)
+    for name, (zh_words, en_words) in SECTIONS.items():
+        if any(zh.startswith(z) for z in zh_words) or (not zh and any(en.startswith(e) for e in en_words)):
+            return name
+    return None
+
+
+def _columns(row: list[Cell], group: str) -> dict[int, str]:
+    """Grid column → field, when ``row`` is the group's header row (two fields at least)."""
+    mapping: dict[int, str] = {}
+    for cell in row:
+        for name, labels in COLUMNS[group].items():
+            if name not in mapping.values() and _matches(cell, labels):
+                mapping[cell.column] = name
+                break
+    return mapping if len(mapping) >= 2 else {}
+
+
+def _value_of(cells: list[Cell], column: int) -> str:
+    for cell in cells:
+        if cell.column <= column < cell.column + cell.span:
+            return cell.text
+    return ""
+
+
+def _rows(group: str, mapping: dict[int, str], rows: list[list[Cell]]) -> list[Found]:
+    found: list[Found] = []
+    index = 0
+    letter = ""
+    for row in rows:
+        if group == "cpd" and row and _matches(row[0], _TOTAL):
+            break
+        values = {name: _value_of(row, column) for column, name in mapping.items()}
+        if group == "competences":
+            head = "".join(c.text for c in row[:2]).replace(" ", "")
+            code = _CODE.match(head)
+            if not code:
+                continue
+            letter = code[1] or letter
+            prefix = f"competences.{letter}{code[2]}"
+        else:
+            if not any(v.strip() for v in values.values()):
+                continue
+            index += 1
+            prefix = f"{group}[{index}]"
+        for name, text in values.items():
+            if group == "competences" and not text.strip():
+                continue
+            kind = ("range" if name == "start_end" else "local" if name in LOCAL_COLUMNS
+                    else "text")
+            found.append(Found(f"{prefix}.{name}", text, kind))
+    return found
+
+
+def read_labelled(doc: WordDocument) -> list[Found]:
+    """Every value found beside a label or under a heading, in document order."""
+    found: list[Found] = []
+    for table in doc.tables:
+        found.extend(_read_table(table))
+    found.extend(_title_name(doc))
+    return found
+
+
+def _flush(section: str | None, mapping: dict[int, str], rows: list[list[Cell]]) -> list[Found]:
+    return _rows(section, mapping, rows) if section and mapping else []
+
+
+def _read_table(table: list[list[Cell]]) -> list[Found]:
+    found: list[Found] = []
+    section: str | None = None
+    mapping: dict[int, str] = {}
+    group_rows: list[list[Cell]] = []
+    for row in table:
+        heading = _section(row)
+        if heading:
+            found.extend(_flush(section, mapping, group_rows))
+            section, mapping, group_rows = heading, {}, []
+            continue
+        if section == "description":
+            text = "\n".join(c.text for c in row if c.text)
+            found.append(Found("description", text, "local"))
+            section = None
+            continue
+        if section in ("education", "career") and not mapping:
+            mapping = _columns(row, section)
+            continue
+        if mapping:
+            group_rows.append(row)
+            continue
+        header = next((g for g in ("cpd", "competences") if _columns(row, g)), None)
+        if header:
+            section, mapping, group_rows = header, _columns(row, header), []
+            continue
+        found.extend(_personal(row))
+    found.extend(_flush(section, mapping, group_rows))
+    return found
+
+
+def _personal(row: list[Cell]) -> list[Found]:
+    out = []
+    for i, cell in enumerate(row):
+        name = _is_label(cell)
+        if name is None or i + 1 >= len(row) or _is_label(row[i + 1]):
+            continue
+        out.append(Found(name, row[i + 1].text, PERSONAL[name][2]))
+    return out
+
+
+_TITLE = re.compile(r"^\s*(.+?)\s*[-–—]\s*(?:过去三年的继续职业发展纪录|Continuous Professional Development Record)")
+
+
+def _title_name(doc: WordDocument) -> list[Found]:
+    """The CPD record names its applicant in its title: 李晓明-过去三年的继续职业发展纪录."""
+    for text in doc.paragraphs[:5]:
+        m = _TITLE.match(text)
+        if m:
+            return [Found("name", m[1], "local")]
+    return []
+
+
+def split_languages(text: str) -> dict[str, str]:
+    """A value in Chinese, English or both (one line each, or ``中文 / English``)."""
+    lines = [line.strip() for line in re.split(r"\n|\s/\s", text) if line.strip()]
+    if len(lines) == 2 and is_chinese(lines[0]) != is_chinese(lines[1]):
+        zh, en = (lines[0], lines[1]) if is_chinese(lines[0]) else (lines[1], lines[0])
+        return {"zh": zh, "en": en}
+    joined = " ".join(lines)
+    if not joined:
+        return {}
+    return {"zh": joined} if is_chinese(joined) else {"en": joined}
