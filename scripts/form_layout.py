@@ -11,7 +11,11 @@ Layout rules every document follows, so that pages survive real data:
   rows that read as one block (a post of the career history) carry "keep with next", so
   they move to the next page together;
 - every Jinja tag is one run of its own, so each value sits in its own run and the
-  templates survive editing in Word.
+  templates survive editing in Word;
+- in a form the applicant fills in, each value is a content control tagged with its data
+  path (``[[TAG|{{ value }}]]`` in the text, see ``control``), so ``formgen extract``
+  reads the filled form back; the controls have no border and no placeholder, so the
+  form prints as it would without them.
 """
 
 from __future__ import annotations
@@ -175,14 +179,66 @@ def _page_furniture(doc, lang: str) -> None:
 
 # ---------------------------------------------------------------- text with tags
 
-_TOKEN = re.compile(r"(\{\{.*?\}\}|\{%.*?%\}|\*\*.*?\*\*)")
+_TOKEN = re.compile(r"(\[\[.*?\|.*?\]\]|\{\{.*?\}\}|\{%.*?%\}|\*\*.*?\*\*)")
+_CONTROL = re.compile(r"^\[\[(.*?)\|(.*?)\]\]$")
+W14 = 'xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml"'
+_bookmarks = iter(range(100, 100000, 10))
+
+
+def _run_xml(text: str, bold: bool) -> str:
+    rpr = "<w:rPr><w:b/></w:rPr>" if bold else ""
+    return f'<w:r>{rpr}<w:t xml:space="preserve">{text}</w:t></w:r>' if text else ""
+
+
+def control(paragraph, tag: str, content: str, bold: bool | None = None) -> None:
+    """A content control around ``content`` (a {{ value }}, or nothing in a spare row),
+    tagged and titled ``tag`` (the value's data path, see formgen/model/tags.py).
+
+    ``box:PATH=VALUE`` makes a checkbox control, inside a bookmark fg_PATH__VALUE that
+    office suites keep when they drop a control's tag. A text control is plain text
+    (w:text): its title survives LibreOffice. No placeholder and no border: the form
+    prints as it does without controls."""
+    strong = bool(bold)
+    if content.startswith("**") and content.endswith("**"):
+        content, strong = content[2:-2], True
+    if tag.startswith("box:"):
+        path, _, choice = tag[4:].partition("=")
+        variable = content.strip("{} ")
+        number = next(_bookmarks)
+        # A box in a loop (the grades) gets a bookmark id of its own on each pass.
+        mark_id = f"{{{{ {number} + loop.index }}}}" if "{{" in choice else str(number)
+        name = f"fg_{path.replace('.', '_')}__{choice}"
+        checked = f"{{% if {variable} == '☑' %}}1{{% else %}}0{{% endif %}}"
+        xml = (
+            f'<w:sdt {nsdecls("w")} {W14}><w:sdtPr><w:alias w:val="{path}={choice}"/>'
+            f'<w:tag w:val="{path}={choice}"/><w14:checkbox><w14:checked w14:val="{checked}"/>'
+            '<w14:checkedState w14:val="2611" w14:font="SimSun"/>'
+            '<w14:uncheckedState w14:val="2610" w14:font="SimSun"/></w14:checkbox></w:sdtPr>'
+            f'<w:sdtContent>{_run_xml(content, strong)}</w:sdtContent></w:sdt>'
+        )
+        paragraph._p.append(parse_xml(
+            f'<w:bookmarkStart {nsdecls("w")} w:id="{mark_id}" w:name="{name}"/>'))
+        paragraph._p.append(parse_xml(xml))
+        paragraph._p.append(parse_xml(f'<w:bookmarkEnd {nsdecls("w")} w:id="{mark_id}"/>'))
+        return
+    xml = (
+        f'<w:sdt {nsdecls("w")}><w:sdtPr><w:alias w:val="{tag}"/><w:tag w:val="{tag}"/>'
+        f'<w:text/></w:sdtPr><w:sdtContent>{_run_xml(content, strong) or "<w:r/>"}'
+        '</w:sdtContent></w:sdt>'
+    )
+    paragraph._p.append(parse_xml(xml))
 
 
 def fill(paragraph, text: str, *, bold: bool | None = None):
     """Add text to a paragraph: every {{ tag }} / {% tag %} is one run of its own,
-    **...** is bold, a newline starts a new line (w:br)."""
+    **...** is bold, [[TAG|{{ value }}]] a content control (see ``control``), a newline
+    starts a new line (w:br)."""
     for part in _TOKEN.split(text):
         if not part:
+            continue
+        wrapped = _CONTROL.match(part)
+        if wrapped:
+            control(paragraph, wrapped.group(1), wrapped.group(2), bold)
             continue
         strong = bold
         if part.startswith("**") and part.endswith("**"):
@@ -339,35 +395,55 @@ def loop(grid: Grid, header: str, cells: list[C], *, height: float | None = None
     grid.tag_row("{%tr endfor %}")
 
 
-def blank_rows(grid: Grid, group: str, spans: list[int], height: float, *, keep_next=False):
-    """The empty rows left for the applicant (``keep_next``: they stay with the row after
-    them, e.g. a total, rather than leave it alone on a page)."""
-    loop(grid, f"for _ in blank_rows.{group}", [value("", s) for s in spans], height=height,
-         keep_next=keep_next)
+def blank_rows(grid: Grid, group: str, cells: list[C], height: float, *, keep_next=False):
+    """The empty rows left for the applicant, each cell made of ``spare`` controls tagged
+    with the entry the row would be (``keep_next``: they stay with the row after them,
+    e.g. a total, rather than leave it alone on a page)."""
+    loop(grid, f"for r in blank_rows.{group}", cells, height=height, keep_next=keep_next)
 
 
-def info_line(doc, lang: str, *, name=True, division=False, number=False):
+def tagged(path: str, field_name: str) -> str:
+    """``[[{{path.tag.field}}|{{path.field}}]]``: a value in a control tagged with its data
+    path (the context gives each value's tag next to it)."""
+    return f"[[{{{{{path}.tag.{field_name}}}}}|{{{{{path}.{field_name}}}}}]]"
+
+
+def spare(field_name: str) -> str:
+    """An empty control in a spare row, tagged as that field of the entry the row would be."""
+    return f"[[{{{{r.tag.{field_name}}}}}|]]"
+
+
+def info_line(doc, lang: str, *, name=True, division=False, number=False, controls=False):
     """The lines under a title: the programme; the applicant and the grade applied for (in
-    the programme's terms); the SOE division on a line of its own."""
+    the programme's terms); the SOE division on a line of its own. In a fillable form
+    (``controls``) each value is a control tagged with its data path."""
     zh = lang == "zh"
-    lines = ["项目：{{programme.title}}（{{programme.society.abbr}}/{{programme.partner.abbr}}）"
-             if zh else "Programme: {{programme.title}} ({{programme.society.abbr}}/"
+
+    def v(tag: str, text: str) -> str:
+        return f"[[{tag}|{text}]]" if controls else text
+
+    title, ident = v("programme", "{{programme.title}}"), v("id", "{{a.id}}")
+    lines = [f"项目：{title}（{{{{programme.society.abbr}}}}/{{{{programme.partner.abbr}}}}）"
+             if zh else f"Programme: {title} ({{{{programme.society.abbr}}}}/"
              "{{programme.partner.abbr}})"]
     parts = []
+    applicant = v("{{a.tag.name}}", "{{a.name}}")
     if name:
-        parts.append("申请人：{{a.name}}（{{a.id}}）" if zh else "Applicant: {{a.name}} ({{a.id}})")
-    parts.append("申请级别：{{grade.label}}" if zh else "Grade applied for: {{grade.label}}")
+        parts.append(f"申请人：{applicant}（{ident}）" if zh else f"Applicant: {applicant} ({ident})")
+    grade = v("grade", "{{grade.label}}")
+    parts.append(f"申请级别：{grade}" if zh else f"Grade applied for: {grade}")
     if number:
-        parts.append("编号：{{a.id}}" if zh else "Application no.: {{a.id}}")
+        parts.append(f"编号：{ident}" if zh else f"Application no.: {ident}")
     lines.append(("　" if zh else " · ").join(parts))
     if division:
-        lines.append("SOE专业分会：{{a.soe.division}} {{a.soe.division_name}}" if zh else
-                     "SOE division: {{a.soe.division}} {{a.soe.division_name}}")
+        code = v("soe.division", "{{a.soe.division}}")
+        lines.append(f"SOE专业分会：{code} {{{{a.soe.division_name}}}}" if zh else
+                     f"SOE division: {code} {{{{a.soe.division_name}}}}")
     return para(doc, "\n".join(lines), "Form Info")
 
 
 __all__ = [
     "HEAD_FILL", "HEI", "LABEL_FILL", "NBSP", "SONG", "C", "Grid", "WD_ALIGN_PARAGRAPH", "blank_rows",
-    "centre", "fill", "gap", "head", "info_line", "label", "loop", "new_document", "para",
-    "section", "spacer", "value",
+    "centre", "control", "fill", "gap", "head", "info_line", "label", "loop", "new_document",
+    "para", "section", "spacer", "spare", "tagged", "value",
 ]

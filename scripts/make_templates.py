@@ -11,6 +11,7 @@ may edit the generated files in Word afterwards; running this script again overw
 from __future__ import annotations
 
 import sys
+import zipfile
 from pathlib import Path
 
 from form_layout import (  # noqa: E402
@@ -30,6 +31,8 @@ from form_layout import (  # noqa: E402
     para,
     section,
     spacer,
+    spare,
+    tagged,
     value,
 )
 
@@ -52,7 +55,7 @@ def registration_form(lang: str):
         para(doc, "Registration Form for Professional Registration", "Form Subtitle")
     else:
         para(doc, "Registration Form for Professional Registration", "Form Title")
-    info_line(doc, lang, name=False, number=True)
+    info_line(doc, lang, name=False, number=True, controls=True)
 
     def lab(zh_text, en_text, span=1):
         return label([zh_text, en_text] if zh else [en_text], span)
@@ -63,30 +66,33 @@ def registration_form(lang: str):
     g.row([section("个人信息 Personal information" if zh else "Personal information", 4)],
           keep_next=True)
     box = NBSP  # a box stays with its word
-    gender = (f"{{{{a.male_box}}}}{box}男{box}Male　　{{{{a.female_box}}}}{box}女{box}Female" if zh
-              else f"{{{{a.male_box}}}}{box}Male    {{{{a.female_box}}}}{box}Female")
-    interview = (["{{a.interview_ok_box}}可以 ok", "{{a.interview_translation_box}}需要翻译 "
-                  "with translation"] if zh else
-                 [f"{{{{a.interview_ok_box}}}}{box}ok",
-                  f"{{{{a.interview_translation_box}}}}{box}with translation"])
-    g.row([lab("姓名", "Name"), value("{{a.name}}"), lab("性别", "Gender"), value(gender)],
+    male, female = "[[box:gender=male|{{a.male_box}}]]", "[[box:gender=female|{{a.female_box}}]]"
+    ok = "[[box:english_interview=true|{{a.interview_ok_box}}]]"
+    translation = "[[box:english_interview=false|{{a.interview_translation_box}}]]"
+    gender = (f"{male}{box}男{box}Male　　{female}{box}女{box}Female" if zh
+              else f"{male}{box}Male    {female}{box}Female")
+    interview = ([f"{ok}可以 ok", f"{translation}需要翻译 with translation"] if zh else
+                 [f"{ok}{box}ok", f"{translation}{box}with translation"])
+    g.row([lab("姓名", "Name"), value(tagged("a", "name")), lab("性别", "Gender"), value(gender)],
           height=ROW)
-    g.row([lab("职务/职称", "Job Title"), value("{{a.job_title}}", 3)], height=ROW)
-    g.row([lab("所属行业", "Expertise"), value("{{a.expertise}}"),
-           lab("英文水平", "English level"), value("{{a.english_level}}")], height=ROW)
-    g.row([lab("单位名称", "Company"), value("{{a.company}}", 3)], height=ROW)
-    g.row([lab("单位地址", "Company address"), value("{{a.company_address}}", 3)], height=ROW)
-    g.row([lab("单位电话", "Phone"), value("{{a.company_phone}}"),
-           lab("手机", "Contact"), value("{{a.mobile}}")], height=ROW)
-    g.row([lab("邮箱", "Email"), value("{{a.email}}"),
+    g.row([lab("职务/职称", "Job Title"), value(tagged("a", "job_title"), 3)], height=ROW)
+    g.row([lab("所属行业", "Expertise"), value(tagged("a", "expertise")),
+           lab("英文水平", "English level"), value(tagged("a", "english_level"))], height=ROW)
+    g.row([lab("单位名称", "Company"), value(tagged("a", "company"), 3)], height=ROW)
+    g.row([lab("单位地址", "Company address"), value(tagged("a", "company_address"), 3)],
+          height=ROW)
+    g.row([lab("单位电话", "Phone"), value(tagged("a", "company_phone")),
+           lab("手机", "Contact"), value(tagged("a", "mobile"))], height=ROW)
+    g.row([lab("邮箱", "Email"), value(tagged("a", "email")),
            lab("是否全英文面试", "English interview"), value(interview)], height=ROW)
+    grade_box = "[[box:grade={{g.code}}|{{g.box}}]]"
     if zh:
-        grades = ("{% for g in grades %}{{g.box}}" + box + "{{g.name}}（{{g.code}}）"
+        grades = ("{% for g in grades %}" + grade_box + box + "{{g.name}}（{{g.code}}）"
                   "{% if not loop.last %}　　　{% endif %}{% endfor %}")
         g.row([lab("申请级别", "Grade applied for"), value(grades, 3)], height=ROW)
     else:
         g.row([lab("申请级别", "Grade applied for"),
-               value(["{%p for g in grades %}", "{{g.box}}" + box + "{{g.name}} ({{g.code}})",
+               value(["{%p for g in grades %}", grade_box + box + "{{g.name}} ({{g.code}})",
                       "{%p endfor %}"], 3)], height=ROW)
 
     # Education: highest degree only.
@@ -102,9 +108,11 @@ def registration_form(lang: str):
            head(["毕业院校", "Educational Establishment"] if zh else "Educational Establishment")],
           header=True)
     loop(g, "for e in a.education", [
-        centre(["{{e.start}} –", "{{e.end}}"]), centre("{{e.qualification}}"),
-        centre("{{e.course}}"), centre("{{e.institution}}")], height=ROW)
-    blank_rows(g, "education", [1, 1, 1, 1], ROW)
+        centre([tagged("e", "start") + " –", tagged("e", "end")]),
+        centre(tagged("e", "qualification")), centre(tagged("e", "course")),
+        centre(tagged("e", "institution"))], height=ROW)
+    blank_rows(g, "education", [value(spare("start") + spare("end")), value(spare("qualification")),
+                                value(spare("course")), value(spare("institution"))], ROW)
 
     # Career: latest five years. The company column holds a company name of 15 characters
     # on one line (Chinese), the date column "2023年12月 –" / "September 2023 –".
@@ -119,9 +127,10 @@ def registration_form(lang: str):
            head(["工作职位", "Job Title"] if zh else "Job Title"),
            head(["工作职责", "Responsibilities"] if zh else "Responsibilities")], header=True)
     loop(g, "for c in a.career", [
-        centre(["{{c.start}} –", "{{c.end}}"]), centre("{{c.company}}"),
-        centre("{{c.job_title}}"), value("{{c.responsibilities}}")], height=ROW)
-    blank_rows(g, "career", [1, 1, 1, 1], ROW)
+        centre([tagged("c", "start") + " –", tagged("c", "end")]), centre(tagged("c", "company")),
+        centre(tagged("c", "job_title")), value(tagged("c", "responsibilities"))], height=ROW)
+    blank_rows(g, "career", [value(spare("start") + spare("end")), value(spare("company")),
+                             value(spare("job_title")), value(spare("responsibilities"))], ROW)
 
     # Personal description: up to 300 characters, kept with its heading.
     gap(doc)
@@ -130,7 +139,7 @@ def registration_form(lang: str):
                    "Award, patents, paper published etc. 字数在300以内）" if zh else
                    "Personal description (award, patents, paper published etc.; "
                    "no more than 300 characters)", 1)], keep_next=True)
-    g.row([C("{{a.description}}", 1, valign="top")], height=2.6)
+    g.row([C(tagged("a", "description"), 1, valign="top")], height=2.6)
     return doc
 
 
@@ -140,20 +149,22 @@ def cpd_record(lang: str):
     zh = lang == "zh"
     doc = new_document(lang, "继续专业发展纪录" if zh else "Continuous Professional Development Record")
     # The seed's heading; its last words stay together when a long name wraps it.
-    para(doc, "{{a.name}}-过去三年的继续职业发展纪录" if zh else
-         f"{{{{a.name}}}}-Continuous Professional Development Record{NBSP}for{NBSP}past{NBSP}3{NBSP}year",
+    name = tagged("a", "name")
+    para(doc, name + "-过去三年的继续职业发展纪录" if zh else
+         f"{name}-Continuous Professional Development Record{NBSP}for{NBSP}past{NBSP}3{NBSP}year",
          "Form Title")
-    info_line(doc, lang, name=False)
+    info_line(doc, lang, name=False, controls=True)
     # The date column holds "2025年10月10日" / "15 September 2025" on one line, the
     # organizer column 11 Chinese characters (中国特种设备检测研究院) a line.
     g = Grid(doc, [3.4, 5.1, 4.2, 1.9, 2.4] if zh else [3.3, 5.6, 3.5, 2.5, 2.1])
     g.row([head("时间"), head("继续教育内容"), head("主办机构"), head("学时"), head("证明人")] if zh
           else [head("Date"), head("CPD Description"), head("Organizer"),
                 head("CPD Claimed hours"), head("Initials of ES/RP*")], header=True)
-    loop(g, "for c in a.cpd", [centre("{{c.date}}"), value("{{c.description}}"),
-                               centre("{{c.organizer}}"), centre("{{c.hours}}"),
-                               centre("{{c.initials}}")], height=0.85)
-    blank_rows(g, "cpd", [1, 1, 1, 1, 1], 0.85, keep_next=True)
+    loop(g, "for c in a.cpd", [centre(tagged("c", "date")), value(tagged("c", "description")),
+                               centre(tagged("c", "organizer")), centre(tagged("c", "hours")),
+                               centre(tagged("c", "initials"))], height=0.85)
+    blank_rows(g, "cpd", [value(spare(f)) for f in ("date", "description", "organizer", "hours",
+                                                     "initials")], 0.85, keep_next=True)
     g.row([C("合计学时" if zh else "Total CPD claimed hours", 3, "Form Label", LABEL_FILL),
            C("{{a.cpd_total}}", 1, "Form Head", LABEL_FILL), C("", 1, fill=LABEL_FILL)],
           height=0.75)
@@ -172,7 +183,7 @@ def cross_reference(lang: str):
                        top=1.5, bottom=1.4)
     para(doc, "{{grade.name}}交叉对照表格" if zh else
          "{{grade.name}} ({{grade.code}}) Cross-Reference Table", "Form Title")
-    info_line(doc, lang)
+    info_line(doc, lang, controls=True)
     g = Grid(doc, [0.8, 0.8, 7.2, 3.8, 3.0, 3.7, 3.4, 4.0])
     if zh:
         heads = ["能力要求", "角色与职责", "教育基础", "初期职业发展", "发展行动计划",
@@ -185,8 +196,9 @@ def cross_reference(lang: str):
 
     def cells(letter_style):
         return [C("{{c.letter}}", 1, letter_style), centre("{{c.number}}"),
-                value("{{c.statement}}"), value("{{c.roles}}"), value("{{c.education_base}}"),
-                value("{{c.ipd}}"), value("{{c.dap}}"), value("{{c.evidence}}")]
+                value("{{c.statement}}"), value(tagged("c", "roles")),
+                value(tagged("c", "education_base")), value(tagged("c", "ipd")),
+                value(tagged("c", "dap")), value(tagged("c", "evidence"))]
 
     g.tag_row("{%tr for c in competences %}")
     g.tag_row("{%tr if c.group_start %}")
@@ -213,16 +225,21 @@ def cmes_endorsement(lang: str):
     zh = lang == "zh"
     doc = new_document(lang, "CMES 会员申请批注表" if zh else "CMES Endorsement Form")
     right = WD_ALIGN_PARAGRAPH.RIGHT
+    soe_member = "[[box:soe.membership=member|{{a.soe.member_box}}]]"
+    soe_associate = "[[box:soe.membership=associate_member|{{a.soe.associate_member_box}}]]"
+    cmes_senior = "[[box:cmes.member_grade=senior_member|{{a.cmes.senior_member_box}}]]"
+    cmes_member = "[[box:cmes.member_grade=member|{{a.cmes.member_box}}]]"
+    membership_no = "[[cmes.membership_no|**{{a.cmes.membership_no}}**]]"
     if zh:
         para(doc, "CMES 会员申请批注表", "Form Title")
         para(doc, "CMES 表格 – 01C", "Form Text", align=right)
         para(doc, "会员申请表", "Form Subtitle")
-        info_line(doc, lang, division=True)
+        info_line(doc, lang, division=True, controls=True)
         para(doc, "申请人依据英国营运工程师学会(SOE)与中国机械工程学会(CMES)的会员资质互认协议。"
-             "本人现呈送申请书，请求批准为SOE {{a.soe.member_box}}会员/{{a.soe.associate_member_box}}"
-             "仲会员*，及申明本人为有效的CMES {{a.cmes.senior_member_box}}高级会员/"
-             "{{a.cmes.member_box}}会员*，并居住于英国或香港特别行政区以外的地区。"
-             "有效CMES 会员编号: **{{a.cmes.membership_no}}**", "Form Text")
+             f"本人现呈送申请书，请求批准为SOE {soe_member}会员/{soe_associate}"
+             f"仲会员*，及申明本人为有效的CMES {cmes_senior}高级会员/"
+             f"{cmes_member}会员*，并居住于英国或香港特别行政区以外的地区。"
+             f"有效CMES 会员编号: {membership_no}", "Form Text")
         spacer(doc, 10)
         para(doc, "申请人签署: _____________________", "Form Text")
         para(doc, "日期: ____________________", "Form Text")
@@ -239,15 +256,15 @@ def cmes_endorsement(lang: str):
         para(doc, "CMES Endorsement Form", "Form Title")
         para(doc, "Form CMES -01E", "Form Text", align=right)
         para(doc, "Application Form", "Form Subtitle")
-        info_line(doc, lang, division=True)
+        info_line(doc, lang, division=True, controls=True)
         para(doc, "For Applicants, those come from the Chinese Mechanical Engineering Society "
              "(CMES) under Reciprocal Recognition Agreement between SOE and CMES.", "Form Text")
         # A no-break space keeps each box on the same line as its word.
-        para(doc, "I submit herewith my application as {{a.soe.member_box}}\u00a0member/"
-             "{{a.soe.associate_member_box}}\u00a0associate member * of SOE and declare that I am "
-             "currently a {{a.cmes.senior_member_box}}\u00a0senior member/{{a.cmes.member_box}}"
+        para(doc, f"I submit herewith my application as {soe_member}\u00a0member/"
+             f"{soe_associate}\u00a0associate member * of SOE and declare that I am "
+             f"currently a {cmes_senior}\u00a0senior member/{cmes_member}"
              "\u00a0member* of CMES residing outside UK and Hong Kong. (Valid CMES Membership No.: "
-             "**{{a.cmes.membership_no}}**)", "Form Text")
+             f"{membership_no})", "Form Text")
         spacer(doc, 10)
         para(doc, "Applicant’s Signature: _________________________ Date : _______________",
              "Form Text")
@@ -351,37 +368,48 @@ def submission_checklist(lang: str):
 
 def career_history(lang: str):
     """工作经历报告 (二、2 item 4): the applicant's posts as given, each with its dates,
-    employer, job title and responsibilities, then the personal description."""
+    employer, job title and responsibilities, then the personal description. A record
+    without posts (a blank form) gets empty posts to fill in."""
     zh = lang == "zh"
     doc = new_document(lang, "工作经历报告" if zh else "Career History Report")
     para(doc, "工作经历报告" if zh else "Career History Report", "Form Title")
     info_line(doc, lang, division=True)
 
     g = Grid(doc, [3.4, 5.1, 3.4, 5.1])
-    g.row([label("姓名" if zh else "Name"), value("{{a.name}}"),
-           label("申请编号" if zh else "Application no."), value("{{a.id}}")], height=0.75)
-    g.row([label("单位名称" if zh else "Company"), value("{{a.company}}", 3)], height=0.75)
-    g.row([label("职务/职称" if zh else "Job title"), value("{{a.job_title}}"),
-           label("申请级别" if zh else "Grade applied for"), value("{{grade.label}}")], height=0.75)
-    g.row([label("所属行业" if zh else "Expertise"), value("{{a.expertise}}", 3)], height=0.75)
+    g.row([label("姓名" if zh else "Name"), value(tagged("a", "name")),
+           label("申请编号" if zh else "Application no."), value("[[id|{{a.id}}]]")], height=0.75)
+    g.row([label("单位名称" if zh else "Company"), value(tagged("a", "company"), 3)], height=0.75)
+    g.row([label("职务/职称" if zh else "Job title"), value(tagged("a", "job_title")),
+           label("申请级别" if zh else "Grade applied for"), value("[[grade|{{grade.label}}]]")],
+          height=0.75)
+    g.row([label("所属行业" if zh else "Expertise"), value(tagged("a", "expertise"), 3)],
+          height=0.75)
 
     para(doc, "一、工作经历" if zh else "1. Career history", "Form Heading")
-    # One small table per post; its rows stay on one page together.
+
+    def post(row: str, field) -> None:
+        # One small table per post; its rows stay on one page together.
+        g = Grid(doc, [3.4, 13.6])
+        g.row([C([field(row, "start") + " – " + field(row, "end")], 2, "Form Section", "D9D9D9")],
+              keep_next=True)
+        g.row([label("工作单位" if zh else "Employer"), value(field(row, "company"))],
+              height=0.75, keep_next=True)
+        g.row([label("工作职位" if zh else "Job title"), value(field(row, "job_title"))],
+              height=0.75, keep_next=True)
+        g.row([label("工作职责" if zh else "Responsibilities"),
+               value(field(row, "responsibilities"))], height=0.75)
+        spacer(doc, 8)
+
     para(doc, "{%p for c in a.career %}")
-    g = Grid(doc, [3.4, 13.6])
-    g.row([C(["{{c.start}} – {{c.end}}"], 2, "Form Section", "D9D9D9")], keep_next=True)
-    g.row([label("工作单位" if zh else "Employer"), value("{{c.company}}")], height=0.75,
-          keep_next=True)
-    g.row([label("工作职位" if zh else "Job title"), value("{{c.job_title}}")], height=0.75,
-          keep_next=True)
-    g.row([label("工作职责" if zh else "Responsibilities"), value("{{c.responsibilities}}")],
-          height=0.75)
-    spacer(doc, 8)
+    post("c", tagged)
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p for r in blank_rows.posts %}")
+    post("r", lambda _row, name: spare(name))
     para(doc, "{%p endfor %}")
 
     para(doc, "二、个人描述" if zh else "2. Personal description", "Form Heading")
     g = Grid(doc, [17.0])
-    g.row([C("{{a.description}}", 1, valign="top")], height=2.0)
+    g.row([C(tagged("a", "description"), 1, valign="top")], height=2.0)
 
     spacer(doc, 24)
     para(doc, "申请人签名：____________________　　日期：______________" if zh else
@@ -400,6 +428,45 @@ DOCUMENTS = {
 }
 
 
+FILLABLE = ("registration_form", "cpd_record", "cross_reference", "career_history",
+            "cmes_endorsement")
+"""Forms an applicant fills in: their values are content controls, and the document says
+what it is in custom properties, for formgen extract to read them back."""
+
+_CUSTOM = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+    'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+    + "".join(
+        f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{pid}" name="{name}">'
+        f"<vt:lpwstr>{value}</vt:lpwstr></property>"
+        for pid, (name, value) in enumerate(
+            (("formgen.document", "{{document.id}}"), ("formgen.lang", "{{lang}}"),
+             ("formgen.id", "{{a.id}}")), start=2)
+    )
+    + "</Properties>"
+)
+
+
+def add_custom_properties(path: Path) -> None:
+    """docProps/custom.xml (rendered like the body), with its content type and relationship."""
+    with zipfile.ZipFile(path) as src:
+        parts = {info.filename: src.read(info) for info in src.infolist()}
+    parts["docProps/custom.xml"] = _CUSTOM.encode("utf-8")
+    types = parts["[Content_Types].xml"].decode("utf-8")
+    parts["[Content_Types].xml"] = types.replace("</Types>", (
+        '<Override PartName="/docProps/custom.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.custom-properties+xml"/></Types>')).encode("utf-8")
+    rels = parts["_rels/.rels"].decode("utf-8")
+    parts["_rels/.rels"] = rels.replace("</Relationships>", (
+        '<Relationship Id="rIdFormgenCustom" Type="http://schemas.openxmlformats.org/'
+        'officeDocument/2006/relationships/custom-properties" Target="docProps/custom.xml"/>'
+        "</Relationships>")).encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data in parts.items():
+            dst.writestr(name, data)
+
+
 def main(argv: list[str]) -> int:
     wanted = argv or list(DOCUMENTS)
     for doc_id in wanted:
@@ -407,6 +474,8 @@ def main(argv: list[str]) -> int:
             out = TEMPLATES / lang / f"{doc_id}.docx"
             out.parent.mkdir(parents=True, exist_ok=True)
             DOCUMENTS[doc_id](lang).save(out)
+            if doc_id in FILLABLE:
+                add_custom_properties(out)
             print(out.relative_to(ROOT))
     return 0
 

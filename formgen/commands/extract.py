@@ -43,7 +43,7 @@ def command(files: tuple[Path, ...], out: Path, report_path: Path | None,
         result = extract_forms(list(files), out, report_path, manifest=manifest,
                                defaults=_defaults(settings), lang=lang, progress=progress)
     for r in result.reports:
-        if r.refused is None:
+        if r.refused is None and not r.skipped:
             say(msg("cli.extract-file", file=r.file, document=r.document or "?", lang=r.lang,
                     how=r.how, count=len(r.read)))
     finish(

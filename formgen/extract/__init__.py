@@ -78,7 +78,7 @@ def _read(source: Source, manifest: Manifest, office: Callable[[], Converter] | 
     except (etree.XMLSyntaxError, KeyError, zipfile.BadZipFile, ValueError) as e:
         return FileReport(source.name, refused=msg("extract.damaged", detail=str(e)))
     report = read_form(source.name, doc, manifest)
-    if not report.read:
+    if not report.read and not report.skipped:
         report.refused = msg("extract.no-form")
     return report
 
@@ -141,7 +141,7 @@ def extract(
             result.reports.append(_read(source, manifest, office))
             if progress is not None:
                 progress(1)
-    result.people = group([r for r in result.reports if r.refused is None])
+    result.people = group([r for r in result.reports if r.refused is None and not r.skipped])
     result.records = _records(result.people, defaults or {}, today, manifest)
     result.report = validate(result.records, manifest, today)
     return result
@@ -162,6 +162,9 @@ def file_problems(reports: list[FileReport], people: list[Person]) -> list[Probl
     for r in reports:
         if r.refused is not None:
             out.append(Problem(r.file, whole, "", msg("extract.refused", reason=r.refused)))
+            continue
+        if r.skipped:
+            out.append(Problem(r.file, whole, "", msg("extract.skipped", document=r.document), "warning"))
             continue
         for path in r.missing:
             out.append(Problem(r.file, whole, path, msg("extract.missing"), "warning"))

@@ -49,6 +49,8 @@ class FileReport:
     """``tags``, ``labels`` or ``tags+labels``."""
     refused: Message | None = None
     """Why the file was not read at all."""
+    skipped: bool = False
+    """A document of formgen's that is no form to fill in (a fee notice, a checklist)."""
     read: list[Parsed] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     unparsable: list[tuple[str, str]] = field(default_factory=list)
@@ -138,6 +140,9 @@ def read_form(name: str, doc: WordDocument, manifest: Manifest) -> FileReport:
     report = FileReport(name)
     report.document, report.lang = identify(doc, manifest)
     spec = manifest.documents.get(report.document)
+    if report.document and report.document not in EXPECTED:
+        report.skipped = True
+        return report
     owners = (spec.needed_by.programmes or []) if spec else []
     programme = owners[0] if len(owners) == 1 else None
     tagged = _tagged(doc, report, manifest, programme)

@@ -13,6 +13,7 @@ from formgen.forms import formatting as fmt
 from formgen.model.applicant import COMPETENCE_CODES, Applicant, Language, LocalText
 from formgen.model.manifest import Manifest, Term
 from formgen.model.reference import competence_statements
+from formgen.model.tags import value_tag
 
 GENDER: dict[str, Term] = {
     "male": Term(zh="男", en="Male"),
@@ -40,10 +41,38 @@ APPLICANT_ADDS = Term(zh="申请人自备", en="Added by the applicant")
 # and at least MIN_BLANK rows always stay free for the applicant to add more.
 TABLE_ROWS = {"education": 2, "career": 5, "cpd": 18}
 MIN_BLANK = {"education": 1, "career": 2, "cpd": 3}
+SPARE_POSTS = 2
+"""Empty posts of the career history report when the record has none (a blank form)."""
 
 
-def _blank_rows(group: str, filled: int) -> list[int]:
-    return list(range(max(MIN_BLANK[group], TABLE_ROWS[group] - filled)))
+ROW_FIELDS = {
+    "education": ("start", "end", "qualification", "course", "institution"),
+    "career": ("start", "end", "company", "job_title", "responsibilities"),
+    "cpd": ("date", "description", "organizer", "hours", "initials"),
+}
+LOCAL_FIELDS = {"qualification", "course", "institution", "company", "job_title",
+                "responsibilities", "description", "organizer"}
+
+
+def _blank_rows(group: str, filled: int, lang: Language, count: int | None = None
+                ) -> list[dict[str, Any]]:
+    """Spare rows: each cell's tag names the entry it would be (``career[3].company.zh``)."""
+    if count is None:
+        count = max(MIN_BLANK[group], TABLE_ROWS[group] - filled)
+    return [
+        {"tag": {f: f"{group}[{filled + i}].{f}" + (f".{lang}" if f in LOCAL_FIELDS else "")
+                 for f in ROW_FIELDS[group]}}
+        for i in range(1, count + 1)
+    ]
+
+
+def local_tag(path: str, value: LocalText, lang: Language) -> str:
+    """The tag of a text shown in ``lang``: its path, marked as a stand-in when the text
+    is the other language's (see :mod:`formgen.model.tags`)."""
+    other: Language = "en" if lang == "zh" else "zh"
+    if getattr(value, lang) or not getattr(value, other):
+        return value_tag(f"{path}.{lang}")
+    return value_tag(f"{path}.{lang}", other, getattr(value, other))
 
 
 def _text(value: LocalText, lang: Language) -> str:
@@ -72,6 +101,10 @@ def build_context(
 
     grade_name = t(prog.grades[a.grade])
     grade_label = f"{grade_name}（{a.grade}）" if lang == "zh" else f"{grade_name} ({a.grade})"
+    def tags(path: str, entry: Any, fields: tuple[str, ...]) -> dict[str, str]:
+        return {f: local_tag(f"{path}.{f}", getattr(entry, f), lang) if f in LOCAL_FIELDS
+                else f"{path}.{f}" for f in fields}
+
     education = [
         {
             "start": fmt.month(e.start, lang),
@@ -79,8 +112,9 @@ def build_context(
             "qualification": t(e.qualification),
             "course": t(e.course),
             "institution": t(e.institution),
+            "tag": tags(f"education[{i}]", e, ROW_FIELDS["education"]),
         }
-        for e in a.education
+        for i, e in enumerate(a.education, start=1)
     ]
     career = [
         {
@@ -89,9 +123,11 @@ def build_context(
             "company": t(c.company),
             "job_title": t(c.job_title),
             "responsibilities": t(c.responsibilities),
+            "tag": tags(f"career[{i}]", c, ROW_FIELDS["career"]),
         }
-        for c in a.career
+        for i, c in enumerate(a.career, start=1)
     ]
+    # printed by date; each row's tags keep its place in the record
     cpd = [
         {
             "date": fmt.day(c.date, lang),
@@ -99,8 +135,9 @@ def build_context(
             "organizer": t(c.organizer),
             "hours": fmt.number(c.hours, lang),
             "initials": c.initials,
+            "tag": tags(f"cpd[{i}]", c, ROW_FIELDS["cpd"]),
         }
-        for c in sorted(a.cpd, key=lambda c: c.date)
+        for i, c in sorted(enumerate(a.cpd, start=1), key=lambda ic: ic[1].date)
     ]
     statements = competence_statements(manifest).get(a.grade, {})
     competences = []
@@ -120,6 +157,10 @@ def build_context(
                 "ipd": t(entry.ipd) if entry else "",
                 "dap": t(entry.dap) if entry else "",
                 "evidence": t(entry.evidence) if entry else "",
+                "tag": {
+                    f: local_tag(f"competences.{code}.{f}", getattr(entry, f) if entry else LocalText(), lang)
+                    for f in ("roles", "education_base", "ipd", "dap", "evidence")
+                },
             }
         )
     fees = [f for f in prog.fees if a.grade in f.grades]
@@ -160,7 +201,7 @@ def build_context(
             "id": a.id or t(REFERENCE_BY_OFFICE),
             "unit": a.unit,
             "name": t(a.name),
-            "gender": t(GENDER[a.gender]),
+            "gender": t(GENDER[a.gender]) if a.gender in GENDER else "",
             "male_box": fmt.box(a.gender == "male"),
             "female_box": fmt.box(a.gender == "female"),
             "job_title": t(a.job_title),
@@ -171,8 +212,14 @@ def build_context(
             "company_address": t(a.company_address),
             "company_phone": a.company_phone,
             "english_level": t(a.english_level),
-            "interview_ok_box": fmt.box(a.english_interview),
-            "interview_translation_box": fmt.box(not a.english_interview),
+            "interview_ok_box": fmt.box(a.english_interview is True),
+            "interview_translation_box": fmt.box(a.english_interview is False),
+            "tag": {
+                **{f: local_tag(f, getattr(a, f), lang) for f in (
+                    "name", "job_title", "expertise", "company", "company_address",
+                    "english_level", "description")},
+                **{f: f for f in ("mobile", "email", "company_phone")},
+            },
             "education": education,
             "career": career,
             "description": t(a.description),
@@ -194,9 +241,10 @@ def build_context(
             },
         },
         "blank_rows": {
-            "education": _blank_rows("education", len(education)),
-            "career": _blank_rows("career", len(career)),
-            "cpd": _blank_rows("cpd", len(cpd)),
+            "education": _blank_rows("education", len(education), lang),
+            "career": _blank_rows("career", len(career), lang),
+            "cpd": _blank_rows("cpd", len(cpd), lang),
+            "posts": _blank_rows("career", 0, lang, 0 if career else SPARE_POSTS),
         },
         "competences": competences,
         "fees": [

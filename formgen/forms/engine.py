@@ -6,8 +6,8 @@ the compiled Jinja templates and re-zips the parts, which gives the same documen
 
 The parts rendered are every part Word lets staff type into and docxtpl renders: the
 body, each header and footer, the footnotes, the core document properties (File ›
-Properties: title, subject, keywords, description …), and also the endnotes, which
-docxtpl leaves alone. Word comments are kept as they are, as docxtpl keeps them: they
+Properties: title, subject, keywords, description …) and the custom ones, and also the
+endnotes, which docxtpl leaves alone. Word comments are kept as they are, as docxtpl keeps them: they
 are not printed.
 """
 
@@ -40,7 +40,12 @@ _OTHER_PARTS: dict[str, Callable[[], Message]] = {  # wherever the package has t
     _WORD_TYPES + "footnotes+xml": lambda: msg("part.footnotes"),
     _WORD_TYPES + "endnotes+xml": lambda: msg("part.endnotes"),
     "application/vnd.openxmlformats-package.core-properties+xml": lambda: msg("part.properties"),
+    # A fillable form says in its custom properties what it is and whose.
+    "application/vnd.openxmlformats-officedocument.custom-properties+xml":
+        lambda: msg("part.properties"),
 }
+CUSTOM_PROPERTIES = "docProps/custom.xml"
+"""The custom properties' part, rendered like the body (see scripts/make_templates.py)."""
 _UNESCAPE = (("{_{", "{{"), ("}_}", "}}"), ("{_%", "{%"), ("%_}", "%}"))
 _UNESCAPE_FROM = tuple(old for old, _ in _UNESCAPE)
 
