@@ -24,7 +24,7 @@ from formgen.certificates.run import print_certificates as _print_certificates
 from formgen.certificates.signing import SigningKey
 from formgen.extract import Extraction, extract
 from formgen.extract.output import check_output, write_records, write_report
-from formgen.forms.write import write_documents
+from formgen.forms.write import write_blank, write_documents
 from formgen.language import Language
 from formgen.load import RawRecord
 from formgen.model.manifest import Manifest, load_manifest
@@ -36,7 +36,7 @@ from formgen.validate import Report, validate_files
 
 __all__ = [
     "BuildResult", "CertificateRun", "Extraction", "extract_forms", "PackResult", "RosterSummary", "build_packs", "check_data",
-    "make_roster", "print_certificates", "render", "today_default",
+    "make_roster", "print_certificates", "render", "render_blank", "today_default",
 ]
 
 
@@ -105,6 +105,24 @@ def render(
     return write_documents(
         data, out, manifest=manifest or load_manifest(), today=today or today_default(),
         langs=langs, docs=docs, formats=formats, progress=progress,
+    )
+
+
+def render_blank(
+    out: Path,
+    programme: str,
+    grade: str,
+    *,
+    langs: list[str] | None = None,
+    docs: list[str] | None = None,
+    formats: tuple[str, ...] = ("docx",),
+    manifest: Manifest | None = None,
+    today: dt.date | None = None,
+) -> list[Path]:
+    """Write the blank fillable forms of ``programme`` and ``grade`` to ``out/<lang>/``."""
+    return write_blank(
+        out, manifest=manifest or load_manifest(), programme=programme, grade=grade,
+        today=today or today_default(), langs=langs, docs=docs, formats=formats,
     )
 
 

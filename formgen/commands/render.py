@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from formgen.commands.common import finish, manifest_option, user_errors
-from formgen.main import render
+from formgen.commands.common import finish, manifest_option, say, user_errors
+from formgen.exceptions import FormgenError
+from formgen.main import render, render_blank
 from formgen.messages import msg
 from formgen.model.manifest import load_manifest
 
@@ -15,11 +16,14 @@ FORMATS = {"docx": ("docx",), "pdf": ("pdf",), "both": ("docx", "pdf")}
 
 
 @click.command("render")
-@click.argument("data", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("data", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
 @click.option("--lang", "langs", multiple=True, type=click.Choice(["zh", "en"]), help="Language (default: both).")
 @click.option("--doc", "docs", multiple=True, help="Only this document id (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="docx", show_default=True)
+@click.option("--blank", is_flag=True, help="Blank fillable forms (no DATA), for --programme and --grade.")
+@click.option("--programme", help="With --blank: the programme, e.g. csee-iet.")
+@click.option("--grade", help="With --blank: the grade, e.g. IEng.")
 @manifest_option
 @user_errors
 def command(
@@ -28,10 +32,23 @@ def command(
     langs: tuple[str, ...],
     docs: tuple[str, ...],
     fmt: str,
+    blank: bool,
+    programme: str | None,
+    grade: str | None,
     manifest_path: str | None,
 ) -> None:
-    """Write every document each applicant needs to OUT/<id>/<lang>/."""
+    """Write every document each applicant needs to OUT/<id>/<lang>/ (with --blank, the
+    empty fillable forms of a programme and grade to OUT/<lang>/)."""
     manifest = load_manifest(manifest_path)
+    if blank:
+        if data or not programme or not grade:
+            raise FormgenError(msg("cli.blank-needs-programme-grade"))
+        written = render_blank(out, programme, grade, langs=list(langs) or None,
+                               docs=list(docs) or None, formats=FORMATS[fmt], manifest=manifest)
+        say(msg("cli.blank-summary", files=len(written), out=str(out)), err=False)
+        return
+    if not data:
+        raise FormgenError(msg("cli.render-needs-data"))
     result = render(
         list(data), out, langs=list(langs) or None, docs=list(docs) or None,
         formats=FORMATS[fmt], manifest=manifest,

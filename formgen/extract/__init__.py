@@ -108,7 +108,7 @@ def _records(people: list[Person], defaults: dict[str, str], today: dt.date,
         data = record(person, defaults)
         if not str(data.get("id") or "").strip():
             data = {"id": reference_for(data, today, manifest), **data}
-        raw = RawRecord(person.files[0], msg("place.forms", files=person.files), data)
+        raw = RawRecord(person.files[0], msg("place.forms", count=len(person.files)), data)
         for path, source in person.sources.items():
             top = path.split("]", 1)[0] + "]" if "[" in path else path
             if source != person.files[0]:
@@ -174,7 +174,7 @@ def file_problems(reports: list[FileReport], people: list[Person]) -> list[Probl
             out.append(Problem(r.file, whole, path, msg("extract.ambiguous", values=list(values))))
     for person in people:
         for path, sources in person.conflicts:
-            out.append(Problem(person.files[0], msg("place.forms", files=person.files), path,
+            out.append(Problem(person.files[0], msg("place.forms", count=len(person.files)), path,
                                msg("extract.conflict", values=[
                                    msg("extract.value-from", value=v, file=f) for f, v in sources])))
     return out

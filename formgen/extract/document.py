@@ -124,6 +124,8 @@ def _controls(root: etree._Element) -> list[Control]:
         if tag_el is None:
             tag_el = pr.find(w("alias"))
         tag = tag_el.get(w("val"), "") if tag_el is not None else ""
+        if tag and _same_tag(sdt.getprevious(), tag):
+            continue  # LibreOffice 7.4 writes a control with Chinese text three times over
         box = pr.find(f"{{{W14}}}checkbox")
         checked = None
         if box is not None:
@@ -132,6 +134,14 @@ def _controls(root: etree._Element) -> list[Control]:
         found.append(Control(tag, "\n".join(_paragraphs(content)) if content.find(f".//{w('p')}") is not None
                              else _run_text(content), checked))
     return found
+
+
+def _same_tag(el: etree._Element | None, tag: str) -> bool:
+    if el is None or el.tag != w("sdt"):
+        return False
+    pr = el.find(w("sdtPr"))
+    found = None if pr is None else (pr.find(w("tag")) if pr.find(w("tag")) is not None else pr.find(w("alias")))
+    return found is not None and found.get(w("val"), "") == tag
 
 
 def _boxes(root: etree._Element) -> dict[str, bool]:

@@ -79,6 +79,17 @@ def _text(value: LocalText, lang: Language) -> str:
     return value.get(lang)
 
 
+def blank_applicant(programme: str, grade: str) -> Applicant:
+    """An applicant with nothing filled in, for the blank forms of a programme and grade."""
+    return Applicant.model_construct(
+        id="", programme=programme, grade=grade, unit="", name=LocalText(), gender="",
+        job_title=LocalText(), expertise=LocalText(), mobile="", email="", company=LocalText(),
+        company_address=LocalText(), company_phone="", english_level=LocalText(),
+        english_interview=None, education=[], career=[], description=LocalText(), cpd=[],
+        competences={}, cmes=None, soe=None,
+    )
+
+
 def build_context(
     applicant: Applicant,
     lang: Language,

@@ -12,14 +12,20 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
-from formgen.exceptions import FormgenError
+from formgen.exceptions import ConversionError, FormgenError
+from formgen.forms.context import blank_applicant
 from formgen.forms.documents import (
     MadeDocuments,
     check_documents,
     choose_languages,
+    documents_needed,
+    languages_of,
     render_and_convert,
+    render_document,
 )
+from formgen.forms.engine import CUSTOM_PROPERTIES, TEMPLATES
 from formgen.forms.naming import applicant_folder
+from formgen.messages import msg
 from formgen.model.manifest import Manifest
 from formgen.paths import inside, write_atomic
 from formgen.run import BuildResult, Progress, prepare_output
@@ -70,6 +76,67 @@ def write_documents(
                 step(1)
     shutil.rmtree(out / ".work", ignore_errors=True)
     return result
+
+
+def write_blank(
+    out: Path,
+    *,
+    manifest: Manifest,
+    programme: str,
+    grade: str,
+    today: dt.date,
+    langs: Sequence[str] | None = None,
+    docs: Sequence[str] | None = None,
+    formats: tuple[str, ...] = ("docx",),
+) -> list[Path]:
+    """The blank fillable forms of ``programme`` and ``grade`` (those whose template has
+    controls to fill in), as ``out/<lang>/<file>``; FormgenError for an unknown programme
+    or a grade it does not offer."""
+    chosen = choose_languages(langs)
+    check_documents(manifest, docs)
+    prog = manifest.programmes.get(programme)
+    if prog is None:
+        raise FormgenError(msg("field.not-one-of", value=programme, allowed=list(manifest.programmes)))
+    if grade not in prog.grades:
+        raise FormgenError(msg("rule.grade-not-offered", grade=grade, programme=programme,
+                               grades=list(prog.grades)))
+    applicant = blank_applicant(programme, grade)
+    wanted = [d for d in documents_needed(applicant, manifest, docs) if is_fillable(manifest, d)]
+    prepare_output(out)
+    written: list[Path] = []
+    rendered = [
+        render_document(applicant, doc_id, lang, manifest, today)
+        for doc_id in wanted for lang in languages_of(manifest, doc_id, chosen)
+    ]
+    pdfs: list[bytes | ConversionError] = []
+    if "pdf" in formats and rendered:
+        from formgen.office.converter import Converter
+        from formgen.office.merge import convert_documents
+
+        with Converter() as converter:
+            pdfs = convert_documents([(f"{d.doc_id}/{d.lang}", d.docx) for d in rendered],
+                                     converter, out / ".work")
+        shutil.rmtree(out / ".work", ignore_errors=True)
+    for index, doc in enumerate(rendered):
+        path = inside(out, doc.lang, doc.filename)
+        if "docx" in formats:
+            write_atomic(path, doc.docx)
+            written.append(path)
+        if pdfs:
+            pdf = pdfs[index]
+            if isinstance(pdf, ConversionError):
+                raise pdf
+            write_atomic(path.with_suffix(".pdf"), pdf)
+            written.append(path.with_suffix(".pdf"))
+    return written
+
+
+def is_fillable(manifest: Manifest, doc_id: str) -> bool:
+    """A form an applicant fills in: its templates carry controls and custom properties."""
+    return all(
+        any(part.name == CUSTOM_PROPERTIES for part in TEMPLATES.get(manifest.template_path(doc_id, lang)).parts)
+        for lang in manifest.documents[doc_id].templates
+    )
 
 
 def _write(out: Path, made: MadeDocuments, formats: tuple[str, ...]) -> list[Path]:
