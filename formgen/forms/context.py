@@ -81,13 +81,14 @@ def _text(value: LocalText, lang: Language) -> str:
 
 def blank_applicant(programme: str, grade: str) -> Applicant:
     """An applicant with nothing filled in, for the blank forms of a programme and grade."""
-    return Applicant.model_construct(
-        id="", programme=programme, grade=grade, unit="", name=LocalText(), gender="",
-        job_title=LocalText(), expertise=LocalText(), mobile="", email="", company=LocalText(),
-        company_address=LocalText(), company_phone="", english_level=LocalText(),
-        english_interview=None, education=[], career=[], description=LocalText(), cpd=[],
-        competences={}, cmes=None, soe=None,
-    )
+    empty: dict[str, Any] = {
+        "id": "", "programme": programme, "grade": grade, "unit": "", "gender": "",
+        "mobile": "", "email": "", "company_phone": "", "english_interview": None,
+        "education": [], "career": [], "cpd": [], "competences": {}, "cmes": None, "soe": None,
+        **{f: LocalText() for f in ("name", "job_title", "expertise", "company",
+                                    "company_address", "english_level", "description")},
+    }
+    return Applicant.model_construct(**empty)
 
 
 def build_context(

@@ -34,7 +34,7 @@ from formgen.web.records import Outcome, check_record
 from formgen.web.security import read_body, replay
 from formgen.web.session import load_page, redirect_to_page
 from formgen.web.state import MULTIPART_SLACK, language_of, state_of
-from formgen.web.uploads import pick_person, prune, upload_message
+from formgen.web.uploads import pick_person, prune, upload_message, upload_records
 from formgen.web.vault import key_of
 from formgen.web.view import Alert, page_state, problem_texts, render_form
 
@@ -204,7 +204,7 @@ async def _upload(request: Request, page: dict[str, Any], item: UploadFile | Non
         return refused(N_("This file is empty."))
     name = item.filename
     try:
-        records = await run_in_threadpool(load_bytes, name, data)
+        records = await run_in_threadpool(upload_records, name, data, state.manifest)
     except DataFileError as e:
         page["errors"] = [{"field": "upload", **{lang: upload_message(e, TRANSLATORS[lang]) for lang in LANGUAGES}}]
         return render_form(request, page, 400)

@@ -3,10 +3,14 @@ file with many is theirs."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from formgen.exceptions import DataFileError
-from formgen.load import RawRecord
+from formgen.extract import extract_bytes
+from formgen.load import RawRecord, load_bytes
+from formgen.model.manifest import Manifest
+from formgen.run import today_default
 from formgen.web.i18n import N_, Translator
 from formgen.web.links import json_safe
 
@@ -21,7 +25,7 @@ _UPLOAD_MESSAGES = {
     "file.not-yaml-at-line": N_("This is not a valid YAML file."),
     "file.not-json": N_("This is not a valid JSON file."),
     "file.not-text": N_("This file is not text in UTF-8 or GB18030."),
-    "file.unknown-upload-type": N_("Open the file you saved from this page (.yaml), or a data file from the programme office (.yaml, .yml, .json or .xlsx)."),
+    "file.unknown-upload-type": N_("Open the file you saved from this page (.yaml), a data file from the programme office (.yaml, .yml, .json or .xlsx), or a form you filled in (.docx)."),
     "file.empty": N_("This file is empty."),
     "file.no-applicants": N_("This file holds no applicant."),
     "file.xlsx-no-sheet": N_("This workbook has no sheet of applicants."),
@@ -29,6 +33,18 @@ _UPLOAD_MESSAGES = {
 }
 MAX_PEOPLE = 500
 """People listed from one file; a file with more is refused."""
+
+
+def upload_records(name: str, data: bytes, manifest: Manifest) -> list[RawRecord]:
+    """The records of an opened file: a data file, or a filled-in form (.docx) read as
+    ``formgen extract`` reads it (a refused form raises DataFileError with the reason)."""
+    if Path(name).suffix.lower() != ".docx":
+        return load_bytes(name, data)
+    records, reports = extract_bytes(name, data, manifest, today_default())
+    refused = next((r.refused for r in reports if r.refused is not None), None)
+    if refused is not None:
+        raise DataFileError(name, refused)
+    return records
 
 
 def upload_message(error: DataFileError, tr: Translator) -> str:
