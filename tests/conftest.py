@@ -289,9 +289,17 @@ def docx_text(source: Path | bytes) -> str:
     seen: set[int] = set()
     keep: list[Any] = []  # keeps the lxml proxies alive, so their ids stay unique
 
+    def text_of(paragraph: Any) -> str:
+        # the text a reader sees, content controls' text included (python-docx skips it)
+        w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+        out = []
+        for el in paragraph._p.iter(f"{w}t", f"{w}tab", f"{w}br"):
+            out.append(el.text or "" if el.tag == f"{w}t" else "\t" if el.tag == f"{w}tab" else "\n")
+        return "".join(out)
+
     def walk(container: Any) -> None:
         for paragraph in container.paragraphs:
-            parts.append(paragraph.text)
+            parts.append(text_of(paragraph))
         for table in container.tables:
             for row in table.rows:
                 for cell in row.cells:
