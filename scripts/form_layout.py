@@ -21,6 +21,7 @@ Layout rules every document follows, so that pages survive real data:
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from docx.enum.section import WD_ORIENT
@@ -30,7 +31,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
-from docx_base import HEI, SONG, blank_document, fonts_xml, set_fonts, set_lang  # noqa: E402
+from docx_base import HEI, LATIN, SONG, blank_document, fonts_xml, set_fonts, set_lang  # noqa: E402
 
 HEAD_FILL = "D9D9D9"  # section and column headings
 LABEL_FILL = "F2F2F2"  # field labels
@@ -196,7 +197,7 @@ def control(paragraph, tag: str, content: str, bold: bool | None = None) -> None
 
     ``box:PATH=VALUE`` makes a checkbox control, inside a bookmark fg_PATH__VALUE that
     office suites keep when they drop a control's tag. A text control is plain text
-    (w:text): its title survives LibreOffice. No placeholder and no border: the form
+    (w:text): its title survives LibreOffice; a bold one is rich text in a bookmark. No placeholder and no border: the form
     prints as it does without controls."""
     strong = bool(bold)
     if content.startswith("**") and content.endswith("**"):
@@ -221,24 +222,50 @@ def control(paragraph, tag: str, content: str, bold: bool | None = None) -> None
         paragraph._p.append(parse_xml(xml))
         paragraph._p.append(parse_xml(f'<w:bookmarkEnd {nsdecls("w")} w:id="{mark_id}"/>'))
         return
+    # A bold value is a rich-text control: LibreOffice draws a plain-text control's text
+    # without the run's bold. It keeps no tag of a rich-text control, so a bookmark
+    # fg_PATH marks the value too (formgen.model.tags.RICH_TEXT lists these paths).
+    kind = "" if strong else "<w:text/>"
     xml = (
         f'<w:sdt {nsdecls("w")}><w:sdtPr><w:alias w:val="{tag}"/><w:tag w:val="{tag}"/>'
-        f'<w:text/></w:sdtPr><w:sdtContent>{_run_xml(content, strong) or "<w:r/>"}'
+        f'{kind}</w:sdtPr><w:sdtContent>{_run_xml(content, strong) or "<w:r/>"}'
         '</w:sdtContent></w:sdt>'
     )
+    if strong:
+        number = next(_bookmarks)
+        name = f"fg_{tag.replace('.', '_')}"
+        paragraph._p.append(parse_xml(
+            f'<w:bookmarkStart {nsdecls("w")} w:id="{number}" w:name="{name}"/>'))
+        paragraph._p.append(parse_xml(xml))
+        paragraph._p.append(parse_xml(f'<w:bookmarkEnd {nsdecls("w")} w:id="{number}"/>'))
+        return
     paragraph._p.append(parse_xml(xml))
+
+
+def _neutral(text: str) -> bool:
+    """Only spaces and punctuation, none of it Chinese (a dash, a bracket)."""
+    return all(unicodedata.category(ch)[0] in "PZ" and ord(ch) < 0x3000 for ch in text)
 
 
 def fill(paragraph, text: str, *, bold: bool | None = None):
     """Add text to a paragraph: every {{ tag }} / {% tag %} is one run of its own,
     **...** is bold, [[TAG|{{ value }}]] a content control (see ``control``), a newline
     starts a new line (w:br)."""
-    for part in _TOKEN.split(text):
-        if not part:
-            continue
+    parts = [part for part in _TOKEN.split(text) if part]
+    for index, part in enumerate(parts):
         wrapped = _CONTROL.match(part)
         if wrapped:
             control(paragraph, wrapped.group(1), wrapped.group(2), bold)
+            continue
+        beside_control = any(_CONTROL.match(p) for p in parts[max(0, index - 1): index + 2])
+        if beside_control and _neutral(part):
+            run = paragraph.add_run(part)
+            run.bold = True if bold else None
+            # LibreOffice draws a dash or a space beside a plain-text control in the East
+            # Asian font where, without the control, it draws it in the Latin one: the
+            # run names the Latin font for both, so it prints the same either way.
+            run._r.get_or_add_rPr().insert(0, parse_xml(
+                f'<w:rFonts {nsdecls("w")} w:eastAsia="{LATIN}"/>'))
             continue
         strong = bold
         if part.startswith("**") and part.endswith("**"):

@@ -277,6 +277,21 @@ def write_xlsx(path: Path, records: list[dict[str, Any]], text_cells: bool = Tru
 # ----------------------------------------------------------------------------- documents
 
 
+def paragraph_text(paragraph: Any) -> str:
+    """A paragraph's text as a reader sees it (a python-docx Paragraph or its ``w:p``):
+    python-docx's ``paragraph.text`` leaves out the text inside content controls, which
+    holds every value of a fillable form."""
+    from docx.oxml.ns import qn
+
+    p = getattr(paragraph, "_p", paragraph)
+    return "".join(r.text for r in p.iter(qn("w:r")))
+
+
+def cell_text(cell: Any) -> str:
+    """A table cell's text, its paragraphs a line each (see ``paragraph_text``)."""
+    return "\n".join(paragraph_text(p) for p in cell.paragraphs)
+
+
 def docx_text(source: Path | bytes) -> str:
     """All text of a DOCX: body paragraphs, table cells (nested too), headers and footers."""
     import io
@@ -289,17 +304,9 @@ def docx_text(source: Path | bytes) -> str:
     seen: set[int] = set()
     keep: list[Any] = []  # keeps the lxml proxies alive, so their ids stay unique
 
-    def text_of(paragraph: Any) -> str:
-        # the text a reader sees, content controls' text included (python-docx skips it)
-        w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-        out = []
-        for el in paragraph._p.iter(f"{w}t", f"{w}tab", f"{w}br"):
-            out.append(el.text or "" if el.tag == f"{w}t" else "\t" if el.tag == f"{w}tab" else "\n")
-        return "".join(out)
-
     def walk(container: Any) -> None:
         for paragraph in container.paragraphs:
-            parts.append(text_of(paragraph))
+            parts.append(paragraph_text(paragraph))
         for table in container.tables:
             for row in table.rows:
                 for cell in row.cells:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import cell_text, paragraph_text
 from docx import Document
 from docxtpl import DocxTemplate
 
@@ -24,12 +25,12 @@ TODAY = dt.date(2026, 11, 23)
 
 def document_text(data: bytes) -> list[str]:
     doc = Document(io.BytesIO(data))
-    lines = [p.text for p in doc.paragraphs]
+    lines = [paragraph_text(p) for p in doc.paragraphs]
     for table in doc.tables:
         for row in table.rows:
-            lines.append(" | ".join(cell.text for cell in row.cells))
+            lines.append(" | ".join(cell_text(cell) for cell in row.cells))
     for section in doc.sections:
-        lines += [p.text for p in section.footer.paragraphs + section.header.paragraphs]
+        lines += [paragraph_text(p) for p in section.footer.paragraphs + section.header.paragraphs]
     return lines
 
 

@@ -419,9 +419,12 @@ def test_upload_limits(client: TestClient) -> None:
     r = upload(client, "fake.json", b"name: {zh: not json}\n", lang="en")
     assert r.status_code == 400 and "This is not a valid JSON file." in r.text
     r = upload(client, "notes.txt", b"hello")
-    assert r.status_code == 400 and "请打开从本页面保存的文件（.yaml），或项目办公室提供的数据文件" in r.text
+    assert r.status_code == 400 and ("请打开从本页面保存的文件（.yaml）、项目办公室提供的数据文件（.yaml、.yml、"
+                                     ".json 或 .xlsx），或您填好的 Word 表格（.docx）。") in r.text
     r = upload(client, "notes.txt", b"hello", lang="en")
-    assert r.status_code == 400 and "Open the file you saved from this page (.yaml)" in r.text
+    assert r.status_code == 400 and ("Open the file you saved from this page (.yaml), a data file from the "
+                                     "programme office (.yaml, .yml, .json or .xlsx), or a form you filled in "
+                                     "(.docx).") in r.text
 
 
 def _xlsx_with(part: str, xml: bytes) -> bytes:

@@ -174,7 +174,7 @@ def file_problems(reports: list[FileReport], people: list[Person]) -> list[Probl
             out.append(Problem(r.file, whole, path, msg("extract.ambiguous", values=list(values))))
     for person in people:
         for path, sources in person.conflicts:
+            given = [msg("extract.value-from", value=v, file=f) for f, v in sources]
             out.append(Problem(person.files[0], msg("place.forms", count=len(person.files)), path,
-                               msg("extract.conflict", values=[
-                                   msg("extract.value-from", value=v, file=f) for f, v in sources])))
+                               msg("extract.conflict", values=given)))
     return out

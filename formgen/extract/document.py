@@ -67,6 +67,8 @@ class WordDocument:
     controls: list[Control] = field(default_factory=list)
     boxes: dict[str, bool] = field(default_factory=dict)
     """Bookmark name → whether the first box inside it is checked."""
+    marked: dict[str, str] = field(default_factory=dict)
+    """Bookmark name → the text inside it."""
     properties: dict[str, str] = field(default_factory=dict)
     """Custom document properties."""
 
@@ -167,6 +169,23 @@ def _boxes(root: etree._Element) -> dict[str, bool]:
     return boxes
 
 
+def _marked(root: etree._Element) -> dict[str, str]:
+    """The text inside each bookmark."""
+    texts: dict[str, list[str]] = {}
+    open_marks: dict[str, str] = {}
+    for el in root.iter(w("bookmarkStart"), w("bookmarkEnd"), w("t")):
+        if el.tag == w("bookmarkStart"):
+            name = el.get(w("name"), "")
+            open_marks[el.get(w("id"), "")] = name
+            texts.setdefault(name, [])
+        elif el.tag == w("bookmarkEnd"):
+            open_marks.pop(el.get(w("id"), ""), None)
+        elif open_marks and el.text:
+            for name in open_marks.values():
+                texts[name].append(el.text)
+    return {name: "".join(parts) for name, parts in texts.items()}
+
+
 def _properties(data: bytes | None) -> dict[str, str]:
     if not data:
         return {}
@@ -197,4 +216,5 @@ def read_document(data: bytes) -> WordDocument:
             doc.tables.append(_table(el))
     doc.controls = _controls(body)
     doc.boxes = _boxes(body)
+    doc.marked = _marked(body)
     return doc

@@ -13,6 +13,7 @@ from typing import Any
 
 from formgen.extract import values
 from formgen.extract.labelled import split_languages
+from formgen.forms.context import REFERENCE_BY_OFFICE
 from formgen.model.applicant import GRADE_CODES
 from formgen.model.manifest import Manifest
 
@@ -23,6 +24,8 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
     "soe.membership": {"associate_member": ("仲会员", "associate member"), "member": ("会员", "member")},
 }
 """The boxes of each field with boxes: value → the words beside its box."""
+NO_REFERENCE = (REFERENCE_BY_OFFICE.zh, REFERENCE_BY_OFFICE.en)
+"""What a form shows for an application without a reference yet: no id."""
 
 
 def grade_options(manifest: Manifest, programme: str | None) -> dict[str, tuple[str, ...]]:
@@ -106,6 +109,8 @@ def parse(path: str, text: str, kind: str, manifest: Manifest, programme: str | 
             return [Parsed(path, values.hours(text), text)]
     except values.Unreadable:
         raise Unparsable(path, text) from None
+    if path == "id" and text in NO_REFERENCE:
+        return []
     if path == "programme":
         for programme_id, prog in manifest.programmes.items():
             if text in (prog.title.zh, prog.title.en, programme_id) or text.startswith(

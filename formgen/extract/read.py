@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from formgen.extract.document import WordDocument
-from formgen.extract.fields import Parsed, Unparsable, choice_fields, parse
+from formgen.extract.fields import NO_REFERENCE, Parsed, Unparsable, choice_fields, parse
 from formgen.extract.labelled import Found, read_labelled
 from formgen.extract.values import clean, is_chinese, label_key
 from formgen.messages import Message
 from formgen.model.manifest import Manifest
-from formgen.model.tags import digest, parse_bookmark, parse_tag
+from formgen.model.tags import digest, parse_bookmark, parse_tag, parse_text_bookmark
 
 PROPERTY_DOCUMENT = "formgen.document"
 PROPERTY_LANGUAGE = "formgen.lang"
@@ -27,6 +27,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "description"),
     "cpd_record": ("name", "cpd"),
     "cross_reference": ("competences",),
+    "career_history": ("name", "company", "job_title", "expertise", "career", "description"),
     "cmes_endorsement": ("cmes.membership_no", "cmes.member_grade", "soe.membership"),
 }
 """The fields each form asks for: any of them not read is reported missing by name."""
@@ -106,6 +107,15 @@ def _tagged(doc: WordDocument, report: FileReport, manifest: Manifest, programme
             report.unparsable.append((e.path, e.text))
             parsed = [Parsed(e.path, e.text, e.text)]  # kept as written, for validation to name
         out.extend(Parsed(p.path, p.value, p.text, weak) for p in parsed)
+    # a rich-text control's value from its bookmark, where no control's tag gave it
+    for name, text in doc.marked.items():
+        marked = parse_text_bookmark(name)
+        if marked is not None and not any(p.path == marked for p in out):
+            try:
+                out.extend(parse(marked, text, "tag", manifest, programme))
+            except Unparsable as e:
+                report.unparsable.append((e.path, e.text))
+                out.append(Parsed(e.path, e.text, e.text))
     choices = choice_fields(manifest)
     for name, checked in doc.boxes.items():
         tag = parse_bookmark(name, choices)
@@ -157,6 +167,8 @@ def read_form(name: str, doc: WordDocument, manifest: Manifest) -> FileReport:
     if programme and not any(p.path == "programme" for p in values):
         values.append(Parsed("programme", programme, "", weak=True))
     form_id = doc.properties.get(PROPERTY_ID, "")
+    if form_id in NO_REFERENCE:
+        form_id = ""
     if form_id and not any(p.path == "id" for p in values):
         values.append(Parsed("id", form_id, form_id))
     report.read = _one_each(values, report)

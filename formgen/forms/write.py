@@ -13,19 +13,15 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from formgen.exceptions import ConversionError, FormgenError
-from formgen.forms.context import blank_applicant
+from formgen.forms.blank import blank_documents, render_blank
 from formgen.forms.documents import (
     MadeDocuments,
     check_documents,
     choose_languages,
-    documents_needed,
     languages_of,
     render_and_convert,
-    render_document,
 )
-from formgen.forms.engine import CUSTOM_PROPERTIES, TEMPLATES
 from formgen.forms.naming import applicant_folder
-from formgen.messages import msg
 from formgen.model.manifest import Manifest
 from formgen.paths import inside, write_atomic
 from formgen.run import BuildResult, Progress, prepare_output
@@ -89,23 +85,16 @@ def write_blank(
     docs: Sequence[str] | None = None,
     formats: tuple[str, ...] = ("docx",),
 ) -> list[Path]:
-    """The blank fillable forms of ``programme`` and ``grade`` (those whose template has
-    controls to fill in), as ``out/<lang>/<file>``; FormgenError for an unknown programme
-    or a grade it does not offer."""
+    """The blank fillable forms of ``programme`` and ``grade`` (see :mod:`formgen.forms.blank`),
+    as ``out/<lang>/<file>``; FormgenError for an unknown programme or a grade it does not
+    offer."""
     chosen = choose_languages(langs)
     check_documents(manifest, docs)
-    prog = manifest.programmes.get(programme)
-    if prog is None:
-        raise FormgenError(msg("field.not-one-of", value=programme, allowed=list(manifest.programmes)))
-    if grade not in prog.grades:
-        raise FormgenError(msg("rule.grade-not-offered", grade=grade, programme=programme,
-                               grades=list(prog.grades)))
-    applicant = blank_applicant(programme, grade)
-    wanted = [d for d in documents_needed(applicant, manifest, docs) if is_fillable(manifest, d)]
+    wanted = blank_documents(manifest, programme, grade, docs)
     prepare_output(out)
     written: list[Path] = []
     rendered = [
-        render_document(applicant, doc_id, lang, manifest, today)
+        render_blank(manifest, programme, grade, doc_id, lang, today)
         for doc_id in wanted for lang in languages_of(manifest, doc_id, chosen)
     ]
     pdfs: list[bytes | ConversionError] = []
@@ -130,13 +119,6 @@ def write_blank(
             written.append(path.with_suffix(".pdf"))
     return written
 
-
-def is_fillable(manifest: Manifest, doc_id: str) -> bool:
-    """A form an applicant fills in: its templates carry controls and custom properties."""
-    return all(
-        any(part.name == CUSTOM_PROPERTIES for part in TEMPLATES.get(manifest.template_path(doc_id, lang)).parts)
-        for lang in manifest.documents[doc_id].templates
-    )
 
 
 def _write(out: Path, made: MadeDocuments, formats: tuple[str, ...]) -> list[Path]:

@@ -12,6 +12,10 @@ that other language's value; once someone types over it, it is this language's.
 A box (gender, interview, grade, memberships) is a checkbox control tagged
 ``gender=male``, and sits in a bookmark ``fg_gender__male`` too: bookmarks survive every
 office suite, so the box is still found when a suite has dropped the control's tag.
+
+A value printed in bold (``RICH_TEXT``: the CMES membership number) is a rich-text control,
+as LibreOffice draws a plain-text control's text without the run's bold, inside a bookmark
+``fg_cmes_membership_no``: LibreOffice keeps no tag or title of a rich-text control.
 """
 
 from __future__ import annotations
@@ -45,6 +49,20 @@ def choice_bookmark(path: str, value: str) -> str:
     """The bookmark around the box (``fg_gender__male``): letters, digits and ``_``, as
     Word allows, at most 40 characters."""
     return f"{BOOKMARK_PREFIX}{path.replace('.', '_')}__{value}"[:40]
+
+
+RICH_TEXT = ("cmes.membership_no",)
+"""Values in rich-text controls inside bookmarks (see above)."""
+
+
+def text_bookmark(path: str) -> str:
+    """The bookmark around a value in a rich-text control (``fg_cmes_membership_no``)."""
+    return f"{BOOKMARK_PREFIX}{path.replace('.', '_')}"[:40]
+
+
+def parse_text_bookmark(name: str) -> str | None:
+    """The path of the value a bookmark holds, or None when it holds none of them."""
+    return next((path for path in RICH_TEXT if text_bookmark(path) == name), None)
 
 
 @dataclass(frozen=True)

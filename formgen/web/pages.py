@@ -21,11 +21,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from formgen.exceptions import DataFileError, FormgenError
+from formgen.forms.blank import blank_documents, render_blank
 from formgen.forms.documents import documents_needed
-from formgen.load import load_bytes
 from formgen.model.applicant import LANGUAGES, Language
 from formgen.run import today_default
-from formgen.web import answers, formdata, formfields
+from formgen.web import answers, formdata, formfields, sections
 from formgen.web.files import Busy, Download, attachment, make_document, make_pack_download
 from formgen.web.i18n import N_, TRANSLATORS, Translator, pick_language
 from formgen.web.links import LinkExpired, LinkInvalid, LinkRevoked, json_safe, open_link
@@ -43,6 +43,7 @@ router = APIRouter(include_in_schema=False)
 MAX_FORM_FIELDS = 3000
 FORMATS = ("pdf", "docx")
 _DOC_ACTION = re.compile(r"^doc:([a-z0-9_]+):(zh|en):(pdf|docx)$")
+_BLANK_ACTION = re.compile(r"^blank:([a-z0-9_]+):(zh|en)$")
 
 
 @router.api_route("/", methods=["GET", "HEAD"], name="form")
@@ -171,6 +172,10 @@ async def _act(
         return await _choose(request, page, fields)
     if action in ("pack", "document") or _DOC_ACTION.match(action):
         return await _download(request, page, action, fields)
+    blank = _BLANK_ACTION.match(action)
+    if blank:
+        return await _blank_form(request, page, fields.get("programme_grade", ""), blank[1],
+                                 pick_language(blank[2]))
     page["checked"] = True
     return await _show(request, page)
 
@@ -261,6 +266,24 @@ async def _download(request: Request, page: dict[str, Any], action: str, fields:
     if fmt == "docx":
         return attachment(await run_in_threadpool(make_document, *args))
     return await _run(request, page, outcome, tr, make_document, *args)
+
+
+async def _blank_form(request: Request, page: dict[str, Any], choice: str, doc_id: str,
+                      doc_lang: Language) -> Response:
+    """A blank fillable form of the chosen programme and grade: the answers are not checked."""
+    state = state_of(request)
+    programme, grade = sections.split(choice)
+    try:
+        wanted = blank_documents(state.manifest, programme, grade)
+    except FormgenError:
+        page["errors"] = [problem_texts("programme_grade", N_("Choose your programme and grade above."))]
+        return await _show(request, page, "#errors")
+    if doc_id not in wanted:
+        page["errors"] = [problem_texts("doc", N_("Choose a document."))]
+        return await _show(request, page, "#errors")
+    doc = await run_in_threadpool(render_blank, state.manifest, programme, grade, doc_id, doc_lang,
+                                  today_default())
+    return attachment(Download(doc.filename, doc.docx, "docx", f"{doc_id}-{grade}-{doc_lang}-blank.docx"))
 
 
 def _not_needed(state: Any, outcome: Outcome, doc_id: str) -> dict[str, str]:

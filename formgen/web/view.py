@@ -20,6 +20,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from formgen.forms.blank import is_fillable
 from formgen.model.applicant import COMPETENCE_CODES, LANGUAGES, Language
 from formgen.model.reference import STATEMENT_GRADES
 from formgen.run import today_default
@@ -96,7 +97,8 @@ def render_form(
         count = tr.ngettext("%(num)s problem to correct", "%(num)s problems to correct", errors) % {"num": tr.number(errors)}
         title = tr("%(problems)s – %(title)s", problems=count, title=title)
     documents = [
-        {"id": doc_id, "title": doc.title.get(lang), "langs": [c for c in LANGUAGES if c in doc.templates]}
+        {"id": doc_id, "title": doc.title.get(lang), "langs": [c for c in LANGUAGES if c in doc.templates],
+         "fillable": is_fillable(manifest, doc_id)}
         for doc_id, doc in manifest.documents.items() if doc.kind == "form"
     ]
     competences = values["competences"]
