@@ -98,7 +98,7 @@ def _set_control(doc: Any, tag: str, text: str) -> None:
 
 
 def test_values_typed_into_the_controls_come_back(tmp_path: Path) -> None:
-    data = [r for r in records() if r["id"] in ("CSEE-2026-0007", "CSEE-2026-0500")]
+    data = [r for r in records() if r["id"] in ("CSEE-2026-0007", "CSEE-2026-0500", "CMES-2026-0900")]
     folder = render_all(tmp_path, data)
     form = next((folder / "CSEE-2026-0007" / "zh").glob("报名表-*.docx"))
     doc = Document(str(form))
@@ -118,7 +118,20 @@ def test_values_typed_into_the_controls_come_back(tmp_path: Path) -> None:
     doc = Document(str(stand_in))
     _set_control(doc, "name.zh", "周敏")  # the English name typed over in Chinese
     doc.save(str(stand_in))
+    for form in (folder / "CMES-2026-0900").rglob("*Endorsement*.docx"):  # a rich-text control
+        doc = Document(str(form))
+        _set_control(doc, "cmes.membership_no", "M-2024-30001")
+        doc.save(str(form))
+    history = next((folder / "CMES-2026-0900" / "zh").glob("工作经历报告-*.docx"))
+    doc = Document(str(history))
+    _set_control(doc, "career[1].job_title.zh", "高级检验员")
+    _set_control(doc, "description.zh", "参与编写两项地方标准。")
+    doc.save(str(history))
     back = extract_all(tmp_path, folder)
+    sun = back["CMES-2026-0900"]
+    assert sun["cmes"]["membership_no"] == "M-2024-30001"
+    assert sun["career"][0]["job_title"] == {"zh": "高级检验员", "en": "Inspector"}
+    assert sun["description"] == {"zh": "参与编写两项地方标准。", "en": "Contributor to a provincial standard."}
     li = back["CSEE-2026-0007"]
     assert li["mobile"] == "+86 138 0000 1111"
     assert li["career"][0]["responsibilities"]["zh"] == "负责机组安装"

@@ -80,7 +80,13 @@ def _read(source: Source, manifest: Manifest, office: Callable[[], Converter] | 
     report = read_form(source.name, doc, manifest)
     if not report.read and not report.skipped:
         report.refused = msg("extract.no-form")
+    elif report.read and all(p.path in _PRINTED_ON_BLANK for p in report.read):
+        report.refused = msg("extract.blank-form")
     return report
+
+
+_PRINTED_ON_BLANK = ("programme", "grade")
+"""What a blank form gives before anyone fills it in."""
 
 
 def _to_docx(data: bytes, kind: str, converter: Converter) -> bytes:
