@@ -1,9 +1,9 @@
 """formgen extract on a folder of 200 filled forms, against the time to render them.
 
 The forms are the fillable documents (registration form, CPD record, cross-reference
-table, CMES endorsement form) of synthetic applicants, as formgen renders them. The
-target: under 1 s per 10 forms; the ratio is extract's time over render's, both in this
-run, since the machine is shared and noisy.
+table, career history report, CMES endorsement form) of synthetic applicants, as formgen
+renders them. The target: under 1 s per 10 forms; the ratio is extract's time over
+render's, both in this run, since the machine is shared and noisy.
 
     python bench/bench_extract.py [FORMS]
 """
@@ -22,7 +22,7 @@ from common import applicants  # noqa: E402
 
 from formgen.extract import extract  # noqa: E402
 from formgen.forms.documents import render_applicant  # noqa: E402
-from formgen.forms.write import is_fillable  # noqa: E402
+from formgen.forms.blank import is_fillable  # noqa: E402
 from formgen.model.applicant import Applicant  # noqa: E402
 from formgen.model.manifest import load_manifest  # noqa: E402
 

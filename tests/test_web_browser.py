@@ -239,18 +239,28 @@ def test_an_applicant_goes_from_empty_to_every_document(
         axe_check(fresh, f"{lang} opened from a file")
 
         # every document the applicant needs: each in the page's language as PDF and in the
-        # other as Word, then the whole pack
+        # other as Word, the blank forms in the page's language, then the whole pack
         buttons = fresh.locator("li.document:visible")
         needed = [b.get_attribute("data-show-for") for b in buttons.all()]
         assert all(choice in where.split() for where in needed if where)
+        blanks = 0
         for doc in fresh.locator("li.document:visible button").all():
             value = doc.get_attribute("value") or ""
-            _, _, code, fmt = value.split(":")
+            kind, _, code, *rest = value.split(":")
+            if kind == "blank":
+                if code == lang:
+                    file_name, content = downloaded(fresh, f'button[value="{value}"]')
+                    assert content.startswith(b"PK") and file_name.endswith(f"-{choice.split(':')[1]}.docx")
+                    assert ("-空白-" if lang == "zh" else "-blank-") in file_name
+                    blanks += 1
+                continue
+            fmt = rest[0]
             if (code, fmt) not in ((lang, "pdf"), (other, "docx")):
                 continue
             file_name, content = downloaded(fresh, f'button[value="{value}"]')
             assert content.startswith(b"%PDF" if fmt == "pdf" else b"PK"), value
             assert file_name.endswith("." + fmt)
+        assert blanks == (3 if choice.startswith("csee-iet") else 4)  # the forms to fill in
         name, pack = downloaded(fresh, "#download-pack")
         assert name == f"{APPLICANTS[choice]['name_file']}.zip"  # no reference yet: the office assigns it
         with zipfile.ZipFile(io.BytesIO(pack)) as z:
