@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import applicants  # noqa: E402
 
 from formgen.extract import extract  # noqa: E402
-from formgen.forms.documents import render_applicant  # noqa: E402
 from formgen.forms.blank import is_fillable  # noqa: E402
+from formgen.forms.documents import render_applicant  # noqa: E402
 from formgen.model.applicant import Applicant  # noqa: E402
 from formgen.model.manifest import load_manifest  # noqa: E402
 
