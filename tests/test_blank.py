@@ -59,7 +59,7 @@ def test_a_blank_form_shows_the_programme_and_grade_and_nobody(tmp_path: Path) -
                "--out", tmp_path).exit_code == 0
     text = docx_text(tmp_path / "zh" / "报名表-空白-CEng.docx")
     assert "项目：工程能力评价/国际工程师资质认证（CSEE/IET）" in text and "☑\u00a0特许工程师（CEng）" in text
-    assert "编号：（由项目办公室编号）" in text
+    assert "编号：由项目办公室编号" in text
     assert text.count("☑") == 1  # the grade; no gender, no interview answer
     cpd = docx_text(tmp_path / "zh" / "CPD纪录-空白-CEng.docx")
     assert cpd.startswith("-过去三年的继续职业发展纪录")  # no name before the heading

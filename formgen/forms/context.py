@@ -27,7 +27,7 @@ SOE_MEMBERSHIP: dict[str, Term] = {
     "member": Term(zh="会员", en="Member"),
     "associate_member": Term(zh="仲会员", en="Associate Member"),
 }
-REFERENCE_BY_OFFICE = Term(zh="（由项目办公室编号）", en="(assigned by the programme office)")
+REFERENCE_BY_OFFICE = Term(zh="由项目办公室编号", en="assigned by the programme office")
 """Printed where the reference is empty: an application from the web that has none yet."""
 FEES_TOTAL_NOTE = Term(
     zh="不含按年或按期缴纳的费用及附条件的费用",
