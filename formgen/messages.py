@@ -43,6 +43,11 @@ Placeholders are ``%(name)s``. Values are shown in the message's language:
 - a ``list`` or ``tuple``: its items, each shown as above, joined by ", " (、 in Chinese);
   :class:`Joined` chooses another separator;
 - anything else: ``str(value)``.
+
+A text value is shown as one printable line: control characters (NUL, line breaks, escape
+sequences) and bidi controls are written as escapes (``\\x00``, ``\\u202e``), and a text
+longer than SHOWN_CHARS is cut with "…" (see :func:`printable`), so a value from the data
+never reaches a terminal, a log or errors.csv raw.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -68,6 +74,19 @@ DOMAIN = "messages"
 CATALOGUE: dict[Language, str] = {"zh": "zh_CN", "en": "en"}
 LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
 """Where the command line finds its language, first set first, as gettext looks."""
+
+
+SHOWN_CHARS = 200
+"""The longest text value a message shows whole."""
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str, limit: int = SHOWN_CHARS) -> str:
+    """``text`` as one printable line: control and bidi characters as escapes, and at most
+    ``limit`` characters of it (then "…")."""
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 @cache
@@ -156,7 +175,7 @@ def joined(items: Any, separator: Message | str) -> Message:
 def shown(value: Any, lang: Language) -> str:
     """A parameter as it reads in ``lang``."""
     if isinstance(value, str):
-        return value
+        return printable(value)
     said = getattr(value, "text", None)
     if callable(said):  # a Message, a Problem, an error
         return str(said(lang))

@@ -24,21 +24,34 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
+_INVISIBLE = re.compile(
+    "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+    "\U000e0001\U000e0020-\U000e007f]+"
+)
+"""Invisible format characters: bidi controls that reorder how a name shows (U+202E),
+zero-width spaces and joiners, the byte-order mark, soft hyphens, tag characters."""
+
+
 def safe_filename(name: str, fallback: str = "") -> str:
     """A file name that is safe on Windows, macOS and Linux, or ``fallback`` if none is left.
 
     Path separators, ``..``, characters Windows forbids and reserved device names (CON,
-    NUL …) are replaced; Chinese and other letters are kept.
+    NUL …) are replaced; bidi controls and zero-width characters, which make a name show
+    other than it is, are removed; Chinese and other letters are kept. The name is cut to
+    MAX_NAME_BYTES of UTF-8 at a character boundary. Time and memory grow linearly with
+    the length of ``name``.
     """
-    cleaned = unicodedata.normalize("NFC", name)
+    cleaned = _INVISIBLE.sub("", unicodedata.normalize("NFC", name))
     cleaned = _UNSAFE.sub("_", cleaned)
     cleaned = re.sub(r"\s+", " ", cleaned).strip(" ._")
     cleaned = re.sub(r"\.{2,}", ".", cleaned)
-    stem = cleaned.split(".")[0]
+    stem = cleaned.split(".", 1)[0]
     if stem.upper() in _WINDOWS_RESERVED:
         cleaned = f"_{cleaned}"
-    while len(cleaned.encode("utf-8")) > MAX_NAME_BYTES:
-        cleaned = cleaned[:-1]
+    encoded = cleaned.encode("utf-8")
+    if len(encoded) > MAX_NAME_BYTES:
+        # a character cut in two at the end is dropped, not replaced
+        cleaned = encoded[:MAX_NAME_BYTES].decode("utf-8", errors="ignore").rstrip(" .")
     return cleaned or fallback
 
 

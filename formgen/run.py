@@ -17,7 +17,7 @@ from pathlib import Path
 from formgen.exceptions import FormgenError, OutputError, Problem
 from formgen.language import Language
 from formgen.load import RawRecord
-from formgen.messages import Message, environment_language, msg
+from formgen.messages import Message, environment_language, msg, printable
 from formgen.paths import make_output_folder, write_csv
 
 Progress = Callable[[int], None]
@@ -43,8 +43,8 @@ def failure(raw: RawRecord, field_name: str, message: Message) -> Problem:
 
 
 def record_key(raw: RawRecord, lang: Language = "en") -> str:
-    """How a record is named in a run's summary: its id, else its file and place."""
-    return raw.record_id or f"{raw.file} {raw.where.text(lang)}"
+    """How a record is named in a run's summary: its id (printable), else its file and place."""
+    return printable(raw.record_id) or f"{raw.file} {raw.where.text(lang)}"
 
 
 @dataclass
@@ -105,7 +105,7 @@ def write_errors_csv(
     failed record none of the errors names; in ``lang``, by default the command line's."""
     lang = lang or environment_language()
     rows = [
-        [p.record_id or f"{p.file} {p.record.text(lang)}", p.field, p.message.text(lang)]
+        [printable(p.record_id) or f"{p.file} {p.record.text(lang)}", p.field, p.message.text(lang)]
         for p in errors
     ]
     listed = {(p.file, p.record_id) for p in errors}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 import click
@@ -10,17 +11,35 @@ import click
 from formgen.commands.common import manifest_option, say, show_problems, user_errors
 from formgen.exceptions import FormgenError
 from formgen.main import check_data
-from formgen.messages import msg
+from formgen.messages import msg, printable
 from formgen.model.manifest import load_manifest
 
 SHORT_LINK = 200
+MIN_DAYS, MAX_DAYS = 1, 365
+"""How long a link may stay valid, in days."""
+
+
+class Days(click.ParamType):
+    """A number of days from MIN_DAYS to MAX_DAYS; nan, inf and 1e12 are refused."""
+
+    name = "days"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        try:
+            days = float(str(value).strip())
+        except ValueError:
+            days = math.nan
+        if not (math.isfinite(days) and MIN_DAYS <= days <= MAX_DAYS):
+            self.fail(str(msg("cli.days-out-of-range", value=str(value), low=MIN_DAYS,
+                              high=MAX_DAYS)), param, ctx)
+        return days
 
 
 @click.command("links")
 @click.argument("data", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--base-url", help="Address of the site, e.g. https://forms.example.org")
-@click.option("--days", type=click.FloatRange(min=0, min_open=True), default=30, show_default=True,
-              help="Days each link stays valid.")
+@click.option("--days", type=Days(), default=30, show_default=True,
+              help=f"Days each link stays valid ({MIN_DAYS} to {MAX_DAYS}).")
 @click.option("--link-store", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The encrypted link store `formgen serve` reads "
                    "(default: $FORMGEN_LINK_STORE, else build/links.sqlite).")
@@ -72,7 +91,7 @@ def command(
         name = raw.data.get("name")
         if isinstance(name, dict):
             name = name.get("zh") or name.get("en")
-        click.echo(f"{raw.record_id or raw.where}\t{name or ''}\t{link}")
+        click.echo(f"{printable(raw.record_id) or raw.where}\t{printable(str(name or ''))}\t{link}")
     say(msg("cli.links-made", count=made, date=(now + dt.timedelta(days=days)).date()))
     say(msg("cli.links-stored", store=str(vault.path)))
     if report.failed:

@@ -22,10 +22,11 @@ from formgen.forms.documents import (
     render_and_convert,
 )
 from formgen.forms.naming import applicant_folder
+from formgen.messages import msg
 from formgen.model.manifest import Manifest
 from formgen.paths import inside, write_atomic
 from formgen.run import BuildResult, Progress, prepare_output
-from formgen.validate import validate_files
+from formgen.validate import Validated, validate_files
 
 CHUNK = 20
 """Applicants whose documents are converted together, one LibreOffice load per template."""
@@ -50,14 +51,15 @@ def write_documents(
     result.start(records, report.problems, report.failed)
     prepare_output(out)
     step = progress or (lambda n: None)
+    valid = _one_per_folder(report.valid, result, step)
     with ExitStack() as stack:
         converter = None
-        if "pdf" in formats and report.valid:
+        if "pdf" in formats and valid:
             from formgen.office.converter import Converter
 
             converter = stack.enter_context(Converter())
-        for number in range(0, len(report.valid), CHUNK):
-            chunk = report.valid[number : number + CHUNK]
+        for number in range(0, len(valid), CHUNK):
+            chunk = valid[number : number + CHUNK]
             made = render_and_convert(
                 [item.applicant for item in chunk], manifest, chosen, only=docs, today=today,
                 converter=converter, workdir=out / ".work" / f"render-{number:06d}",
@@ -119,6 +121,22 @@ def write_blank(
             written.append(path.with_suffix(".pdf"))
     return written
 
+def _one_per_folder(
+    valid: list[Validated], result: BuildResult, step: Progress
+) -> list[Validated]:
+    """The records to write: a record whose folder is another's (ids that clean to the same
+    name, ``A/1`` and ``A_1``, or differ only in case) fails instead of overwriting it."""
+    folders: dict[str, str] = {}
+    kept = []
+    for item in valid:
+        folder = applicant_folder(item.applicant.id)
+        other = folders.setdefault(folder.casefold(), item.applicant.id)
+        if other != item.applicant.id:
+            result.fail(item.source, msg("render.same-folder", folder=folder, other=other), "id")
+            step(1)
+            continue
+        kept.append(item)
+    return kept
 
 
 def _write(out: Path, made: MadeDocuments, formats: tuple[str, ...]) -> list[Path]:

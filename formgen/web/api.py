@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from formgen.exceptions import FormgenError, Problem
+from formgen.exceptions import ConversionError, FormgenError, Problem
 from formgen.forms.documents import documents_needed
 from formgen.messages import msg
 from formgen.model.applicant import Applicant
@@ -62,6 +62,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": Errors, "description": "The body is larger than the limit (2 MB)."},
     422: {"model": Errors, "description": "The record or the parameters are not valid."},
     429: {"model": Errors, "description": "Too many documents are being made; try again later."},
+    503: {"model": Errors, "description": "PDF documents cannot be made right now; try again later."},
 }
 
 
@@ -93,6 +94,11 @@ async def _applicant(request: Request) -> Applicant | Response:
     if outcome.applicant is None:
         return api_errors([_problem(p) for p in outcome.report.errors], 422)
     return outcome.applicant
+
+
+def _no_pdf() -> Response:
+    """503: LibreOffice is missing or failed; DOCX still works."""
+    return api_errors([error("", msg("api.pdf-unavailable"))], 503, headers={"Retry-After": "60"})
 
 
 def _busy() -> Response:
@@ -137,6 +143,8 @@ async def render(
             download = await state.queue.run(make_document, *args)
     except Busy:
         return _busy()
+    except ConversionError:
+        return _no_pdf()
     except FormgenError as e:
         return api_errors([error("", e.message)], 500)
     return attachment(download)
@@ -160,6 +168,8 @@ async def pack(request: Request) -> Response:
         download = await state.queue.run(make_pack_download, applicant, state.manifest, state.converter, today_default())
     except Busy:
         return _busy()
+    except ConversionError:
+        return _no_pdf()
     except FormgenError as e:
         return api_errors([error("", e.message)], 500)
     return attachment(download)

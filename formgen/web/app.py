@@ -30,7 +30,7 @@ from formgen.model.manifest import load_manifest
 from formgen.model.reference import competence_statements
 from formgen.web import api, pages, verify
 from formgen.web.files import ConversionQueue
-from formgen.web.i18n import TRANSLATORS, translations
+from formgen.web.i18n import N_, TRANSLATORS, translations
 from formgen.web.links import load_secret, vault_path
 from formgen.web.messages import described_by, has_error, input_id, label_parts
 from formgen.web.security import BodyTooLarge, GuardMiddleware, install_log_filters
@@ -143,7 +143,18 @@ def create_app(
         redoc_url=None,
     )
     app.state.web = state
-    app.add_middleware(GuardMiddleware, max_body=max_upload + MULTIPART_SLACK, too_large=too_large_response)
+
+    async def server_error(request: Request) -> Response:
+        """500, with the security headers like every answer (the error goes to the log)."""
+        if request.url.path.startswith("/api/"):
+            return api_errors([api_error("", msg("api.server-error"))], 500)
+        lang = language_of(request)
+        tr = TRANSLATORS[lang]
+        return state.render(request, "problem.html", lang, 500, title=tr("Error"), message=tr(
+            N_("Something went wrong on this site; nothing you sent was kept. Please try again later.")))
+
+    app.add_middleware(GuardMiddleware, max_body=max_upload + MULTIPART_SLACK,
+                       too_large=too_large_response, server_error=server_error)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     app.include_router(pages.router)

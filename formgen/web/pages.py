@@ -20,7 +20,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.responses import Response
 
-from formgen.exceptions import DataFileError, FormgenError
+from formgen.exceptions import ConversionError, DataFileError, FormgenError
 from formgen.forms.blank import blank_documents, render_blank
 from formgen.forms.documents import documents_needed
 from formgen.model.applicant import LANGUAGES, Language
@@ -314,6 +314,9 @@ async def _run(
         response = render_form(request, page, 429, alert=alert, outcome=outcome)
         response.headers["Retry-After"] = "30"
         return response
+    except ConversionError:
+        alert = Alert("error", tr(N_("PDF documents cannot be made on this site right now. Please try again later, or choose Word (DOCX); your details are still in the form.")))
+        return render_form(request, page, 503, alert=alert, outcome=outcome)
     except FormgenError:
         alert = Alert("error", tr(N_("Your documents could not be made just now. Please try again; if it happens again, contact the programme office.")))
         return render_form(request, page, 500, alert=alert, outcome=outcome)

@@ -4,6 +4,8 @@
   referrer and may not be framed, and run only the site's own script and style.
 * A request body over the limit is refused with 413: at once when its Content-Length
   says so, else as soon as the limit is passed while reading.
+* An error inside the app (a bug) still answers 500 with these headers: the error page
+  or JSON comes from here, and the error goes on to the server's log.
 * Access log lines lose their query string, and a link token in a path is replaced by
   ``…``; ``formgen serve`` turns the access log off altogether.
 """
@@ -17,7 +19,7 @@ from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 STATIC_PREFIX = "/static/"
@@ -41,24 +43,33 @@ class BodyTooLarge(Exception):
 
 
 TooLargeResponder = Callable[[Request, int], Awaitable[Response]]
+ErrorResponder = Callable[[Request], Awaitable[Response]]
 
 
 class GuardMiddleware:
-    """Security headers on every answer; early 413 for a declared oversized body."""
+    """Security headers on every answer, errors included; early 413 for a declared
+    oversized body; a 500 answer from ``server_error`` when the app fails."""
 
-    def __init__(self, app: ASGIApp, max_body: int, too_large: TooLargeResponder):
+    def __init__(
+        self, app: ASGIApp, max_body: int, too_large: TooLargeResponder,
+        server_error: ErrorResponder | None = None,
+    ):
         self.app = app
         self.max_body = max_body
         self.too_large = too_large
+        self.server_error = server_error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         static = scope.get("path", "").startswith(STATIC_PREFIX)
+        started = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = Headers(raw=message.get("headers", []))
                 extra = [(k, v) for k, v in SECURITY_HEADERS.items() if k.lower() not in headers]
                 if "cache-control" not in headers:
@@ -73,7 +84,21 @@ class GuardMiddleware:
             response = await self.too_large(Request(scope), self.max_body)
             await response(scope, receive, send_with_headers)
             return
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            if not started:
+                await (await self._error_response(Request(scope)))(scope, receive, send_with_headers)
+            raise  # on to the server, which logs it and sends nothing more
+
+    async def _error_response(self, request: Request) -> Response:
+        plain = PlainTextResponse("Internal Server Error", status_code=500)
+        if self.server_error is None:
+            return plain
+        try:
+            return await self.server_error(request)
+        except Exception:  # the error page itself failed: the plain answer will do
+            return plain
 
 
 async def read_body(request: Request, limit: int) -> bytes:
