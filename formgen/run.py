@@ -105,7 +105,8 @@ def write_errors_csv(
     failed record none of the errors names; in ``lang``, by default the command line's."""
     lang = lang or environment_language()
     rows = [
-        [printable(p.record_id) or f"{p.file} {p.record.text(lang)}", p.field, p.message.text(lang)]
+        [printable(p.record_id) or f"{p.file} {p.record.text(lang)}", printable(p.field),
+         p.message.text(lang)]
         for p in errors
     ]
     listed = {(p.file, p.record_id) for p in errors}

@@ -20,6 +20,7 @@ from formgen.model.applicant import Applicant
 from formgen.model.manifest import Manifest
 from formgen.validate.fields import field_message, field_path
 from formgen.validate.glyphs import glyph_warnings
+from formgen.validate.lengths import length_problems
 from formgen.validate.report import Report, Validated
 from formgen.validate.rules import QuotaCount, partial_rules, programme_rules, record_rules
 
@@ -87,6 +88,7 @@ def _validate_one(
         else:
             seen_ids[rid] = msg("place.in-file", file=raw.file, place=raw.where)
     prog, programme_problems = programme_rules(data, manifest, problem)
+    problems.extend(length_problems(data, problem))
     try:
         applicant = Applicant.model_validate(data)
     except ValidationError as e:

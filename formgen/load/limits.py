@@ -1,0 +1,113 @@
+"""How much a data file may hold, checked while it is read and before its data is used.
+
+Two sets: BATCH for the command line (staff's files of many thousands of applicants) and
+UPLOAD for what the web app is sent (one person's file or an API body). Every refusal
+names its limit. The README's "Limits" section lists them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from formgen.messages import Message, msg
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one data file may hold."""
+
+    file_bytes: int
+    """Size of the file."""
+    depth: int
+    """Levels of nesting in one record (a record is level 1, ``name`` 2, ``name.zh`` 3)."""
+    values_per_record: int
+    """Values in one record: texts, numbers, lists and mappings, aliases counted in full."""
+    records: int
+    """Records (applicants) in one file."""
+    yaml_nodes: int
+    """Values of a YAML file once its aliases (``*name``) are expanded."""
+    rows_per_sheet: int
+    """Rows of a CSV file or of one XLSX sheet."""
+    cells: int
+    """Cells of a CSV file or an XLSX workbook, empty cells within a row counted."""
+    columns: int
+    """Columns of one row."""
+    part_bytes: int
+    """XLSX: unpacked size of one part (a sheet, the shared texts …)."""
+    unpacked_bytes: int
+    """XLSX: unpacked size of all parts together."""
+    part_ratio: int
+    """XLSX: unpacked size of one part over its packed size (for parts over 1 MB)."""
+
+    @property
+    def megabytes(self) -> int:
+        return self.file_bytes // MB
+
+
+BATCH = Limits(
+    file_bytes=512 * MB,
+    depth=16,
+    values_per_record=10_000,
+    records=100_000,
+    yaml_nodes=50_000_000,
+    rows_per_sheet=1_048_576,
+    cells=10_000_000,
+    columns=1_000,
+    part_bytes=512 * MB,
+    unpacked_bytes=2048 * MB,
+    part_ratio=100,
+)
+"""The command line's limits: about five times 20,000 applicants."""
+
+UPLOAD = Limits(
+    file_bytes=8 * MB,
+    depth=16,
+    values_per_record=10_000,
+    records=500,
+    yaml_nodes=500_000,
+    rows_per_sheet=20_000,
+    cells=100_000,
+    columns=1_000,
+    part_bytes=16 * MB,
+    unpacked_bytes=32 * MB,
+    part_ratio=100,
+)
+"""The web app's limits, for an uploaded file or an API body."""
+
+RATIO_FLOOR = MB
+"""Parts smaller than this unpacked are not held to ``part_ratio``."""
+
+
+class LimitExceeded(Exception):
+    """A record passes one of the limits; ``message`` says which."""
+
+    def __init__(self, message: Message):
+        super().__init__(message)
+        self.message = message
+
+
+def check_record(data: Any, limits: Limits) -> None:
+    """LimitExceeded when ``data`` nests deeper than ``limits.depth`` or holds more than
+    ``limits.values_per_record`` values. Stops as soon as it knows: the work is bounded by
+    the limit, however large an alias-expanded record would be."""
+    count = 0
+    values_limit, depth_limit = limits.values_per_record, limits.depth
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        count += 1
+        if count > values_limit:
+            raise LimitExceeded(msg("record.too-many-values", limit=values_limit))
+        kind = type(value)
+        if kind is dict:
+            children: Any = value.values()
+        elif kind is list:
+            children = value
+        else:
+            continue
+        if depth >= depth_limit and children:
+            raise LimitExceeded(msg("record.too-deep", limit=depth_limit))
+        stack.extend((child, depth + 1) for child in children)

@@ -1,0 +1,106 @@
+"""How long each text may be, and how many rows each table may have: what fits its place
+on the forms.
+
+A text's width counts a Chinese (or other East Asian wide) character as two and any other
+character as one, so one limit serves a field written in Chinese, in English, or once for
+both. The personal description has its own rule (at most 300 characters per language,
+:mod:`formgen.validate.rules`). These run on the record as read, so a record with other
+errors hears of these too, and a long value is reported without being repeated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from formgen.exceptions import Problem
+from formgen.messages import msg
+
+FIELD_WIDTHS: dict[str, int] = {
+    "id": 40,
+    "unit": 60,
+    "name": 60,
+    "job_title": 80,
+    "expertise": 80,
+    "mobile": 30,
+    "email": 100,
+    "company": 150,
+    "company_address": 200,
+    "company_phone": 30,
+    "english_level": 60,
+    "cmes.membership_no": 30,
+    "soe.division": 20,
+    "certificate.ecuk_number": 20,
+    "certificate.soe_membership_number": 20,
+}
+"""Widest text of each field of the record itself (and of its ``cmes``, ``soe`` and
+``certificate`` parts)."""
+
+GROUP_WIDTHS: dict[str, dict[str, int]] = {
+    "education": {"qualification": 80, "course": 100, "institution": 120},
+    "career": {"company": 150, "job_title": 80, "responsibilities": 600},
+    "cpd": {"description": 250, "organizer": 150, "initials": 10},
+}
+"""Widest text of each field of a table row."""
+
+COMPETENCE_WIDTHS: dict[str, int] = {
+    "roles": 1000, "education_base": 1000, "ipd": 1000, "dap": 1000, "evidence": 200,
+}
+"""Widest text of each column of the competence cross-reference table."""
+
+MAX_ROWS: dict[str, int] = {"education": 5, "career": 20, "cpd": 100}
+"""Most rows of each table."""
+
+_WIDE = re.compile(
+    "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+    "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+    "\U00020000-\U0002fffd\U00030000-\U0003fffd]"
+)
+"""East Asian wide and full-width characters (Unicode's East_Asian_Width W and F)."""
+
+
+def width(text: str) -> int:
+    """``text``'s width on a form: a wide (Chinese) character counts as two."""
+    if text.isascii():
+        return len(text)
+    return len(text) + _WIDE.subn("", text)[1]
+
+
+def length_problems(data: Mapping[str, Any], problem: Any) -> list[Problem]:
+    """A problem for every text wider than its field allows and every table with more
+    rows than the form has (``problem(field, message)`` places them in the record)."""
+    out: list[Problem] = []
+
+    def check(path: str, value: Any, limit: int) -> None:
+        if isinstance(value, Mapping):  # {zh, en}
+            for lang in ("zh", "en"):
+                check(f"{path}.{lang}", value.get(lang), limit)
+        elif isinstance(value, str) and len(value) * 2 > limit:
+            wide = width(value)
+            if wide > limit:
+                out.append(problem(path, msg("field.too-wide", width=wide, limit=limit)))
+
+    for dotted, limit in FIELD_WIDTHS.items():
+        part, _, name = dotted.rpartition(".")
+        holder = data.get(part) if part else data
+        if isinstance(holder, Mapping):
+            check(dotted, holder.get(name), limit)
+    for group, widths in GROUP_WIDTHS.items():
+        rows = data.get(group)
+        if not isinstance(rows, list):
+            continue
+        if len(rows) > MAX_ROWS[group]:
+            out.append(problem(group, msg("field.too-many-rows", count=len(rows),
+                                          limit=MAX_ROWS[group])))
+        for number, row in enumerate(rows[: MAX_ROWS[group]], start=1):
+            if isinstance(row, Mapping):
+                for name, limit in widths.items():
+                    check(f"{group}[{number}].{name}", row.get(name), limit)
+    competences = data.get("competences")
+    if isinstance(competences, Mapping):
+        for code, entry in competences.items():
+            if isinstance(entry, Mapping):
+                for name, limit in COMPETENCE_WIDTHS.items():
+                    check(f"competences.{code}.{name}", entry.get(name), limit)
+    return out
