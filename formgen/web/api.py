@@ -10,7 +10,6 @@ in every language.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query
@@ -19,12 +18,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from formgen.exceptions import ConversionError, FormgenError, Problem
+from formgen.exceptions import ConversionError, DataFileError, FormgenError, Problem
 from formgen.forms.documents import documents_needed
 from formgen.messages import msg
 from formgen.model.applicant import Applicant
 from formgen.run import today_default
 from formgen.web.files import MEDIA_TYPES, Busy, attachment, make_document, make_pack_download
+from formgen.web.parsing import ParseRefused
 from formgen.web.records import check_record
 from formgen.web.security import read_body
 from formgen.web.state import api_error as error
@@ -85,9 +85,11 @@ async def _applicant(request: Request) -> Applicant | Response:
     state = state_of(request)
     body = await read_body(request, state.max_upload)
     try:
-        data = json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        return api_errors([error("", msg("api.body-not-json", detail=str(e)))], 400)
+        data = await state.parser.json_body(body)
+    except DataFileError as e:
+        return api_errors([error("", e.reason)], 400)
+    except ParseRefused as e:
+        return api_errors([error("", e.message)], e.status)
     if not isinstance(data, dict):
         return api_errors([error("", msg("api.body-not-a-record"))], 422)
     outcome = check_record(data, state, today_default())

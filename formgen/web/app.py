@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -33,6 +34,7 @@ from formgen.web.files import ConversionQueue
 from formgen.web.i18n import N_, TRANSLATORS, translations
 from formgen.web.links import load_secret, vault_path
 from formgen.web.messages import described_by, has_error, input_id, label_parts
+from formgen.web.parsing import ParseLimits, Parser
 from formgen.web.security import BodyTooLarge, GuardMiddleware, install_log_filters
 from formgen.web.state import (
     DEFAULT_MAX_QUEUE,
@@ -83,6 +85,7 @@ def create_app(
     verify_rate: float = DEFAULT_RATE,
     link_store: str | Path | None = None,
     recycle_after: int = 200,
+    parse_limits: ParseLimits | None = None,
 ) -> FastAPI:
     """The web app.
 
@@ -112,12 +115,14 @@ def create_app(
         converter=converter,
         envs={lang: _environment(lang) for lang in LANGUAGES},
         statements=competence_statements(manifest),
+        parser=Parser(parse_limits),
     )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         install_log_filters()
         read_coverage()  # once, before any request's validation needs it
+        await run_in_threadpool(state.parser.start)
         if state.converter is None:
             from formgen.office.converter import Converter
 

@@ -30,6 +30,7 @@ from formgen.web.files import Busy, Download, attachment, make_document, make_pa
 from formgen.web.i18n import N_, TRANSLATORS, Translator, pick_language
 from formgen.web.links import LinkExpired, LinkInvalid, LinkRevoked, json_safe, open_link
 from formgen.web.messages import input_id
+from formgen.web.parsing import ParseRefused
 from formgen.web.records import Outcome, check_record
 from formgen.web.security import read_body, replay
 from formgen.web.session import load_page, redirect_to_page
@@ -209,10 +210,10 @@ async def _upload(request: Request, page: dict[str, Any], item: UploadFile | Non
         return refused(N_("This file is empty."))
     name = item.filename
     try:
-        records = await run_in_threadpool(upload_records, name, data, state.manifest)
-    except DataFileError as e:
+        records = await state.parser.run(upload_records, name, data, state.manifest)
+    except (DataFileError, ParseRefused) as e:
         page["errors"] = [{"field": "upload", **{lang: upload_message(e, TRANSLATORS[lang]) for lang in LANGUAGES}}]
-        return render_form(request, page, 400)
+        return render_form(request, page, e.status if isinstance(e, ParseRefused) else 400)
     if len(records) == 1:
         return await _show(request, _loaded(page, records[0].data))
     page["people"] = pick_person(records)

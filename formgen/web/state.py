@@ -17,6 +17,7 @@ from formgen.model.manifest import Manifest
 from formgen.model.reference import Statements
 from formgen.web.files import ConversionQueue
 from formgen.web.i18n import N_, TRANSLATORS, pick_language
+from formgen.web.parsing import Parser
 from formgen.web.vault import Vault
 
 MAX_UPLOAD = 2 * 1024 * 1024
@@ -40,6 +41,8 @@ class WebState:
     converter: Any = None
     owns_converter: bool = False
     queue: ConversionQueue | None = None
+    parser: Parser = field(default_factory=Parser)
+    """Reads uploads and API bodies in child processes, under their own limits."""
     envs: dict[Language, jinja2.Environment] = field(default_factory=dict)
     statements: Statements = field(default_factory=dict)
 

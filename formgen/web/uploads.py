@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from formgen.exceptions import DataFileError
+from formgen.exceptions import DataFileError, FormgenError
 from formgen.extract import extract_bytes
 from formgen.load import RawRecord, load_bytes
 from formgen.model.manifest import Manifest
@@ -47,12 +47,14 @@ def upload_records(name: str, data: bytes, manifest: Manifest) -> list[RawRecord
     return records
 
 
-def upload_message(error: DataFileError, tr: Translator) -> str:
-    """Why an uploaded file cannot be read, by the reason's message id."""
-    words = _UPLOAD_MESSAGES.get(error.reason.id)
+def upload_message(error: FormgenError, tr: Translator) -> str:
+    """Why an uploaded file cannot be read, by the reason's message id (a limit it passes
+    is named in the detail)."""
+    reason = error.reason if isinstance(error, DataFileError) else error.message
+    words = _UPLOAD_MESSAGES.get(reason.id)
     if words is not None:
         return tr(words)
-    return tr(N_("The file could not be read (%(detail)s)."), detail=error.reason.text(tr.lang))
+    return tr(N_("The file could not be read (%(detail)s)."), detail=reason.text(tr.lang))
 
 
 def prune(value: Any) -> Any:
