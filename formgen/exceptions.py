@@ -15,6 +15,9 @@ from formgen.messages import Joined, Message, environment_language, joined, msg
 
 SEVERITIES = {"error": msg("problem.error"), "warning": msg("problem.warning")}
 """How each severity reads in a problem's line."""
+WHOLE_FILE = msg("place.whole-file")
+"""The place of a problem with a file as a whole (it cannot be read): its line names only
+the file."""
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,8 @@ class Problem:
 
     def place(self) -> Joined:
         """File, record and field, as far as known."""
-        return Joined(tuple(p for p in (self.file, self.record, self.field) if p), msg("list.place"))
+        record = None if self.record == WHOLE_FILE else self.record
+        return Joined(tuple(p for p in (self.file, record, self.field) if p), msg("list.place"))
 
     def text(self, lang: Language) -> str:
         """The whole line: where, how bad, what."""

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from formgen.exceptions import FormgenError, OutputError, Problem
+from formgen.exceptions import WHOLE_FILE, FormgenError, OutputError, Problem
 from formgen.language import Language
 from formgen.load import RawRecord
 from formgen.messages import Message, environment_language, msg, printable
@@ -43,7 +43,10 @@ def failure(raw: RawRecord, field_name: str, message: Message) -> Problem:
 
 
 def record_key(raw: RawRecord, lang: Language = "en") -> str:
-    """How a record is named in a run's summary: its id (printable), else its file and place."""
+    """How a record is named in a run's summary: its id (printable), else its file and
+    place (only the file, for a file that could not be read)."""
+    if raw.whole_file:
+        return raw.file
     return printable(raw.record_id) or f"{raw.file} {raw.where.text(lang)}"
 
 
@@ -58,6 +61,8 @@ class BuildResult:
     """Validation problems (errors and warnings) and failures while rendering or converting."""
     failed_ids: list[str] = field(default_factory=list)
     """Records that produced nothing, by id (or by place when they have no id)."""
+    unreadable_files: list[str] = field(default_factory=list)
+    """Files that could not be read at all (each also has a row in errors.csv)."""
     failed_records: list[RawRecord] = field(default_factory=list)
     """The records that failed, as read."""
     errors_csv: Path | None = None
@@ -69,12 +74,13 @@ class BuildResult:
 
     @property
     def ok(self) -> bool:
-        return not self.failed_ids
+        return not self.failed_ids and not self.unreadable_files
 
     def start(self, records: list[RawRecord], problems: list[Problem],
               failed: Iterable[RawRecord]) -> None:
-        """Count the records in and note those that failed validation."""
-        self.records_in = len(records)
+        """Count the records in and note those that failed validation (and the files that
+        could not be read)."""
+        self.records_in = sum(1 for r in records if not r.whole_file)
         self.problems = list(problems)
         for raw in failed:
             self._mark_failed(raw)
@@ -88,7 +94,10 @@ class BuildResult:
     def _mark_failed(self, raw: RawRecord) -> None:
         if not any(r is raw for r in self.failed_records):
             self.failed_records.append(raw)
-            self.failed_ids.append(record_key(raw))
+            if raw.whole_file:
+                self.unreadable_files.append(raw.file)
+            else:
+                self.failed_ids.append(record_key(raw))
 
     def write_errors_csv(self, target: Path) -> Path:
         """``errors.csv``: a row per error (record, field, message); a failed record with
@@ -104,16 +113,20 @@ def write_errors_csv(
     """``errors.csv``: one row per error (UTF-8 with a BOM, formula-safe), and a row for any
     failed record none of the errors names; in ``lang``, by default the command line's."""
     lang = lang or environment_language()
-    rows = [
-        [printable(p.record_id) or f"{p.file} {p.record.text(lang)}", printable(p.field),
-         p.message.text(lang)]
-        for p in errors
-    ]
+    rows = [[_record_cell(p, lang), printable(p.field), p.message.text(lang)] for p in errors]
     listed = {(p.file, p.record_id) for p in errors}
     for raw in failed:
         if (raw.file, raw.record_id) not in listed:
             rows.append([record_key(raw, lang), "", msg("errors-csv.record-failed").text(lang)])
     return write_csv(target, [m.text(lang) for m in ERRORS_HEADER], rows)
+
+
+def _record_cell(p: Problem, lang: Language) -> str:
+    """errors.csv's record column: the id, else the file and place (the file alone for a
+    file that could not be read)."""
+    if p.record == WHOLE_FILE:
+        return p.file
+    return printable(p.record_id) or f"{p.file} {p.record.text(lang)}"
 
 
 def prepare_output(out: Path) -> None:

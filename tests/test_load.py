@@ -24,8 +24,8 @@ from conftest import (
 )
 
 from formgen.cli import main
-from formgen.exceptions import DataFileError
 from formgen.load import load_files
+from formgen.messages import msg
 from formgen.model.applicant import Applicant
 from formgen.model.manifest import load_manifest
 from formgen.validate import validate
@@ -127,9 +127,7 @@ def test_csv_group_files_given_on_the_command_line(tmp_path: Path, example_recor
 
 def test_csv_group_file_alone_is_refused(tmp_path: Path, example_record: dict) -> None:
     _, career, *_ = write_csv(tmp_path / "main.csv", [example_record])
-    result = run("validate", str(career))
-    assert result.exit_code == 1
-    assert result.stderr == f"Error: {career}: is a repeating-group file; give the main CSV file with it\n"
+    assert _error(career) == f"{career}: error: is a repeating-group file; give the main CSV file with it"
 
 
 def test_xlsx_with_group_sheets_gives_the_same_applicant(tmp_path: Path, example_record: dict, cmes_record: dict) -> None:
@@ -242,12 +240,19 @@ def test_xlsx_group_row_for_nobody_is_reported(tmp_path: Path, example_record: d
 
 
 def _error(path: Path) -> str:
+    """The line that says why ``path`` cannot be read (the run reports it with the other
+    problems, counts it apart from the records, and exits 1)."""
     result = run("validate", str(path))
     assert result.exit_code == 1, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output
     assert result.stdout == ""
-    return result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[1:] == [
+        "0 record(s): 0 valid, 0 with errors; 1 error(s), 0 warning(s)",
+        f"1 file(s) could not be read: {path}",
+    ]
+    return lines[0]
 
 
 @pytest.mark.parametrize(
@@ -271,16 +276,16 @@ def _error(path: Path) -> str:
 def test_unreadable_file_exact_message(tmp_path: Path, name: str, content: bytes, message: str) -> None:
     path = tmp_path / name
     path.write_bytes(content)
-    assert _error(path) == f"Error: {path}: {message}\n"
+    assert _error(path) == f"{path}: error: {message}"
 
 
 def test_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "nowhere.yaml"
-    assert _error(path) == f"Error: {path}: no such file\n"
+    assert _error(path) == f"{path}: error: no such file"
 
 
 def test_folder(tmp_path: Path) -> None:
-    assert _error(tmp_path) == f"Error: {tmp_path}: is a folder, not a data file\n"
+    assert _error(tmp_path) == f"{tmp_path}: error: is a folder, not a data file"
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
@@ -288,17 +293,18 @@ def test_file_without_read_permission(tmp_path: Path) -> None:
     path = write_yaml(tmp_path / "locked.yaml", {"id": "x"})
     path.chmod(0)
     try:
-        assert _error(path) == f"Error: {path}: cannot be read: Permission denied\n"
+        assert _error(path) == f"{path}: error: cannot be read: Permission denied"
     finally:
         path.chmod(0o644)
 
 
-def test_first_bad_file_stops_the_run(tmp_path: Path) -> None:
+def test_a_bad_file_does_not_stop_the_run(tmp_path: Path) -> None:
+    """Every file is read: one that cannot be is a record standing for the whole file."""
     empty = tmp_path / "empty.yaml"
     empty.write_text("")
-    with pytest.raises(DataFileError) as e:
-        load_files([EXAMPLE_FILE, empty])
-    assert str(e.value) == f"{empty}: is empty"
+    first, second = load_files([empty, EXAMPLE_FILE])
+    assert (first.file, first.whole_file, first.refused) == (str(empty), True, msg("file.empty"))
+    assert second.record_id == "CSEE-2026-0007" and not second.whole_file
 
 
 @pytest.mark.parametrize(
@@ -313,8 +319,8 @@ def test_python_yaml_tags_are_refused(tmp_path: Path, text: str) -> None:
     path = tmp_path / "evil.yaml"
     path.write_text(text)
     message = _error(path)
-    assert message.startswith(f"Error: {path}: uses a YAML tag that is not allowed (")
-    assert message.endswith("); write plain values\n")
+    assert message.startswith(f"{path}: error: uses a YAML tag that is not allowed (")
+    assert message.endswith("); write plain values")
     assert "python/" in message
 
 
@@ -333,4 +339,4 @@ def test_bad_data_folder_files() -> None:
             assert result.exit_code == 1
             assert f"{path}, record 1: error: is not an applicant record (expected a mapping of fields)" in result.stderr
             continue
-        assert _error(path).startswith(f"Error: {path}: {message}")
+        assert _error(path).startswith(f"{path}: error: {message}")

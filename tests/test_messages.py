@@ -225,8 +225,12 @@ def test_validate_speaks_the_locale_language(locale: str, lang: str, problems: l
 
 
 @pytest.mark.parametrize(("locale", "expected"), [
-    ("zh_CN.UTF-8", "错误：{file}：不是有效的 JSON（第3行）：Expecting value\n"),
-    ("en_GB.UTF-8", "Error: {file}: is not valid JSON at line 3: Expecting value\n"),
+    ("zh_CN.UTF-8", "{file}：错误：不是有效的 JSON（第3行）：Expecting value\n"
+                    "共0条记录：0条有效，0条有错误；1个错误，0个警告\n"
+                    "1 个文件无法读取：{file}\n"),
+    ("en_GB.UTF-8", "{file}: error: is not valid JSON at line 3: Expecting value\n"
+                    "0 record(s): 0 valid, 0 with errors; 1 error(s), 0 warning(s)\n"
+                    "1 file(s) could not be read: {file}\n"),
 ])
 def test_a_file_that_cannot_be_read_in_the_locale_language(locale: str, expected: str) -> None:
     broken = TEST_DATA / "bad" / "broken.json"

@@ -111,6 +111,7 @@ def command(
         run.problems,
         msg("cli.certificates-summary", records=run.records_in,
             certificates=run.certificates_written, holders=len(run.written), out=str(out),
-            failed=len(run.failed_ids), see=see_errors(run.errors_csv, bool(run.failed_ids))),
+            failed=len(run.failed_ids), see=see_errors(run.errors_csv, not run.ok)),
         failed=bool(run.failed_ids),
+        unreadable=run.unreadable_files,
     )

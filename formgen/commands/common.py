@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import getpass
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -95,11 +95,16 @@ def see_errors(errors_csv: object, failed: bool) -> Message | str:
     return msg("cli.see-errors", path=str(errors_csv)) if failed else ""
 
 
-def finish(problems: Iterable[Problem], summary: Message, failed: bool) -> None:
-    """Show every problem, then the run's summary, on stderr; exit 1 when something failed."""
+def finish(
+    problems: Iterable[Problem], summary: Message, failed: bool, unreadable: Sequence[str] = ()
+) -> None:
+    """Show every problem, then the run's summary and the files that could not be read, on
+    stderr; exit 1 when something failed or a file could not be read."""
     show_problems(problems)
     say(summary)
-    if failed:
+    if unreadable:
+        say(msg("cli.files-unreadable", count=len(unreadable), files=tuple(unreadable)))
+    if failed or unreadable:
         sys.exit(1)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import sys
 from pathlib import Path
 
 import click
@@ -83,7 +84,7 @@ def command(
     now = dt.datetime.now(dt.UTC)
     long_links = made = 0
     for raw in records:
-        if "__not_a_mapping__" in raw.data or "__orphan_of__" in raw.data:
+        if raw.refused is not None or "__not_a_mapping__" in raw.data or "__orphan_of__" in raw.data:
             continue
         link = make_short_link(vault, base_url, raw.data, days=days, now=now)
         long_links += len(link) > SHORT_LINK
@@ -94,7 +95,11 @@ def command(
         click.echo(f"{printable(raw.record_id) or raw.where}\t{printable(str(name or ''))}\t{link}")
     say(msg("cli.links-made", count=made, date=(now + dt.timedelta(days=days)).date()))
     say(msg("cli.links-stored", store=str(vault.path)))
-    if report.failed:
-        say(msg("cli.links-with-errors", count=len(report.failed)))
+    if report.failed_records:
+        say(msg("cli.links-with-errors", count=report.failed_records))
     if long_links:
         say(msg("cli.links-long", count=long_links, limit=SHORT_LINK))
+    if report.unreadable_files:
+        files = report.unreadable_files
+        say(msg("cli.files-unreadable", count=len(files), files=tuple(files)))
+        sys.exit(1)

@@ -48,6 +48,7 @@ def command(
         result.problems,
         msg("cli.pack-summary", records=result.records_in, made=made,
             up_to_date=len(result.up_to_date), failed=len(result.failed_ids),
-            see=see_errors(result.errors_csv, bool(result.failed_ids))),
+            see=see_errors(result.errors_csv, not result.ok)),
         failed=bool(result.failed_ids),
+        unreadable=result.unreadable_files,
     )

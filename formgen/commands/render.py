@@ -59,4 +59,5 @@ def command(
         msg("cli.render-summary", records=result.records_in, rendered=len(result.written),
             files=files, out=str(out), failed=len(result.failed_ids)),
         failed=bool(result.failed_ids),
+        unreadable=result.unreadable_files,
     )

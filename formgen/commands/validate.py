@@ -22,9 +22,12 @@ def command(data: tuple[Path, ...], strict: bool, manifest_path: str | None) -> 
     manifest = load_manifest(manifest_path)
     records, report = check_data(list(data), manifest, keep_applicants=False)
     errors, warnings = len(report.errors), len(report.warnings)
+    unreadable = report.unreadable_files
     finish(
         report.problems,
-        msg("cli.validate-summary", records=len(records), valid=report.valid_count,
-            failed=len(report.failed), errors=errors, warnings=warnings),
+        msg("cli.validate-summary", records=len(records) - len(unreadable),
+            valid=report.valid_count, failed=report.failed_records, errors=errors,
+            warnings=warnings),
         failed=bool(errors or (strict and warnings)),
+        unreadable=unreadable,
     )

@@ -1,8 +1,11 @@
 """The load stage: data files (YAML, JSON, CSV, XLSX) into raw records that know where
 they came from.
 
-Nothing is validated here beyond the file's own format: :mod:`formgen.validate` checks
-the records.
+Nothing is validated here beyond the file's own format and the limits of what a file may
+hold (:mod:`formgen.load.limits`): :mod:`formgen.validate` checks the records. A file
+that cannot be read is not the end of the run: it becomes one record that stands for the
+whole file (:func:`unreadable`), which validation reports, so every problem of every file
+is told at once.
 """
 
 from __future__ import annotations
@@ -11,76 +14,97 @@ import io
 from pathlib import Path
 
 from formgen.exceptions import DataFileError
+from formgen.load.limits import BATCH, UPLOAD, Limits, read_within, too_large
 from formgen.load.records import (
     GROUPS,
+    Note,
     RawRecord,
     flatten,
     records_to_rows,
     set_dotted,
+    unreadable,
     with_id,
     without_cycle_collection,
 )
-from formgen.load.sheets import group_of, read_csv, read_xlsx, xlsx_records
-from formgen.load.text import decode, from_documents, parse_json, parse_yaml, read_json, read_yaml
+from formgen.load.sheets import group_of, read_csv
+from formgen.load.text import decode, from_documents, parse_json, parse_yaml
+from formgen.load.workbook import xlsx_records
 from formgen.messages import msg
 
 __all__ = [
-    "GROUPS", "RawRecord", "flatten", "load_bytes", "load_file", "load_files",
-    "records_to_rows", "set_dotted", "with_id", "without_cycle_collection",
+    "BATCH", "GROUPS", "UPLOAD", "Limits", "Note", "RawRecord", "flatten", "load_bytes",
+    "load_file", "load_files", "records_to_rows", "set_dotted", "unreadable", "with_id",
+    "without_cycle_collection",
 ]
 
 
-def load_files(paths: list[Path] | list[str]) -> list[RawRecord]:
-    """Read every file; raise DataFileError for the first file that cannot be read."""
+def load_files(paths: list[Path] | list[str], limits: Limits = BATCH) -> list[RawRecord]:
+    """The records of every file; a file that cannot be read gives one :func:`unreadable`
+    record naming it and why, and the other files are read all the same."""
     with without_cycle_collection():
-        return _load_files([Path(p) for p in paths])
+        return _load_files([Path(p) for p in paths], limits)
 
 
-def _load_files(paths: list[Path]) -> list[RawRecord]:
+def _load_files(paths: list[Path], limits: Limits) -> list[RawRecord]:
     csv_groups = [p for p in paths if p.suffix.lower() == ".csv" and group_of(p)]
     records: list[RawRecord] = []
     for path in paths:
         if path in csv_groups:
             continue
-        records.extend(load_file(path, extra_group_files=csv_groups))
+        try:
+            records.extend(load_file(path, extra_group_files=csv_groups, limits=limits))
+        except DataFileError as e:
+            records.append(unreadable(e.file, e.reason))
     if csv_groups and not any(p.suffix.lower() == ".csv" and p not in csv_groups for p in paths):
-        raise DataFileError(str(csv_groups[0]), msg("file.group-file-alone"))
+        records.extend(unreadable(str(p), msg("file.group-file-alone")) for p in csv_groups)
     return records
 
 
-def load_file(path: Path, extra_group_files: list[Path] | None = None) -> list[RawRecord]:
-    """The records of one file."""
+def load_file(
+    path: Path, extra_group_files: list[Path] | None = None, limits: Limits = BATCH
+) -> list[RawRecord]:
+    """The records of one file; DataFileError when it cannot be read."""
     if not path.exists():
         raise DataFileError(str(path), msg("file.missing"))
     if path.is_dir():
         raise DataFileError(str(path), msg("file.is-a-folder"))
     suffix = path.suffix.lower()
     try:
-        if suffix in (".yaml", ".yml"):
-            return from_documents(path, read_yaml(path))
-        if suffix == ".json":
-            return from_documents(path, read_json(path))
+        if suffix in (".yaml", ".yml", ".json"):
+            return _text_records(str(path), read_within(path, limits), limits)
         if suffix == ".csv":
-            return read_csv(path, extra_group_files or [])
+            return read_csv(path, extra_group_files or [], limits)
         if suffix == ".xlsx":
-            return read_xlsx(path)
+            size = path.stat().st_size
+            if size > limits.file_bytes:
+                raise DataFileError(str(path), too_large(size, limits))
+            with path.open("rb") as f:
+                return xlsx_records(str(path), f, limits)
     except OSError as e:
         raise DataFileError(str(path), msg("file.unreadable", reason=str(e.strerror))) from e
     raise DataFileError(str(path), msg("file.unknown-type", suffix=suffix))
 
 
-def load_bytes(name: str, data: bytes) -> list[RawRecord]:
-    """Records from an uploaded file's bytes (the name's suffix gives the format)."""
+def _text_records(name: str, data: bytes, limits: Limits) -> list[RawRecord]:
+    text = decode(name, data)
+    if name.lower().endswith(".json"):
+        return from_documents(Path(name), parse_json(name, text), limits)
+    return from_documents(Path(name), parse_yaml(name, text, limits), limits)
+
+
+def load_bytes(name: str, data: bytes, limits: Limits = UPLOAD) -> list[RawRecord]:
+    """Records from an uploaded file's bytes (the name's suffix gives the format), under
+    the web's limits unless others are given; DataFileError when it cannot be read."""
     with without_cycle_collection():
-        return _load_bytes(name, data)
+        return _load_bytes(name, data, limits)
 
 
-def _load_bytes(name: str, data: bytes) -> list[RawRecord]:
+def _load_bytes(name: str, data: bytes, limits: Limits) -> list[RawRecord]:
     suffix = Path(name).suffix.lower()
-    if suffix in (".yaml", ".yml"):
-        return from_documents(Path(name), parse_yaml(name, decode(name, data)))
-    if suffix == ".json":
-        return from_documents(Path(name), parse_json(name, decode(name, data)))
+    if len(data) > limits.file_bytes:
+        raise DataFileError(name, too_large(len(data), limits))
+    if suffix in (".yaml", ".yml", ".json"):
+        return _text_records(name, data, limits)
     if suffix == ".xlsx":
-        return xlsx_records(name, io.BytesIO(data))
+        return xlsx_records(name, io.BytesIO(data), limits)
     raise DataFileError(name, msg("file.unknown-upload-type", suffix=suffix))

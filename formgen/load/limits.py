@@ -8,8 +8,11 @@ names its limit. The README's "Limits" section lists them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from formgen.exceptions import DataFileError
+from formgen.load.records import RawRecord
 from formgen.messages import Message, msg
 
 MB = 1024 * 1024
@@ -52,7 +55,7 @@ BATCH = Limits(
     depth=16,
     values_per_record=10_000,
     records=100_000,
-    yaml_nodes=50_000_000,
+    yaml_nodes=5_000_000,
     rows_per_sheet=1_048_576,
     cells=10_000_000,
     columns=1_000,
@@ -67,7 +70,7 @@ UPLOAD = Limits(
     depth=16,
     values_per_record=10_000,
     records=500,
-    yaml_nodes=500_000,
+    yaml_nodes=100_000,
     rows_per_sheet=20_000,
     cells=100_000,
     columns=1_000,
@@ -111,3 +114,31 @@ def check_record(data: Any, limits: Limits) -> None:
         if depth >= depth_limit and children:
             raise LimitExceeded(msg("record.too-deep", limit=depth_limit))
         stack.extend((child, depth + 1) for child in children)
+
+
+def refuse_oversized(records: list[RawRecord], limits: Limits) -> None:
+    """Mark each record that passes ``limits`` refused (keeping only its id), so that
+    validation reports it and nothing reads its data."""
+    for raw in records:
+        if raw.refused is not None:
+            continue
+        try:
+            check_record(raw.data, limits)
+        except LimitExceeded as e:
+            value = raw.data.get("id")
+            raw.data = {"id": value} if isinstance(value, (str, int, float)) else {}
+            raw.refused = e.message
+
+
+def read_within(path: Path, limits: Limits) -> bytes:
+    """The file's bytes; DataFileError, before reading, when it is larger than ``limits``
+    allow."""
+    size = path.stat().st_size
+    if size > limits.file_bytes:
+        raise DataFileError(str(path), too_large(size, limits))
+    return path.read_bytes()
+
+
+def too_large(size: int, limits: Limits) -> Message:
+    """Why a file of ``size`` bytes is refused."""
+    return msg("file.too-large", megabytes=round(size / MB, 1), limit=limits.megabytes)

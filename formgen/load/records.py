@@ -13,9 +13,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from formgen.exceptions import WHOLE_FILE
 from formgen.messages import Message, msg
 
 GROUPS = ("education", "career", "cpd", "competences")
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the load saw in one field of a record, for validation to report (a
+    formula cell without its result, a phone number stored as a number)."""
+
+    field: str
+    """The field's dotted path, e.g. ``mobile`` or ``cpd[2].hours``."""
+    message: Message
+    severity: str = "error"
 
 
 @dataclass
@@ -24,20 +36,41 @@ class RawRecord:
 
     file: str
     where: Message
-    """Where in the file: ``record 2``, ``row 3``, ``sheet applicants row 3``."""
+    """Where in the file: ``record 2``, ``row 3``, ``sheet applicants row 3``; WHOLE_FILE
+    for a file that could not be read at all."""
     data: dict[str, Any]
     locations: dict[str, Message] = field(default_factory=dict)
     """Where each repeating-group entry came from, e.g. ``career[2]`` → ``career.csv row 3``."""
+    refused: Message | None = None
+    """Why the record (or, at WHOLE_FILE, the file) cannot be used at all; its data is not read."""
+    notes: list[Note] = field(default_factory=list)
+    """What the load saw in single fields."""
 
     @property
     def record_id(self) -> str:
+        """The id as text; a list or mapping where the id should be gives none (it is never
+        turned into text: an alias bomb would expand)."""
         value = self.data.get("id")
-        return str(value).strip() if value not in (None, "") else ""
+        if isinstance(value, str):
+            return value.strip()
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        return ""
+
+    @property
+    def whole_file(self) -> bool:
+        """Whether this stands for a file that could not be read at all."""
+        return self.where == WHOLE_FILE
 
     @property
     def place(self) -> Message:
         """Where in the file, with the applicant id: ``record 2 (CSEE-2026-0007)``."""
         return with_id(self.where, self.record_id)
+
+
+def unreadable(file: str, reason: Message) -> RawRecord:
+    """The stand-in for a file that cannot be read: validation reports ``reason`` for it."""
+    return RawRecord(file, WHOLE_FILE, {}, refused=reason)
 
 
 def with_id(place: Message, record_id: str) -> Message:

@@ -3,6 +3,12 @@
 YAML is read with the safe loader (on libyaml's parser where PyYAML has it): no tag may
 build an object, numbers with a leading zero (phones, ids) stay text, and so does a value
 that looks like a date or number but is none (``2025-02-30``).
+
+Nothing is built before it is known to be bounded: a YAML file with anchors (``&name``)
+has its node graph measured first, aliases and merge keys counted in full, so an alias
+chain ("billion laughs") or an alias that contains itself is refused before it is
+expanded; nesting deeper than the limit is refused by the parser; and each record is
+measured (:func:`formgen.load.limits.check_record`) before anything turns it into text.
 """
 
 from __future__ import annotations
@@ -15,8 +21,12 @@ from typing import Any
 import yaml
 
 from formgen.exceptions import DataFileError
+from formgen.load.limits import BATCH, LimitExceeded, Limits, check_record
 from formgen.load.records import RawRecord
 from formgen.messages import msg
+
+WRAPPING = 2
+"""Levels a file may have around its records: the list, and ``applicants:`` around it."""
 
 
 def decode(name: str, data: bytes) -> str:
@@ -26,10 +36,6 @@ def decode(name: str, data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     raise DataFileError(name, msg("file.not-text"))
-
-
-def read_yaml(path: Path) -> Any:
-    return parse_yaml(str(path), decode(str(path), path.read_bytes()))
 
 
 _INT = re.compile(r"^(?:[-+]?(?:0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+)$")
@@ -62,9 +68,28 @@ def _text_rules(loader: type[Any]) -> type[Any]:
     return loader
 
 
+class TooDeep(yaml.YAMLError):
+    """The document nests deeper than the loader's ``max_depth``."""
+
+
 @_text_rules
 class SafeTextLoader(yaml.SafeLoader):
-    """Safe YAML that keeps numbers with a leading zero (phones, ids) as text (pure Python)."""
+    """Safe YAML that keeps numbers with a leading zero (phones, ids) as text (pure Python).
+
+    Its composer is recursive: it stops at ``max_depth`` levels instead of running out of
+    stack."""
+
+    max_depth = BATCH.depth + WRAPPING
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > self.max_depth:
+                raise TooDeep()
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 CSafeTextLoader: type[Any] | None = None
@@ -81,20 +106,28 @@ YAML_LOADER: type[Any] = CSafeTextLoader or SafeTextLoader
 """The loader formgen reads YAML with: libyaml's when PyYAML has it."""
 
 
-def parse_yaml(name: str, text: str) -> Any:
+def parse_yaml(name: str, text: str, limits: Limits = BATCH) -> Any:
+    """The document in ``text``; DataFileError when it is not YAML, uses a tag that builds
+    an object, or passes ``limits`` (nesting, aliases)."""
     if not text.strip():
         raise DataFileError(name, msg("file.empty"))
     try:
         try:
-            return yaml.load(text, Loader=YAML_LOADER)  # noqa: S506 - safe loaders only
+            return _load(text, YAML_LOADER, limits)
         except yaml.constructor.ConstructorError:
+            raise
+        except TooDeep:
             raise
         except yaml.YAMLError:
             if YAML_LOADER is SafeTextLoader:
                 raise
             # libyaml words its errors in its own way: a broken file is read again by
             # the pure-Python parser, so the message (and what is accepted) is as ever.
-            return yaml.load(text, Loader=SafeTextLoader)  # noqa: S506 - a safe loader
+            return _load(text, SafeTextLoader, limits)
+    except TooDeep as e:
+        raise DataFileError(name, msg("file.too-deep", limit=limits.depth)) from e
+    except LimitExceeded as e:
+        raise DataFileError(name, e.message) from e
     except yaml.constructor.ConstructorError as e:
         raise DataFileError(name, msg("file.yaml-tag", detail=str(e.problem))) from e
     except yaml.YAMLError as e:
@@ -107,33 +140,117 @@ def parse_yaml(name: str, text: str) -> Any:
         raise DataFileError(name, msg("file.not-yaml", detail=detail)) from e
 
 
-def read_json(path: Path) -> Any:
-    return parse_json(str(path), decode(str(path), path.read_bytes()))
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:])&[^\s\[\]{},]", re.MULTILINE)
+"""An anchor (``&name``), or something that may be one: without anchors there are no aliases."""
 
 
-def parse_json(name: str, text: str) -> Any:
+def _load(text: str, loader_class: type[Any], limits: Limits) -> Any:
+    """``yaml.load`` in its steps, with the node graph measured before anything is built
+    when the text may have anchors."""
+    loader = loader_class(text)
+    loader.max_depth = limits.depth + WRAPPING
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _ANCHOR.search(text):
+            _check_graph(node, limits)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _check_graph(root: yaml.Node, limits: Limits) -> None:
+    """LimitExceeded or TooDeep when the document, its aliases expanded, nests deeper than
+    ``limits`` allow, lets its aliases add more than ``limits.yaml_nodes`` values, or has an
+    alias inside what it names. Each node is visited once, so the work is that of the text
+    however far its aliases would expand."""
+    expanded: dict[int, int] = {}  # id(node) → nodes below it, itself included, expanded
+    depth: dict[int, int] = {}
+    entered: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if finished:
+            entered.discard(key)
+            expanded[key] = 1 + sum(expanded[id(c)] for c in children)
+            depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
+            if depth[key] > limits.depth + WRAPPING:
+                raise TooDeep()
+            continue
+        if key in expanded:
+            continue
+        if key in entered:  # an alias to a node that contains it
+            raise LimitExceeded(msg("file.alias-loop"))
+        entered.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in expanded)
+    added = expanded[id(root)] - len(expanded)
+    if added > limits.yaml_nodes:
+        raise LimitExceeded(msg("file.too-many-alias-values", limit=limits.yaml_nodes))
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def parse_json(name: str, text: str, limits: Limits = BATCH) -> Any:
+    """The value in ``text``; DataFileError when it is not JSON or nests too deep to read."""
     if not text.strip():
         raise DataFileError(name, msg("file.empty"))
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
         raise DataFileError(name, msg("file.not-json", line=str(e.lineno), detail=e.msg)) from e
+    except RecursionError as e:
+        raise DataFileError(name, msg("file.too-deep", limit=limits.depth)) from e
+    except ValueError as e:  # an integer of more digits than Python converts
+        raise DataFileError(name, msg("file.not-json-value", detail=str(e))) from e
 
 
-def from_documents(path: Path, doc: Any) -> list[RawRecord]:
+def from_documents(path: Path, doc: Any, limits: Limits = BATCH) -> list[RawRecord]:
+    """The records of a document: one mapping, a list of them, or ``applicants:`` with the
+    list. A record that passes ``limits`` is refused on its own (the others are read)."""
     if doc is None:
         raise DataFileError(str(path), msg("file.empty"))
     if isinstance(doc, dict) and isinstance(doc.get("applicants"), list):
         doc = doc["applicants"]
     if isinstance(doc, dict):
-        return [RawRecord(str(path), msg("place.record", number="1"), doc)]
-    if isinstance(doc, list):
-        if not doc:
-            raise DataFileError(str(path), msg("file.no-applicants"))
-        out = []
-        for i, item in enumerate(doc, start=1):
-            if not isinstance(item, dict):
-                item = {"__not_a_mapping__": item}
-            out.append(RawRecord(str(path), msg("place.record", number=str(i)), item))
-        return out
-    raise DataFileError(str(path), msg("file.not-applicants"))
+        doc = [doc]
+    elif not isinstance(doc, list):
+        raise DataFileError(str(path), msg("file.not-applicants"))
+    if not doc:
+        raise DataFileError(str(path), msg("file.no-applicants"))
+    if len(doc) > limits.records:
+        raise DataFileError(str(path), msg("file.too-many-records", limit=limits.records))
+    out = []
+    for i, item in enumerate(doc, start=1):
+        where = msg("place.record", number=str(i))
+        if not isinstance(item, dict):
+            out.append(RawRecord(str(path), where, {"__not_a_mapping__": _short(item)}))
+            continue
+        try:
+            check_record(item, limits)
+        except LimitExceeded as e:
+            out.append(RawRecord(str(path), where, _id_only(item), refused=e.message))
+            continue
+        out.append(RawRecord(str(path), where, item))
+    return out
+
+
+def _short(value: Any) -> Any:
+    """A value that is not a record, kept only when it is a plain value (a list or mapping
+    could be an alias bomb)."""
+    return value if isinstance(value, (str, int, float, bool)) or value is None else "…"
+
+
+def _id_only(record: dict[str, Any]) -> dict[str, Any]:
+    """What is kept of a refused record: its id, when it is a plain value."""
+    value = record.get("id")
+    return {"id": value} if isinstance(value, (str, int, float)) else {}

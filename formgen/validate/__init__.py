@@ -14,7 +14,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from formgen.exceptions import Problem
-from formgen.load import RawRecord, load_files, with_id, without_cycle_collection
+from formgen.load import UPLOAD, RawRecord, load_files, with_id, without_cycle_collection
+from formgen.load.limits import LimitExceeded, check_record
 from formgen.messages import Message, msg
 from formgen.model.applicant import Applicant
 from formgen.model.manifest import Manifest
@@ -71,6 +72,8 @@ def _validate_one(
                 place = location
         return Problem(raw.file, with_id(place, rid), field_name, message, severity, rid)
 
+    if raw.refused is not None:
+        return None, [problem("", raw.refused)]
     data = raw.data
     if "__not_a_mapping__" in data:
         return None, [problem("", msg("record.not-a-mapping"))]
@@ -81,7 +84,7 @@ def _validate_one(
             return None, [problem("id", msg("record.group-row-without-id", group=group))]
         return None, [problem("id", msg("record.group-row-unknown-id", id=str(orphan), group=group))]
 
-    problems: list[Problem] = []
+    problems: list[Problem] = [problem(n.field, n.message, n.severity) for n in raw.notes]
     if rid:
         if rid in seen_ids:
             problems.append(problem("id", msg("record.duplicate-id", id=rid, first=seen_ids[rid])))
@@ -120,8 +123,14 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
 def validate_record(
     data: dict[str, Any], manifest: Manifest, today: dt.date, source: str = "form"
 ) -> Report:
-    """Validate one record that came from no file (a web form, an upload, a request body)."""
-    return validate([RawRecord(source, msg("place.submitted"), data)], manifest, today)
+    """Validate one record that came from no file (a web form, an upload, a request body,
+    a link), under the web's limits."""
+    raw = RawRecord(source, msg("place.submitted"), data)
+    try:
+        check_record(data, UPLOAD)
+    except LimitExceeded as e:
+        raw = RawRecord(source, msg("place.submitted"), {}, refused=e.message)
+    return validate([raw], manifest, today)
 
 
 def validate_files(

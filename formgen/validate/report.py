@@ -24,6 +24,7 @@ class Report:
     valid: list[Validated] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     failed: list[RawRecord] = field(default_factory=list)
+    """The records that failed, and a stand-in for each file that could not be read."""
     valid_count: int = 0
     """How many records passed: ``len(valid)``, unless the applicants were not kept."""
 
@@ -34,3 +35,13 @@ class Report:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def unreadable_files(self) -> list[str]:
+        """The files that could not be read at all."""
+        return [r.file for r in self.failed if r.whole_file]
+
+    @property
+    def failed_records(self) -> int:
+        """How many records (not files) failed."""
+        return len(self.failed) - len(self.unreadable_files)

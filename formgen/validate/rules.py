@@ -229,10 +229,11 @@ def _ends_before_start(end: dt.date, start: dt.date) -> Message:
     return msg("rule.ends-before-start", end=YearMonth(end), start=YearMonth(start))
 
 
-def _partial(model: type[BaseModel], value: Any) -> Any:
+def _partial(model: type[BaseModel], value: Any, convert: Callable[[Any], Any] | None = None) -> Any:
+    """``value`` as ``model`` (through ``convert`` first), or None when it is not one."""
     try:
-        return model.model_validate(value)
-    except (ValidationError, TypeError, ValueError):
+        return model.model_validate(convert(value) if convert else value)
+    except (ValidationError, TypeError, ValueError):  # a converter's own error is a ValueError
         return None
 
 
@@ -245,7 +246,7 @@ def partial_rules(data: dict[str, Any], today: dt.date, problem: ProblemMaker) -
         return [_partial(model, v) for v in value] if isinstance(value, list) else []
 
     description = data.get("description")
-    desc = _partial(LocalText, _to_local_text(description)) if description is not None else None
+    desc = _partial(LocalText, description, _to_local_text) if description is not None else None
     cpd = entries("cpd", CpdEntry)
     out = entry_rules(
         entries("education", Education), entries("career", Career), cpd, desc, today, problem,

@@ -101,8 +101,15 @@ def _child(conn: Connection, func: Callable[..., Any], args: tuple[Any, ...],
 
 
 def read_upload(name: str, data: bytes, limits: Limits = UPLOAD) -> list[RawRecord]:
-    """The records of an uploaded file (runs in the child)."""
-    return load_bytes(name, data, limits)
+    """The records of an uploaded file (runs in the child). The whole file is refused when
+    one of its records is (too large), or has a cell that cannot be read (a formula
+    without its result): the page holds no half-read record."""
+    records = load_bytes(name, data, limits)
+    for raw in records:
+        problem = raw.refused or next((n.message for n in raw.notes if n.severity == "error"), None)
+        if problem is not None:
+            raise DataFileError(name, msg("file.record-refused", place=raw.where, problem=problem))
+    return records
 
 
 def read_json_body(data: bytes, limits: Limits = UPLOAD) -> Any:

@@ -14,12 +14,12 @@ from formgen.run import today_default
 from formgen.web.i18n import N_, Translator
 from formgen.web.links import json_safe
 
-# The page words a file that cannot be read for the applicant, who did not make its format.
+# The page words a file that cannot be read for the applicant, who did not make its format;
+# a file past one of the limits (formgen.load.limits) is refused in the words that name it.
 _UPLOAD_MESSAGES = {
     "file.xlsx-not-zip": N_("This is not an XLSX workbook: the file is not a valid XLSX (zip) file."),
     "file.xlsx-unreadable": N_("This XLSX workbook cannot be read; it may be damaged."),
     "file.xlsx-doctype": N_("This workbook contains XML declarations (DOCTYPE or ENTITY) that are not allowed; it was refused."),
-    "file.xlsx-too-large": N_("This workbook unpacks to far more data than a workbook holds; it was refused."),
     "file.yaml-tag": N_("This YAML file uses tags that are not allowed (such as code tags); write plain values."),
     "file.not-yaml": N_("This is not a valid YAML file."),
     "file.not-yaml-at-line": N_("This is not a valid YAML file."),
@@ -83,7 +83,7 @@ def pick_person(records: list[RawRecord]) -> list[dict[str, Any]]:
     """The people of a file, each with a label to choose by and their record."""
     people = []
     for raw in records[:MAX_PEOPLE]:
-        if "__not_a_mapping__" in raw.data or "__orphan_of__" in raw.data:
+        if raw.refused is not None or "__not_a_mapping__" in raw.data or "__orphan_of__" in raw.data:
             continue
         label = " · ".join(p for p in (str(raw.record_id or "").strip(), _name(raw.data)) if p)
         people.append({"label": label or str(raw.where), "record": json_safe(raw.data)})
