@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import string
 import warnings
 from pathlib import Path
@@ -204,11 +205,18 @@ def running_app() -> Any:
         warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
         from fastapi.testclient import TestClient
 
+    from formgen.office.process import soffice_path
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("FORMGEN_SOFFICE", "/nowhere/soffice")
         mp.setenv("FORMGEN_TODAY", "2026-11-23")
-        with TestClient(API_APP) as client:
-            yield client
+        soffice_path.cache_clear()  # looked up once: afresh, here and after
+        try:
+            with TestClient(API_APP) as client:
+                yield client
+        finally:
+            soffice_path.cache_clear()
+            shutil.rmtree(API_STORE.parent, ignore_errors=True)
 
 
 @API.parametrize()

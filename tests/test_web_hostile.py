@@ -192,8 +192,18 @@ def test_a_500_carries_the_security_headers(store: Path) -> None:
     assert "a bug" not in page.text + api.text
 
 
-def test_without_libreoffice_pdfs_get_a_503(store: Path, record: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def no_libreoffice(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """FORMGEN_SOFFICE names no program (the path is looked up once, so afresh here)."""
+    from formgen.office.process import soffice_path
+
     monkeypatch.setenv("FORMGEN_SOFFICE", "/nowhere/soffice")
+    soffice_path.cache_clear()
+    yield
+    soffice_path.cache_clear()
+
+
+def test_without_libreoffice_pdfs_get_a_503(store: Path, record: dict, no_libreoffice: None) -> None:
     with TestClient(create_app(secret=SECRET, link_store=store)) as c:
         docx = c.post("/api/render?doc=registration_form&format=docx", json=record)
         pdf = c.post("/api/render?doc=registration_form&format=pdf", json=record)
