@@ -94,26 +94,26 @@ class LimitExceeded(Exception):
 
 def check_record(data: Any, limits: Limits) -> None:
     """LimitExceeded when ``data`` nests deeper than ``limits.depth`` or holds more than
-    ``limits.values_per_record`` values. Stops as soon as it knows: the work is bounded by
-    the limit, however large an alias-expanded record would be."""
-    count = 0
+    ``limits.values_per_record`` values. Walked a level at a time, it stops as soon as it
+    knows: the work is bounded by the limit, however large an alias-expanded record would be."""
     values_limit, depth_limit = limits.values_per_record, limits.depth
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        count += 1
+    level: list[Any] = [data]
+    depth = count = 0
+    while level:
+        depth += 1
+        count += len(level)
         if count > values_limit:
             raise LimitExceeded(msg("record.too-many-values", limit=values_limit))
-        kind = type(value)
-        if kind is dict:
-            children: Any = value.values()
-        elif kind is list:
-            children = value
-        else:
-            continue
-        if depth >= depth_limit and children:
+        below: list[Any] = []
+        for value in level:
+            kind = type(value)
+            if kind is dict:
+                below.extend(value.values())
+            elif kind is list:
+                below.extend(value)
+        if below and depth >= depth_limit:
             raise LimitExceeded(msg("record.too-deep", limit=depth_limit))
-        stack.extend((child, depth + 1) for child in children)
+        level = below
 
 
 def refuse_oversized(records: list[RawRecord], limits: Limits) -> None:

@@ -67,28 +67,21 @@ def width(text: str) -> int:
     return len(text) + _WIDE.subn("", text)[1]
 
 
+_FIELDS = [(*dotted.rpartition(".")[::2], dotted, limit) for dotted, limit in FIELD_WIDTHS.items()]
+"""(part, name, dotted path, limit) of each field in FIELD_WIDTHS."""
+
+
 def length_problems(data: Mapping[str, Any], problem: Any) -> list[Problem]:
     """A problem for every text wider than its field allows and every table with more
     rows than the form has (``problem(field, message)`` places them in the record)."""
     out: list[Problem] = []
-
-    def check(path: str, value: Any, limit: int) -> None:
-        if isinstance(value, Mapping):  # {zh, en}
-            for lang in ("zh", "en"):
-                check(f"{path}.{lang}", value.get(lang), limit)
-        elif isinstance(value, str) and len(value) * 2 > limit:
-            wide = width(value)
-            if wide > limit:
-                out.append(problem(path, msg("field.too-wide", width=wide, limit=limit)))
-
-    for dotted, limit in FIELD_WIDTHS.items():
-        part, _, name = dotted.rpartition(".")
+    for part, name, dotted, limit in _FIELDS:
         holder = data.get(part) if part else data
         if isinstance(holder, Mapping):
-            check(dotted, holder.get(name), limit)
+            _check(out, problem, holder.get(name), limit, dotted)
     for group, widths in GROUP_WIDTHS.items():
         rows = data.get(group)
-        if not isinstance(rows, list):
+        if type(rows) is not list:
             continue
         if len(rows) > MAX_ROWS[group]:
             out.append(problem(group, msg("field.too-many-rows", count=len(rows),
@@ -96,11 +89,32 @@ def length_problems(data: Mapping[str, Any], problem: Any) -> list[Problem]:
         for number, row in enumerate(rows[: MAX_ROWS[group]], start=1):
             if isinstance(row, Mapping):
                 for name, limit in widths.items():
-                    check(f"{group}[{number}].{name}", row.get(name), limit)
+                    _check(out, problem, row.get(name), limit, group, number, name)
     competences = data.get("competences")
     if isinstance(competences, Mapping):
         for code, entry in competences.items():
             if isinstance(entry, Mapping):
                 for name, limit in COMPETENCE_WIDTHS.items():
-                    check(f"competences.{code}.{name}", entry.get(name), limit)
+                    _check(out, problem, entry.get(name), limit, f"competences.{code}", None, name)
     return out
+
+
+def _check(out: list[Problem], problem: Any, value: Any, limit: int, head: str,
+           number: int | None = None, name: str = "") -> None:
+    """A problem in ``out`` when ``value`` (a text, or {zh, en}) is wider than ``limit``.
+    The field's path is made only then: ``head``, ``head[number].name`` or ``head.name``."""
+    if type(value) is str:
+        if len(value) * 2 > limit and (wide := width(value)) > limit:
+            out.append(problem(_path(head, number, name), msg("field.too-wide", width=wide, limit=limit)))
+    elif isinstance(value, Mapping):
+        for lang in ("zh", "en"):
+            text = value.get(lang)
+            if type(text) is str and len(text) * 2 > limit and (wide := width(text)) > limit:
+                out.append(problem(f"{_path(head, number, name)}.{lang}",
+                                   msg("field.too-wide", width=wide, limit=limit)))
+
+
+def _path(head: str, number: int | None, name: str) -> str:
+    if number is not None:
+        return f"{head}[{number}].{name}"
+    return f"{head}.{name}" if name else head
