@@ -140,8 +140,19 @@ def parse_yaml(name: str, text: str, limits: Limits = BATCH) -> Any:
         raise DataFileError(name, msg("file.not-yaml", detail=detail)) from e
 
 
-_ANCHOR = re.compile(r"(?:^|[\s\[{,:])&[^\s\[\]{},]", re.MULTILINE)
-"""An anchor (``&name``), or something that may be one: without anchors there are no aliases."""
+def _may_have_anchors(text: str) -> bool:
+    """Whether ``text`` has an anchor (``&name`` after a space, a line break or ``[{,:``),
+    or something that may be one: without anchors there are no aliases. An ``&`` inside a
+    word (R&D) is passed over."""
+    at = text.find("&")
+    while at != -1:
+        if (at == 0 or text[at - 1] in " \t\r\n[{,:") and text[at + 1 : at + 2] not in _NOT_A_NAME:
+            return True
+        at = text.find("&", at + 1)
+    return False
+
+
+_NOT_A_NAME = ("", " ", "\t", "\r", "\n", "[", "]", "{", "}", ",")
 
 
 def _load(text: str, loader_class: type[Any], limits: Limits) -> Any:
@@ -153,7 +164,7 @@ def _load(text: str, loader_class: type[Any], limits: Limits) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        if _ANCHOR.search(text):
+        if _may_have_anchors(text):
             _check_graph(node, limits)
         return loader.construct_document(node)
     finally:

@@ -149,11 +149,12 @@ def _parser_class() -> type[Any]:
     class SheetParser(WorkSheetParser):
         """openpyxl's sheet parser, reading values, that marks a formula without a result."""
 
-        def parse_cell(self, element: Any) -> dict[str, Any]:
-            cell: dict[str, Any] = super().parse_cell(element)
-            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
-                cell["data_type"] = "uncalculated"
-            return cell
+        def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
+            number, cells = super().parse_row(row)
+            for cell, element in zip(cells, row, strict=False):
+                if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                    cell["data_type"] = "uncalculated"
+            return number, cells
 
     return SheetParser
 
@@ -191,16 +192,10 @@ class _Reader:
                     expected += 1
                     yield []
                 expected = number + 1
-                width = max((c["column"] for c in cells), default=0)
-                if width > limits.columns:
-                    raise DataFileError(self.name, msg(
-                        "file.xlsx-too-many-columns", sheet=ws.title, row=str(number),
-                        limit=limits.columns))
-                self.cells += width
-                if self.cells > limits.cells:
-                    raise DataFileError(self.name, msg("file.too-many-cells", limit=limits.cells))
-                row: list[Any] = [None] * width
+                row: list[Any] = self._empty_row(ws, number, cells)
                 for c in cells:
+                    if c["column"] > len(row):  # cells out of order: the row grows to hold them
+                        row.extend(self._empty_row(ws, number, [c])[len(row):])
                     value = c["value"]
                     if value is None:
                         if c["data_type"] == "uncalculated":
@@ -215,6 +210,18 @@ class _Reader:
                     text_at = {i: h.strip() for i, h in enumerate(row)
                                if isinstance(h, str) and h.strip() in text_columns}
                 yield row
+
+    def _empty_row(self, ws: Any, number: int, cells: list[dict[str, Any]]) -> list[Any]:
+        """A row as wide as its last cell, counted against the limits."""
+        width = max(cells[-1]["column"], cells[0]["column"]) if cells else 0
+        if width > self.limits.columns:
+            raise DataFileError(self.name, msg(
+                "file.xlsx-too-many-columns", sheet=ws.title, row=str(number),
+                limit=self.limits.columns))
+        self.cells += width
+        if self.cells > self.limits.cells:
+            raise DataFileError(self.name, msg("file.too-many-cells", limit=self.limits.cells))
+        return [None] * width
 
     def _value(self, cell: Any, column: str | None) -> Any:
         """The value of a cell that holds no text; ``column`` the header of a text column."""
