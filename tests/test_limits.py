@@ -357,9 +357,10 @@ def test_pack_lists_an_unreadable_file_in_errors_csv(tmp_path: Path, example_rec
 
 
 def test_an_upload_with_a_refused_record_is_refused_whole(example_record: dict) -> None:
-    from formgen.web.parsing import read_upload
+    from formgen.model.manifest import load_manifest
+    from formgen.web.uploads import upload_records
 
     data = json.dumps([example_record, {"id": "B", "x": list(range(20_000))}]).encode()
     with pytest.raises(DataFileError) as e:
-        read_upload("a.json", data)
+        upload_records("a.json", data, load_manifest())
     assert str(e.value) == "a.json: record 2: holds more than 10,000 values (aliases counted in full); refused"

@@ -29,7 +29,6 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from formgen.exceptions import DataFileError, FormgenError
-from formgen.load import RawRecord, load_bytes
 from formgen.load.limits import UPLOAD, LimitExceeded, Limits, check_record
 from formgen.messages import Message, msg
 
@@ -100,18 +99,6 @@ def _child(conn: Connection, func: Callable[..., Any], args: tuple[Any, ...],
         conn.close()
 
 
-def read_upload(name: str, data: bytes, limits: Limits = UPLOAD) -> list[RawRecord]:
-    """The records of an uploaded file (runs in the child). The whole file is refused when
-    one of its records is (too large), or has a cell that cannot be read (a formula
-    without its result): the page holds no half-read record."""
-    records = load_bytes(name, data, limits)
-    for raw in records:
-        problem = raw.refused or next((n.message for n in raw.notes if n.severity == "error"), None)
-        if problem is not None:
-            raise DataFileError(name, msg("file.record-refused", place=raw.where, problem=problem))
-    return records
-
-
 def read_json_body(data: bytes, limits: Limits = UPLOAD) -> Any:
     """The JSON value of an API body (runs in the child); DataFileError when it is not
     JSON, or is nested deeper or holds more values than ``limits`` allow."""
@@ -146,11 +133,6 @@ class Parser:
         from multiprocessing import forkserver
 
         forkserver.ensure_running()
-
-    async def upload(self, name: str, data: bytes) -> list[RawRecord]:
-        """The records of an uploaded file; DataFileError or ParseRefused when refused."""
-        result: list[RawRecord] = await self.run(read_upload, name, data)
-        return result
 
     async def json_body(self, data: bytes) -> Any:
         """The JSON value of an API body; DataFileError or ParseRefused when refused."""

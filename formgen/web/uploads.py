@@ -8,7 +8,8 @@ from typing import Any
 
 from formgen.exceptions import DataFileError, FormgenError
 from formgen.extract import extract_bytes
-from formgen.load import RawRecord, load_bytes
+from formgen.load import UPLOAD, RawRecord, load_bytes
+from formgen.messages import msg
 from formgen.model.manifest import Manifest
 from formgen.run import today_default
 from formgen.web.i18n import N_, Translator
@@ -36,10 +37,18 @@ MAX_PEOPLE = 500
 
 
 def upload_records(name: str, data: bytes, manifest: Manifest) -> list[RawRecord]:
-    """The records of an opened file: a data file, or a filled-in form (.docx) read as
-    ``formgen extract`` reads it (a refused form raises DataFileError with the reason)."""
+    """The records of an opened file: a data file (under the web's limits), or a filled-in
+    form (.docx) read as ``formgen extract`` reads it. Runs in a child process
+    (:mod:`formgen.web.parsing`). A refused form, a record past the limits or a cell that
+    cannot be read (a formula without its result) refuses the whole file with
+    DataFileError: the page holds no half-read record."""
     if Path(name).suffix.lower() != ".docx":
-        return load_bytes(name, data)
+        records = load_bytes(name, data, UPLOAD)
+        for raw in records:
+            problem = raw.refused or next((n.message for n in raw.notes if n.severity == "error"), None)
+            if problem is not None:
+                raise DataFileError(name, msg("file.record-refused", place=raw.where, problem=problem))
+        return records
     records, reports = extract_bytes(name, data, manifest, today_default())
     refused = next((r.refused for r in reports if r.refused is not None), None)
     if refused is not None:
