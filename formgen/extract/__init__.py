@@ -164,7 +164,7 @@ def extract_bytes(name: str, data: bytes, manifest: Manifest, today: dt.date) ->
 def file_problems(reports: list[FileReport], people: list[Person]) -> list[Problem]:
     """The forms' own problems, placed by file and field."""
     out: list[Problem] = []
-    whole = msg("place.whole-file")
+    whole = msg("place.the-form")
     for r in reports:
         if r.refused is not None:
             out.append(Problem(r.file, whole, "", msg("extract.refused", reason=r.refused)))
