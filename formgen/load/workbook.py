@@ -35,6 +35,8 @@ TEXT_NUMBER_COLUMNS = {
 PHONE_COLUMNS = {"mobile", "company_phone"}
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 """A mainland mobile number: eleven digits from 13…, with no leading zero to lose."""
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_SI, _T, _R, _IS = _MAIN + "si", _MAIN + "t", _MAIN + "r", _MAIN + "is"
 
 
 @dataclass(frozen=True)
@@ -55,14 +57,12 @@ class NumberText:
 def xlsx_records(name: str, source: Any, limits: Limits) -> list[RawRecord]:
     """The records of a workbook (``source`` a binary file); DataFileError when it cannot be
     read or passes ``limits``."""
-    import openpyxl
-
     check_zip(name, source, limits)
     source.seek(0)
     with warnings.catch_warnings():  # openpyxl's notes on features it drops
         warnings.simplefilter("ignore")
         try:
-            workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
+            workbook = _open(source)
         except Exception as e:  # openpyxl raises many kinds for a damaged workbook
             raise DataFileError(name, msg("file.xlsx-unreadable", detail=str(e))) from e
         try:
@@ -71,6 +71,55 @@ def xlsx_records(name: str, source: Any, limits: Limits) -> list[RawRecord]:
             raise DataFileError(name, msg("file.xlsx-unreadable", detail=str(e))) from e
         finally:
             workbook.close()
+
+
+def _open(source: Any) -> Any:
+    """``openpyxl.load_workbook(source, read_only=True, data_only=True)``, its shared
+    strings read by :func:`read_string_table`."""
+    from openpyxl.reader.excel import ExcelReader
+
+    class Reader(ExcelReader):
+        def read_strings(self) -> None:
+            from openpyxl.xml.constants import SHARED_STRINGS
+
+            part = self.package.find(SHARED_STRINGS)
+            if part is not None:
+                with self.archive.open(part.PartName[1:]) as strings:
+                    self.shared_strings = read_string_table(strings)
+
+    reader = Reader(source, read_only=True, data_only=True)
+    reader.read()
+    return reader.wb
+
+
+def read_string_table(source: Any) -> list[str]:
+    """The texts of a sharedStrings part, as openpyxl's ``read_string_table`` reads them
+    (a string's plain text and its runs' texts, without phonetic runs; ``x005F_`` dropped),
+    without building an object per string, which took a fifth of a large workbook's load."""
+    from openpyxl.xml.functions import iterparse  # defusedxml's where installed, as openpyxl
+
+    strings: list[str] = []
+    for _, node in iterparse(source):
+        if node.tag == _SI:
+            strings.append(string_text(node).replace("x005F_", ""))
+            node.clear()
+    return strings
+
+
+def string_text(node: Any) -> str:
+    """The text of a string (a shared ``<si>`` or an inline ``<is>``) as openpyxl's
+    ``Text.from_tree(node).content`` gives it."""
+    plain, runs = None, []
+    for child in node:  # a later <t> replaces an earlier one, as in openpyxl
+        if child.tag == _T:
+            plain = child.text
+        elif child.tag == _R:
+            run = None
+            for part in child.iterfind(_T):
+                run = part.text
+            if run is not None:
+                runs.append(run)
+    return "".join(runs) if plain is None else plain + "".join(runs)
 
 
 def _read(name: str, workbook: Any, limits: Limits) -> list[RawRecord]:
@@ -143,11 +192,21 @@ def _check_part(name: str, info: zipfile.ZipInfo, limits: Limits) -> None:
 # ----------------------------------------------------------------------------- the sheets
 
 
-def _parser_class() -> type[Any]:
+def sheet_parser() -> type[Any]:
     from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
     class SheetParser(WorkSheetParser):
-        """openpyxl's sheet parser, reading values, that marks a formula without a result."""
+        """openpyxl's sheet parser, reading values, that marks a formula without a result
+        and reads inline strings (openpyxl writes every text so) by :func:`string_text`."""
+
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            inline = element.find(_IS) if element.get("t") == "inlineStr" else None
+            if inline is None:
+                return super().parse_cell(element)
+            element.remove(inline)  # openpyxl reads the rest: place and style
+            cell: dict[str, Any] = super().parse_cell(element)
+            cell["value"], cell["data_type"] = string_text(inline), "s"
+            return cell
 
         def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
             number, cells = super().parse_row(row)
@@ -169,7 +228,7 @@ class _Reader:
         self.cells = 0
         self.marked = False
         """Whether a cell was read as Uncalculated or NumberText."""
-        self.parser = _parser_class()
+        self.parser = sheet_parser()
 
     def rows(self, ws: Any, text_columns: set[str]) -> Iterator[list[Any]]:
         """The sheet's rows as lists of values (a missing row as an empty list), the
