@@ -32,7 +32,10 @@ def cli(*args: str | Path) -> Any:
 
 
 def files_under(folder: Path) -> list[str]:
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+    """The documents written under ``folder``, the run's report (errors.csv) aside."""
+    assert (folder / "errors.csv").is_file()
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
+                  if p.is_file() and p != folder / "errors.csv")
 
 
 def tree(applicant_id: str, names: dict[str, list[str]], langs: tuple[str, ...] = ("zh", "en")) -> list[str]:
@@ -118,7 +121,7 @@ def test_failed_record_writes_nothing_others_are_rendered(tmp_path: Path, exampl
     assert files_under(out) == tree("CMES-2026-0103", CMES_FILES)
     assert not (out / "CSEE-2026-0099").exists()
     assert f"{data}, record 1 (CSEE-2026-0099), email: error: 'nobody' is not an email address" in result.stderr
-    assert result.stderr.splitlines()[-1] == f"2 record(s): 1 rendered (12 file(s)) into {out}, 1 failed"
+    assert result.stderr.splitlines()[-1] == f"2 record(s): 1 rendered (12 file(s)) into {out}, 1 failed (see {out / 'errors.csv'})"
 
 
 def test_render_from_csv_and_xlsx(tmp_path: Path, example_record: dict) -> None:
@@ -230,7 +233,7 @@ def test_template_with_unknown_variable_fails_loudly(tmp_path: Path) -> None:
         f"{EXAMPLE_FILE}, record 1 (CSEE-2026-0007): error: {template}, body: uses a variable "
         "the data does not have: 'dict object' has no attribute 'nonexistent'"
     ) in result.stderr.splitlines()
-    assert result.stderr.splitlines()[-1] == f"1 record(s): 0 rendered (0 file(s)) into {out}, 1 failed"
+    assert result.stderr.splitlines()[-1] == f"1 record(s): 0 rendered (0 file(s)) into {out}, 1 failed (see {out / 'errors.csv'})"
     assert "Traceback" not in result.output
     assert not list(out.rglob("*.docx"))
 
@@ -274,7 +277,7 @@ def test_pdf_with_libreoffice_set_to_a_missing_program(
     assert result.exit_code == 1
     assert f"{EXAMPLE_FILE}, record 1 (CSEE-2026-0007): error: {variable} is set to {missing}, {complaint}" \
         in result.stderr.splitlines()
-    assert result.stderr.splitlines()[-1] == f"1 record(s): 0 rendered (0 file(s)) into {out}, 1 failed"
+    assert result.stderr.splitlines()[-1] == f"1 record(s): 0 rendered (0 file(s)) into {out}, 1 failed (see {out / 'errors.csv'})"
     assert "Traceback" not in result.output
     assert not list(out.rglob("*.pdf"))
 

@@ -139,7 +139,10 @@ def test_render_refuses_a_second_record_for_the_same_folder(tmp_path: Path, exam
     assert result.exit_code == 1
     assert (f"{data}, record 2 (A_1), id: error: its documents would go to the folder A_1, "
             "like those of A/1; give each applicant an id of their own") in result.stderr
-    assert "2 record(s): 1 rendered" in result.stderr and "1 failed" in result.stderr
+    assert f"2 record(s): 1 rendered (8 file(s)) into {out}, 1 failed (see {out / 'errors.csv'})" in result.stderr
+    rows = list(csv.reader((out / "errors.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert rows == [["record", "field", "message"], ["A_1", "id", "its documents would go to the folder A_1, "
+                     "like those of A/1; give each applicant an id of their own"]]
     written = sorted((out / "A_1").rglob("*.docx"))
     assert written and not (out / "A_1" / "zh" / "王五").exists()
     from conftest import docx_text
@@ -152,6 +155,26 @@ def test_render_refuses_ids_that_differ_only_in_case(tmp_path: Path, example_rec
     result = cli("render", data, "--out", tmp_path / "out", "--doc", "registration_form", "--lang", "en")
     assert result.exit_code == 1
     assert "record 2 (AB-1), id: error: its documents would go to the folder AB-1, like those of ab-1" in result.stderr
+
+
+def test_render_keeps_its_report_apart_from_an_applicant_named_like_it(tmp_path: Path, example_record: dict) -> None:
+    data = write_yaml(tmp_path / "a.yaml", [with_id(example_record, "CSEE-1"), with_id(example_record, "Errors.CSV")])
+    out = tmp_path / "out"
+    result = cli("render", data, "--out", out, "--doc", "registration_form", "--lang", "en")
+    assert result.exit_code == 1
+    assert (f"{data}, record 2 (Errors.CSV), id: error: its documents would go to the folder Errors.CSV, whose "
+            "name is kept for the run's report; give the applicant another id") in result.stderr
+    assert (out / "errors.csv").is_file() and not (out / "Errors.CSV").exists()
+    assert "Errors.CSV" in (out / "errors.csv").read_text(encoding="utf-8-sig")
+    assert sorted(p.name for p in out.iterdir()) == ["CSEE-1", "errors.csv"]
+
+
+def test_a_clean_render_writes_an_empty_report(tmp_path: Path, example_record: dict) -> None:
+    data = write_yaml(tmp_path / "a.yaml", [with_id(example_record, "CSEE-1")])
+    out = tmp_path / "out"
+    result = cli("render", data, "--out", out, "--doc", "registration_form", "--lang", "en")
+    assert result.exit_code == 0 and "see " not in result.stderr
+    assert (out / "errors.csv").read_text(encoding="utf-8-sig").splitlines() == ["record,field,message"]
 
 
 # ----------------------------------------------------------------------------- control characters

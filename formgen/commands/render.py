@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from formgen.commands.common import finish, manifest_option, say, user_errors
+from formgen.commands.common import finish, manifest_option, say, see_errors, user_errors
 from formgen.exceptions import FormgenError
 from formgen.main import render, render_blank
 from formgen.messages import msg
@@ -57,7 +57,8 @@ def command(
     finish(
         result.problems,
         msg("cli.render-summary", records=result.records_in, rendered=len(result.written),
-            files=files, out=str(out), failed=len(result.failed_ids)),
+            files=files, out=str(out), failed=len(result.failed_ids),
+            see=see_errors(result.errors_csv, not result.ok)),
         failed=bool(result.failed_ids),
         unreadable=result.unreadable_files,
     )

@@ -1,7 +1,8 @@
 """``formgen render``: write every document each valid record needs, as DOCX and/or PDF.
 
 Files go to ``out/<id>/<lang>/<file name from the manifest>``. A record that fails (in
-validation, rendering or conversion) gets nothing written and a problem saying why.
+validation, rendering or conversion) gets nothing written and a problem saying why, on
+the command line and in ``out/errors.csv``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from formgen.paths import inside, write_atomic
 from formgen.run import BuildResult, Progress, prepare_output
 from formgen.validate import Validated, validate_files
 
+ERRORS_CSV = "errors.csv"
+"""The run's report, beside the applicants' folders: no applicant's folder may take its name."""
 CHUNK = 20
 """Applicants whose documents are converted together, one LibreOffice load per template."""
 
@@ -73,6 +76,7 @@ def write_documents(
                     result.fail(item.source, e.message)
                 step(1)
     shutil.rmtree(out / ".work", ignore_errors=True)
+    result.write_errors_csv(out / ERRORS_CSV)
     return result
 
 
@@ -130,6 +134,10 @@ def _one_per_folder(
     kept = []
     for item in valid:
         folder = applicant_folder(item.applicant.id)
+        if folder.casefold() == ERRORS_CSV:
+            result.fail(item.source, msg("render.report-folder", folder=folder), "id")
+            step(1)
+            continue
         other = folders.setdefault(folder.casefold(), item.applicant.id)
         if other != item.applicant.id:
             result.fail(item.source, msg("render.same-folder", folder=folder, other=other), "id")
