@@ -173,6 +173,17 @@ def test_untrusted_signer_and_unsigned_file(signed: dict[str, Any], tmp_path: Pa
     assert result.output.strip() == "Not genuine: the PDF is not signed"
 
 
+def test_a_root_the_system_trusts_needs_no_trust_option(
+    signed: dict[str, Any], pki: Pki, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --trust, the system's CA bundle decides (here one holding the test root)."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(pki.ca_cert))
+    path = signed["out"] / "CSEE-2026-0012" / "ecuk_registration.pdf"
+    result = cli("verify", path, "--register", signed["register"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Genuine: certificate CSEE-IET-2026-")
+
+
 def test_code_unknown_to_the_register(signed: dict[str, Any], pki: Pki, tmp_path: Path) -> None:
     other = tmp_path / "other.sqlite"
     made = cli("register", "init", other)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import warnings
+import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,18 @@ class SignatureCheck:
         return not self.problems
 
 
+def system_roots() -> list[Any]:
+    """The roots the system trusts: the CA bundle OpenSSL uses (``SSL_CERT_FILE`` where set),
+    given to pyHanko by name, as its own look-up of the system's list is deprecated. None
+    when the system has no bundle: then only ``--trust`` makes a signer trusted."""
+    paths = ssl.get_default_verify_paths()
+    for bundle in (paths.cafile, paths.openssl_cafile):
+        if bundle and Path(bundle).is_file():
+            return _load_certs(_read(Path(bundle), msg("signing.trust")), Path(bundle),
+                               msg("signing.trust"))
+    return []
+
+
 def check_signed_pdf(path: Path, trust: tuple[Path, ...] = ()) -> SignatureCheck:
     """Check the signature of the certificate PDF at ``path``.
 
@@ -72,12 +84,10 @@ def check_signed_pdf(path: Path, trust: tuple[Path, ...] = ()) -> SignatureCheck
         check.problems.append(msg("signing.unsigned"))
         return check
     signature = signatures[-1]
-    context = ValidationContext(trust_roots=roots or None, allow_fetching=False,
+    context = ValidationContext(trust_roots=roots or system_roots(), allow_fetching=False,
                                 revocation_mode="soft-fail")
     try:
-        with warnings.catch_warnings():  # no --trust: the system's list, as documented
-            warnings.simplefilter("ignore", DeprecationWarning)
-            status = asyncio.run(async_validate_pdf_signature(signature, context))
+        status = asyncio.run(async_validate_pdf_signature(signature, context))
     except Exception as e:  # pyHanko reports a signature it cannot even parse this way
         check.problems.append(msg("signing.unreadable-signature", reason=str(e) or type(e).__name__))
         return check
