@@ -184,7 +184,9 @@ def test_a_root_the_system_trusts_needs_no_trust_option(
     assert result.output.startswith("Genuine: certificate CSEE-IET-2026-")
 
 
-def test_code_unknown_to_the_register(signed: dict[str, Any], pki: Pki, tmp_path: Path) -> None:
+def test_code_unknown_to_the_register(
+    signed: dict[str, Any], pki: Pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     other = tmp_path / "other.sqlite"
     made = cli("register", "init", other)
     assert made.exit_code == 0, made.output
@@ -193,7 +195,9 @@ def test_code_unknown_to_the_register(signed: dict[str, Any], pki: Pki, tmp_path
     assert result.exit_code == 1
     assert result.output.startswith("Not genuine: ")
     assert "CSEE-IET-2026-" not in result.output.splitlines()[0].split(":", 1)[0]
-    # Without a register, only the signature is checked, and the output says so.
+    # Without a register, only the signature is checked, and the output says so (in a
+    # folder with no build/register.sqlite, which `make demo` leaves in the project's).
+    monkeypatch.chdir(tmp_path)
     result = cli("verify", path, "--trust", pki.ca_cert)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1] == (
