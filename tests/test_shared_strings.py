@@ -4,10 +4,14 @@ and inline (its sheet parser): each must come out as openpyxl's own readers give
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import openpyxl
+import pytest
 from conftest import write_xlsx
 from hypothesis import given
 from hypothesis import strategies as st
@@ -19,6 +23,7 @@ from openpyxl.worksheet._reader import WorkSheetParser
 from formgen.load import load_files
 from formgen.load.workbook import read_string_table, sheet_parser
 
+SAMPLE_XLSX = Path(__file__).resolve().parents[1] / "data" / "applicants.xlsx"
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
@@ -106,3 +111,22 @@ def test_a_workbook_with_formatted_text_reads_as_openpyxl_reads_it(tmp_path: Pat
     (record,) = load_files([path])
     assert record.data["name"]["zh"] == row[header.index("name.zh")] == "李晓明"
     assert record.data["company"]["en"] == row[header.index("company.en")] == "State Grid Xinjiang Co."
+
+
+@pytest.mark.needs_office
+def test_the_sample_workbook_saved_by_libreoffice_reads_the_same(tmp_path: Path) -> None:
+    """LibreOffice, like Excel and WPS, keeps a workbook's texts in the shared-strings table."""
+    from formgen.office import soffice_path
+
+    done = subprocess.run(
+        [soffice_path(), "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+         "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(tmp_path / "saved"), str(SAMPLE_XLSX)],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "HOME": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    saved = tmp_path / "saved" / SAMPLE_XLSX.name
+    with zipfile.ZipFile(saved) as z:
+        assert "xl/sharedStrings.xml" in z.namelist()
+    original, again = load_files([SAMPLE_XLSX]), load_files([saved])
+    assert [r.data for r in again] == [r.data for r in original]
+    assert len(again) == 6 and again[0].data["name"]["zh"] == original[0].data["name"]["zh"]
