@@ -219,6 +219,7 @@ def running_app() -> Any:
             shutil.rmtree(API_STORE.parent, ignore_errors=True)
 
 
+@pytest.mark.slow  # every operation of the API, fifteen cases each: about a minute
 @API.parametrize()
 @settings(max_examples=15)
 def test_the_api_never_answers_500(case: Any) -> None:
