@@ -64,7 +64,7 @@ def _paragraph_style(doc, name, *, base="Normal", size=None, bold=None, east_asi
 
 
 def new_document(lang: str, title: str, *, landscape: bool = False, top: float = 1.8,
-                 bottom: float = 1.6):
+                 bottom: float = 1.6, header: float = 0.8, footer: float = 0.7):
     """An A4 document with the form styles, a page number in the footer and, on every page
     after the first, a running head naming the document and the applicant."""
     doc = blank_document(lang, title, half_points=21, kern=True)
@@ -79,8 +79,8 @@ def new_document(lang: str, title: str, *, landscape: bool = False, top: float =
         sec.left_margin = sec.right_margin = Cm(2.0)
     sec.top_margin = Cm(top)
     sec.bottom_margin = Cm(bottom)
-    sec.header_distance = Cm(0.8)
-    sec.footer_distance = Cm(0.7)
+    sec.header_distance = Cm(header)
+    sec.footer_distance = Cm(footer)
 
     normal = doc.styles["Normal"]
     normal.font.size = Pt(10.5)  # 五号

@@ -179,8 +179,10 @@ def cross_reference(lang: str):
     group's first row, grey on the others, as the seed shows it once), so a group that
     runs onto the next page keeps it; the headings repeat."""
     zh = lang == "zh"
+    # Margins and rows as tight as reads well: with a few entries (CEng or IEng) the table
+    # fits on one page instead of leaving its last row alone on a second.
     doc = new_document(lang, "交叉对照表格" if zh else "Cross-Reference Table", landscape=True,
-                       top=1.5, bottom=1.4)
+                       top=1.2, bottom=1.1, header=0.7, footer=0.6)
     para(doc, "{{grade.name}}交叉对照表格" if zh else
          "{{grade.name}} ({{grade.code}}) Cross-Reference Table", "Form Title")
     info_line(doc, lang, controls=True)
@@ -202,9 +204,9 @@ def cross_reference(lang: str):
 
     g.tag_row("{%tr for c in competences %}")
     g.tag_row("{%tr if c.group_start %}")
-    g.row(cells("Form Head"), height=0.8)
+    g.row(cells("Form Head"), height=0.6)
     g.tag_row("{%tr else %}")
-    g.row(cells("Form Head Repeated"), height=0.8)
+    g.row(cells("Form Head Repeated"), height=0.6)
     g.tag_row("{%tr endif %}")
     g.tag_row("{%tr endfor %}")
     return doc

@@ -311,6 +311,16 @@ def test_competence_rows_keep_their_letter(printed, number, lang):
         assert len(doc.pages) > 1
 
 
+@pytest.mark.parametrize("number", ["LONG-0001", "LONG-0002"])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_table_with_a_few_entries_fits_on_one_page(printed, number, lang):
+    """CEng and IEng with the samples' few entries: one page, not a second holding one row."""
+    doc = printed[number, "cross_reference", lang]
+    assert len(doc.pages) == 1
+    last = "".join(competence_statements(MANIFEST)[doc.applicant.grade]["E4"][lang].split())[:14]
+    assert last in "".join(doc.pages[0].split())
+
+
 # ---------------------------------------------------------------- career history report
 
 
