@@ -14,7 +14,7 @@ import io
 from pathlib import Path
 
 from formgen.exceptions import DataFileError
-from formgen.load.limits import BATCH, UPLOAD, Limits, read_within, too_large
+from formgen.load.limits import BATCH, UPLOAD, Limits, check_size, read_within, too_large
 from formgen.load.records import (
     GROUPS,
     Note,
@@ -75,9 +75,7 @@ def load_file(
         if suffix == ".csv":
             return read_csv(path, extra_group_files or [], limits)
         if suffix == ".xlsx":
-            size = path.stat().st_size
-            if size > limits.file_bytes:
-                raise DataFileError(str(path), too_large(size, limits))
+            check_size(path, limits)
             with path.open("rb") as f:
                 return xlsx_records(str(path), f, limits)
     except OSError as e:

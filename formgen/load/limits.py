@@ -130,13 +130,26 @@ def refuse_oversized(records: list[RawRecord], limits: Limits) -> None:
             raw.refused = e.message
 
 
-def read_within(path: Path, limits: Limits) -> bytes:
-    """The file's bytes; DataFileError, before reading, when it is larger than ``limits``
-    allow."""
+def check_size(path: Path, limits: Limits) -> None:
+    """DataFileError, before anything is read, when the file is larger than ``limits`` allow."""
     size = path.stat().st_size
     if size > limits.file_bytes:
         raise DataFileError(str(path), too_large(size, limits))
+
+
+def read_within(path: Path, limits: Limits) -> bytes:
+    """The file's bytes; DataFileError, before reading, when it is larger than ``limits``
+    allow."""
+    check_size(path, limits)
     return path.read_bytes()
+
+
+def check_count(name: str, count: int, limits: Limits) -> None:
+    """DataFileError when a file holds no applicants, or more than ``limits`` allow."""
+    if not count:
+        raise DataFileError(name, msg("file.no-applicants"))
+    if count > limits.records:
+        raise DataFileError(name, msg("file.too-many-records", limit=limits.records))
 
 
 def too_large(size: int, limits: Limits) -> Message:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from formgen.exceptions import DataFileError
-from formgen.load.limits import Limits, read_within, refuse_oversized
+from formgen.load.limits import Limits, check_count, read_within, refuse_oversized
 from formgen.load.records import GROUPS, RawRecord, attach, rows_to_dicts
 from formgen.load.text import decode
 from formgen.messages import msg
@@ -57,10 +57,7 @@ def read_csv(path: Path, extra_group_files: list[Path], limits: Limits) -> list[
         RawRecord(str(path), msg("place.row", row=str(number)), data)
         for number, data in rows_to_dicts(str(path), rows)
     ]
-    if not records:
-        raise DataFileError(str(path), msg("file.no-applicants"))
-    if len(records) > limits.records:
-        raise DataFileError(str(path), msg("file.too-many-records", limit=limits.records))
+    check_count(str(path), len(records), limits)
     group_files: dict[Path, str] = {}
     for group in GROUPS:
         for candidate in (

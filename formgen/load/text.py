@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from formgen.exceptions import DataFileError
-from formgen.load.limits import BATCH, LimitExceeded, Limits, check_record
+from formgen.load.limits import BATCH, LimitExceeded, Limits, check_count, refuse_oversized
 from formgen.load.records import RawRecord
 from formgen.messages import msg
 
@@ -236,22 +236,14 @@ def from_documents(path: Path, doc: Any, limits: Limits = BATCH) -> list[RawReco
         doc = [doc]
     elif not isinstance(doc, list):
         raise DataFileError(str(path), msg("file.not-applicants"))
-    if not doc:
-        raise DataFileError(str(path), msg("file.no-applicants"))
-    if len(doc) > limits.records:
-        raise DataFileError(str(path), msg("file.too-many-records", limit=limits.records))
+    check_count(str(path), len(doc), limits)
     out = []
     for i, item in enumerate(doc, start=1):
         where = msg("place.record", number=str(i))
         if not isinstance(item, dict):
-            out.append(RawRecord(str(path), where, {"__not_a_mapping__": _short(item)}))
-            continue
-        try:
-            check_record(item, limits)
-        except LimitExceeded as e:
-            out.append(RawRecord(str(path), where, _id_only(item), refused=e.message))
-            continue
+            item = {"__not_a_mapping__": _short(item)}
         out.append(RawRecord(str(path), where, item))
+    refuse_oversized(out, limits)
     return out
 
 
@@ -259,9 +251,3 @@ def _short(value: Any) -> Any:
     """A value that is not a record, kept only when it is a plain value (a list or mapping
     could be an alias bomb)."""
     return value if isinstance(value, (str, int, float, bool)) or value is None else "…"
-
-
-def _id_only(record: dict[str, Any]) -> dict[str, Any]:
-    """What is kept of a refused record: its id, when it is a plain value."""
-    value = record.get("id")
-    return {"id": value} if isinstance(value, (str, int, float)) else {}

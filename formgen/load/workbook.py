@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from formgen.exceptions import DataFileError
-from formgen.load.limits import MB, RATIO_FLOOR, Limits, refuse_oversized
+from formgen.load.limits import MB, RATIO_FLOOR, Limits, check_count, refuse_oversized
 from formgen.load.records import GROUPS, Note, RawRecord, attach, rows_to_dicts
 from formgen.messages import msg
 
@@ -133,10 +133,7 @@ def _read(name: str, workbook: Any, limits: Limits) -> list[RawRecord]:
         RawRecord(name, msg("place.sheet-row", sheet=main.title, row=str(n)), d)
         for n, d in rows_to_dicts(name, reader.rows(main, TEXT_NUMBER_COLUMNS))
     ]
-    if not records:
-        raise DataFileError(name, msg("file.no-applicants"))
-    if len(records) > limits.records:
-        raise DataFileError(name, msg("file.too-many-records", limit=limits.records))
+    check_count(name, len(records), limits)
     for group in GROUPS:
         ws = sheets.get(group)
         if ws is not None:

@@ -196,7 +196,7 @@ def entry_rules(
     for i, e in enumerate(education, start=1):
         if e is not None and e.end < e.start:
             out.append(problem(f"education[{i}].end", _ends_before_start(e.end, e.start)))
-    window_start = _years_before(today, CAREER_YEARS)
+    window_start = career_since(today)
     for i, c in enumerate(career, start=1):
         if c is None:
             continue
@@ -213,7 +213,7 @@ def entry_rules(
             if len(text) > MAX_DESCRIPTION:
                 out.append(problem(f"description.{lang}", msg(
                     "rule.too-long", count=len(text), limit=MAX_DESCRIPTION)))
-    cpd_start = _years_before(today, CPD_YEARS)
+    cpd_start = cpd_since(today)
     for i, entry in enumerate(cpd, start=1):
         if entry is None:
             continue
