@@ -45,9 +45,14 @@ def failure(raw: RawRecord, field_name: str, message: Message) -> Problem:
 def record_key(raw: RawRecord, lang: Language = "en") -> str:
     """How a record is named in a run's summary: its id (printable), else its file and
     place (only the file, for a file that could not be read)."""
-    if raw.whole_file:
-        return raw.file
-    return printable(raw.record_id) or f"{raw.file} {raw.where.text(lang)}"
+    return _record_name(raw.file, raw.where, raw.record_id, lang)
+
+
+def _record_name(file: str, place: Message, record_id: str, lang: Language) -> str:
+    """The id (printable), else the file and place; the file alone for a whole file."""
+    if place == WHOLE_FILE:
+        return file
+    return printable(record_id) or f"{file} {place.text(lang)}"
 
 
 @dataclass
@@ -61,8 +66,6 @@ class BuildResult:
     """Validation problems (errors and warnings) and failures while rendering or converting."""
     failed_ids: list[str] = field(default_factory=list)
     """Records that produced nothing, by id (or by place when they have no id)."""
-    unreadable_files: list[str] = field(default_factory=list)
-    """Files that could not be read at all (each also has a row in errors.csv)."""
     failed_records: list[RawRecord] = field(default_factory=list)
     """The records that failed, as read."""
     errors_csv: Path | None = None
@@ -71,6 +74,11 @@ class BuildResult:
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def unreadable_files(self) -> list[str]:
+        """Files that could not be read at all (each also has a row in errors.csv)."""
+        return [r.file for r in self.failed_records if r.whole_file]
 
     @property
     def ok(self) -> bool:
@@ -94,9 +102,7 @@ class BuildResult:
     def _mark_failed(self, raw: RawRecord) -> None:
         if not any(r is raw for r in self.failed_records):
             self.failed_records.append(raw)
-            if raw.whole_file:
-                self.unreadable_files.append(raw.file)
-            else:
+            if not raw.whole_file:
                 self.failed_ids.append(record_key(raw))
 
     def write_errors_csv(self, target: Path) -> Path:
@@ -124,9 +130,7 @@ def write_errors_csv(
 def _record_cell(p: Problem, lang: Language) -> str:
     """errors.csv's record column: the id, else the file and place (the file alone for a
     file that could not be read)."""
-    if p.record == WHOLE_FILE:
-        return p.file
-    return printable(p.record_id) or f"{p.file} {p.record.text(lang)}"
+    return _record_name(p.file, p.record, p.record_id, lang)
 
 
 def prepare_output(out: Path) -> None:
