@@ -186,7 +186,7 @@ def details(doc, accent: str, fields: list[tuple[str, str]]) -> None:
 def _line_placeholder(index: int) -> bytes:
     """A blank picture marking the place of signature line ``index``'s signature and seal.
 
-    Its pixel size tells formgen which line it is (formgen.certificates.pictures.marker_size).
+    Its pixel size tells formgen which line it is (formgen.certificates.pictures: SIGN_MARKER_WIDTH plus the line index, SIGN_MARKER_HEIGHT).
     """
     from PIL import Image
 

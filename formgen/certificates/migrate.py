@@ -18,13 +18,12 @@ Copies of the register taken before the move still hold the key: replace them.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import hmac
 import sqlite3
 from pathlib import Path
 
 from formgen.certificates.keys import RegisterKey, create_key, load_key
-from formgen.certificates.numbers import CODE_LENGTH, Issued, crockford, group_code
+from formgen.certificates.numbers import Issued, group_code
 from formgen.certificates.seals import Sealer
 from formgen.certificates.store import FORMAT, SCHEMA, VERSION, RegisterFile
 from formgen.exceptions import RegisterError
@@ -87,14 +86,11 @@ def _migrate(db: sqlite3.Connection, path: Path, key_file: Path | None,
 
 
 def _v1_genuine(secret: bytes, row: tuple[str, ...]) -> bool:
-    def mac(*fields: str) -> bytes:
-        return hmac.new(secret, "\x1f".join(fields).encode("utf-8"), hashlib.sha256).digest()
-
+    """Whether a version 1 row (its key kept in the register) is as sealed."""
+    sealer = Sealer(RegisterKey(secret))
     number, code, applicant_id, *_, issued_on, seal = row
-    expected_code = crockford(mac("code", number, applicant_id, issued_on)[:7], CODE_LENGTH)
-    return hmac.compare_digest(code, expected_code) and hmac.compare_digest(
-        seal, mac("seal", *row[:-1]).hex()
-    )
+    return hmac.compare_digest(code, sealer.code_for(number, applicant_id, issued_on)) and (
+        hmac.compare_digest(seal, sealer.mac("seal", *row[:-1]).hex()))
 
 
 def _write_key(path: Path, key_file: Path | None, secret: bytes) -> RegisterKey:

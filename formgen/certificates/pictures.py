@@ -49,11 +49,6 @@ class LineArt:
     seal: Path | None = None
 
 
-def marker_size(index: int) -> tuple[int, int]:
-    """Pixel size of the placeholder picture above signature line ``index`` (from 0)."""
-    return SIGN_MARKER_WIDTH + index, SIGN_MARKER_HEIGHT
-
-
 def check_picture(path: Path) -> None:
     """Raise ManifestError unless ``path`` is a PNG or JPEG picture of a usable size."""
     _picture(path.resolve(), _stamp(path))
@@ -140,16 +135,18 @@ class ArtStamper:
             return
         mine = DictionaryObject()
         sealed: dict[str, Path] = {}
+        found = False
         for name, ref in xobjects.get_object().items():
             index = _line_of(ref.get_object())
             if index is None:
                 mine[NameObject(name)] = ref
                 continue
+            found = True
             drawn = art[index] if index < len(art) else LineArt()
             mine[NameObject(name)] = self._form(boxes.get(index, (1.0, 1.0)), drawn)
             if drawn.seal is not None:
                 sealed[name] = drawn.seal
-        if not any(_line_of(r.get_object()) is not None for r in xobjects.get_object().values()):
+        if not found:
             return
         own = DictionaryObject(resources)
         own[NameObject("/XObject")] = mine

@@ -18,7 +18,6 @@ import datetime
 import hmac
 
 from formgen.certificates.numbers import (
-    CODE_LENGTH,
     MAX_SEQUENCE,
     NUMBER_RE,
     PREFIX_RE,
@@ -26,7 +25,6 @@ from formgen.certificates.numbers import (
     Event,
     Issued,
     IssueRequest,
-    crockford,
     group_code,
     normalize_code,
 )
@@ -54,10 +52,6 @@ class Register(RegisterFile):
     """An open certificate register; use as a context manager (see :class:`RegisterFile`)."""
 
     # -- codes and rows --------------------------------------------------------------
-
-    def code_for(self, number: str, applicant_id: str, issued_on: str) -> str:
-        """The verification code of a certificate, ungrouped (``7KQ2M9XD4T``)."""
-        return crockford(self.mac("code", number, applicant_id, issued_on)[:7], CODE_LENGTH)
 
     def row(self, number: str) -> tuple[str, ...] | None:
         """The stored row of ``number`` (CERTIFICATE_COLUMNS), not checked."""
@@ -155,7 +149,7 @@ class Register(RegisterFile):
                     out.append(self._new_number(req, by, detail=old.number))
                     continue
                 held = self._held(req)
-                if held is not None and held.status in ("valid", "pending") and _same(held, req):
+                if held is not None and held.status in ("valid", "pending") and _mismatch(held, req) is None:
                     out.append(dataclasses.replace(held, reused=True))
                     continue
                 if held is not None and held.status == "pending":  # changed before it was printed
@@ -186,15 +180,7 @@ class Register(RegisterFile):
                        date=held.changed_on)
         if held.status != "valid":
             return None
-        if not held.number.startswith(req.prefix + "-"):
-            return msg("register.cannot-renumber", id=req.applicant_id, number=held.number,
-                       certificate=req.certificate, prefix=req.prefix)
-        for field, recorded, now in (("name", held.name, req.name), ("grade", held.grade, req.grade),
-                                     ("programme", held.programme, req.programme)):
-            if not _same_value(field, recorded, now):
-                return msg("register.details-changed", number=held.number, field=field,
-                           recorded=recorded, now=now)
-        return None
+        return _mismatch(held, req)
 
     def _new_number(self, req: IssueRequest, by: str, detail: str = "") -> Issued:
         db = self._conn
@@ -350,10 +336,18 @@ def _check_request(req: IssueRequest) -> None:
         raise RegisterError(msg("register.date-out-of-range", date=req.issued_on.isoformat()))
 
 
-def _same(held: Issued, req: IssueRequest) -> bool:
-    return held.number.startswith(req.prefix + "-") and all(
-        _same_value(f, getattr(held, f), getattr(req, f)) for f in ("name", "grade", "programme")
-    )
+def _mismatch(held: Issued, req: IssueRequest) -> Message | None:
+    """Why ``held`` cannot be printed again for ``req``: another numbering prefix, or other
+    details recorded than those printed now; None when it can."""
+    if not held.number.startswith(req.prefix + "-"):
+        return msg("register.cannot-renumber", id=req.applicant_id, number=held.number,
+                   certificate=req.certificate, prefix=req.prefix)
+    for field in ("name", "grade", "programme"):
+        recorded, now = getattr(held, field), getattr(req, field)
+        if not _same_value(field, recorded, now):
+            return msg("register.details-changed", number=held.number, field=field,
+                       recorded=recorded, now=now)
+    return None
 
 
 def _same_value(field: str, recorded: str, now: str) -> bool:

@@ -151,7 +151,7 @@ def print_certificates(
             work = Path(tempfile.mkdtemp(prefix=".certificates-", dir=out))
             _print(holders, manifest, templates, out, work, workers, progress, run, signer)
             confirmed = _confirm(reg, holders, out, by, today, run)
-            _write_print_pdf(holders, manifest, out, run)
+            _write_print_pdf(holders, manifest, templates, out, run)
         finally:
             if work is not None:
                 shutil.rmtree(work, ignore_errors=True)
@@ -294,8 +294,8 @@ def _confirm(reg: Register, holders: list[Holder], out: Path, by: str, today: dt
     return [n for n in numbers if n not in refused]
 
 
-def _write_print_pdf(holders: list[Holder], manifest: Manifest, out: Path,
-                     run: CertificateRun) -> None:
+def _write_print_pdf(holders: list[Holder], manifest: Manifest,
+                     templates: dict[str, BatchTemplate], out: Path, run: CertificateRun) -> None:
     """``print.pdf``: every certificate written, in print order, QR codes, signature and
     seal pictures stamped; PDF/A-2b like the holders' files."""
     readers: dict[Path, PdfReader] = {}
@@ -308,9 +308,8 @@ def _write_print_pdf(holders: list[Holder], manifest: Manifest, out: Path,
                 readers[pdf] = PdfReader(pdf)
             page = printer.add_page(readers[pdf].pages[index])
             stamp_qr(printer, page, verify_link(h.verify_base, h.issued[doc_id].short_code))
-            template = manifest.template_path(doc_id, next(iter(manifest.documents[doc_id].templates)))
             art = signature_lines(h.applicant, doc_id, manifest)[1]
-            stamper.stamp(page, art, batch_template(template).sign_boxes)
+            stamper.stamp(page, art, templates[doc_id].sign_boxes)
             run.issued.append(h.issued[doc_id])
     if holders:
         make_archival(printer, next(iter(readers.values())), "Certificates")

@@ -14,7 +14,7 @@ import hmac
 import sqlite3
 
 from formgen.certificates.keys import RegisterKey
-from formgen.certificates.numbers import Issued, group_code, now_utc
+from formgen.certificates.numbers import CODE_LENGTH, Issued, crockford, group_code, now_utc
 
 CERTIFICATE_COLUMNS = (
     "number", "code", "applicant_id", "name", "certificate", "programme", "grade",
@@ -32,6 +32,10 @@ class Sealer:
     def mac(self, *fields: str) -> bytes:
         message = "\x1f".join(fields).encode("utf-8")
         return hmac.new(self.key.secret, message, hashlib.sha256).digest()
+
+    def code_for(self, number: str, applicant_id: str, issued_on: str) -> str:
+        """The verification code of a certificate, ungrouped (``7KQ2M9XD4T``)."""
+        return crockford(self.mac("code", number, applicant_id, issued_on)[:7], CODE_LENGTH)
 
     # -- certificates ----------------------------------------------------------------
 

@@ -112,9 +112,12 @@ def check_signed_pdf(path: Path, trust: tuple[Path, ...] = ()) -> SignatureCheck
         check.problems.append(msg("signing.not-whole-file"))
     if ts is not None and not (ts.intact and ts.valid):
         check.problems.append(msg("signing.bad-timestamp"))
-    check.certificate = _embedded(data)
+    from pypdf import PdfReader
+
+    document = PdfReader(io.BytesIO(data))
+    check.certificate = read_certificate(document)
     if not check.problems:
-        check.problems.extend(_printed_problems(data, check.certificate))
+        check.problems.extend(_printed_problems(document, check.certificate))
     return check
 
 
@@ -126,19 +129,11 @@ def _who(cert: Any) -> str:
     return f"{name} ({organisation})" if organisation and organisation != name else str(name)
 
 
-def _embedded(data: bytes) -> dict[str, str]:
-    from pypdf import PdfReader
-
-    return read_certificate(PdfReader(io.BytesIO(data)))
-
-
-def _printed_problems(data: bytes, embedded: dict[str, str]) -> list[Message]:
+def _printed_problems(document: Any, embedded: dict[str, str]) -> list[Message]:
     """The number and code embedded must be the ones printed on the page."""
-    from pypdf import PdfReader
-
     if not embedded.get("number") or not embedded.get("code"):
         return [msg("signing.no-certificate-data")]
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    text = "".join(page.extract_text() for page in document.pages)
     flat = "".join(text.split())
     missing = [embedded[k] for k in ("number", "code") if embedded[k] not in flat]
     return [msg("signing.not-printed", values=missing)] if missing else []
