@@ -108,6 +108,27 @@ def sort_key(data: dict[str, Any]) -> tuple[Any, ...]:
     return (pinyin_key(_plain(data.get("unit"))), pinyin_key(name), _plain(data.get("id")))
 
 
+def _problems_by_record(people: list[RawRecord], problems: list[Problem]) -> dict[int, list[Problem]]:
+    """Each problem under the first of ``people`` (in roster order) it names, by place or by
+    id, keyed by ``id()`` of the record; looked up, not searched, as a roster may list
+    thousands."""
+    by_place: dict[tuple[str, str], int] = {}
+    by_id: dict[tuple[str, str], int] = {}
+    for index, r in enumerate(people):
+        by_place.setdefault((r.file, repr(r.place)), index)
+        if r.record_id:
+            by_id.setdefault((r.file, r.record_id), index)
+    out: dict[int, list[Problem]] = {}
+    for p in problems:
+        found = [by_place.get((p.file, repr(p.record)))]
+        if p.record_id:
+            found.append(by_id.get((p.file, p.record_id)))
+        indices = [i for i in found if i is not None]
+        if indices:
+            out.setdefault(id(people[min(indices)]), []).append(p)
+    return out
+
+
 def write_roster(
     records: list[RawRecord], report: Report, manifest: Manifest, today: dt.date, out: Path,
     lang: Language,
@@ -119,13 +140,7 @@ def write_roster(
     """
     people = sorted(_records(records), key=lambda r: sort_key(r.data))
     failed = {id(r) for r in report.failed}
-    by_record: dict[int, list[Problem]] = {}
-    for p in report.problems:
-        for r in people:
-            if r.file == p.file and (p.record == r.place or (
-                    p.record_id and p.record_id == r.record_id)):
-                by_record.setdefault(id(r), []).append(p)
-                break
+    by_record = _problems_by_record(people, report.problems)
     summary = RosterSummary(out, applicants=len(people))
     workbook = Workbook()
     overview = workbook.active
