@@ -236,6 +236,25 @@ def test_form_errors_are_listed_and_marked(site: Site) -> None:
     assert 'value="7KQ2-M9XD"' in bad.text  # what was typed is kept
 
 
+def test_a_form_posted_without_its_length_is_read_only_up_to_the_limit(site: Site) -> None:
+    """A chunked body declares no length, so the guard cannot refuse it up front: the form
+    is read up to the page's limit and refused there (413), not read whole and checked."""
+
+    def chunks() -> Iterator[bytes]:
+        yield b"by=code&code="
+        for _ in range(64):  # 64 MB in all, far past the limit
+            yield b"A" * (1024 * 1024)
+
+    with client_for(site) as client:
+        r = client.post("/verify?lang=en", content=chunks(),
+                        headers={"content-type": "application/x-www-form-urlencoded"})
+        typed = client.post("/verify?lang=en", content=iter([b"by=code&code=", b"7KQ2-M9XD"]),
+                            headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 413
+    assert "The file or form is larger than" in r.text
+    assert typed.status_code == 400 and 'value="7KQ2-M9XD"' in typed.text
+
+
 # ----------------------------------------------------------------------------- JSON
 
 

@@ -11,12 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -32,7 +30,7 @@ from formgen.web.links import LinkExpired, LinkInvalid, LinkRevoked, json_safe, 
 from formgen.web.messages import input_id
 from formgen.web.parsing import ParseRefused
 from formgen.web.records import Outcome, check_record
-from formgen.web.security import read_body, replay
+from formgen.web.security import read_form
 from formgen.web.session import load_page, redirect_to_page
 from formgen.web.state import MULTIPART_SLACK, language_of, state_of
 from formgen.web.uploads import pick_person, prune, upload_message, upload_records
@@ -70,32 +68,6 @@ async def blank_file(request: Request) -> Response:
     return attachment(Download(name, answers.blank_answers(tr, programmes), "yaml", "blank-answers.yaml"))
 
 
-async def _read_form(request: Request) -> tuple[list[tuple[str, str]], UploadFile | None, bytes]:
-    """The submitted inputs, the uploaded file (if any) and its bytes."""
-    state = state_of(request)
-    body = await read_body(request, state.max_upload + MULTIPART_SLACK)
-    if "multipart/form-data" not in request.headers.get("content-type", ""):
-        try:
-            return parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True,
-                             max_num_fields=MAX_FORM_FIELDS), None, b""
-        except ValueError:
-            return [], None, b""
-    parser = MultiPartParser(request.headers, replay(body), max_files=1, max_fields=MAX_FORM_FIELDS)
-    parser.spool_max_size = len(body) + 1  # keep the upload in memory
-    try:
-        form = await parser.parse()
-    except MultiPartException:
-        return [], None, b""
-    try:
-        pairs = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
-        item = form.get("file")
-        if isinstance(item, UploadFile) and item.filename:
-            return pairs, item, await item.read()
-        return pairs, None, b""
-    finally:
-        await form.close()
-
-
 async def _link_context(request: Request, token: str) -> dict[str, Any]:
     """What a page opened from a staff link keeps of it: the token, its expiry, saved state."""
     state = state_of(request)
@@ -116,14 +88,16 @@ async def _show(request: Request, page: dict[str, Any], anchor: str = "") -> Res
 
 @router.post("/", name="submit")
 async def submit_form(request: Request) -> Response:
-    pairs, upload_item, upload_data = await _read_form(request)
+    pairs, upload_item, upload_data = await read_form(
+        request, state_of(request).max_upload + MULTIPART_SLACK, MAX_FORM_FIELDS, max_files=1)
     return await _act(request, pairs, upload_item, upload_data)
 
 
 @router.post("/upload", name="upload")
 async def upload(request: Request) -> Response:
     """A file sent on its own (the form sends files with action=upload)."""
-    pairs, upload_item, upload_data = await _read_form(request)
+    pairs, upload_item, upload_data = await read_form(
+        request, state_of(request).max_upload + MULTIPART_SLACK, MAX_FORM_FIELDS, max_files=1)
     return await _act(request, [*pairs, ("action", "upload")], upload_item, upload_data)
 
 

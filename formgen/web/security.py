@@ -16,8 +16,10 @@ import logging
 import re
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -116,6 +118,35 @@ async def read_body(request: Request, limit: int) -> bytes:
 async def replay(body: bytes) -> AsyncGenerator[bytes, None]:
     """A request stream that yields ``body`` (for parsers that want a stream)."""
     yield body
+
+
+async def read_form(
+    request: Request, limit: int, max_fields: int, max_files: int = 0
+) -> tuple[list[tuple[str, str]], UploadFile | None, bytes]:
+    """The submitted inputs, the uploaded file named ``file`` (if any) and its bytes, the
+    body read only up to ``limit`` bytes (BodyTooLarge past it, whether or not it declared
+    its length). A body that cannot be parsed gives no inputs."""
+    body = await read_body(request, limit)
+    if "multipart/form-data" not in request.headers.get("content-type", ""):
+        try:
+            return parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True,
+                             max_num_fields=max_fields), None, b""
+        except ValueError:
+            return [], None, b""
+    parser = MultiPartParser(request.headers, replay(body), max_files=max_files, max_fields=max_fields)
+    parser.spool_max_size = len(body) + 1  # keep the upload in memory
+    try:
+        form = await parser.parse()
+    except MultiPartException:
+        return [], None, b""
+    try:
+        pairs = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+        item = form.get("file")
+        if isinstance(item, UploadFile) and item.filename:
+            return pairs, item, await item.read()
+        return pairs, None, b""
+    finally:
+        await form.close()
 
 
 # ----------------------------------------------------------------------------- logs

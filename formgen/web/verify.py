@@ -27,8 +27,6 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
-from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -41,7 +39,8 @@ from formgen.model.applicant import Language
 from formgen.model.manifest import Manifest
 from formgen.web.i18n import N_, TRANSLATORS
 from formgen.web.ratelimit import RateLimiter
-from formgen.web.state import api_error, api_errors, language_of, state_of
+from formgen.web.security import read_form
+from formgen.web.state import MULTIPART_SLACK, api_error, api_errors, language_of, state_of
 
 log = logging.getLogger("formgen.web.verify")
 
@@ -213,10 +212,8 @@ async def verify_form(request: Request) -> Response:
 async def verify_sent(request: Request) -> Response:
     lang = language_of(request)
     tr = TRANSLATORS[lang]
-    try:
-        form = await request.form(max_files=0, max_fields=10)
-    except MultiPartException:
-        form = FormData()
+    pairs, _, _ = await read_form(request, state_of(request).max_upload + MULTIPART_SLACK, max_fields=10)
+    form = dict(pairs)
     values = {k: str(form.get(k, "")).strip()[:100] for k in ("code", "number", "surname")}
     errors: list[FieldError] = []
     if form.get("by") == "number":
