@@ -16,7 +16,7 @@ from pathlib import Path
 from formgen.exceptions import ConversionError, FormgenError
 from formgen.forms.blank import blank_documents, render_blank
 from formgen.forms.documents import (
-    MadeDocuments,
+    RenderedDocument,
     check_documents,
     choose_languages,
     languages_of,
@@ -71,7 +71,9 @@ def write_documents(
                 try:
                     if isinstance(documents, FormgenError):
                         raise documents
-                    result.written[item.applicant.id] = _write(out, documents, formats)
+                    result.written[item.applicant.id] = _write(
+                        out, (applicant_folder(item.applicant.id),), documents.documents,
+                        documents.pdfs, formats)
                 except FormgenError as e:
                     result.fail(item.source, e.message)
                 step(1)
@@ -98,7 +100,6 @@ def write_blank(
     check_documents(manifest, docs)
     wanted = blank_documents(manifest, programme, grade, docs)
     prepare_output(out)
-    written: list[Path] = []
     rendered = [
         render_blank(manifest, programme, grade, doc_id, lang, today)
         for doc_id in wanted for lang in languages_of(manifest, doc_id, chosen)
@@ -112,18 +113,8 @@ def write_blank(
             pdfs = convert_documents([(f"{d.doc_id}/{d.lang}", d.docx) for d in rendered],
                                      converter, out / ".work")
         shutil.rmtree(out / ".work", ignore_errors=True)
-    for index, doc in enumerate(rendered):
-        path = inside(out, doc.lang, doc.filename)
-        if "docx" in formats:
-            write_atomic(path, doc.docx)
-            written.append(path)
-        if pdfs:
-            pdf = pdfs[index]
-            if isinstance(pdf, ConversionError):
-                raise pdf
-            write_atomic(path.with_suffix(".pdf"), pdf)
-            written.append(path.with_suffix(".pdf"))
-    return written
+    return _write(out, (), rendered, pdfs or None, formats)
+
 
 def _one_per_folder(
     valid: list[Validated], result: BuildResult, step: Progress
@@ -147,15 +138,22 @@ def _one_per_folder(
     return kept
 
 
-def _write(out: Path, made: MadeDocuments, formats: tuple[str, ...]) -> list[Path]:
-    folder = applicant_folder(made.applicant.id)
+def _write(
+    out: Path, folder: tuple[str, ...], documents: Sequence[RenderedDocument],
+    pdfs: Sequence[bytes | ConversionError] | None, formats: tuple[str, ...],
+) -> list[Path]:
+    """Write ``out/<folder…>/<lang>/<file>`` of each document, as DOCX and (given its PDFs)
+    PDF; a PDF that could not be made raises its ConversionError."""
     written = []
-    for index, doc in enumerate(made.documents):
-        path = inside(out, folder, doc.lang, doc.filename)
+    for index, doc in enumerate(documents):
+        path = inside(out, *folder, doc.lang, doc.filename)
         if "docx" in formats:
             write_atomic(path, doc.docx)
             written.append(path)
-        if made.pdfs is not None:
-            write_atomic(path.with_suffix(".pdf"), made.pdfs[index])
+        if pdfs is not None:
+            pdf = pdfs[index]
+            if isinstance(pdf, ConversionError):
+                raise pdf
+            write_atomic(path.with_suffix(".pdf"), pdf)
             written.append(path.with_suffix(".pdf"))
     return written
