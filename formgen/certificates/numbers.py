@@ -33,6 +33,9 @@ _CODE_FIX = str.maketrans({"O": "0", "I": "1", "L": "1", "-": None, " ": None})
 
 Status = Literal["pending", "valid", "void", "revoked", "superseded"]
 STATUSES: tuple[Status, ...] = ("pending", "valid", "void", "revoked", "superseded")
+ISSUED: tuple[Status, ...] = ("valid", "revoked", "superseded")
+"""Statuses of a certificate that was issued, which a look-up shows; a number never issued
+(pending, void) is not found."""
 REASONS = ("issued-in-error", "withdrawn")
 """Why a certificate is revoked: given in error, or withdrawn from its holder."""
 

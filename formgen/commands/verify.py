@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from formgen.certificates.numbers import Issued
+from formgen.certificates.numbers import ISSUED, Issued
 from formgen.certificates.qr import PAYLOAD_TAG, code_in_link
 from formgen.certificates.register import Register, reason_words
 from formgen.certificates.signature import check_signed_pdf
@@ -64,7 +64,7 @@ def look_up(reg: Register, text: str) -> Issued:
         issued = reg.verify_payload(text)
     else:
         issued = reg.lookup(code_in_link(text) or text)
-    if issued.status in ("pending", "void"):
+    if issued.status not in ISSUED:
         raise VerificationError(msg("verify.never-issued", number=issued.number))
     return issued
 

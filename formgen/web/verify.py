@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from formgen.certificates.keys import RegisterKey
-from formgen.certificates.numbers import NUMBER_RE, Issued, normalize_code, surname_matches
+from formgen.certificates.numbers import ISSUED, NUMBER_RE, Issued, normalize_code, surname_matches
 from formgen.certificates.register import Register, reason_words
 from formgen.exceptions import RegisterError, VerificationError
 from formgen.messages import msg
@@ -47,8 +47,6 @@ log = logging.getLogger("formgen.web.verify")
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["certificates"])
 
-SHOWN = ("valid", "revoked", "superseded")
-"""Statuses a look-up shows; a number never issued (pending, void) is not found."""
 DEFAULT_RATE = 20
 """Look-ups a minute per client address (and at once)."""
 
@@ -81,7 +79,7 @@ class Verifier:
                 if e.code in ("verify.record-altered", "verify.other-key"):
                     log.warning("register row refused: %s", e.message.english)
                 return None
-        return issued if issued.status in SHOWN else None
+        return issued if issued.status in ISSUED else None
 
 
 def verifier_of(request: Request) -> Verifier:
@@ -145,7 +143,7 @@ def shown(issued: Issued, manifest: Manifest) -> CertificateStatus:
     superseded = issued.status == "superseded"
     return CertificateStatus(
         number=issued.number,
-        status=issued.status,  # SHOWN only
+        status=issued.status,  # ISSUED only
         holder=issued.name,
         certificate=title,
         grade=Grade(code=issued.grade, name=grade),
