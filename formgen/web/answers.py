@@ -29,8 +29,6 @@ from formgen.web.formfields import (
 )
 from formgen.web.i18n import N_, Translator
 
-MEDIA_TYPE = "application/yaml"
-
 
 def _dump(value: Any) -> str:
     return yaml.safe_dump(value, allow_unicode=True, sort_keys=False, width=100)

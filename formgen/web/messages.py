@@ -66,10 +66,6 @@ class FormMessages:
             if m.field == path or (children and m.field.startswith(path + "."))
         ]
 
-    def under(self, path: str) -> list[FieldMessage]:
-        """Problems of ``path`` and of everything inside it (rows, sub-fields)."""
-        return [m for m in self.items if m.field == path or m.field.startswith((path + ".", path + "["))]
-
     @property
     def errors(self) -> list[FieldMessage]:
         return [m for m in self.items if m.severity == "error"]

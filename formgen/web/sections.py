@@ -17,11 +17,6 @@ from formgen.model.manifest import Manifest
 CROSS_REFERENCE = "cross_reference"
 
 
-def choices(manifest: Manifest) -> list[str]:
-    """Every ``programme:grade`` the manifest offers."""
-    return [f"{pid}:{grade}" for pid, prog in manifest.programmes.items() for grade in prog.grades]
-
-
 def split(choice: str) -> tuple[str, str]:
     programme, _, grade = choice.partition(":")
     return programme, grade

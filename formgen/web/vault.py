@@ -247,8 +247,3 @@ class Vault:
         except (Undecryptable, ValueError):
             return None
         return value if isinstance(value, dict) else None
-
-    def counts(self) -> dict[str, int]:
-        """Rows per table (for tests and staff)."""
-        with self._db() as db:
-            return {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("links", "pages")}

@@ -58,7 +58,7 @@ def problem_texts(field: str, words: str, tr_values: dict[str, Any] | None = Non
 def _extra_messages(page: dict[str, Any], messages: FormMessages, tr: Translator) -> None:
     """The page's own problems (an upload that failed, a document not needed), first."""
     extra = [
-        FieldMessage(field=e["field"], target=target_of(e["field"]) if e["field"] != "upload" else "f-upload",
+        FieldMessage(field=e["field"], target=target_of(e["field"]),
                      label=tr(formfields.OTHER_LABELS.get(e["field"], N_("Your file"))),
                      message=e[tr.lang], severity="error")
         for e in page.get("errors") or []
