@@ -33,6 +33,8 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 from docx_base import HEI, LATIN, SONG, blank_document, fonts_xml, set_fonts, set_lang  # noqa: E402
 
+from formgen.model.tags import choice_bookmark, choice_tag, text_bookmark
+
 HEAD_FILL = "D9D9D9"  # section and column headings
 LABEL_FILL = "F2F2F2"  # field labels
 NBSP = "\u00a0"
@@ -208,11 +210,11 @@ def control(paragraph, tag: str, content: str, bold: bool | None = None) -> None
         number = next(_bookmarks)
         # A box in a loop (the grades) gets a bookmark id of its own on each pass.
         mark_id = f"{{{{ {number} + loop.index }}}}" if "{{" in choice else str(number)
-        name = f"fg_{path.replace('.', '_')}__{choice}"
+        name = choice_bookmark(path, choice)
         checked = f"{{% if {variable} == '☑' %}}1{{% else %}}0{{% endif %}}"
         xml = (
-            f'<w:sdt {nsdecls("w")} {W14}><w:sdtPr><w:alias w:val="{path}={choice}"/>'
-            f'<w:tag w:val="{path}={choice}"/><w14:checkbox><w14:checked w14:val="{checked}"/>'
+            f'<w:sdt {nsdecls("w")} {W14}><w:sdtPr><w:alias w:val="{choice_tag(path, choice)}"/>'
+            f'<w:tag w:val="{choice_tag(path, choice)}"/><w14:checkbox><w14:checked w14:val="{checked}"/>'
             '<w14:checkedState w14:val="2611" w14:font="SimSun"/>'
             '<w14:uncheckedState w14:val="2610" w14:font="SimSun"/></w14:checkbox></w:sdtPr>'
             f'<w:sdtContent>{_run_xml(content, strong)}</w:sdtContent></w:sdt>'
@@ -233,7 +235,7 @@ def control(paragraph, tag: str, content: str, bold: bool | None = None) -> None
     )
     if strong:
         number = next(_bookmarks)
-        name = f"fg_{tag.replace('.', '_')}"
+        name = text_bookmark(tag)
         paragraph._p.append(parse_xml(
             f'<w:bookmarkStart {nsdecls("w")} w:id="{number}" w:name="{name}"/>'))
         paragraph._p.append(parse_xml(xml))
