@@ -1,4 +1,5 @@
-"""DOCX files as ZIP packages: replace or add some parts, keep every other member as it was."""
+"""DOCX (and other Office) files as ZIP packages: replace or add some parts, keep every other
+member as it was; find parts that declare entities."""
 
 from __future__ import annotations
 
@@ -22,3 +23,15 @@ def replace_parts(docx: bytes, parts: dict[str, bytes]) -> bytes:
             if name not in present:
                 dst.writestr(name, data)
     return out.getvalue()
+
+
+def declared_entities(archive: zipfile.ZipFile) -> str | None:
+    """The first XML part (``.xml`` or ``.rels``) of an Office file that declares a DOCTYPE
+    or an ENTITY in its first 4 KB, which no Office file needs; None when none does."""
+    for info in archive.infolist():
+        if info.filename.endswith((".xml", ".rels")):
+            with archive.open(info) as member:
+                head = member.read(4096)
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                return info.filename
+    return None

@@ -12,6 +12,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 
+from formgen.docxzip import declared_entities
 from formgen.messages import Message, msg
 
 MAX_FILE = 20 * 1024 * 1024
@@ -91,12 +92,9 @@ def _check_docx(data: bytes) -> None:
         raise Refused(msg("extract.not-a-docx")) from None
     if b"macroEnabled" in types or b"vbaProject" in types:
         raise Refused(msg("extract.macros"))
-    for info in archive.infolist():
-        if info.filename.endswith((".xml", ".rels")):
-            with archive.open(info) as member:
-                head = member.read(4096)
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                raise Refused(msg("extract.entities", part=info.filename))
+    part = declared_entities(archive)
+    if part is not None:
+        raise Refused(msg("extract.entities", part=part))
 
 
 def _check_ole(data: bytes) -> str:

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from formgen.docxzip import declared_entities
 from formgen.exceptions import DataFileError
 from formgen.load.limits import MB, RATIO_FLOOR, Limits, check_count, refuse_oversized
 from formgen.load.records import GROUPS, Note, RawRecord, attach, rows_to_dicts
@@ -164,12 +165,9 @@ def check_zip(name: str, source: Any, limits: Limits) -> None:
                 if total > limits.unpacked_bytes:
                     raise DataFileError(name, msg(
                         "file.xlsx-too-large", limit=limits.unpacked_bytes // MB))
-            for info in infos:
-                if info.filename.endswith((".xml", ".rels")):
-                    with z.open(info) as member:
-                        head = member.read(4096)
-                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                        raise DataFileError(name, msg("file.xlsx-doctype", part=info.filename))
+            part = declared_entities(z)
+            if part is not None:
+                raise DataFileError(name, msg("file.xlsx-doctype", part=part))
     except (zipfile.BadZipFile, EOFError, NotImplementedError) as e:
         raise DataFileError(name, msg("file.xlsx-not-zip")) from e
 
