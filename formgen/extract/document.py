@@ -122,11 +122,9 @@ def _controls(root: etree._Element) -> list[Control]:
         content = sdt.find(w("sdtContent"))
         if pr is None or content is None:
             continue
-        tag_el = pr.find(w("tag"))
-        if tag_el is None:
-            tag_el = pr.find(w("alias"))
-        tag = tag_el.get(w("val"), "") if tag_el is not None else ""
-        if tag and _same_tag(sdt.getprevious(), tag):
+        tag = _tag_of(pr)
+        previous = sdt.getprevious()
+        if tag and previous is not None and previous.tag == w("sdt") and _tag_of(previous.find(w("sdtPr"))) == tag:
             continue  # LibreOffice 7.4 writes a control with Chinese text three times over
         box = pr.find(f"{{{W14}}}checkbox")
         checked = None
@@ -138,12 +136,14 @@ def _controls(root: etree._Element) -> list[Control]:
     return found
 
 
-def _same_tag(el: etree._Element | None, tag: str) -> bool:
-    if el is None or el.tag != w("sdt"):
-        return False
-    pr = el.find(w("sdtPr"))
-    found = None if pr is None else (pr.find(w("tag")) if pr.find(w("tag")) is not None else pr.find(w("alias")))
-    return found is not None and found.get(w("val"), "") == tag
+def _tag_of(pr: etree._Element | None) -> str:
+    """A content control's tag, else its title (alias); "" without either."""
+    if pr is None:
+        return ""
+    found = pr.find(w("tag"))
+    if found is None:
+        found = pr.find(w("alias"))
+    return found.get(w("val"), "") if found is not None else ""
 
 
 def _boxes(root: etree._Element) -> dict[str, bool]:

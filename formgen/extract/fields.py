@@ -45,6 +45,14 @@ def grade_options(manifest: Manifest, programme: str | None) -> dict[str, tuple[
     return {code: tuple(words) for code, words in names.items()}
 
 
+def choice_value(path: str, choice: str) -> object:
+    """A ticked box's value in the data: ``true``/``false`` as booleans for the English
+    interview, the choice itself for the rest."""
+    if path == "english_interview":
+        return {"true": True, "false": False}.get(choice, choice)
+    return choice
+
+
 def choice_fields(manifest: Manifest) -> dict[str, tuple[str, ...]]:
     """Every field with boxes and its values (for reading bookmarks)."""
     out = {path: tuple(options) for path, options in CHOICES.items()}
@@ -124,7 +132,7 @@ def parse(path: str, text: str, kind: str, manifest: Manifest, programme: str | 
             if any(ch in values.MARKS for ch in raw):
                 return []  # boxes, none ticked: nothing chosen
             raise Unparsable(path, text)
-        value = {"true": True, "false": False}.get(picked[0], picked[0]) if path == "english_interview" else picked[0]
+        value = choice_value(path, picked[0])
         return [Parsed(path, value if len(picked) == 1 else tuple(picked), text)]
     if kind == "local":
         parts = {lang: text} if lang else split_languages(raw)

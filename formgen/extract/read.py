@@ -8,7 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from formgen.extract.document import WordDocument
-from formgen.extract.fields import NO_REFERENCE, Parsed, Unparsable, choice_fields, parse
+from formgen.extract.fields import (
+    NO_REFERENCE,
+    Parsed,
+    Unparsable,
+    choice_fields,
+    choice_value,
+    parse,
+)
 from formgen.extract.labelled import Found, read_labelled
 from formgen.extract.values import clean, is_chinese, label_key
 from formgen.messages import Message
@@ -95,7 +102,7 @@ def _tagged(doc: WordDocument, report: FileReport, manifest: Manifest, programme
             continue
         if tag.choice is not None:
             if control.checked:
-                out.append(Parsed(tag.path, _choice_value(tag.path, tag.choice), control.text))
+                out.append(Parsed(tag.path, choice_value(tag.path, tag.choice), control.text))
             continue
         path = tag.path
         weak = False
@@ -120,14 +127,8 @@ def _tagged(doc: WordDocument, report: FileReport, manifest: Manifest, programme
     for name, checked in doc.boxes.items():
         tag = parse_bookmark(name, choices)
         if tag is not None and checked and tag.choice is not None:
-            out.append(Parsed(tag.path, _choice_value(tag.path, tag.choice), "☑"))
+            out.append(Parsed(tag.path, choice_value(tag.path, tag.choice), "☑"))
     return out
-
-
-def _choice_value(path: str, choice: str) -> object:
-    if path == "english_interview":
-        return choice == "true"
-    return choice
 
 
 def _labelled(found: list[Found], report: FileReport, manifest: Manifest, programme: str | None) -> list[Parsed]:
