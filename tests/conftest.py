@@ -13,6 +13,8 @@ import csv
 import json
 import os
 import shutil
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -327,3 +329,37 @@ def docx_text(source: Path | bytes) -> str:
 @pytest.fixture
 def read_docx() -> Callable[[Path | bytes], str]:
     return docx_text
+
+
+def cli(*args: Any, env: dict[str, str] | None = None, stdin: str | None = None) -> Any:
+    """formgen's command line run in-process (click's CliRunner), each argument as text."""
+    from click.testing import CliRunner
+
+    from formgen.cli import main
+
+    return CliRunner().invoke(main, [str(a) for a in args], env=env, input=stdin)
+
+
+class Live:
+    """The app on a real uvicorn server on 127.0.0.1, in a thread."""
+
+    def __init__(self, app: Any, access_log: bool = False):
+        from formgen.web.server import bind, server
+
+        sock = bind("127.0.0.1", 0)
+        self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = server(app, "127.0.0.1", self.port, access_log=access_log)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
+
+    def __enter__(self) -> Live:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=20)

@@ -12,21 +12,16 @@ from urllib.parse import unquote
 
 import pytest
 import yaml
-from click.testing import CliRunner
-from conftest import TODAY, docx_text
+from conftest import TODAY, cli, docx_text
 from docx import Document
 from fastapi.testclient import TestClient
 from lxml import etree
 
-from formgen.cli import main
 from formgen.web.app import create_app
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
 
-
-def cli(*args: str | Path) -> Any:
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 def names(folder: Path) -> set[str]:

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import MANIFEST_FILE, SAMPLES_FILE, TODAY
+from conftest import MANIFEST_FILE, SAMPLES_FILE, TODAY, cli
 from pypdf import PdfReader
 
 from formgen.certificates.context import name_size
@@ -68,9 +68,6 @@ BAD_ERRORS = [
 ]
 VERIFY_BASE = "https://verify.example.org"  # the manifest's
 
-
-def cli(*args: str | Path) -> Any:
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 def samples() -> list[dict[str, Any]]:

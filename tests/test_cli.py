@@ -8,10 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner
-from conftest import EXAMPLE_FILE, MANIFEST_FILE, ROOT, docx_text, with_id, write_yaml
-
-from formgen.cli import main
+from conftest import EXAMPLE_FILE, MANIFEST_FILE, ROOT, cli, docx_text, with_id, write_yaml
 
 CSEE_FILES = {
     "zh": ["CPD纪录-李晓明.docx", "交叉对照表格-李晓明.docx", "报名表-李晓明.docx", "费用通知-李晓明.docx"],
@@ -26,9 +23,6 @@ CMES_FILES = {
            "Fee-Notice-SUN Wei.docx", "Submission-Checklist-SUN Wei.docx"],
 }
 
-
-def cli(*args: str | Path) -> Any:
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 def files_under(folder: Path) -> list[str]:

@@ -13,16 +13,11 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner
+from conftest import cli
 from notice_form import FILLED, notice_form
-
-from formgen.cli import main
 
 UNIT = "中国电力建设集团有限公司"
 
-
-def cli(*args: str | Path) -> Any:
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 def extract(tmp_path: Path, *files: Path, settings: tuple[str, ...] = ("grade=IEng", f"unit={UNIT}")) -> tuple[Any, list[dict[str, Any]]]:

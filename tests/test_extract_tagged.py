@@ -10,20 +10,15 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner
-from conftest import CMES_RECORD, SAMPLES_FILE, example_dict, write_yaml
+from conftest import CMES_RECORD, SAMPLES_FILE, cli, example_dict, write_yaml
 from docx import Document
 from lxml import etree
 from pydantic import TypeAdapter
 
-from formgen.cli import main
 from formgen.model.applicant import Applicant
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
-
-def cli(*args: str | Path) -> Any:
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 def records() -> list[dict[str, Any]]:

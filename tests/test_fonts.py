@@ -12,10 +12,9 @@ from pathlib import Path
 import docx
 import pytest
 import yaml
-from click.testing import CliRunner
+from conftest import cli
 
 from formgen import fonts
-from formgen.cli import main
 from formgen.exceptions import ConversionError
 from formgen.forms.check import template_paths
 from formgen.forms.typefaces import template_fonts
@@ -26,9 +25,6 @@ pytestmark = pytest.mark.skipif(
     shutil.which("fc-match") is None, reason="needs fontconfig (scripts/setup-system.sh)"
 )
 
-
-def cli(*args: str | Path, env: dict[str, str] | None = None) -> object:
-    return CliRunner().invoke(main, [str(a) for a in args], env=env)
 
 
 def test_fonts_conf_is_written_from_the_list() -> None:

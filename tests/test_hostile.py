@@ -12,10 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
-from conftest import EXAMPLE_FILE, with_id, write_yaml
+from conftest import EXAMPLE_FILE, cli, with_id, write_yaml
 
-from formgen.cli import main
 from formgen.model.manifest import load_manifest
 from formgen.paths import MAX_NAME_BYTES, safe_filename
 from formgen.validate import validate_record
@@ -24,9 +22,6 @@ from formgen.validate.lengths import FIELD_WIDTHS, GROUP_WIDTHS, MAX_ROWS, width
 MANIFEST = load_manifest()
 TODAY = __import__("datetime").date(2026, 11, 23)
 
-
-def cli(*args: Any) -> Any:
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 @contextmanager

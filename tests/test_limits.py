@@ -14,11 +14,10 @@ from typing import Any
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 from conftest import EXAMPLE_FILE, with_id, write_csv_rows, write_json, write_xlsx, write_yaml
+from conftest import cli as run_cli
 from test_hostile import bounded
 
-from formgen.cli import main
 from formgen.exceptions import DataFileError
 from formgen.load import BATCH, UPLOAD, load_bytes, load_files
 from formgen.load.limits import check_record
@@ -27,7 +26,7 @@ OK = "1 record(s): 1 valid, 0 with errors"
 
 
 def cli(*args: Any) -> Any:
-    result = CliRunner().invoke(main, [str(a) for a in args])
+    result = run_cli(*args)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.output
     return result

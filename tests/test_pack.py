@@ -23,10 +23,8 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner
-from conftest import CMES_RECORD, EXAMPLE_FILE, TODAY, docx_text, with_id, write_yaml
+from conftest import CMES_RECORD, EXAMPLE_FILE, TODAY, cli, docx_text, with_id, write_yaml
 
-from formgen.cli import main
 from formgen.forms.naming import pack_filename
 from formgen.load import load_files
 from formgen.model.applicant import Applicant
@@ -47,9 +45,6 @@ CMES_DOCS = {
 }
 FORMULA_IDS = ["=HYPERLINK(\"http://x\")", "+86-1", "-5", "@SUM(A1)"]
 
-
-def cli(*args: str | Path) -> Any:
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 def example() -> dict[str, Any]:

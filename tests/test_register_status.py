@@ -15,13 +15,12 @@ import stat
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from conftest import MANIFEST_FILE
+from click.testing import Result
+from conftest import MANIFEST_FILE, cli
 
 from formgen.certificates.keys import KEY_ENV, default_key_path
 from formgen.certificates.numbers import CODE_LENGTH, IssueRequest, crockford, group_code
 from formgen.certificates.register import Register
-from formgen.cli import main
 from formgen.exceptions import RegisterError
 
 DAY = datetime.date(2026, 3, 14)
@@ -46,9 +45,6 @@ def reg_path(tmp_path: Path) -> Path:
     Register.create(path, by="setup").close()
     return path
 
-
-def cli(*args: str | Path) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 # ----------------------------------------------------------------------------- statuses

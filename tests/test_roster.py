@@ -12,19 +12,14 @@ from typing import Any
 import openpyxl
 import pytest
 import yaml
-from click.testing import CliRunner
-from conftest import MANIFEST_FILE, SAMPLES_FILE, TODAY, with_id, write_yaml
+from conftest import MANIFEST_FILE, SAMPLES_FILE, TODAY, cli, with_id, write_yaml
 
-from formgen.cli import main
 from formgen.main import check_data
 from formgen.model.manifest import load_manifest
 from formgen.sorting import pinyin_key
 
 STATE_GRID = "国家电网有限公司"  # 10 places in the csee-iet quota table
 
-
-def cli(*args: str | Path, env: dict[str, str] | None = None) -> Any:
-    return CliRunner().invoke(main, [str(a) for a in args], env=env)
 
 
 @pytest.fixture

@@ -19,21 +19,16 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner
-from conftest import MANIFEST_FILE, SAMPLES_FILE, TODAY
+from conftest import MANIFEST_FILE, SAMPLES_FILE, TODAY, cli
 from pypdf import PdfReader
 from throwaway_pki import Pki, make_pki
 
 from formgen.certificates import signing
 from formgen.certificates.keys import KEY_ENV
 from formgen.certificates.pdfa import archival_problems
-from formgen.cli import main
 
 pytestmark = pytest.mark.needs_office
 
-
-def cli(*args: str | Path, env: dict[str, str] | None = None, stdin: str | None = None) -> Any:
-    return CliRunner().invoke(main, [str(a) for a in args], env=env, input=stdin)
 
 
 def samples() -> list[dict[str, Any]]:

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import datetime
 import os
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM, MANIFEST_FILE
+from conftest import CHROMIUM, MANIFEST_FILE, Live
 
 from formgen.certificates.keys import KEY_ENV
 from formgen.certificates.numbers import Issued, IssueRequest
@@ -33,7 +31,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Issued]]:
     from formgen.web import create_app
-    from formgen.web.server import bind, server
 
     register = tmp_path_factory.mktemp("verify") / "register.sqlite"
     with pytest.MonkeyPatch.context() as mp:
@@ -45,17 +42,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Issued
             reg.confirm([issued.number], on=DAY)
         app = create_app(MANIFEST_FILE, secret="browser-test-secret-0123456789",
                          converter=object(), register=register)
-    sock = bind("127.0.0.1", 0)
-    srv = server(app, "127.0.0.1", sock.getsockname()[1])
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}", issued
-    srv.should_exit = True
-    thread.join(timeout=20)
+    with Live(app) as live:
+        yield live.url, issued
 
 
 def test_certificate_page_in_both_languages_and_the_form(site: tuple[str, Issued],

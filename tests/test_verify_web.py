@@ -13,8 +13,6 @@ import re
 import shutil
 import sqlite3
 import subprocess
-import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -24,7 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import MANIFEST_FILE, SAMPLES_FILE, TODAY
+from conftest import MANIFEST_FILE, SAMPLES_FILE, TODAY, Live
 from fastapi.testclient import TestClient
 
 from formgen.certificates.keys import KEY_ENV
@@ -305,23 +303,11 @@ def test_without_a_register_there_is_no_verification(tmp_path: Path) -> None:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A running server with a new register, as ``formgen serve --register`` runs it."""
-    from formgen.web.server import bind
-    from formgen.web.server import server as make_server
-
     register = tmp_path / "register.sqlite"
     Register.create(register).close()
     app = create_app(MANIFEST_FILE, secret=SECRET, converter=object(), register=register)
-    sock = bind("127.0.0.1", 0)
-    srv = make_server(app, "127.0.0.1", sock.getsockname()[1])
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}", register
-    srv.should_exit = True
-    thread.join(timeout=20)
+    with Live(app) as live:
+        yield live.url, register
 
 
 def scan(pdf: Path, folder: Path) -> list[str]:

@@ -7,7 +7,6 @@ import json
 import logging
 import re
 import subprocess
-import threading
 import time
 import warnings
 import zipfile
@@ -20,6 +19,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 from click.testing import CliRunner
+from conftest import Live
 
 with warnings.catch_warnings():  # starlette's note that it prefers httpx2
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -29,7 +29,6 @@ from formgen.load import load_bytes
 from formgen.office.converter import Converter
 from formgen.web import create_app
 from formgen.web.links import json_safe, make_token
-from formgen.web.server import bind, server
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "data" / "applicant-example.yaml"
@@ -69,29 +68,6 @@ def client(converter: Converter, store: Path) -> Iterator[TestClient]:
 @pytest.fixture(scope="module")
 def record() -> dict[str, Any]:
     return json_safe(load_bytes(EXAMPLE.name, EXAMPLE.read_bytes())[0].data)
-
-
-class Live:
-    """The app on a real uvicorn server on 127.0.0.1, in a thread."""
-
-    def __init__(self, app: Any, access_log: bool = False):
-        sock = bind("127.0.0.1", 0)
-        self.port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = server(app, "127.0.0.1", self.port, access_log=access_log)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
-
-    def __enter__(self) -> Live:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=20)
 
 
 def form_fields(record: dict[str, Any], **extra: str) -> dict[str, str]:

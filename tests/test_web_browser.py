@@ -11,8 +11,6 @@ import io
 import json
 import os
 import re
-import threading
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import CHROMIUM
+from conftest import CHROMIUM, Live
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE = (Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
@@ -69,23 +67,13 @@ WORDS = {
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from formgen.office.converter import Converter
     from formgen.web import create_app
-    from formgen.web.server import bind, server
 
     store = tmp_path_factory.mktemp("store") / "links.sqlite"
     with pytest.MonkeyPatch.context() as mp, Converter(workers=2) as converter:
         mp.setenv("FORMGEN_TODAY", "2026-11-23")
         app = create_app(secret="browser-test-secret-0123456789", converter=converter, link_store=store)
-        sock = bind("127.0.0.1", 0)
-        srv = server(app, "127.0.0.1", sock.getsockname()[1])
-        thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not srv.started:
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-        srv.should_exit = True
-        thread.join(timeout=20)
+        with Live(app) as live:
+            yield live.url
 
 
 @pytest.fixture(scope="module")

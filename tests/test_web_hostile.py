@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import example_dict
-from test_web import Live, form_fields
+from conftest import Live, example_dict
+from test_web import form_fields
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
