@@ -15,7 +15,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -326,9 +326,38 @@ def docx_text(source: Path | bytes) -> str:
     return "\n".join(parts)
 
 
+WEB_SECRET = "test-secret-for-links-0123456789"
+"""The links' secret of the web app the ``client`` fixture runs."""
+
+
 @pytest.fixture
-def read_docx() -> Callable[[Path | bytes], str]:
-    return docx_text
+def store(tmp_path: Path) -> Path:
+    """A new store of short links and saved pages."""
+    return tmp_path / "store" / "links.sqlite"
+
+
+def kept_bytes(store: Path) -> bytes:
+    """Everything the store's folder holds, as bytes (to look for clear text in it)."""
+    return b"".join(p.read_bytes() for p in store.parent.iterdir())
+
+
+@pytest.fixture
+def client(store: Path) -> Iterator[Any]:
+    """The web app, without LibreOffice (no PDFs), on ``store``, through its test client."""
+    from fastapi.testclient import TestClient
+
+    from formgen.web import create_app
+
+    with TestClient(create_app(secret=WEB_SECRET, converter=object(), link_store=store)) as c:
+        yield c
+
+
+@pytest.fixture
+def record() -> dict[str, Any]:
+    """The contract's example applicant as the web app's JSON takes it."""
+    from formgen.web.links import json_safe
+
+    return json_safe(example_dict())
 
 
 def cli(*args: Any, env: dict[str, str] | None = None, stdin: str | None = None) -> Any:

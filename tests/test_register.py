@@ -72,10 +72,6 @@ def legacy_payload(issued: Issued) -> str:
     return f"FORMGEN-CERT|{issued.number}|{issued.short_code}"
 
 
-def seq(issued: Issued) -> int:
-    return int(issued.number.rsplit("-", 1)[1])
-
-
 # -- numbering ---------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Live, example_dict
+from conftest import WEB_SECRET, Live, example_dict
 from test_web import form_fields
 
 with warnings.catch_warnings():
@@ -24,27 +24,10 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from formgen.web import create_app
-from formgen.web.links import json_safe
 from formgen.web.parsing import ParseLimits
 from formgen.web.security import SECURITY_HEADERS
 
-SECRET = "test-secret-for-links-0123456789"
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("store") / "links.sqlite"
-
-
-@pytest.fixture(scope="module")
-def client(store: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(secret=SECRET, converter=object(), link_store=store)) as c:
-        yield c
-
-
-@pytest.fixture
-def record() -> dict[str, Any]:
-    return json_safe(example_dict())
+SECRET = WEB_SECRET
 
 
 def upload(client: Any, name: str, data: bytes, lang: str = "en") -> httpx.Response:

@@ -7,42 +7,23 @@ from __future__ import annotations
 import datetime as dt
 import re
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from babel.dates import format_date
 from click.testing import CliRunner
-from conftest import EXAMPLE_FILE, example_dict
+from conftest import EXAMPLE_FILE, WEB_SECRET, kept_bytes
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
 
 from formgen.cli import main
-from formgen.web import create_app
-from formgen.web.links import json_safe, make_short_link, make_token
+from formgen.web.links import make_short_link, make_token
 from formgen.web.vault import Vault
 
-SECRET = "test-secret-for-links-0123456789"
+SECRET = WEB_SECRET
 BASE = "https://forms.example.org"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Path:
-    return tmp_path / "store" / "links.sqlite"
-
-
-@pytest.fixture
-def client(store: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(secret=SECRET, converter=object(), link_store=store)) as c:
-        yield c
-
-
-@pytest.fixture
-def record() -> dict[str, Any]:
-    return json_safe(example_dict())
 
 
 def path_of(link: str) -> str:
@@ -61,7 +42,7 @@ def test_links_command_prints_short_links_that_reveal_nothing(client: TestClient
     page = client.get(path_of(link))
     assert page.status_code == 200 and 'value="李晓明"' in page.text
     # the store holds ciphertext: no name, phone, email or company, and not the link's key
-    kept = b"".join(p.read_bytes() for p in store.parent.iterdir())
+    kept = kept_bytes(store)
     for clear in ("李晓明", "LI Xiaoming", "li.xiaoming", "13910002233", "中国水利水电", "Sinohydro",
                   link.rsplit("/", 1)[1]):
         assert clear.encode() not in kept, clear

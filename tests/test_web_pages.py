@@ -6,45 +6,23 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import CMES_RECORD, SAMPLES_FILE, docx_text, example_dict
+from conftest import CMES_RECORD, SAMPLES_FILE, WEB_SECRET, docx_text, kept_bytes
 from test_web import form_fields
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
 
-from formgen.web import create_app
 from formgen.web.links import json_safe
 from formgen.web.session import COOKIE
 
-SECRET = "test-secret-for-links-0123456789"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Path:
-    return tmp_path / "store" / "links.sqlite"
-
-
-@pytest.fixture
-def client(store: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(secret=SECRET, converter=object(), link_store=store)) as c:
-        yield c
-
-
-@pytest.fixture
-def record() -> dict[str, Any]:
-    return json_safe(example_dict())
-
-
-def kept_bytes(store: Path) -> bytes:
-    return b"".join(p.read_bytes() for p in store.parent.iterdir())
+SECRET = WEB_SECRET
 
 
 def summary_of(html: str) -> list[tuple[str, str]]:
