@@ -1,81 +1,163 @@
-"""The library API: the stages in order, each a call into its own package.
+"""The library API, and the batch pipeline every run of many records goes through.
 
-    load → validate            formgen.load, formgen.validate      check_data
-    load → validate → roster   formgen.roster                      make_roster
-    forms → records → validate formgen.extract                     extract_forms
-    render → convert → write   formgen.forms, formgen.office       render
-    render → convert → zip     formgen.forms, formgen.packs        build_packs
-    plan → number → print      formgen.certificates                print_certificates
+    load → validate                               check_data
+    load → validate → roster                      make_roster
+    forms → records → validate                    extract_forms
+    load → validate → plan → render → convert → write → errors.csv     run_batch
+        documents (formgen.forms.write)           render
+        packs (formgen.packs.build)               build_packs
+        certificates (formgen.certificates.run)   print_certificates
 
-The CLI and the web app call these functions; they only parse arguments and show
-results. Each function fills in what the caller left out (the manifest, today) and
-hands over to its stage; nothing below this module imports it.
+Every function takes the :class:`~formgen.settings.Settings` its door built (the CLI per
+command, the web app once): the manifest, the day, the languages, the converter's
+workers and timeout, the register's and the link store's paths. :func:`run_batch` is
+the one batch run: it validates, prepares the output folder, starts the run's one
+converter, cuts the job's items into chunks, renders the next chunk while earlier ones
+convert, writes each as it comes back, and writes ``errors.csv``; a feature gives only
+its :class:`~formgen.run.BatchJob`. The CLI calls these functions; nothing below this
+module imports it.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import shutil
+import tempfile
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any, TypeVar
 
-from formgen.certificates.register import DEFAULT_PATH
-from formgen.certificates.run import CertificateRun
-from formgen.certificates.run import print_certificates as _print_certificates
-from formgen.certificates.signing import SigningKey
+from formgen.certificates.run import CertificateJob, CertificateOptions, CertificateRun
+from formgen.certificates.run import open_register as _open_register
 from formgen.extract import Extraction, extract
 from formgen.extract.output import check_output, write_records, write_report
-from formgen.forms.write import write_blank, write_documents
+from formgen.forms.write import DocumentJob, write_blank
 from formgen.language import Language
 from formgen.load import RawRecord
-from formgen.model.manifest import Manifest, load_manifest
-from formgen.packs.build import PackResult
-from formgen.packs.build import build_packs as _build_packs
+from formgen.office import cores, open_converter
+from formgen.packs.build import PackJob, PackResult
 from formgen.roster import RosterSummary, write_roster
-from formgen.run import BuildResult, Progress, today_default
+from formgen.run import ERRORS_CSV, BatchJob, BuildResult, Progress, chunk_size, prepare_output
+from formgen.settings import Settings
 from formgen.validate import Report, validate_files
 
 __all__ = [
-    "BuildResult", "CertificateRun", "Extraction", "extract_forms", "PackResult", "RosterSummary", "build_packs", "check_data",
-    "make_roster", "print_certificates", "render", "render_blank", "today_default",
+    "BuildResult", "CertificateOptions", "CertificateRun", "Extraction", "PackResult",
+    "RosterSummary", "build_packs", "check_data", "extract_forms", "make_roster",
+    "print_certificates", "render", "render_blank", "run_batch",
 ]
+
+Result = TypeVar("Result", bound=BuildResult)
+
+
+def run_batch(
+    settings: Settings,
+    data: list[Path],
+    out: Path,
+    job: BatchJob[Any, Result],
+    *,
+    progress: Progress | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> Result:
+    """Run ``job`` over the records in ``data``, writing into ``out``.
+
+    ``on_total(n)`` is called once the job's items are planned, ``progress(k)`` as k
+    more steps are done. Every record ends written or failed; ``out/errors.csv`` lists
+    the failures. A FormgenError from the job's plan (something that stops the whole run)
+    is raised before anything is rendered.
+    """
+    records, report = validate_files(data, settings.manifest, settings.today)
+    records, report = job.narrow(records, report)
+    result = job.result
+    result.start(records, report.problems, report.failed)
+    prepare_output(out)
+    step = progress or _no_progress
+    work: Path | None = None
+    try:
+        items = job.plan(report, step)
+        if on_total is not None:
+            on_total(sum(job.units(item) for item in items))
+        if items:
+            work = Path(tempfile.mkdtemp(prefix=".work-", dir=out))
+            _make(settings, job, items, work, step)
+        job.finish(out)
+    finally:
+        try:
+            job.close()
+        finally:
+            if work is not None:
+                shutil.rmtree(work, ignore_errors=True)
+    result.write_errors_csv(out / ERRORS_CSV)
+    return result
+
+
+def _make(settings: Settings, job: BatchJob[Any, Any], items: list[Any], work: Path,
+          step: Progress) -> None:
+    """Render → convert → write every chunk (work files in ``work``); the next chunk
+    renders while earlier ones convert, and at most one chunk more than there are
+    converters waits its turn."""
+    workers = settings.workers or min(cores(), job.most_workers or cores())
+    total = sum(job.units(item) for item in items)
+    chunks = job.chunks(items, chunk_size(total, workers, job.chunk_bounds))
+    workers = min(workers, len(chunks))
+    with ExitStack() as stack:
+        converter = None
+        if job.needs_converter:
+            largest = max(sum(job.units(i) for i in c) for c in chunks)
+            converter = stack.enter_context(open_converter(
+                settings, workers=workers,
+                timeout=settings.timeout + job.seconds_per_unit * largest,
+                pdf_options=job.pdf_options,
+            ))
+        pool = stack.enter_context(ThreadPoolExecutor(workers, thread_name_prefix="formgen-convert"))
+        pending: dict[Future[Any], list[Any]] = {}
+        for number, chunk in enumerate(chunks):
+            rendered = job.render(chunk, number)
+            pending[pool.submit(job.convert, rendered, converter, work / f"{number:05d}")] = chunk
+            while len(pending) > workers:
+                _write_done(job, pending, step, wait_all=False)
+        _write_done(job, pending, step, wait_all=True)
+
+
+def _write_done(job: BatchJob[Any, Any], pending: dict[Future[Any], list[Any]],
+                step: Progress, wait_all: bool) -> None:
+    """Write the chunks whose conversion is done (all of them, with ``wait_all``)."""
+    while pending:
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            job.write(pending.pop(future), future.result(), step)
+        if not wait_all:
+            return
+
+
+def _no_progress(steps: int) -> None:
+    return None
 
 
 def check_data(
-    data: list[Path],
-    manifest: Manifest | None = None,
-    today: dt.date | None = None,
-    *,
-    keep_applicants: bool = True,
+    settings: Settings, data: list[Path], *, keep_applicants: bool = True,
 ) -> tuple[list[RawRecord], Report]:
     """Load and validate data files; the report lists every problem (and the valid
     applicants, unless ``keep_applicants`` is False: then it only counts them)."""
-    return validate_files(
-        data, manifest or load_manifest(), today or today_default(), keep_applicants=keep_applicants
-    )
+    return validate_files(data, settings.manifest, settings.today,
+                          keep_applicants=keep_applicants)
 
 
 def make_roster(
-    data: list[Path],
-    out: Path,
-    *,
-    manifest: Manifest | None = None,
-    today: dt.date | None = None,
-    lang: Language = "en",
+    settings: Settings, data: list[Path], out: Path, *, lang: Language = "en",
 ) -> RosterSummary:
     """Load and validate data files and write the intake roster (XLSX) to ``out``."""
-    manifest = manifest or load_manifest()
-    today = today or today_default()
-    records, report = validate_files(data, manifest, today)
-    return write_roster(records, report, manifest, today, out, lang)
+    records, report = validate_files(data, settings.manifest, settings.today)
+    return write_roster(records, report, settings.manifest, settings.today, out, lang)
 
 
 def extract_forms(
+    settings: Settings,
     files: list[Path],
     out: Path,
     report: Path,
     *,
-    manifest: Manifest | None = None,
-    today: dt.date | None = None,
     defaults: dict[str, str] | None = None,
     lang: Language = "en",
     progress: Progress | None = None,
@@ -83,96 +165,70 @@ def extract_forms(
     """Read filled forms back into records: write them to ``out`` (YAML, JSON or XLSX, every
     record, valid or not, for staff to complete) and the per-file report to ``report``."""
     check_output(out)
-    manifest = manifest or load_manifest()
-    result = extract(files, manifest, today or today_default(), defaults, progress)
+    result = extract(settings, files, defaults, progress)
     write_records([r.data for r in result.records], out)
     write_report(result.reports, report, lang)
     return result
 
 
 def render(
+    settings: Settings,
     data: list[Path],
     out: Path,
     *,
-    langs: list[str] | None = None,
     docs: list[str] | None = None,
     formats: tuple[str, ...] = ("docx",),
-    manifest: Manifest | None = None,
-    today: dt.date | None = None,
     progress: Progress | None = None,
 ) -> BuildResult:
-    """Write ``out/<id>/<lang>/<file>`` (DOCX, PDF or both) for every valid record."""
-    return write_documents(
-        data, out, manifest=manifest or load_manifest(), today=today or today_default(),
-        langs=langs, docs=docs, formats=formats, progress=progress,
-    )
+    """Write ``out/<id>/<lang>/<file>`` (DOCX, PDF or both) for every valid record, in
+    the settings' languages."""
+    return run_batch(settings, data, out, DocumentJob(settings, out, docs, formats),
+                     progress=progress)
 
 
 def render_blank(
+    settings: Settings,
     out: Path,
     programme: str,
     grade: str,
     *,
-    langs: list[str] | None = None,
     docs: list[str] | None = None,
     formats: tuple[str, ...] = ("docx",),
-    manifest: Manifest | None = None,
-    today: dt.date | None = None,
 ) -> list[Path]:
     """Write the blank fillable forms of ``programme`` and ``grade`` to ``out/<lang>/``."""
-    return write_blank(
-        out, manifest=manifest or load_manifest(), programme=programme, grade=grade,
-        today=today or today_default(), langs=langs, docs=docs, formats=formats,
-    )
+    return write_blank(settings, out, programme, grade, docs=docs, formats=formats)
 
 
 def build_packs(
+    settings: Settings,
     data: list[Path],
     out: Path,
     *,
     pack: str | None = None,
-    langs: list[str] | None = None,
-    manifest: Manifest | None = None,
-    today: dt.date | None = None,
-    workers: int | None = None,
-    timeout: float = 60.0,
     progress: Progress | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> PackResult:
-    """Write ``out/<id>-<name>.zip`` for every valid record and ``out/errors.csv`` for the rest."""
-    return _build_packs(
-        data, out, manifest=manifest or load_manifest(), today=today or today_default(),
-        pack=pack, langs=langs, workers=workers, timeout=timeout, progress=progress,
-        on_total=on_total,
-    )
+    """Write ``out/<id>-<name>.zip`` for every valid record and ``out/errors.csv`` for the
+    rest; packs whose inputs have not changed are left as they are."""
+    return run_batch(settings, data, out, PackJob(settings, out, pack),
+                     progress=progress, on_total=on_total)
 
 
 def print_certificates(
+    settings: Settings,
     data: list[Path],
     out: Path,
+    options: CertificateOptions | None = None,
     *,
-    register: Path = DEFAULT_PATH,
-    manifest: Manifest | None = None,
-    today: dt.date | None = None,
-    workers: int | None = None,
-    register_timeout: float = 10.0,
     progress: Progress | None = None,
     on_total: Callable[[int], None] | None = None,
-    verify_url: str | None = None,
-    by: str = "",
-    register_key: Path | None = None,
-    init_register: bool = False,
-    reissue: str | None = None,
-    signing: SigningKey | None = None,
 ) -> CertificateRun:
     """Number and print the certificates due to every valid record (``print.pdf``, one PDF
-    per holder, ``register.csv``, ``errors.csv``); with ``reissue=NUMBER``, that one
-    certificate again under a new number, with its holder's record from ``data``; with
-    ``signing``, each holder's PDF is signed."""
-    return _print_certificates(
-        data, out, register=register, manifest=manifest or load_manifest(),
-        today=today or today_default(), workers=workers, register_timeout=register_timeout,
-        progress=progress, on_total=on_total, verify_url=verify_url, by=by,
-        register_key=register_key, init_register=init_register, reissue=reissue,
-        signing=signing,
-    )
+    per holder, ``register.csv``, ``errors.csv``); see :class:`CertificateOptions` for a
+    reissue, signing and the verification address."""
+    options = options or CertificateOptions()
+    with _open_register(settings, options) as register:
+        job = CertificateJob(settings, register, options)
+        run = run_batch(settings, data, out, job, progress=progress, on_total=on_total)
+        job.write_register_csv(out)
+    return run

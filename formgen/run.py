@@ -1,40 +1,35 @@
-"""What every run shares: today's date, progress, the result, failed records and errors.csv.
+"""What every batch run shares: the job a feature gives, the result, failed records and
+errors.csv.
 
-A run (render, pack, certificates) accounts for every input record: it is written, or it
-failed and has at least one row in ``errors.csv``, which is written in the command line's
-language (:func:`formgen.messages.environment_language`).
+A run (render, pack, certificates) is driven by :func:`formgen.main.run_batch`; the
+feature gives it a :class:`BatchJob`, which says what to make of the valid records and
+how to render, convert and write one chunk of them. The run accounts for every input
+record: it is written, or it failed and has at least one row in ``errors.csv``, which is
+written in the command line's language (:func:`formgen.messages.environment_language`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import os
+import math
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
-from formgen.exceptions import WHOLE_FILE, FormgenError, OutputError, Problem
+from formgen.exceptions import WHOLE_FILE, OutputError, Problem
 from formgen.language import Language
 from formgen.load import RawRecord
 from formgen.messages import Message, environment_language, msg, printable
 from formgen.paths import make_output_folder, write_csv
+from formgen.validate import Report
 
 Progress = Callable[[int], None]
 """``progress(k)``: k more records (or certificates) are done."""
 
+ERRORS_CSV = "errors.csv"
+"""The run's report, in the output folder."""
 ERRORS_HEADER = [msg("errors-csv.record"), msg("errors-csv.field"), msg("errors-csv.message")]
-
-
-def today_default() -> dt.date:
-    """Today, or the date in FORMGEN_TODAY (YYYY-MM-DD) for reproducible runs."""
-    override = os.environ.get("FORMGEN_TODAY")
-    if override:
-        try:
-            return dt.date.fromisoformat(override)
-        except ValueError as e:
-            raise FormgenError(msg("run.today-not-a-date", value=override)) from e
-    return dt.date.today()
 
 
 def failure(raw: RawRecord, field_name: str, message: Message) -> Problem:
@@ -143,3 +138,77 @@ def prepare_output(out: Path) -> None:
         shutil.rmtree(out / ".work", ignore_errors=True)
     except OSError as e:
         raise OutputError(msg("output.cannot-create-folder", folder=str(out), reason=str(e.strerror))) from e
+
+
+Item = TypeVar("Item")
+Result = TypeVar("Result", bound=BuildResult)
+
+
+class BatchJob(Generic[Item, Result]):
+    """What a feature gives the batch pipeline (:func:`formgen.main.run_batch`).
+
+    The pipeline validates the data, prepares the output folder, then asks the job for
+    its items (:meth:`plan`), cuts them into chunks (:meth:`chunks`), and for each chunk
+    calls :meth:`render` (in the pipeline's thread, while earlier chunks convert),
+    :meth:`convert` (in a worker thread, with the run's one converter) and :meth:`write`
+    (back in the pipeline's thread). :meth:`finish` runs once every chunk is written,
+    :meth:`close` however the run ends. A job fails records through ``result.fail``;
+    one record's failure never stops the others.
+    """
+
+    needs_converter: bool = True
+    """False when nothing is converted (DOCX only): no LibreOffice is started."""
+    pdf_options: dict[str, object] | None = None
+    """LibreOffice's PDF export settings for this job's conversions."""
+    chunk_bounds: tuple[int, int] = (20, 20)
+    """The fewest and most items converted together (:func:`chunk_size`)."""
+    most_workers: int | None = None
+    """Converters at most when the settings name none (None: one per core)."""
+    seconds_per_unit: float = 0.0
+    """Time a conversion may take beyond the settings' timeout, per item in its chunk."""
+
+    def __init__(self, result: Result):
+        self.result = result
+
+    def narrow(self, records: list[RawRecord], report: Report) -> tuple[list[RawRecord], Report]:
+        """The records this run is about (all, unless the job says otherwise)."""
+        return records, report
+
+    def plan(self, report: Report, step: Progress) -> list[Item]:
+        """The items to make from the valid records; records that cannot be made fail
+        here (``step`` counts those the progress total includes)."""
+        raise NotImplementedError
+
+    def units(self, item: Item) -> int:
+        """How many steps of progress ``item`` is."""
+        return 1
+
+    def chunks(self, items: list[Item], size: int) -> list[list[Item]]:
+        """The items cut into chunks of ``size``."""
+        return [items[i : i + size] for i in range(0, len(items), size)]
+
+    def render(self, chunk: list[Item], number: int) -> Any:
+        """The chunk's documents, ready to convert."""
+        raise NotImplementedError
+
+    def convert(self, rendered: Any, converter: Any, workdir: Path) -> Any:
+        """The chunk's documents converted (``converter`` is None when the job needs
+        none); work files go in ``workdir``, which the pipeline removes at the end."""
+        return rendered
+
+    def write(self, chunk: list[Item], converted: Any, step: Progress) -> None:
+        """Write what the chunk made; mark each item written or failed."""
+        raise NotImplementedError
+
+    def finish(self, out: Path) -> None:
+        """After every chunk is written (e.g. one file of all of them)."""
+
+    def close(self) -> None:
+        """However the run ends, once it is over."""
+
+
+def chunk_size(total: int, workers: int, bounds: tuple[int, int]) -> int:
+    """Items converted together: about three chunks a worker, within ``bounds`` (enough
+    to share the cost of a LibreOffice load, few enough to spread the work)."""
+    smallest, largest = bounds
+    return max(smallest, min(largest, math.ceil(total / (workers * 3)) if total else smallest))

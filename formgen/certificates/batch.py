@@ -2,8 +2,9 @@
 
 The certificates of one template are rendered into one DOCX per chunk (the template's
 body repeated in a loop, a page break before each copy), converted by LibreOffice in one
-load while the next chunk renders, and the PDF split back into pages with pypdf: page *i*
-is certificate *i*. A chunk whose page count comes out wrong is converted one certificate
+load while the next chunk renders (the batch pipeline, :func:`formgen.main.run_batch`,
+runs :class:`formgen.certificates.run.CertificateJob`), and the PDF split back into pages
+with pypdf: page *i* is certificate *i*. A chunk whose page count comes out wrong is converted one certificate
 at a time to find the one that does not fit, so only that holder fails. Each
 certificate's QR code is stamped into its PDF page by :func:`formgen.certificates.qr.stamp_qr`,
 its signature and seal pictures by :mod:`formgen.certificates.pictures`; each page
@@ -15,15 +16,12 @@ starting worker processes would).
 from __future__ import annotations
 
 import io
-import math
-import os
 import re
 import threading
 import zipfile
-from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
@@ -45,11 +43,9 @@ from formgen.forms.engine import CompiledTemplate
 from formgen.messages import Message, msg
 from formgen.model.manifest import Manifest
 from formgen.paths import write_atomic
-from formgen.run import Progress
 
-CHUNK_MIN, CHUNK_MAX = 25, 250
-"""Certificates in one LibreOffice load: enough to share its cost, few enough to spread
-the work over the converters and to render the next chunk while one converts."""
+if TYPE_CHECKING:
+    from formgen.office.converter import Converter
 
 # ----------------------------------------------------------------------------- the template
 
@@ -162,177 +158,149 @@ def batch_template(path: Path) -> BatchTemplate:
     return cached
 
 
-# ----------------------------------------------------------------------------- the printer
-
-class _WrongPages:
-    """The PDF has not one page per certificate."""
-
-
-_WRONG_PAGES = _WrongPages()
+# ----------------------------------------------------------------------------- the chunks
 
 
 @dataclass
-class _Chunk:
-    """Certificates of one template rendered into one DOCX and converted in one load."""
+class CertificateChunk:
+    """Certificates of one template, rendered into one DOCX and converted in one load."""
 
     doc_id: str
-    items: list[tuple[Holder, str]]
-    docx: Path
-    pdf: Path
+    holders: list[Holder]
 
 
-class BatchPrinter:
-    """Render → convert → split, with rendering overlapping the conversions.
+@dataclass
+class Piece:
+    """What came back for some of a chunk's holders: their pages, or why there are none."""
 
-    The chunks' DOCX and PDF files, and each certificate's own PDF, go in ``work``.
-    """
+    holders: list[Holder]
+    reader: PdfReader | None = None
+    """The PDF, one page per holder, in order."""
+    pdf: Path | None = None
+    problem: Message | None = None
 
-    def __init__(self, manifest: Manifest, templates: dict[str, BatchTemplate], work: Path,
-                 workers: int | None, progress: Progress | None,
-                 signer: CertificateSigner | None = None):
-        self.manifest = manifest
-        self.signer = signer
-        self.templates = templates
-        self.work = work
-        self.workers = max(1, workers or min(os.cpu_count() or 1, 4))
-        self.progress = progress or (lambda n: None)
-        self.bad: dict[str, list[Message]] = {}
-        self.retry: list[_Chunk] = []
 
-    def run(self, holders: list[Holder]) -> dict[str, list[Message]]:
-        """Fill in each holder's pages and files; return problems by id for the failures."""
-        from formgen.office.converter import PDFA_2B, Converter
+def render_chunk(chunk: CertificateChunk, templates: dict[str, BatchTemplate],
+                 manifest: Manifest) -> bytes:
+    """The chunk's certificates as one DOCX, a page each; FormgenError when one cannot be
+    rendered."""
+    contexts = [
+        certificate_context(h.applicant, chunk.doc_id, h.issued[chunk.doc_id], manifest,
+                            h.verify_base)
+        for h in chunk.holders
+    ]
+    return templates[chunk.doc_id].render(contexts)
 
-        chunks = self._chunks(holders)
-        if not chunks:
-            return self.bad
-        workers = min(self.workers, len(chunks))
-        timeout = 60.0 + 0.5 * max(len(c.items) for c in chunks)
-        with Converter(workers=workers, timeout=timeout, pdf_options=PDFA_2B) as conv, ThreadPoolExecutor(
-            workers, thread_name_prefix="formgen-certificates"
-        ) as pool:
-            pending: dict[Future[None], _Chunk] = {}
-            for chunk in chunks:
-                if self._render(chunk):
-                    pending[pool.submit(conv.convert, chunk.docx, chunk.pdf)] = chunk
-                self._collect(pending, wait_all=False)
-            self._collect(pending, wait_all=True)
-            # A chunk that failed or has the wrong number of pages: one certificate at a
-            # time, so that only the certificate that does not fit fails.
-            singles = []
-            for chunk in self.retry:
-                for i, item in enumerate(chunk.items):
-                    stem = f"{chunk.docx.stem}-{i:04d}"
-                    single = _Chunk(chunk.doc_id, [item], self.work / f"{stem}.docx",
-                                    self.work / f"{stem}.pdf")
-                    if self._render(single):
-                        singles.append(single)
-            results = conv.convert_many([(c.docx, c.pdf) for c in singles])
-        for single in singles:
-            holder, doc_id = single.items[0]
-            title = self.manifest.documents[doc_id].title
-            error = results.get(single.docx)
-            problem = (
-                msg("certificate.not-made", certificate=title, error=error.message)
-                if error else self._split(single)
-            )
-            if isinstance(problem, _WrongPages):
-                problem = msg("certificate.too-long", certificate=title)
-            if problem is not None:
-                self._fail(single, problem)
-            self.progress(1)
-        return self.bad
 
-    def _chunks(self, holders: list[Holder]) -> list[_Chunk]:
-        total = sum(len(h.doc_ids) for h in holders)
-        size = max(CHUNK_MIN, min(CHUNK_MAX, math.ceil(total / (self.workers * 3))))
-        chunks = []
-        for doc_id in self.templates:
-            items = [(h, doc_id) for h in holders if doc_id in h.doc_ids]
-            for k in range(0, len(items), size):
-                stem = f"{doc_id}-{k // size:04d}"
-                chunks.append(_Chunk(doc_id, items[k : k + size],
-                                     self.work / f"{stem}.docx", self.work / f"{stem}.pdf"))
-        return chunks
-
-    def _render(self, chunk: _Chunk) -> bool:
+def convert_chunk(chunk: CertificateChunk, docx: bytes, converter: Converter, work: Path,
+                  templates: dict[str, BatchTemplate], manifest: Manifest) -> list[Piece]:
+    """Convert the chunk in one load; when that fails or gives the wrong number of pages,
+    one certificate at a time, so that only a certificate that does not fit fails."""
+    work.mkdir(parents=True, exist_ok=True)
+    title = manifest.documents[chunk.doc_id].title
+    whole = _convert(chunk.holders, docx, converter, work / "chunk.docx", title)
+    if whole.problem is None:
+        return [whole]
+    pieces: list[Piece] = []
+    jobs: dict[Path, Holder] = {}
+    for i, holder in enumerate(chunk.holders):
         try:
-            contexts = [
-                certificate_context(h.applicant, doc_id, h.issued[doc_id], self.manifest,
-                                    h.verify_base)
-                for h, doc_id in chunk.items
-            ]
-            write_atomic(chunk.docx, self.templates[chunk.doc_id].render(contexts))
+            single = render_chunk(CertificateChunk(chunk.doc_id, [holder]), templates, manifest)
         except FormgenError as e:
-            for item in chunk.items:
-                self._fail(_Chunk(chunk.doc_id, [item], chunk.docx, chunk.pdf), e.message)
-            self.progress(len(chunk.items))
-            return False
-        return True
+            pieces.append(Piece([holder], problem=e.message))
+            continue
+        path = work / f"single-{i:04d}.docx"
+        write_atomic(path, single)
+        jobs[path] = holder
+    results = converter.convert_many([(p, p.with_suffix(".pdf")) for p in jobs])
+    for path, holder in jobs.items():
+        error = results.get(path)
+        if error is not None:
+            pieces.append(Piece([holder], problem=msg(
+                "certificate.not-made", certificate=title, error=error.message)))
+            continue
+        piece = _read(path.with_suffix(".pdf"), [holder], title)
+        if piece.problem is _WRONG_PAGES:
+            piece.problem = msg("certificate.too-long", certificate=title)
+        pieces.append(piece)
+    return pieces
 
-    def _collect(self, pending: dict[Future[None], _Chunk], wait_all: bool) -> None:
-        if not pending:
-            return
-        done, _ = wait(pending, return_when=ALL_COMPLETED if wait_all else FIRST_COMPLETED,
-                       timeout=None if wait_all else 0)
-        for future in done:
-            chunk = pending.pop(future)
-            error = future.exception()
-            if error is not None and not isinstance(error, ConversionError):
-                raise error
-            problem = _WRONG_PAGES if error is not None else self._split(chunk)
-            if problem is None:
-                self.progress(len(chunk.items))
-            elif isinstance(problem, _WrongPages):
-                self.retry.append(chunk)
+
+_WRONG_PAGES = msg("certificate.too-long", certificate="")
+"""Stands for "the PDF has not one page per certificate" until the title is known."""
+
+
+def _convert(holders: list[Holder], docx: bytes, converter: Converter, path: Path,
+             title: object) -> Piece:
+    write_atomic(path, docx)
+    try:
+        converter.convert(path, path.with_suffix(".pdf"))
+    except ConversionError as e:
+        return Piece(holders, problem=e.message)
+    return _read(path.with_suffix(".pdf"), holders, title)
+
+
+def _read(pdf: Path, holders: list[Holder], title: object) -> Piece:
+    """The converted PDF, with ``_WRONG_PAGES`` as its problem when it has not one page
+    per holder."""
+    try:
+        reader = PdfReader(pdf)
+        if len(reader.pages) != len(holders):
+            return Piece(holders, problem=_WRONG_PAGES)
+    except (OSError, PyPdfError) as e:
+        return Piece(holders, problem=msg(
+            "certificate.pdf-unreadable", certificate=title, detail=str(e)))
+    return Piece(holders, reader=reader, pdf=pdf)
+
+
+def split_piece(piece: Piece, doc_id: str, templates: dict[str, BatchTemplate],
+                manifest: Manifest, work: Path,
+                signer: CertificateSigner | None) -> dict[str, list[Message]]:
+    """One PDF/A file per certificate, QR code and signature pictures stamped, signed when
+    there is a signer; each holder's page noted in ``holder.pages``. Returns the
+    problems of the holders whose file could not be made, by id."""
+    bad: dict[str, list[Message]] = {}
+    title = manifest.documents[doc_id].title
+    if piece.problem is not None or piece.reader is None or piece.pdf is None:
+        for holder in piece.holders:
+            bad.setdefault(holder.applicant.id, []).append(
+                piece.problem or msg("certificate.not-made", certificate=title, error=""))
+        return bad
+    reader, pages = piece.reader, piece.reader.pages
+    try:
+        for i, holder in enumerate(piece.holders):
+            issued = holder.issued[doc_id]
+            one = PdfWriter()
+            page = one.add_page(pages[i])
+            stamp_qr(one, page, verify_link(holder.verify_base, issued.short_code))
+            art = signature_lines(holder.applicant, doc_id, manifest)[1]
+            ArtStamper(one).stamp(page, art, templates[doc_id].sign_boxes)
+            make_archival(one, reader, f"{title.en} {issued.number}", Described(
+                issuer=issuer(holder.applicant, doc_id, manifest),
+                holder=printed_name(holder.applicant, manifest.documents[doc_id].printed_languages()),
+                number=issued.number,
+                code=issued.short_code,
+            ))
+            target = work / f"{piece.pdf.stem}-{i:04d}.one.pdf"
+            if signer is None:
+                with target.open("wb") as fh:
+                    one.write(fh)
             else:
-                self._fail(chunk, problem)
-                self.progress(len(chunk.items))
+                # Signed here, while LibreOffice converts the next chunks.
+                unsigned = io.BytesIO()
+                one.write(unsigned)
+                try:
+                    signer.sign(unsigned, target)
+                except SigningError as e:
+                    bad.setdefault(holder.applicant.id, []).append(e.message)
+                    continue
+            holder.pages[doc_id] = (piece.pdf, i, target)
+    except ConversionError as e:
+        return _all(piece, msg("certificate.failed", certificate=title, error=e.message))
+    except (OSError, PyPdfError) as e:
+        return _all(piece, msg("certificate.pdf-unreadable", certificate=title, detail=str(e)))
+    return bad
 
-    def _split(self, chunk: _Chunk) -> Message | _WrongPages | None:
-        """One PDF per certificate, QR code stamped: None when done, else what went wrong
-        (``_WRONG_PAGES`` when the PDF has not one page per certificate)."""
-        title = self.manifest.documents[chunk.doc_id].title
-        try:
-            reader = PdfReader(chunk.pdf)
-            pages = reader.pages
-            if len(pages) != len(chunk.items):
-                return _WRONG_PAGES
-            for i, (holder, doc_id) in enumerate(chunk.items):
-                issued = holder.issued[doc_id]
-                one = PdfWriter()
-                page = one.add_page(pages[i])
-                stamp_qr(one, page, verify_link(holder.verify_base, issued.short_code))
-                art = signature_lines(holder.applicant, doc_id, self.manifest)[1]
-                ArtStamper(one).stamp(page, art, self.templates[doc_id].sign_boxes)
-                make_archival(one, reader, f"{title.en} {issued.number}", Described(
-                    issuer=issuer(holder.applicant, doc_id, self.manifest),
-                    holder=printed_name(
-                        holder.applicant, self.manifest.documents[doc_id].printed_languages()),
-                    number=issued.number,
-                    code=issued.short_code,
-                ))
-                target = self.work / f"{chunk.pdf.stem}-{i:04d}.one.pdf"
-                if self.signer is None:
-                    with target.open("wb") as fh:
-                        one.write(fh)
-                else:
-                    # Signed here, while LibreOffice converts the next chunks.
-                    unsigned = io.BytesIO()
-                    one.write(unsigned)
-                    try:
-                        self.signer.sign(unsigned, target)
-                    except SigningError as e:
-                        self.bad.setdefault(holder.applicant.id, []).append(e.message)
-                        continue
-                holder.pages[doc_id] = (chunk.pdf, i, target)
-        except ConversionError as e:
-            return msg("certificate.failed", certificate=title, error=e.message)
-        except (OSError, PyPdfError) as e:
-            return msg("certificate.pdf-unreadable", certificate=title, detail=str(e))
-        return None
 
-    def _fail(self, chunk: _Chunk, message: Message) -> None:
-        for holder, _ in chunk.items:
-            self.bad.setdefault(holder.applicant.id, []).append(message)
-
+def _all(piece: Piece, message: Message) -> dict[str, list[Message]]:
+    return {h.applicant.id: [message] for h in piece.holders}

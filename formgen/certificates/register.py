@@ -17,6 +17,7 @@ import dataclasses
 import datetime
 import hmac
 
+from formgen import clock
 from formgen.certificates.numbers import (
     MAX_SEQUENCE,
     NUMBER_RE,
@@ -134,7 +135,7 @@ class Register(RegisterFile):
         """
         for req in requests:
             _check_request(req)
-        on = on or datetime.date.today()
+        on = on or clock.today()
         with self.transaction() as db:
             for messages in self.refusals(requests).values():
                 raise RegisterError(messages[0])
@@ -212,7 +213,7 @@ class Register(RegisterFile):
         """Record that these certificates were written (``detail``: where): pending ones
         become valid, and the certificate a reissue replaces becomes superseded. Returns
         the numbers that could not be confirmed (voided or revoked meanwhile)."""
-        on = on or datetime.date.today()
+        on = on or clock.today()
         refused = []
         with self.transaction() as db:
             for number in numbers:
@@ -238,7 +239,7 @@ class Register(RegisterFile):
              on: datetime.date | None = None) -> None:
         """Mark pending certificates that were never written as void; their numbers are
         never used again. Certificates already valid are left as they are."""
-        on = on or datetime.date.today()
+        on = on or clock.today()
         with self.transaction() as db:
             for number in numbers:
                 row = self.row(number)
@@ -261,7 +262,7 @@ class Register(RegisterFile):
         """Revoke a valid certificate for one of REASONS; return it as it is now."""
         if reason not in REASONS:
             raise RegisterError(msg("register.bad-reason", reason=reason, reasons=list(REASONS)))
-        on = on or datetime.date.today()
+        on = on or clock.today()
         with self.transaction() as db:
             issued = self.reissuable(number)
             revoked = self.changed(issued, status="revoked", changed_on=on, reason=reason)

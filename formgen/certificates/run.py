@@ -15,8 +15,9 @@ sharp at any size), holding the link to its verification page. What a certificat
 template sees is made by :mod:`formgen.certificates.context`; who is due which
 certificate by :mod:`formgen.certificates.plan`.
 
-The register, the templates, the verification links and the output folder (writable) are
-checked before any number is issued. Once a holder's files are in place their numbers
+The run is :func:`formgen.main.run_batch` with a :class:`CertificateJob`. The register,
+the templates, the verification links and the output folder (writable) are checked
+before any number is issued. Once a holder's files are in place their numbers
 become ``valid``; the numbers of certificates that were never written are ``void``, never
 given to anyone else.
 
@@ -30,7 +31,7 @@ signature and seal pictures go over the signature lines
 (:mod:`formgen.certificates.pictures`); with a signing key, each holder's PDF is signed
 (:mod:`formgen.certificates.signing`), print.pdf (a file for the printer) is not.
 
-``reissue=NUMBER`` prints one certificate again under a new number, with the holder's
+``CertificateOptions(reissue=NUMBER)`` prints one certificate again under a new number, with the holder's
 data as corrected in ``data``; the old certificate becomes ``superseded`` once the new
 one is written.
 """
@@ -39,15 +40,21 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pypdf import PdfReader, PdfWriter
 
-from formgen.certificates.batch import BatchPrinter, BatchTemplate, batch_template
+from formgen.certificates.batch import (
+    BatchTemplate,
+    CertificateChunk,
+    Piece,
+    batch_template,
+    convert_chunk,
+    render_chunk,
+    split_piece,
+)
 from formgen.certificates.context import signature_lines
 from formgen.certificates.numbers import Issued, IssueRequest
 from formgen.certificates.numbers import write_csv as write_register_csv
@@ -63,14 +70,15 @@ from formgen.forms.naming import applicant_folder, output_name
 from formgen.load import RawRecord
 from formgen.messages import Message, msg
 from formgen.model.manifest import Manifest, verify_base
-from formgen.paths import atomic_path, inside, make_output_folder
-from formgen.run import BuildResult, Progress
-from formgen.validate import Report, validate_files
+from formgen.paths import atomic_path, inside
+from formgen.run import BatchJob, BuildResult, Progress
+from formgen.settings import Settings
+from formgen.validate import Report
 
 
 @dataclass
 class CertificateRun(BuildResult):
-    """What ``print_certificates`` did."""
+    """What a certificate run did."""
 
     issued: list[Issued] = field(default_factory=list)
     """Certificates printed, in print order."""
@@ -84,83 +92,162 @@ class CertificateRun(BuildResult):
         return len(self.issued)
 
 
-def print_certificates(
-    data: list[Path],
-    out: Path,
-    *,
-    manifest: Manifest,
-    today: dt.date,
-    register: Path = DEFAULT_PATH,
-    workers: int | None = None,
-    register_timeout: float = 10.0,
-    progress: Progress | None = None,
-    on_total: Callable[[int], None] | None = None,
-    verify_url: str | None = None,
-    by: str = "",
-    register_key: Path | None = None,
-    init_register: bool = False,
-    reissue: str | None = None,
-    signing: SigningKey | None = None,
-) -> CertificateRun:
-    """Number, render and print the certificates due to every valid record in ``data``.
+@dataclass(frozen=True)
+class CertificateOptions:
+    """How a certificate run numbers, addresses and signs (the register's path and key
+    come from the settings)."""
 
-    ``on_total(n)`` is called once the number of certificates is known, ``progress(k)``
-    as k more are done. A register locked by another batch is waited for up to
-    ``register_timeout`` seconds; ``init_register`` makes it (with its key) when there is
-    no file. ``verify_url`` replaces the manifest's verification address; ``by`` names who
-    prints, in the register's events. With ``signing``, each holder's PDF is signed.
-    Raises FormgenError, with nothing written and no number issued, when the manifest, a
-    template, the verification address, the output folder, the register or the signing
-    key cannot be used; a problem with one record only fails that record.
+    verify_url: str | None = None
+    """Replaces the manifest's verification address: the QR code links to BASE/c/CODE."""
+    by: str = ""
+    """Who prints, in the register's events."""
+    init_register: bool = False
+    """Make the register (with its key) when there is no file."""
+    register_timeout: float = 10.0
+    """Seconds to wait for a register locked by another batch."""
+    reissue: str | None = None
+    """Print this one certificate again under a new number, with its holder's record."""
+    signing: SigningKey | None = None
+    """Sign each holder's PDF with this key."""
+
+
+def open_register(settings: Settings, options: CertificateOptions) -> Register:
+    """The settings' register (made first with ``options.init_register`` when missing)."""
+    path = settings.paths.register or DEFAULT_PATH
+    key_file = settings.paths.register_key
+    if options.init_register and not path.exists() and not path.is_symlink():
+        return Register.create(path, key_file=key_file, by=options.by,
+                               timeout=options.register_timeout)
+    return Register(path, options.register_timeout, key_file=key_file)
+
+
+class CertificateJob(BatchJob[tuple[Holder, str], CertificateRun]):
+    """Number, render and print the certificates due to every valid record.
+
+    Whatever can stop the whole run (a template, the verification address, the signing
+    key, the fonts) is checked in :meth:`plan` before a number is issued; a problem with
+    one record only fails that record. Numbers issued and never written become ``void``
+    when the run ends (:meth:`close`).
     """
-    base_override = _checked_url(verify_url)
-    signer = CertificateSigner(signing) if signing is not None else None
-    with _open_register(register, register_key, register_timeout, init_register, by) as reg:
-        records, report = validate_files(data, manifest, today)
-        replaced = reg.reissuable(reissue) if reissue else None
-        if replaced is not None:
-            records, report = _holder_only(records, report, replaced)
-        run = CertificateRun()
-        run.start(records, report.problems, report.failed)
-        holders = _plan(report, manifest, today, run, replaced)
 
-        # Whatever can stop the whole run is checked before a number is handed out.
-        templates = _templates(manifest, holders)
+    chunk_bounds = (25, 250)
+    most_workers = 4
+    seconds_per_unit = 0.5
+
+    def __init__(self, settings: Settings, register: Register, options: CertificateOptions):
+        from formgen.office.converter import PDFA_2B
+
+        super().__init__(CertificateRun())
+        self.settings = settings
+        self.manifest = settings.manifest
+        self.register = register
+        self.options = options
+        self.pdf_options = PDFA_2B
+        self.base_override = _checked_url(options.verify_url)
+        self.signer = CertificateSigner(options.signing) if options.signing is not None else None
+        self.replaced: Issued | None = None
+        self.holders: list[Holder] = []
+        self.templates: dict[str, BatchTemplate] = {}
+        self.new: list[str] = []
+        self.confirmed: list[str] = []
+        self.numbered: list[Issued] = []
+        self.since = 0
+        self.bad: dict[str, list[Message]] = {}
+
+    def narrow(self, records: list[RawRecord], report: Report) -> tuple[list[RawRecord], Report]:
+        """For a reissue, the records of that certificate's holder only."""
+        if self.options.reissue:
+            self.replaced = self.register.reissuable(self.options.reissue)
+            return _holder_only(records, report, self.replaced)
+        return records, report
+
+    def plan(self, report: Report, step: Progress) -> list[tuple[Holder, str]]:
+        """Check what can stop the run, then number every certificate due (one
+        transaction); the items are (holder, certificate), template by template."""
+        today, by = self.settings.today, self.options.by
+        holders = _plan(report, self.manifest, today, self.result, self.replaced)
+        self.templates = _templates(self.manifest, holders)
         for h in holders:
-            h.verify_base = _verify_base(manifest, h.applicant.programme, base_override)
-        make_output_folder(out)
+            h.verify_base = _verify_base(self.manifest, h.applicant.programme, self.base_override)
         if holders:
             require_families()
-        requests = {h.applicant.id: _requests(h, manifest, replaced) for h in holders}
-        refused = reg.refusals([r for rs in requests.values() for r in rs])
+        requests = {h.applicant.id: _requests(h, self.manifest, self.replaced) for h in holders}
+        refused = self.register.refusals([r for rs in requests.values() for r in rs])
         for h in [h for h in holders if h.applicant.id in refused]:
             for message in refused[h.applicant.id]:
-                run.fail(h.source, message)
+                self.result.fail(h.source, message)
             holders.remove(h)
-        since = reg.last_event()
-        numbered = reg.issue([r for h in holders for r in requests[h.applicant.id]], by, today)
-        new = [i.number for i in numbered if not i.reused]
-        confirmed: list[str] = []
-        work: Path | None = None
+        self.since = self.register.last_event()
+        self.numbered = self.register.issue(
+            [r for h in holders for r in requests[h.applicant.id]], by, today)
+        self.new = [i.number for i in self.numbered if not i.reused]
+        issued = iter(self.numbered)
+        for h in holders:
+            h.issued = {doc_id: next(issued) for doc_id in h.doc_ids}
+        self.holders = holders
+        return [(h, doc_id) for doc_id in self.templates for h in holders if doc_id in h.doc_ids]
+
+    def chunks(self, items: list[tuple[Holder, str]], size: int) -> list[list[tuple[Holder, str]]]:
+        """Chunks of one template each."""
+        chunks: list[list[tuple[Holder, str]]] = []
+        for doc_id in self.templates:
+            mine = [item for item in items if item[1] == doc_id]
+            chunks.extend(mine[k : k + size] for k in range(0, len(mine), size))
+        return chunks
+
+    def render(self, chunk: list[tuple[Holder, str]], number: int) -> tuple[
+            CertificateChunk, bytes | Message]:
+        certificates = CertificateChunk(chunk[0][1], [h for h, _ in chunk])
         try:
-            issued = iter(numbered)
-            for h in holders:
-                h.issued = {doc_id: next(issued) for doc_id in h.doc_ids}
-            if on_total:
-                on_total(sum(len(h.doc_ids) for h in holders))
-            work = Path(tempfile.mkdtemp(prefix=".certificates-", dir=out))
-            _print(holders, manifest, templates, out, work, workers, progress, run, signer)
-            confirmed = _confirm(reg, holders, out, by, today, run)
-            _write_print_pdf(holders, manifest, templates, out, run)
-        finally:
-            if work is not None:
-                shutil.rmtree(work, ignore_errors=True)
-            reg.void([n for n in new if n not in confirmed], by, "not written", today)
-        touched = {i.number for i in numbered} | ({replaced.number} if replaced else set())
-        events = reg.events(touched, since=since)
-    run.register_csv = write_register_csv(events, out / "register.csv")
-    run.write_errors_csv(out / "errors.csv")
-    return run
+            return certificates, render_chunk(certificates, self.templates, self.manifest)
+        except FormgenError as e:
+            return certificates, e.message
+
+    def convert(self, rendered: tuple[CertificateChunk, bytes | Message], converter: Any,
+                workdir: Path) -> list[Piece]:
+        certificates, docx = rendered
+        if not isinstance(docx, bytes):
+            return [Piece(certificates.holders, problem=docx)]
+        return convert_chunk(certificates, docx, converter, workdir, self.templates,
+                             self.manifest)
+
+    def write(self, chunk: list[tuple[Holder, str]], converted: list[Piece],
+              step: Progress) -> None:
+        """Each certificate's own PDF/A file (signed when there is a signer)."""
+        doc_id = chunk[0][1]
+        for piece in converted:
+            work = piece.pdf.parent if piece.pdf is not None else Path()
+            for holder_id, problems in split_piece(piece, doc_id, self.templates, self.manifest,
+                                                   work, self.signer).items():
+                self.bad.setdefault(holder_id, []).extend(problems)
+        step(len(chunk))
+
+    def finish(self, out: Path) -> None:
+        """Move each holder's PDFs into place, record them as valid, and write print.pdf."""
+        if self.signer is not None and self.holders:
+            self.result.signature_level = self.signer.level
+        for h in list(self.holders):
+            problems = self.bad.get(h.applicant.id) or _place(h, self.manifest, out, self.result)
+            if problems:
+                for message in problems:
+                    self.result.fail(h.source, message)
+                self.holders.remove(h)
+        self.confirmed = _confirm(self.register, self.holders, out, self.options.by,
+                                  self.settings.today, self.result)
+        _write_print_pdf(self.holders, self.manifest, self.templates, out, self.result)
+
+    def close(self) -> None:
+        """Void the numbers issued by this run and never written."""
+        self.register.void([n for n in self.new if n not in self.confirmed], self.options.by,
+                           "not written", self.settings.today)
+
+    def write_register_csv(self, out: Path) -> None:
+        """``register.csv``: every change this run made to the register."""
+        touched = {i.number for i in self.numbered}
+        if self.replaced is not None:
+            touched.add(self.replaced.number)
+        events = self.register.events(touched, since=self.since)
+        self.result.register_csv = write_register_csv(events, out / "register.csv")
 
 
 def _checked_url(url: str | None) -> str | None:
@@ -170,13 +257,6 @@ def _checked_url(url: str | None) -> str | None:
         return verify_base(url)
     except ValueError:
         raise FormgenError(msg("certificate.bad-verify-url", url=url)) from None
-
-
-def _open_register(path: Path, key_file: Path | None, timeout: float, init: bool,
-                   by: str) -> Register:
-    if init and not path.exists() and not path.is_symlink():
-        return Register.create(path, key_file=key_file, by=by, timeout=timeout)
-    return Register(path, timeout, key_file=key_file)
 
 
 def _holder_only(records: list[RawRecord], report: Report,
@@ -238,23 +318,6 @@ def _requests(h: Holder, manifest: Manifest, replaced: Issued | None) -> list[Is
         )
         for doc_id in h.doc_ids
     ]
-
-
-def _print(holders: list[Holder], manifest: Manifest, templates: dict[str, BatchTemplate],
-           out: Path, work: Path, workers: int | None, progress: Progress | None,
-           run: CertificateRun, signer: CertificateSigner | None) -> None:
-    """Render, convert and split every certificate (in ``work``, signed with ``signer``
-    when there is one), then move each holder's PDFs into place; a holder whose
-    certificates could not all be made or written fails."""
-    bad = BatchPrinter(manifest, templates, work, workers, progress, signer).run(holders)
-    if signer is not None:
-        run.signature_level = signer.level
-    for h in list(holders):
-        problems = bad.get(h.applicant.id) or _place(h, manifest, out, run)
-        if problems:
-            for message in problems:
-                run.fail(h.source, message)
-            holders.remove(h)
 
 
 def _place(h: Holder, manifest: Manifest, out: Path, run: CertificateRun) -> list[Message]:

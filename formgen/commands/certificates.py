@@ -21,11 +21,11 @@ from formgen.commands.common import (
     register_option,
     say,
     see_errors,
+    settings_from,
     user_errors,
     who,
 )
 from formgen.messages import environment_language, msg
-from formgen.model.manifest import load_manifest
 
 
 @click.command("certificates")
@@ -90,7 +90,7 @@ def command(
     B-B; B-T with --timestamp-url; B-LT with --ltv too). print.pdf is for the printer and
     is not signed.
     """
-    from formgen.main import print_certificates
+    from formgen.main import CertificateOptions, print_certificates
 
     signing = signing_key_from_options(sign_key, sign_cert, sign_p12, sign_chain,
                                        timestamp_url, ltv)
@@ -98,13 +98,13 @@ def command(
         asked = click.prompt(msg("cli.sign-passphrase").text(environment_language()),
                              hide_input=True, err=True)
         signing = SigningKey(**{**signing.__dict__, "passphrase": asked.encode("utf-8")})
-    manifest = load_manifest(manifest_path)
+    settings = settings_from(manifest_path, workers=workers, register=register,
+                             register_key=register_key)
+    options = CertificateOptions(verify_url=verify_url, by=who(by),
+                                 init_register=init_register, signing=signing)
     with progress_callbacks("Certificates") as (on_total, progress):
-        run = print_certificates(
-            list(data), out, register=register, manifest=manifest, workers=workers,
-            progress=progress, on_total=on_total, verify_url=verify_url, by=who(by),
-            register_key=register_key, init_register=init_register, signing=signing,
-        )
+        run = print_certificates(settings, list(data), out, options, progress=progress,
+                                 on_total=on_total)
     if run.signature_level and run.certificates_written:
         say(msg("cli.certificates-signed", level=run.signature_level))
     finish(

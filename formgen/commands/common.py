@@ -22,6 +22,7 @@ from formgen.certificates.keys import KEY_ENV
 from formgen.certificates.register import DEFAULT_PATH
 from formgen.exceptions import FormgenError, Problem
 from formgen.messages import Message, msg
+from formgen.settings import Paths, Settings, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,6 +48,25 @@ manifest_option = click.option(
     default=None,
     help="Manifest file (default: manifest.yaml here, else the one shipped with formgen).",
 )
+
+
+def settings_from(
+    manifest_path: str | None,
+    *,
+    langs: Sequence[str] = (),
+    workers: int | None = None,
+    timeout: float = 60.0,
+    register: Path | None = None,
+    register_key: Path | None = None,
+    link_store: Path | None = None,
+    secret_file: Path | None = None,
+) -> Settings:
+    """The command's settings, from its options (the day pinned as the command starts)."""
+    return load_settings(
+        manifest_path, languages=list(langs) or None, workers=workers, timeout=timeout,
+        paths=Paths(register=register, register_key=register_key, link_store=link_store,
+                    secret_file=secret_file),
+    )
 
 
 def _user() -> str:

@@ -6,11 +6,17 @@ from pathlib import Path
 
 import click
 
-from formgen.commands.common import finish, manifest_option, progress_callbacks, say, user_errors
+from formgen.commands.common import (
+    finish,
+    manifest_option,
+    progress_callbacks,
+    say,
+    settings_from,
+    user_errors,
+)
 from formgen.exceptions import FormgenError
 from formgen.main import extract_forms
 from formgen.messages import environment_language, msg
-from formgen.model.manifest import load_manifest
 
 
 def _defaults(values: tuple[str, ...]) -> dict[str, str]:
@@ -29,19 +35,19 @@ def _defaults(values: tuple[str, ...]) -> dict[str, str]:
               help="Records to write: .yaml, .json or .xlsx.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Report of every file (CSV; default: beside --out, <name>.report.csv).")
-@click.option("--set", "settings", multiple=True, metavar="FIELD=VALUE",
+@click.option("--set", "values", multiple=True, metavar="FIELD=VALUE",
               help="A value for a field the forms do not carry, e.g. unit=… or grade=IEng (repeatable).")
 @manifest_option
 @user_errors
 def command(files: tuple[Path, ...], out: Path, report_path: Path | None,
-            settings: tuple[str, ...], manifest_path: str | None) -> None:
+            values: tuple[str, ...], manifest_path: str | None) -> None:
     """Read filled Word forms (files, folders, ZIPs) back into applicant records."""
-    manifest = load_manifest(manifest_path)
+    settings = settings_from(manifest_path)
     lang = environment_language()
     report_path = report_path or out.with_name(f"{out.stem}.report.csv")
     with progress_callbacks("Reading forms") as (_, progress):
-        result = extract_forms(list(files), out, report_path, manifest=manifest,
-                               defaults=_defaults(settings), lang=lang, progress=progress)
+        result = extract_forms(settings, list(files), out, report_path,
+                               defaults=_defaults(values), lang=lang, progress=progress)
     for r in result.reports:
         if r.refused is None and not r.skipped:
             say(msg("cli.extract-file", file=r.file, document=r.document or "?", lang=r.lang,

@@ -9,11 +9,17 @@ from pathlib import Path
 
 import click
 
-from formgen.commands.common import manifest_option, say, show_problems, user_errors
+from formgen import clock
+from formgen.commands.common import (
+    manifest_option,
+    say,
+    settings_from,
+    show_problems,
+    user_errors,
+)
 from formgen.exceptions import FormgenError
 from formgen.main import check_data
 from formgen.messages import msg, printable
-from formgen.model.manifest import load_manifest
 
 SHORT_LINK = 200
 MIN_DAYS, MAX_DAYS = 1, 365
@@ -78,10 +84,9 @@ def command(
         raise click.BadParameter(str(msg("cli.base-url-scheme")), param_hint="--base-url")
     if not base_url.startswith(("http://", "https://")):
         raise click.BadParameter(str(msg("cli.base-url-scheme")), param_hint="--base-url")
-    manifest = load_manifest(manifest_path)
-    records, report = check_data(list(data), manifest, keep_applicants=False)
+    records, report = check_data(settings_from(manifest_path), list(data), keep_applicants=False)
     show_problems(report.errors)
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     long_links = made = 0
     for raw in records:
         if raw.refused is not None or "__not_a_mapping__" in raw.data or "__orphan_of__" in raw.data:

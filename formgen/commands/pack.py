@@ -11,11 +11,11 @@ from formgen.commands.common import (
     manifest_option,
     progress_callbacks,
     see_errors,
+    settings_from,
     user_errors,
 )
 from formgen.main import build_packs
 from formgen.messages import msg
-from formgen.model.manifest import load_manifest
 
 
 @click.command("pack")
@@ -37,12 +37,10 @@ def command(
     manifest_path: str | None,
 ) -> None:
     """Write one ZIP per applicant (DOCX and PDF of every document, both languages)."""
-    manifest = load_manifest(manifest_path)
+    settings = settings_from(manifest_path, langs=langs, workers=workers, timeout=timeout)
     with progress_callbacks("Packs") as (on_total, progress):
-        result = build_packs(
-            list(data), out, pack=pack, langs=list(langs) or None, manifest=manifest,
-            workers=workers, timeout=timeout, on_total=on_total, progress=progress,
-        )
+        result = build_packs(settings, list(data), out, pack=pack, on_total=on_total,
+                             progress=progress)
     made = len(result.written) - len(result.up_to_date)
     finish(
         result.problems,

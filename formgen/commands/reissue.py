@@ -14,11 +14,11 @@ from formgen.commands.common import (
     register_key_option,
     register_option,
     see_errors,
+    settings_from,
     user_errors,
     who,
 )
 from formgen.messages import msg
-from formgen.model.manifest import load_manifest
 
 
 @click.command("reissue")
@@ -43,15 +43,13 @@ def command(number: str, data: tuple[Path, ...], out: Path, register: Path,
     NUMBER verifies as superseded by the new number. Exits 1, issuing nothing, when
     NUMBER is not a valid certificate or the corrected record fails.
     """
-    from formgen.main import print_certificates
+    from formgen.main import CertificateOptions, print_certificates
 
-    manifest = load_manifest(manifest_path)
+    settings = settings_from(manifest_path, register=register, register_key=register_key)
+    options = CertificateOptions(verify_url=verify_url, by=who(by), reissue=number)
     with progress_callbacks("Certificates") as (on_total, progress):
-        run = print_certificates(
-            list(data), out, register=register, manifest=manifest, progress=progress,
-            on_total=on_total, verify_url=verify_url, by=who(by), register_key=register_key,
-            reissue=number,
-        )
+        run = print_certificates(settings, list(data), out, options, progress=progress,
+                                 on_total=on_total)
     new = [i.number for i in run.issued]
     finish(
         run.problems,

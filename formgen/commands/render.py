@@ -6,11 +6,17 @@ from pathlib import Path
 
 import click
 
-from formgen.commands.common import finish, manifest_option, say, see_errors, user_errors
+from formgen.commands.common import (
+    finish,
+    manifest_option,
+    say,
+    see_errors,
+    settings_from,
+    user_errors,
+)
 from formgen.exceptions import FormgenError
 from formgen.main import render, render_blank
 from formgen.messages import msg
-from formgen.model.manifest import load_manifest
 
 FORMATS = {"docx": ("docx",), "pdf": ("pdf",), "both": ("docx", "pdf")}
 
@@ -39,20 +45,17 @@ def command(
 ) -> None:
     """Write every document each applicant needs to OUT/<id>/<lang>/ (with --blank, the
     empty fillable forms of a programme and grade to OUT/<lang>/)."""
-    manifest = load_manifest(manifest_path)
+    settings = settings_from(manifest_path, langs=langs)
     if blank:
         if data or not programme or not grade:
             raise FormgenError(msg("cli.blank-needs-programme-grade"))
-        written = render_blank(out, programme, grade, langs=list(langs) or None,
-                               docs=list(docs) or None, formats=FORMATS[fmt], manifest=manifest)
+        written = render_blank(settings, out, programme, grade, docs=list(docs) or None,
+                               formats=FORMATS[fmt])
         say(msg("cli.blank-summary", files=len(written), out=str(out)), err=False)
         return
     if not data:
         raise FormgenError(msg("cli.render-needs-data"))
-    result = render(
-        list(data), out, langs=list(langs) or None, docs=list(docs) or None,
-        formats=FORMATS[fmt], manifest=manifest,
-    )
+    result = render(settings, list(data), out, docs=list(docs) or None, formats=FORMATS[fmt])
     files = sum(len(v) for v in result.written.values())
     finish(
         result.problems,

@@ -8,6 +8,7 @@ import click
 
 from formgen.certificates.numbers import REASONS
 from formgen.certificates.register import Register, reason_words
+from formgen.clock import today as today_from_clock
 from formgen.commands.common import (
     by_option,
     register_key_option,
@@ -17,7 +18,6 @@ from formgen.commands.common import (
     who,
 )
 from formgen.messages import msg
-from formgen.run import today_default
 
 
 @click.command("revoke")
@@ -34,7 +34,7 @@ def command(number: str, register: Path, register_key: Path | None, reason: str,
     """Revoke certificate NUMBER: from today it verifies as revoked, with the date and the
     reason. The register keeps its row and records who revoked it and when. A withdrawn
     holder is not printed again; one issued in error may be issued anew."""
-    today = today_default()
+    today = today_from_clock()
     with Register(register, key_file=register_key) as reg:
         revoked = reg.revoke(number, reason, who(by), today)
     say(msg("cli.revoked", number=revoked.number, reason=reason_words(reason), date=today))

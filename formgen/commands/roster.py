@@ -6,10 +6,9 @@ from pathlib import Path
 
 import click
 
-from formgen.commands.common import manifest_option, say, user_errors
+from formgen.commands.common import manifest_option, say, settings_from, user_errors
 from formgen.main import make_roster
 from formgen.messages import environment_language, msg
-from formgen.model.manifest import load_manifest
 
 
 @click.command("roster")
@@ -20,8 +19,8 @@ from formgen.model.manifest import load_manifest
 @user_errors
 def command(data: tuple[Path, ...], out: Path, manifest_path: str | None) -> None:
     """Write the intake roster: applicants, status, documents, quotas (one XLSX workbook)."""
-    manifest = load_manifest(manifest_path)
-    summary = make_roster(list(data), out, manifest=manifest, lang=environment_language())
+    summary = make_roster(settings_from(manifest_path), list(data), out,
+                          lang=environment_language())
     say(msg("cli.roster-summary", path=str(out), applicants=summary.applicants,
             ready=summary.ready, warnings=summary.warnings, errors=summary.errors,
             over=summary.over_quota))

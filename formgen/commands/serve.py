@@ -9,6 +9,7 @@ import click
 from formgen.commands.common import manifest_option, register_key_option, say, user_errors
 from formgen.fonts import require_families
 from formgen.messages import msg
+from formgen.settings import Paths
 
 VERIFY_RATE = 20
 """Certificate look-ups a minute per client address, unless --verify-rate says otherwise."""
@@ -55,14 +56,15 @@ def command(
 ) -> None:
     """Serve the web app: forms for applicants, prefilled links from staff, the JSON API,
     and with --register the public certificate verification page."""
-    from formgen.web import create_app
+    from formgen.web import create_app, web_settings
     from formgen.web.server import server
 
     require_families()  # before the server starts, as its converter would refuse to
-    app = create_app(
-        manifest_path, secret_file=secret_file, link_store=link_store, max_queue=max_queue,
-        converter_workers=converters, converter_timeout=timeout, register=register,
-        register_key=register_key, verify_rate=verify_rate,
+    settings = web_settings(
+        manifest_path, workers=converters, timeout=timeout,
+        paths=Paths(register=register, register_key=register_key, link_store=link_store,
+                    secret_file=secret_file),
     )
+    app = create_app(settings, max_queue=max_queue, verify_rate=verify_rate)
     say(msg("cli.serving", url=f"http://{host}:{port}/"))
     server(app, host, port, access_log=access_log).run()

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import click
 
-from formgen.commands.common import finish, manifest_option, user_errors
+from formgen.commands.common import finish, manifest_option, settings_from, user_errors
 from formgen.main import check_data
 from formgen.messages import msg
-from formgen.model.manifest import load_manifest
 
 
 @click.command("validate")
@@ -19,8 +18,8 @@ from formgen.model.manifest import load_manifest
 @user_errors
 def command(data: tuple[Path, ...], strict: bool, manifest_path: str | None) -> None:
     """Check applicant data files and report every problem at once."""
-    manifest = load_manifest(manifest_path)
-    records, report = check_data(list(data), manifest, keep_applicants=False)
+    records, report = check_data(settings_from(manifest_path), list(data),
+                                 keep_applicants=False)
     errors, warnings = len(report.errors), len(report.warnings)
     unreadable = report.unreadable_files
     finish(

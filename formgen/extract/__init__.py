@@ -36,6 +36,7 @@ from formgen.extract.sources import Source, expand, from_bytes
 from formgen.load import RawRecord
 from formgen.messages import msg
 from formgen.model.manifest import Manifest
+from formgen.settings import Settings
 from formgen.validate import Report, validate
 
 if TYPE_CHECKING:
@@ -124,23 +125,23 @@ def _records(people: list[Person], defaults: dict[str, str], today: dt.date,
 
 
 def extract(
+    settings: Settings,
     paths: list[Path],
-    manifest: Manifest,
-    today: dt.date,
     defaults: dict[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Extraction:
     """Read every form under ``paths`` (files, folders, ZIPs), join each person's forms,
     fill in ``defaults`` where no form gave a value, and validate the records."""
+    manifest, today = settings.manifest, settings.today
     result = Extraction()
     with ExitStack() as stack:
         started: list[Converter] = []
 
         def office() -> Converter:
             if not started:
-                from formgen.office.converter import Converter
+                from formgen.office import open_converter
 
-                started.append(stack.enter_context(Converter(workers=1)))
+                started.append(stack.enter_context(open_converter(settings, workers=1)))
             return started[0]
 
         for source in expand(paths):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from jinja2 import meta, nodes
 
+from formgen import clock
 from formgen.exceptions import FormgenError
 from formgen.forms.context import build_context
 from formgen.forms.engine import TEMPLATES
@@ -45,7 +46,7 @@ def _paths(node: nodes.Node, loop_vars: set[str]) -> set[str]:
     return found
 
 
-def context_texts(manifest: Manifest) -> list[str]:
+def context_texts(manifest: Manifest, today: dt.date | None = None) -> list[str]:
     """Every text formgen writes into a document of the sample applicant, in both languages
     (check boxes, the manifest's terms, dates), for the check that fonts can draw them."""
     texts: list[str] = []
@@ -62,7 +63,7 @@ def context_texts(manifest: Manifest) -> list[str]:
 
     sample = _sample(manifest)
     for lang in LANGUAGES:
-        walk(build_context(sample, lang, manifest, "", dt.date.today()))
+        walk(build_context(sample, lang, manifest, "", today or clock.today()))
     return texts
 
 
@@ -102,11 +103,12 @@ def template_paths(manifest: Manifest) -> list[Path]:
     return list(dict.fromkeys(p for p in paths if p.exists()))
 
 
-def check_templates(manifest: Manifest) -> list[Message]:
+def check_templates(manifest: Manifest, today: dt.date | None = None) -> list[Message]:
     """Every problem with the manifest's templates; empty when all is well."""
     problems: list[Message] = []
     known: set[str] = set()
-    _known(build_context(_sample(manifest), "zh", manifest, "", dt.date.today()), "", known)
+    _known(build_context(_sample(manifest), "zh", manifest, "", today or clock.today()), "",
+           known)
     for doc_id, doc in manifest.documents.items():
         variables: dict[str, set[str]] = {}
         for lang in LANGUAGES:

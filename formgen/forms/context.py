@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from formgen import clock
 from formgen.forms import formatting as fmt
 from formgen.model.applicant import COMPETENCE_CODES, Applicant, Language, LocalText
 from formgen.model.manifest import Manifest, Term
@@ -99,7 +100,7 @@ def build_context(
     today: dt.date | None = None,
 ) -> dict[str, Any]:
     """Everything a template may use, for one applicant in one language."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     prog = manifest.programmes[applicant.programme]
     a = applicant
 

@@ -1,7 +1,8 @@
 """Which documents an applicant gets, rendered to DOCX and, when asked, converted to PDF.
 
-:func:`render_and_convert` is the one way documents are made: ``formgen render``,
-``formgen pack`` and the web app all call it. Documents of the same template are converted
+:func:`render_applicants` then :func:`convert_rendered` is the one way documents are made
+(:func:`render_and_convert` does both): ``formgen render``, ``formgen pack`` and the web
+app all go through them. Documents of the same template are converted
 together, one LibreOffice load for the whole batch (:mod:`formgen.office.merge`).
 """
 
@@ -19,7 +20,7 @@ from formgen.forms.context import build_context
 from formgen.forms.engine import TEMPLATES
 from formgen.forms.naming import output_name
 from formgen.messages import joined, msg
-from formgen.model.applicant import LANGUAGES, Applicant, Language
+from formgen.model.applicant import Applicant, Language
 from formgen.model.manifest import Manifest
 
 if TYPE_CHECKING:
@@ -44,15 +45,6 @@ class MadeDocuments:
     documents: list[RenderedDocument]
     pdfs: list[bytes] | None
     """One PDF per document, in the same order; None when no PDF was asked for."""
-
-
-def choose_languages(langs: Sequence[str] | None) -> list[Language]:
-    """The languages asked for (default: both), or FormgenError naming a wrong one."""
-    chosen = list(langs or LANGUAGES)
-    for lang in chosen:
-        if lang not in LANGUAGES:
-            raise FormgenError(msg("run.unknown-language", lang=lang))
-    return chosen  # type: ignore[return-value]
 
 
 def check_documents(manifest: Manifest, docs: Sequence[str] | None) -> None:
@@ -120,7 +112,7 @@ def render_applicant(
     return out
 
 
-def render_and_convert(
+def render_applicants(
     applicants: Sequence[Applicant],
     manifest: Manifest,
     langs: Sequence[Language],
@@ -128,22 +120,27 @@ def render_and_convert(
     only: Sequence[str] | None = None,
     pack: str | None = None,
     today: dt.date | None = None,
-    converter: Converter | None = None,
-    workdir: Path | None = None,
-) -> list[MadeDocuments | FormgenError]:
-    """Each applicant's documents, or the error that stopped them, in order.
-
-    With a ``converter`` every document is also converted to PDF, one LibreOffice load
-    per template for the whole batch (work files go in ``workdir``, removed afterwards);
-    an applicant any of whose PDFs failed gets the error naming every failure. One
-    applicant's failure never stops the others.
-    """
+) -> list[list[RenderedDocument] | FormgenError]:
+    """Each applicant's documents, or the error that stopped them, in order."""
     rendered: list[list[RenderedDocument] | FormgenError] = []
     for applicant in applicants:
         try:
             rendered.append(render_applicant(applicant, manifest, langs, only, pack, today))
         except FormgenError as e:
             rendered.append(e)
+    return rendered
+
+
+def convert_rendered(
+    applicants: Sequence[Applicant],
+    rendered: Sequence[list[RenderedDocument] | FormgenError],
+    converter: Converter | None,
+    workdir: Path | None = None,
+) -> list[MadeDocuments | FormgenError]:
+    """The applicants' rendered documents, with their PDFs when there is a ``converter``:
+    one LibreOffice load per template for the whole batch (work files go in ``workdir``,
+    removed afterwards). An applicant any of whose PDFs failed gets the error naming
+    every failure; one applicant's failure never stops the others."""
     if converter is None:
         return [
             docs if isinstance(docs, FormgenError) else MadeDocuments(applicant, docs, None)
@@ -177,3 +174,20 @@ def render_and_convert(
         else:
             out.append(MadeDocuments(applicant, docs, [p for p in mine if isinstance(p, bytes)]))
     return out
+
+
+def render_and_convert(
+    applicants: Sequence[Applicant],
+    manifest: Manifest,
+    langs: Sequence[Language],
+    *,
+    only: Sequence[str] | None = None,
+    pack: str | None = None,
+    today: dt.date | None = None,
+    converter: Converter | None = None,
+    workdir: Path | None = None,
+) -> list[MadeDocuments | FormgenError]:
+    """Each applicant's documents (:func:`render_applicants`), converted to PDF with a
+    ``converter`` (:func:`convert_rendered`), or the error that stopped them, in order."""
+    rendered = render_applicants(applicants, manifest, langs, only=only, pack=pack, today=today)
+    return convert_rendered(applicants, rendered, converter, workdir)

@@ -102,7 +102,7 @@ class Converter:
             raise ValueError("timeout must be positive")
         # Refuse to start rather than draw a missing font with a stand-in of other widths.
         require_families()
-        self.workers = workers or _cores()
+        self.workers = workers or cores()
         self.timeout = float(timeout)
         self.startup_timeout = float(startup_timeout)
         self.isolate_network = isolate_network
@@ -264,7 +264,8 @@ class Converter:
         return results
 
 
-def _cores() -> int:
+def cores() -> int:
+    """The processor cores this process may run on."""
     try:
         return len(os.sched_getaffinity(0)) or 1
     except (AttributeError, OSError):

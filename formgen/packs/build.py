@@ -1,36 +1,39 @@
 """``formgen pack``: render, convert and zip the pack of every valid record.
 
-Applicants are taken in chunks of PACK_CHUNK: one chunk renders while the previous one
-converts, and each chunk's documents of one template are converted in one LibreOffice
-load. A pack whose inputs have not changed since it was written is left as it is.
+The run is :func:`formgen.main.run_batch` with a :class:`PackJob`: applicants in chunks,
+one chunk rendering while earlier ones convert, each chunk's documents of one template
+converted in one LibreOffice load. A pack whose inputs have not changed since it was
+written is left as it is.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from formgen.exceptions import FormgenError
-from formgen.forms.documents import choose_languages, render_and_convert
+from formgen.forms.documents import (
+    MadeDocuments,
+    RenderedDocument,
+    convert_rendered,
+    render_and_convert,
+    render_applicants,
+)
 from formgen.forms.naming import pack_filename
 from formgen.messages import msg
 from formgen.model.applicant import LANGUAGES, Applicant, Language
 from formgen.model.manifest import Manifest
 from formgen.packs.archive import fingerprint, pack_zip, read_fingerprint
 from formgen.paths import inside, write_atomic
-from formgen.run import BuildResult, Progress, prepare_output
-from formgen.validate import Validated, validate_files
+from formgen.run import BatchJob, BuildResult, Progress
+from formgen.settings import Settings
+from formgen.validate import Report, Validated
 
 if TYPE_CHECKING:
     from formgen.office.converter import Converter
-
-PACK_CHUNK = 20
-"""Applicants whose documents are converted together, one LibreOffice load per template."""
 
 
 @dataclass
@@ -38,6 +41,79 @@ class PackResult(BuildResult):
     """A pack run: every record is packed, already up to date, or failed."""
 
     up_to_date: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PackTask:
+    """One pack to make: the record, where its ZIP goes, the fingerprint of its inputs."""
+
+    item: Validated
+    target: Path
+    fingerprint: str
+
+
+Rendered = tuple[list[PackTask], list[list[RenderedDocument] | FormgenError]]
+
+
+class PackJob(BatchJob[PackTask, PackResult]):
+    """The pack ``pack`` (default: the manifest's) of every valid record, in the
+    settings' languages; packs already up to date are skipped."""
+
+    def __init__(self, settings: Settings, out: Path, pack: str | None = None):
+        manifest = settings.manifest
+        self.pack = pack or manifest.default_pack
+        if self.pack not in manifest.packs:
+            raise FormgenError(msg("run.unknown-pack", pack=self.pack, known=list(manifest.packs)))
+        super().__init__(PackResult())
+        self.settings = settings
+        self.out = out
+
+    def plan(self, report: Report, step: Progress) -> list[PackTask]:
+        """A task per valid record whose pack is missing or out of date; a record whose
+        pack would take another's file name fails."""
+        manifest, today = self.settings.manifest, self.settings.today
+        langs = list(self.settings.languages)
+        names: dict[str, str] = {}
+        tasks: list[PackTask] = []
+        for item in report.valid:
+            a = item.applicant
+            name = pack_filename(a)
+            if name.casefold() in names:
+                self.result.fail(item.source, msg(
+                    "pack.same-name", name=name, other=names[name.casefold()]), "name")
+                continue
+            names[name.casefold()] = a.id
+            target = inside(self.out, name)
+            fp = fingerprint(a, manifest, self.pack, langs, today.isoformat())
+            if target.exists() and read_fingerprint(target) == fp:
+                self.result.up_to_date.append(a.id)
+                self.result.written[a.id] = [target]
+                continue
+            tasks.append(PackTask(item, target, fp))
+        return tasks
+
+    def render(self, chunk: list[PackTask], number: int) -> Rendered:
+        return chunk, render_applicants(
+            [task.item.applicant for task in chunk], self.settings.manifest,
+            self.settings.languages, pack=self.pack, today=self.settings.today)
+
+    def convert(self, rendered: Rendered, converter: Any, workdir: Path) -> list[
+            MadeDocuments | FormgenError]:
+        chunk, documents = rendered
+        return convert_rendered([t.item.applicant for t in chunk], documents, converter, workdir)
+
+    def write(self, chunk: list[PackTask], converted: list[MadeDocuments | FormgenError],
+              step: Progress) -> None:
+        for task, made in zip(chunk, converted, strict=True):
+            try:
+                if isinstance(made, FormgenError):
+                    raise made
+                write_atomic(task.target, pack_zip(made, self.pack, task.fingerprint))
+            except FormgenError as e:
+                self.result.fail(task.item.source, e.message)
+            else:
+                self.result.written[task.item.applicant.id] = [task.target]
+            step(1)
 
 
 def make_pack(
@@ -60,82 +136,3 @@ def make_pack(
     if isinstance(made, FormgenError):
         raise made
     return pack_zip(made, pack, fingerprint_value)
-
-
-def build_packs(
-    data: list[Path],
-    out: Path,
-    *,
-    manifest: Manifest,
-    today: dt.date,
-    pack: str | None = None,
-    langs: list[str] | None = None,
-    workers: int | None = None,
-    timeout: float = 60.0,
-    progress: Progress | None = None,
-    on_total: Callable[[int], None] | None = None,
-) -> PackResult:
-    """Write ``out/<id>-<name>.zip`` for every valid record and ``out/errors.csv`` for the rest."""
-    pack = pack or manifest.default_pack
-    if pack not in manifest.packs:
-        raise FormgenError(msg("run.unknown-pack", pack=pack, known=list(manifest.packs)))
-    chosen = choose_languages(langs)
-    records, report = validate_files(data, manifest, today)
-    result = PackResult()
-    result.start(records, report.problems, report.failed)
-    prepare_output(out)
-    step = progress or (lambda n: None)
-    if on_total:
-        on_total(len(records))
-    if report.failed:
-        step(len(report.failed))
-
-    names: dict[str, str] = {}
-    tasks: list[tuple[Validated, Path, str]] = []
-    for item in report.valid:
-        a = item.applicant
-        name = pack_filename(a)
-        if name.casefold() in names:
-            result.fail(item.source, msg(
-                "pack.same-name", name=name, other=names[name.casefold()]), "name")
-            step(1)
-            continue
-        names[name.casefold()] = a.id
-        target = inside(out, name)
-        fp = fingerprint(a, manifest, pack, chosen, today.isoformat())
-        if target.exists() and read_fingerprint(target) == fp:
-            result.up_to_date.append(a.id)
-            result.written[a.id] = [target]
-            step(1)
-            continue
-        tasks.append((item, target, fp))
-
-    def run(chunk: list[tuple[Validated, Path, str]], number: int, converter: Converter) -> None:
-        made = render_and_convert(
-            [item.applicant for item, _, _ in chunk], manifest, chosen, pack=pack, today=today,
-            converter=converter, workdir=out / ".work" / f"chunk-{number:05d}",
-        )
-        for (item, target, fp), documents in zip(chunk, made, strict=True):
-            try:
-                if isinstance(documents, FormgenError):
-                    raise documents
-                write_atomic(target, pack_zip(documents, pack, fp))
-            except FormgenError as e:
-                result.fail(item.source, e.message)
-            else:
-                result.written[item.applicant.id] = [target]
-            step(1)
-
-    if tasks:
-        from formgen.office.converter import Converter
-
-        chunks = [tasks[i : i + PACK_CHUNK] for i in range(0, len(tasks), PACK_CHUNK)]
-        # Two chunks in flight: one renders while the other converts.
-        with Converter(workers=workers, timeout=timeout) as converter, ThreadPoolExecutor(
-            max_workers=2
-        ) as pool:
-            for future in [pool.submit(run, c, n, converter) for n, c in enumerate(chunks)]:
-                future.result()
-    shutil.rmtree(out / ".work", ignore_errors=True)
-    result.write_errors_csv(out / "errors.csv")
-    return result

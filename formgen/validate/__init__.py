@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from formgen import clock
 from formgen.exceptions import Problem
 from formgen.load import UPLOAD, RawRecord, load_files, with_id, without_cycle_collection
 from formgen.load.limits import LimitExceeded, check_record
@@ -40,7 +41,7 @@ def validate(
     With ``keep_applicants=False`` the report has every problem and counts the valid
     records, but holds none of their applicants: a check of many thousands stays small.
     """
-    today = today or dt.date.today()
+    today = today or clock.today()
     report = Report()
     seen_ids: dict[str, Message] = {}
     quotas = QuotaCount(manifest)

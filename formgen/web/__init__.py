@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from formgen.web.app import create_app
+from formgen.web.app import create_app, web_settings
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "web_settings"]

@@ -22,7 +22,6 @@ from formgen.exceptions import ConversionError, DataFileError, FormgenError, Pro
 from formgen.forms.documents import documents_needed
 from formgen.messages import msg
 from formgen.model.applicant import Applicant
-from formgen.run import today_default
 from formgen.web.files import MEDIA_TYPES, Busy, attachment, make_document, make_pack_download
 from formgen.web.parsing import ParseRefused
 from formgen.web.records import check_record
@@ -92,7 +91,7 @@ async def _applicant(request: Request) -> Applicant | Response:
         return api_errors([error("", e.message)], e.status)
     if not isinstance(data, dict):
         return api_errors([error("", msg("api.body-not-a-record"))], 422)
-    outcome = check_record(data, state, today_default())
+    outcome = check_record(data, state, state.today)
     if outcome.applicant is None:
         return api_errors([_problem(p) for p in outcome.report.errors], 422)
     return outcome.applicant
@@ -136,7 +135,7 @@ async def render(
             "api.document-not-needed", programme=applicant.programme, grade=applicant.grade,
             document=doc,
         ))], 422)
-    args = (applicant, doc, lang, format, state.manifest, state.converter, today_default())
+    args = (applicant, doc, lang, format, state.manifest, state.converter, state.today)
     try:
         if format == "docx":
             download = await run_in_threadpool(make_document, *args)
@@ -167,7 +166,7 @@ async def pack(request: Request) -> Response:
         return applicant
     assert state.queue is not None
     try:
-        download = await state.queue.run(make_pack_download, applicant, state.manifest, state.converter, today_default())
+        download = await state.queue.run(make_pack_download, applicant, state.manifest, state.converter, state.today)
     except Busy:
         return _busy()
     except ConversionError:

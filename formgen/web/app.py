@@ -27,8 +27,8 @@ from starlette.responses import Response
 from formgen.fonts import read_coverage
 from formgen.messages import msg
 from formgen.model.applicant import LANGUAGES, Applicant, Language
-from formgen.model.manifest import load_manifest
 from formgen.model.reference import competence_statements
+from formgen.settings import Settings, load_settings
 from formgen.web import api, pages, verify
 from formgen.web.files import ConversionQueue
 from formgen.web.i18n import N_, TRANSLATORS, translations
@@ -70,48 +70,53 @@ def _environment(lang: Language) -> jinja2.Environment:
     return env
 
 
+def web_settings(manifest_path: str | Path | None = None, **given: Any) -> Settings:
+    """The settings of a server: as :func:`formgen.settings.load_settings`, with the day
+    taken afresh on each request (``paths=Paths(...)``, ``workers``, ``timeout``)."""
+    return load_settings(manifest_path, pinned=False, **given)
+
+
 def create_app(
-    manifest_path: str | Path | None = None,
+    settings: Settings | None = None,
+    *,
     secret: str | None = None,
     converter: Any = None,
     max_queue: int = DEFAULT_MAX_QUEUE,
-    *,
     max_upload: int = MAX_UPLOAD,
-    converter_workers: int | None = None,
-    converter_timeout: float = 60.0,
-    secret_file: str | Path | None = None,
-    register: Path | None = None,
-    register_key: Path | None = None,
     verify_rate: float = DEFAULT_RATE,
-    link_store: str | Path | None = None,
     recycle_after: int = 200,
     parse_limits: ParseLimits | None = None,
 ) -> FastAPI:
-    """The web app.
+    """The web app, with ``settings`` (default: :func:`web_settings`, the manifest here or
+    the one shipped with formgen).
 
-    ``converter`` is a :class:`formgen.convert.Converter` to share (the caller closes it);
-    without one the app starts its own at startup and closes it at shutdown.
-    With a ``register`` (and its key: ``register_key``, else as
-    :func:`formgen.certificates.keys.load_key` finds it) the app also serves the
-    certificate verification page and its JSON (:mod:`formgen.web.verify`), each client
-    address allowed ``verify_rate`` look-ups a minute.
+    ``converter`` is a :class:`formgen.office.converter.Converter` to share (the caller
+    closes it); without one the app starts its own at startup (with the settings' workers
+    and timeout, each LibreOffice process replaced after ``recycle_after`` conversions)
+    and closes it at shutdown. With a register in the settings' paths (and its key:
+    ``paths.register_key``, else as :func:`formgen.certificates.keys.load_key` finds it)
+    the app also serves the certificate verification page and its JSON
+    (:mod:`formgen.web.verify`), each client address allowed ``verify_rate`` look-ups a
+    minute.
 
     ``secret`` checks the long signed links of earlier versions (default: see
-    :func:`formgen.web.links.load_secret`); ``link_store`` is the encrypted store of short
-    links and of pages between a submit and its redirect (default: see
-    :func:`formgen.web.links.vault_path`). A converter the app starts replaces each
-    LibreOffice process after ``recycle_after`` conversions.
+    :func:`formgen.web.links.load_secret`, from ``paths.secret_file``); the settings'
+    ``paths.link_store`` is the encrypted store of short links and of pages between a
+    submit and its redirect (default: see :func:`formgen.web.links.vault_path`). At most
+    ``max_queue`` conversions run or wait; requests and uploads are limited to
+    ``max_upload`` bytes and read under ``parse_limits``.
     """
-    verifier = Verifier(register, register_key, verify_rate) if register is not None else None
-    manifest = load_manifest(manifest_path)
+    settings = settings or web_settings()
+    paths = settings.paths
+    verifier = (Verifier(paths.register, paths.register_key, verify_rate)
+                if paths.register is not None else None)
+    manifest = settings.manifest
     state = WebState(
-        manifest=manifest,
-        secret=secret if secret is not None else load_secret(secret_file),
-        vault=Vault(vault_path(link_store)),
+        settings=settings,
+        secret=secret if secret is not None else load_secret(paths.secret_file),
+        vault=Vault(vault_path(paths.link_store)),
         max_upload=max_upload,
         max_queue=max_queue,
-        converter_workers=converter_workers,
-        converter_timeout=converter_timeout,
         converter=converter,
         envs={lang: _environment(lang) for lang in LANGUAGES},
         statements=competence_statements(manifest),
@@ -124,10 +129,9 @@ def create_app(
         read_coverage()  # once, before any request's validation needs it
         await run_in_threadpool(state.parser.start)
         if state.converter is None:
-            from formgen.office.converter import Converter
+            from formgen.office import open_converter
 
-            state.converter = Converter(workers=state.converter_workers, timeout=state.converter_timeout,
-                                        recycle_after=recycle_after)
+            state.converter = open_converter(settings, recycle_after=recycle_after)
             state.owns_converter = True
         state.queue = ConversionQueue(state.max_queue)
         try:
@@ -231,4 +235,4 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
-__all__ = ["create_app", "WebState"]
+__all__ = ["create_app", "web_settings", "WebState"]

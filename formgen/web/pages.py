@@ -22,7 +22,6 @@ from formgen.exceptions import ConversionError, DataFileError, FormgenError
 from formgen.forms.blank import blank_documents, render_blank
 from formgen.forms.documents import documents_needed
 from formgen.model.applicant import LANGUAGES, Language
-from formgen.run import today_default
 from formgen.web import answers, formdata, formfields, sections
 from formgen.web.files import Busy, Download, attachment, make_document, make_pack_download
 from formgen.web.i18n import N_, TRANSLATORS, Translator, pick_language
@@ -137,7 +136,7 @@ async def _act(
         return await _show(request, page, "#" + input_id("programme"))
     if action == "save":
         tr = TRANSLATORS[lang]
-        name, data = answers.saved_answers(json_safe(page["record"]), tr, today_default())
+        name, data = answers.saved_answers(json_safe(page["record"]), tr, state_of(request).today)
         return attachment(Download(name, data, "yaml", "answers.yaml"))
     if action == "save-link":
         return await _save_to_link(request, page)
@@ -218,7 +217,7 @@ async def _download(request: Request, page: dict[str, Any], action: str, fields:
     state = state_of(request)
     lang: Language = page["lang"]
     tr = TRANSLATORS[lang]
-    today = today_default()
+    today = state.today
     page["checked"] = True
     outcome = check_record(page["record"], state, today, reference_optional=True)
     if outcome.applicant is None:
@@ -257,7 +256,7 @@ async def _blank_form(request: Request, page: dict[str, Any], choice: str, doc_i
         page["errors"] = [problem_texts("doc", N_("Choose a document."))]
         return await _show(request, page, "#errors")
     doc = await run_in_threadpool(render_blank, state.manifest, programme, grade, doc_id, doc_lang,
-                                  today_default())
+                                  state.today)
     return attachment(Download(doc.filename, doc.docx, "docx", f"{doc_id}-{grade}-{doc_lang}-blank.docx"))
 
 

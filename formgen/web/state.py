@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,7 @@ from formgen.messages import Message, msg
 from formgen.model.applicant import Language
 from formgen.model.manifest import Manifest
 from formgen.model.reference import Statements
+from formgen.settings import Settings
 from formgen.web.files import ConversionQueue
 from formgen.web.i18n import N_, TRANSLATORS, pick_language
 from formgen.web.parsing import Parser
@@ -31,13 +33,12 @@ DEFAULT_MAX_QUEUE = 32
 class WebState:
     """What every request shares: settings, the converter, the job queue, the templates."""
 
-    manifest: Manifest
+    settings: Settings
+    """The manifest, the day (taken afresh on each request), workers, timeout, paths."""
     secret: str
     vault: Vault
     max_upload: int
     max_queue: int
-    converter_workers: int | None
-    converter_timeout: float
     converter: Any = None
     owns_converter: bool = False
     queue: ConversionQueue | None = None
@@ -45,6 +46,15 @@ class WebState:
     """Reads uploads and API bodies in child processes, under their own limits."""
     envs: dict[Language, jinja2.Environment] = field(default_factory=dict)
     statements: Statements = field(default_factory=dict)
+
+    @property
+    def manifest(self) -> Manifest:
+        return self.settings.manifest
+
+    @property
+    def today(self) -> dt.date:
+        """Today (FORMGEN_TODAY honoured), on each request: a server runs for days."""
+        return self.settings.today
 
     def render(
         self, request: Request, template: str, lang: Language, status: int = 200, *,

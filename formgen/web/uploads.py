@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from formgen import clock
 from formgen.exceptions import DataFileError, FormgenError
 from formgen.extract import extract_bytes
 from formgen.load import UPLOAD, RawRecord, load_bytes
 from formgen.messages import msg
 from formgen.model.manifest import Manifest
-from formgen.run import today_default
 from formgen.web.i18n import N_, Translator
 from formgen.web.links import json_safe
 
@@ -49,7 +49,7 @@ def upload_records(name: str, data: bytes, manifest: Manifest) -> list[RawRecord
             if problem is not None:
                 raise DataFileError(name, msg("file.record-refused", place=raw.where, problem=problem))
         return records
-    records, reports = extract_bytes(name, data, manifest, today_default())
+    records, reports = extract_bytes(name, data, manifest, clock.today())
     refused = next((r.refused for r in reports if r.refused is not None), None)
     if refused is not None:
         raise DataFileError(name, refused)

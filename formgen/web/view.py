@@ -23,7 +23,6 @@ from starlette.responses import HTMLResponse
 from formgen.forms.blank import is_fillable
 from formgen.model.applicant import COMPETENCE_CODES, LANGUAGES, Language
 from formgen.model.reference import STATEMENT_GRADES
-from formgen.run import today_default
 from formgen.validate.rules import CAREER_YEARS, CPD_YEARS, career_since, cpd_since
 from formgen.web import formdata, formfields, sections
 from formgen.web.i18n import N_, TRANSLATORS, Translator
@@ -71,7 +70,7 @@ def _extra_messages(page: dict[str, Any], messages: FormMessages, tr: Translator
 def check(page: dict[str, Any], state: WebState) -> Outcome | None:
     if not page.get("checked"):
         return None
-    return check_record(page.get("record") or {}, state, today_default(), reference_optional=True)
+    return check_record(page.get("record") or {}, state, state.today, reference_optional=True)
 
 
 def render_form(
@@ -90,7 +89,7 @@ def render_form(
     _extra_messages(page, messages, tr)
     choice = values["programme_grade"]
     applying = sections.applies(manifest, choice)
-    today = today_default()
+    today = state.today
     title = tr("Application forms for international engineer registration")
     errors = len(messages.errors)
     if errors:
