@@ -34,8 +34,9 @@ from formgen.certificates.batch import batch_template  # noqa: E402
 from formgen.certificates.context import certificate_context  # noqa: E402
 from formgen.certificates.numbers import Issued  # noqa: E402
 from formgen.certificates.signing import SigningKey  # noqa: E402
-from formgen.main import check_data, print_certificates  # noqa: E402
+from formgen.main import CertificateOptions, check_data, print_certificates  # noqa: E402
 from formgen.model.manifest import load_manifest  # noqa: E402
+from formgen.settings import Paths, Settings, load_settings  # noqa: E402
 
 SURNAMES = [
     "WANG", "LI", "ZHANG", "LIU", "CHEN", "YANG", "HUANG", "ZHAO", "WU",
@@ -74,7 +75,7 @@ def make_data(count: int, folder: Path) -> tuple[Path, int]:
 def singles(data: Path, n: int, folder: Path) -> list[Path]:
     """``n`` certificates of the batch, each rendered to a DOCX file of its own."""
     manifest = load_manifest(ROOT / "manifest.yaml")
-    _, report = check_data([data], manifest, dt.date.fromisoformat(ISSUED))
+    _, report = check_data(Settings(manifest, pinned_today=dt.date.fromisoformat(ISSUED)), [data])
     files: list[Path] = []
     for k, item in enumerate(report.valid):
         a = item.applicant
@@ -142,8 +143,9 @@ def main() -> int:
         data, count = make_data(args.count, work)
         out = args.keep or work / "out"
         start = time.perf_counter()
-        run = print_certificates([data], out, register=work / "register.sqlite",
-                                 init_register=True, manifest=load_manifest(ROOT / "manifest.yaml"))
+        settings = load_settings(ROOT / "manifest.yaml",
+                                 paths=Paths(register=work / "register.sqlite"))
+        run = print_certificates(settings, [data], out, CertificateOptions(init_register=True))
         batch = time.perf_counter() - start
         if run.failed_ids or run.certificates_written != count:
             print(f"batch failed: {run.failed_ids[:5]} …", file=sys.stderr)
@@ -165,14 +167,11 @@ def main() -> int:
         for attempt in range(2):
             if attempt:
                 start = time.perf_counter()
-                print_certificates([data], work / "again", register=work / "register.sqlite",
-                                   manifest=load_manifest(ROOT / "manifest.yaml"))
+                print_certificates(settings, [data], work / "again")
                 unsigned_times.append(time.perf_counter() - start)
             start = time.perf_counter()
-            signed = print_certificates([data], work / f"signed-{attempt}",
-                                        register=work / "register.sqlite",
-                                        manifest=load_manifest(ROOT / "manifest.yaml"),
-                                        signing=key)
+            signed = print_certificates(settings, [data], work / f"signed-{attempt}",
+                                        CertificateOptions(signing=key))
             signed_times.append(time.perf_counter() - start)
             if signed.failed_ids or signed.certificates_written != count:
                 print(f"signed batch failed: {signed.failed_ids[:5]} …", file=sys.stderr)

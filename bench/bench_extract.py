@@ -25,6 +25,7 @@ from formgen.forms.blank import is_fillable  # noqa: E402
 from formgen.forms.documents import render_applicant  # noqa: E402
 from formgen.model.applicant import Applicant  # noqa: E402
 from formgen.model.manifest import load_manifest  # noqa: E402
+from formgen.settings import Settings  # noqa: E402
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -53,7 +54,7 @@ def main(forms: int) -> None:
                 break
         render_per_form = render_s / written
         started = time.perf_counter()
-        result = extract([folder], manifest, TODAY)
+        result = extract(Settings(manifest, pinned_today=TODAY), [folder])
         extract_s = time.perf_counter() - started
     refused = [r for r in result.reports if r.refused is not None]
     if refused:

@@ -26,6 +26,7 @@ from formgen.forms.engine import make_environment  # noqa: E402
 from formgen.main import build_packs  # noqa: E402
 from formgen.model.applicant import Applicant  # noqa: E402
 from formgen.model.manifest import load_manifest  # noqa: E402
+from formgen.settings import Settings  # noqa: E402
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -60,7 +61,7 @@ def main(count: int) -> None:
             files.append(path)
 
         started = time.perf_counter()
-        result = build_packs([data], folder / "packs", manifest=manifest, today=TODAY)
+        result = build_packs(Settings(manifest, pinned_today=TODAY), [data], folder / "packs")
         run_s = time.perf_counter() - started
         if result.failed_ids:
             raise SystemExit(f"{len(result.failed_ids)} packs failed: {result.errors[:3]}")

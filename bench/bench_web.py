@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import applicants  # noqa: E402
 from formgen.load import load_bytes  # noqa: E402
 from formgen.office.converter import Converter  # noqa: E402
-from formgen.web import create_app  # noqa: E402
+from formgen.settings import Paths  # noqa: E402
+from formgen.web import create_app, web_settings  # noqa: E402
 from formgen.web.links import json_safe  # noqa: E402
 from formgen.web.server import bind, server  # noqa: E402
 
@@ -120,8 +121,8 @@ def main() -> None:
     pool = [json_safe(load_bytes("a.yaml", _yaml(r))[0].data) for r in applicants(max(args.clients))]
     pool = [r for r in pool if r["programme"] == "csee-iet"] or pool
     with tempfile.TemporaryDirectory() as tmp, Converter(workers=2, recycle_after=args.recycle_after) as converter:
-        app = create_app(secret="bench-secret-0123456789", converter=converter,
-                         link_store=Path(tmp) / "links.sqlite")
+        app = create_app(web_settings(paths=Paths(link_store=Path(tmp) / "links.sqlite")),
+                         secret="bench-secret-0123456789", converter=converter)
         url, srv, thread = serve(app)
         with httpx.Client(base_url=url, timeout=300) as http:  # warm: templates compiled, LibreOffice up
             for path, _ in KINDS.values():
@@ -152,8 +153,8 @@ def main() -> None:
         fives = sum(n for *_, statuses in rows for code, n in statuses.items() if code >= 500)
         print(f"5xx answers: {fives}")
 
-        small = create_app(secret="bench-secret-0123456789", converter=converter, max_queue=8,
-                           link_store=Path(tmp) / "links2.sqlite")
+        small = create_app(web_settings(paths=Paths(link_store=Path(tmp) / "links2.sqlite")),
+                           secret="bench-secret-0123456789", converter=converter, max_queue=8)
         url, srv, thread = serve(small)
         answers = burst(url, KINDS["pack"][0], [{**pool[i % len(pool)], "id": f"FULL-{i:04d}"} for i in range(30)], 600)
         srv.should_exit = True

@@ -346,9 +346,11 @@ def client(store: Path) -> Iterator[Any]:
     """The web app, without LibreOffice (no PDFs), on ``store``, through its test client."""
     from fastapi.testclient import TestClient
 
-    from formgen.web import create_app
+    from formgen.settings import Paths
+    from formgen.web import create_app, web_settings
 
-    with TestClient(create_app(secret=WEB_SECRET, converter=object(), link_store=store)) as c:
+    with TestClient(create_app(web_settings(paths=Paths(link_store=store)), secret=WEB_SECRET,
+                               converter=object())) as c:
         yield c
 
 

@@ -35,8 +35,9 @@ from formgen.certificates.qr import code_in_link, qr_matrix, verify_link
 from formgen.certificates.register import Register
 from formgen.cli import main
 from formgen.exceptions import RegisterError
-from formgen.main import print_certificates
+from formgen.main import CertificateOptions, print_certificates
 from formgen.model.manifest import load_manifest
+from formgen.settings import Paths, load_settings
 
 LONG_EN = "WOLFESCHLEGELSTEINHAUSENBERGERDORFF Hubert Blaine Maximilian"
 LONG_ZH = "欧阳娜娜拉提克尔巴哈尔古丽买买提阿卜杜热合曼"
@@ -557,8 +558,8 @@ def test_locked_register_stops_before_anything_is_written(tmp_path: Path) -> Non
     out = tmp_path / "out"
     try:
         with pytest.raises(RegisterError, match="is locked by another process"):
-            print_certificates([data], out, register=register, register_timeout=0.2,
-                               manifest=load_manifest(MANIFEST_FILE))
+            print_certificates(load_settings(MANIFEST_FILE, paths=Paths(register=register)),
+                               [data], out, CertificateOptions(register_timeout=0.2))
     finally:
         holder.execute("ROLLBACK")
         holder.close()
@@ -597,7 +598,7 @@ def test_holder_numbers_in_every_format_checked_for_shape(tmp_path: Path, fmt: s
     assert "GOOD-1" not in result.stderr
     from formgen.main import check_data
 
-    _, report = check_data([path], load_manifest(MANIFEST_FILE))
+    _, report = check_data(load_settings(MANIFEST_FILE), [path])
     (good,) = [v.applicant for v in report.valid]
     assert (good.certificate.ecuk_number, good.certificate.soe_membership_number) == (
         "654331", "M-512201")

@@ -30,8 +30,9 @@ from formgen.exceptions import DataFileError
 from formgen.forms.documents import documents_needed, render_document
 from formgen.load import UPLOAD, load_bytes, load_files, records_to_rows
 from formgen.model.manifest import load_manifest
+from formgen.settings import Paths
 from formgen.validate import validate, validate_record
-from formgen.web import create_app
+from formgen.web import create_app, web_settings
 
 settings.register_profile(
     "ci", max_examples=25, deadline=None, derandomize=True,
@@ -193,7 +194,8 @@ def test_nesting_at_any_depth_reads_or_is_refused(depth: int, kind: str) -> None
 
 
 API_STORE = Path(os.environ.get("TMPDIR", "/tmp")) / f"formgen-fuzz-{os.getpid()}" / "links.sqlite"
-API_APP = create_app(secret="test-secret-for-links-0123456789", link_store=API_STORE)
+API_APP = create_app(web_settings(paths=Paths(link_store=API_STORE)),
+                     secret="test-secret-for-links-0123456789")
 API = schemathesis.openapi.from_asgi("/openapi.json", API_APP)
 
 

@@ -23,7 +23,16 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import CMES_RECORD, EXAMPLE_FILE, TODAY, cli, docx_text, with_id, write_yaml
+from conftest import (
+    CMES_RECORD,
+    EXAMPLE_FILE,
+    MANIFEST_FILE,
+    TODAY,
+    cli,
+    docx_text,
+    with_id,
+    write_yaml,
+)
 
 from formgen.forms.naming import pack_filename
 from formgen.load import load_files
@@ -528,7 +537,10 @@ def test_a_pack_that_cannot_be_written_fails_alone_and_counts_once(tmp_path: Pat
     (out / CSEE_ZIP).mkdir(parents=True)  # a folder stands where the ZIP would go
     steps: list[int] = []
     totals: list[int] = []
-    result = build_packs([data], out, workers=1, progress=steps.append, on_total=totals.append)
+    from formgen.settings import load_settings
+
+    settings = load_settings(MANIFEST_FILE, workers=1)
+    result = build_packs(settings, [data], out, progress=steps.append, on_total=totals.append)
     assert result.failed_ids == [CSEE_ID]
     assert [p.record_id for p in result.errors] == [CSEE_ID]
     assert result.errors[0].message.english.startswith(f"cannot write {out.resolve() / CSEE_ZIP}")

@@ -15,7 +15,7 @@ import yaml
 from conftest import MANIFEST_FILE, SAMPLES_FILE, TODAY, cli, with_id, write_yaml
 
 from formgen.main import check_data
-from formgen.model.manifest import load_manifest
+from formgen.settings import load_settings
 from formgen.sorting import pinyin_key
 
 STATE_GRID = "国家电网有限公司"  # 10 places in the csee-iet quota table
@@ -74,7 +74,8 @@ def test_roster_lists_applicants_by_unit_then_name_in_pinyin(intake: Path, tmp_p
 def test_quota_sheet_matches_the_quota_warnings_of_validate(intake: Path, tmp_path: Path) -> None:
     out = tmp_path / "roster.xlsx"
     assert cli("roster", intake, "--out", out).exit_code == 0
-    _, report = check_data([intake], load_manifest(MANIFEST_FILE), dt.date.fromisoformat(TODAY))
+    _, report = check_data(load_settings(MANIFEST_FILE, today=dt.date.fromisoformat(TODAY)),
+                           [intake])
     warned = Counter(p.message.params[0][1] for p in report.problems if p.code == "rule.over-quota")
     assert warned == {STATE_GRID: 3}
     table = rows(openpyxl.load_workbook(out)["csee-iet"])
@@ -89,9 +90,9 @@ def test_quota_sheet_matches_the_quota_warnings_of_validate(intake: Path, tmp_pa
 def test_roster_read_back_by_validate_gives_the_same_records(intake: Path, tmp_path: Path) -> None:
     out = tmp_path / "roster.xlsx"
     assert cli("roster", intake, "--out", out).exit_code == 0
-    manifest, today = load_manifest(MANIFEST_FILE), dt.date.fromisoformat(TODAY)
-    _, before = check_data([intake], manifest, today)
-    _, after = check_data([out], manifest, today)
+    settings = load_settings(MANIFEST_FILE, today=dt.date.fromisoformat(TODAY))
+    _, before = check_data(settings, [intake])
+    _, after = check_data(settings, [out])
     assert {v.applicant.id: v.applicant for v in after.valid} == {
         v.applicant.id: v.applicant for v in before.valid}
     # which applicants are the ones over the quota follows the order of the rows (the

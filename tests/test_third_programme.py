@@ -13,7 +13,7 @@ from conftest import MANIFEST_FILE, ROOT, TEST_DATA, docx_text
 from fastapi.testclient import TestClient
 
 from formgen.cli import main
-from formgen.web import create_app
+from formgen.web import create_app, web_settings
 
 THIRD = TEST_DATA / "third-programme"
 
@@ -71,7 +71,7 @@ def test_documents_name_the_third_programme(manifest_path: Path, tmp_path: Path)
 
 
 def test_web_page_offers_the_third_programme(manifest_path: Path, tmp_path: Path) -> None:
-    app = create_app(manifest_path, secret="s" * 32, converter=object())
+    app = create_app(web_settings(manifest_path), secret="s" * 32, converter=object())
     with TestClient(app) as client:
         page = client.get("/?lang=en").text
         assert 'value="cces-ice:CEng"' in page and "CCES–ICE · Chartered Civil Engineer (CEng)" in page

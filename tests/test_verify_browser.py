@@ -30,7 +30,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Issued]]:
-    from formgen.web import create_app
+    from formgen.settings import Paths
+    from formgen.web import create_app, web_settings
 
     register = tmp_path_factory.mktemp("verify") / "register.sqlite"
     with pytest.MonkeyPatch.context() as mp:
@@ -40,8 +41,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Issued
                 "CSEE-2026-0007", "李晓明 / LI Xiaoming", "csee_iet_joint", "csee-iet", "IEng",
                 "CSEE-IET", DAY)], on=DAY)
             reg.confirm([issued.number], on=DAY)
-        app = create_app(MANIFEST_FILE, secret="browser-test-secret-0123456789",
-                         converter=object(), register=register)
+        app = create_app(web_settings(MANIFEST_FILE, paths=Paths(register=register)),
+                         secret="browser-test-secret-0123456789", converter=object())
     with Live(app) as live:
         yield live.url, issued
 

@@ -29,7 +29,8 @@ from formgen.certificates.numbers import Issued, IssueRequest
 from formgen.certificates.qr import code_in_link
 from formgen.certificates.register import Register
 from formgen.cli import main
-from formgen.web import create_app
+from formgen.settings import Paths
+from formgen.web import create_app, web_settings
 from formgen.web.ratelimit import RateLimiter
 
 SECRET = "verify-test-secret-0123456789"
@@ -80,8 +81,8 @@ def site(tmp_path: Path) -> Site:
 
 
 def client_for(site: Site, rate: float = 1000) -> TestClient:
-    app = create_app(MANIFEST_FILE, secret=SECRET, converter=object(), register=site.register,
-                     verify_rate=rate)
+    app = create_app(web_settings(MANIFEST_FILE, paths=Paths(register=site.register)),
+                     secret=SECRET, converter=object(), verify_rate=rate)
     return TestClient(app, follow_redirects=False)
 
 
@@ -286,7 +287,7 @@ def test_json_for_employers_systems(site: Site) -> None:
 
 
 def test_without_a_register_there_is_no_verification(tmp_path: Path) -> None:
-    app = create_app(MANIFEST_FILE, secret=SECRET, converter=object())
+    app = create_app(web_settings(MANIFEST_FILE), secret=SECRET, converter=object())
     with TestClient(app) as client:
         assert client.get("/c/7KQ2M9XD4T").status_code == 404
         assert client.get("/api/certificates/7KQ2M9XD4T").status_code == 404
@@ -304,7 +305,8 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A running server with a new register, as ``formgen serve --register`` runs it."""
     register = tmp_path / "register.sqlite"
     Register.create(register).close()
-    app = create_app(MANIFEST_FILE, secret=SECRET, converter=object(), register=register)
+    app = create_app(web_settings(MANIFEST_FILE, paths=Paths(register=register)), secret=SECRET,
+                     converter=object())
     with Live(app) as live:
         yield live.url, register
 

@@ -27,7 +27,8 @@ with warnings.catch_warnings():  # starlette's note that it prefers httpx2
 
 from formgen.load import load_bytes
 from formgen.office.converter import Converter
-from formgen.web import create_app
+from formgen.settings import Paths
+from formgen.web import create_app, web_settings
 from formgen.web.links import json_safe, make_token
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +62,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(converter: Converter, store: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(secret=SECRET, converter=converter, link_store=store)) as c:
+    with TestClient(create_app(web_settings(paths=Paths(link_store=store)), secret=SECRET, converter=converter)) as c:
         yield c
 
 
@@ -467,7 +468,7 @@ def test_no_token_in_logs(
     token = make_token(record, SECRET)  # a long signed link of earlier versions
     keep = Keep()
     for access_log in (True, False):
-        app = create_app(secret=SECRET, converter=converter, link_store=store)
+        app = create_app(web_settings(paths=Paths(link_store=store)), secret=SECRET, converter=converter)
         with Live(app, access_log=access_log) as live:
             for name in ("", "uvicorn", "uvicorn.access", "uvicorn.error", "formgen"):
                 logging.getLogger(name).addHandler(keep)

@@ -66,12 +66,14 @@ WORDS = {
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from formgen.office.converter import Converter
-    from formgen.web import create_app
+    from formgen.settings import Paths
+    from formgen.web import create_app, web_settings
 
     store = tmp_path_factory.mktemp("store") / "links.sqlite"
     with pytest.MonkeyPatch.context() as mp, Converter(workers=2) as converter:
         mp.setenv("FORMGEN_TODAY", "2026-11-23")
-        app = create_app(secret="browser-test-secret-0123456789", converter=converter, link_store=store)
+        app = create_app(web_settings(paths=Paths(link_store=store)),
+                         secret="browser-test-secret-0123456789", converter=converter)
         with Live(app) as live:
             yield live.url
 

@@ -23,7 +23,8 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
 
-from formgen.web import create_app
+from formgen.settings import Paths
+from formgen.web import create_app, web_settings
 from formgen.web.parsing import ParseLimits
 from formgen.web.security import SECURITY_HEADERS
 
@@ -110,7 +111,7 @@ def test_a_padded_xlsx_bomb_upload_is_refused_naming_the_limit(client: TestClien
 
 
 def test_a_read_that_passes_its_memory_is_refused(store: Path) -> None:
-    app = create_app(secret=SECRET, converter=object(), link_store=store,
+    app = create_app(web_settings(paths=Paths(link_store=store)), secret=SECRET, converter=object(),
                      parse_limits=ParseLimits(memory=8 * 1024 * 1024))
     data = ("\n".join(f"k{i}: [{', '.join(['x'] * 50)}]" for i in range(4000)) + "\nid: x\n").encode()
     assert len(data) < 2 * 1024 * 1024
@@ -131,7 +132,7 @@ def _slow_yaml() -> bytes:
 def test_the_app_answers_others_while_a_hostile_upload_is_read(store: Path) -> None:
     """A read that passes its time is killed and refused with 413; meanwhile the page and
     the API answer as usual: the event loop only waits for the child."""
-    app = create_app(secret=SECRET, converter=object(), link_store=store,
+    app = create_app(web_settings(paths=Paths(link_store=store)), secret=SECRET, converter=object(),
                      parse_limits=ParseLimits(seconds=2.0))
     answers: list[tuple[str, int]] = []
     with Live(app) as live, httpx.Client(base_url=live.url, timeout=60) as web:
@@ -157,7 +158,7 @@ def test_the_app_answers_others_while_a_hostile_upload_is_read(store: Path) -> N
 
 
 def test_a_500_carries_the_security_headers(store: Path) -> None:
-    app = create_app(secret=SECRET, converter=object(), link_store=store)
+    app = create_app(web_settings(paths=Paths(link_store=store)), secret=SECRET, converter=object())
 
     async def broken() -> None:
         raise RuntimeError("a bug")
@@ -187,7 +188,7 @@ def no_libreoffice(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def test_without_libreoffice_pdfs_get_a_503(store: Path, record: dict, no_libreoffice: None) -> None:
-    with TestClient(create_app(secret=SECRET, link_store=store)) as c:
+    with TestClient(create_app(web_settings(paths=Paths(link_store=store)), secret=SECRET)) as c:
         docx = c.post("/api/render?doc=registration_form&format=docx", json=record)
         pdf = c.post("/api/render?doc=registration_form&format=pdf", json=record)
         pack = c.post("/api/pack", json=record)

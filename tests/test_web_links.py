@@ -18,6 +18,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
 
+from formgen import clock
 from formgen.cli import main
 from formgen.web.links import make_short_link, make_token
 from formgen.web.vault import Vault
@@ -39,6 +40,8 @@ def test_links_command_prints_short_links_that_reveal_nothing(client: TestClient
     assert re.fullmatch(re.escape(BASE) + r"/f/[A-Za-z0-9_-]{22}", link)
     assert len(link) < 200
     assert "kept encrypted in" in result.stderr
+    # the days count from FORMGEN_TODAY (2026-11-23), like every other date of the run
+    assert "link(s), valid until 30 November 2026 (UTC)" in result.stderr
     page = client.get(path_of(link))
     assert page.status_code == 200 and 'value="李晓明"' in page.text
     # the store holds ciphertext: no name, phone, email or company, and not the link's key
@@ -53,7 +56,7 @@ def test_a_link_withdrawn_opens_no_more(client: TestClient, store: Path, record:
     kept, withdrawn = (make_short_link(Vault(store), BASE, record) for _ in range(2))
     result = CliRunner().invoke(main, ["links", "--revoke", withdrawn, "--link-store", str(store)])
     assert result.exit_code == 0, result.output
-    today = format_date(dt.datetime.now(dt.UTC).date(), "long", locale="zh_CN")
+    today = format_date(clock.now().date(), "long", locale="zh_CN")
     gone = client.get(path_of(withdrawn))
     assert gone.status_code == 410
     assert f"项目办公室已于{today}收回此链接。请向项目办公室索取新的链接。" in gone.text
@@ -64,7 +67,7 @@ def test_a_link_withdrawn_opens_no_more(client: TestClient, store: Path, record:
 
 
 def test_changed_or_expired_links_are_refused(client: TestClient, store: Path, record: dict[str, Any]) -> None:
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     token = make_short_link(Vault(store), BASE, record).rsplit("/", 1)[1]
     changed = token[:10] + ("A" if token[10] != "A" else "B") + token[11:]
     for bad in (changed, token[:-1], "nonsense"):
@@ -107,5 +110,5 @@ def test_long_signed_links_of_earlier_versions_still_open(client: TestClient, re
     i = len(token) // 2
     tampered = token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1:]
     assert client.get(f"/f/{tampered}").status_code == 403
-    expired = make_token(record, SECRET, days=30, now=dt.datetime.now(dt.UTC) - dt.timedelta(days=31))
+    expired = make_token(record, SECRET, days=30, now=clock.now() - dt.timedelta(days=31))
     assert client.get(f"/f/{expired}").status_code == 410

@@ -24,6 +24,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from formgen import clock
 from formgen.exceptions import FormgenError
 from formgen.messages import msg
 from formgen.web.vault import DEFAULT_VAULT, VAULT_ENV, Undecryptable, Vault, key_of, unseal
@@ -84,7 +85,7 @@ def make_short_link(
     vault: Vault, base_url: str, record: dict[str, Any], *, days: float = 30, now: dt.datetime | None = None
 ) -> str:
     """Keep ``record`` encrypted in ``vault`` and return the link that opens it."""
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or clock.now()
     token = vault.add_link(json_safe(record), now + dt.timedelta(days=days), now)
     return make_link(base_url, token)
 
@@ -102,7 +103,7 @@ def open_link(
     key = key_of(token)
     if key is None:
         return read_token(token, secret, now=now)
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or clock.now()
     entry = vault.link(key)
     if entry is None:
         raise LinkInvalid(msg("link.changed"))
@@ -186,7 +187,7 @@ def make_token(
     record: dict[str, Any], secret: str, *, days: float = 30, now: dt.datetime | None = None
 ) -> str:
     """A signed token carrying ``record`` that is valid for ``days``."""
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or clock.now()
     expires = now + dt.timedelta(days=days)
     payload = {"exp": int(expires.timestamp()), "data": record}
     return str(_serializer(secret).dumps(payload))
@@ -204,7 +205,7 @@ def read_token(token: str, secret: str, *, now: dt.datetime | None = None) -> Li
             and isinstance(payload.get("exp"), int)):
         raise LinkInvalid(msg("link.no-record"))
     expires = dt.datetime.fromtimestamp(payload["exp"], dt.UTC)
-    if (now or dt.datetime.now(dt.UTC)) >= expires:
+    if (now or clock.now()) >= expires:
         raise LinkExpired(expires)
     return LinkData(payload["data"], expires)
 

@@ -36,6 +36,8 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from formgen import clock
+
 KEY_BYTES = 16
 """128-bit AES keys: 22 characters in a link."""
 TOKEN_LENGTH = 22
@@ -123,7 +125,7 @@ def _parse(value: str | None) -> dt.datetime | None:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return clock.now()
 
 
 @dataclass(frozen=True)
