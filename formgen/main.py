@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from formgen.certificates.run import CertificateJob, CertificateOptions, CertificateRun
-from formgen.certificates.run import open_register as _open_register
 from formgen.extract import Extraction, extract
 from formgen.extract.output import check_output, write_records, write_report
 from formgen.forms.write import DocumentJob, write_blank
@@ -226,9 +225,8 @@ def print_certificates(
     """Number and print the certificates due to every valid record (``print.pdf``, one PDF
     per holder, ``register.csv``, ``errors.csv``); see :class:`CertificateOptions` for a
     reissue, signing and the verification address."""
-    options = options or CertificateOptions()
-    with _open_register(settings, options) as register:
-        job = CertificateJob(settings, register, options)
+    job = CertificateJob(settings, options or CertificateOptions())
+    with job.opened_register():
         run = run_batch(settings, data, out, job, progress=progress, on_total=on_total)
         job.write_register_csv(out)
     return run

@@ -135,7 +135,8 @@ def prepare_output(out: Path) -> None:
     try:
         for leftover in out.glob(".tmp-*"):
             leftover.unlink(missing_ok=True)
-        shutil.rmtree(out / ".work", ignore_errors=True)
+        for work in out.glob(".work*"):
+            shutil.rmtree(work, ignore_errors=True)
     except OSError as e:
         raise OutputError(msg("output.cannot-create-folder", folder=str(out), reason=str(e.strerror))) from e
 

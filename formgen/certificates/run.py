@@ -40,6 +40,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,7 +114,8 @@ class CertificateOptions:
 
 
 def open_register(settings: Settings, options: CertificateOptions) -> Register:
-    """The settings' register (made first with ``options.init_register`` when missing)."""
+    """The settings' register (made first with ``options.init_register`` when missing);
+    use it as a context manager."""
     path = settings.paths.register or DEFAULT_PATH
     key_file = settings.paths.register_key
     if options.init_register and not path.exists() and not path.is_symlink():
@@ -134,13 +137,14 @@ class CertificateJob(BatchJob[tuple[Holder, str], CertificateRun]):
     most_workers = 4
     seconds_per_unit = 0.5
 
-    def __init__(self, settings: Settings, register: Register, options: CertificateOptions):
+    def __init__(self, settings: Settings, options: CertificateOptions):
+        """FormgenError, before the register is opened, when the verification address or
+        the signing key cannot be used."""
         from formgen.office.converter import PDFA_2B
 
         super().__init__(CertificateRun())
         self.settings = settings
         self.manifest = settings.manifest
-        self.register = register
         self.options = options
         self.pdf_options = PDFA_2B
         self.base_override = _checked_url(options.verify_url)
@@ -153,6 +157,23 @@ class CertificateJob(BatchJob[tuple[Holder, str], CertificateRun]):
         self.numbered: list[Issued] = []
         self.since = 0
         self.bad: dict[str, list[Message]] = {}
+        self._register: Register | None = None
+
+    @contextmanager
+    def opened_register(self) -> Iterator[Register]:
+        """The register, open for this run (made first with ``init_register``)."""
+        with open_register(self.settings, self.options) as register:
+            self._register = register
+            try:
+                yield register
+            finally:
+                self._register = None
+
+    @property
+    def register(self) -> Register:
+        if self._register is None:
+            raise RuntimeError("the certificate run needs its register open")
+        return self._register
 
     def narrow(self, records: list[RawRecord], report: Report) -> tuple[list[RawRecord], Report]:
         """For a reissue, the records of that certificate's holder only."""
