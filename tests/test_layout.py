@@ -21,7 +21,7 @@ import yaml
 from conftest import ROOT, docx_text
 
 from formgen.forms import formatting as fmt
-from formgen.forms.documents import MadeDocuments, render_and_convert
+from formgen.forms.documents import MadeDocuments, convert_rendered, render_applicants
 from formgen.model.applicant import COMPETENCE_CODES, Applicant
 from formgen.model.manifest import load_manifest
 from formgen.model.reference import competence_statements
@@ -142,8 +142,8 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str, st
     """Every document of every applicant, converted in one LibreOffice session."""
     folder = tmp_path_factory.mktemp("layout")
     with Converter(workers=2) as converter:
-        made = render_and_convert(APPLICANTS, MANIFEST, ["zh", "en"], converter=converter,
-                                  workdir=folder / "work", today=TODAY)
+        rendered = render_applicants(APPLICANTS, MANIFEST, ["zh", "en"], today=TODAY)
+        made = convert_rendered(APPLICANTS, rendered, converter, folder / "work")
     out = {}
     for result in made:
         assert isinstance(result, MadeDocuments), result

@@ -1,8 +1,8 @@
 """Which documents an applicant gets, rendered to DOCX and, when asked, converted to PDF.
 
-:func:`render_applicants` then :func:`convert_rendered` is the one way documents are made
-(:func:`render_and_convert` does both): ``formgen render``, ``formgen pack`` and the web
-app all go through them. Documents of the same template are converted
+:func:`render_applicants` (or :func:`render_document` for one) then
+:func:`convert_rendered` is the one way documents are made: ``formgen render``,
+``formgen pack`` and the web app all go through them. Documents of the same template are converted
 together, one LibreOffice load for the whole batch (:mod:`formgen.office.merge`).
 """
 
@@ -174,20 +174,3 @@ def convert_rendered(
         else:
             out.append(MadeDocuments(applicant, docs, [p for p in mine if isinstance(p, bytes)]))
     return out
-
-
-def render_and_convert(
-    applicants: Sequence[Applicant],
-    manifest: Manifest,
-    langs: Sequence[Language],
-    *,
-    only: Sequence[str] | None = None,
-    pack: str | None = None,
-    today: dt.date | None = None,
-    converter: Converter | None = None,
-    workdir: Path | None = None,
-) -> list[MadeDocuments | FormgenError]:
-    """Each applicant's documents (:func:`render_applicants`), converted to PDF with a
-    ``converter`` (:func:`convert_rendered`), or the error that stopped them, in order."""
-    rendered = render_applicants(applicants, manifest, langs, only=only, pack=pack, today=today)
-    return convert_rendered(applicants, rendered, converter, workdir)

@@ -19,7 +19,6 @@ from formgen.forms.documents import (
     MadeDocuments,
     RenderedDocument,
     convert_rendered,
-    render_and_convert,
     render_applicants,
 )
 from formgen.forms.naming import pack_filename
@@ -129,10 +128,8 @@ def make_pack(
 ) -> bytes:
     """One applicant's pack as ZIP bytes: DOCX and PDF of each document, and pack.json."""
     pack = pack or manifest.default_pack
-    (made,) = render_and_convert(
-        [applicant], manifest, langs or LANGUAGES, pack=pack, today=today,
-        converter=converter, workdir=workdir,
-    )
+    rendered = render_applicants([applicant], manifest, langs or LANGUAGES, pack=pack, today=today)
+    (made,) = convert_rendered([applicant], rendered, converter, workdir)
     if isinstance(made, FormgenError):
         raise made
     return pack_zip(made, pack, fingerprint_value)

@@ -27,7 +27,7 @@ from urllib.parse import quote
 from starlette.responses import Response
 
 from formgen.exceptions import FormgenError
-from formgen.forms.documents import render_and_convert, render_document
+from formgen.forms.documents import convert_rendered, render_document
 from formgen.forms.naming import applicant_folder, pack_filename
 from formgen.model.applicant import Applicant, Language
 from formgen.model.manifest import Manifest
@@ -134,11 +134,9 @@ def make_document(
     if fmt == "docx":
         doc = render_document(applicant, doc_id, lang, manifest, today)
         return Download(doc.filename, doc.docx, "docx", ascii_fallback(doc.filename, fallback_stem))
+    doc = render_document(applicant, doc_id, lang, manifest, today)
     with tempfile.TemporaryDirectory(prefix="formgen-web-") as tmp:
-        (made,) = render_and_convert(
-            [applicant], manifest, [lang], only=[doc_id], today=today,
-            converter=converter, workdir=Path(tmp) / "work",
-        )
+        (made,) = convert_rendered([applicant], [[doc]], converter, Path(tmp) / "work")
     if isinstance(made, FormgenError):
         raise made
     assert made.pdfs is not None
