@@ -59,8 +59,8 @@ def command(
     after --days. `formgen serve` must use the same link store. With --revoke, the
     links named are withdrawn instead: their data is wiped and they open no more.
     """
-    from formgen.web.links import make_short_link, token_in, vault_path
-    from formgen.web.vault import Vault, key_of
+    from formgen.links.store import Vault, key_of, vault_path
+    from formgen.links.tokens import make_short_link, token_in
 
     vault = Vault(vault_path(link_store))
     if revoke:

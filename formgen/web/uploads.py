@@ -8,12 +8,12 @@ from typing import Any
 
 from formgen.exceptions import DataFileError, FormgenError
 from formgen.extract import extract_bytes
+from formgen.links.tokens import json_safe
 from formgen.load import UPLOAD, RawRecord, load_bytes
 from formgen.messages import msg
 from formgen.model.manifest import Manifest
 from formgen.run import today_default
 from formgen.web.i18n import N_, Translator
-from formgen.web.links import json_safe
 
 # The page words a file that cannot be read for the applicant, who did not make its format;
 # a file past one of the limits (formgen.load.limits) is refused in the words that name it.
