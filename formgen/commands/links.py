@@ -84,7 +84,7 @@ def command(
     now = dt.datetime.now(dt.UTC)
     long_links = made = 0
     for raw in records:
-        if raw.refused is not None or "__not_a_mapping__" in raw.data or "__orphan_of__" in raw.data:
+        if not raw.is_applicant:
             continue
         link = make_short_link(vault, base_url, raw.data, days=days, now=now)
         long_links += len(link) > SHORT_LINK

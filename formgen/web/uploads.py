@@ -92,7 +92,7 @@ def pick_person(records: list[RawRecord]) -> list[dict[str, Any]]:
     """The people of a file, each with a label to choose by and their record."""
     people = []
     for raw in records[:MAX_PEOPLE]:
-        if raw.refused is not None or "__not_a_mapping__" in raw.data or "__orphan_of__" in raw.data:
+        if not raw.is_applicant:
             continue
         label = " · ".join(p for p in (str(raw.record_id or "").strip(), _name(raw.data)) if p)
         people.append({"label": label or str(raw.where), "record": json_safe(raw.data)})
