@@ -180,7 +180,7 @@ def records_to_rows(
 ) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
     """Records in the CSV/XLSX layout: main rows with dotted columns, and the repeating
     groups' rows keyed by ``id`` (competence rows also by ``code``). What this writes,
-    :func:`load_files` reads back."""
+    :func:`formgen.load.load_files` reads back."""
     main: list[dict[str, Any]] = []
     groups: dict[str, list[dict[str, Any]]] = {g: [] for g in GROUPS}
     for record in records:

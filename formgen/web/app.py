@@ -89,7 +89,7 @@ def create_app(
 ) -> FastAPI:
     """The web app.
 
-    ``converter`` is a :class:`formgen.convert.Converter` to share (the caller closes it);
+    ``converter`` is a :class:`formgen.office.converter.Converter` to share (the caller closes it);
     without one the app starts its own at startup and closes it at shutdown.
     With a ``register`` (and its key: ``register_key``, else as
     :func:`formgen.certificates.keys.load_key` finds it) the app also serves the
