@@ -29,11 +29,11 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import applicants  # noqa: E402
+from formgen.links.tokens import json_safe  # noqa: E402
 from formgen.load import load_bytes  # noqa: E402
 from formgen.office.converter import Converter  # noqa: E402
 from formgen.settings import Paths  # noqa: E402
 from formgen.web import create_app, web_settings  # noqa: E402
-from formgen.web.links import json_safe  # noqa: E402
 from formgen.web.server import bind, server  # noqa: E402
 
 KINDS = {

@@ -1,9 +1,15 @@
 """Every error formgen reports to a user.
 
 `FormgenError` and its subclasses are user-facing: the CLI prints their message to
-stderr and exits 1, the web app turns them into 4xx answers. Any other exception is a
-bug and keeps its traceback. Each carries a :class:`~formgen.messages.Message`, so it
-reads in the user's language (see :mod:`formgen.messages`).
+stderr and exits 1 (:func:`formgen.commands.common.user_errors`). The web app answers
+each where it can arise: a file or body it cannot read (DataFileError) with 400 (413 or
+429 when its reading process is stopped), a link it cannot open with 403 or 410, a
+register it cannot read (RegisterError) and a converter that is down (ConversionError)
+with 503, and any other FormgenError while it makes a document or a pack with 500, its
+message in the API's JSON and a notice on the form page. Any other exception is a bug
+and keeps its traceback (the web app logs it and answers a plain 500). Each carries a
+:class:`~formgen.messages.Message`, so it reads in the user's language (see
+:mod:`formgen.messages`).
 """
 
 from __future__ import annotations

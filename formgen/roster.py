@@ -95,11 +95,9 @@ def _plain(value: Any) -> str:
 
 
 def _records(records: list[RawRecord]) -> list[RawRecord]:
-    """The records that are applicants (not group rows without one, not malformed)."""
-    return [
-        r for r in records
-        if "__orphan_of__" not in r.data and "__not_a_mapping__" not in r.data
-    ]
+    """The records that are applicants, read or refused (not group rows without one, not
+    values that are no record)."""
+    return [r for r in records if r.kind not in ("orphan", "not_a_mapping")]
 
 
 def sort_key(data: dict[str, Any]) -> tuple[Any, ...]:

@@ -357,7 +357,7 @@ def client(store: Path) -> Iterator[Any]:
 @pytest.fixture
 def record() -> dict[str, Any]:
     """The contract's example applicant as the web app's JSON takes it."""
-    from formgen.web.links import json_safe
+    from formgen.links.tokens import json_safe
 
     return json_safe(example_dict())
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -68,3 +70,21 @@ def test_modules_stay_small() -> None:
         if (count := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
     }
     assert long == {}
+
+
+def test_a_model_module_imports_no_stage_above_it() -> None:
+    """Importing the data model (as the web's record check, a script or a test does) loads
+    neither LibreOffice's converter, the certificates, the web app nor the renderer: the
+    package's own ``__init__`` imports its library calls only when they are used."""
+    code = (
+        "import json, sys, formgen.model.applicant\n"
+        "print(json.dumps([formgen.__file__, sorted(m for m in sys.modules if m.startswith('formgen'))]))"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (str(PACKAGE.parent), os.environ.get("PYTHONPATH")) if p)}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=PACKAGE.parent, env=env, check=True)
+    init, loaded = json.loads(result.stdout)
+    assert Path(init).resolve() == PACKAGE / "__init__.py"
+    above = ("formgen.office", "formgen.certificates", "formgen.web", "formgen.forms")
+    assert [m for m in loaded if m.startswith(above)] == []

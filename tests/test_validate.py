@@ -131,6 +131,16 @@ def test_unknown_field_without_a_close_match(tmp_path: Path, clean: dict) -> Non
     assert _one_error(tmp_path, clean, "favourite_colour") == "is not a known field"
 
 
+@pytest.mark.parametrize("key", ["__not_a_mapping__", "__orphan_of__"])
+def test_a_field_named_like_a_kind_of_record_is_only_unknown(
+    tmp_path: Path, clean: dict, key: str
+) -> None:
+    """What a record is (an applicant, a stray group row, a value that is no record) is
+    the loader's to say: data that names a field so has only an unknown field."""
+    clean[key] = "x"
+    assert _one_error(tmp_path, clean, key) == "is not a known field"
+
+
 def test_unknown_programme(tmp_path: Path, clean: dict) -> None:
     clean["programme"] = "csee-ieee"
     assert _one_error(tmp_path, clean, "programme") == "'csee-ieee' is not one of: csee-iet, cmes-soe"

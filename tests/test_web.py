@@ -25,11 +25,11 @@ with warnings.catch_warnings():  # starlette's note that it prefers httpx2
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
 
+from formgen.links.tokens import json_safe, make_token
 from formgen.load import load_bytes
 from formgen.office.converter import Converter
 from formgen.settings import Paths
 from formgen.web import create_app, web_settings
-from formgen.web.links import json_safe, make_token
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "data" / "applicant-example.yaml"

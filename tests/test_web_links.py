@@ -20,8 +20,8 @@ with warnings.catch_warnings():
 
 from formgen import clock
 from formgen.cli import main
-from formgen.web.links import make_short_link, make_token
-from formgen.web.vault import Vault
+from formgen.links.store import Vault
+from formgen.links.tokens import make_short_link, make_token
 
 SECRET = WEB_SECRET
 BASE = "https://forms.example.org"

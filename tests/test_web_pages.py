@@ -19,7 +19,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
 
-from formgen.web.links import json_safe
+from formgen.links.tokens import json_safe
 from formgen.web.session import COOKIE
 
 SECRET = WEB_SECRET

@@ -1,3 +1,4 @@
 """Certificates: who is due which (:mod:`.plan`), numbers and codes (:mod:`.register`),
 what a template sees (:mod:`.context`), QR codes (:mod:`.qr`), batch printing
-(:mod:`.batch`) and the whole run (:mod:`.run`)."""
+(:mod:`.batch`), the whole run (:mod:`.run`) and checking a certificate
+(:mod:`.verification`)."""

@@ -1,6 +1,6 @@
 """Certificates as PDF/A-2b, the archival PDF: what each file declares and carries.
 
-LibreOffice exports every certificate chunk as PDF/A-2b (``formgen.office.PDFA_2B``):
+LibreOffice exports every certificate chunk as PDF/A-2b (``formgen.office.converter.PDFA_2B``):
 fonts embedded, an sRGB output intent, XMP metadata. Splitting the chunk into one file
 per certificate with pypdf copies the pages only, so :func:`make_archival` gives each new
 file what PDF/A asks of the document as a whole: the output intent, the language, a file

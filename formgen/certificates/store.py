@@ -9,11 +9,11 @@ sealed it; every change is an event (who, when, what) sealed together with the e
 before it. Without the key, whoever can write the file can delete or roll back, which
 the events show, but cannot make or alter a row that verifies.
 
-A register is made only by :meth:`Register.create` (``formgen register init``); opening a
-missing, empty or foreign file is refused with a message saying how to make one. Rows
-and events are never deleted. Changes are made in ``BEGIN IMMEDIATE`` transactions, so
-two processes printing at the same time wait for each other and never hand out one
-number twice.
+A register is made only by :meth:`~formgen.certificates.register.Register.create`
+(``formgen register init``); opening a missing, empty or foreign file is refused with a
+message saying how to make one. Rows and events are never deleted. Changes are made in
+``BEGIN IMMEDIATE`` transactions, so two processes printing at the same time wait for
+each other and never hand out one number twice.
 """
 
 from __future__ import annotations

@@ -65,8 +65,8 @@ def command(
     after --days. `formgen serve` must use the same link store. With --revoke, the
     links named are withdrawn instead: their data is wiped and they open no more.
     """
-    from formgen.web.links import make_short_link, token_in, vault_path
-    from formgen.web.vault import Vault, key_of
+    from formgen.links.store import Vault, key_of, vault_path
+    from formgen.links.tokens import make_short_link, token_in
 
     vault = Vault(vault_path(link_store))
     if revoke:
@@ -89,7 +89,7 @@ def command(
     now = clock.now()
     long_links = made = 0
     for raw in records:
-        if raw.refused is not None or "__not_a_mapping__" in raw.data or "__orphan_of__" in raw.data:
+        if not raw.is_applicant:
             continue
         link = make_short_link(vault, base_url, raw.data, days=days, now=now)
         long_links += len(link) > SHORT_LINK

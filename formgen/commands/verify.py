@@ -7,10 +7,9 @@ from pathlib import Path
 
 import click
 
-from formgen.certificates.numbers import ISSUED, Issued
-from formgen.certificates.qr import PAYLOAD_TAG, code_in_link
-from formgen.certificates.register import Register, reason_words
+from formgen.certificates.register import Register
 from formgen.certificates.signature import check_signed_pdf
+from formgen.certificates.verification import Verification, find
 from formgen.commands.common import (
     manifest_option,
     register_key_option,
@@ -20,53 +19,41 @@ from formgen.commands.common import (
 )
 from formgen.exceptions import FormgenError, VerificationError
 from formgen.messages import Message, joined, msg
-from formgen.model.manifest import load_manifest
+from formgen.model.manifest import Manifest, load_manifest
 
 
-def describe(issued: Issued, manifest_path: str | None) -> list[Message]:
-    """The lines saying what a certificate is and whether it stands, in the manifest's words."""
-    title: object = issued.certificate
-    grade: object = issued.grade
-    try:
-        manifest = load_manifest(manifest_path)
-    except FormgenError:
-        manifest = None
-    if manifest is not None:
-        doc = manifest.documents.get(issued.certificate)
-        if doc is not None:
-            title = doc.title
-        programme = manifest.programmes.get(issued.programme)
-        if programme is not None and issued.grade in programme.grades:
-            grade = msg("verify.grade", name=programme.grades[issued.grade], code=issued.grade)
+def describe(found: Verification) -> list[Message]:
+    """The lines saying what a certificate is and whether it stands."""
+    grade: object = found.grade
+    if found.grade_name is not None:
+        grade = msg("verify.grade", name=found.grade_name, code=found.grade)
     return [
-        status_line(issued),
-        msg("verify.holder", name=issued.name, id=issued.applicant_id),
-        msg("verify.certificate", title=title, grade=grade, programme=issued.programme),
-        msg("verify.issued-on", date=issued.issued_on),
+        status_line(found),
+        msg("verify.holder", name=found.holder, id=found.applicant_id),
+        msg("verify.certificate", title=found.title or found.certificate, grade=grade,
+            programme=found.programme),
+        msg("verify.issued-on", date=found.issued_on),
     ]
 
 
-def status_line(issued: Issued) -> Message:
+def status_line(found: Verification) -> Message:
     """The first line: genuine and valid, revoked, or superseded."""
-    if issued.status == "revoked":
-        return msg("verify.revoked", number=issued.number, code=issued.short_code,
-                   date=issued.changed_on, reason=reason_words(issued.reason))
-    if issued.status == "superseded":
-        return msg("verify.superseded", number=issued.number, code=issued.short_code,
-                   new=issued.replaced_by, date=issued.changed_on)
-    return msg("verify.genuine", number=issued.number, code=issued.short_code)
+    if found.status == "revoked":
+        return msg("verify.revoked", number=found.number, code=found.code,
+                   date=found.changed_on, reason=found.reason_words)
+    if found.status == "superseded":
+        return msg("verify.superseded", number=found.number, code=found.code,
+                   new=found.replaced_by, date=found.changed_on)
+    return msg("verify.genuine", number=found.number, code=found.code)
 
 
-def look_up(reg: Register, text: str) -> Issued:
-    """The certificate a number, a code, a verification link or an old QR text names;
-    VerificationError when there is none, or it was never issued."""
-    if text.strip().upper().startswith(PAYLOAD_TAG + "|"):
-        issued = reg.verify_payload(text)
-    else:
-        issued = reg.lookup(code_in_link(text) or text)
-    if issued.status not in ISSUED:
-        raise VerificationError(msg("verify.never-issued", number=issued.number))
-    return issued
+def manifest_or_none(manifest_path: str | None) -> Manifest | None:
+    """The manifest, to describe certificates in its words; None when it cannot be read
+    (the register's ids and codes are shown instead)."""
+    try:
+        return load_manifest(manifest_path)
+    except FormgenError:
+        return None
 
 
 def verify_pdf(path: Path, register: Path, register_given: bool, register_key: Path | None,
@@ -75,28 +62,28 @@ def verify_pdf(path: Path, register: Path, register_given: bool, register_key: P
     register (when there is one, or one was named); exit 1 when it is not genuine, or no
     longer stands."""
     check = check_signed_pdf(path, trust)
-    issued = None
+    found = None
     problems = list(check.problems)
     if not problems and (register_given or register.is_file()):
         try:
             with Register(register, key_file=register_key, read_only=True) as reg:
-                issued = look_up(reg, check.certificate["code"])
+                found = find(reg, check.certificate["code"], manifest_or_none(manifest_path))
         except VerificationError as e:
             problems.append(e.message)
-        if issued is not None and issued.number != check.certificate["number"]:
+        if found is not None and found.number != check.certificate["number"]:
             problems.append(msg("verify.pdf-register-mismatch", pdf=check.certificate["number"],
-                                code=check.certificate["code"], register=issued.number))
+                                code=check.certificate["code"], register=found.number))
     if problems:
         say(msg("verify.not-genuine", error=joined(problems, msg("list.semicolon"))))
         sys.exit(1)
     assert check.signed_at is not None
     signed = msg("verify.signed-by", signer=check.signer, date=check.signed_at.date(),
                  level=check.level, coverage=check.coverage)
-    if issued is not None:
-        lines = describe(issued, manifest_path)
+    if found is not None:
+        lines = describe(found)
         for line in [lines[0], signed, *lines[1:]]:
             say(line, err=False)
-        if issued.status != "valid":
+        if found.status != "valid":
             sys.exit(1)
         return
     say(msg("verify.genuine", number=check.certificate["number"], code=check.certificate["code"]),
@@ -135,11 +122,11 @@ def command(code: str, register: Path, register_key: Path | None, trust: tuple[P
         return
     try:
         with Register(register, key_file=register_key, read_only=True) as reg:
-            issued = look_up(reg, code)
+            found = find(reg, code, manifest_or_none(manifest_path))
     except VerificationError as e:
         say(msg("verify.not-genuine", error=e.message))
         sys.exit(1)
-    for line in describe(issued, manifest_path):
+    for line in describe(found):
         say(line, err=False)
-    if issued.status != "valid":
+    if found.status != "valid":
         sys.exit(1)

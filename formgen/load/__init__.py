@@ -21,6 +21,7 @@ from formgen.load.records import (
     RawRecord,
     flatten,
     records_to_rows,
+    refused_record,
     set_dotted,
     unreadable,
     with_id,
@@ -33,8 +34,8 @@ from formgen.messages import msg
 
 __all__ = [
     "BATCH", "GROUPS", "UPLOAD", "Limits", "Note", "RawRecord", "flatten", "load_bytes",
-    "load_file", "load_files", "records_to_rows", "set_dotted", "unreadable", "with_id",
-    "without_cycle_collection",
+    "load_file", "load_files", "records_to_rows", "refused_record", "set_dotted", "unreadable",
+    "with_id", "without_cycle_collection",
 ]
 
 

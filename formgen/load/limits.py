@@ -120,14 +120,12 @@ def refuse_oversized(records: list[RawRecord], limits: Limits) -> None:
     """Mark each record that passes ``limits`` refused (keeping only its id), so that
     validation reports it and nothing reads its data."""
     for raw in records:
-        if raw.refused is not None:
+        if not raw.is_applicant:
             continue
         try:
             check_record(raw.data, limits)
         except LimitExceeded as e:
-            value = raw.data.get("id")
-            raw.data = {"id": value} if isinstance(value, (str, int, float)) else {}
-            raw.refused = e.message
+            raw.refuse(e.message)
 
 
 def check_size(path: Path, limits: Limits) -> None:

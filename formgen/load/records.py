@@ -11,7 +11,7 @@ import gc
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from formgen.exceptions import WHOLE_FILE
 from formgen.messages import Message, msg
@@ -30,21 +30,59 @@ class Note:
     severity: str = "error"
 
 
+Kind = Literal["applicant", "not_a_mapping", "orphan", "refused", "whole_file"]
+"""What a loaded record is: an applicant's record; an item of a file's list that is not a
+mapping; a repeating-group row whose ``id`` names no applicant (an orphan); a record
+refused for a limit it passes; or the stand-in for a file that could not be read."""
+
+
 @dataclass
 class RawRecord:
-    """One applicant as read from a file, before validation."""
+    """One applicant as read from a file, before validation; or what stands in its place
+    (see :data:`Kind`)."""
 
     file: str
     where: Message
     """Where in the file: ``record 2``, ``row 3``, ``sheet applicants row 3``; WHOLE_FILE
     for a file that could not be read at all."""
     data: dict[str, Any]
+    """The record's fields; empty unless it is an applicant's (a refused one keeps its id)."""
     locations: dict[str, Message] = field(default_factory=dict)
     """Where each repeating-group entry came from, e.g. ``career[2]`` → ``career.csv row 3``."""
     refused: Message | None = None
-    """Why the record (or, at WHOLE_FILE, the file) cannot be used at all; its data is not read."""
+    """Why the record (or, at WHOLE_FILE, the file) cannot be used at all; its data is not
+    read. Set exactly when the kind is ``refused`` or ``whole_file``."""
     notes: list[Note] = field(default_factory=list)
     """What the load saw in single fields."""
+    kind: Kind = "applicant"
+    """What the loader found; set by the loaders, never read from the data."""
+    orphan_of: str = ""
+    """An orphan: the applicant id its row gives (empty when it gives none)."""
+    group: str = ""
+    """An orphan: the repeating group its row belongs to."""
+
+    def __post_init__(self) -> None:
+        if (self.refused is not None) != (self.kind in ("refused", "whole_file")):
+            raise ValueError(f"a {self.kind} record with refused={self.refused!r}")
+
+    @property
+    def is_applicant(self) -> bool:
+        """Whether this is an applicant's record to validate and use (not refused, not a
+        stray row, not a value that is no record)."""
+        return self.kind == "applicant"
+
+    @property
+    def whole_file(self) -> bool:
+        """Whether this stands for a file that could not be read at all."""
+        return self.kind == "whole_file"
+
+    def refuse(self, reason: Message) -> None:
+        """Refuse the record for ``reason`` (a limit it passes): validation reports it and
+        nothing reads its data, of which only the id is kept."""
+        value = self.data.get("id")
+        self.data = {"id": value} if isinstance(value, (str, int, float)) else {}
+        self.refused = reason
+        self.kind = "refused"
 
     @property
     def record_id(self) -> str:
@@ -58,11 +96,6 @@ class RawRecord:
         return ""
 
     @property
-    def whole_file(self) -> bool:
-        """Whether this stands for a file that could not be read at all."""
-        return self.where == WHOLE_FILE
-
-    @property
     def place(self) -> Message:
         """Where in the file, with the applicant id: ``record 2 (CSEE-2026-0007)``."""
         return with_id(self.where, self.record_id)
@@ -70,7 +103,23 @@ class RawRecord:
 
 def unreadable(file: str, reason: Message) -> RawRecord:
     """The stand-in for a file that cannot be read: validation reports ``reason`` for it."""
-    return RawRecord(file, WHOLE_FILE, {}, refused=reason)
+    return RawRecord(file, WHOLE_FILE, {}, refused=reason, kind="whole_file")
+
+
+def not_a_mapping(file: str, where: Message) -> RawRecord:
+    """The stand-in for an item of a file's list of records that is not a record."""
+    return RawRecord(file, where, {}, kind="not_a_mapping")
+
+
+def orphan(file: str, where: Message, applicant_id: str, group: str) -> RawRecord:
+    """The stand-in for a row of a repeating group whose ``id`` (``applicant_id``, empty
+    when it has none) names no applicant of the file."""
+    return RawRecord(file, where, {}, kind="orphan", orphan_of=applicant_id, group=group)
+
+
+def refused_record(file: str, where: Message, reason: Message) -> RawRecord:
+    """A record refused before it was read (it passes a limit), for validation to report."""
+    return RawRecord(file, where, {}, refused=reason, kind="refused")
 
 
 def with_id(place: Message, record_id: str) -> Message:
@@ -131,7 +180,7 @@ def records_to_rows(
 ) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
     """Records in the CSV/XLSX layout: main rows with dotted columns, and the repeating
     groups' rows keyed by ``id`` (competence rows also by ``code``). What this writes,
-    :func:`load_files` reads back."""
+    :func:`formgen.load.load_files` reads back."""
     main: list[dict[str, Any]] = []
     groups: dict[str, list[dict[str, Any]]] = {g: [] for g in GROUPS}
     for record in records:
@@ -197,9 +246,7 @@ def attach(
         applicant_id = str(row.pop("id", "") or "").strip()
         target = by_id.get(applicant_id)
         if target is None:
-            orphan = RawRecord(records[0].file, where, {"__orphan_of__": applicant_id or None})
-            orphan.data["__group__"] = group
-            records.append(orphan)
+            records.append(orphan(records[0].file, where, applicant_id, group))
             continue
         if group == "competences":
             code = str(row.pop("code", row.pop("competence", "")) or "").strip().upper()

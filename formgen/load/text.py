@@ -22,7 +22,7 @@ import yaml
 
 from formgen.exceptions import DataFileError
 from formgen.load.limits import BATCH, LimitExceeded, Limits, check_count, refuse_oversized
-from formgen.load.records import RawRecord
+from formgen.load.records import RawRecord, not_a_mapping
 from formgen.messages import msg
 
 WRAPPING = 2
@@ -240,14 +240,7 @@ def from_documents(path: Path, doc: Any, limits: Limits = BATCH) -> list[RawReco
     out = []
     for i, item in enumerate(doc, start=1):
         where = msg("place.record", number=str(i))
-        if not isinstance(item, dict):
-            item = {"__not_a_mapping__": _short(item)}
-        out.append(RawRecord(str(path), where, item))
+        out.append(RawRecord(str(path), where, item) if isinstance(item, dict)
+                   else not_a_mapping(str(path), where))
     refuse_oversized(out, limits)
     return out
-
-
-def _short(value: Any) -> Any:
-    """A value that is not a record, kept only when it is a plain value (a list or mapping
-    could be an alias bomb)."""
-    return value if isinstance(value, (str, int, float, bool)) or value is None else "…"

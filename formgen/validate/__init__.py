@@ -15,7 +15,14 @@ from pydantic import ValidationError
 
 from formgen import clock
 from formgen.exceptions import Problem
-from formgen.load import UPLOAD, RawRecord, load_files, with_id, without_cycle_collection
+from formgen.load import (
+    UPLOAD,
+    RawRecord,
+    load_files,
+    refused_record,
+    with_id,
+    without_cycle_collection,
+)
 from formgen.load.limits import LimitExceeded, check_record
 from formgen.messages import Message, msg
 from formgen.model.applicant import Applicant
@@ -73,17 +80,16 @@ def _validate_one(
                 place = location
         return Problem(raw.file, with_id(place, rid), field_name, message, severity, rid)
 
-    if raw.refused is not None:
+    if raw.refused is not None:  # refused, or a whole file
         return None, [problem("", raw.refused)]
-    data = raw.data
-    if "__not_a_mapping__" in data:
+    if raw.kind == "not_a_mapping":
         return None, [problem("", msg("record.not-a-mapping"))]
-    if "__orphan_of__" in data:
-        orphan = data["__orphan_of__"]
-        group = data.get("__group__", "")
-        if orphan is None:
-            return None, [problem("id", msg("record.group-row-without-id", group=group))]
-        return None, [problem("id", msg("record.group-row-unknown-id", id=str(orphan), group=group))]
+    if raw.kind == "orphan":
+        if not raw.orphan_of:
+            return None, [problem("id", msg("record.group-row-without-id", group=raw.group))]
+        return None, [problem("id", msg("record.group-row-unknown-id", id=raw.orphan_of,
+                                        group=raw.group))]
+    data = raw.data
 
     problems: list[Problem] = [problem(n.field, n.message, n.severity) for n in raw.notes]
     if rid:
@@ -130,7 +136,7 @@ def validate_record(
     try:
         check_record(data, UPLOAD)
     except LimitExceeded as e:
-        raw = RawRecord(source, msg("place.submitted"), {}, refused=e.message)
+        raw = refused_record(source, msg("place.submitted"), e.message)
     return validate([raw], manifest, today)
 
 

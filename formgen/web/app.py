@@ -25,6 +25,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from formgen.fonts import read_coverage
+from formgen.links.secret import load_secret
+from formgen.links.store import Vault, vault_path
 from formgen.messages import msg
 from formgen.model.applicant import LANGUAGES, Applicant, Language
 from formgen.model.reference import competence_statements
@@ -32,7 +34,6 @@ from formgen.settings import Settings, load_settings
 from formgen.web import api, pages, verify
 from formgen.web.files import ConversionQueue
 from formgen.web.i18n import N_, TRANSLATORS, translations
-from formgen.web.links import load_secret, vault_path
 from formgen.web.messages import described_by, has_error, input_id, label_parts
 from formgen.web.parsing import ParseLimits, Parser
 from formgen.web.security import BodyTooLarge, GuardMiddleware, install_log_filters
@@ -46,7 +47,6 @@ from formgen.web.state import (
     language_of,
     too_large_response,
 )
-from formgen.web.vault import Vault
 from formgen.web.verify import DEFAULT_RATE, Verifier
 
 HERE = Path(__file__).resolve().parent
@@ -100,9 +100,9 @@ def create_app(
     minute.
 
     ``secret`` checks the long signed links of earlier versions (default: see
-    :func:`formgen.web.links.load_secret`, from ``paths.secret_file``); the settings'
+    :func:`formgen.links.secret.load_secret`, from ``paths.secret_file``); the settings'
     ``paths.link_store`` is the encrypted store of short links and of pages between a
-    submit and its redirect (default: see :func:`formgen.web.links.vault_path`). At most
+    submit and its redirect (default: see :func:`formgen.links.store.vault_path`). At most
     ``max_queue`` conversions run or wait; requests and uploads are limited to
     ``max_upload`` bytes and read under ``parse_limits``.
     """

@@ -1,12 +1,12 @@
 """Making the files a visitor downloads, and handing them over.
 
-PDFs come from the app's one warm :class:`~formgen.convert.Converter`. Every request
+PDFs come from the app's one warm :class:`~formgen.office.converter.Converter`. Every request
 that needs a conversion becomes a job on a bounded queue, run in a thread pool so the
 event loop (and with it the page) stays free. When ``max_queue`` jobs are already
 running or waiting, a new one is refused at once with :class:`Busy` (HTTP 429).
 
 Work files live in a private temporary folder that is removed before the answer goes out.
-Retrying a conversion that failed is the converter's own business (see formgen.convert).
+Retrying a conversion that failed is the converter's own business (see :mod:`formgen.office.converter`).
 """
 
 from __future__ import annotations

@@ -21,11 +21,12 @@ from starlette.responses import Response
 from formgen.exceptions import ConversionError, DataFileError, FormgenError
 from formgen.forms.blank import blank_documents, render_blank
 from formgen.forms.documents import documents_needed
+from formgen.links.store import key_of
+from formgen.links.tokens import LinkExpired, LinkInvalid, LinkRevoked, json_safe, open_link
 from formgen.model.applicant import LANGUAGES, Language
 from formgen.web import answers, formdata, formfields, sections
 from formgen.web.files import Busy, Download, attachment, make_document, make_pack_download
 from formgen.web.i18n import N_, TRANSLATORS, Translator, pick_language
-from formgen.web.links import LinkExpired, LinkInvalid, LinkRevoked, json_safe, open_link
 from formgen.web.messages import input_id
 from formgen.web.parsing import ParseRefused
 from formgen.web.records import Outcome, check_record
@@ -33,7 +34,6 @@ from formgen.web.security import read_form
 from formgen.web.session import load_page, redirect_to_page
 from formgen.web.state import MULTIPART_SLACK, language_of, state_of
 from formgen.web.uploads import pick_person, prune, upload_message, upload_records
-from formgen.web.vault import key_of
 from formgen.web.view import Alert, page_state, problem_texts, render_form
 
 router = APIRouter(include_in_schema=False)

@@ -4,7 +4,7 @@ Every submit of the form that leads to another view of it (check, add or delete 
 switch language, open a file) answers with a redirect to ``/?page=<id>``: the page's
 state is kept in the link store encrypted under a random key that lives only in the
 visitor's browser, in a session cookie (HttpOnly, SameSite=Lax, gone when the browser
-closes); the server keeps the ciphertext for :data:`~formgen.web.vault.PAGE_HOURS` hours.
+closes); the server keeps the ciphertext for :data:`~formgen.links.store.PAGE_HOURS` hours.
 So Refresh and Back only ever repeat a GET, and never ask to send the form again.
 """
 
@@ -17,8 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from formgen.links.store import PAGE_HOURS, key_of, new_key, token_of
 from formgen.web.state import state_of
-from formgen.web.vault import PAGE_HOURS, key_of, new_key, token_of
 
 COOKIE = "formgen_session"
 

@@ -12,6 +12,7 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from formgen.links.store import Vault
 from formgen.messages import Message, msg
 from formgen.model.applicant import Language
 from formgen.model.manifest import Manifest
@@ -20,7 +21,6 @@ from formgen.settings import Settings
 from formgen.web.files import ConversionQueue
 from formgen.web.i18n import N_, TRANSLATORS, pick_language
 from formgen.web.parsing import Parser
-from formgen.web.vault import Vault
 
 MAX_UPLOAD = 2 * 1024 * 1024
 """Largest upload or request body accepted, in bytes."""

@@ -9,11 +9,11 @@ from typing import Any
 from formgen import clock
 from formgen.exceptions import DataFileError, FormgenError
 from formgen.extract import extract_bytes
+from formgen.links.tokens import json_safe
 from formgen.load import UPLOAD, RawRecord, load_bytes
 from formgen.messages import msg
 from formgen.model.manifest import Manifest
 from formgen.web.i18n import N_, Translator
-from formgen.web.links import json_safe
 
 # The page words a file that cannot be read for the applicant, who did not make its format;
 # a file past one of the limits (formgen.load.limits) is refused in the words that name it.
@@ -92,7 +92,7 @@ def pick_person(records: list[RawRecord]) -> list[dict[str, Any]]:
     """The people of a file, each with a label to choose by and their record."""
     people = []
     for raw in records[:MAX_PEOPLE]:
-        if raw.refused is not None or "__not_a_mapping__" in raw.data or "__orphan_of__" in raw.data:
+        if not raw.is_applicant:
             continue
         label = " · ".join(p for p in (str(raw.record_id or "").strip(), _name(raw.data)) if p)
         people.append({"label": label or str(raw.where), "record": json_safe(raw.data)})

@@ -7,7 +7,8 @@ certificate's QR code opens.
     GET  /api/certificates/{code}   the same as /c/{code}, as JSON
 
 Served only when the app has a register (``formgen serve --register``), opened read-only
-for each look-up. A page shows only what the certificate itself shows (holder's name,
+for each look-up, which :mod:`formgen.certificates.verification` makes: this module only
+shows its answer. A page shows only what the certificate itself shows (holder's name,
 certificate, grade, number, date of issue) and whether it stands: valid, revoked (with
 the date and the reason) or superseded by a reissue (with the new number). An unknown
 code, a register row that does not match its seal and a number that was never issued
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -31,12 +33,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from formgen.certificates.keys import RegisterKey
-from formgen.certificates.numbers import ISSUED, NUMBER_RE, Issued, normalize_code, surname_matches
-from formgen.certificates.register import Register, reason_words
+from formgen.certificates.numbers import NUMBER_RE, normalize_code
+from formgen.certificates.register import Register
+from formgen.certificates.verification import Verification, find_by_code, find_by_number
 from formgen.exceptions import RegisterError, VerificationError
 from formgen.messages import msg
 from formgen.model.applicant import Language
-from formgen.model.manifest import Manifest
+from formgen.model.manifest import Manifest, Term
 from formgen.web.i18n import N_, TRANSLATORS
 from formgen.web.ratelimit import RateLimiter
 from formgen.web.security import read_form
@@ -60,26 +63,25 @@ class Verifier:
             self.key: RegisterKey = reg.key
         self.limiter = RateLimiter(per_minute)
 
-    def find(self, code: str) -> Issued | None:
+    def find(self, code: str, manifest: Manifest) -> Verification | None:
         """The certificate with this verification code, if it was issued and is genuine."""
-        short = normalize_code(code)
-        return self._find(short) if short else None
+        if normalize_code(code) is None:  # not a code: the register need not be opened
+            return None
+        return self._find(lambda reg: find_by_code(reg, code, manifest))
 
-    def find_by_number(self, number: str, surname: str) -> Issued | None:
+    def find_by_number(self, number: str, surname: str, manifest: Manifest) -> Verification | None:
         """The certificate with this number, if it was issued, is genuine and its holder
         has this surname."""
-        found = self._find(number.strip().upper())
-        return found if found is not None and surname_matches(found.name, surname) else None
+        return self._find(lambda reg: find_by_number(reg, number, surname, manifest))
 
-    def _find(self, key: str) -> Issued | None:
+    def _find(self, look_up: Callable[[Register], Verification]) -> Verification | None:
         with Register(self.path, timeout=5.0, key=self.key, read_only=True) as reg:
             try:
-                issued = reg.lookup(key)
+                return look_up(reg)
             except VerificationError as e:
                 if e.code in ("verify.record-altered", "verify.other-key"):
                     log.warning("register row refused: %s", e.message.english)
                 return None
-        return issued if issued.status in ISSUED else None
 
 
 def verifier_of(request: Request) -> Verifier:
@@ -132,26 +134,23 @@ class CertificateStatus(BaseModel):
     """When it was reissued."""
 
 
-def shown(issued: Issued, manifest: Manifest) -> CertificateStatus:
-    doc = manifest.documents.get(issued.certificate)
-    title = Words(zh=doc.title.zh, en=doc.title.en) if doc else Words(zh=issued.certificate, en=issued.certificate)
-    programme = manifest.programmes.get(issued.programme)
-    term = next((t for c, t in programme.grades.items() if c == issued.grade), None) \
-        if programme else None
-    grade = Words(zh=term.zh, en=term.en) if term else Words(zh=issued.grade, en=issued.grade)
-    revoked = issued.status == "revoked"
-    superseded = issued.status == "superseded"
+def _words(term: Term | None, fallback: str) -> Words:
+    return Words(zh=term.zh, en=term.en) if term is not None else Words(zh=fallback, en=fallback)
+
+
+def shown(found: Verification) -> CertificateStatus:
+    """A certificate found, as the page and the API show it."""
     return CertificateStatus(
-        number=issued.number,
-        status=issued.status,  # ISSUED only
-        holder=issued.name,
-        certificate=title,
-        grade=Grade(code=issued.grade, name=grade),
-        issued_on=issued.issued_on,
-        revoked_on=issued.changed_on if revoked else None,
-        reason=issued.reason if revoked else None,
-        superseded_by=issued.replaced_by if superseded else None,
-        superseded_on=issued.changed_on if superseded else None,
+        number=found.number,
+        status=found.status,
+        holder=found.holder,
+        certificate=_words(found.title, found.certificate),
+        grade=Grade(code=found.grade, name=_words(found.grade_name, found.grade)),
+        issued_on=found.issued_on,
+        revoked_on=found.revoked_on,
+        reason=found.reason or None,
+        superseded_by=found.replaced_by or None,
+        superseded_on=found.superseded_on,
     )
 
 
@@ -192,13 +191,13 @@ def _limited(request: Request) -> int:
     return verifier_of(request).limiter.take(client)
 
 
-async def _result(request: Request, lang: Language, found: Issued | None, *,
+async def _result(request: Request, lang: Language, found: Verification | None, *,
                   missing: dict[str, str]) -> Response:
     if found is None:
         return _page(request, lang, 404, outcome="not-found", missing=missing)
-    words = reason_words(found.reason)
-    return _page(request, lang, certificate=shown(found, state_of(request).manifest),
-                 outcome="found", reason=words if isinstance(words, str) else words.text(lang))
+    words = found.reason_words
+    return _page(request, lang, certificate=shown(found), outcome="found",
+                 reason=words if isinstance(words, str) else words.text(lang))
 
 
 @router.api_route("/verify", methods=["GET", "HEAD"], name="verify")
@@ -236,7 +235,7 @@ async def verify_sent(request: Request) -> Response:
         return _page(request, lang, 429, retry_after=wait, outcome="too-many", values=values)
     try:
         found = await run_in_threadpool(verifier_of(request).find_by_number, values["number"],
-                                        values["surname"])
+                                        values["surname"], state_of(request).manifest)
     except RegisterError:
         return _page(request, lang, 503, outcome="unavailable", values=values)
     return await _result(request, lang, found,
@@ -250,7 +249,8 @@ async def certificate_page(request: Request, code: str) -> Response:
     if wait:
         return _page(request, lang, 429, outcome="too-many", retry_after=wait)
     try:
-        found = await run_in_threadpool(verifier_of(request).find, code)
+        found = await run_in_threadpool(verifier_of(request).find, code,
+                                        state_of(request).manifest)
     except RegisterError:
         return _page(request, lang, 503, outcome="unavailable")
     shown_code = code[:20].upper()
@@ -280,9 +280,10 @@ async def certificate_json(request: Request, code: str) -> Response:
         return api_errors([api_error("", msg("api.too-many-lookups", seconds=wait))], 429,
                           {"Retry-After": str(wait)})
     try:
-        found = await run_in_threadpool(verifier_of(request).find, code)
+        found = await run_in_threadpool(verifier_of(request).find, code,
+                                        state_of(request).manifest)
     except RegisterError:
         return api_errors([api_error("", msg("api.register-unavailable"))], 503)
     if found is None:
         return api_errors([api_error("code", _NOT_FOUND)], 404)
-    return JSONResponse(shown(found, state_of(request).manifest).model_dump(mode="json"))
+    return JSONResponse(shown(found).model_dump(mode="json"))

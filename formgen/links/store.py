@@ -1,4 +1,4 @@
-"""Applicant records kept encrypted under keys the server does not keep.
+"""The link store: applicant records kept encrypted under keys the server does not keep.
 
 Two kinds of entry live in one SQLite file (``build/links.sqlite`` unless told otherwise):
 
@@ -23,6 +23,7 @@ import binascii
 import datetime as dt
 import hashlib
 import json
+import os
 import secrets
 import sqlite3
 import threading
@@ -66,6 +67,13 @@ CREATE TABLE IF NOT EXISTS pages (
 );
 CREATE INDEX IF NOT EXISTS pages_expires ON pages (expires);
 """
+
+
+def vault_path(path: str | Path | None = None) -> Path:
+    """The link store: ``path`` when given, else ``$FORMGEN_LINK_STORE``, else build/links.sqlite."""
+    if path is not None:
+        return Path(path)
+    return Path(os.environ.get(VAULT_ENV) or DEFAULT_VAULT)
 
 
 class Undecryptable(Exception):

@@ -1,39 +1,32 @@
-"""The links staff send to applicants: ``<base-url>/f/<token>``.
+"""The links staff send to applicants: ``<base-url>/f/<token>``, made by ``formgen links``
+and opened by the web app.
 
 Links made now are short: the token is a random 128-bit key (22 characters) that exists
 only in the link. The applicant's record is kept in the link store encrypted under that
-key (see :mod:`formgen.web.vault`); opening the link decrypts it, and the applicant can
+key (see :mod:`formgen.links.store`); opening the link decrypts it, and the applicant can
 save their answers back to it. A link is refused once it expires or is withdrawn.
 
 Links made by earlier versions carry the record itself, signed with the site's secret
-(itsdangerous) and base64url-encoded: readable by anyone who holds them. They are still
-opened until they expire, and no longer made. The secret comes from a file named with
-``--secret-file``, else from the environment variable ``FORMGEN_SECRET``, else from
-``build/secret.key``, which is generated on first use with permissions 0600.
+(itsdangerous, see :mod:`formgen.links.secret`) and base64url-encoded: readable by anyone
+who holds them. They are still opened until they expire, and no longer made.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import secrets
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from formgen import clock
 from formgen.exceptions import FormgenError
+from formgen.links.store import Undecryptable, Vault, key_of, unseal
 from formgen.messages import msg
-from formgen.web.vault import DEFAULT_VAULT, VAULT_ENV, Undecryptable, Vault, key_of, unseal
 
-SECRET_ENV = "FORMGEN_SECRET"
-DEFAULT_SECRET_FILE = Path("build") / "secret.key"
 SALT = "formgen.applicant-link.v1"
 LINK_PATH = "/f/"
-MIN_SECRET_LENGTH = 16
 
 
 class LinkError(FormgenError):
@@ -72,13 +65,6 @@ class LinkData:
     """The link holds a saved version (shown unless the original was asked for)."""
     short: bool = False
     """A short link (the applicant can save to it); False for a signed long link."""
-
-
-def vault_path(path: str | Path | None = None) -> Path:
-    """The link store: ``path`` when given, else ``$FORMGEN_LINK_STORE``, else build/links.sqlite."""
-    if path is not None:
-        return Path(path)
-    return Path(os.environ.get(VAULT_ENV) or DEFAULT_VAULT)
 
 
 def make_short_link(
@@ -124,43 +110,6 @@ def open_link(
         raise LinkInvalid(msg("link.no-record"))
     return LinkData(record, entry.expires, entry.saved_at if use_saved else None,
                     entry.saved is not None, short=True)
-
-
-def load_secret(secret_file: str | Path | None = None, *, create: bool = True) -> str:
-    """The signing secret: from ``secret_file`` when given, else ``$FORMGEN_SECRET``,
-    else ``build/secret.key`` (created with permissions 0600 and a random secret if missing).
-    """
-    if secret_file is None:
-        from_env = os.environ.get(SECRET_ENV)
-        if from_env is not None:
-            secret = from_env.strip()
-            if len(secret) < MIN_SECRET_LENGTH:
-                raise FormgenError(msg("secret.env-too-short", variable=SECRET_ENV, length=MIN_SECRET_LENGTH))
-            return secret
-    path = Path(secret_file) if secret_file is not None else DEFAULT_SECRET_FILE
-    if not path.exists() and secret_file is None and create:
-        _create_secret_file(path)
-    try:
-        secret = path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        raise FormgenError(msg("secret.file-missing", path=str(path))) from None
-    except OSError as e:
-        raise FormgenError(msg("secret.file-unreadable", path=str(path), reason=str(e.strerror))) from e
-    if len(secret) < MIN_SECRET_LENGTH:
-        raise FormgenError(msg("secret.file-too-short", path=str(path), length=MIN_SECRET_LENGTH))
-    return secret
-
-
-def _create_secret_file(path: Path) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return  # made by another process just now
-    except OSError as e:
-        raise FormgenError(msg("secret.cannot-create", path=str(path), reason=str(e.strerror))) from e
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(secrets.token_urlsafe(48) + "\n")
 
 
 def _serializer(secret: str) -> URLSafeSerializer:

@@ -1,0 +1,142 @@
+"""Verifying a certificate: find it in the register, check that it was issued and that its
+record is genuine, and say what it is in the manifest's words.
+
+``formgen verify`` (:mod:`formgen.commands.verify`), the public verification page and its
+JSON (:mod:`formgen.web.verify`) all ask here, and only format the answer.
+
+What a certificate is found by depends on who asks. Staff have its number, its
+verification code, its verification link (what its QR code holds) or the QR text of an
+older certificate (:func:`find`). The public page and API take only a code
+(:func:`find_by_code`), or a number with its holder's surname (:func:`find_by_number`):
+numbers follow each other, so they alone could be tried one by one.
+
+Each raises :class:`~formgen.exceptions.VerificationError` when there is no such
+certificate, its register row does not match its seal, or it was never issued (a number
+``pending`` or ``void``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+from formgen.certificates.numbers import NUMBER_RE, Issued, normalize_code, surname_matches
+from formgen.certificates.qr import PAYLOAD_TAG, code_in_link
+from formgen.certificates.register import Register, reason_words
+from formgen.exceptions import VerificationError
+from formgen.messages import Message, msg
+from formgen.model.manifest import Manifest, Term
+
+Standing = Literal["valid", "revoked", "superseded"]
+"""The status of a certificate that was issued: all a look-up shows."""
+
+
+@dataclass(frozen=True)
+class Verification:
+    """A certificate found in the register: what it shows, and whether it stands."""
+
+    status: Standing
+    """``valid``; ``revoked`` (see changed_on, reason); ``superseded`` (see replaced_by,
+    changed_on)."""
+    number: str
+    """The certificate number, e.g. CSEE-IET-2026-000123."""
+    code: str
+    """The verification code as printed: ``7KQ2-M9XD-4T``."""
+    holder: str
+    """The holder's name as the certificate prints it."""
+    applicant_id: str
+    certificate: str
+    """Which certificate it is: its document id in the manifest."""
+    title: Term | None
+    """The certificate's title, or None when the manifest has no such document."""
+    programme: str
+    """The programme's id."""
+    grade: str
+    """The grade's code: CEng, IEng or EngTech."""
+    grade_name: Term | None
+    """The grade in the programme's words, or None when the manifest does not name it."""
+    issued_on: dt.date
+    changed_on: dt.date | None = None
+    """When it was revoked or superseded."""
+    replaced_by: str = ""
+    """The number of the certificate reissued in its place (superseded)."""
+    reason: str = ""
+    """Why it was revoked: one of REASONS (revoked)."""
+
+    @property
+    def revoked_on(self) -> dt.date | None:
+        return self.changed_on if self.status == "revoked" else None
+
+    @property
+    def superseded_on(self) -> dt.date | None:
+        return self.changed_on if self.status == "superseded" else None
+
+    @property
+    def reason_words(self) -> Message | str:
+        """Why it was revoked, as people read it (颁发有误 / issued in error)."""
+        return reason_words(self.reason)
+
+
+def find(reg: Register, text: str, manifest: Manifest | None) -> Verification:
+    """The certificate a number, a verification code, a verification link or an old QR
+    text names."""
+    if text.strip().upper().startswith(PAYLOAD_TAG + "|"):
+        issued = reg.verify_payload(text)
+    else:
+        issued = reg.lookup(code_in_link(text) or text)
+    return describe(issued, manifest)
+
+
+def find_by_code(reg: Register, code: str, manifest: Manifest | None) -> Verification:
+    """The certificate with this verification code (as printed, with or without dashes);
+    anything else, a number too, is not a code."""
+    short = normalize_code(code)
+    if short is None:
+        raise VerificationError(msg("verify.not-a-code", code=code.strip()[:60]))
+    return describe(reg.lookup(short), manifest)
+
+
+def find_by_number(reg: Register, number: str, surname: str,
+                   manifest: Manifest | None) -> Verification:
+    """The certificate with this number, when its holder has this surname (see
+    :func:`~formgen.certificates.numbers.surname_matches`)."""
+    text = number.strip().upper()
+    if not NUMBER_RE.fullmatch(text):
+        raise VerificationError(msg("verify.not-a-code", code=number.strip()[:60]))
+    issued = reg.lookup(text)
+    if not surname_matches(issued.name, surname):
+        raise VerificationError(msg("verify.unknown-code", code=text))
+    return describe(issued, manifest)
+
+
+def describe(issued: Issued, manifest: Manifest | None) -> Verification:
+    """A certificate of the register in the words of ``manifest`` (ids and codes only when
+    there is none); VerificationError when it was never issued."""
+    status = issued.status
+    if status != "valid" and status != "revoked" and status != "superseded":
+        raise VerificationError(msg("verify.never-issued", number=issued.number))
+    title = grade_name = None
+    if manifest is not None:
+        doc = manifest.documents.get(issued.certificate)
+        title = doc.title if doc is not None else None
+        programme = manifest.programmes.get(issued.programme)
+        if programme is not None:
+            grade_name = next((t for code, t in programme.grades.items() if code == issued.grade),
+                              None)
+    return Verification(
+        status=status,
+        number=issued.number,
+        code=issued.short_code,
+        holder=issued.name,
+        applicant_id=issued.applicant_id,
+        certificate=issued.certificate,
+        title=title,
+        programme=issued.programme,
+        grade=issued.grade,
+        grade_name=grade_name,
+        issued_on=issued.issued_on,
+        changed_on=issued.changed_on if status != "valid" else None,
+        replaced_by=issued.replaced_by if status == "superseded" else "",
+        reason=issued.reason if status == "revoked" else "",
+    )
