@@ -42,7 +42,7 @@ from formgen.exceptions import ConversionError, FormgenError, SigningError, Temp
 from formgen.forms.engine import CompiledTemplate
 from formgen.messages import Message, msg
 from formgen.model.manifest import Manifest
-from formgen.paths import write_atomic
+from formgen.paths import atomic_path, write_atomic
 
 if TYPE_CHECKING:
     from formgen.office.converter import Converter
@@ -304,3 +304,25 @@ def split_piece(piece: Piece, doc_id: str, templates: dict[str, BatchTemplate],
 
 def _all(piece: Piece, message: Message) -> dict[str, list[Message]]:
     return {h.applicant.id: [message] for h in piece.holders}
+
+
+def write_print_pdf(holders: list[Holder], manifest: Manifest,
+                    templates: dict[str, BatchTemplate], target: Path) -> Path:
+    """``print.pdf``: every holder's certificates, in the holders' order, QR codes,
+    signature and seal pictures stamped; PDF/A-2b like the holders' files."""
+    readers: dict[Path, PdfReader] = {}
+    printer = PdfWriter()
+    stamper = ArtStamper(printer)
+    for h in holders:
+        for doc_id in h.doc_ids:
+            pdf, index, _ = h.pages[doc_id]
+            if pdf not in readers:
+                readers[pdf] = PdfReader(pdf)
+            page = printer.add_page(readers[pdf].pages[index])
+            stamp_qr(printer, page, verify_link(h.verify_base, h.issued[doc_id].short_code))
+            art = signature_lines(h.applicant, doc_id, manifest)[1]
+            stamper.stamp(page, art, templates[doc_id].sign_boxes)
+    make_archival(printer, next(iter(readers.values())), "Certificates")
+    with atomic_path(target) as tmp:
+        printer.write(tmp)
+    return target

@@ -46,8 +46,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pypdf import PdfReader, PdfWriter
-
 from formgen.certificates.batch import (
     BatchTemplate,
     CertificateChunk,
@@ -56,14 +54,13 @@ from formgen.certificates.batch import (
     convert_chunk,
     render_chunk,
     split_piece,
+    write_print_pdf,
 )
 from formgen.certificates.context import signature_lines
 from formgen.certificates.numbers import Issued, IssueRequest
 from formgen.certificates.numbers import write_csv as write_register_csv
-from formgen.certificates.pdfa import make_archival
-from formgen.certificates.pictures import ArtStamper, check_picture
+from formgen.certificates.pictures import check_picture
 from formgen.certificates.plan import Holder, plan_holder, printed_name
-from formgen.certificates.qr import stamp_qr, verify_link
 from formgen.certificates.register import DEFAULT_PATH, Register
 from formgen.certificates.signing import CertificateSigner, SigningKey
 from formgen.exceptions import FormgenError, ManifestError, OutputError, RegisterError
@@ -72,7 +69,7 @@ from formgen.forms.naming import applicant_folder, output_name
 from formgen.load import RawRecord
 from formgen.messages import Message, msg
 from formgen.model.manifest import Manifest, verify_base
-from formgen.paths import atomic_path, inside
+from formgen.paths import inside
 from formgen.run import BatchJob, BuildResult, Progress
 from formgen.settings import Settings
 from formgen.validate import Report
@@ -255,7 +252,10 @@ class CertificateJob(BatchJob[tuple[Holder, str], CertificateRun]):
                 self.holders.remove(h)
         self.confirmed = _confirm(self.register, self.holders, out, self.options.by,
                                   self.settings.today, self.result)
-        _write_print_pdf(self.holders, self.manifest, self.templates, out, self.result)
+        self.result.issued = [h.issued[d] for h in self.holders for d in h.doc_ids]
+        if self.holders:
+            self.result.print_pdf = write_print_pdf(self.holders, self.manifest, self.templates,
+                                                    out / "print.pdf")
 
     def close(self) -> None:
         """Void the numbers issued by this run and never written."""
@@ -376,30 +376,6 @@ def _confirm(reg: Register, holders: list[Holder], out: Path, by: str, today: dt
                 path.unlink(missing_ok=True)
             holders.remove(h)
     return [n for n in numbers if n not in refused]
-
-
-def _write_print_pdf(holders: list[Holder], manifest: Manifest,
-                     templates: dict[str, BatchTemplate], out: Path, run: CertificateRun) -> None:
-    """``print.pdf``: every certificate written, in print order, QR codes, signature and
-    seal pictures stamped; PDF/A-2b like the holders' files."""
-    readers: dict[Path, PdfReader] = {}
-    printer = PdfWriter()
-    stamper = ArtStamper(printer)
-    for h in holders:
-        for doc_id in h.doc_ids:
-            pdf, index, _ = h.pages[doc_id]
-            if pdf not in readers:
-                readers[pdf] = PdfReader(pdf)
-            page = printer.add_page(readers[pdf].pages[index])
-            stamp_qr(printer, page, verify_link(h.verify_base, h.issued[doc_id].short_code))
-            art = signature_lines(h.applicant, doc_id, manifest)[1]
-            stamper.stamp(page, art, templates[doc_id].sign_boxes)
-            run.issued.append(h.issued[doc_id])
-    if holders:
-        make_archival(printer, next(iter(readers.values())), "Certificates")
-        run.print_pdf = out / "print.pdf"
-        with atomic_path(run.print_pdf) as tmp:
-            printer.write(tmp)
 
 
 def _templates(manifest: Manifest, holders: list[Holder]) -> dict[str, BatchTemplate]:
