@@ -1,5 +1,6 @@
 """The library API, and the batch pipeline every run of many records goes through.
 
+    manifest → templates → fonts                  check_templates
     load → validate                               check_data
     load → validate → roster                      make_roster
     forms → records → validate                    extract_forms
@@ -14,8 +15,10 @@ workers and timeout, the register's and the link store's paths. :func:`run_batch
 the one batch run: it validates, prepares the output folder, starts the run's one
 converter, cuts the job's items into chunks, renders the next chunk while earlier ones
 convert, writes each as it comes back, and writes ``errors.csv``; a feature gives only
-its :class:`~formgen.run.BatchJob`. The CLI calls these functions; nothing below this
-module imports it.
+its :class:`~formgen.run.BatchJob`. The commands that load data call these functions;
+the ones that look up or change one certificate (verify, revoke,
+register) call their feature directly, and the web app (one applicant per request)
+renders through :mod:`formgen.forms.documents`. Nothing below this module imports it.
 """
 
 from __future__ import annotations
@@ -31,9 +34,13 @@ from typing import Any, TypeVar
 from formgen.certificates.run import CertificateJob, CertificateOptions, CertificateRun
 from formgen.extract import Extraction, extract
 from formgen.extract.output import check_output, write_records, write_report
+from formgen.forms.check import check_templates as template_problems
+from formgen.forms.check import context_texts, template_paths
+from formgen.forms.typefaces import check_fonts
 from formgen.forms.write import DocumentJob, write_blank
 from formgen.language import Language
 from formgen.load import RawRecord
+from formgen.messages import Message
 from formgen.office import cores, open_converter
 from formgen.packs.build import PackJob, PackResult
 from formgen.roster import RosterSummary, write_roster
@@ -43,7 +50,7 @@ from formgen.validate import Report, validate_files
 
 __all__ = [
     "BuildResult", "CertificateOptions", "CertificateRun", "Extraction", "PackResult",
-    "RosterSummary", "build_packs", "check_data", "extract_forms", "make_roster",
+    "RosterSummary", "build_packs", "check_data", "check_templates", "extract_forms", "make_roster",
     "print_certificates", "render", "render_blank", "run_batch",
 ]
 
@@ -132,6 +139,16 @@ def _write_done(job: BatchJob[Any, Any], pending: dict[Future[Any], list[Any]],
 
 def _no_progress(steps: int) -> None:
     return None
+
+
+def check_templates(settings: Settings) -> tuple[list[Message], list[Message]]:
+    """The manifest's templates against the data and each other, and their fonts against
+    the installed families: (what each font is drawn with, every problem)."""
+    manifest = settings.manifest
+    problems = template_problems(manifest, settings.today)
+    report, font_problems = check_fonts(template_paths(manifest),
+                                        context_texts(manifest, settings.today))
+    return report, problems + font_problems
 
 
 def check_data(

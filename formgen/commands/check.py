@@ -7,8 +7,7 @@ import sys
 import click
 
 from formgen.commands.common import manifest_option, say, settings_from, user_errors
-from formgen.forms.check import check_templates, context_texts, template_paths
-from formgen.forms.typefaces import check_fonts
+from formgen.main import check_templates
 from formgen.messages import msg
 
 
@@ -19,16 +18,12 @@ def command(manifest_path: str | None) -> None:
     """Check every template in the manifest against the data and its other language, and
     that each font the templates name is drawn by its family (formgen/fonts.toml)."""
     settings = settings_from(manifest_path)
-    manifest = settings.manifest
-    problems = check_templates(manifest, settings.today)
-    report, font_problems = check_fonts(template_paths(manifest),
-                                       context_texts(manifest, settings.today))
+    report, problems = check_templates(settings)
     for line in report:
         say(line, err=False)
-    problems += font_problems
     for problem in problems:
         say(problem)
     if problems:
         say(msg("cli.check-problems", count=len(problems)))
         sys.exit(1)
-    say(msg("cli.check-ok", count=len(manifest.documents)), err=False)
+    say(msg("cli.check-ok", count=len(settings.manifest.documents)), err=False)
