@@ -161,11 +161,11 @@ class BatchJob(Generic[Item, Result]):
     """False when nothing is converted (DOCX only): no LibreOffice is started."""
     pdf_options: dict[str, object] | None = None
     """LibreOffice's PDF export settings for this job's conversions."""
-    chunk_bounds: tuple[int, int] = (20, 20)
+    chunk_bounds: tuple[int, int] = (20, 50)
     """The fewest and most items converted together (:func:`chunk_size`)."""
     most_workers: int | None = None
     """Converters at most when the settings name none (None: one per core)."""
-    seconds_per_unit: float = 0.0
+    seconds_per_unit: float = 0.5
     """Time a conversion may take beyond the settings' timeout, per item in its chunk."""
 
     def __init__(self, result: Result):

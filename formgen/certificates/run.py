@@ -132,7 +132,6 @@ class CertificateJob(BatchJob[tuple[Holder, str], CertificateRun]):
 
     chunk_bounds = (25, 250)
     most_workers = 4
-    seconds_per_unit = 0.5
 
     def __init__(self, settings: Settings, options: CertificateOptions):
         """FormgenError, before the register is opened, when the verification address or
