@@ -111,20 +111,25 @@ def show_problems(problems: Iterable[Problem]) -> None:
 
 
 def see_errors(errors_csv: object, failed: bool) -> Message | str:
-    """`` (see …/errors.csv)`` after a run's summary when records failed, else nothing."""
-    return msg("cli.see-errors", path=str(errors_csv)) if failed else ""
+    """`` (see …/errors.csv)`` after a run's summary when records failed and errors.csv
+    was written, else nothing."""
+    return msg("cli.see-errors", path=str(errors_csv)) if failed and errors_csv else ""
 
 
 def finish(
-    problems: Iterable[Problem], summary: Message, failed: bool, unreadable: Sequence[str] = ()
+    problems: Iterable[Problem], summary: Message, failed: bool, unreadable: Sequence[str] = (),
+    unwritten: Sequence[Message] = (),
 ) -> None:
-    """Show every problem, then the run's summary and the files that could not be read, on
-    stderr; exit 1 when something failed or a file could not be read."""
+    """Show every problem, then the run's summary, the files that could not be read and
+    the run's own files that could not be written, on stderr; exit 1 when something
+    failed, or a file could not be read or written."""
     show_problems(problems)
     say(summary)
     if unreadable:
         say(msg("cli.files-unreadable", count=len(unreadable), files=tuple(unreadable)))
-    if failed or unreadable:
+    for reason in unwritten:
+        say(msg("cli.error", error=reason))
+    if failed or unreadable or unwritten:
         sys.exit(1)
 
 
