@@ -38,7 +38,7 @@ from formgen.load import RawRecord
 from formgen.messages import Message
 from formgen.office import cores, open_converter
 from formgen.packs.build import PackJob, PackResult
-from formgen.paths import cannot_write
+from formgen.paths import cannot_write, check_target
 from formgen.roster import RosterSummary, write_roster
 from formgen.run import ERRORS_CSV, BatchJob, BuildResult, Progress, chunk_size, prepare_output
 from formgen.settings import Settings
@@ -69,6 +69,7 @@ def run_batch(
     the failures. A FormgenError from the job's plan (something that stops the whole run)
     is raised before anything is rendered.
     """
+    check_target(out / ERRORS_CSV, data, force=True)  # the run's report is not an input
     records, report = validate_files(data, settings.manifest, settings.today)
     records, report = job.narrow(records, report)
     result = job.result

@@ -7,7 +7,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -73,6 +73,29 @@ def cannot_write(e: OSError, path: Path, *, folder: bool = False) -> Message:
     if folder:
         return msg("output.cannot-write-in", folder=str(path), reason=str(e.strerror or e))
     return msg("output.cannot-write", path=str(path), reason=str(e.strerror or e))
+
+
+def check_target(target: Path, inputs: Iterable[Path], *, force: bool = False) -> None:
+    """OutputError when writing ``target`` would replace one of ``inputs`` (a file given,
+    or a file inside a folder given: never, whatever ``force`` says), or a file that
+    already exists (unless ``force``)."""
+    for given in inputs:
+        if _same_file(target, given) or (given.is_dir() and target.exists()
+                                         and _within(target, given)):
+            raise OutputError(msg("output.is-input", path=str(target)))
+    if not force and (target.exists() or target.is_symlink()):
+        raise OutputError(msg("output.exists", path=str(target)))
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
+
+
+def _within(path: Path, folder: Path) -> bool:
+    return folder.resolve() in path.resolve().parents
 
 
 def make_output_folder(out: Path) -> None:

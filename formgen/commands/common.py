@@ -41,6 +41,22 @@ def user_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def require_inputs(paths: Iterable[Path]) -> None:
+    """FormgenError naming every input that does not exist (before anything is written)."""
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise FormgenError(msg("cli.no-such-input", files=tuple(missing)))
+
+
+def force_option(what: str) -> Callable[[F], F]:
+    """``--force``: replace ``what`` when it exists (never one of the command's inputs)."""
+    return click.option(
+        "--force", is_flag=True,
+        help=f"Replace {what} if it exists (any existing file: formgen does not replace a "
+             "file without it; never one of the command's inputs).",
+    )
+
+
 manifest_option = click.option(
     "--manifest",
     "manifest_path",
