@@ -162,8 +162,20 @@ def create_app(
         return state.render(request, "problem.html", lang, 500, title=tr("Error"), message=tr(
             N_("Something went wrong on this site; nothing you sent was kept. Please try again later.")))
 
+    async def cross_site_refused(request: Request) -> Response:
+        """403 for a request another site made a browser send (see formgen.web.security)."""
+        if request.url.path.startswith("/api/"):
+            return api_errors([api_error("", msg("api.cross-site"))], 403)
+        lang = language_of(request)
+        tr = TRANSLATORS[lang]
+        return state.render(request, "problem.html", lang, 403, title=tr("Refused"), message=tr(
+            N_("This was sent to us from another website, so it was refused and nothing was "
+               "changed. If you filled in the form on this site, go back to it and send it "
+               "again.")))
+
     app.add_middleware(GuardMiddleware, max_body=max_upload + MULTIPART_SLACK,
-                       too_large=too_large_response, server_error=server_error)
+                       too_large=too_large_response, server_error=server_error,
+                       refused=cross_site_refused)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     app.include_router(pages.router)
