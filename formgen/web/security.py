@@ -4,6 +4,9 @@
   referrer and may not be framed, and run only the site's own script and style.
 * A request body over the limit is refused with 413: at once when its Content-Length
   says so, else as soon as the limit is passed while reading.
+* A request body must arrive within a time limit (30 s, counted from the end of the
+  headers): past it the reading stops and the answer is 408. An answer sent before the
+  body was read to its end closes the connection, so a body nobody reads cannot hold it.
 * An error inside the app (a bug) still answers 500 with these headers: the error page
   or JSON comes from here, and the error goes on to the server's log.
 * A request that may change something (any method but GET, HEAD and OPTIONS) sent from
@@ -20,6 +23,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncGenerator, Awaitable, Callable
@@ -44,6 +48,18 @@ SECURITY_HEADERS = {
 }
 
 
+DEFAULT_BODY_TIMEOUT = 30.0
+"""Seconds a request's body may take to arrive, from the end of its headers."""
+
+
+class BodyTimeout(Exception):
+    """The request body did not arrive within the time limit."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        super().__init__(f"the request body did not arrive within {seconds} seconds")
+
+
 class BodyTooLarge(Exception):
     """The request body is larger than the site accepts."""
 
@@ -53,6 +69,7 @@ class BodyTooLarge(Exception):
 
 
 TooLargeResponder = Callable[[Request, int], Awaitable[Response]]
+TooSlowResponder = Callable[[Request, float], Awaitable[Response]]
 ErrorResponder = Callable[[Request], Awaitable[Response]]
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 """Methods that change nothing, allowed from anywhere."""
@@ -86,20 +103,53 @@ def _own_origin(origin: str, host: str) -> bool:
         return False
 
 
+class TimedBody:
+    """A request's ``receive`` whose body must arrive by a deadline (BodyTimeout past it);
+    ``pending`` while some of the body is still to come."""
+
+    def __init__(self, scope: Scope, receive: Receive, seconds: float):
+        headers = Headers(scope=scope)
+        length = headers.get("content-length", "")
+        self.pending = (length.isdigit() and int(length) > 0) or (
+            "chunked" in headers.get("transfer-encoding", "").lower())
+        self.receive = receive
+        self.seconds = seconds
+        self.deadline = asyncio.get_running_loop().time() + seconds
+
+    async def __call__(self) -> Message:
+        if not self.pending:
+            return await self.receive()
+        remaining = self.deadline - asyncio.get_running_loop().time()
+        try:
+            if remaining <= 0:
+                raise TimeoutError
+            async with asyncio.timeout(remaining):
+                message = await self.receive()
+        except TimeoutError:
+            raise BodyTimeout(self.seconds) from None
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            self.pending = False
+        return message
+
+
 class GuardMiddleware:
     """Security headers on every answer, errors included; 403 from ``refused`` for a
     cross-site request that may change something; early 413 for a declared oversized
-    body; a 500 answer from ``server_error`` when the app fails."""
+    body; 408 from ``too_slow`` for a body that does not arrive within ``body_timeout``
+    seconds; a 500 answer from ``server_error`` when the app fails."""
 
     def __init__(
         self, app: ASGIApp, max_body: int, too_large: TooLargeResponder,
         server_error: ErrorResponder | None = None, refused: ErrorResponder | None = None,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT, too_slow: TooSlowResponder | None = None,
     ):
         self.app = app
         self.max_body = max_body
         self.too_large = too_large
         self.server_error = server_error
         self.refused = refused
+        self.body_timeout = body_timeout
+        self.too_slow = too_slow
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -107,6 +157,7 @@ class GuardMiddleware:
             return
         static = scope.get("path", "").startswith(STATIC_PREFIX)
         started = False
+        body = TimedBody(scope, receive, self.body_timeout)
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
@@ -116,6 +167,8 @@ class GuardMiddleware:
                 extra = [(k, v) for k, v in SECURITY_HEADERS.items() if k.lower() not in headers]
                 if "cache-control" not in headers:
                     extra.append(("Cache-Control", "public, max-age=3600" if static else "no-store"))
+                if body.pending:  # answered before the body was read: the rest is not awaited
+                    extra.append(("Connection", "close"))
                 message["headers"] = list(message.get("headers", [])) + [
                     (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra
                 ]
@@ -131,7 +184,12 @@ class GuardMiddleware:
             await response(scope, receive, send_with_headers)
             return
         try:
-            await self.app(scope, receive, send_with_headers)
+            await self.app(scope, body, send_with_headers)
+        except BodyTimeout as e:
+            if not started:
+                response = (await self.too_slow(Request(scope), e.seconds) if self.too_slow
+                            else PlainTextResponse("Request Timeout", status_code=408))
+                await response(scope, receive, send_with_headers)
         except Exception:
             if not started:
                 await (await self._error_response(Request(scope)))(scope, receive, send_with_headers)
