@@ -17,8 +17,10 @@
   ``Referrer-Policy: no-referrer``, so it is judged by ``Sec-Fetch-Site`` alone. A
   request with neither header (a script, the test client, a browser too old to send
   them) passes.
-* Access log lines lose their query string, and a link token in a path is replaced by
-  ``…``; ``formgen serve`` turns the access log off altogether.
+* Access log lines lose their query string (``?page=…``, ``?number=…``), and whatever
+  in a path opens personal data is replaced by ``…``: a link's token (``/f/…``) and a
+  certificate's verification code (``/c/…``, ``/api/certificates/…``), each of which
+  shows a holder's name; ``formgen serve`` turns the access log off by default.
 """
 
 from __future__ import annotations
@@ -253,23 +255,46 @@ async def read_form(
 
 # ----------------------------------------------------------------------------- logs
 
-_TOKEN_IN_PATH = re.compile(r"(/f/)[^\s\"'?#/]+")
+SECRET_PATHS = ("/f/", "/c/", "/api/certificates/")
+"""Paths whose rest opens personal data: a link's token, a certificate's verification
+code (the page and its JSON show the holder's name)."""
+_SECRET_IN_TEXT = re.compile("(" + "|".join(map(re.escape, SECRET_PATHS)) + r")[^\s\"'?#]+")
 
 
 def redact(text: str) -> str:
-    """``text`` without query strings after paths and without link tokens."""
-    text = _TOKEN_IN_PATH.sub(r"\1…", text)
+    """``text`` without query strings after paths and without the tokens and codes of
+    :data:`SECRET_PATHS`."""
+    text = _SECRET_IN_TEXT.sub(r"\1…", text)
     return re.sub(r"(/[^\s\"'?]*)\?[^\s\"']*", r"\1", text)
 
 
+def redact_path(path: str) -> str:
+    """A request's path as logged: no query string or fragment, and nothing after the
+    first of :data:`SECRET_PATHS` it holds (spaces and all)."""
+    path = re.split(r"[?#]", path, maxsplit=1)[0]
+    found = [i for i in (path.find(p) for p in SECRET_PATHS) if i >= 0]
+    if not found:
+        return path
+    start = min(found)
+    prefix = next(p for p in SECRET_PATHS if path.startswith(p, start))
+    return path[: start + len(prefix)] + "…"
+
+
+def _redacted(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    return redact_path(value) if value.startswith("/") else redact(value)
+
+
 class RedactFilter(logging.Filter):
-    """Removes link tokens and query strings from log records (uvicorn access lines)."""
+    """Removes link tokens, verification codes and query strings from log records
+    (uvicorn's access lines give the path as an argument of its own)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple) and record.args:
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(_redacted(a) for a in record.args)
         elif isinstance(record.args, dict):
-            record.args = {k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()}
+            record.args = {k: _redacted(v) for k, v in record.args.items()}
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
         return True
