@@ -3,7 +3,8 @@ and its progress bar.
 
 Everything a command says is a :class:`~formgen.messages.Message`, shown in the locale's
 language (LC_ALL, then LC_MESSAGES, then LANG: ``zh…`` gives Chinese, anything else
-English); click's own help and usage errors stay English.
+English); click's own usage errors follow it too (:mod:`formgen.commands.clicktext`),
+its help stays English.
 """
 
 from __future__ import annotations
