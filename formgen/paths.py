@@ -12,7 +12,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from formgen.exceptions import OutputError
-from formgen.messages import Message, msg
+from formgen.messages import INVISIBLE, Message, msg
 
 _WINDOWS_RESERVED = {
     "CON", "PRN", "AUX", "NUL",
@@ -25,12 +25,10 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
-_INVISIBLE = re.compile(
-    "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
-    "\U000e0001\U000e0020-\U000e007f]+"
-)
-"""Invisible format characters: bidi controls that reorder how a name shows (U+202E),
-zero-width spaces and joiners, the byte-order mark, soft hyphens, tag characters."""
+_INVISIBLE = re.compile(f"[{INVISIBLE}]+")
+"""Invisible format characters (:data:`formgen.messages.INVISIBLE`): bidi controls that
+reorder how a name shows (U+202E), zero-width spaces and joiners, the byte-order mark,
+soft hyphens, tag characters."""
 
 
 def safe_filename(name: str, fallback: str = "") -> str:

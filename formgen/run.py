@@ -46,8 +46,8 @@ def record_key(raw: RawRecord, lang: Language = "en") -> str:
 def _record_name(file: str, place: Message, record_id: str, lang: Language) -> str:
     """The id (printable), else the file and place; the file alone for a whole file."""
     if place == WHOLE_FILE:
-        return file
-    return printable(record_id) or f"{file} {place.text(lang)}"
+        return printable(file)
+    return printable(record_id) or f"{printable(file)} {place.text(lang)}"
 
 
 @dataclass
