@@ -7,6 +7,7 @@ import click
 from formgen.commands import (
     certificates,
     check,
+    clicktext,
     extract,
     links,
     pack,
@@ -46,3 +47,4 @@ COMMANDS: list[click.Command] = [
 
 for command in COMMANDS:
     main.add_command(command)
+clicktext.install(main)  # click's usage errors in the user's language

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from formgen.certificates.run import CertificateJob, CertificateOptions, CertificateRun
+from formgen.exceptions import OutputError
 from formgen.extract import Extraction, extract
 from formgen.extract.output import check_output, write_records, write_report
 from formgen.forms.check import check_templates as template_problems
@@ -43,6 +44,7 @@ from formgen.load import RawRecord
 from formgen.messages import Message
 from formgen.office import cores, open_converter
 from formgen.packs.build import PackJob, PackResult
+from formgen.paths import cannot_write, check_target
 from formgen.roster import RosterSummary, write_roster
 from formgen.run import ERRORS_CSV, BatchJob, BuildResult, Progress, chunk_size, prepare_output
 from formgen.settings import Settings
@@ -73,6 +75,7 @@ def run_batch(
     the failures. A FormgenError from the job's plan (something that stops the whole run)
     is raised before anything is rendered.
     """
+    check_target(out / ERRORS_CSV, data, force=True)  # the run's report is not an input
     records, report = validate_files(data, settings.manifest, settings.today)
     records, report = job.narrow(records, report)
     result = job.result
@@ -85,8 +88,12 @@ def run_batch(
         if on_total is not None:
             on_total(sum(job.units(item) for item in items))
         if items:
-            work = Path(tempfile.mkdtemp(prefix=".work-", dir=out))
-            _make(settings, job, items, work, step)
+            try:
+                work = Path(tempfile.mkdtemp(prefix=".work-", dir=out))
+            except OSError as e:
+                job.fail_chunk(items, cannot_write(e, out, folder=True))
+            else:
+                _make(settings, job, items, work, step, out)
         job.finish(out)
     finally:
         try:
@@ -94,15 +101,19 @@ def run_batch(
         finally:
             if work is not None:
                 shutil.rmtree(work, ignore_errors=True)
-    result.write_errors_csv(out / ERRORS_CSV)
+    try:
+        result.write_errors_csv(out / ERRORS_CSV)
+    except OutputError as e:
+        result.unwritten.append(e.message)
     return result
 
 
 def _make(settings: Settings, job: BatchJob[Any, Any], items: list[Any], work: Path,
-          step: Progress) -> None:
+          step: Progress, out: Path) -> None:
     """Render → convert → write every chunk (work files in ``work``); the next chunk
     renders while earlier ones convert, and at most one chunk more than there are
-    converters waits its turn."""
+    converters waits its turn. A chunk whose work files cannot be written (a full disk)
+    fails its records, saying so, and the others go on."""
     workers = settings.workers or min(cores(), job.most_workers or cores())
     total = sum(job.units(item) for item in items)
     chunks = job.chunks(items, chunk_size(total, workers, job.chunk_bounds))
@@ -122,19 +133,34 @@ def _make(settings: Settings, job: BatchJob[Any, Any], items: list[Any], work: P
             rendered = job.render(chunk, number)
             pending[pool.submit(job.convert, rendered, converter, work / f"{number:05d}")] = chunk
             while len(pending) > workers:
-                _write_done(job, pending, step, wait_all=False)
-        _write_done(job, pending, step, wait_all=True)
+                _write_done(job, pending, step, out, wait_all=False)
+        _write_done(job, pending, step, out, wait_all=True)
 
 
 def _write_done(job: BatchJob[Any, Any], pending: dict[Future[Any], list[Any]],
-                step: Progress, wait_all: bool) -> None:
+                step: Progress, out: Path, wait_all: bool) -> None:
     """Write the chunks whose conversion is done (all of them, with ``wait_all``)."""
     while pending:
         done, _ = wait(pending, return_when=FIRST_COMPLETED)
         for future in done:
-            job.write(pending.pop(future), future.result(), step)
+            chunk = pending.pop(future)
+            try:
+                job.write(chunk, future.result(), step)
+            except (OutputError, OSError) as e:
+                job.fail_chunk(chunk, _not_written(e, out))
+                step(sum(job.units(item) for item in chunk))
         if not wait_all:
             return
+
+
+def _not_written(e: OutputError | OSError, out: Path) -> Message:
+    """Why a chunk's work files could not be written, said of the output folder (the
+    work folder inside it is the run's own)."""
+    if isinstance(e, OutputError):
+        if not isinstance(e.__cause__, OSError):
+            return e.message
+        e = e.__cause__
+    return cannot_write(e, out, folder=True)
 
 
 def _no_progress(steps: int) -> None:

@@ -78,12 +78,18 @@ LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
 
 SHOWN_CHARS = 200
 """The longest text value a message shows whole."""
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+INVISIBLE = ("\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+             "\U000e0001\U000e0020-\U000e007f")
+"""Invisible format characters (a regular expression's character class): bidi controls that
+reorder how a text shows (U+202E), zero-width spaces and joiners, the byte-order mark,
+soft hyphens, tag characters."""
+_UNPRINTABLE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{INVISIBLE}]")
 
 
 def printable(text: str, limit: int = SHOWN_CHARS) -> str:
-    """``text`` as one printable line: control and bidi characters as escapes, and at most
-    ``limit`` characters of it (then "…")."""
+    """``text`` as one printable line: control characters, line and paragraph separators,
+    bidi controls and the other invisible characters (a zero-width space) as escapes
+    (``\\x07``, ``\\u200b``), and at most ``limit`` characters of it (then "…")."""
     if len(text) > limit:
         text = text[:limit] + "…"
     return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from formgen.exceptions import OutputError
-from formgen.messages import msg
+from formgen.messages import INVISIBLE, Message, msg
 
 _WINDOWS_RESERVED = {
     "CON", "PRN", "AUX", "NUL",
@@ -24,12 +25,10 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
-_INVISIBLE = re.compile(
-    "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
-    "\U000e0001\U000e0020-\U000e007f]+"
-)
-"""Invisible format characters: bidi controls that reorder how a name shows (U+202E),
-zero-width spaces and joiners, the byte-order mark, soft hyphens, tag characters."""
+_INVISIBLE = re.compile(f"[{INVISIBLE}]+")
+"""Invisible format characters (:data:`formgen.messages.INVISIBLE`): bidi controls that
+reorder how a name shows (U+202E), zero-width spaces and joiners, the byte-order mark,
+soft hyphens, tag characters."""
 
 
 def safe_filename(name: str, fallback: str = "") -> str:
@@ -64,6 +63,39 @@ def inside(root: Path, *parts: str) -> Path:
     return path
 
 
+def cannot_write(e: OSError, path: Path, *, folder: bool = False) -> Message:
+    """Why ``path`` (a file, or a folder to write in) could not be written: a full disk
+    said in the user's language, anything else with the system's reason."""
+    if e.errno == errno.ENOSPC:
+        return msg("output.disk-full", path=str(path))
+    if folder:
+        return msg("output.cannot-write-in", folder=str(path), reason=str(e.strerror or e))
+    return msg("output.cannot-write", path=str(path), reason=str(e.strerror or e))
+
+
+def check_target(target: Path, inputs: Iterable[Path], *, force: bool = False) -> None:
+    """OutputError when writing ``target`` would replace one of ``inputs`` (a file given,
+    or a file inside a folder given: never, whatever ``force`` says), or a file that
+    already exists (unless ``force``)."""
+    for given in inputs:
+        if _same_file(target, given) or (given.is_dir() and target.exists()
+                                         and _within(target, given)):
+            raise OutputError(msg("output.is-input", path=str(target)))
+    if not force and (target.exists() or target.is_symlink()):
+        raise OutputError(msg("output.exists", path=str(target)))
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
+
+
+def _within(path: Path, folder: Path) -> bool:
+    return folder.resolve() in path.resolve().parents
+
+
 def make_output_folder(out: Path) -> None:
     """Create the output folder (and its parents) and check that files can be written in
     it, or raise OutputError saying why not."""
@@ -76,7 +108,7 @@ def make_output_folder(out: Path) -> None:
         os.close(fd)
         os.unlink(probe)
     except OSError as e:
-        raise OutputError(msg("output.cannot-write-in", folder=str(out), reason=str(e.strerror))) from e
+        raise OutputError(cannot_write(e, out, folder=True)) from e
 
 
 @contextmanager
@@ -88,7 +120,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
             prefix=".tmp-", suffix=f"{target.suffix}.part", dir=target.parent
         )
     except OSError as e:
-        raise OutputError(msg("output.cannot-write-in", folder=str(target.parent), reason=str(e.strerror))) from e
+        raise OutputError(cannot_write(e, target.parent, folder=True)) from e
     os.close(fd)
     tmp = Path(tmp_name)
     os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are ordinary files
@@ -96,7 +128,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
         yield tmp
         os.replace(tmp, target)
     except OSError as e:
-        raise OutputError(msg("output.cannot-write", path=str(target), reason=str(e.strerror))) from e
+        raise OutputError(cannot_write(e, target)) from e
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -105,6 +137,60 @@ def write_atomic(target: Path, data: bytes) -> None:
     """Write ``data`` to ``target`` through a temporary file and a rename."""
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
+
+
+def write_together(files: list[tuple[Path, bytes]]) -> None:
+    """Write every ``(target, data)``, all or none: each goes to a temporary file beside
+    its target, and only when all of them are written are they renamed into place. On a
+    failure (a full disk) what was written is removed, with the folders made for it, and
+    OutputError says why."""
+    made: list[Path] = []
+    staged: list[tuple[Path, Path]] = []
+    placed: list[Path] = []
+    try:
+        for target, data in files:
+            _make_folders(target.parent, made)
+            try:
+                fd, name = tempfile.mkstemp(prefix=".tmp-", suffix=f"{target.suffix}.part",
+                                            dir=target.parent)
+            except OSError as e:
+                raise OutputError(cannot_write(e, target.parent, folder=True)) from e
+            staged.append((Path(name), target))
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                os.chmod(name, 0o666 & ~_UMASK)
+            except OSError as e:
+                raise OutputError(cannot_write(e, target)) from e
+        for stage, target in staged:
+            try:
+                os.replace(stage, target)
+            except OSError as e:
+                raise OutputError(cannot_write(e, target)) from e
+            placed.append(target)
+    except BaseException:
+        for path in [s for s, _ in staged] + placed:
+            path.unlink(missing_ok=True)
+        for folder in reversed(made):
+            with suppress(OSError):
+                folder.rmdir()
+        raise
+
+
+def _make_folders(folder: Path, made: list[Path]) -> None:
+    """Create ``folder`` and its missing parents, noting in ``made`` each one created."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        except OSError as e:
+            raise OutputError(cannot_write(e, path, folder=True)) from e
+        made.append(path)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

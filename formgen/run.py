@@ -46,8 +46,8 @@ def record_key(raw: RawRecord, lang: Language = "en") -> str:
 def _record_name(file: str, place: Message, record_id: str, lang: Language) -> str:
     """The id (printable), else the file and place; the file alone for a whole file."""
     if place == WHOLE_FILE:
-        return file
-    return printable(record_id) or f"{file} {place.text(lang)}"
+        return printable(file)
+    return printable(record_id) or f"{printable(file)} {place.text(lang)}"
 
 
 @dataclass
@@ -65,6 +65,8 @@ class BuildResult:
     """The records that failed, as read."""
     errors_csv: Path | None = None
     """The errors.csv written, if the run writes one."""
+    unwritten: list[Message] = field(default_factory=list)
+    """Why the run's own files (errors.csv, print.pdf, register.csv) could not be written."""
 
     @property
     def errors(self) -> list[Problem]:
@@ -200,6 +202,16 @@ class BatchJob(Generic[Item, Result]):
     def write(self, chunk: list[Item], converted: Any, step: Progress) -> None:
         """Write what the chunk made; mark each item written or failed."""
         raise NotImplementedError
+
+    def record_of(self, item: Item) -> RawRecord:
+        """The record ``item`` was made from."""
+        raise NotImplementedError
+
+    def fail_chunk(self, chunk: list[Item], message: Message) -> None:
+        """Every record of ``chunk`` failed, for ``message`` (its work files could not be
+        written: a full disk)."""
+        for item in chunk:
+            self.result.fail(self.record_of(item), message)
 
     def finish(self, out: Path) -> None:
         """After every chunk is written (e.g. one file of all of them)."""

@@ -335,3 +335,33 @@ def test_help(command: str) -> None:
     result = cli(command, "--help")
     assert result.exit_code == 0
     assert "Usage: " in result.output
+
+
+def formgen_process(*args: Any, env: dict[str, str] | None = None) -> Any:
+    """formgen run as its own process, so that what Python prints at import reaches stderr
+    as a user sees it (no test runner catching warnings)."""
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-c", "import sys; from formgen.cli import main; sys.exit(main())",
+         *map(str, args)],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "default", **(env or {})})
+
+
+def test_verify_prints_no_library_warning(tmp_path: Path) -> None:
+    """Every `formgen verify FILE.pdf` printed cryptography's CryptographyDeprecationWarning
+    about DSA, raised by pyHanko's imports, with the library's file path."""
+    from pypdf import PdfWriter
+
+    pdf = tmp_path / "unsigned.pdf"
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.write(pdf)
+    for env, line in (({"LANG": "C.UTF-8"}, "Not genuine: the PDF is not signed"),
+                      ({"LANG": "zh_CN.UTF-8"}, "验证未通过：该 PDF 没有签名")):
+        done = formgen_process("verify", pdf, env=env)
+        assert done.returncode == 1
+        assert (done.stdout, done.stderr) == ("", line + "\n")

@@ -195,6 +195,28 @@ def test_bidi_controls_in_an_id_are_shown_escaped(tmp_path: Path, example_record
     assert "(X\\u202e1-EESC" in result.stderr
 
 
+@pytest.mark.parametrize("command", ["render", "pack"])
+def test_zero_width_and_other_invisible_characters_are_escaped_in_errors_csv(
+        tmp_path: Path, example_record: dict, command: str) -> None:
+    """A zero-width space (U+200B) from an id was written raw into errors.csv."""
+    record = with_id(example_record, "CSEE\u200b-2026-\u20600007\ufeff", email="nobody")
+    folder = tmp_path / "in\u200dbox"
+    data = write_yaml(folder / "a\u2028b.yaml", [record, {"id": None}])
+    out = tmp_path / "out"
+    result = cli(command, data, "--out", out)
+    assert result.exit_code == 1
+    text = (out / "errors.csv").read_text(encoding="utf-8-sig")
+    for raw in ("\u200b", "\u2060", "\ufeff", "\u200d", "\u2028"):
+        assert raw not in text and raw not in result.stderr, repr(raw)
+    rows = list(csv.reader(text.splitlines()))
+    shown_file = str(tmp_path / "in\\u200dbox" / "a\\u2028b.yaml")
+    assert rows[1] == ["CSEE\\u200b-2026-\\u20600007\\ufeff", "email",
+                       "'nobody' is not an email address"]
+    assert rows[2][0] == f"{shown_file} record 2"
+    assert (f"{shown_file}, record 1 (CSEE\\u200b-2026-\\u20600007\\ufeff), email: error: "
+            "'nobody' is not an email address") in result.stderr.splitlines()
+
+
 # ----------------------------------------------------------------------------- links --days
 
 

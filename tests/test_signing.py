@@ -107,6 +107,17 @@ def test_verify_signed_pdf(signed: dict[str, Any], pki: Pki) -> None:
     assert "Holder: 李晓明 / LI Xiaoming (CSEE-2026-0007)" in lines
 
 
+def test_verify_says_only_formgens_lines(signed: dict[str, Any], pki: Pki) -> None:
+    """As its own process: no library warning (cryptography's about DSA, from pyHanko)."""
+    from test_cli import formgen_process
+
+    path = signed["out"] / "CSEE-2026-0007" / "csee_iet_joint.pdf"
+    done = formgen_process("verify", path, "--register", signed["register"], "--trust", pki.ca_cert)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert done.stdout.startswith("Genuine: certificate CSEE-IET-2026-")
+
+
 def test_pyhanko_validator_agrees(signed: dict[str, Any], pki: Pki) -> None:
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 

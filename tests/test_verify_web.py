@@ -286,6 +286,35 @@ def test_json_for_employers_systems(site: Site) -> None:
     assert not any(p.startswith(("/c/", "/verify")) for p in schema["paths"])
 
 
+def test_the_access_log_keeps_no_code_that_opens_a_holders_name(
+        site: Site, capfd: pytest.CaptureFixture[str]) -> None:
+    """``--access-log`` wrote ``GET /c/0657G648M4``; the code shows the holder's name."""
+    import httpx
+
+    app = create_app(web_settings(MANIFEST_FILE, paths=Paths(register=site.register)),
+                     secret=SECRET, converter=object(), verify_rate=1000)
+    code = site.valid.short_code
+    capfd.readouterr()
+    with Live(app, access_log=True) as live, httpx.Client(base_url=live.url) as http:
+        assert "LI Xiaoming" in http.get(link(site.valid) + "?lang=en").text
+        assert http.get(f"/c/{code.lower()}/").status_code in (200, 307)
+        assert http.head(f"/c/%20{code}").status_code in (200, 404)
+        assert http.get(f"/api/certificates/{code}").json()["holder"]
+        assert http.post("/verify?lang=en", data={"by": "number", "number": site.valid.number,
+                                                  "surname": "LI"}).status_code == 200
+        assert http.get(f"/verify?number={site.valid.number}&surname=LI").status_code == 200
+    out, err = capfd.readouterr()
+    logged = out + err
+    for line in ('"GET /c/… HTTP/1.1" 200', '"HEAD /c/… HTTP/1.1"',
+                 '"GET /api/certificates/… HTTP/1.1" 200', '"POST /verify HTTP/1.1" 200',
+                 '"GET /verify HTTP/1.1" 200'):
+        assert line in logged, line
+    assert re.search(r'127\.0\.0\.1:\d+ - "GET /c/… HTTP/1\.1" 200', logged)
+    for secret in (code, code.replace("-", ""), code.lower(), code.replace("-", "").lower(),
+                   site.valid.number, "Xiaoming", "李晓明", "surname"):
+        assert secret not in logged, secret
+
+
 def test_without_a_register_there_is_no_verification(tmp_path: Path) -> None:
     app = create_app(web_settings(MANIFEST_FILE), secret=SECRET, converter=object())
     with TestClient(app) as client:

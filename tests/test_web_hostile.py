@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import select
+import socket
 import threading
 import time
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -201,3 +204,105 @@ def test_without_libreoffice_pdfs_get_a_503(store: Path, record: dict, no_libreo
             "PDF documents cannot be made on this site right now; try again later, or ask for DOCX")
     assert page.status_code == 503 and has_security_headers(page)
     assert "PDF documents cannot be made on this site right now." in page.text
+
+
+# ----------------------------------------------------------------------------- slow bodies
+
+
+def _raw_request(port: int, head: str) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    sock.sendall(head.encode("latin-1"))
+    return sock
+
+
+def _answer_while_trickling(sock: socket.socket, every: float, give_up: float) -> tuple[bytes, float]:
+    """Send one byte of the body every ``every`` seconds until the server answers; then
+    read the answer to the end (the server closes). Returns the answer and when it began,
+    in seconds since the call."""
+    start = time.monotonic()
+    answer = b""
+    while True:
+        assert time.monotonic() - start < give_up, "no answer: the body never timed out"
+        readable, _, _ = select.select([sock], [], [], every)
+        if readable:
+            break
+        try:
+            sock.sendall(b"x")
+        except OSError:  # the server closed while we sent: read what it said
+            break
+    began = time.monotonic() - start
+    sock.settimeout(10)
+    try:
+        while chunk := sock.recv(65536):  # ends when the server closes the connection
+            answer += chunk
+    except ConnectionResetError:  # a byte of ours reached the closed socket: it is closed
+        pass
+    return answer, began
+
+
+def test_slow_bodies_time_out_and_stall_nobody(store: Path) -> None:
+    """Ten connections declaring 100,000 bytes and sending one byte every 0.5 s (the report:
+    still open after 40 s) are each answered 408 once the body's time is up, and closed;
+    meanwhile the site answers others at once."""
+    app = create_app(web_settings(paths=Paths(link_store=store)), secret=SECRET, converter=object(),
+                     body_timeout=3.0)
+    head = ("POST /api/render?doc=registration_form HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
+    with Live(app) as live:
+        socks = [_raw_request(live.port, head) for _ in range(10)]
+        with ThreadPoolExecutor(10) as pool:
+            answers = [pool.submit(_answer_while_trickling, s, 0.5, 20) for s in socks]
+            with httpx.Client(base_url=live.url, timeout=5) as web:
+                while not all(a.done() for a in answers):
+                    began = time.monotonic()
+                    assert web.get("/").status_code == 200
+                    assert time.monotonic() - began < 3, "a slow body stalled the others"
+            results = [a.result() for a in answers]
+        for sock in socks:
+            sock.close()
+    for answer, began in results:
+        status, _, rest = answer.partition(b"\r\n")
+        assert status == b"HTTP/1.1 408 Request Timeout", answer[:200]
+        assert 2.5 < began < 10
+        headers, _, body = rest.partition(b"\r\n\r\n")
+        assert b"connection: close" in headers.lower()
+        assert json.loads(body) == {"errors": [{
+            "field": "", "code": "api.too-slow",
+            "message": "the request body did not arrive within 3 seconds; it was not read"}]}
+
+
+def test_a_form_whose_body_never_comes_gets_a_page_saying_so(store: Path) -> None:
+    app = create_app(web_settings(paths=Paths(link_store=store)), secret=SECRET, converter=object(),
+                     body_timeout=1.0)
+    with Live(app) as live:
+        for lang, words in (("en", "What you sent did not arrive within 1 seconds, so it was not read."),
+                            ("zh", "您发送的内容未能在1秒内送达，因此未被读取。")):
+            sock = _raw_request(live.port, f"POST /?lang={lang} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                "Content-Type: application/x-www-form-urlencoded\r\n"
+                                "Content-Length: 50\r\n\r\naction=ch")
+            answer, began = _answer_while_trickling(sock, 5.0, 10)  # nothing more is sent
+            sock.close()
+            assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+            assert words in answer.decode("utf-8")
+            assert b"x-frame-options: DENY" in answer
+
+
+def test_a_body_nobody_reads_does_not_hold_the_connection(store: Path) -> None:
+    """An answer given before the body was read (a 404, a 403, an early 413) closes the
+    connection instead of waiting for the rest."""
+    app = create_app(web_settings(paths=Paths(link_store=store)), secret=SECRET, converter=object())
+    with Live(app) as live:
+        for path, status in (("/nowhere", b"404"), ("/api/render", b"413")):
+            length = 100_000 if status == b"404" else 10**9
+            sock = _raw_request(live.port, f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                f"Content-Length: {length}\r\n\r\nab")
+            answer, _ = _answer_while_trickling(sock, 0.5, 10)
+            sock.close()
+            assert answer.split(b" ", 2)[1] == status, answer[:200]
+
+
+def test_bodies_have_thirty_seconds_by_default(client: TestClient) -> None:
+    from formgen.web.security import GuardMiddleware
+
+    [guard] = [m for m in client.app.user_middleware if m.cls is GuardMiddleware]  # type: ignore[attr-defined]
+    assert guard.kwargs["body_timeout"] == 30.0

@@ -15,6 +15,7 @@ starting worker processes would).
 
 from __future__ import annotations
 
+import errno
 import io
 import re
 import threading
@@ -298,6 +299,8 @@ def split_piece(piece: Piece, doc_id: str, templates: dict[str, BatchTemplate],
     except ConversionError as e:
         return _all(piece, msg("certificate.failed", certificate=title, error=e.message))
     except (OSError, PyPdfError) as e:
+        if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+            raise  # the disk is full: the run fails the chunk, naming its folder
         return _all(piece, msg("certificate.pdf-unreadable", certificate=title, detail=str(e)))
     return bad
 

@@ -69,7 +69,7 @@ from formgen.forms.naming import applicant_folder, output_name
 from formgen.load import RawRecord
 from formgen.messages import Message, msg
 from formgen.model.manifest import Manifest, verify_base
-from formgen.paths import inside
+from formgen.paths import cannot_write, inside
 from formgen.run import BatchJob, BuildResult, Progress
 from formgen.settings import Settings
 from formgen.validate import Report
@@ -239,6 +239,13 @@ class CertificateJob(BatchJob[tuple[Holder, str], CertificateRun]):
                 self.bad.setdefault(holder_id, []).extend(problems)
         step(len(chunk))
 
+    def fail_chunk(self, chunk: list[tuple[Holder, str]], message: Message) -> None:
+        """The chunk's holders fail when the run ends (their numbers become void)."""
+        for holder, _ in chunk:
+            said = self.bad.setdefault(holder.applicant.id, [])
+            if message not in said:
+                said.append(message)
+
     def finish(self, out: Path) -> None:
         """Move each holder's PDFs into place, record them as valid, and write print.pdf."""
         if self.signer is not None and self.holders:
@@ -253,8 +260,11 @@ class CertificateJob(BatchJob[tuple[Holder, str], CertificateRun]):
                                   self.settings.today, self.result)
         self.result.issued = [h.issued[d] for h in self.holders for d in h.doc_ids]
         if self.holders:
-            self.result.print_pdf = write_print_pdf(self.holders, self.manifest, self.templates,
-                                                    out / "print.pdf")
+            try:
+                self.result.print_pdf = write_print_pdf(self.holders, self.manifest,
+                                                        self.templates, out / "print.pdf")
+            except OutputError as e:  # the holders' own files are written: they keep them
+                self.result.unwritten.append(e.message)
 
     def close(self) -> None:
         """Void the numbers issued by this run and never written."""
@@ -262,12 +272,15 @@ class CertificateJob(BatchJob[tuple[Holder, str], CertificateRun]):
                            "not written", self.settings.today)
 
     def write_register_csv(self, out: Path) -> None:
-        """``register.csv``: every change this run made to the register."""
+        """``register.csv``: every change this run made to the register (or why not)."""
         touched = {i.number for i in self.numbered}
         if self.replaced is not None:
             touched.add(self.replaced.number)
         events = self.register.events(touched, since=self.since)
-        self.result.register_csv = write_register_csv(events, out / "register.csv")
+        try:
+            self.result.register_csv = write_register_csv(events, out / "register.csv")
+        except OutputError as e:
+            self.result.unwritten.append(e.message)
 
 
 def _checked_url(url: str | None) -> str | None:
@@ -351,11 +364,12 @@ def _place(h: Holder, manifest: Manifest, out: Path, run: CertificateRun) -> lis
             target = inside(out, applicant_folder(h.applicant.id), filename)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(h.pages[doc_id][2], target)
-        except OutputError as e:
-            return [e.message]
-        except OSError as e:
-            return [msg("output.cannot-write", path=str(out / applicant_folder(h.applicant.id)),
-                        reason=str(e.strerror))]
+        except (OutputError, OSError) as e:
+            for path in written:  # a holder's files are all written or none stay
+                path.unlink(missing_ok=True)
+            if isinstance(e, OutputError):
+                return [e.message]
+            return [cannot_write(e, out / applicant_folder(h.applicant.id))]
         written.append(target)
     run.written[h.applicant.id] = written
     return []

@@ -24,10 +24,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import warnings
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
+
+from cryptography.utils import CryptographyDeprecationWarning
 
 from formgen.exceptions import SigningError
 from formgen.messages import Message, msg
@@ -39,6 +42,11 @@ if TYPE_CHECKING:
 for _name in ("pyhanko", "pyhanko_certvalidator"):
     logging.getLogger(_name).addHandler(logging.NullHandler())
     logging.getLogger(_name).propagate = False
+# pyHanko imports cryptography's DSA classes, which cryptography marks deprecated: a note
+# to pyHanko's makers (with their file's path) that every `formgen verify` printed. Only
+# that warning, and only from pyHanko's modules, is silenced.
+warnings.filterwarnings("ignore", message="DSA is deprecated",
+                        category=CryptographyDeprecationWarning, module=r"pyhanko(\.|$)")
 
 SIGNATURE_FIELD = "FormgenSignature"
 """Name of the (invisible) signature field on every signed certificate."""

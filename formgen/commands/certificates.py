@@ -114,4 +114,5 @@ def command(
             failed=len(run.failed_ids), see=see_errors(run.errors_csv, not run.ok)),
         failed=bool(run.failed_ids),
         unreadable=run.unreadable_files,
+        unwritten=run.unwritten,
     )

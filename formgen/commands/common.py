@@ -3,7 +3,8 @@ and its progress bar.
 
 Everything a command says is a :class:`~formgen.messages.Message`, shown in the locale's
 language (LC_ALL, then LC_MESSAGES, then LANG: ``zh…`` gives Chinese, anything else
-English); click's own help and usage errors stay English.
+English); click's own usage errors follow it too (:mod:`formgen.commands.clicktext`),
+its help stays English.
 """
 
 from __future__ import annotations
@@ -39,6 +40,22 @@ def user_errors(func: F) -> F:
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
+
+
+def require_inputs(paths: Iterable[Path]) -> None:
+    """FormgenError naming every input that does not exist (before anything is written)."""
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise FormgenError(msg("cli.no-such-input", files=tuple(missing)))
+
+
+def force_option(what: str) -> Callable[[F], F]:
+    """``--force``: replace ``what`` when it exists (never one of the command's inputs)."""
+    return click.option(
+        "--force", is_flag=True,
+        help=f"Replace {what} if it exists (any existing file: formgen does not replace a "
+             "file without it; never one of the command's inputs).",
+    )
 
 
 manifest_option = click.option(
@@ -111,20 +128,25 @@ def show_problems(problems: Iterable[Problem]) -> None:
 
 
 def see_errors(errors_csv: object, failed: bool) -> Message | str:
-    """`` (see …/errors.csv)`` after a run's summary when records failed, else nothing."""
-    return msg("cli.see-errors", path=str(errors_csv)) if failed else ""
+    """`` (see …/errors.csv)`` after a run's summary when records failed and errors.csv
+    was written, else nothing."""
+    return msg("cli.see-errors", path=str(errors_csv)) if failed and errors_csv else ""
 
 
 def finish(
-    problems: Iterable[Problem], summary: Message, failed: bool, unreadable: Sequence[str] = ()
+    problems: Iterable[Problem], summary: Message, failed: bool, unreadable: Sequence[str] = (),
+    unwritten: Sequence[Message] = (),
 ) -> None:
-    """Show every problem, then the run's summary and the files that could not be read, on
-    stderr; exit 1 when something failed or a file could not be read."""
+    """Show every problem, then the run's summary, the files that could not be read and
+    the run's own files that could not be written, on stderr; exit 1 when something
+    failed, or a file could not be read or written."""
     show_problems(problems)
     say(summary)
     if unreadable:
         say(msg("cli.files-unreadable", count=len(unreadable), files=tuple(unreadable)))
-    if failed or unreadable:
+    for reason in unwritten:
+        say(msg("cli.error", error=reason))
+    if failed or unreadable or unwritten:
         sys.exit(1)
 
 

@@ -6,11 +6,13 @@ from pathlib import Path
 
 import click
 
+from formgen.certificates.keys import key_location
 from formgen.certificates.migrate import migrate_key
 from formgen.certificates.numbers import write_csv
 from formgen.certificates.register import DEFAULT_PATH, Register
 from formgen.commands.common import (
     by_option,
+    force_option,
     register_key_option,
     register_option,
     say,
@@ -19,6 +21,7 @@ from formgen.commands.common import (
 )
 from formgen.exceptions import RegisterError
 from formgen.messages import msg
+from formgen.paths import check_target
 
 _PATH = click.argument("path", type=click.Path(dir_okay=False, path_type=Path), required=False,
                        default=DEFAULT_PATH)
@@ -64,14 +67,19 @@ def migrate(path: Path, register_key: Path | None, by: str | None) -> None:
 @register_key_option
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
               help="CSV file to write (or a folder, for register.csv in it).")
+@force_option("the CSV file")
 @user_errors
-def export(register: Path, register_key: Path | None, out: Path) -> None:
+def export(register: Path, register_key: Path | None, out: Path, force: bool) -> None:
     """Write every event of the register (numbered, printed, reprinted, voided, revoked,
     superseded …) with its certificate as it is now, oldest first, as CSV.
 
     Exits 1 (after writing) when the events do not match their seals: the register was
-    changed outside formgen.
+    changed outside formgen. Never writes over the register or its key; an existing CSV
+    file only with --force.
     """
+    target = out / "register.csv" if out.is_dir() else out
+    check_target(target, [register, key_location(register, register_key)[0] or register],
+                 force=force)
     with Register(register, key_file=register_key, read_only=True) as reg:
         events = reg.events()
         altered = reg.first_altered_event()

@@ -57,4 +57,5 @@ def command(number: str, data: tuple[Path, ...], out: Path, register: Path,
         if new else msg("cli.not-reissued", number=number.strip().upper(),
                         see=see_errors(run.errors_csv, True)),
         failed=not new,
+        unwritten=run.unwritten,
     )

@@ -64,4 +64,5 @@ def command(
             see=see_errors(result.errors_csv, not result.ok)),
         failed=bool(result.failed_ids),
         unreadable=result.unreadable_files,
+        unwritten=result.unwritten,
     )

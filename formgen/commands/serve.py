@@ -30,7 +30,8 @@ VERIFY_RATE = 20
 @click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
               help="Seconds one conversion may take.")
 @click.option("--access-log", is_flag=True,
-              help="Log each request (paths only: link tokens and query strings are cut out).")
+              help="Log each request (paths only: query strings, link tokens and "
+                   "verification codes are cut out).")
 @click.option("--register", "register", type=click.Path(dir_okay=False, path_type=Path),
               default=None,
               help="Certificate register: serve the verification page /c/CODE, /verify and "

@@ -24,9 +24,10 @@ from formgen.forms.documents import (
     render_applicants,
 )
 from formgen.forms.naming import applicant_folder
+from formgen.load import RawRecord
 from formgen.messages import msg
 from formgen.office import open_converter
-from formgen.paths import inside, write_atomic
+from formgen.paths import inside, write_together
 from formgen.run import ERRORS_CSV, BatchJob, BuildResult, Progress, prepare_output
 from formgen.settings import Settings, choose_languages
 from formgen.validate import Report, Validated
@@ -91,6 +92,9 @@ class DocumentJob(BatchJob[Validated, BuildResult]):
                 self.result.fail(item.source, e.message)
             step(1)
 
+    def record_of(self, item: Validated) -> RawRecord:
+        return item.source
+
 
 def write_blank(
     settings: Settings,
@@ -129,17 +133,18 @@ def _write(
     pdfs: Sequence[bytes | ConversionError] | None, formats: tuple[str, ...],
 ) -> list[Path]:
     """Write ``out/<folder…>/<lang>/<file>`` of each document, as DOCX and (given its PDFs)
-    PDF; a PDF that could not be made raises its ConversionError."""
-    written = []
+    PDF, all or none (:func:`formgen.paths.write_together`): a PDF that could not be made
+    raises its ConversionError before anything is written, a file that cannot be written
+    (a full disk) its OutputError after what was written is removed."""
+    files: list[tuple[Path, bytes]] = []
     for index, doc in enumerate(documents):
         path = inside(out, *folder, doc.lang, doc.filename)
         if "docx" in formats:
-            write_atomic(path, doc.docx)
-            written.append(path)
+            files.append((path, doc.docx))
         if pdfs is not None:
             pdf = pdfs[index]
             if isinstance(pdf, ConversionError):
                 raise pdf
-            write_atomic(path.with_suffix(".pdf"), pdf)
-            written.append(path.with_suffix(".pdf"))
-    return written
+            files.append((path.with_suffix(".pdf"), pdf))
+    write_together(files)
+    return [path for path, _ in files]

@@ -22,6 +22,7 @@ from formgen.forms.documents import (
     render_applicants,
 )
 from formgen.forms.naming import pack_filename
+from formgen.load import RawRecord
 from formgen.messages import msg
 from formgen.model.applicant import LANGUAGES, Applicant, Language
 from formgen.model.manifest import Manifest
@@ -113,6 +114,9 @@ class PackJob(BatchJob[PackTask, PackResult]):
             else:
                 self.result.written[task.item.applicant.id] = [task.target]
             step(1)
+
+    def record_of(self, item: PackTask) -> RawRecord:
+        return item.item.source
 
 
 def make_pack(

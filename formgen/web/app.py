@@ -36,7 +36,12 @@ from formgen.web.files import ConversionQueue
 from formgen.web.i18n import N_, TRANSLATORS, translations
 from formgen.web.messages import described_by, has_error, input_id, label_parts
 from formgen.web.parsing import ParseLimits, Parser
-from formgen.web.security import BodyTooLarge, GuardMiddleware, install_log_filters
+from formgen.web.security import (
+    DEFAULT_BODY_TIMEOUT,
+    BodyTooLarge,
+    GuardMiddleware,
+    install_log_filters,
+)
 from formgen.web.state import (
     DEFAULT_MAX_QUEUE,
     MAX_UPLOAD,
@@ -44,8 +49,10 @@ from formgen.web.state import (
     WebState,
     api_error,
     api_errors,
+    cross_site_response,
     language_of,
     too_large_response,
+    too_slow_response,
 )
 from formgen.web.verify import DEFAULT_RATE, Verifier
 
@@ -86,6 +93,7 @@ def create_app(
     verify_rate: float = DEFAULT_RATE,
     recycle_after: int = 200,
     parse_limits: ParseLimits | None = None,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
 ) -> FastAPI:
     """The web app, with ``settings`` (default: :func:`web_settings`, the manifest here or
     the one shipped with formgen).
@@ -104,7 +112,8 @@ def create_app(
     ``paths.link_store`` is the encrypted store of short links and of pages between a
     submit and its redirect (default: see :func:`formgen.links.store.vault_path`). At most
     ``max_queue`` conversions run or wait; requests and uploads are limited to
-    ``max_upload`` bytes and read under ``parse_limits``.
+    ``max_upload`` bytes and read under ``parse_limits``; a request's body must arrive
+    within ``body_timeout`` seconds (else 408).
     """
     settings = settings or web_settings()
     paths = settings.paths
@@ -163,7 +172,9 @@ def create_app(
             N_("Something went wrong on this site; nothing you sent was kept. Please try again later.")))
 
     app.add_middleware(GuardMiddleware, max_body=max_upload + MULTIPART_SLACK,
-                       too_large=too_large_response, server_error=server_error)
+                       too_large=too_large_response, server_error=server_error,
+                       refused=cross_site_response, body_timeout=body_timeout,
+                       too_slow=too_slow_response)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     app.include_router(pages.router)

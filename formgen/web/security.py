@@ -4,19 +4,33 @@
   referrer and may not be framed, and run only the site's own script and style.
 * A request body over the limit is refused with 413: at once when its Content-Length
   says so, else as soon as the limit is passed while reading.
+* A request body must arrive within a time limit (30 s, counted from the end of the
+  headers): past it the reading stops and the answer is 408. An answer sent before the
+  body was read to its end closes the connection, so a body nobody reads cannot hold it.
 * An error inside the app (a bug) still answers 500 with these headers: the error page
   or JSON comes from here, and the error goes on to the server's log.
-* Access log lines lose their query string, and a link token in a path is replaced by
-  ``…``; ``formgen serve`` turns the access log off altogether.
+* A request that may change something (any method but GET, HEAD and OPTIONS) sent from
+  another site is refused with 403 before its body is read (:func:`cross_site`): the
+  browser's ``Sec-Fetch-Site``, when it sends one, must say ``same-origin`` (or ``none``:
+  the user's own doing), and its ``Origin``, when it names one, must be this request's
+  own host. ``Origin: null`` is what browsers send for the site's own forms under its
+  ``Referrer-Policy: no-referrer``, so it is judged by ``Sec-Fetch-Site`` alone. A
+  request with neither header (a script, the test client, a browser too old to send
+  them) passes.
+* Access log lines lose their query string (``?page=…``, ``?number=…``), and whatever
+  in a path opens personal data is replaced by ``…``: a link's token (``/f/…``) and a
+  certificate's verification code (``/c/…``, ``/api/certificates/…``), each of which
+  shows a holder's name; ``formgen serve`` turns the access log off by default.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
@@ -36,6 +50,18 @@ SECURITY_HEADERS = {
 }
 
 
+DEFAULT_BODY_TIMEOUT = 30.0
+"""Seconds a request's body may take to arrive, from the end of its headers."""
+
+
+class BodyTimeout(Exception):
+    """The request body did not arrive within the time limit."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        super().__init__(f"the request body did not arrive within {seconds} seconds")
+
+
 class BodyTooLarge(Exception):
     """The request body is larger than the site accepts."""
 
@@ -45,21 +71,87 @@ class BodyTooLarge(Exception):
 
 
 TooLargeResponder = Callable[[Request, int], Awaitable[Response]]
+TooSlowResponder = Callable[[Request, float], Awaitable[Response]]
 ErrorResponder = Callable[[Request], Awaitable[Response]]
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Methods that change nothing, allowed from anywhere."""
+_SAME_SITE_FETCH = frozenset({"same-origin", "none"})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def cross_site(scope: Scope) -> bool:
+    """True when the request may change something and a browser says another site sent
+    it: ``Sec-Fetch-Site`` other than ``same-origin`` or ``none``, or an ``Origin`` other
+    than ``null`` that is not the request's own host."""
+    if scope.get("method", "GET") in SAFE_METHODS:
+        return False
+    headers = Headers(scope=scope)
+    fetch_site = headers.get("sec-fetch-site")
+    if fetch_site is not None and fetch_site.strip().lower() not in _SAME_SITE_FETCH:
+        return True
+    origin = (headers.get("origin") or "null").strip()
+    return origin != "null" and not _own_origin(origin, headers.get("host", ""))
+
+
+def _own_origin(origin: str, host: str) -> bool:
+    """Whether ``origin`` (scheme://host[:port]) names ``host`` (the Host header), the
+    port defaulting by the origin's scheme on both sides."""
+    try:
+        sent, own = urlsplit(origin), urlsplit("//" + host.strip())
+        default = _DEFAULT_PORTS.get(sent.scheme.lower())
+        return (default is not None and bool(sent.hostname) and sent.hostname == own.hostname
+                and (sent.port or default) == (own.port or default))
+    except ValueError:  # a port that is not a number
+        return False
+
+
+class TimedBody:
+    """A request's ``receive`` whose body must arrive by a deadline (BodyTimeout past it);
+    ``pending`` while some of the body is still to come."""
+
+    def __init__(self, scope: Scope, receive: Receive, seconds: float):
+        headers = Headers(scope=scope)
+        length = headers.get("content-length", "")
+        self.pending = (length.isdigit() and int(length) > 0) or (
+            "chunked" in headers.get("transfer-encoding", "").lower())
+        self.receive = receive
+        self.seconds = seconds
+        self.deadline = asyncio.get_running_loop().time() + seconds
+
+    async def __call__(self) -> Message:
+        if not self.pending:
+            return await self.receive()
+        remaining = self.deadline - asyncio.get_running_loop().time()
+        try:
+            if remaining <= 0:
+                raise TimeoutError
+            async with asyncio.timeout(remaining):
+                message = await self.receive()
+        except TimeoutError:
+            raise BodyTimeout(self.seconds) from None
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            self.pending = False
+        return message
 
 
 class GuardMiddleware:
-    """Security headers on every answer, errors included; early 413 for a declared
-    oversized body; a 500 answer from ``server_error`` when the app fails."""
+    """Security headers on every answer, errors included; 403 from ``refused`` for a
+    cross-site request that may change something; early 413 for a declared oversized
+    body; 408 from ``too_slow`` for a body that does not arrive within ``body_timeout``
+    seconds; a 500 answer from ``server_error`` when the app fails."""
 
     def __init__(
         self, app: ASGIApp, max_body: int, too_large: TooLargeResponder,
-        server_error: ErrorResponder | None = None,
+        server_error: ErrorResponder | None = None, refused: ErrorResponder | None = None,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT, too_slow: TooSlowResponder | None = None,
     ):
         self.app = app
         self.max_body = max_body
         self.too_large = too_large
         self.server_error = server_error
+        self.refused = refused
+        self.body_timeout = body_timeout
+        self.too_slow = too_slow
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -67,6 +159,7 @@ class GuardMiddleware:
             return
         static = scope.get("path", "").startswith(STATIC_PREFIX)
         started = False
+        body = TimedBody(scope, receive, self.body_timeout)
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
@@ -76,18 +169,29 @@ class GuardMiddleware:
                 extra = [(k, v) for k, v in SECURITY_HEADERS.items() if k.lower() not in headers]
                 if "cache-control" not in headers:
                     extra.append(("Cache-Control", "public, max-age=3600" if static else "no-store"))
+                if body.pending:  # answered before the body was read: the rest is not awaited
+                    extra.append(("Connection", "close"))
                 message["headers"] = list(message.get("headers", [])) + [
                     (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra
                 ]
             await send(message)
 
+        if self.refused is not None and cross_site(scope):
+            response = await self.refused(Request(scope))
+            await response(scope, receive, send_with_headers)
+            return
         length = Headers(scope=scope).get("content-length", "")
         if length.isdigit() and int(length) > self.max_body:
             response = await self.too_large(Request(scope), self.max_body)
             await response(scope, receive, send_with_headers)
             return
         try:
-            await self.app(scope, receive, send_with_headers)
+            await self.app(scope, body, send_with_headers)
+        except BodyTimeout as e:
+            if not started:
+                response = (await self.too_slow(Request(scope), e.seconds) if self.too_slow
+                            else PlainTextResponse("Request Timeout", status_code=408))
+                await response(scope, receive, send_with_headers)
         except Exception:
             if not started:
                 await (await self._error_response(Request(scope)))(scope, receive, send_with_headers)
@@ -151,23 +255,46 @@ async def read_form(
 
 # ----------------------------------------------------------------------------- logs
 
-_TOKEN_IN_PATH = re.compile(r"(/f/)[^\s\"'?#/]+")
+SECRET_PATHS = ("/f/", "/c/", "/api/certificates/")
+"""Paths whose rest opens personal data: a link's token, a certificate's verification
+code (the page and its JSON show the holder's name)."""
+_SECRET_IN_TEXT = re.compile("(" + "|".join(map(re.escape, SECRET_PATHS)) + r")[^\s\"'?#]+")
 
 
 def redact(text: str) -> str:
-    """``text`` without query strings after paths and without link tokens."""
-    text = _TOKEN_IN_PATH.sub(r"\1…", text)
+    """``text`` without query strings after paths and without the tokens and codes of
+    :data:`SECRET_PATHS`."""
+    text = _SECRET_IN_TEXT.sub(r"\1…", text)
     return re.sub(r"(/[^\s\"'?]*)\?[^\s\"']*", r"\1", text)
 
 
+def redact_path(path: str) -> str:
+    """A request's path as logged: no query string or fragment, and nothing after the
+    first of :data:`SECRET_PATHS` it holds (spaces and all)."""
+    path = re.split(r"[?#]", path, maxsplit=1)[0]
+    found = [i for i in (path.find(p) for p in SECRET_PATHS) if i >= 0]
+    if not found:
+        return path
+    start = min(found)
+    prefix = next(p for p in SECRET_PATHS if path.startswith(p, start))
+    return path[: start + len(prefix)] + "…"
+
+
+def _redacted(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    return redact_path(value) if value.startswith("/") else redact(value)
+
+
 class RedactFilter(logging.Filter):
-    """Removes link tokens and query strings from log records (uvicorn access lines)."""
+    """Removes link tokens, verification codes and query strings from log records
+    (uvicorn's access lines give the path as an argument of its own)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple) and record.args:
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(_redacted(a) for a in record.args)
         elif isinstance(record.args, dict):
-            record.args = {k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()}
+            record.args = {k: _redacted(v) for k, v in record.args.items()}
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
         return True

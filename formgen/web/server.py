@@ -14,7 +14,7 @@ def server(app: Any, host: str = "127.0.0.1", port: int = 8000, *, access_log: b
     """A uvicorn server for ``app``.
 
     The access log is off by default: a link's token is in its URL. When it is turned
-    on, tokens and query strings are cut out of every line.
+    on, query strings, link tokens and verification codes are cut out of every line.
     """
     config = uvicorn.Config(
         app,

@@ -117,3 +117,26 @@ async def too_large_response(request: Request, limit: int) -> Response:
         request, "problem.html", lang, 413,
         title=tr("Too large"), message=tr(message, size=tr.megabytes(state.max_upload)),
     )
+
+
+async def too_slow_response(request: Request, seconds: float) -> Response:
+    """408 for a body that did not arrive within ``seconds``, as JSON for the API and as a
+    page in the visitor's language elsewhere."""
+    if request.url.path.startswith("/api/"):
+        return api_errors([api_error("", msg("api.too-slow", seconds=round(seconds)))], 408)
+    lang = language_of(request)
+    tr = TRANSLATORS[lang]
+    return state_of(request).render(request, "problem.html", lang, 408, title=tr("Too slow"), message=tr(
+        N_("What you sent did not arrive within %(seconds)s seconds, so it was not read. "
+           "Please try again."), seconds=tr.number(round(seconds))))
+
+
+async def cross_site_response(request: Request) -> Response:
+    """403 for a request another site made a browser send (see formgen.web.security)."""
+    if request.url.path.startswith("/api/"):
+        return api_errors([api_error("", msg("api.cross-site"))], 403)
+    lang = language_of(request)
+    tr = TRANSLATORS[lang]
+    return state_of(request).render(request, "problem.html", lang, 403, title=tr("Refused"), message=tr(
+        N_("This was sent to us from another website, so it was refused and nothing was "
+           "changed. If you filled in the form on this site, go back to it and send it again.")))
