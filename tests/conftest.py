@@ -3,7 +3,8 @@
 Markers (declared in pyproject.toml): ``needs_office`` tests convert with LibreOffice and
 read the PDFs back with poppler-utils, ``browser`` tests drive headless Chromium through
 Playwright (``FORMGEN_CHROMIUM`` names another Chromium than Debian's), ``slow`` tests take
-more than a few seconds. A test whose tools are missing is skipped, saying what to install.
+more than 2 s each; ``make test-fast`` leaves all three out. A test whose tools are missing
+is skipped, saying what to install.
 """
 
 from __future__ import annotations

@@ -287,6 +287,7 @@ def test_missing_manifest(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- check
 
 
+@pytest.mark.slow  # formgen check reads every template's fonts: about 2 s
 def test_check_passes_on_the_shipped_manifest() -> None:
     result = cli("check", "--manifest", MANIFEST_FILE)
     assert result.exit_code == 0, result.output
@@ -294,6 +295,7 @@ def test_check_passes_on_the_shipped_manifest() -> None:
     assert result.stderr == ""
 
 
+@pytest.mark.slow  # formgen check reads every template's fonts: about 2 s
 def test_check_reports_template_problems(tmp_path: Path) -> None:
     missing = tmp_path / "t" / "missing.docx"
     unknown = make_template(tmp_path / "t" / "unknown.docx", "{{ a.name }} {{ a.nonexistent }} {{ a.cmes.colour }}")
@@ -319,6 +321,7 @@ def test_check_reports_template_problems(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.slow  # formgen check reads every template's fonts: about 2 s
 def test_check_reports_a_template_with_a_syntax_error(tmp_path: Path) -> None:
     broken = make_template(tmp_path / "t" / "broken.docx", "{{ a.name ")
 

@@ -49,6 +49,7 @@ def test_the_setup_script_installs_every_package_of_the_list(tmp_path: Path) -> 
     assert "fontconfig" in named
 
 
+@pytest.mark.slow  # every template read and fc-match run once per font: about 2 s
 def test_every_template_font_is_drawn_by_its_family() -> None:
     asked = set().union(*map(template_fonts, template_paths(load_manifest(ROOT / "manifest.yaml"))))
     for font in ("Times New Roman", "SimSun", "SimHei", "KaiTi", "Courier New"):
@@ -71,6 +72,7 @@ def test_no_other_installed_font_is_seen() -> None:
     assert {f.name.casefold() for f in fonts.families()} <= seen
 
 
+@pytest.mark.slow  # formgen check reads every template's fonts: about 2 s
 def test_check_reports_what_draws_each_font() -> None:
     result = cli("check", "--manifest", ROOT / "manifest.yaml")
     assert result.exit_code == 0, result.output
@@ -102,6 +104,7 @@ def without_liberation(tmp_path: Path) -> dict[str, str]:
     return {"FORMGEN_FONTS_CONF": str(conf), "XDG_CACHE_HOME": str(tmp_path / "cache")}
 
 
+@pytest.mark.slow  # formgen check reads every template's fonts: about 2 s
 def test_check_fails_naming_the_package_when_liberation_is_missing(without_liberation: dict[str, str]) -> None:
     result = cli("check", "--manifest", ROOT / "manifest.yaml", env=without_liberation)
     assert result.exit_code == 1
@@ -145,6 +148,7 @@ def test_render_to_pdf_stops_before_drawing_anything(
     assert not any(out.rglob("*.pdf"))
 
 
+@pytest.mark.slow  # formgen check reads every template's fonts: about 2 s
 def test_a_configuration_that_does_not_exist_is_named(tmp_path: Path) -> None:
     result = cli("check", "--manifest", ROOT / "manifest.yaml",
                  env={"FORMGEN_FONTS_CONF": str(tmp_path / "none.conf")})

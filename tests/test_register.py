@@ -7,6 +7,7 @@ key out of an old register are in test_register_status.py.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import io
@@ -14,6 +15,10 @@ import multiprocessing
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -420,55 +425,56 @@ def test_qr_png_too_small() -> None:
 # -- faults ------------------------------------------------------------------------------
 
 
-def _hold_lock(path: str, sql: str, locked: object, release: object) -> None:
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute(sql)
-    locked.set()  # type: ignore[attr-defined]
-    release.wait(30)  # type: ignore[attr-defined]
-    db.execute("ROLLBACK")
-    db.close()
+_HOLD_LOCK = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute(sys.argv[2])
+print("locked", flush=True)
+sys.stdin.read()  # until the test closes this process's stdin
+db.execute("ROLLBACK")
+db.close()
+"""
+
+
+@contextlib.contextmanager
+def lock_held(path: Path, sql: str) -> Iterator[Callable[[], None]]:
+    """Another process (a bare Python, quick to start) holding the lock that ``sql`` takes
+    on the file; yields the function that lets it go (it goes at the end of the block)."""
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(path), sql],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    assert holder.stdin is not None and holder.stdout is not None and holder.stderr is not None
+    try:
+        line = holder.stdout.readline()
+        assert line == "locked\n", holder.stderr.read()
+        yield holder.stdin.close
+    finally:
+        holder.stdin.close()
+        assert holder.wait(30) == 0, holder.stderr.read()
 
 
 @pytest.mark.parametrize("sql", ["BEGIN EXCLUSIVE", "BEGIN IMMEDIATE"])
 def test_locked_register(reg_path: Path, sql: str) -> None:
     with Register(reg_path) as reg:
         reg.issue([req("A1")])
-    locked, release = SPAWN.Event(), SPAWN.Event()
-    holder = SPAWN.Process(target=_hold_lock, args=(str(reg_path), sql, locked, release))
-    holder.start()
-    try:
-        assert locked.wait(30)
+    with lock_held(reg_path, sql):
         with pytest.raises(RegisterError) as e, Register(reg_path, timeout=0.3) as reg:
             reg.issue([req("A2")])
         assert str(e.value) == (
             f"the register {reg_path} is locked by another process; try again when it finishes"
         )
         assert not isinstance(e.value.__cause__, RegisterError)
-    finally:
-        release.set()
-        holder.join(30)
     with Register(reg_path) as reg:  # free again, nothing half-done
         (nxt,) = reg.issue([req("A2")])
         assert nxt.number == "CMES-SOE-2026-000002"
 
 
 def test_waits_for_a_short_lock(reg_path: Path) -> None:
-    locked, release = SPAWN.Event(), SPAWN.Event()
-    holder = SPAWN.Process(
-        target=_hold_lock, args=(str(reg_path), "BEGIN EXCLUSIVE", locked, release)
-    )
-    holder.start()
-    assert locked.wait(30)
-    import threading
-
-    threading.Timer(0.5, release.set).start()
-    try:
+    with lock_held(reg_path, "BEGIN EXCLUSIVE") as release:
+        threading.Timer(0.5, release).start()
         with Register(reg_path, timeout=20) as reg:
             (one,) = reg.issue([req("A1")])
-        assert one.number == "CMES-SOE-2026-000001"
-    finally:
-        release.set()
-        holder.join(30)
+    assert one.number == "CMES-SOE-2026-000001"
 
 
 # -- making and opening -------------------------------------------------------------------

@@ -15,6 +15,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -72,10 +73,42 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     store = tmp_path_factory.mktemp("store") / "links.sqlite"
     with pytest.MonkeyPatch.context() as mp, Converter(workers=2) as converter:
         mp.setenv("FORMGEN_TODAY", "2026-11-23")
+        start_libreoffice(converter, tmp_path_factory.mktemp("first-pdfs"))
         app = create_app(web_settings(paths=Paths(link_store=store)),
                          secret="browser-test-secret-0123456789", converter=converter)
         with Live(app) as live:
             yield live.url
+
+
+def start_libreoffice(converter: Any, folder: Path) -> None:
+    """Start the converter's LibreOffice processes and have each make a PDF (a blank form
+    in Chinese and in English) before any page is opened.
+
+    The pool starts LibreOffice on first use. Left to the page, the first PDF download
+    would also carry LibreOffice's start (a new profile, the PDF filter and the Chinese
+    fonts loaded for the first time), and the ZIP the start of the second process: the
+    one part of a download whose time depends on the machine (a fresh one, a busy one)
+    rather than on the document; and a start that fails is not tried again (the answer
+    is then 503, and no download begins). Here both starts happen once, before the clock
+    of any download runs, and a LibreOffice that cannot start or convert fails the
+    set-up with its own message.
+    """
+    import datetime as dt
+
+    from formgen.forms.blank import render_blank
+    from formgen.model.manifest import load_manifest
+
+    manifest = load_manifest()
+    jobs = []
+    for lang in ("zh", "en"):
+        blank = render_blank(manifest, "csee-iet", "IEng", "registration_form", lang, dt.date(2026, 11, 23))
+        docx = folder / f"registration_form-{lang}.docx"
+        docx.write_bytes(blank.docx)
+        jobs.append((docx, docx.with_suffix(".pdf")))
+    results = converter.convert_many(jobs)  # one per worker, side by side
+    failed = {docx.name: str(error) for docx, error in results.items() if error is not None}
+    assert not failed, f"LibreOffice could not make the first PDFs: {failed}"
+    assert all(pdf.read_bytes().startswith(b"%PDF") for _, pdf in jobs)
 
 
 @pytest.fixture(scope="module")
@@ -147,8 +180,23 @@ def fill_applicant(page: Any, choice: str) -> None:
 
 
 def downloaded(page: Any, selector: str) -> tuple[str, bytes]:
+    """Click a download button; the file the browser saved, by its name.
+
+    The page's script fetches the file and hands it to the browser. When the site answers
+    with something else (its message that PDFs cannot be made now, or that it is busy),
+    the page shows that message and no download ever begins: the test then fails at once
+    with the answer and the message, instead of waiting for a download."""
+
+    def form_post(response: Any) -> bool:
+        return response.request.method == "POST" and urlsplit(response.url).path == "/"
+
     with page.expect_download(timeout=90_000) as info:
-        page.click(selector)
+        with page.expect_response(form_post, timeout=90_000) as answered:
+            page.click(selector)
+        answer = answered.value
+        if not (answer.ok and "attachment" in (answer.headers.get("content-disposition") or "")):
+            note = page.locator("#busy-note").inner_text()
+            pytest.fail(f"{selector}: the site answered {answer.status} without a file; the page says: {note!r}")
     download = info.value
     return download.suggested_filename, Path(download.path()).read_bytes()
 
@@ -261,11 +309,10 @@ def test_an_applicant_goes_from_empty_to_every_document(
 
         # leaving with changes not saved asks first
         fresh.fill("#f-mobile", "+86 139 0000 0000")
-        asked: list[str] = []
-        fresh.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
-        fresh.evaluate("window.location.href = '/?lang=en'")
-        fresh.wait_for_timeout(500)
-        assert asked == ["beforeunload"]
+        fresh.once("dialog", lambda dialog: dialog.dismiss())  # stay on the page
+        with fresh.expect_event("dialog") as asked:
+            fresh.evaluate("window.location.href = '/?lang=en'")
+        assert asked.value.type == "beforeunload"
     finally:
         context.close()
 

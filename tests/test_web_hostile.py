@@ -132,6 +132,7 @@ def _slow_yaml() -> bytes:
     return (rows[: 1_900_000].rsplit("\n", 1)[0] + "\n- [unclosed\n").encode()
 
 
+@pytest.mark.slow  # the read is allowed 2 s before it is stopped
 def test_the_app_answers_others_while_a_hostile_upload_is_read(store: Path) -> None:
     """A read that passes its time is killed and refused with 413; meanwhile the page and
     the API answer as usual: the event loop only waits for the child."""

@@ -250,6 +250,7 @@ def test_an_image_placeholder_fails_naming_the_template_and_variable(tmp_path: P
 # ---------------------------------------------------------------- formgen check
 
 
+@pytest.mark.slow  # formgen check reads every template's fonts: about 2 s
 @pytest.mark.parametrize(("edit", "part"), [
     ({"footnote": "{{ a.pet }}"}, "footnotes"),
     ({"endnote": "{{ a.pet }}"}, "endnotes"),
@@ -264,6 +265,7 @@ def test_check_names_an_unknown_variable_in_each_part(edit: dict[str, str], part
     )
 
 
+@pytest.mark.slow  # formgen check reads every template's fonts: about 2 s
 def test_check_names_an_unknown_variable_in_the_title(tmp_path: Path) -> None:
     document = docx.Document()
     document.core_properties.title = "Fee notice of {{ a.pet }}"
