@@ -21,6 +21,8 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from xml.etree.ElementTree import ParseError
+from xml.parsers.expat import ErrorString
 
 from formgen.docxzip import declared_entities
 from formgen.exceptions import DataFileError
@@ -63,21 +65,57 @@ def xlsx_records(name: str, source: Any, limits: Limits) -> list[RawRecord]:
     with warnings.catch_warnings():  # openpyxl's notes on features it drops
         warnings.simplefilter("ignore")
         try:
-            workbook = _open(source)
+            workbook, sheets = _open(source)
+        except NotXml as e:
+            raise DataFileError(name, e.message) from e
         except Exception as e:  # openpyxl raises many kinds for a damaged workbook
             raise DataFileError(name, msg("file.xlsx-unreadable", detail=str(e))) from e
         try:
-            return _read(name, workbook, limits)
+            return _read(name, workbook, sheets, limits)
         except (ValueError, KeyError, IndexError, TypeError) as e:  # a damaged sheet
             raise DataFileError(name, msg("file.xlsx-unreadable", detail=str(e))) from e
         finally:
             workbook.close()
 
 
-def _open(source: Any) -> Any:
-    """``openpyxl.load_workbook(source, read_only=True, data_only=True)``, its shared
-    strings read by :func:`read_string_table`."""
+@dataclass(frozen=True)
+class Sheet:
+    """A worksheet of the workbook: its title, its part in the zip, the workbook and its
+    shared strings."""
+
+    title: str
+    path: str
+    parent: Any
+    strings: list[str]
+
+
+class NotXml(Exception):
+    """A part of the workbook is not well-formed XML; ``message`` says which and where."""
+
+    def __init__(self, message: Any):
+        super().__init__(message)
+        self.message = message
+
+
+def not_xml(error: ParseError, part: str, sheet: str | None = None) -> NotXml:
+    """The refusal of a part (of ``sheet``, when it is a worksheet) that ``error`` found
+    not to be well-formed XML: an undefined entity such as ``&nbsp;``, a part cut short."""
+    line, column = str(error.position[0]), str(error.position[1] + 1)
+    detail = ErrorString(error.code)
+    if sheet is None:
+        return NotXml(msg("file.xlsx-part-not-xml", part=part, line=line, column=column,
+                          detail=detail))
+    return NotXml(msg("file.xlsx-sheet-not-xml", sheet=sheet, part=part, line=line,
+                      column=column, detail=detail))
+
+
+def _open(source: Any) -> tuple[Any, list[Sheet]]:
+    """The workbook as ``openpyxl.load_workbook(source, read_only=True, data_only=True)``
+    reads it, its shared strings read by :func:`read_string_table`, and its worksheets
+    (which openpyxl would parse whole to find their size when they do not give it)."""
     from openpyxl.reader.excel import ExcelReader
+
+    sheets: list[Sheet] = []
 
     class Reader(ExcelReader):
         def read_strings(self) -> None:
@@ -86,17 +124,26 @@ def _open(source: Any) -> Any:
             part = self.package.find(SHARED_STRINGS)
             if part is not None:
                 with self.archive.open(part.PartName[1:]) as strings:
-                    self.shared_strings = read_string_table(strings)
+                    try:
+                        self.shared_strings = read_string_table(strings)
+                    except ParseError as e:
+                        raise not_xml(e, part.PartName[1:]) from e
+
+        def read_worksheets(self) -> None:
+            for sheet, rel in self.parser.find_sheets():
+                if rel.target in self.valid_files and "chartsheet" not in rel.Type:
+                    sheets.append(Sheet(sheet.name, rel.target, self.wb, self.shared_strings))
 
     reader = Reader(source, read_only=True, data_only=True)
     reader.read()
-    return reader.wb
+    return reader.wb, sheets
 
 
 def read_string_table(source: Any) -> list[str]:
     """The texts of a sharedStrings part, as openpyxl's ``read_string_table`` reads them
     (a string's plain text and its runs' texts, without phonetic runs; ``x005F_`` dropped),
-    without building an object per string, which took a fifth of a large workbook's load."""
+    without building an object per string, which took a fifth of a large workbook's load.
+    ParseError when the part is not well-formed XML."""
     from openpyxl.xml.functions import iterparse  # defusedxml's where installed, as openpyxl
 
     strings: list[str] = []
@@ -123,8 +170,8 @@ def string_text(node: Any) -> str:
     return "".join(runs) if plain is None else plain + "".join(runs)
 
 
-def _read(name: str, workbook: Any, limits: Limits) -> list[RawRecord]:
-    sheets = {ws.title.strip().lower(): ws for ws in workbook.worksheets}
+def _read(name: str, workbook: Any, worksheets: list[Sheet], limits: Limits) -> list[RawRecord]:
+    sheets = {ws.title.strip().lower(): ws for ws in worksheets}
     main_name = next((n for n in sheets if n not in GROUPS), None)
     if main_name is None:
         raise DataFileError(name, msg("file.xlsx-no-sheet"))
@@ -228,42 +275,49 @@ class _Reader:
     def rows(self, ws: Any, text_columns: set[str]) -> Iterator[list[Any]]:
         """The sheet's rows as lists of values (a missing row as an empty list), the
         header first; cells of ``text_columns`` that hold numbers come as NumberText."""
-        from openpyxl.cell.read_only import ReadOnlyCell
-
-        limits, wb = self.limits, self.workbook
-        with ws._get_source() as source:  # openpyxl's read-only sheet, parsed our way
+        wb = self.workbook
+        with wb._archive.open(ws.path) as source:
             parser = self.parser(
-                source, ws._shared_strings, data_only=True, epoch=wb.epoch,
+                source, ws.strings, data_only=True, epoch=wb.epoch,
                 date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats,
             )
-            expected = 1
-            text_at: dict[int, str] = {}
-            for number, cells in parser.parse():
-                if number > limits.rows_per_sheet:
-                    raise DataFileError(self.name, msg(
-                        "file.xlsx-too-many-rows", sheet=ws.title, limit=limits.rows_per_sheet))
-                while expected < number:  # rows left out of the sheet's XML
-                    expected += 1
-                    yield []
-                expected = number + 1
-                row: list[Any] = self._empty_row(ws, number, cells)
-                for c in cells:
-                    if c["column"] > len(row):  # cells out of order: the row grows to hold them
-                        row.extend(self._empty_row(ws, number, [c])[len(row):])
-                    value = c["value"]
-                    if value is None:
-                        if c["data_type"] == "uncalculated":
-                            self.marked = True
-                            value = Uncalculated(_where(c["column"], number))
-                    elif type(value) is not str:
-                        value = self._value(ReadOnlyCell(
-                            ws, number, c["column"], value, c["data_type"], c["style_id"]
-                        ), text_at.get(c["column"] - 1))
-                    row[c["column"] - 1] = value
-                if number == 1:
-                    text_at = {i: h.strip() for i, h in enumerate(row)
-                               if isinstance(h, str) and h.strip() in text_columns}
-                yield row
+            try:
+                yield from self._parsed(ws, parser.parse(), text_columns)
+            except ParseError as e:
+                raise DataFileError(self.name, not_xml(e, ws.path, ws.title).message) from e
+
+    def _parsed(self, ws: Sheet, parsed: Iterator[Any], text_columns: set[str]) -> Iterator[list[Any]]:
+        from openpyxl.cell.read_only import ReadOnlyCell
+
+        limits = self.limits
+        expected = 1
+        text_at: dict[int, str] = {}
+        for number, cells in parsed:
+            if number > limits.rows_per_sheet:
+                raise DataFileError(self.name, msg(
+                    "file.xlsx-too-many-rows", sheet=ws.title, limit=limits.rows_per_sheet))
+            while expected < number:  # rows left out of the sheet's XML
+                expected += 1
+                yield []
+            expected = number + 1
+            row: list[Any] = self._empty_row(ws, number, cells)
+            for c in cells:
+                if c["column"] > len(row):  # cells out of order: the row grows to hold them
+                    row.extend(self._empty_row(ws, number, [c])[len(row):])
+                value = c["value"]
+                if value is None:
+                    if c["data_type"] == "uncalculated":
+                        self.marked = True
+                        value = Uncalculated(_where(c["column"], number))
+                elif type(value) is not str:
+                    value = self._value(ReadOnlyCell(
+                        ws, number, c["column"], value, c["data_type"], c["style_id"]
+                    ), text_at.get(c["column"] - 1))
+                row[c["column"] - 1] = value
+            if number == 1:
+                text_at = {i: h.strip() for i, h in enumerate(row)
+                           if isinstance(h, str) and h.strip() in text_columns}
+            yield row
 
     def _empty_row(self, ws: Any, number: int, cells: list[dict[str, Any]]) -> list[Any]:
         """A row as wide as its last cell, counted against the limits."""
