@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from conftest import EXAMPLE_FILE, write_xlsx
 from conftest import cli as run_cli
+from test_hostile import bounded
 
-from formgen.load import load_files
+from formgen.load import load_files, records_to_rows
 
 ENGLISH, CHINESE = "C.UTF-8", "zh_CN.UTF-8"
 
@@ -148,3 +149,63 @@ def test_shared_strings_that_are_not_xml_are_refused_naming_the_part(tmp_path: P
     assert result.stderr.splitlines()[0] == (
         f"{path}: error: xl/sharedStrings.xml is not well-formed XML: line 1, column {column} "
         "(undefined entity)")
+
+
+# ----------------------------------------------------------------------------- shared strings
+
+
+COLUMNS = ["id", "name.zh", "name.en", "job_title.zh", "job_title.en", "expertise.zh",
+           "expertise.en", "company.zh", "company.en", "company_address.zh",
+           "company_address.en", "unit", "email", "mobile", "english_level.zh",
+           "english_level.en", "description.zh", "description.en"]
+
+
+def amplified(path: Path, rows: int, text: str = "x" * 30_000) -> Path:
+    """One long shared text in every cell but the id of ``rows`` rows of 18 columns."""
+    long = len(COLUMNS)
+    strings = [*COLUMNS, text, *(f"A-{i}" for i in range(rows))]
+    table = [list(range(long))] + [[long + 1 + i] + [long] * (long - 1) for i in range(rows)]
+    return shared_workbook(path, strings, table)
+
+
+@pytest.mark.parametrize("lang", [ENGLISH, CHINESE])
+def test_one_long_shared_text_in_many_cells_is_refused_at_once(tmp_path: Path, lang: str) -> None:
+    """A 30,000-character shared text in about 90,000 cells (a 200 KB file within every
+    other limit) took 50.8 s and printed 179,840 errors."""
+    path = amplified(tmp_path / "amplified.xlsx", 5_000)
+    assert path.stat().st_size < 300_000
+    with bounded(10):
+        result = cli("validate", path, EXAMPLE_FILE, lang=lang)
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    if lang == ENGLISH:
+        assert lines[0] == (f"{path}: error: its cells hold more than 500,000,000 characters "
+                            "of text (a shared text counted at every cell that uses it); refused")
+        assert lines[-1] == f"1 file(s) could not be read: {path}"
+    else:
+        assert lines[0] == (f"{path}：错误：其单元格中的文字超过 500,000,000 个字符"
+                            "（共享文字按引用它的每个单元格计），已拒绝")
+        assert lines[-1] == f"1 个文件无法读取：{path}"
+    assert len(lines) == 4  # the refusal, the example's warning, the summary, the file
+
+
+def test_the_text_limit_counts_every_sheet_and_names_itself(tmp_path: Path, example_record: dict) -> None:
+    import dataclasses
+
+    from formgen.exceptions import DataFileError
+    from formgen.load import UPLOAD, load_bytes
+
+    path = amplified(tmp_path / "a.xlsx", 10, text="x" * 100)
+    total = sum(map(len, COLUMNS)) + sum(len(f"A-{i}") for i in range(10)) + 10 * 17 * 100
+    records = load_bytes("a.xlsx", path.read_bytes(), dataclasses.replace(UPLOAD, text_chars=total))
+    assert len(records) == 10
+    with pytest.raises(DataFileError) as e:
+        load_bytes("a.xlsx", path.read_bytes(), dataclasses.replace(UPLOAD, text_chars=total - 1))
+    assert e.value.reason.english == (
+        f"its cells hold more than {total - 1:,} characters of text (a shared text counted at "
+        "every cell that uses it); refused")
+    groups = write_xlsx(tmp_path / "g.xlsx", [example_record])  # the group sheets count too
+    main, _ = records_to_rows([example_record])
+    in_main = sum(len(str(v)) for row in main for v in row.values()) + sum(map(len, main[0]))
+    with pytest.raises(DataFileError):
+        load_bytes("g.xlsx", groups.read_bytes(), dataclasses.replace(UPLOAD, text_chars=in_main + 10))

@@ -44,6 +44,9 @@ class Limits:
     """XLSX: unpacked size of all parts together."""
     part_ratio: int
     """XLSX: unpacked size of one part over its packed size (for parts over 1 MB)."""
+    text_chars: int
+    """XLSX: characters of text the cells of a workbook hold, a shared string counted at
+    every cell that uses it (one long text in thousands of cells is that many texts)."""
 
     @property
     def megabytes(self) -> int:
@@ -62,6 +65,7 @@ BATCH = Limits(
     part_bytes=512 * MB,
     unpacked_bytes=2048 * MB,
     part_ratio=100,
+    text_chars=500_000_000,
 )
 """The command line's limits: about five times 20,000 applicants."""
 
@@ -77,6 +81,7 @@ UPLOAD = Limits(
     part_bytes=16 * MB,
     unpacked_bytes=32 * MB,
     part_ratio=100,
+    text_chars=5_000_000,
 )
 """The web app's limits, for an uploaded file or an API body."""
 

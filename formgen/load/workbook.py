@@ -268,6 +268,8 @@ class _Reader:
         self.workbook = workbook
         self.limits = limits
         self.cells = 0
+        self.chars = 0
+        """Characters of text read from the cells so far, across the sheets."""
         self.marked = False
         """Whether a cell was read as Uncalculated or NumberText."""
         self.parser = sheet_parser()
@@ -301,6 +303,7 @@ class _Reader:
                 yield []
             expected = number + 1
             row: list[Any] = self._empty_row(ws, number, cells)
+            chars = self.chars
             for c in cells:
                 if c["column"] > len(row):  # cells out of order: the row grows to hold them
                     row.extend(self._empty_row(ws, number, [c])[len(row):])
@@ -309,11 +312,17 @@ class _Reader:
                     if c["data_type"] == "uncalculated":
                         self.marked = True
                         value = Uncalculated(_where(c["column"], number))
-                elif type(value) is not str:
+                elif type(value) is str:
+                    chars += len(value)
+                    if chars > limits.text_chars:
+                        raise DataFileError(self.name, msg(
+                            "file.xlsx-too-much-text", limit=limits.text_chars))
+                else:
                     value = self._value(ReadOnlyCell(
                         ws, number, c["column"], value, c["data_type"], c["style_id"]
                     ), text_at.get(c["column"] - 1))
                 row[c["column"] - 1] = value
+            self.chars = chars
             if number == 1:
                 text_at = {i: h.strip() for i, h in enumerate(row)
                            if isinstance(h, str) and h.strip() in text_columns}
