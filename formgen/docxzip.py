@@ -1,10 +1,54 @@
 """DOCX (and other Office) files as ZIP packages: replace or add some parts, keep every other
-member as it was; find parts that declare entities."""
+member as it was; find parts that declare entities; read a template within its bounds."""
 
 from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
+
+from formgen.bounds import MB, Refused, read_regular
+from formgen.messages import msg
+
+TEMPLATE_BYTES = 16 * MB
+"""Size of a DOCX template (formgen's own are about 40 KB)."""
+TEMPLATE_PART_BYTES = 64 * MB
+"""Unpacked size of one part of a template (formgen's largest is under 0.5 MB)."""
+TEMPLATE_UNPACKED_BYTES = 256 * MB
+"""Unpacked size of all parts of a template together."""
+
+
+def read_template(path: Path) -> bytes:
+    """The bytes of the DOCX template at ``path``, once it is known to be a regular file of
+    at most TEMPLATE_BYTES whose parts unpack within their bounds and declare no entities
+    (:func:`check_template`); Refused otherwise, before anything parses it. OSError when it
+    cannot be read, zipfile.BadZipFile when it is no zip."""
+    data = read_regular(path, TEMPLATE_BYTES)
+    check_template(data)
+    return data
+
+
+def check_template(data: bytes) -> None:
+    """Refused when the DOCX ``data`` is larger than TEMPLATE_BYTES, a part unpacks to more
+    than TEMPLATE_PART_BYTES, all parts to more than TEMPLATE_UNPACKED_BYTES (each as its
+    zip entry says: the zip module stops a part that unpacks to more than it says), or a
+    part declares a DOCTYPE or ENTITY. zipfile.BadZipFile when it is no zip."""
+    if len(data) > TEMPLATE_BYTES:
+        raise Refused(msg("input.too-large", megabytes=round(len(data) / MB, 1),
+                          limit=TEMPLATE_BYTES // MB))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        total = 0
+        for info in archive.infolist():
+            if info.file_size > TEMPLATE_PART_BYTES:
+                raise Refused(msg("input.part-too-large", part=info.filename,
+                                  megabytes=round(info.file_size / MB, 1),
+                                  limit=TEMPLATE_PART_BYTES // MB))
+            total += info.file_size
+            if total > TEMPLATE_UNPACKED_BYTES:
+                raise Refused(msg("input.unpacked-too-large", limit=TEMPLATE_UNPACKED_BYTES // MB))
+        part = declared_entities(archive)
+        if part is not None:
+            raise Refused(msg("input.doctype", part=part))
 
 
 def replace_parts(docx: bytes, parts: dict[str, bytes]) -> bytes:

@@ -209,3 +209,157 @@ def test_the_text_limit_counts_every_sheet_and_names_itself(tmp_path: Path, exam
     in_main = sum(len(str(v)) for row in main for v in row.values()) + sum(map(len, main[0]))
     with pytest.raises(DataFileError):
         load_bytes("g.xlsx", groups.read_bytes(), dataclasses.replace(UPLOAD, text_chars=in_main + 10))
+
+
+# ----------------------------------------------------------------------------- manifest, reference data, templates
+
+
+def manifest_copy(folder: Path, change: Callable[[dict[str, Any]], None] | None = None) -> Path:
+    """manifest.yaml with its paths made absolute (and ``change`` made to it)."""
+    import yaml
+    from conftest import MANIFEST_FILE, ROOT
+
+    manifest: dict[str, Any] = yaml.safe_load(MANIFEST_FILE.read_text(encoding="utf-8"))
+    for doc in manifest["documents"].values():
+        doc["templates"] = {lang: str(ROOT / path) for lang, path in doc["templates"].items()}
+    manifest["competences"] = str(ROOT / manifest["competences"])
+    if change is not None:
+        change(manifest)
+    path = folder / "manifest.yaml"
+    path.write_text(yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False), "utf-8")
+    return path
+
+
+def _manifest_error(manifest: Path | str, lang: str = ENGLISH) -> str:
+    with bounded(20):
+        result = cli("validate", "--manifest", manifest, EXAMPLE_FILE, lang=lang)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    return line
+
+
+@pytest.mark.parametrize("lang", [ENGLISH, CHINESE])
+def test_a_deeply_nested_manifest_is_refused(tmp_path: Path, lang: str) -> None:
+    """``id: `` then 100,000 ``[`` and ``]`` gave a RecursionError traceback."""
+    path = tmp_path / "deep.yaml"
+    path.write_text("id: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    assert _manifest_error(path, lang) == {
+        ENGLISH: f"Error: {path}: cannot read the manifest: nests values more than 16 levels deep; refused",
+        CHINESE: f"错误：{path}：无法读取清单：数据嵌套超过 16 层，已拒绝",
+    }[lang]
+
+
+@pytest.mark.parametrize("lang", [ENGLISH, CHINESE])
+def test_a_manifest_that_is_no_regular_file_is_refused(tmp_path: Path, lang: str) -> None:
+    """``--manifest /dev/zero`` grew to 22 GiB; a pipe with no writer would wait for ever."""
+    import os
+
+    pipe = tmp_path / "pipe.yaml"
+    os.mkfifo(pipe)
+    for path in ("/dev/zero", pipe):
+        assert _manifest_error(path, lang) == {
+            ENGLISH: f"Error: {path}: cannot read the manifest: it is not a regular file (a device, "
+                     "a pipe or a socket); refused",
+            CHINESE: f"错误：{path}：无法读取清单：不是普通文件（而是设备、管道或套接字），已拒绝",
+        }[lang]
+
+
+def test_a_manifest_past_its_size_or_its_aliases_is_refused(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text("# " + "x" * (5 * 1024 * 1024) + "\n")
+    assert _manifest_error(big) == (
+        f"Error: {big}: cannot read the manifest: it is 5 MB; at most 4 MB are read")
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 9)]
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("\n".join(lines) + "\n")
+    assert _manifest_error(bomb) == (
+        f"Error: {bomb}: cannot read the manifest: its aliases (*name) add more than 100,000 "
+        "values; refused")
+
+
+def test_the_shipped_manifest_still_reads(tmp_path: Path) -> None:
+    assert cli("validate", "--manifest", manifest_copy(tmp_path), EXAMPLE_FILE).exit_code == 0
+
+
+def test_the_reference_data_is_bounded(tmp_path: Path) -> None:
+    from formgen.exceptions import ManifestError
+    from formgen.model.manifest import load_manifest
+    from formgen.model.reference import competence_statements
+
+    deep = tmp_path / "competences.yaml"
+    deep.write_text("CEng: " + "[" * 50 + "]" * 50 + "\n")
+    manifest = load_manifest(manifest_copy(tmp_path, lambda m: m.update(competences=str(deep))))
+    with pytest.raises(ManifestError) as e:
+        competence_statements(manifest)
+    assert e.value.message.english == (
+        f"{deep}: cannot read the competence statements: nests values more than 16 levels deep; refused")
+    deep.unlink()
+    deep.symlink_to("/dev/zero")
+    with pytest.raises(ManifestError) as e:
+        competence_statements(manifest)
+    assert e.value.message.english == (
+        f"{deep.resolve()}: cannot read the competence statements: it is not a regular file (a "
+        "device, a pipe or a socket); refused")
+
+
+def bomb_template(path: Path, part: str, size: int) -> Path:
+    """The registration form with ``part`` (zeros, packed) added or replaced."""
+    from conftest import ROOT
+
+    source = ROOT / "templates" / "en" / "registration_form.docx"
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            if info.filename != part:
+                out.writestr(info, src.read(info))
+        with out.open(part, "w") as member:
+            chunk = b"\0" * (1024 * 1024)
+            for _ in range(size // len(chunk)):
+                member.write(chunk)
+    return path
+
+
+@pytest.mark.parametrize("lang", [ENGLISH, CHINESE])
+def test_a_template_past_its_bounds_is_refused_before_it_is_opened(tmp_path: Path, lang: str) -> None:
+    bomb = bomb_template(tmp_path / "bomb.docx", "word/media/padding.bin", 65 * 1024 * 1024)
+    assert bomb.stat().st_size < 200_000
+    manifest = manifest_copy(tmp_path, lambda m: m["documents"]["registration_form"][
+        "templates"].update(en=str(bomb)))
+    out = tmp_path / "out"
+    with bounded(30):
+        result = cli("render", EXAMPLE_FILE, "--manifest", manifest, "--out", out, "--doc",
+                     "registration_form", "--lang", "en", lang=lang)
+    assert result.exit_code == 1
+    assert {
+        ENGLISH: f"{EXAMPLE_FILE}, record 1 (CSEE-2026-0007): error: {bomb}: the template is "
+                 "refused: its part word/media/padding.bin unpacks to 65 MB; at most 64 MB are read",
+        CHINESE: f"{EXAMPLE_FILE}，第1条记录（CSEE-2026-0007）：错误：{bomb}：模板已拒绝：其中 "
+                 "word/media/padding.bin 解压后为 65 MB，最多读取 64 MB",
+    }[lang] in result.stderr.splitlines()
+    assert not any(out.rglob("*.docx"))
+
+
+def test_every_template_reader_is_bounded(tmp_path: Path) -> None:
+    from formgen.certificates.batch import BatchTemplate
+    from formgen.exceptions import TemplateError
+    from formgen.forms.engine import CompiledTemplate
+    from formgen.forms.typefaces import template_fonts
+
+    big = tmp_path / "big.docx"
+    big.write_bytes(b"PK" + b"\0" * (17 * 1024 * 1024))
+    doctype = patched(bomb_template(tmp_path / "t.docx", "x.bin", 0), tmp_path / "d.docx",
+                      "word/document.xml",
+                      lambda d: d.replace(b"?>", b'?><!DOCTYPE x [<!ENTITY e "e">]>', 1))
+    expected = {
+        big: f"{big}: the template is refused: it is 17 MB; at most 16 MB are read",
+        doctype: f"{doctype}: the template is refused: its part word/document.xml contains an "
+                 "XML DOCTYPE or ENTITY; refused",
+        Path("/dev/zero"): "/dev/zero: the template is refused: it is not a regular file (a "
+                           "device, a pipe or a socket); refused",
+    }
+    for path, message in expected.items():
+        for read in (CompiledTemplate, BatchTemplate, template_fonts):
+            with pytest.raises(TemplateError) as e:
+                read(path)
+            assert e.value.message.english == message, read
