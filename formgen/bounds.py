@@ -9,8 +9,11 @@ says what passed which limit.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import stat
+from json.decoder import scanstring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +42,14 @@ class Refused(Exception):
 
 class TooDeep(yaml.YAMLError):
     """The document nests deeper than the loader's ``max_depth``."""
+
+
+class DuplicateKey(Refused):
+    """A mapping gives the same key twice (lines counted from 1)."""
+
+    def __init__(self, key: str, first: int | str, second: int | str):
+        super().__init__(msg("input.duplicate-key", key=key, first=str(first),
+                             second=str(second)))
 
 
 # ----------------------------------------------------------------------------- files
@@ -86,6 +97,43 @@ class DepthLimited:
             self._depth -= 1
 
 
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class UniqueKeys:
+    """A constructor that refuses a mapping giving a key twice (DuplicateKey, naming the key
+    and both lines) instead of keeping the last; keys a merge (``<<: *base``) brings in may
+    be given again, as YAML means them to be."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        pairs = node.value if isinstance(node, yaml.MappingNode) else []
+        count = len(pairs)
+        mapping = super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+        # PyYAML takes the merge keys out of this list in place (and gives the node a new
+        # one with the merged pairs first): what is left are the mapping's own pairs. Fewer
+        # keys than pairs, or a merge, and the keys are looked at one by one.
+        if len(mapping) < count or node.value is not pairs:
+            check_unique(self, [key for key, _ in pairs])
+        return mapping
+
+
+def check_unique(constructor: Any, keys: list[yaml.Node]) -> None:
+    """DuplicateKey when two of the key nodes ``keys`` of one mapping give the same key."""
+    seen: dict[Any, yaml.Node] = {}
+    for node in keys:
+        key = constructor.construct_object(node)  # built already: the constructor keeps it
+        try:
+            first = seen.setdefault(key, node)
+        except TypeError:  # an unhashable key, which the constructor refuses itself
+            continue
+        if first is not node:
+            raise DuplicateKey(shown_key(key), first.start_mark.line + 1, node.start_mark.line + 1)
+
+
+def shown_key(key: Any) -> str:
+    return key if isinstance(key, str) else repr(key)
+
+
 def check_graph(root: yaml.Node, depth_limit: int, alias_values: int) -> None:
     """Refused or TooDeep when the document, its aliases expanded, nests deeper than
     ``depth_limit`` levels, lets its aliases add more than ``alias_values`` values, or has
@@ -126,15 +174,15 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-class SettingsLoader(DepthLimited, yaml.SafeLoader):
+class SettingsLoader(DepthLimited, UniqueKeys, yaml.SafeLoader):
     """Safe YAML, bounded: what the manifest and its reference data are read with."""
 
 
 def load_yaml(text: str, depth: int, alias_values: int) -> Any:
     """The document in ``text`` by the safe loader's rules; Refused when it nests deeper
     than ``depth`` levels (the document is level 1, a plain value one more), lets its
-    aliases add more than ``alias_values`` values or has an alias in what it names;
-    yaml.YAMLError when it is not YAML."""
+    aliases add more than ``alias_values`` values, has an alias in what it names or gives
+    a key twice in a mapping (DuplicateKey); yaml.YAMLError when it is not YAML."""
     loader = SettingsLoader(text)
     loader.max_depth = depth
     try:
@@ -156,3 +204,68 @@ def load_settings_file(path: Path) -> Any:
     a bound; OSError, UnicodeDecodeError or yaml.YAMLError when it cannot be read."""
     text = read_regular(path, SETTINGS_BYTES).decode("utf-8")
     return load_yaml(text, SETTINGS_DEPTH, SETTINGS_ALIAS_VALUES)
+
+
+# ----------------------------------------------------------------------------- JSON
+
+
+class _Twice(Exception):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    mapping = dict(pairs)
+    if len(mapping) < len(pairs):
+        seen: set[str] = set()
+        raise _Twice(next(k for k, _ in pairs if k in seen or seen.add(k)))  # type: ignore[func-returns-value]
+    return mapping
+
+
+def json_loads(text: str, first_line: int = 1) -> Any:
+    """``json.loads(text)``, refusing an object that gives a key twice (DuplicateKey naming
+    the key and both lines, counted from ``first_line``) instead of keeping the last."""
+    try:
+        return json.loads(text, object_pairs_hook=_unique_pairs)
+    except _Twice as e:
+        raise duplicate_json_key(text, e.key, first_line) from None
+
+
+_STRUCTURE = re.compile(r'["{}\[\],:]')
+
+
+def duplicate_json_key(text: str, key: str, first_line: int = 1) -> DuplicateKey:
+    """Where in the JSON ``text`` an object first gives a key twice (``key`` when it cannot
+    be found): one pass over its strings and brackets, made only once a key is known to be
+    given twice."""
+    objects: list[dict[str, int] | None] = []  # the keys of each open object; None: a list
+    wants_key = False
+    found = _STRUCTURE.search(text)
+    while found:
+        at, char = found.start(), found.group()
+        if char == '"':
+            value, end = scanstring(text, at + 1)
+            if wants_key and objects and (keys := objects[-1]) is not None:
+                first = keys.setdefault(value, at)
+                if first != at:
+                    line = first_line + text.count("\n", 0, first)
+                    return DuplicateKey(value, line, line + text.count("\n", first, at))
+                wants_key = False
+            found = _STRUCTURE.search(text, end)
+            continue
+        if char == "{":
+            objects.append({})
+            wants_key = True
+        elif char == "[":
+            objects.append(None)
+        elif char in "]}":
+            if objects:
+                objects.pop()
+            wants_key = False
+        elif char == ",":
+            wants_key = bool(objects) and objects[-1] is not None
+        else:
+            wants_key = False
+        found = _STRUCTURE.search(text, at + 1)
+    return DuplicateKey(key, "?", "?")

@@ -363,3 +363,92 @@ def test_every_template_reader_is_bounded(tmp_path: Path) -> None:
             with pytest.raises(TemplateError) as e:
                 read(path)
             assert e.value.message.english == message, read
+
+
+# ----------------------------------------------------------------------------- keys given twice
+
+
+DUPLICATE_YAML = "id: A-1\nname: {zh: 甲, en: A}\nunit: x\n\nid: A-2\n"
+DUPLICATE_JSON = '[\n {"id": "A-1"},\n {"id": "A-2",\n  "name": {"zh": "甲"},\n  "id": "A-3"}\n]\n'
+
+
+@pytest.mark.parametrize("lang", [ENGLISH, CHINESE])
+def test_a_key_given_twice_is_refused_naming_it_and_its_lines(tmp_path: Path, lang: str) -> None:
+    """``id:`` given twice in one mapping was read last-wins without a word."""
+    yaml_file, json_file = tmp_path / "twice.yaml", tmp_path / "twice.json"
+    yaml_file.write_text(DUPLICATE_YAML, encoding="utf-8")
+    json_file.write_text(DUPLICATE_JSON, encoding="utf-8")
+    result = cli("validate", yaml_file, json_file, EXAMPLE_FILE, lang=lang)
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    if lang == ENGLISH:
+        assert lines[:2] == [f"{yaml_file}: error: the key 'id' is given twice (lines 1 and 5)",
+                             f"{json_file}: error: the key 'id' is given twice (lines 3 and 5)"]
+        assert lines[-1] == f"2 file(s) could not be read: {yaml_file}, {json_file}"
+    else:
+        assert lines[:2] == [f"{yaml_file}：错误：键 'id' 出现了两次（第 1 行和第 5 行）",
+                             f"{json_file}：错误：键 'id' 出现了两次（第 3 行和第 5 行）"]
+        assert lines[-1] == f"2 个文件无法读取：{yaml_file}、{json_file}"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("- id: A-1\n  name:\n    en: A\n    zh: 甲\n    en: B\n", "the key 'en' is given twice (lines 3 and 5)"),
+        ("id: A-1\n'id': A-2\n", "the key 'id' is given twice (lines 1 and 2)"),
+        ('{"id": "A-1", "id": "A-1"}', "the key 'id' is given twice (lines 1 and 1)"),
+        ("base: &b {unit: x}\nid: A-1\nname: {<<: *b, zh: 甲, zh: 乙}\n", "the key 'zh' is given twice (lines 3 and 3)"),
+    ],
+)
+def test_keys_given_twice_anywhere(text: str, message: str) -> None:
+    from formgen.exceptions import DataFileError
+    from formgen.load import UPLOAD, load_bytes
+    from formgen.load import text as loader
+
+    suffix = ".json" if text.startswith("{") else ".yaml"
+    for yaml_loader in (loader.CSafeTextLoader, loader.SafeTextLoader):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(loader, "YAML_LOADER", yaml_loader)
+            with pytest.raises(DataFileError) as e:
+                load_bytes("data" + suffix, text.encode(), UPLOAD)
+        assert e.value.reason.english == message
+
+
+def test_an_upload_with_a_key_given_twice_is_refused() -> None:
+    from formgen.exceptions import DataFileError
+    from formgen.model.manifest import load_manifest
+    from formgen.web.uploads import upload_records
+
+    with pytest.raises(DataFileError) as e:
+        upload_records("a.json", DUPLICATE_JSON.encode(), load_manifest())
+    assert str(e.value) == "a.json: the key 'id' is given twice (lines 3 and 5)"
+
+
+def test_a_merge_may_be_overridden(tmp_path: Path, example_record: dict) -> None:
+    """Keys a merge (``<<: *base``) brings in may be given again: that is what it is for."""
+    import yaml
+
+    from formgen.load import UPLOAD, load_bytes
+
+    text = ("base: &base {zh: 甲, en: A}\napplicants:\n- " + yaml.safe_dump(
+        {**example_record, "name": "NAME"}, allow_unicode=True).replace("\n", "\n  ")
+        ).replace("name: NAME", "name: {<<: *base, en: LI Xiaoming}")
+    (raw,) = load_bytes("a.yaml", text.encode(), UPLOAD)
+    assert raw.data["name"] == {"zh": "甲", "en": "LI Xiaoming"}
+
+
+@pytest.mark.parametrize("lang", [ENGLISH, CHINESE])
+def test_a_manifest_with_a_key_given_twice_is_refused(tmp_path: Path, lang: str) -> None:
+    from conftest import MANIFEST_FILE
+
+    text = MANIFEST_FILE.read_text(encoding="utf-8")
+    path = tmp_path / "manifest.yaml"
+    path.write_text(text + "default_pack: application\n", encoding="utf-8")
+    first = 1 + text.splitlines().index(next(line for line in text.splitlines()
+                                              if line.startswith("default_pack:")))
+    last = len(text.splitlines()) + 1
+    assert _manifest_error(path, lang) == {
+        ENGLISH: f"Error: {path}: cannot read the manifest: the key 'default_pack' is given "
+                 f"twice (lines {first} and {last})",
+        CHINESE: f"错误：{path}：无法读取清单：键 'default_pack' 出现了两次（第 {first} 行和第 {last} 行）",
+    }[lang]

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from formgen.bounds import DepthLimited, Refused, TooDeep, check_graph
+from formgen.bounds import DepthLimited, Refused, TooDeep, UniqueKeys, check_graph, json_loads
 from formgen.exceptions import DataFileError
 from formgen.load.limits import BATCH, Limits, check_count, refuse_oversized
 from formgen.load.records import RawRecord, not_a_mapping
@@ -70,7 +70,7 @@ def _text_rules(loader: type[Any]) -> type[Any]:
 
 
 @_text_rules
-class SafeTextLoader(DepthLimited, yaml.SafeLoader):
+class SafeTextLoader(DepthLimited, UniqueKeys, yaml.SafeLoader):
     """Safe YAML that keeps numbers with a leading zero (phones, ids) as text (pure Python).
 
     Its composer is recursive: it stops at ``max_depth`` levels instead of running out of
@@ -84,7 +84,7 @@ CSafeTextLoader: type[Any] | None = None
 if yaml.__with_libyaml__:
 
     @_text_rules
-    class _CSafeTextLoader(yaml.CSafeLoader):
+    class _CSafeTextLoader(UniqueKeys, yaml.CSafeLoader):
         """Safe YAML that keeps numbers with a leading zero as text (libyaml's parser)."""
 
     CSafeTextLoader = _CSafeTextLoader
@@ -159,17 +159,20 @@ def _load(text: str, loader_class: type[Any], limits: Limits) -> Any:
 
 
 def parse_json(name: str, text: str, limits: Limits = BATCH) -> Any:
-    """The value in ``text``; DataFileError when it is not JSON or nests too deep to read."""
+    """The value in ``text``; DataFileError when it is not JSON, nests too deep to read or
+    gives a key twice in an object."""
     if not text.strip():
         raise DataFileError(name, msg("file.empty"))
     try:
-        return json.loads(text)
+        return json_loads(text)
     except json.JSONDecodeError as e:
         raise DataFileError(name, msg("file.not-json", line=str(e.lineno), detail=e.msg)) from e
     except RecursionError as e:
         raise DataFileError(name, msg("file.too-deep", limit=limits.depth)) from e
     except ValueError as e:  # an integer of more digits than Python converts
         raise DataFileError(name, msg("file.not-json-value", detail=str(e))) from e
+    except Refused as e:  # a key given twice
+        raise DataFileError(name, e.message) from e
 
 
 def from_documents(path: Path, doc: Any, limits: Limits = BATCH) -> list[RawRecord]:
