@@ -134,11 +134,11 @@ def shown_key(key: Any) -> str:
     return key if isinstance(key, str) else repr(key)
 
 
-def check_graph(root: yaml.Node, depth_limit: int, alias_values: int) -> None:
-    """Refused or TooDeep when the document, its aliases expanded, nests deeper than
-    ``depth_limit`` levels, lets its aliases add more than ``alias_values`` values, or has
-    an alias inside what it names. Each node is visited once, so the work is that of the
-    text however far its aliases would expand."""
+def check_graph(root: yaml.Node, depth_limit: int, alias_values: int) -> int:
+    """The values the aliases of the document add; Refused or TooDeep when the document,
+    its aliases expanded, nests deeper than ``depth_limit`` levels, lets its aliases add
+    more than ``alias_values`` values, or has an alias inside what it names. Each node is
+    visited once, so the work is that of the text however far its aliases would expand."""
     expanded: dict[int, int] = {}  # id(node) → nodes below it, itself included, expanded
     depth: dict[int, int] = {}
     entered: set[int] = set()
@@ -164,6 +164,7 @@ def check_graph(root: yaml.Node, depth_limit: int, alias_values: int) -> None:
     added = expanded[id(root)] - len(expanded)
     if added > alias_values:
         raise Refused(msg("file.too-many-alias-values", limit=alias_values))
+    return added
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
@@ -209,17 +210,20 @@ def load_settings_file(path: Path) -> Any:
 # ----------------------------------------------------------------------------- JSON
 
 
-class _Twice(Exception):
+class KeyTwice(Exception):
+    """An object gives ``key`` twice (raised while JSON is read, to be placed)."""
+
     def __init__(self, key: str):
         super().__init__(key)
         self.key = key
 
 
-def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's pairs as a dict; KeyTwice when a key comes twice."""
     mapping = dict(pairs)
     if len(mapping) < len(pairs):
         seen: set[str] = set()
-        raise _Twice(next(k for k, _ in pairs if k in seen or seen.add(k)))  # type: ignore[func-returns-value]
+        raise KeyTwice(next(k for k, _ in pairs if k in seen or seen.add(k)))  # type: ignore[func-returns-value]
     return mapping
 
 
@@ -227,8 +231,8 @@ def json_loads(text: str, first_line: int = 1) -> Any:
     """``json.loads(text)``, refusing an object that gives a key twice (DuplicateKey naming
     the key and both lines, counted from ``first_line``) instead of keeping the last."""
     try:
-        return json.loads(text, object_pairs_hook=_unique_pairs)
-    except _Twice as e:
+        return json.loads(text, object_pairs_hook=unique_pairs)
+    except KeyTwice as e:
         raise duplicate_json_key(text, e.key, first_line) from None
 
 

@@ -307,6 +307,14 @@ def _local_texts(model: BaseModel, prefix: str = "") -> list[tuple[str, LocalTex
     return found
 
 
+Quota = tuple[str, "str | None", str]
+"""What the quotas need of a valid applicant: programme, unit and id (:func:`quota_of`)."""
+
+
+def quota_of(a: Applicant) -> Quota:
+    return a.programme, a.unit, a.id
+
+
 class QuotaCount:
     """Places taken per nominating unit, counted as valid applicants come: each applicant
     past the unit's quota gets a warning."""
@@ -316,18 +324,19 @@ class QuotaCount:
         self.counts: dict[str, Counter[str]] = {pid: Counter() for pid in self.programmes}
         self.found: dict[str, list[Problem]] = {pid: [] for pid in self.programmes}
 
-    def add(self, source: RawRecord, a: Applicant) -> None:
-        prog = self.programmes.get(a.programme)
-        if prog is None or a.unit not in prog.quota:
+    def add(self, source: RawRecord, place: Quota) -> None:
+        """Count the valid applicant of ``source`` in its unit's places."""
+        programme, unit, applicant_id = place
+        prog = self.programmes.get(programme)
+        if prog is None or unit is None or unit not in prog.quota:
             return
-        counts = self.counts[a.programme]
-        counts[a.unit] += 1
-        if counts[a.unit] > prog.quota[a.unit]:
-            self.found[a.programme].append(Problem(
+        counts = self.counts[programme]
+        counts[unit] += 1
+        if counts[unit] > prog.quota[unit]:
+            self.found[programme].append(Problem(
                 source.file, source.place, "unit",
-                msg("rule.over-quota", unit=a.unit, places=prog.quota[a.unit],
-                    number=counts[a.unit]),
-                "warning", a.id,
+                msg("rule.over-quota", unit=unit, places=prog.quota[unit], number=counts[unit]),
+                "warning", applicant_id,
             ))
 
     def warnings(self) -> list[Problem]:

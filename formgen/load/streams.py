@@ -1,0 +1,315 @@
+"""YAML and JSON data files read a record at a time, so that memory does not grow with the
+number of applicants: a JSON list is parsed item by item from the file, a YAML list of
+records in groups of items cut at its top-level ``- `` lines.
+
+Each yields the records :func:`formgen.load.text.from_documents` gives for the whole file,
+in order, with the same refusals: what the file as a whole is checked for (its encoding,
+the number of records) is checked as it is read, and a file read this way in a form it
+does not expect (a mapping, YAML anchors used across records, a document marker) is read
+whole instead. A file refused part way (DataFileError) has had some records yielded: the
+caller drops them (:func:`formgen.validate.validate_sources`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import formgen.load.text as yaml_text
+from formgen.bounds import KeyTwice, check_graph, duplicate_json_key, unique_pairs
+from formgen.exceptions import DataFileError
+from formgen.load.limits import Limits, check_size, refuse_oversized, too_large
+from formgen.load.records import RawRecord, not_a_mapping
+from formgen.load.text import WRAPPING, decode, from_documents, parse_json, parse_yaml
+from formgen.messages import msg
+
+CHUNK = 1 << 20
+"""Characters read at a time."""
+YAML_ITEMS = 200
+"""Records of a YAML list parsed at a time."""
+
+
+def read_chunks(path: Path, limits: Limits) -> Iterator[str]:
+    """The text of the data file at ``path`` a piece at a time: DataFileError, before any
+    piece is given, when it is no regular file, passes the size limit or is neither UTF-8
+    nor GB18030 (a first pass decodes it without keeping the text)."""
+    check_size(path, limits)
+    encoding = None
+    for candidate in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(candidate)()
+        try:
+            for block in _blocks(path, limits):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        encoding = candidate
+        break
+    if encoding is None:
+        raise DataFileError(str(path), msg("file.not-text"))
+    return _decoded(path, limits, encoding)
+
+
+def _blocks(path: Path, limits: Limits) -> Iterator[bytes]:
+    read = 0
+    with path.open("rb") as f:
+        while block := f.read(CHUNK):
+            read += len(block)
+            if read > limits.file_bytes:  # it grew since it was measured
+                raise DataFileError(str(path), too_large(read, limits))
+            yield block
+
+
+def _decoded(path: Path, limits: Limits, encoding: str) -> Iterator[str]:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    for block in _blocks(path, limits):
+        if text := decoder.decode(block):
+            yield text
+    if text := decoder.decode(b"", final=True):
+        yield text
+
+
+def _whole(path: Path, limits: Limits) -> str:
+    """The file's text read whole, as the classic reader reads it."""
+    with path.open("rb") as f:
+        data = f.read(limits.file_bytes + 1)
+    if len(data) > limits.file_bytes:
+        raise DataFileError(str(path), too_large(len(data), limits))
+    return decode(str(path), data)
+
+
+class _Count:
+    """Records numbered as they come; DataFileError past the file's limit, before the
+    record past it is read further."""
+
+    def __init__(self, name: str, limits: Limits):
+        self.name, self.limits, self.count = name, limits, 0
+
+    def record(self, item: Any) -> RawRecord:
+        self.count += 1
+        if self.count > self.limits.records:
+            raise DataFileError(self.name, msg("file.too-many-records", limit=self.limits.records))
+        where = msg("place.record", number=str(self.count))
+        if not isinstance(item, dict):
+            return not_a_mapping(self.name, where)
+        raw = RawRecord(self.name, where, item)
+        refuse_oversized([raw], self.limits)
+        return raw
+
+    def finish(self) -> None:
+        if not self.count:
+            raise DataFileError(self.name, msg("file.no-applicants"))
+
+
+# ----------------------------------------------------------------------------- JSON
+
+_WS = " \t\n\r"
+_DECODER = json.JSONDecoder(object_pairs_hook=unique_pairs)
+
+
+class _JsonText:
+    """The text of a JSON file from ``chunks``, kept from the item being read on."""
+
+    def __init__(self, chunks: Iterator[str]):
+        self.chunks = chunks
+        self.buf = ""
+        self.pos = 0
+        self.line = 1  # the line buf starts on
+        self.eof = False
+
+    def more(self, at_least: int = CHUNK) -> bool:
+        """Read on (at least ``at_least`` characters unless the file ends); False at its end."""
+        if self.eof:
+            return False
+        if self.pos:
+            self.line += self.buf.count("\n", 0, self.pos)
+            self.buf, self.pos = self.buf[self.pos:], 0
+        parts, got = [self.buf], 0
+        for piece in self.chunks:
+            parts.append(piece)
+            got += len(piece)
+            if got >= at_least:
+                break
+        else:
+            self.eof = True
+        self.buf = "".join(parts)
+        return got > 0
+
+    def skip_ws(self) -> str:
+        """The next character after whitespace ('' at the end of the file)."""
+        while True:
+            buf, pos = self.buf, self.pos
+            while pos < len(buf) and buf[pos] in _WS:
+                pos += 1
+            self.pos = pos
+            if pos < len(buf):
+                return buf[pos]
+            if not self.more():
+                return ""
+
+    def error(self, name: str, message: str, at: int) -> DataFileError:
+        line = self.line + self.buf.count("\n", 0, at)
+        return DataFileError(name, msg("file.not-json", line=str(line), detail=message))
+
+    def value(self, name: str, limits: Limits) -> Any:
+        """The JSON value at the position, read on as far as it reaches."""
+        want = CHUNK
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as e:
+                cut = e.pos >= len(self.buf) - 16 or e.msg.startswith("Unterminated string")
+                if cut and self.more(want):
+                    want *= 2  # an item longer than what was read: read twice as much
+                    continue
+                raise self.error(name, e.msg, e.pos) from e
+            except RecursionError as e:
+                raise DataFileError(name, msg("file.too-deep", limit=limits.depth)) from e
+            except KeyTwice as e:
+                found = duplicate_json_key(self.buf[self.pos:], e.key,
+                                           self.line + self.buf.count("\n", 0, self.pos))
+                raise DataFileError(name, found.message) from None
+            except ValueError as e:  # an integer of more digits than Python converts
+                raise DataFileError(name, msg("file.not-json-value", detail=str(e))) from e
+            if not self.eof and end >= len(self.buf) - 16 and self.more(want):
+                continue  # a number or a literal may go on past what was read
+            self.pos = end
+            return value
+
+
+def json_records(path: Path, limits: Limits) -> Iterator[RawRecord]:
+    """The records of a JSON data file; a list is read an item at a time, anything else
+    whole (:func:`formgen.load.text.parse_json`)."""
+    name = str(path)
+    text = _JsonText(read_chunks(path, limits))
+    if text.skip_ws() != "[":
+        yield from from_documents(path, parse_json(name, _whole(path, limits), limits), limits)
+        return
+    text.pos += 1
+    count = _Count(name, limits)
+    if text.skip_ws() == "]":
+        text.pos += 1
+    else:
+        while True:
+            yield count.record(text.value(name, limits))
+            following = text.skip_ws()
+            if following == "]":
+                text.pos += 1
+                break
+            if following != ",":
+                raise text.error(name, "Expecting ',' delimiter", text.pos)
+            text.pos += 1
+            text.skip_ws()
+    if text.skip_ws():
+        raise text.error(name, "Extra data", text.pos)
+    count.finish()
+
+
+# ----------------------------------------------------------------------------- YAML
+
+_ITEM = re.compile(r"^-(?:[ \t]|$)", re.M)
+"""A line that starts an item of a top-level list."""
+_MARKER = re.compile(r"^(?:---|\.\.\.|%)", re.M)
+"""A line with a document marker or a directive: the file is read whole."""
+
+
+def yaml_records(path: Path, limits: Limits) -> Iterator[RawRecord]:
+    """The records of a YAML data file; a top-level list is read some items at a time,
+    anything else whole (:func:`formgen.load.text.parse_yaml`). When a group of items does
+    not read on its own (an alias of another group's anchor, a quoted text across a line
+    that starts with ``- ``), the rest of the file is read whole."""
+    name = str(path)
+    count = _Count(name, limits)
+    budget = limits.yaml_nodes
+    pending = ""
+    started = False
+    for piece in _lines(read_chunks(path, limits)):
+        pending += piece
+        if not started:
+            head = _head(pending)
+            if head is None:  # only blank lines and comments so far
+                continue
+            if not head:
+                yield from _read_whole(path, limits, 0)
+                return
+            started = True
+        starts = [m.start() for m in _ITEM.finditer(pending)]
+        begin = 0
+        for cut in starts[YAML_ITEMS::YAML_ITEMS]:  # a group ends where another item starts
+            items, budget = _group(pending[begin:cut], limits, budget)
+            if items is None:
+                yield from _read_whole(path, limits, count.count)
+                return
+            for item in items:
+                yield count.record(item)
+            begin = cut
+        pending = pending[begin:]
+    if not started:
+        yield from _read_whole(path, limits, 0)
+        return
+    items, budget = _group(pending, limits, budget)
+    if items is None:
+        yield from _read_whole(path, limits, count.count)
+        return
+    for item in items:
+        yield count.record(item)
+    count.finish()
+
+
+def _lines(chunks: Iterator[str]) -> Iterator[str]:
+    """The text in pieces that end at a line break (the last perhaps not)."""
+    rest = ""
+    for chunk in chunks:
+        chunk = rest + chunk
+        cut = chunk.rfind("\n") + 1
+        rest = chunk[cut:]
+        if cut:
+            yield chunk[:cut]
+    if rest:
+        yield rest
+
+
+def _head(text: str) -> bool | None:
+    """Whether the text's first line of content starts a top-level list (None when it has
+    none yet): ``- `` at the start of a line, after blank lines and comments, with no
+    document marker or directive anywhere but a ``---`` first."""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        return bool(_ITEM.match(line))
+    return None
+
+
+def _group(text: str, limits: Limits, budget: int) -> tuple[list[Any] | None, int]:
+    """The items of a part of the list, and what is left of the aliases' budget; None when
+    the part does not read on its own as a list (the file is then read whole)."""
+    if _MARKER.search(text):
+        return None, budget
+    loader = yaml_text.YAML_LOADER(text)
+    loader.max_depth = limits.depth + WRAPPING
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, budget
+        if yaml_text._may_have_anchors(text):
+            budget -= check_graph(node, limits.depth + WRAPPING, budget)
+        items = loader.construct_document(node)
+    except Exception:  # noqa: BLE001 - whatever it is, the whole file says it as ever
+        return None, budget
+    finally:
+        loader.dispose()
+    return (items, budget) if isinstance(items, list) else (None, budget)
+
+
+def _read_whole(path: Path, limits: Limits, skip: int) -> Iterator[RawRecord]:
+    """The records of the file read whole, but for the first ``skip`` (already given)."""
+    doc = parse_yaml(str(path), _whole(path, limits), limits)
+    yield from from_documents(path, doc, limits)[skip:]
+
+
+__all__ = ["json_records", "read_chunks", "yaml_records"]

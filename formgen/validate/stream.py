@@ -1,0 +1,204 @@
+"""Validation of data files a record at a time, in bounded memory, on every core.
+
+The files' records come one at a time (:meth:`formgen.load.Source.records`); each is
+examined on its own (:func:`formgen.validate.record.examine`), in worker processes once
+the run is large enough to pay for them, and only what the batch checks need stays: the
+ids seen (for an id used twice), each valid applicant's unit (for the quotas), the
+problems, and of a failed record its place and id. The report is the one
+:func:`formgen.validate.validate` gives for the same files, problem for problem: a file
+refused part way has the records read from it dropped, as if it had never been read but
+for the refusal; a workbook whose group rows are out of order is read again whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import multiprocessing
+import os
+from collections import ChainMap, deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from formgen.exceptions import DataFileError, Problem
+from formgen.load import RawRecord, ReadWhole, Source, unreadable, without_cycle_collection
+from formgen.messages import Message
+from formgen.model.manifest import Manifest
+from formgen.validate.record import Examined, check_id, examine
+from formgen.validate.report import Report
+from formgen.validate.rules import Quota, QuotaCount, quota_of
+
+BATCH = 256
+"""Records examined together (sent to a worker as one)."""
+POOL_AFTER = 2 * BATCH
+"""Records examined in this process before workers are started: a small run has none."""
+
+Outcome = tuple[list[Problem], "Quota | None", int]
+"""What the run keeps of an examined record: its problems, its quota entry when it has no
+error of its own (else None), where an id error would go among the problems."""
+
+
+def check_sources(
+    sources: Iterable[Source], manifest: Manifest, today: dt.date, *, workers: int | None = None
+) -> Report:
+    """Validate the records of ``sources`` a record at a time: the report has every
+    problem and counts the records, valid or not, but holds no applicant. ``workers``
+    processes examine the records (default: one per core; 1: none, all in this one)."""
+    run = _Run(manifest)
+    with without_cycle_collection(), _Examiner(manifest, today, workers) as examiner:
+        for source in sources:
+            run.read(source, examiner)
+    run.report.problems.extend(run.quotas.warnings())
+    return run.report
+
+
+@dataclass
+class _Stage:
+    """What one file's records gave, kept apart until the file is read to its end."""
+
+    ids: dict[str, Message] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    failed: list[RawRecord] = field(default_factory=list)
+    places: list[tuple[RawRecord, Quota]] = field(default_factory=list)
+    records: int = 0
+
+
+class _Run:
+    def __init__(self, manifest: Manifest):
+        self.report = Report()
+        self.seen_ids: dict[str, Message] = {}
+        self.quotas = QuotaCount(manifest)
+
+    def read(self, source: Source, examiner: _Examiner) -> None:
+        """Read and examine ``source``'s records; its file's refusal instead, should it
+        not be read to its end."""
+        for stream in (True, False):
+            stage = _Stage()
+            seen = ChainMap(stage.ids, self.seen_ids)
+            try:
+                for raw, outcome in examiner.examine(source.records(stream)):
+                    self._add(stage, seen, raw, outcome)
+            except ReadWhole:
+                examiner.drop()
+                continue
+            except DataFileError as e:
+                examiner.drop()
+                stand_in = unreadable(e.file, e.reason)
+                self.report.problems.extend(examine(stand_in, examiner.manifest, examiner.today).problems)
+                self.report.failed.append(stand_in)
+                return
+            self._commit(stage)
+            return
+
+    def _add(self, stage: _Stage, seen: Any, raw: RawRecord, outcome: Outcome) -> None:
+        problems, place, id_at = outcome
+        found = Examined(problems, None, id_at)
+        own_id = check_id(raw, found, seen)
+        stage.problems.extend(found.problems)
+        stage.records += 1
+        if place is None or not own_id:
+            stage.failed.append(_slim(raw))
+        else:
+            stage.places.append((_slim(raw), place))
+
+    def _commit(self, stage: _Stage) -> None:
+        report = self.report
+        self.seen_ids.update(stage.ids)
+        report.problems.extend(stage.problems)
+        report.failed.extend(stage.failed)
+        report.record_count += stage.records
+        report.valid_count += len(stage.places)
+        for raw, place in stage.places:
+            self.quotas.add(raw, place)
+
+
+def _slim(raw: RawRecord) -> RawRecord:
+    """``raw`` without its data but its id (a failed record is reported by place and id)."""
+    value = raw.data.get("id")
+    data = {"id": value} if isinstance(value, (str, int, float)) else {}
+    return RawRecord(raw.file, raw.where, data, refused=raw.refused, kind=raw.kind,
+                     orphan_of=raw.orphan_of, group=raw.group)
+
+
+# ----------------------------------------------------------------------------- examining
+
+
+def _outcome(raw: RawRecord, manifest: Manifest, today: dt.date) -> Outcome:
+    found = examine(raw, manifest, today)
+    place = quota_of(found.applicant) if found.applicant is not None else None
+    return found.problems, place, found.id_at
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(manifest: Manifest, today: dt.date) -> None:
+    _WORKER.update(manifest=manifest, today=today)
+    gc.disable()  # a worker makes and drops models; none holds a cycle
+
+
+def _examine_batch(batch: list[RawRecord]) -> list[Outcome]:
+    manifest, today = _WORKER["manifest"], _WORKER["today"]
+    return [_outcome(raw, manifest, today) for raw in batch]
+
+
+class _Examiner:
+    """Examines records in order: here until POOL_AFTER records, then in worker processes
+    (forked, so they have the manifest), a few batches ahead, the outcomes in order."""
+
+    def __init__(self, manifest: Manifest, today: dt.date, workers: int | None):
+        self.manifest, self.today = manifest, today
+        self.workers = workers if workers is not None else len(os.sched_getaffinity(0))
+        self.pool: Any = None
+        self.seen = 0
+        self.pending: deque[tuple[list[RawRecord], Any]] = deque()
+
+    def __enter__(self) -> _Examiner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+
+    def examine(self, records: Iterator[RawRecord]) -> Iterator[tuple[RawRecord, Outcome]]:
+        """Each record with its outcome, in order; the file's records are all examined
+        (and their outcomes given) by the time this ends."""
+        batch: list[RawRecord] = []
+        for raw in records:
+            if self._here():
+                self.seen += 1
+                yield raw, _outcome(raw, self.manifest, self.today)
+                continue
+            batch.append(raw)
+            if len(batch) >= BATCH:
+                yield from self._send(batch)
+                batch = []
+        if batch:
+            yield from self._send(batch)
+        while self.pending:
+            yield from self._receive()
+
+    def _here(self) -> bool:
+        if self.workers <= 1 or self.seen < POOL_AFTER:
+            return True
+        if self.pool is None and multiprocessing.get_all_start_methods().count("fork"):
+            context = multiprocessing.get_context("fork")
+            self.pool = context.Pool(self.workers, _start_worker, (self.manifest, self.today))
+        return self.pool is None
+
+    def _send(self, batch: list[RawRecord]) -> Iterator[tuple[RawRecord, Outcome]]:
+        self.pending.append((batch, self.pool.apply_async(_examine_batch, (batch,))))
+        while len(self.pending) > 2 * self.workers:
+            yield from self._receive()
+
+    def _receive(self) -> Iterator[tuple[RawRecord, Outcome]]:
+        batch, result = self.pending.popleft()
+        yield from zip(batch, result.get(), strict=True)
+
+    def drop(self) -> None:
+        """Forget the records sent and not yet received (their file was refused)."""
+        for _, result in self.pending:
+            result.wait()
+        self.pending.clear()
