@@ -14,6 +14,7 @@ and keeps its traceback (the web app logs it and answers a plain 500). Each carr
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from formgen.language import Language
@@ -42,6 +43,8 @@ class Problem:
     """``error`` stops the record; ``warning`` is reported and the record still goes on."""
     record_id: str = ""
     """The applicant id, when the record has one."""
+    said: tuple[Language, str] | None = dataclasses.field(default=None, compare=False, repr=False)
+    """The line in a language, when it was said already (:meth:`say`)."""
 
     @property
     def code(self) -> str:
@@ -55,10 +58,17 @@ class Problem:
 
     def text(self, lang: Language) -> str:
         """The whole line: where, how bad, what."""
-        return msg(
+        if self.said is not None and self.said[0] == lang:
+            return self.said[1]
+        return msg(  # each line is said once: kept by no cache
             "problem.line", place=self.place(), severity=SEVERITIES[self.severity],
             message=self.message,
-        ).text(lang)
+        )._said(lang)
+
+    def say(self, lang: Language) -> Problem:
+        """The problem with its line in ``lang`` kept, e.g. by the process that found it."""
+        object.__setattr__(self, "said", (lang, self.text(lang)))
+        return self
 
     def __str__(self) -> str:
         return self.text(environment_language())

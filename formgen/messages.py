@@ -86,6 +86,8 @@ def printable(text: str, limit: int = SHOWN_CHARS) -> str:
     ``limit`` characters of it (then "…")."""
     if len(text) > limit:
         text = text[:limit] + "…"
+    if _UNPRINTABLE.search(text) is None:
+        return text
     return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
@@ -130,6 +132,9 @@ class Message:
 
     def text(self, lang: Language) -> str:
         """The message in ``lang``, its placeholders filled in."""
+        return self._said(lang)
+
+    def _said(self, lang: Language) -> str:
         template = translations(lang).gettext(self.id)
         return template % {name: shown(value, lang) for name, value in self.params}
 
@@ -174,6 +179,13 @@ def joined(items: Any, separator: Message | str) -> Message:
 
 def shown(value: Any, lang: Language) -> str:
     """A parameter as it reads in ``lang``."""
+    kind = type(value)
+    if kind is str:
+        return printable(value)
+    if kind is Message:
+        return value._said(lang)
+    if kind is int:
+        return language.number(value, lang)
     if isinstance(value, str):
         return printable(value)
     said = getattr(value, "text", None)

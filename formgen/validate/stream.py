@@ -23,7 +23,7 @@ from typing import Any
 
 from formgen.exceptions import DataFileError, Problem
 from formgen.load import RawRecord, ReadWhole, Source, unreadable, without_cycle_collection
-from formgen.messages import Message
+from formgen.messages import Message, environment_language
 from formgen.model.manifest import Manifest
 from formgen.validate.record import Examined, check_id, examine
 from formgen.validate.report import Report
@@ -139,8 +139,15 @@ def _start_worker(manifest: Manifest, today: dt.date) -> None:
 
 
 def _examine_batch(batch: list[RawRecord]) -> list[Outcome]:
+    """The outcomes of ``batch``, each problem's line said in the command line's language
+    here, alongside the other workers, rather than by the one process that prints them."""
     manifest, today = _WORKER["manifest"], _WORKER["today"]
-    return [_outcome(raw, manifest, today) for raw in batch]
+    lang = environment_language()
+    out = []
+    for raw in batch:
+        problems, place, id_at = _outcome(raw, manifest, today)
+        out.append(([p.say(lang) for p in problems], place, id_at))
+    return out
 
 
 class _Examiner:
