@@ -3,9 +3,11 @@ member as it was; find parts that declare entities; read a template within its b
 
 from __future__ import annotations
 
+import codecs
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from formgen.bounds import MB, Refused, read_regular
 from formgen.messages import msg
@@ -71,11 +73,52 @@ def replace_parts(docx: bytes, parts: dict[str, bytes]) -> bytes:
 
 def declared_entities(archive: zipfile.ZipFile) -> str | None:
     """The first XML part (``.xml`` or ``.rels``) of an Office file that declares a DOCTYPE
-    or an ENTITY in its first 4 KB, which no Office file needs; None when none does."""
+    or an ENTITY, which no Office file needs; None when none does. Each part's prolog is
+    read to its root element, however long (comments cannot hide a declaration), in the
+    encoding its first bytes show."""
     for info in archive.infolist():
         if info.filename.endswith((".xml", ".rels")):
             with archive.open(info) as member:
-                head = member.read(4096)
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                return info.filename
+                if _declares(member):
+                    return info.filename
     return None
+
+
+_BLOCK = 64 * 1024
+
+
+def _declares(member: Any) -> bool:
+    """Whether the XML document ``member`` declares anything (``<!`` other than a
+    comment) before its root element."""
+    head = member.read(_BLOCK)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif head.startswith(b"\x00<"):
+        encoding = "utf-16-be"
+    elif head.startswith(b"<\x00"):
+        encoding = "utf-16-le"
+    else:
+        encoding = "latin-1"  # the markup is ASCII in UTF-8 and every other such encoding
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    text, at, ended = decoder.decode(head, final=not head), 0, not head
+    while True:
+        start = text.find("<", at)
+        end = -1
+        if start == -1:
+            at = len(text)
+        else:
+            if text.startswith("<?", start):
+                end, skip = text.find("?>", start + 2), 2
+            elif text.startswith("<!--", start):
+                end, skip = text.find("-->", start + 4), 3
+            elif len(text) - start >= 4 or ended:
+                return text.startswith("<!", start)  # a declaration, or the root element
+            if end != -1:
+                at = end + skip
+                continue
+            at = start  # read on to see where it ends
+        if ended:
+            return False
+        block = member.read(_BLOCK)
+        ended = not block
+        text, at = text[at:] + decoder.decode(block, final=ended), 0

@@ -452,3 +452,19 @@ def test_a_manifest_with_a_key_given_twice_is_refused(tmp_path: Path, lang: str)
                  f"twice (lines {first} and {last})",
         CHINESE: f"错误：{path}：无法读取清单：键 'default_pack' 出现了两次（第 {first} 行和第 {last} 行）",
     }[lang]
+
+
+def test_a_doctype_after_a_long_comment_is_refused(tmp_path: Path, example_record: dict) -> None:
+    """The sheets are read by libxml2 with entities unresolved, after every part's prolog
+    has been read to its root element: a comment of any length cannot hide a DOCTYPE."""
+    good = write_xlsx(tmp_path / "good.xlsx", [example_record])
+
+    def padded(data: bytes) -> bytes:
+        root = data.index(b"<worksheet")
+        return (data[:root] + b"<!-- " + b"x" * 100_000 + b' --><!DOCTYPE w [<!ENTITY e "lol">]>'
+                + data[root:])
+
+    path = patched(good, tmp_path / "padded.xlsx", SHEET, padded)
+    result = cli("validate", path)
+    assert result.stderr.splitlines()[0] == (
+        f"{path}: error: contains an XML DOCTYPE or ENTITY ({SHEET}); refused")

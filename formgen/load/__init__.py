@@ -32,7 +32,7 @@ from formgen.load.records import (
 )
 from formgen.load.sheets import group_of, read_csv
 from formgen.load.sheetstream import xlsx_stream
-from formgen.load.streams import json_records, yaml_records
+from formgen.load.streams import Group, json_records, yaml_records
 from formgen.load.text import decode, from_documents, parse_json, parse_yaml
 from formgen.load.workbook import xlsx_records
 from formgen.messages import msg
@@ -58,18 +58,23 @@ class Source:
     def file(self) -> str:
         return str(self.path)
 
-    def records(self, stream: bool = False) -> Iterator[RawRecord]:
+    def records(self, stream: bool = False) -> Iterator[RawRecord | Group]:
         """The file's records; DataFileError, perhaps after some records, when it cannot be
         read. With ``stream``, YAML, JSON and XLSX files are read a record at a time
-        (:mod:`formgen.load.streams`, :mod:`formgen.load.sheetstream`), and ReadWhole may
-        ask for the file to be read again without it."""
-        if self.alone:
-            raise DataFileError(self.file, msg("file.group-file-alone"))
+        (:mod:`formgen.load.streams`, :mod:`formgen.load.sheetstream`; a YAML list comes as
+        groups of items, each to be read on its own), and ReadWhole may ask for the file to
+        be read again without it."""
         suffix = self.path.suffix.lower()
         if stream and suffix in (".yaml", ".yml", ".json", ".xlsx") and self.path.is_file():
             yield from _stream(self.path, self.limits)
         else:
-            yield from load_file(self.path, list(self.group_files), self.limits)
+            yield from self.whole()
+
+    def whole(self) -> list[RawRecord]:
+        """The file's records read whole; DataFileError when it cannot be read."""
+        if self.alone:
+            raise DataFileError(self.file, msg("file.group-file-alone"))
+        return load_file(self.path, list(self.group_files), self.limits)
 
 
 def sources(paths: list[Path] | list[str], limits: Limits = BATCH) -> list[Source]:
@@ -83,7 +88,7 @@ def sources(paths: list[Path] | list[str], limits: Limits = BATCH) -> list[Sourc
     return out
 
 
-def _stream(path: Path, limits: Limits) -> Iterator[RawRecord]:
+def _stream(path: Path, limits: Limits) -> Iterator[RawRecord | Group]:
     suffix = path.suffix.lower()
     try:
         if suffix == ".json":
@@ -109,7 +114,7 @@ def _load_files(paths: list[Path], limits: Limits) -> list[RawRecord]:
     records: list[RawRecord] = []
     for source in sources(paths, limits):
         try:
-            records.extend(list(source.records()))  # all or nothing
+            records.extend(source.whole())
         except DataFileError as e:
             records.append(unreadable(e.file, e.reason))
     return records

@@ -16,6 +16,7 @@ import codecs
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -89,10 +90,13 @@ class _Count:
     def __init__(self, name: str, limits: Limits):
         self.name, self.limits, self.count = name, limits, 0
 
-    def record(self, item: Any) -> RawRecord:
-        self.count += 1
+    def add(self, records: int) -> None:
+        self.count += records
         if self.count > self.limits.records:
             raise DataFileError(self.name, msg("file.too-many-records", limit=self.limits.records))
+
+    def record(self, item: Any) -> RawRecord:
+        self.add(1)
         where = msg("place.record", number=str(self.count))
         if not isinstance(item, dict):
             return not_a_mapping(self.name, where)
@@ -217,16 +221,52 @@ _MARKER = re.compile(r"^(?:---|\.\.\.|%)", re.M)
 """A line with a document marker or a directive: the file is read whole."""
 
 
-def yaml_records(path: Path, limits: Limits) -> Iterator[RawRecord]:
-    """The records of a YAML data file; a top-level list is read some items at a time,
-    anything else whole (:func:`formgen.load.text.parse_yaml`). When a group of items does
-    not read on its own (an alias of another group's anchor, a quoted text across a line
-    that starts with ``- ``), the rest of the file is read whole."""
+@dataclass(frozen=True)
+class Group:
+    """Some items of a YAML list, cut at their top-level lines, to be read as a list of
+    their own (by :meth:`records`, in a worker process perhaps)."""
+
+    file: str
+    text: str
+    first: int
+    """The number of its first record in the file."""
+    count: int
+    """Its items: the lines that start one."""
+    limits: Limits
+
+    def records(self) -> tuple[list[RawRecord], int] | None:
+        """The records, and the values the aliases added; None when the text does not read
+        on its own as a list of ``count`` items (the file is then to be read whole)."""
+        parsed = _group(self.text, self.limits, self.limits.yaml_nodes)
+        if parsed is None or len(parsed[0]) != self.count:
+            return None
+        items, added = parsed
+        out = []
+        for number, item in enumerate(items, start=self.first):
+            where = msg("place.record", number=str(number))
+            if isinstance(item, dict):
+                out.append(RawRecord(self.file, where, item))
+            else:
+                out.append(not_a_mapping(self.file, where))
+        refuse_oversized(out, self.limits)
+        return out, added
+
+
+def yaml_records(path: Path, limits: Limits) -> Iterator[RawRecord | Group]:
+    """The records of a YAML data file: a top-level list as groups of items (:class:`Group`,
+    each read on its own), anything else read whole (:func:`formgen.load.text.parse_yaml`).
+    A group that does not read on its own (an alias of another group's anchor, a quoted
+    text across a line that starts with ``- ``) asks for the file to be read whole."""
     name = str(path)
     count = _Count(name, limits)
-    budget = limits.yaml_nodes
     pending = ""
     started = False
+
+    def group(text: str, items: int) -> Group:
+        first = count.count + 1
+        count.add(items)
+        return Group(name, text, first, items, limits)
+
     for piece in _lines(read_chunks(path, limits)):
         pending += piece
         if not started:
@@ -234,29 +274,19 @@ def yaml_records(path: Path, limits: Limits) -> Iterator[RawRecord]:
             if head is None:  # only blank lines and comments so far
                 continue
             if not head:
-                yield from _read_whole(path, limits, 0)
+                yield from _read_whole(path, limits)
                 return
             started = True
         starts = [m.start() for m in _ITEM.finditer(pending)]
         begin = 0
         for cut in starts[YAML_ITEMS::YAML_ITEMS]:  # a group ends where another item starts
-            items, budget = _group(pending[begin:cut], limits, budget)
-            if items is None:
-                yield from _read_whole(path, limits, count.count)
-                return
-            for item in items:
-                yield count.record(item)
+            yield group(pending[begin:cut], YAML_ITEMS)
             begin = cut
         pending = pending[begin:]
     if not started:
-        yield from _read_whole(path, limits, 0)
+        yield from _read_whole(path, limits)
         return
-    items, budget = _group(pending, limits, budget)
-    if items is None:
-        yield from _read_whole(path, limits, count.count)
-        return
-    for item in items:
-        yield count.record(item)
+    yield group(pending, len(_ITEM.findall(pending)))
     count.finish()
 
 
@@ -285,31 +315,31 @@ def _head(text: str) -> bool | None:
     return None
 
 
-def _group(text: str, limits: Limits, budget: int) -> tuple[list[Any] | None, int]:
-    """The items of a part of the list, and what is left of the aliases' budget; None when
-    the part does not read on its own as a list (the file is then read whole)."""
+def _group(text: str, limits: Limits, budget: int) -> tuple[list[Any], int] | None:
+    """The items of a part of the list and the values its aliases add; None when the part
+    does not read on its own as a list."""
     if _MARKER.search(text):
-        return None, budget
+        return None
     loader = yaml_text.YAML_LOADER(text)
     loader.max_depth = limits.depth + WRAPPING
+    added = 0
     try:
         node = loader.get_single_node()
         if node is None:
-            return None, budget
+            return None
         if yaml_text._may_have_anchors(text):
-            budget -= check_graph(node, limits.depth + WRAPPING, budget)
+            added = check_graph(node, limits.depth + WRAPPING, budget)
         items = loader.construct_document(node)
     except Exception:  # noqa: BLE001 - whatever it is, the whole file says it as ever
-        return None, budget
+        return None
     finally:
         loader.dispose()
-    return (items, budget) if isinstance(items, list) else (None, budget)
+    return (items, added) if isinstance(items, list) else None
 
 
-def _read_whole(path: Path, limits: Limits, skip: int) -> Iterator[RawRecord]:
-    """The records of the file read whole, but for the first ``skip`` (already given)."""
-    doc = parse_yaml(str(path), _whole(path, limits), limits)
-    yield from from_documents(path, doc, limits)[skip:]
+def _read_whole(path: Path, limits: Limits) -> Iterator[RawRecord]:
+    """The records of the file read whole."""
+    yield from from_documents(path, parse_yaml(str(path), _whole(path, limits), limits), limits)
 
 
-__all__ = ["json_records", "read_chunks", "yaml_records"]
+__all__ = ["Group", "json_records", "read_chunks", "yaml_records"]

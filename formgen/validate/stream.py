@@ -23,6 +23,7 @@ from typing import Any
 
 from formgen.exceptions import DataFileError, Problem
 from formgen.load import RawRecord, ReadWhole, Source, unreadable, without_cycle_collection
+from formgen.load.streams import Group
 from formgen.messages import Message, environment_language
 from formgen.model.manifest import Manifest
 from formgen.validate.record import Examined, check_id, examine
@@ -139,27 +140,43 @@ def _start_worker(manifest: Manifest, today: dt.date) -> None:
 
 
 def _examine_batch(batch: list[RawRecord]) -> list[Outcome]:
-    """The outcomes of ``batch``, each problem's line said in the command line's language
-    here, alongside the other workers, rather than by the one process that prints them."""
-    manifest, today = _WORKER["manifest"], _WORKER["today"]
+    """The outcomes of ``batch`` (in a worker), each problem's line said in the command
+    line's language here, alongside the other workers, rather than by the one process that
+    prints them."""
     lang = environment_language()
     out = []
-    for raw in batch:
-        problems, place, id_at = _outcome(raw, manifest, today)
+    for problems, place, id_at in _outcomes(batch, _WORKER["manifest"], _WORKER["today"]):
         out.append(([p.say(lang) for p in problems], place, id_at))
     return out
 
 
+def _outcomes(batch: list[RawRecord], manifest: Manifest, today: dt.date) -> list[Outcome]:
+    return [_outcome(raw, manifest, today) for raw in batch]
+
+
+def _examine_group(group: Group) -> tuple[list[RawRecord], list[Outcome], int] | None:
+    """The records of a YAML group read and examined (in a worker), and the values its
+    aliases add; None when it does not read on its own."""
+    read = group.records()
+    if read is None:
+        return None
+    records, added = read
+    return [_slim(r) for r in records], _examine_batch(records), added
+
+
 class _Examiner:
     """Examines records in order: here until POOL_AFTER records, then in worker processes
-    (forked, so they have the manifest), a few batches ahead, the outcomes in order."""
+    (forked, so they have the manifest), a few batches ahead, the outcomes in order. A
+    group of a YAML list is read where it is examined; one that does not read on its own,
+    or aliases past their limit, ask for the file to be read whole (ReadWhole)."""
 
     def __init__(self, manifest: Manifest, today: dt.date, workers: int | None):
         self.manifest, self.today = manifest, today
         self.workers = workers if workers is not None else len(os.sched_getaffinity(0))
         self.pool: Any = None
         self.seen = 0
-        self.pending: deque[tuple[list[RawRecord], Any]] = deque()
+        self.pending: deque[tuple[list[RawRecord] | Group, Any]] = deque()
+        self.added = 0
 
     def __enter__(self) -> _Examiner:
         return self
@@ -169,16 +186,29 @@ class _Examiner:
             self.pool.terminate()
             self.pool.join()
 
-    def examine(self, records: Iterator[RawRecord]) -> Iterator[tuple[RawRecord, Outcome]]:
+    def examine(self, items: Iterator[RawRecord | Group]) -> Iterator[tuple[RawRecord, Outcome]]:
         """Each record with its outcome, in order; the file's records are all examined
         (and their outcomes given) by the time this ends."""
+        self.added = 0
         batch: list[RawRecord] = []
-        for raw in records:
-            if self._here():
-                self.seen += 1
-                yield raw, _outcome(raw, self.manifest, self.today)
+        for item in items:
+            here = self._here()
+            if isinstance(item, Group):
+                if batch:
+                    yield from self._send(batch)
+                    batch = []
+                if here:
+                    read = item.records()
+                    yield from self._read(item, read and (
+                        read[0], _outcomes(read[0], self.manifest, self.today), read[1]))
+                else:
+                    yield from self._send(item)
                 continue
-            batch.append(raw)
+            if here:
+                self.seen += 1
+                yield item, _outcome(item, self.manifest, self.today)
+                continue
+            batch.append(item)
             if len(batch) >= BATCH:
                 yield from self._send(batch)
                 batch = []
@@ -195,14 +225,28 @@ class _Examiner:
             self.pool = context.Pool(self.workers, _start_worker, (self.manifest, self.today))
         return self.pool is None
 
-    def _send(self, batch: list[RawRecord]) -> Iterator[tuple[RawRecord, Outcome]]:
-        self.pending.append((batch, self.pool.apply_async(_examine_batch, (batch,))))
+    def _send(self, work: list[RawRecord] | Group) -> Iterator[tuple[RawRecord, Outcome]]:
+        task = _examine_group if isinstance(work, Group) else _examine_batch
+        self.pending.append((work, self.pool.apply_async(task, (work,))))
         while len(self.pending) > 2 * self.workers:
             yield from self._receive()
 
     def _receive(self) -> Iterator[tuple[RawRecord, Outcome]]:
-        batch, result = self.pending.popleft()
-        yield from zip(batch, result.get(), strict=True)
+        work, result = self.pending.popleft()
+        if isinstance(work, Group):
+            yield from self._read(work, result.get())
+        else:
+            yield from zip(work, result.get(), strict=True)
+
+    def _read(self, group: Group, read: Any) -> Iterator[tuple[RawRecord, Outcome]]:
+        if read is None:
+            raise ReadWhole()
+        records, outcomes, added = read
+        self.added += added
+        if self.added > group.limits.yaml_nodes:
+            raise ReadWhole()  # read whole, the file is refused naming the limit
+        self.seen += len(records)
+        yield from zip(records, outcomes, strict=True)
 
     def drop(self) -> None:
         """Forget the records sent and not yet received (their file was refused)."""
