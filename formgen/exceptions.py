@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from formgen.language import Language
 from formgen.messages import Joined, Message, environment_language, joined, msg
@@ -65,6 +66,11 @@ class Problem:
             message=self.message,
         )._said(lang)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled as its fields: a worker process sends thousands back
+        return _problem, (self.file, self.record, self.field, self.message, self.severity,
+                          self.record_id, self.said)
+
     def say(self, lang: Language) -> Problem:
         """The problem with its line in ``lang`` kept, e.g. by the process that found it."""
         object.__setattr__(self, "said", (lang, self.text(lang)))
@@ -72,6 +78,10 @@ class Problem:
 
     def __str__(self) -> str:
         return self.text(environment_language())
+
+
+def _problem(*fields: Any) -> Problem:
+    return Problem(*fields)
 
 
 class FormgenError(Exception):

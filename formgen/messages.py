@@ -142,6 +142,10 @@ class Message:
     def english(self) -> str:
         return self.text("en")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled as its fields: a worker process sends thousands back
+        return Message, (self.id, self.params)
+
     def __str__(self) -> str:
         """The message in the command line's language."""
         return self.text(environment_language())
@@ -161,6 +165,9 @@ class Joined:
 
     items: tuple[Any, ...]
     separator: Message | str
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Joined, (self.items, self.separator)
 
 
 def msg(id: str, /, **params: Any) -> Message:  # noqa: A002 - the gettext word

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import click
@@ -19,6 +20,7 @@ from formgen.messages import msg
 def command(data: tuple[Path, ...], strict: bool, manifest_path: str | None) -> None:
     """Check applicant data files and report every problem at once."""
     report = check_streamed(settings_from(manifest_path), list(data))
+    gc.freeze()  # the report lives until the command ends: no collection walks it again
     errors, warnings = len(report.errors), len(report.warnings)
     unreadable = report.unreadable_files
     finish(

@@ -7,8 +7,10 @@ also run on the well-formed parts of a record that failed (``partial_rules``).
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from collections import Counter
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -174,6 +176,8 @@ def _cpd_hours(cpd: list[CpdEntry], today: dt.date, problem: ProblemMaker) -> li
 
 
 def _language_warnings(path: str, text: LocalText, problem: ProblemMaker) -> list[Problem]:
+    if bool(text.zh) == bool(text.en):  # both, or neither (then the field says it)
+        return []
     missing = text.missing()
     if len(missing) == 2:
         return []
@@ -287,9 +291,22 @@ def _raw_local_texts(data: Mapping[str, Any]) -> list[tuple[str, Any]]:
     return found
 
 
+@cache
+def _nested(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of ``model`` that may hold a LocalText or another model (not plain values)."""
+    return tuple(name for name, info in model.model_fields.items() if _may_nest(info.annotation))
+
+
+def _may_nest(annotation: Any) -> bool:
+    if typing.get_origin(annotation) is None:
+        return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+    return typing.get_origin(annotation) in (list, dict) or any(
+        _may_nest(a) for a in typing.get_args(annotation))
+
+
 def _local_texts(model: BaseModel, prefix: str = "") -> list[tuple[str, LocalText]]:
     found: list[tuple[str, LocalText]] = []
-    for name in type(model).model_fields:
+    for name in _nested(type(model)):
         value = getattr(model, name)
         path = f"{prefix}.{name}" if prefix else name
         if isinstance(value, LocalText):
