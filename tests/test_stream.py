@@ -235,3 +235,33 @@ def test_a_zip_that_is_no_workbook_streams_its_refusal(tmp_path: Path) -> None:
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("x.txt", "x")
     same_report([path, EXAMPLE_FILE])
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 97, 4096])
+def test_json_pieces_of_any_size(tmp_path: Path, chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 50,000-applicant list was refused at its end ("Expecting ',' delimiter") when its
+    last item ended within a few characters of what had been read: the place of the item
+    was kept from before the text was moved. Lists broken anywhere give the whole read's
+    message."""
+    import random
+
+    from formgen.load import load_files
+
+    monkeypatch.setattr(streams, "CHUNK", chunk)
+    rng = random.Random(chunk)
+    path = tmp_path / "r.json"
+    for _ in range(40):
+        items = [{"id": "A" * rng.randint(0, 40), "n": rng.randint(0, 10 ** rng.randint(0, 25)),
+                  "x": [True, None, 1.5e3] * rng.randint(0, 3)} for _ in range(rng.randint(0, 30))]
+        text = json.dumps(items, indent=rng.choice([None, 1])) + rng.choice(["", "\n", " \n "])
+        if rng.random() < 0.3:
+            at = rng.randint(0, len(text))
+            text = text[:at] + rng.choice(["", ",", "]", "x", '"', " "]) + text[at + 1:]
+        path.write_text(text)
+        try:
+            streamed: Any = [r.data for r in streams.json_records(path, BATCH)]
+        except DataFileError as e:
+            streamed = e.reason.english
+        whole = load_files([path])
+        expected = whole[0].refused.english if whole and whole[0].whole_file else [r.data for r in whole]
+        assert streamed == expected, text[:200]

@@ -169,7 +169,8 @@ class _JsonText:
                 value, end = _DECODER.raw_decode(self.buf, self.pos)
             except json.JSONDecodeError as e:
                 cut = e.pos >= len(self.buf) - 16 or e.msg.startswith("Unterminated string")
-                if cut and self.more(want):
+                if cut and not self.eof:
+                    self.more(want)  # (which moves the text read: read the item again)
                     want *= 2  # an item longer than what was read: read twice as much
                     continue
                 raise self.error(name, e.msg, e.pos) from e
@@ -181,8 +182,9 @@ class _JsonText:
                 raise DataFileError(name, found.message) from None
             except ValueError as e:  # an integer of more digits than Python converts
                 raise DataFileError(name, msg("file.not-json-value", detail=str(e))) from e
-            if not self.eof and end >= len(self.buf) - 16 and self.more(want):
-                continue  # a number or a literal may go on past what was read
+            if not self.eof and end >= len(self.buf) - 16:
+                self.more(want)  # a number or a literal may go on past what was read
+                continue
             self.pos = end
             return value
 
