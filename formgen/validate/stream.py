@@ -164,6 +164,13 @@ def _examine_group(group: Group) -> tuple[list[RawRecord], list[Outcome], int] |
     return [_slim(r) for r in records], _examine_batch(records), added
 
 
+def _cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 class _Examiner:
     """Examines records in order: here until POOL_AFTER records, then in worker processes
     (forked, so they have the manifest), a few batches ahead, the outcomes in order. A
@@ -172,7 +179,7 @@ class _Examiner:
 
     def __init__(self, manifest: Manifest, today: dt.date, workers: int | None):
         self.manifest, self.today = manifest, today
-        self.workers = workers if workers is not None else len(os.sched_getaffinity(0))
+        self.workers = workers if workers is not None else _cores()
         self.pool: Any = None
         self.seen = 0
         self.pending: deque[tuple[list[RawRecord] | Group, Any]] = deque()
