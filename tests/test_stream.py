@@ -265,3 +265,12 @@ def test_json_pieces_of_any_size(tmp_path: Path, chunk: int, monkeypatch: pytest
         whole = load_files([path])
         expected = whole[0].refused.english if whole and whole[0].whole_file else [r.data for r in whole]
         assert streamed == expected, text[:200]
+
+
+def test_a_message_holding_a_mapping_is_kept_as_it_is(tmp_path: Path) -> None:
+    """Equal messages are kept once; one whose value cannot be hashed is kept as it came."""
+    path = tmp_path / "a.yaml"
+    path.write_text("- {id: A-1, programme: {x: [1, {y: 2}]}}\n- {id: A-2, programme: {x: 1}}\n"
+                    "- {id: A-3, programme: nowhere}\n- {id: A-4, programme: nowhere}\n")
+    report = same_report([path], workers=1)
+    assert report.failed_records == 4

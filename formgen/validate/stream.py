@@ -70,6 +70,8 @@ class _Run:
         self.report = Report()
         self.seen_ids: dict[str, Message] = {}
         self.quotas = QuotaCount(manifest)
+        self.messages: dict[Message, Message] = {}
+        """Each problem's message, one object for all that are equal."""
 
     def read(self, source: Source, examiner: _Examiner) -> None:
         """Read and examine ``source``'s records; its file's refusal instead, should it
@@ -94,6 +96,13 @@ class _Run:
 
     def _add(self, stage: _Stage, seen: Any, raw: RawRecord, outcome: Outcome) -> None:
         problems, place, id_at = outcome
+        for problem in problems:  # thousands of records have the same warning: kept once
+            try:
+                message = self.messages.setdefault(problem.message, problem.message)
+            except TypeError:  # a value that cannot be hashed (a mapping as read)
+                continue
+            if message is not problem.message:
+                object.__setattr__(problem, "message", message)
         found = Examined(problems, None, id_at)
         own_id = check_id(raw, found, seen)
         stage.problems.extend(found.problems)
