@@ -14,7 +14,9 @@ and keeps its traceback (the web app logs it and answers a plain 500). Each carr
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from formgen.language import Language
 from formgen.messages import Joined, Message, environment_language, joined, msg
@@ -42,6 +44,8 @@ class Problem:
     """``error`` stops the record; ``warning`` is reported and the record still goes on."""
     record_id: str = ""
     """The applicant id, when the record has one."""
+    said: tuple[Language, str] | None = dataclasses.field(default=None, compare=False, repr=False)
+    """The line in a language, when it was said already (:meth:`say`)."""
 
     @property
     def code(self) -> str:
@@ -55,13 +59,29 @@ class Problem:
 
     def text(self, lang: Language) -> str:
         """The whole line: where, how bad, what."""
-        return msg(
+        if self.said is not None and self.said[0] == lang:
+            return self.said[1]
+        return msg(  # each line is said once: kept by no cache
             "problem.line", place=self.place(), severity=SEVERITIES[self.severity],
             message=self.message,
-        ).text(lang)
+        )._said(lang)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled as its fields: a worker process sends thousands back
+        return _problem, (self.file, self.record, self.field, self.message, self.severity,
+                          self.record_id, self.said)
+
+    def say(self, lang: Language) -> Problem:
+        """The problem with its line in ``lang`` kept, e.g. by the process that found it."""
+        object.__setattr__(self, "said", (lang, self.text(lang)))
+        return self
 
     def __str__(self) -> str:
         return self.text(environment_language())
+
+
+def _problem(*fields: Any) -> Problem:
+    return Problem(*fields)
 
 
 class FormgenError(Exception):

@@ -43,4 +43,11 @@ def day(value: dt.date, lang: Language) -> str:
 
 def number(value: float, lang: Language) -> str:
     """A number with the language's grouping and decimal signs."""
+    if type(value) is int:  # both languages group digits by three with "," (as Babel does)
+        return f"{value:,}"
+    return _decimal(value, lang)
+
+
+@lru_cache(maxsize=8192, typed=True)
+def _decimal(value: float, lang: Language) -> str:
     return format_decimal(value, locale=LOCALES[lang])

@@ -48,11 +48,12 @@ from formgen.paths import cannot_write, check_target
 from formgen.roster import RosterSummary, write_roster
 from formgen.run import ERRORS_CSV, BatchJob, BuildResult, Progress, chunk_size, prepare_output
 from formgen.settings import Settings
-from formgen.validate import Report, validate_files
+from formgen.validate import Report, check_files, validate_files
 
 __all__ = [
     "BuildResult", "CertificateOptions", "CertificateRun", "Extraction", "PackResult",
-    "RosterSummary", "build_packs", "check_data", "check_templates", "extract_forms", "make_roster",
+    "RosterSummary", "build_packs", "check_data", "check_streamed", "check_templates",
+    "extract_forms", "make_roster",
     "print_certificates", "render", "render_blank", "run_batch",
 ]
 
@@ -184,6 +185,13 @@ def check_data(
     applicants, unless ``keep_applicants`` is False: then it only counts them)."""
     return validate_files(data, settings.manifest, settings.today,
                           keep_applicants=keep_applicants)
+
+
+def check_streamed(settings: Settings, data: list[Path]) -> Report:
+    """Load and validate data files a record at a time, on every core: the report lists
+    every problem and counts the records, in memory that does not grow with them (it
+    holds no applicant)."""
+    return check_files(data, settings.manifest, settings.today, workers=settings.workers)
 
 
 def make_roster(

@@ -92,6 +92,8 @@ def printable(text: str, limit: int = SHOWN_CHARS) -> str:
     (``\\x07``, ``\\u200b``), and at most ``limit`` characters of it (then "…")."""
     if len(text) > limit:
         text = text[:limit] + "…"
+    if _UNPRINTABLE.search(text) is None:
+        return text
     return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
@@ -136,12 +138,19 @@ class Message:
 
     def text(self, lang: Language) -> str:
         """The message in ``lang``, its placeholders filled in."""
+        return self._said(lang)
+
+    def _said(self, lang: Language) -> str:
         template = translations(lang).gettext(self.id)
         return template % {name: shown(value, lang) for name, value in self.params}
 
     @property
     def english(self) -> str:
         return self.text("en")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled as its fields: a worker process sends thousands back
+        return Message, (self.id, self.params)
 
     def __str__(self) -> str:
         """The message in the command line's language."""
@@ -163,6 +172,9 @@ class Joined:
     items: tuple[Any, ...]
     separator: Message | str
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Joined, (self.items, self.separator)
+
 
 def msg(id: str, /, **params: Any) -> Message:  # noqa: A002 - the gettext word
     """The message ``id`` with its parameters (the id must be a literal: it is extracted)."""
@@ -180,6 +192,13 @@ def joined(items: Any, separator: Message | str) -> Message:
 
 def shown(value: Any, lang: Language) -> str:
     """A parameter as it reads in ``lang``."""
+    kind = type(value)
+    if kind is str:
+        return printable(value)
+    if kind is Message:
+        return value._said(lang)
+    if kind is int:
+        return language.number(value, lang)
     if isinstance(value, str):
         return printable(value)
     said = getattr(value, "text", None)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
 
+from formgen.bounds import Refused
 from formgen.certificates.context import (
     CONTEXT_KEYS,
     certificate_context,
@@ -38,7 +39,7 @@ from formgen.certificates.pictures import SIGN_DESCR, ArtStamper
 from formgen.certificates.plan import Holder, printed_name
 from formgen.certificates.qr import QR_DESCR, marker_png, stamp_qr, verify_link
 from formgen.certificates.signing import CertificateSigner
-from formgen.docxzip import replace_parts
+from formgen.docxzip import read_template, replace_parts
 from formgen.exceptions import ConversionError, FormgenError, SigningError, TemplateError
 from formgen.forms.engine import CompiledTemplate
 from formgen.messages import Message, msg
@@ -74,12 +75,14 @@ class BatchTemplate:
     def __init__(self, path: Path):
         self.path = path
         try:
-            raw = path.read_bytes()
+            raw = read_template(path)
             with zipfile.ZipFile(io.BytesIO(raw)) as z:
                 xml = z.read("word/document.xml").decode("utf-8")
                 rels = z.read("word/_rels/document.xml.rels").decode("utf-8")
         except FileNotFoundError as e:
             raise TemplateError(msg("template.not-found", path=str(path))) from e
+        except Refused as e:
+            raise TemplateError(msg("template.refused", path=str(path), reason=e.message)) from e
         except (OSError, zipfile.BadZipFile, KeyError, UnicodeDecodeError) as e:
             raise TemplateError(msg("template.unreadable", path=str(path), detail=str(e))) from e
         self.sign_boxes: dict[int, tuple[float, float]] = {

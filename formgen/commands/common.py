@@ -123,8 +123,16 @@ def say(message: Message | Problem, err: bool = True) -> None:
 
 
 def show_problems(problems: Iterable[Problem]) -> None:
+    """Each problem on a line of stderr, written a thousand lines at a time (a batch of many
+    thousands has as many lines)."""
+    lines: list[str] = []
     for p in problems:
-        say(p)
+        lines.append(str(p))
+        if len(lines) == 1000:
+            click.echo("\n".join(lines), err=True)
+            lines.clear()
+    if lines:
+        click.echo("\n".join(lines), err=True)
 
 
 def see_errors(errors_csv: object, failed: bool) -> Message | str:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import click
 
 from formgen.commands.common import finish, manifest_option, settings_from, user_errors
-from formgen.main import check_data
+from formgen.main import check_streamed
 from formgen.messages import msg
 
 
@@ -18,13 +19,13 @@ from formgen.messages import msg
 @user_errors
 def command(data: tuple[Path, ...], strict: bool, manifest_path: str | None) -> None:
     """Check applicant data files and report every problem at once."""
-    records, report = check_data(settings_from(manifest_path), list(data),
-                                 keep_applicants=False)
+    report = check_streamed(settings_from(manifest_path), list(data))
+    gc.freeze()  # the report lives until the command ends: no collection walks it again
     errors, warnings = len(report.errors), len(report.warnings)
     unreadable = report.unreadable_files
     finish(
         report.problems,
-        msg("cli.validate-summary", records=len(records) - len(unreadable),
+        msg("cli.validate-summary", records=report.record_count,
             valid=report.valid_count, failed=report.failed_records, errors=errors,
             warnings=warnings),
         failed=bool(errors or (strict and warnings)),

@@ -27,6 +27,8 @@ from docxtpl import DocxTemplate, InlineImage
 from lxml import etree
 from markupsafe import Markup, escape
 
+from formgen.bounds import Refused
+from formgen.docxzip import check_template, read_template
 from formgen.exceptions import TemplateError
 from formgen.messages import Message, msg
 
@@ -118,11 +120,17 @@ class CompiledTemplate:
         self.path = path
         env = env or make_environment()
         try:
-            raw = path.read_bytes() if data is None else data
+            if data is None:
+                raw = read_template(path)  # bounded before docxtpl opens it
+            else:
+                check_template(data)
+                raw = data
             self._docxtpl = DocxTemplate(io.BytesIO(raw))
             self._docxtpl.render_init()
         except FileNotFoundError as e:
             raise TemplateError(msg("template.not-found", path=str(path))) from e
+        except Refused as e:
+            raise TemplateError(msg("template.refused", path=str(path), reason=e.message)) from e
         except (OSError, zipfile.BadZipFile, KeyError, ValueError) as e:
             raise TemplateError(msg("template.unreadable", path=str(path), detail=str(e))) from e
         self._raw = raw

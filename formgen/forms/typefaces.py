@@ -9,6 +9,7 @@ the family the list says; anything else would be drawn by a stand-in of other wi
 
 from __future__ import annotations
 
+import io
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -16,6 +17,8 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree
 
+from formgen.bounds import Refused
+from formgen.docxzip import read_template
 from formgen.exceptions import FormgenError, TemplateError
 from formgen.fonts import FONT_LIST, fonts_conf, resolve, undrawable
 from formgen.messages import Message, msg
@@ -53,7 +56,7 @@ def _read(path: Path) -> tuple[set[str], str]:
     found: set[str] = set()
     text: list[str] = []
     try:
-        with zipfile.ZipFile(path) as docx:
+        with zipfile.ZipFile(io.BytesIO(read_template(path))) as docx:
             for name in docx.namelist():
                 if not name.endswith(".xml") or not name.startswith("word/"):
                     continue
@@ -66,6 +69,8 @@ def _read(path: Path) -> tuple[set[str], str]:
                 text.extend(e.text or "" for e in root.iter(f"{_W}t"))
                 found.update(v for e in root.iter(f"{_W}sym") if (v := e.get(f"{_W}font")))
                 found.update(v for e in root.iter(f"{_W}font") if (v := e.get(f"{_W}name")))
+    except Refused as e:
+        raise TemplateError(msg("template.refused", path=str(path), reason=e.message)) from e
     except (OSError, zipfile.BadZipFile, ElementTree.ParseError, ValueError) as e:
         raise TemplateError(msg("template.unreadable", path=str(path), detail=str(e))) from e
     return found, "".join(text)

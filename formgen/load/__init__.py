@@ -11,6 +11,8 @@ is told at once.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from formgen.exceptions import DataFileError
@@ -19,6 +21,7 @@ from formgen.load.records import (
     GROUPS,
     Note,
     RawRecord,
+    ReadWhole,
     flatten,
     records_to_rows,
     refused_record,
@@ -28,15 +31,76 @@ from formgen.load.records import (
     without_cycle_collection,
 )
 from formgen.load.sheets import group_of, read_csv
+from formgen.load.sheetstream import xlsx_stream
+from formgen.load.streams import Group, json_records, yaml_records
 from formgen.load.text import decode, from_documents, parse_json, parse_yaml
 from formgen.load.workbook import xlsx_records
 from formgen.messages import msg
 
 __all__ = [
-    "BATCH", "GROUPS", "UPLOAD", "Limits", "Note", "RawRecord", "flatten", "load_bytes",
-    "load_file", "load_files", "records_to_rows", "refused_record", "set_dotted", "unreadable",
-    "with_id", "without_cycle_collection",
+    "BATCH", "GROUPS", "UPLOAD", "Limits", "Note", "RawRecord", "ReadWhole", "Source", "flatten",
+    "load_bytes", "load_file", "load_files", "records_to_rows", "refused_record", "set_dotted",
+    "sources", "unreadable", "with_id", "without_cycle_collection",
 ]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A data file to read, with the CSV group files given beside it."""
+
+    path: Path
+    group_files: tuple[Path, ...] = ()
+    limits: Limits = BATCH
+    alone: bool = False
+    """A CSV group file given without a main CSV file: it is refused."""
+
+    @property
+    def file(self) -> str:
+        return str(self.path)
+
+    def records(self, stream: bool = False) -> Iterator[RawRecord | Group]:
+        """The file's records; DataFileError, perhaps after some records, when it cannot be
+        read. With ``stream``, YAML, JSON and XLSX files are read a record at a time
+        (:mod:`formgen.load.streams`, :mod:`formgen.load.sheetstream`; a YAML list comes as
+        groups of items, each to be read on its own), and ReadWhole may ask for the file to
+        be read again without it."""
+        suffix = self.path.suffix.lower()
+        if stream and suffix in (".yaml", ".yml", ".json", ".xlsx") and self.path.is_file():
+            yield from _stream(self.path, self.limits)
+        else:
+            yield from self.whole()
+
+    def whole(self) -> list[RawRecord]:
+        """The file's records read whole; DataFileError when it cannot be read."""
+        if self.alone:
+            raise DataFileError(self.file, msg("file.group-file-alone"))
+        return load_file(self.path, list(self.group_files), self.limits)
+
+
+def sources(paths: list[Path] | list[str], limits: Limits = BATCH) -> list[Source]:
+    """The files to read, in the order their records come: each data file (a CSV file with
+    the group files given beside it), then any CSV group file given without a main one."""
+    found = [Path(p) for p in paths]
+    groups = tuple(p for p in found if p.suffix.lower() == ".csv" and group_of(p))
+    out = [Source(p, groups, limits) for p in found if p not in groups]
+    if groups and not any(p.suffix.lower() == ".csv" and p not in groups for p in found):
+        out.extend(Source(p, (), limits, alone=True) for p in groups)
+    return out
+
+
+def _stream(path: Path, limits: Limits) -> Iterator[RawRecord | Group]:
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".json":
+            yield from json_records(path, limits)
+        elif suffix == ".xlsx":
+            check_size(path, limits)
+            with path.open("rb") as f:
+                yield from xlsx_stream(str(path), f, limits)
+        else:
+            yield from yaml_records(path, limits)
+    except OSError as e:
+        raise DataFileError(str(path), msg("file.unreadable", reason=str(e.strerror))) from e
 
 
 def load_files(paths: list[Path] | list[str], limits: Limits = BATCH) -> list[RawRecord]:
@@ -47,17 +111,12 @@ def load_files(paths: list[Path] | list[str], limits: Limits = BATCH) -> list[Ra
 
 
 def _load_files(paths: list[Path], limits: Limits) -> list[RawRecord]:
-    csv_groups = [p for p in paths if p.suffix.lower() == ".csv" and group_of(p)]
     records: list[RawRecord] = []
-    for path in paths:
-        if path in csv_groups:
-            continue
+    for source in sources(paths, limits):
         try:
-            records.extend(load_file(path, extra_group_files=csv_groups, limits=limits))
+            records.extend(source.whole())
         except DataFileError as e:
             records.append(unreadable(e.file, e.reason))
-    if csv_groups and not any(p.suffix.lower() == ".csv" and p not in csv_groups for p in paths):
-        records.extend(unreadable(str(p), msg("file.group-file-alone")) for p in csv_groups)
     return records
 
 

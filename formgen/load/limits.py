@@ -7,10 +7,12 @@ names its limit. The README's "Limits" section lists them.
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from formgen.bounds import Refused
 from formgen.exceptions import DataFileError
 from formgen.load.records import RawRecord
 from formgen.messages import Message, msg
@@ -44,6 +46,9 @@ class Limits:
     """XLSX: unpacked size of all parts together."""
     part_ratio: int
     """XLSX: unpacked size of one part over its packed size (for parts over 1 MB)."""
+    text_chars: int
+    """XLSX: characters of text the cells of a workbook hold, a shared string counted at
+    every cell that uses it (one long text in thousands of cells is that many texts)."""
 
     @property
     def megabytes(self) -> int:
@@ -62,6 +67,7 @@ BATCH = Limits(
     part_bytes=512 * MB,
     unpacked_bytes=2048 * MB,
     part_ratio=100,
+    text_chars=500_000_000,
 )
 """The command line's limits: about five times 20,000 applicants."""
 
@@ -77,6 +83,7 @@ UPLOAD = Limits(
     part_bytes=16 * MB,
     unpacked_bytes=32 * MB,
     part_ratio=100,
+    text_chars=5_000_000,
 )
 """The web app's limits, for an uploaded file or an API body."""
 
@@ -84,12 +91,8 @@ RATIO_FLOOR = MB
 """Parts smaller than this unpacked are not held to ``part_ratio``."""
 
 
-class LimitExceeded(Exception):
+class LimitExceeded(Refused):
     """A record passes one of the limits; ``message`` says which."""
-
-    def __init__(self, message: Message):
-        super().__init__(message)
-        self.message = message
 
 
 def check_record(data: Any, limits: Limits) -> None:
@@ -129,17 +132,24 @@ def refuse_oversized(records: list[RawRecord], limits: Limits) -> None:
 
 
 def check_size(path: Path, limits: Limits) -> None:
-    """DataFileError, before anything is read, when the file is larger than ``limits`` allow."""
-    size = path.stat().st_size
-    if size > limits.file_bytes:
-        raise DataFileError(str(path), too_large(size, limits))
+    """DataFileError, before anything is read, when the file is no regular file (a device
+    such as ``/dev/zero``, a pipe) or is larger than ``limits`` allow."""
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise DataFileError(str(path), msg("file.not-regular"))
+    if info.st_size > limits.file_bytes:
+        raise DataFileError(str(path), too_large(info.st_size, limits))
 
 
 def read_within(path: Path, limits: Limits) -> bytes:
-    """The file's bytes; DataFileError, before reading, when it is larger than ``limits``
-    allow."""
+    """The file's bytes; DataFileError, before reading, when it is no regular file or is
+    larger than ``limits`` allow (and, should it grow meanwhile, once past the limit)."""
     check_size(path, limits)
-    return path.read_bytes()
+    with path.open("rb") as f:
+        data = f.read(limits.file_bytes + 1)
+    if len(data) > limits.file_bytes:
+        raise DataFileError(str(path), too_large(len(data), limits))
+    return data
 
 
 def check_count(name: str, count: int, limits: Limits) -> None:

@@ -101,6 +101,12 @@ class RawRecord:
         return with_id(self.where, self.record_id)
 
 
+class ReadWhole(Exception):
+    """A file read a record at a time turned out to need reading whole (its group rows are
+    not in the order of its applicants): the records given so far are to be dropped and
+    the file read again whole."""
+
+
 def unreadable(file: str, reason: Message) -> RawRecord:
     """The stand-in for a file that cannot be read: validation reports ``reason`` for it."""
     return RawRecord(file, WHOLE_FILE, {}, refused=reason, kind="whole_file")

@@ -20,8 +20,9 @@ from typing import Any
 
 import yaml
 
+from formgen.bounds import DepthLimited, Refused, TooDeep, UniqueKeys, check_graph, json_loads
 from formgen.exceptions import DataFileError
-from formgen.load.limits import BATCH, LimitExceeded, Limits, check_count, refuse_oversized
+from formgen.load.limits import BATCH, Limits, check_count, refuse_oversized
 from formgen.load.records import RawRecord, not_a_mapping
 from formgen.messages import msg
 
@@ -68,28 +69,14 @@ def _text_rules(loader: type[Any]) -> type[Any]:
     return loader
 
 
-class TooDeep(yaml.YAMLError):
-    """The document nests deeper than the loader's ``max_depth``."""
-
-
 @_text_rules
-class SafeTextLoader(yaml.SafeLoader):
+class SafeTextLoader(DepthLimited, UniqueKeys, yaml.SafeLoader):
     """Safe YAML that keeps numbers with a leading zero (phones, ids) as text (pure Python).
 
     Its composer is recursive: it stops at ``max_depth`` levels instead of running out of
     stack."""
 
     max_depth = BATCH.depth + WRAPPING
-    _depth = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        self._depth += 1
-        try:
-            if self._depth > self.max_depth:
-                raise TooDeep()
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
 
 
 CSafeTextLoader: type[Any] | None = None
@@ -97,7 +84,7 @@ CSafeTextLoader: type[Any] | None = None
 if yaml.__with_libyaml__:
 
     @_text_rules
-    class _CSafeTextLoader(yaml.CSafeLoader):
+    class _CSafeTextLoader(UniqueKeys, yaml.CSafeLoader):
         """Safe YAML that keeps numbers with a leading zero as text (libyaml's parser)."""
 
     CSafeTextLoader = _CSafeTextLoader
@@ -126,7 +113,7 @@ def parse_yaml(name: str, text: str, limits: Limits = BATCH) -> Any:
             return _load(text, SafeTextLoader, limits)
     except TooDeep as e:
         raise DataFileError(name, msg("file.too-deep", limit=limits.depth)) from e
-    except LimitExceeded as e:
+    except Refused as e:
         raise DataFileError(name, e.message) from e
     except yaml.constructor.ConstructorError as e:
         raise DataFileError(name, msg("file.yaml-tag", detail=str(e.problem))) from e
@@ -165,64 +152,27 @@ def _load(text: str, loader_class: type[Any], limits: Limits) -> Any:
         if node is None:
             return None
         if _may_have_anchors(text):
-            _check_graph(node, limits)
+            check_graph(node, limits.depth + WRAPPING, limits.yaml_nodes)
         return loader.construct_document(node)
     finally:
         loader.dispose()
 
 
-def _check_graph(root: yaml.Node, limits: Limits) -> None:
-    """LimitExceeded or TooDeep when the document, its aliases expanded, nests deeper than
-    ``limits`` allow, lets its aliases add more than ``limits.yaml_nodes`` values, or has an
-    alias inside what it names. Each node is visited once, so the work is that of the text
-    however far its aliases would expand."""
-    expanded: dict[int, int] = {}  # id(node) → nodes below it, itself included, expanded
-    depth: dict[int, int] = {}
-    entered: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, finished = stack.pop()
-        key = id(node)
-        children = _children(node)
-        if finished:
-            entered.discard(key)
-            expanded[key] = 1 + sum(expanded[id(c)] for c in children)
-            depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
-            if depth[key] > limits.depth + WRAPPING:
-                raise TooDeep()
-            continue
-        if key in expanded:
-            continue
-        if key in entered:  # an alias to a node that contains it
-            raise LimitExceeded(msg("file.alias-loop"))
-        entered.add(key)
-        stack.append((node, True))
-        stack.extend((c, False) for c in children if id(c) not in expanded)
-    added = expanded[id(root)] - len(expanded)
-    if added > limits.yaml_nodes:
-        raise LimitExceeded(msg("file.too-many-alias-values", limit=limits.yaml_nodes))
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair]
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    return []
-
-
 def parse_json(name: str, text: str, limits: Limits = BATCH) -> Any:
-    """The value in ``text``; DataFileError when it is not JSON or nests too deep to read."""
+    """The value in ``text``; DataFileError when it is not JSON, nests too deep to read or
+    gives a key twice in an object."""
     if not text.strip():
         raise DataFileError(name, msg("file.empty"))
     try:
-        return json.loads(text)
+        return json_loads(text)
     except json.JSONDecodeError as e:
         raise DataFileError(name, msg("file.not-json", line=str(e.lineno), detail=e.msg)) from e
     except RecursionError as e:
         raise DataFileError(name, msg("file.too-deep", limit=limits.depth)) from e
     except ValueError as e:  # an integer of more digits than Python converts
         raise DataFileError(name, msg("file.not-json-value", detail=str(e))) from e
+    except Refused as e:  # a key given twice
+        raise DataFileError(name, e.message) from e
 
 
 def from_documents(path: Path, doc: Any, limits: Limits = BATCH) -> list[RawRecord]:

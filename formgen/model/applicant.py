@@ -41,8 +41,8 @@ def _check_xml_text(value: str) -> str:
 
 
 def _as_text(value: Any) -> Any:
-    if value is None:
-        return None
+    if value is None or type(value) is str:
+        return value
     if isinstance(value, bool):
         raise invalid(msg("value.not-text-but-yes-no"))
     if isinstance(value, (int, float)):
@@ -72,6 +72,8 @@ class LocalText(Model):
     @field_validator("zh", "en", mode="before")
     @classmethod
     def _text(cls, value: Any) -> Any:
+        if type(value) is str:  # the usual case, as below
+            return _check_xml_text(value).strip() or None
         value = _as_text(value)
         if isinstance(value, str):
             value = _check_xml_text(value)

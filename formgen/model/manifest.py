@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from formgen.bounds import Refused, load_settings_file
 from formgen.exceptions import ManifestError
 from formgen.messages import Message, joined, msg
 from formgen.model.applicant import LANGUAGES, GradeCode, Language, ProgrammeId, invalid
@@ -375,7 +376,9 @@ def load_manifest(path: str | Path | None = None) -> Manifest:
     if cached is not None:
         return cached
     try:
-        raw = yaml.safe_load(manifest_path.read_text(encoding="utf-8"))
+        raw = load_settings_file(manifest_path)  # bounded: size, nesting, aliases
+    except Refused as e:
+        raise ManifestError(msg("manifest.unreadable", file=str(manifest_path), reason=e.message)) from e
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
         raise ManifestError(msg("manifest.unreadable", file=str(manifest_path), reason=str(e))) from e
     if not isinstance(raw, dict):

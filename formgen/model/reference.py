@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from formgen.bounds import Refused, load_settings_file
 from formgen.exceptions import ManifestError
 from formgen.messages import msg
 from formgen.model.applicant import COMPETENCE_CODES
@@ -21,8 +22,10 @@ STATEMENT_GRADES = ("CEng", "IEng")
 @lru_cache(maxsize=8)
 def _read_statements(path: Path, stamp: float) -> Statements:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as e:
+        data = load_settings_file(path)  # bounded: size, nesting, aliases
+    except Refused as e:
+        raise ManifestError(msg("manifest.statements-unreadable", file=str(path), reason=e.message)) from e
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
         raise ManifestError(msg("manifest.statements-unreadable", file=str(path), reason=str(e))) from e
     if not isinstance(data, dict):
         raise ManifestError(msg("manifest.statements-not-a-mapping", file=str(path)))

@@ -11,29 +11,24 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from formgen import clock
-from formgen.exceptions import Problem
 from formgen.load import (
     UPLOAD,
     RawRecord,
     load_files,
     refused_record,
-    with_id,
+    sources,
     without_cycle_collection,
 )
 from formgen.load.limits import LimitExceeded, check_record
 from formgen.messages import Message, msg
-from formgen.model.applicant import Applicant
 from formgen.model.manifest import Manifest
-from formgen.validate.fields import field_message, field_path
-from formgen.validate.glyphs import glyph_warnings
-from formgen.validate.lengths import length_problems
+from formgen.validate.record import check_id, examine
 from formgen.validate.report import Report, Validated
-from formgen.validate.rules import QuotaCount, partial_rules, programme_rules, record_rules
+from formgen.validate.rules import QuotaCount, quota_of
+from formgen.validate.stream import check_sources
 
-__all__ = ["Report", "Validated", "validate", "validate_files", "validate_record"]
+__all__ = ["Report", "Validated", "check_files", "validate", "validate_files", "validate_record"]
 
 
 def validate(
@@ -54,77 +49,20 @@ def validate(
     quotas = QuotaCount(manifest)
     with without_cycle_collection():
         for raw in records:
-            applicant, problems = _validate_one(raw, manifest, today, seen_ids)
-            report.problems.extend(problems)
-            if applicant is None:
+            found = examine(raw, manifest, today)
+            own_id = check_id(raw, found, seen_ids)
+            report.problems.extend(found.problems)
+            if not raw.whole_file:
+                report.record_count += 1
+            if found.applicant is None or not own_id:
                 report.failed.append(raw)
                 continue
             report.valid_count += 1
-            quotas.add(raw, applicant)
+            quotas.add(raw, quota_of(found.applicant))
             if keep_applicants:
-                report.valid.append(Validated(raw, applicant))
+                report.valid.append(Validated(raw, found.applicant))
     report.problems.extend(quotas.warnings())
     return report
-
-
-def _validate_one(
-    raw: RawRecord, manifest: Manifest, today: dt.date, seen_ids: dict[str, Message]
-) -> tuple[Applicant | None, list[Problem]]:
-    """The applicant when the record has no error (else None), and every problem found."""
-    rid = raw.record_id
-
-    def problem(field_name: str, message: Message, severity: str = "error") -> Problem:
-        place = raw.where
-        for prefix, location in raw.locations.items():
-            if field_name == prefix or field_name.startswith(prefix + "."):
-                place = location
-        return Problem(raw.file, with_id(place, rid), field_name, message, severity, rid)
-
-    if raw.refused is not None:  # refused, or a whole file
-        return None, [problem("", raw.refused)]
-    if raw.kind == "not_a_mapping":
-        return None, [problem("", msg("record.not-a-mapping"))]
-    if raw.kind == "orphan":
-        if not raw.orphan_of:
-            return None, [problem("id", msg("record.group-row-without-id", group=raw.group))]
-        return None, [problem("id", msg("record.group-row-unknown-id", id=raw.orphan_of,
-                                        group=raw.group))]
-    data = raw.data
-
-    problems: list[Problem] = [problem(n.field, n.message, n.severity) for n in raw.notes]
-    if rid:
-        if rid in seen_ids:
-            problems.append(problem("id", msg("record.duplicate-id", id=rid, first=seen_ids[rid])))
-        else:
-            seen_ids[rid] = msg("place.in-file", file=raw.file, place=raw.where)
-    prog, programme_problems = programme_rules(data, manifest, problem)
-    problems.extend(length_problems(data, problem))
-    try:
-        applicant = Applicant.model_validate(data)
-    except ValidationError as e:
-        for err in e.errors():
-            loc = err["loc"]
-            problems.append(problem(field_path(loc), field_message(err)))
-        problems.extend(programme_problems)
-        problems.extend(partial_rules(data if isinstance(data, dict) else {}, today, problem))
-        return None, _dedupe(problems)
-    problems.extend(programme_problems)
-    problems.extend(record_rules(applicant, prog, today, problem))
-    problems.extend(glyph_warnings(data, applicant, problem))
-    if any(p.severity == "error" for p in problems):
-        return None, problems
-    return applicant, problems
-
-
-def _dedupe(problems: list[Problem]) -> list[Problem]:
-    seen = set()
-    out = []
-    for p in problems:
-        key = (p.field, p.message)
-        if key not in seen:
-            seen.add(key)
-            out.append(p)
-    return out
 
 
 def validate_record(
@@ -144,9 +82,17 @@ def validate_files(
     paths: list[Path], manifest: Manifest, today: dt.date, *, keep_applicants: bool = True
 ) -> tuple[list[RawRecord], Report]:
     """Load and validate data files: every record read, and the report on all of them
-    (without the valid applicants when ``keep_applicants`` is False).
-
-    Raises DataFileError when a file cannot be read at all.
+    (without the valid applicants when ``keep_applicants`` is False). A file that cannot
+    be read is a record standing for it, which the report lists.
     """
     records = load_files(paths)
     return records, validate(records, manifest, today, keep_applicants=keep_applicants)
+
+
+def check_files(
+    paths: list[Path], manifest: Manifest, today: dt.date, *, workers: int | None = None
+) -> Report:
+    """Load and validate data files a record at a time (:mod:`formgen.validate.stream`):
+    the report has every problem and counts the records, but holds no applicant and of a
+    failed record only its place and id, so memory does not grow with the records."""
+    return check_sources(sources(paths), manifest, today, workers=workers)

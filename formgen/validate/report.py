@@ -27,6 +27,8 @@ class Report:
     """The records that failed, and a stand-in for each file that could not be read."""
     valid_count: int = 0
     """How many records passed: ``len(valid)``, unless the applicants were not kept."""
+    record_count: int = 0
+    """How many records were read (a file that could not be read counts none)."""
 
     @property
     def errors(self) -> list[Problem]:

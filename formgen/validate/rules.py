@@ -7,8 +7,10 @@ also run on the well-formed parts of a record that failed (``partial_rules``).
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from collections import Counter
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -174,6 +176,8 @@ def _cpd_hours(cpd: list[CpdEntry], today: dt.date, problem: ProblemMaker) -> li
 
 
 def _language_warnings(path: str, text: LocalText, problem: ProblemMaker) -> list[Problem]:
+    if bool(text.zh) == bool(text.en):  # both, or neither (then the field says it)
+        return []
     missing = text.missing()
     if len(missing) == 2:
         return []
@@ -287,9 +291,22 @@ def _raw_local_texts(data: Mapping[str, Any]) -> list[tuple[str, Any]]:
     return found
 
 
+@cache
+def _nested(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of ``model`` that may hold a LocalText or another model (not plain values)."""
+    return tuple(name for name, info in model.model_fields.items() if _may_nest(info.annotation))
+
+
+def _may_nest(annotation: Any) -> bool:
+    if typing.get_origin(annotation) is None:
+        return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+    return typing.get_origin(annotation) in (list, dict) or any(
+        _may_nest(a) for a in typing.get_args(annotation))
+
+
 def _local_texts(model: BaseModel, prefix: str = "") -> list[tuple[str, LocalText]]:
     found: list[tuple[str, LocalText]] = []
-    for name in type(model).model_fields:
+    for name in _nested(type(model)):
         value = getattr(model, name)
         path = f"{prefix}.{name}" if prefix else name
         if isinstance(value, LocalText):
@@ -307,6 +324,14 @@ def _local_texts(model: BaseModel, prefix: str = "") -> list[tuple[str, LocalTex
     return found
 
 
+Quota = tuple[str, "str | None", str]
+"""What the quotas need of a valid applicant: programme, unit and id (:func:`quota_of`)."""
+
+
+def quota_of(a: Applicant) -> Quota:
+    return a.programme, a.unit, a.id
+
+
 class QuotaCount:
     """Places taken per nominating unit, counted as valid applicants come: each applicant
     past the unit's quota gets a warning."""
@@ -316,18 +341,19 @@ class QuotaCount:
         self.counts: dict[str, Counter[str]] = {pid: Counter() for pid in self.programmes}
         self.found: dict[str, list[Problem]] = {pid: [] for pid in self.programmes}
 
-    def add(self, source: RawRecord, a: Applicant) -> None:
-        prog = self.programmes.get(a.programme)
-        if prog is None or a.unit not in prog.quota:
+    def add(self, source: RawRecord, place: Quota) -> None:
+        """Count the valid applicant of ``source`` in its unit's places."""
+        programme, unit, applicant_id = place
+        prog = self.programmes.get(programme)
+        if prog is None or unit is None or unit not in prog.quota:
             return
-        counts = self.counts[a.programme]
-        counts[a.unit] += 1
-        if counts[a.unit] > prog.quota[a.unit]:
-            self.found[a.programme].append(Problem(
+        counts = self.counts[programme]
+        counts[unit] += 1
+        if counts[unit] > prog.quota[unit]:
+            self.found[programme].append(Problem(
                 source.file, source.place, "unit",
-                msg("rule.over-quota", unit=a.unit, places=prog.quota[a.unit],
-                    number=counts[a.unit]),
-                "warning", a.id,
+                msg("rule.over-quota", unit=unit, places=prog.quota[unit], number=counts[unit]),
+                "warning", applicant_id,
             ))
 
     def warnings(self) -> list[Problem]:

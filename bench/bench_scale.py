@@ -1,0 +1,230 @@
+"""Benchmark: ``formgen validate`` on 10,000, 50,000 and 100,000 applicants, from JSON, YAML
+and XLSX.
+
+Each file holds copies of ``data/applicant-example.yaml``, each with its own id and e-mail
+address (as issue 19 measured it): a JSON list, a YAML list, and a workbook with sheet
+``applicants`` and the education, career, cpd and competences sheets, its texts inline as
+openpyxl writes them. ``formgen validate`` runs in a child process; for each format and
+size the benchmark prints the wall seconds, the CPU seconds (the child and its worker
+processes) and the peak memory (resident, of the child or of any one of its workers,
+whichever is larger), then the ratio of the time at 100,000 to the time at 10,000 (10 when
+time grows linearly).
+
+Targets, at 100,000 applicants: under 20 s and under 1 GB (1,024 MB). The benchmark prints
+every figure, then exits with status 1 when a target is missed.
+
+Usage: python bench/bench_scale.py [SIZE ...]   (sizes default to 10000 50000 100000;
+the targets are checked at the largest)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from formgen.load import records_to_rows  # noqa: E402
+
+SIZES = (10_000, 50_000, 100_000)
+FORMATS = ("json", "yaml", "xlsx")
+TODAY = "2026-11-23"
+LIMIT_S = 20.0
+LIMIT_MB = 1024.0
+FORMGEN = Path(sys.executable).with_name("formgen")
+ID, EMAIL, ROW = "@@ID@@", "@@EMAIL@@", "@@ROW@@"
+
+
+def example() -> dict[str, Any]:
+    """The contract's example, its dates as text (as in JSON)."""
+    import datetime as dt
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value.isoformat() if isinstance(value, dt.date) else value
+
+    data = yaml.safe_load((ROOT / "data" / "applicant-example.yaml").read_text(encoding="utf-8"))
+    return plain({**data, "id": ID, "email": EMAIL})
+
+
+def _fill(template: str, i: int) -> str:
+    return template.replace(ID, f"CSEE-2026-{i:06d}").replace(EMAIL, f"applicant{i}@example.com")
+
+
+def write_json(path: Path, count: int) -> None:
+    template = json.dumps(example(), ensure_ascii=False)
+    with path.open("w", encoding="utf-8") as f:
+        f.write("[\n")
+        for i in range(count):
+            f.write(("," if i else "") + _fill(template, i) + "\n")
+        f.write("]\n")
+
+
+def write_yaml(path: Path, count: int) -> None:
+    template = yaml.safe_dump([example()], allow_unicode=True, sort_keys=False)
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(count):
+            f.write(_fill(template, i))
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+
+
+def _column(n: int) -> str:
+    name = ""
+    while n:
+        n, rest = divmod(n - 1, 26)
+        name = chr(65 + rest) + name
+    return name
+
+
+def _row(number: int | str, values: list[Any]) -> str:
+    cells = []
+    for i, value in enumerate(values, start=1):
+        ref = f"{_column(i)}{number}"
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        if isinstance(value, (int, float)):
+            cells.append(f'<c r="{ref}"><v>{value}</v></c>')
+        else:
+            cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{escape(str(value))}</t></is></c>')
+    return f'<row r="{number}">' + "".join(cells) + "</row>"
+
+
+def write_xlsx(path: Path, count: int) -> None:
+    main, groups = records_to_rows([example()])
+    sheets = [("applicants", main), *((g, rows) for g, rows in groups.items() if rows)]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        names = []
+        for n, (title, rows) in enumerate(sheets, start=1):
+            columns = list(dict.fromkeys(k for row in rows for k in row))
+            templates = [_row(ROW, [row.get(c) for c in columns]) for row in rows]
+            with z.open(f"xl/worksheets/sheet{n}.xml", "w") as part:
+                part.write(f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{_MAIN}">'
+                           f"<sheetData>{_row(1, columns)}".encode())
+                number = 2
+                for i in range(count):
+                    block = []
+                    for template in templates:
+                        block.append(_fill(template, i).replace(ROW, str(number)))
+                        number += 1
+                    part.write("".join(block).encode())
+                part.write(b"</sheetData></worksheet>")
+            names.append(title)
+        z.writestr("[Content_Types].xml", (
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
+            'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.sheet.main+xml"/>'
+            + "".join(f'<Override PartName="/xl/worksheets/sheet{n}.xml" '
+                      f'ContentType="{_CT}.worksheet+xml"/>' for n in range(1, len(names) + 1))
+            + "</Types>"))
+        z.writestr("_rels/.rels", (
+            f'<?xml version="1.0"?><Relationships xmlns="{_PKG}"><Relationship Id="rId1" '
+            f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'))
+        z.writestr("xl/workbook.xml", (
+            f'<?xml version="1.0"?><workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets>'
+            + "".join(f'<sheet name="{t}" sheetId="{n}" r:id="rId{n}"/>'
+                      for n, t in enumerate(names, start=1)) + "</sheets></workbook>"))
+        z.writestr("xl/_rels/workbook.xml.rels", (
+            f'<?xml version="1.0"?><Relationships xmlns="{_PKG}">'
+            + "".join(f'<Relationship Id="rId{n}" Type="{_REL}/worksheet" '
+                      f'Target="worksheets/sheet{n}.xml"/>' for n in range(1, len(names) + 1))
+            + "</Relationships>"))
+
+
+WRITERS = {"json": write_json, "yaml": write_yaml, "xlsx": write_xlsx}
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    peak_mb: float
+    summary: str
+
+
+# Linux keeps a process's peak memory across exec, so the child is started by a small
+# Python process that reports the child's own figures: wait4 gives the child's peak, and
+# getrusage(RUSAGE_CHILDREN) afterwards the largest peak among the child and the worker
+# processes it waited for, and their CPU time.
+RUNNER = """
+import json, os, resource, subprocess, sys, time
+with open(sys.argv[1], "wb") as err:
+    started = time.perf_counter()
+    child = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=err)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+every = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall": wall, "cpu": every.ru_utime + every.ru_stime,
+                  "peak_kb": max(usage.ru_maxrss, every.ru_maxrss),
+                  "status": os.waitstatus_to_exitcode(status)}))
+"""
+
+
+def validate(path: Path, count: int) -> Run:
+    env = {**os.environ, "FORMGEN_TODAY": TODAY, "LC_ALL": "C.UTF-8"}  # English messages
+    with tempfile.NamedTemporaryFile() as err:
+        runner = subprocess.run([sys.executable, "-c", RUNNER, err.name, str(FORMGEN),
+                                 "validate", str(path)],
+                                env=env, capture_output=True, text=True, check=True)
+        figures = json.loads(runner.stdout)
+        lines = Path(err.name).read_text(encoding="utf-8", errors="replace").splitlines()
+    summary = lines[-1] if lines else ""
+    if not summary.startswith(f"{count:,} record(s): {count:,} valid, 0 with errors"):
+        raise SystemExit(f"formgen validate {path.name} (exit {figures['status']}): {summary}")
+    return Run(figures["wall"], figures["cpu"], figures["peak_kb"] / 1024, summary)
+
+
+def main(sizes: list[int]) -> int:
+    results: dict[tuple[str, int], Run] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in FORMATS:
+            for count in sizes:
+                path = Path(tmp) / f"applicants-{count}.{kind}"
+                WRITERS[kind](path, count)
+                size_mb = path.stat().st_size / 1e6
+                run = results[kind, count] = validate(path, count)
+                path.unlink()
+                print(f"{kind:>4} {count:>7,} applicants ({size_mb:6.1f} MB): {run.wall:6.1f} s, "
+                      f"CPU {run.cpu:6.1f} s, peak {run.peak_mb:6.0f} MB", flush=True)
+    largest, smallest = max(sizes), min(sizes)
+    missed = []
+    for kind in FORMATS:
+        run = results[kind, largest]
+        if largest != smallest:
+            ratio = run.wall / results[kind, smallest].wall
+            print(f"{kind:>4}: time at {largest:,} / at {smallest:,} = {ratio:.1f} "
+                  f"(linear: {largest / smallest:.0f})")
+        met = run.wall < LIMIT_S and run.peak_mb < LIMIT_MB
+        print(f"{kind:>4} at {largest:,}: {run.wall:.1f} s, {run.peak_mb:.0f} MB "
+              f"(under {LIMIT_S:.0f} s and {LIMIT_MB:.0f} MB: {'yes' if met else 'NO'})")
+        if not met:
+            missed.append(kind)
+    if missed:
+        print(f"targets missed: {', '.join(missed)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main([int(a) for a in sys.argv[1:]] or list(SIZES)))

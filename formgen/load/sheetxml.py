@@ -1,0 +1,309 @@
+"""The cells of an XLSX workbook's sheets: read by libxml2 a row at a time, each cell by its
+value (a formula by its saved result, a number in a text column flagged), with rows,
+columns, cells and the characters of their text counted against the limits as they come.
+:mod:`formgen.load.workbook` opens the workbook and makes records of the rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from xml.etree.ElementTree import ParseError, iterparse
+from xml.parsers.expat import ErrorString
+
+from formgen.exceptions import DataFileError
+from formgen.load.limits import Limits
+from formgen.messages import msg
+
+TEXT_NUMBER_COLUMNS = {
+    "id", "mobile", "company_phone", "cmes.membership_no", "certificate.ecuk_number",
+    "certificate.soe_membership_number",
+}
+"""Columns of text that a spreadsheet may turn into a number (losing a leading zero)."""
+PHONE_COLUMNS = {"mobile", "company_phone"}
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+"""A mainland mobile number: eleven digits from 13…, with no leading zero to lose."""
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_SI, _T, _R, _IS, _V = _MAIN + "si", _MAIN + "t", _MAIN + "r", _MAIN + "is", _MAIN + "v"
+
+
+@dataclass(frozen=True)
+class Uncalculated:
+    """A cell holding a formula whose result the workbook did not save."""
+
+    cell: str
+
+
+@dataclass(frozen=True)
+class NumberText:
+    """A number cell in a text column, and the text read from it."""
+
+    cell: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A worksheet of the workbook: its title, its part in the zip, the workbook and its
+    shared strings."""
+
+    title: str
+    path: str
+    parent: Any
+    strings: list[str]
+
+
+class NotXml(Exception):
+    """A part of the workbook is not well-formed XML; ``message`` says which and where."""
+
+    def __init__(self, message: Any):
+        super().__init__(message)
+        self.message = message
+
+
+def not_xml(error: ParseError, part: str, sheet: str | None = None) -> NotXml:
+    """The refusal of a part (of ``sheet``, when it is a worksheet) that ``error`` found
+    not to be well-formed XML: an undefined entity such as ``&nbsp;``, a part cut short."""
+    line, column = str(error.position[0]), str(error.position[1] + 1)
+    detail = ErrorString(error.code)
+    if sheet is None:
+        return NotXml(msg("file.xlsx-part-not-xml", part=part, line=line, column=column,
+                          detail=detail))
+    return NotXml(msg("file.xlsx-sheet-not-xml", sheet=sheet, part=part, line=line,
+                      column=column, detail=detail))
+
+
+
+def read_string_table(source: Any) -> list[str]:
+    """The texts of a sharedStrings part, as openpyxl's ``read_string_table`` reads them
+    (a string's plain text and its runs' texts, without phonetic runs; ``x005F_`` dropped),
+    without building an object per string, which took a fifth of a large workbook's load.
+    ParseError when the part is not well-formed XML."""
+    return [string_text(node).replace("x005F_", "") for node in elements(source, _SI)]
+
+
+def elements(source: Any, tag: str) -> Iterator[Any]:
+    """Each ``tag`` element of the XML ``source`` (a seekable binary file) once it is read
+    whole, dropped from the tree after it is given, so the tree never holds more than one.
+
+    Read by libxml2 (lxml), which hands over only those elements, entities unresolved:
+    :func:`check_zip` has refused every part that declares a DOCTYPE or an ENTITY. A part
+    that is not well-formed XML is read again by expat, whose ParseError says where."""
+    from lxml import etree
+
+    try:
+        for _, node in etree.iterparse(source, events=("end",), tag=tag, huge_tree=True,
+                                       resolve_entities=False, no_network=True, load_dtd=False):
+            yield node
+            node.clear(keep_tail=True)
+            parent = node.getparent()
+            while parent is not None and len(parent):  # the elements given before
+                del parent[0]
+    except etree.XMLSyntaxError as e:
+        source.seek(0)
+        for _ in iterparse(source):  # raises expat's ParseError, as the data's other readers do
+            pass
+        raise ValueError(str(e)) from e
+
+
+def string_text(node: Any) -> str:
+    """The text of a string (a shared ``<si>`` or an inline ``<is>``) as openpyxl's
+    ``Text.from_tree(node).content`` gives it."""
+    plain, runs = None, []
+    for child in node:  # a later <t> replaces an earlier one, as in openpyxl
+        if child.tag == _T:
+            plain = child.text
+        elif child.tag == _R:
+            run = None
+            for part in child.iterfind(_T):
+                run = part.text
+            if run is not None:
+                runs.append(run)
+    return "".join(runs) if plain is None else plain + "".join(runs)
+
+
+
+def sheet_parser() -> type[Any]:
+    from openpyxl.worksheet._reader import FORMULA_TAG, ROW_TAG, WorkSheetParser
+
+    class SheetParser(WorkSheetParser):
+        """openpyxl's sheet parser, reading values, that marks a formula without a result
+        and reads inline strings (openpyxl writes every text so) by :func:`string_text`."""
+
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            kind, ref = element.get("t"), element.get("r")
+            if (kind == "s" or kind == "inlineStr") and ref and (place := _place(ref)):
+                # a text, as openpyxl reads it (which takes three times as long)
+                style = element.get("s")
+                row, column = place
+                value: Any = None
+                if kind == "s":
+                    if index := element.findtext(_V):
+                        value = self.shared_strings[int(index)]
+                elif (text := element.find(_IS)) is not None:
+                    value = string_text(text)
+                if value is not None:
+                    self.col_counter = column
+                    return {"row": row, "column": column, "value": value, "data_type": "s",
+                            "style_id": int(style) if style else 0}
+            inline = element.find(_IS) if element.get("t") == "inlineStr" else None
+            if inline is None:
+                return super().parse_cell(element)
+            element.remove(inline)  # openpyxl reads the rest: place and style
+            cell: dict[str, Any] = super().parse_cell(element)
+            cell["value"], cell["data_type"] = string_text(inline), "s"
+            return cell
+
+        def parse(self) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+            """The sheet's rows (openpyxl reads the sheet's other parts too, which values
+            do not need, with a parser written in Python)."""
+            for row in elements(self.source, ROW_TAG):
+                yield self.parse_row(row)
+
+        def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
+            number, cells = super().parse_row(row)
+            for cell, element in zip(cells, row, strict=False):
+                if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                    cell["data_type"] = "uncalculated"
+            return number, cells
+
+    return SheetParser
+
+
+_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
+_COLUMNS: dict[str, int] = {}
+
+
+def _place(ref: str) -> tuple[int, int] | None:
+    """(row, column) of a cell's name such as ``AB12``; None for anything else."""
+    match = _REF.fullmatch(ref)
+    if match is None:
+        return None
+    letters = match.group(1)
+    column = _COLUMNS.get(letters)
+    if column is None:
+        from openpyxl.utils import column_index_from_string
+
+        column = _COLUMNS[letters] = column_index_from_string(letters)
+    return int(match.group(2)), column
+
+
+class _Reader:
+    """Reads the rows of a workbook's sheets, counting cells across them."""
+
+    def __init__(self, name: str, workbook: Any, limits: Limits):
+        self.name = name
+        self.workbook = workbook
+        self.limits = limits
+        self.cells = 0
+        self.chars = 0
+        """Characters of text read from the cells so far, across the sheets."""
+        self.marked = False
+        """Whether a cell was read as Uncalculated or NumberText."""
+        self.parser = sheet_parser()
+
+    def rows(self, ws: Any, text_columns: set[str]) -> Iterator[list[Any]]:
+        """The sheet's rows as lists of values (a missing row as an empty list), the
+        header first; cells of ``text_columns`` that hold numbers come as NumberText."""
+        wb = self.workbook
+        with wb._archive.open(ws.path) as source:
+            parser = self.parser(
+                source, ws.strings, data_only=True, epoch=wb.epoch,
+                date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats,
+            )
+            try:
+                yield from self._parsed(ws, parser.parse(), text_columns)
+            except ParseError as e:
+                raise DataFileError(self.name, not_xml(e, ws.path, ws.title).message) from e
+
+    def _parsed(self, ws: Sheet, parsed: Iterator[Any], text_columns: set[str]) -> Iterator[list[Any]]:
+        from openpyxl.cell.read_only import ReadOnlyCell
+
+        limits = self.limits
+        expected = 1
+        text_at: dict[int, str] = {}
+        for number, cells in parsed:
+            if number > limits.rows_per_sheet:
+                raise DataFileError(self.name, msg(
+                    "file.xlsx-too-many-rows", sheet=ws.title, limit=limits.rows_per_sheet))
+            while expected < number:  # rows left out of the sheet's XML
+                expected += 1
+                yield []
+            expected = number + 1
+            row: list[Any] = self._empty_row(ws, number, cells)
+            chars = self.chars
+            for c in cells:
+                if c["column"] > len(row):  # cells out of order: the row grows to hold them
+                    row.extend(self._empty_row(ws, number, [c])[len(row):])
+                value = c["value"]
+                if value is None:
+                    if c["data_type"] == "uncalculated":
+                        self.marked = True
+                        value = Uncalculated(_where(c["column"], number))
+                elif type(value) is str:
+                    chars += len(value)
+                    if chars > limits.text_chars:
+                        raise DataFileError(self.name, msg(
+                            "file.xlsx-too-much-text", limit=limits.text_chars))
+                else:
+                    value = self._value(ReadOnlyCell(
+                        ws, number, c["column"], value, c["data_type"], c["style_id"]
+                    ), text_at.get(c["column"] - 1))
+                row[c["column"] - 1] = value
+            self.chars = chars
+            if number == 1:
+                text_at = {i: h.strip() for i, h in enumerate(row)
+                           if isinstance(h, str) and h.strip() in text_columns}
+            yield row
+
+    def _empty_row(self, ws: Any, number: int, cells: list[dict[str, Any]]) -> list[Any]:
+        """A row as wide as its last cell, counted against the limits."""
+        width = max(cells[-1]["column"], cells[0]["column"]) if cells else 0
+        if width > self.limits.columns:
+            raise DataFileError(self.name, msg(
+                "file.xlsx-too-many-columns", sheet=ws.title, row=str(number),
+                limit=self.limits.columns))
+        self.cells += width
+        if self.cells > self.limits.cells:
+            raise DataFileError(self.name, msg("file.too-many-cells", limit=self.limits.cells))
+        return [None] * width
+
+    def _value(self, cell: Any, column: str | None) -> Any:
+        """The value of a cell that holds no text; ``column`` the header of a text column."""
+        value = cell.value
+        text = _cell_text(cell)
+        if column and isinstance(value, (int, float)) and not isinstance(value, bool):
+            if text.startswith("0") or (column in PHONE_COLUMNS and _MOBILE.fullmatch(text)):
+                return text  # the format kept its zeros, or there was no zero to lose
+            self.marked = True
+            return NumberText(_where(cell.column, cell.row), text)
+        return text
+
+
+def _where(column: int, row: int) -> str:
+    """A cell's name: ``C3``."""
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(column)}{row}"
+
+
+def _cell_text(cell: Any) -> Any:
+    value = cell.value
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = str(value)
+        fmt = cell.number_format or ""
+        if re.fullmatch(r"0+", fmt) and isinstance(value, int):
+            text = text.zfill(len(fmt))  # a "000000" format keeps leading zeros on screen
+        return text
+    return str(value)

@@ -1,0 +1,387 @@
+"""YAML and JSON data files read a record at a time, so that memory does not grow with the
+number of applicants: a JSON list is parsed item by item from the file, a YAML list of
+records in groups of items cut at its top-level ``- `` lines.
+
+Each yields the records :func:`formgen.load.text.from_documents` gives for the whole file,
+in order, with the same refusals: what the file as a whole is checked for (its encoding,
+the number of records) is checked as it is read, and a file read this way in a form it
+does not expect (a mapping, YAML anchors used across records, a document marker) is read
+whole instead. A file refused part way (DataFileError) has had some records yielded: the
+caller drops them (:func:`formgen.validate.validate_sources`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+import formgen.load.text as yaml_text
+from formgen.bounds import KeyTwice, check_graph, duplicate_json_key, unique_pairs
+from formgen.exceptions import DataFileError
+from formgen.load.limits import Limits, check_size, refuse_oversized, too_large
+from formgen.load.records import RawRecord, not_a_mapping
+from formgen.load.text import WRAPPING, decode, from_documents, parse_json, parse_yaml
+from formgen.messages import msg
+
+CHUNK = 1 << 20
+"""Characters read at a time."""
+YAML_ITEMS = 200
+"""Records of a YAML list parsed at a time."""
+
+
+def read_chunks(path: Path, limits: Limits) -> Iterator[str]:
+    """The text of the data file at ``path`` a piece at a time: DataFileError, before any
+    piece is given, when it is no regular file, passes the size limit or is neither UTF-8
+    nor GB18030 (a first pass decodes it without keeping the text)."""
+    check_size(path, limits)
+    encoding = None
+    for candidate in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(candidate)()
+        try:
+            for block in _blocks(path, limits):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        encoding = candidate
+        break
+    if encoding is None:
+        raise DataFileError(str(path), msg("file.not-text"))
+    return _decoded(path, limits, encoding)
+
+
+def _blocks(path: Path, limits: Limits) -> Iterator[bytes]:
+    read = 0
+    with path.open("rb") as f:
+        while block := f.read(CHUNK):
+            read += len(block)
+            if read > limits.file_bytes:  # it grew since it was measured
+                raise DataFileError(str(path), too_large(read, limits))
+            yield block
+
+
+def _decoded(path: Path, limits: Limits, encoding: str) -> Iterator[str]:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    for block in _blocks(path, limits):
+        if text := decoder.decode(block):
+            yield text
+    if text := decoder.decode(b"", final=True):
+        yield text
+
+
+def _whole(path: Path, limits: Limits) -> str:
+    """The file's text read whole, as the classic reader reads it."""
+    with path.open("rb") as f:
+        data = f.read(limits.file_bytes + 1)
+    if len(data) > limits.file_bytes:
+        raise DataFileError(str(path), too_large(len(data), limits))
+    return decode(str(path), data)
+
+
+class _Count:
+    """Records numbered as they come; DataFileError past the file's limit, before the
+    record past it is read further."""
+
+    def __init__(self, name: str, limits: Limits):
+        self.name, self.limits, self.count = name, limits, 0
+
+    def add(self, records: int) -> None:
+        self.count += records
+        if self.count > self.limits.records:
+            raise DataFileError(self.name, msg("file.too-many-records", limit=self.limits.records))
+
+    def record(self, item: Any) -> RawRecord:
+        self.add(1)
+        where = msg("place.record", number=str(self.count))
+        if not isinstance(item, dict):
+            return not_a_mapping(self.name, where)
+        raw = RawRecord(self.name, where, item)
+        refuse_oversized([raw], self.limits)
+        return raw
+
+    def finish(self) -> None:
+        if not self.count:
+            raise DataFileError(self.name, msg("file.no-applicants"))
+
+
+# ----------------------------------------------------------------------------- JSON
+
+_WS = " \t\n\r"
+_DECODER = json.JSONDecoder(object_pairs_hook=unique_pairs)
+
+
+class _JsonText:
+    """The text of a JSON file from ``chunks``, kept from the item being read on."""
+
+    def __init__(self, chunks: Iterator[str]):
+        self.chunks = chunks
+        self.buf = ""
+        self.pos = 0
+        self.line = 1  # the line buf starts on
+        self.eof = False
+
+    def more(self, at_least: int = CHUNK) -> bool:
+        """Read on (at least ``at_least`` characters unless the file ends); False at its end."""
+        if self.eof:
+            return False
+        if self.pos:
+            self.line += self.buf.count("\n", 0, self.pos)
+            self.buf, self.pos = self.buf[self.pos:], 0
+        parts, got = [self.buf], 0
+        for piece in self.chunks:
+            parts.append(piece)
+            got += len(piece)
+            if got >= at_least:
+                break
+        else:
+            self.eof = True
+        self.buf = "".join(parts)
+        return got > 0
+
+    def skip_ws(self) -> str:
+        """The next character after whitespace ('' at the end of the file)."""
+        while True:
+            buf, pos = self.buf, self.pos
+            while pos < len(buf) and buf[pos] in _WS:
+                pos += 1
+            self.pos = pos
+            if pos < len(buf):
+                return buf[pos]
+            if not self.more():
+                return ""
+
+    def error(self, name: str, message: str, at: int) -> DataFileError:
+        line = self.line + self.buf.count("\n", 0, at)
+        return DataFileError(name, msg("file.not-json", line=str(line), detail=message))
+
+    def value(self, name: str, limits: Limits) -> Any:
+        """The JSON value at the position, read on as far as it reaches."""
+        want = CHUNK
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as e:
+                cut = e.pos >= len(self.buf) - 16 or e.msg.startswith("Unterminated string")
+                if cut and not self.eof:
+                    self.more(want)  # (which moves the text read: read the item again)
+                    want *= 2  # an item longer than what was read: read twice as much
+                    continue
+                raise self.error(name, e.msg, e.pos) from e
+            except RecursionError as e:
+                raise DataFileError(name, msg("file.too-deep", limit=limits.depth)) from e
+            except KeyTwice as e:
+                found = duplicate_json_key(self.buf[self.pos:], e.key,
+                                           self.line + self.buf.count("\n", 0, self.pos))
+                raise DataFileError(name, found.message) from None
+            except ValueError as e:  # an integer of more digits than Python converts
+                raise DataFileError(name, msg("file.not-json-value", detail=str(e))) from e
+            if not self.eof and end >= len(self.buf) - 16:
+                self.more(want)  # a number or a literal may go on past what was read
+                continue
+            self.pos = end
+            return value
+
+
+def json_records(path: Path, limits: Limits) -> Iterator[RawRecord]:
+    """The records of a JSON data file; a list is read an item at a time, anything else
+    whole (:func:`formgen.load.text.parse_json`)."""
+    name = str(path)
+    text = _JsonText(read_chunks(path, limits))
+    if text.skip_ws() != "[":
+        yield from from_documents(path, parse_json(name, _whole(path, limits), limits), limits)
+        return
+    text.pos += 1
+    count = _Count(name, limits)
+    if text.skip_ws() == "]":
+        text.pos += 1
+    else:
+        while True:
+            yield count.record(text.value(name, limits))
+            following = text.skip_ws()
+            if following == "]":
+                text.pos += 1
+                break
+            if following != ",":
+                raise text.error(name, "Expecting ',' delimiter", text.pos)
+            text.pos += 1
+            text.skip_ws()
+    if text.skip_ws():
+        raise text.error(name, "Extra data", text.pos)
+    count.finish()
+
+
+# ----------------------------------------------------------------------------- YAML
+
+_ITEM = re.compile(r"^-(?:[ \t]|$)", re.M)
+"""A line that starts an item of a top-level list."""
+_MARKER = re.compile(r"^(?:---|\.\.\.|%)", re.M)
+"""A line with a document marker or a directive: the file is read whole."""
+
+
+@dataclass(frozen=True)
+class Group:
+    """Some items of a YAML list, cut at their top-level lines, to be read as a list of
+    their own (by :meth:`records`, in a worker process perhaps)."""
+
+    file: str
+    text: str
+    first: int
+    """The number of its first record in the file."""
+    count: int
+    """Its items: the lines that start one."""
+    limits: Limits
+
+    def records(self) -> tuple[list[RawRecord], int] | None:
+        """The records, and the values the aliases added; None when the text does not read
+        on its own as a list of ``count`` items (the file is then to be read whole)."""
+        parsed = _group(self.text, self.limits, self.limits.yaml_nodes)
+        if parsed is None or len(parsed[0]) != self.count:
+            return None
+        items, added = parsed
+        out = []
+        for number, item in enumerate(items, start=self.first):
+            where = msg("place.record", number=str(number))
+            if isinstance(item, dict):
+                out.append(RawRecord(self.file, where, item))
+            else:
+                out.append(not_a_mapping(self.file, where))
+        refuse_oversized(out, self.limits)
+        return out, added
+
+
+def yaml_records(path: Path, limits: Limits) -> Iterator[RawRecord | Group]:
+    """The records of a YAML data file: a top-level list as groups of items (:class:`Group`,
+    each read on its own), anything else read whole (:func:`formgen.load.text.parse_yaml`).
+    A group that does not read on its own (an alias of another group's anchor, a quoted
+    text across a line that starts with ``- ``) asks for the file to be read whole."""
+    name = str(path)
+    count = _Count(name, limits)
+    pending = ""
+    started = False
+
+    def group(text: str, items: int) -> Group:
+        first = count.count + 1
+        count.add(items)
+        return Group(name, text, first, items, limits)
+
+    for piece in _lines(read_chunks(path, limits)):
+        pending += piece
+        if not started:
+            head = _head(pending)
+            if head is None:  # only blank lines and comments so far
+                continue
+            if not head:
+                yield from _read_whole(path, limits)
+                return
+            started = True
+        starts = [m.start() for m in _ITEM.finditer(pending)]
+        begin = 0
+        for cut in starts[YAML_ITEMS::YAML_ITEMS]:  # a group ends where another item starts
+            yield group(pending[begin:cut], YAML_ITEMS)
+            begin = cut
+        pending = pending[begin:]
+    if not started:
+        yield from _read_whole(path, limits)
+        return
+    yield group(pending, len(_ITEM.findall(pending)))
+    count.finish()
+
+
+def _lines(chunks: Iterator[str]) -> Iterator[str]:
+    """The text in pieces that end at a line break (the last perhaps not)."""
+    rest = ""
+    for chunk in chunks:
+        chunk = rest + chunk
+        cut = chunk.rfind("\n") + 1
+        rest = chunk[cut:]
+        if cut:
+            yield chunk[:cut]
+    if rest:
+        yield rest
+
+
+def _head(text: str) -> bool | None:
+    """Whether the text's first line of content starts a top-level list (None when it has
+    none yet): ``- `` at the start of a line, after blank lines and comments, with no
+    document marker or directive anywhere but a ``---`` first."""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        return bool(_ITEM.match(line))
+    return None
+
+
+def _group(text: str, limits: Limits, budget: int) -> tuple[list[Any], int] | None:
+    """The items of a part of the list and the values its aliases add; None when the part
+    does not read on its own as a list."""
+    if _MARKER.search(text):
+        return None
+    loader = yaml_text.YAML_LOADER(text)
+    loader.max_depth = limits.depth + WRAPPING
+    added = 0
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if yaml_text._may_have_anchors(text):
+            added = check_graph(node, limits.depth + WRAPPING, budget)
+            items = loader.construct_document(node)
+        else:
+            try:
+                items = _plain(loader, node, 0)
+            except _Unusual:
+                items = loader.construct_document(node)
+    except Exception:  # noqa: BLE001 - whatever it is, the whole file says it as ever
+        return None
+    finally:
+        loader.dispose()
+    return (items, added) if isinstance(items, list) else None
+
+
+class _Unusual(Exception):
+    """A node :func:`_plain` leaves to the loader's constructor."""
+
+
+_STR, _SEQ, _MAP = ("tag:yaml.org,2002:" + t for t in ("str", "seq", "map"))
+_SCALARS = {"tag:yaml.org,2002:" + t for t in ("int", "float", "bool", "null", "timestamp")}
+
+
+def _plain(loader: Any, node: yaml.Node, depth: int) -> Any:
+    """What the loader's constructor builds of ``node``, for plain data (texts, numbers,
+    days, lists, mappings without merges, anchors or a key given twice), built directly:
+    the constructor's general machinery took half the time of reading a list. _Unusual for
+    anything else, which the constructor then builds (or refuses) itself."""
+    tag = node.tag
+    kind = type(node)
+    if kind is yaml.ScalarNode:
+        if tag == _STR:
+            return node.value
+        if tag in _SCALARS:
+            return loader.yaml_constructors[tag](loader, node)
+    elif depth < 64 and kind is yaml.SequenceNode and tag == _SEQ:
+        return [_plain(loader, child, depth + 1) for child in node.value]
+    elif depth < 64 and kind is yaml.MappingNode and tag == _MAP:
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = _plain(loader, key_node, depth + 1)
+            if type(key) not in (str, int, float, bool) or key in out:  # or given twice
+                raise _Unusual()
+            out[key] = _plain(loader, value_node, depth + 1)
+        return out
+    raise _Unusual()
+
+
+def _read_whole(path: Path, limits: Limits) -> Iterator[RawRecord]:
+    """The records of the file read whole."""
+    yield from from_documents(path, parse_yaml(str(path), _whole(path, limits), limits), limits)
+
+
+__all__ = ["Group", "json_records", "read_chunks", "yaml_records"]

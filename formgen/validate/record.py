@@ -1,0 +1,110 @@
+"""One record against the model and the notices' rules: every problem it has on its own.
+
+What depends on the other records (an id used twice, the quotas) is the batch's to add
+(:mod:`formgen.validate`): :func:`examine` needs nothing but the record, so records can be
+examined apart, in other processes too (:mod:`formgen.validate.stream`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from formgen.exceptions import Problem
+from formgen.load import RawRecord, with_id
+from formgen.messages import Message, msg
+from formgen.model.applicant import Applicant
+from formgen.model.manifest import Manifest
+from formgen.validate.fields import field_message, field_path
+from formgen.validate.glyphs import glyph_warnings
+from formgen.validate.lengths import length_problems
+from formgen.validate.rules import ProblemMaker, partial_rules, programme_rules, record_rules
+
+
+@dataclass
+class Examined:
+    """What examining a record found."""
+
+    problems: list[Problem]
+    applicant: Applicant | None
+    """The applicant, when the record has no error of its own."""
+    id_at: int = 0
+    """Where among ``problems`` the error of an id used twice goes."""
+
+
+def maker(raw: RawRecord) -> ProblemMaker:
+    """``problem(field, message, severity)`` placed in ``raw``: at the row a repeating-group
+    entry came from, else at the record."""
+    rid = raw.record_id
+
+    def problem(field_name: str, message: Message, severity: str = "error") -> Problem:
+        place = raw.where
+        for prefix, location in raw.locations.items():
+            if field_name == prefix or field_name.startswith(prefix + "."):
+                place = location
+        return Problem(raw.file, with_id(place, rid), field_name, message, severity, rid)
+
+    return problem
+
+
+def examine(raw: RawRecord, manifest: Manifest, today: dt.date) -> Examined:
+    """The applicant when the record has no error of its own (else None), and every
+    problem found."""
+    problem = maker(raw)
+    if raw.refused is not None:  # refused, or a whole file
+        return Examined([problem("", raw.refused)], None)
+    if raw.kind == "not_a_mapping":
+        return Examined([problem("", msg("record.not-a-mapping"))], None)
+    if raw.kind == "orphan":
+        if not raw.orphan_of:
+            return Examined([problem("id", msg("record.group-row-without-id", group=raw.group))], None)
+        return Examined([problem("id", msg("record.group-row-unknown-id", id=raw.orphan_of,
+                                           group=raw.group))], None)
+    data = raw.data
+
+    problems: list[Problem] = [problem(n.field, n.message, n.severity) for n in raw.notes]
+    noted = len(problems)
+    prog, programme_problems = programme_rules(data, manifest, problem)
+    problems.extend(length_problems(data, problem))
+    try:
+        applicant = Applicant.model_validate(data)
+    except ValidationError as e:
+        for err in e.errors():
+            loc = err["loc"]
+            problems.append(problem(field_path(loc), field_message(err)))
+        problems.extend(programme_problems)
+        problems.extend(partial_rules(data if isinstance(data, dict) else {}, today, problem))
+        return Examined(_dedupe(problems), None, len(_dedupe(problems[:noted])))
+    problems.extend(programme_problems)
+    problems.extend(record_rules(applicant, prog, today, problem))
+    problems.extend(glyph_warnings(data, applicant, problem))
+    if any(p.severity == "error" for p in problems):
+        return Examined(problems, None, noted)
+    return Examined(problems, applicant, noted)
+
+
+def check_id(raw: RawRecord, found: Examined, seen_ids: dict[str, Message]) -> bool:
+    """Whether the record's id is its own: the first record with an id notes it in
+    ``seen_ids``; a later one gets the error, naming the first (in ``found.problems``)."""
+    rid = raw.record_id
+    if raw.kind != "applicant" or not rid:
+        return True
+    first = seen_ids.get(rid)
+    if first is None:
+        seen_ids[rid] = msg("place.in-file", file=raw.file, place=raw.where)
+        return True
+    found.problems.insert(found.id_at, maker(raw)("id", msg("record.duplicate-id", id=rid, first=first)))
+    return False
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen = set()
+    out = []
+    for p in problems:
+        key = (p.field, p.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out

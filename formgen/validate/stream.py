@@ -1,0 +1,271 @@
+"""Validation of data files a record at a time, in bounded memory, on every core.
+
+The files' records come one at a time (:meth:`formgen.load.Source.records`); each is
+examined on its own (:func:`formgen.validate.record.examine`), in worker processes once
+the run is large enough to pay for them, and only what the batch checks need stays: the
+ids seen (for an id used twice), each valid applicant's unit (for the quotas), the
+problems, and of a failed record its place and id. The report is the one
+:func:`formgen.validate.validate` gives for the same files, problem for problem: a file
+refused part way has the records read from it dropped, as if it had never been read but
+for the refusal; a workbook whose group rows are out of order is read again whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import multiprocessing
+import os
+from collections import ChainMap, deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from formgen.exceptions import DataFileError, Problem
+from formgen.load import RawRecord, ReadWhole, Source, unreadable, without_cycle_collection
+from formgen.load.streams import Group
+from formgen.messages import Message, environment_language
+from formgen.model.manifest import Manifest
+from formgen.validate.record import Examined, check_id, examine
+from formgen.validate.report import Report
+from formgen.validate.rules import Quota, QuotaCount, quota_of
+
+BATCH = 256
+"""Records examined together (sent to a worker as one)."""
+POOL_AFTER = 2 * BATCH
+"""Records examined in this process before workers are started: a small run has none."""
+
+Outcome = tuple[list[Problem], "Quota | None", int]
+"""What the run keeps of an examined record: its problems, its quota entry when it has no
+error of its own (else None), where an id error would go among the problems."""
+
+
+def check_sources(
+    sources: Iterable[Source], manifest: Manifest, today: dt.date, *, workers: int | None = None
+) -> Report:
+    """Validate the records of ``sources`` a record at a time: the report has every
+    problem and counts the records, valid or not, but holds no applicant. ``workers``
+    processes examine the records (default: one per core; 1: none, all in this one)."""
+    run = _Run(manifest)
+    with without_cycle_collection(), _Examiner(manifest, today, workers) as examiner:
+        for source in sources:
+            run.read(source, examiner)
+    run.report.problems.extend(run.quotas.warnings())
+    return run.report
+
+
+@dataclass
+class _Stage:
+    """What one file's records gave, kept apart until the file is read to its end."""
+
+    ids: dict[str, Message] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    failed: list[RawRecord] = field(default_factory=list)
+    places: list[tuple[RawRecord, Quota]] = field(default_factory=list)
+    records: int = 0
+
+
+class _Run:
+    def __init__(self, manifest: Manifest):
+        self.report = Report()
+        self.seen_ids: dict[str, Message] = {}
+        self.quotas = QuotaCount(manifest)
+        self.messages: dict[Message, Message] = {}
+        """Each problem's message, one object for all that are equal."""
+
+    def read(self, source: Source, examiner: _Examiner) -> None:
+        """Read and examine ``source``'s records; its file's refusal instead, should it
+        not be read to its end."""
+        for stream in (True, False):
+            stage = _Stage()
+            seen = ChainMap(stage.ids, self.seen_ids)
+            try:
+                for raw, outcome in examiner.examine(source.records(stream)):
+                    self._add(stage, seen, raw, outcome)
+            except ReadWhole:
+                examiner.drop()
+                continue
+            except DataFileError as e:
+                examiner.drop()
+                stand_in = unreadable(e.file, e.reason)
+                self.report.problems.extend(examine(stand_in, examiner.manifest, examiner.today).problems)
+                self.report.failed.append(stand_in)
+                return
+            self._commit(stage)
+            return
+
+    def _add(self, stage: _Stage, seen: Any, raw: RawRecord, outcome: Outcome) -> None:
+        problems, place, id_at = outcome
+        for problem in problems:  # thousands of records have the same warning: kept once
+            try:
+                message = self.messages.setdefault(problem.message, problem.message)
+            except TypeError:  # a value that cannot be hashed (a mapping as read)
+                continue
+            if message is not problem.message:
+                object.__setattr__(problem, "message", message)
+        found = Examined(problems, None, id_at)
+        own_id = check_id(raw, found, seen)
+        stage.problems.extend(found.problems)
+        stage.records += 1
+        if place is None or not own_id:
+            stage.failed.append(_slim(raw))
+        else:
+            stage.places.append((_slim(raw), place))
+
+    def _commit(self, stage: _Stage) -> None:
+        report = self.report
+        self.seen_ids.update(stage.ids)
+        report.problems.extend(stage.problems)
+        report.failed.extend(stage.failed)
+        report.record_count += stage.records
+        report.valid_count += len(stage.places)
+        for raw, place in stage.places:
+            self.quotas.add(raw, place)
+
+
+def _slim(raw: RawRecord) -> RawRecord:
+    """``raw`` without its data but its id (a failed record is reported by place and id)."""
+    value = raw.data.get("id")
+    data = {"id": value} if isinstance(value, (str, int, float)) else {}
+    return RawRecord(raw.file, raw.where, data, refused=raw.refused, kind=raw.kind,
+                     orphan_of=raw.orphan_of, group=raw.group)
+
+
+# ----------------------------------------------------------------------------- examining
+
+
+def _outcome(raw: RawRecord, manifest: Manifest, today: dt.date) -> Outcome:
+    found = examine(raw, manifest, today)
+    place = quota_of(found.applicant) if found.applicant is not None else None
+    return found.problems, place, found.id_at
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(manifest: Manifest, today: dt.date) -> None:
+    _WORKER.update(manifest=manifest, today=today)
+    gc.disable()  # a worker makes and drops models; none holds a cycle
+
+
+def _examine_batch(batch: list[RawRecord]) -> list[Outcome]:
+    """The outcomes of ``batch`` (in a worker), each problem's line said in the command
+    line's language here, alongside the other workers, rather than by the one process that
+    prints them."""
+    lang = environment_language()
+    out = []
+    for problems, place, id_at in _outcomes(batch, _WORKER["manifest"], _WORKER["today"]):
+        out.append(([p.say(lang) for p in problems], place, id_at))
+    return out
+
+
+def _outcomes(batch: list[RawRecord], manifest: Manifest, today: dt.date) -> list[Outcome]:
+    return [_outcome(raw, manifest, today) for raw in batch]
+
+
+def _examine_group(group: Group) -> tuple[list[RawRecord], list[Outcome], int] | None:
+    """The records of a YAML group read and examined (in a worker), and the values its
+    aliases add; None when it does not read on its own."""
+    read = group.records()
+    if read is None:
+        return None
+    records, added = read
+    return [_slim(r) for r in records], _examine_batch(records), added
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+class _Examiner:
+    """Examines records in order: here until POOL_AFTER records, then in worker processes
+    (forked, so they have the manifest), a few batches ahead, the outcomes in order. A
+    group of a YAML list is read where it is examined; one that does not read on its own,
+    or aliases past their limit, ask for the file to be read whole (ReadWhole)."""
+
+    def __init__(self, manifest: Manifest, today: dt.date, workers: int | None):
+        self.manifest, self.today = manifest, today
+        self.workers = workers if workers is not None else _cores()
+        self.pool: Any = None
+        self.seen = 0
+        self.pending: deque[tuple[list[RawRecord] | Group, Any]] = deque()
+        self.added = 0
+
+    def __enter__(self) -> _Examiner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+
+    def examine(self, items: Iterator[RawRecord | Group]) -> Iterator[tuple[RawRecord, Outcome]]:
+        """Each record with its outcome, in order; the file's records are all examined
+        (and their outcomes given) by the time this ends."""
+        self.added = 0
+        batch: list[RawRecord] = []
+        for item in items:
+            here = self._here()
+            if isinstance(item, Group):
+                if batch:
+                    yield from self._send(batch)
+                    batch = []
+                if here:
+                    read = item.records()
+                    yield from self._read(item, read and (
+                        read[0], _outcomes(read[0], self.manifest, self.today), read[1]))
+                else:
+                    yield from self._send(item)
+                continue
+            if here:
+                self.seen += 1
+                yield item, _outcome(item, self.manifest, self.today)
+                continue
+            batch.append(item)
+            if len(batch) >= BATCH:
+                yield from self._send(batch)
+                batch = []
+        if batch:
+            yield from self._send(batch)
+        while self.pending:
+            yield from self._receive()
+
+    def _here(self) -> bool:
+        if self.workers <= 1 or self.seen < POOL_AFTER:
+            return True
+        if self.pool is None and multiprocessing.get_all_start_methods().count("fork"):
+            context = multiprocessing.get_context("fork")
+            self.pool = context.Pool(self.workers, _start_worker, (self.manifest, self.today))
+        return self.pool is None
+
+    def _send(self, work: list[RawRecord] | Group) -> Iterator[tuple[RawRecord, Outcome]]:
+        task = _examine_group if isinstance(work, Group) else _examine_batch
+        self.pending.append((work, self.pool.apply_async(task, (work,))))
+        while len(self.pending) > 2 * self.workers:
+            yield from self._receive()
+
+    def _receive(self) -> Iterator[tuple[RawRecord, Outcome]]:
+        work, result = self.pending.popleft()
+        if isinstance(work, Group):
+            yield from self._read(work, result.get())
+        else:
+            yield from zip(work, result.get(), strict=True)
+
+    def _read(self, group: Group, read: Any) -> Iterator[tuple[RawRecord, Outcome]]:
+        if read is None:
+            raise ReadWhole()
+        records, outcomes, added = read
+        self.added += added
+        if self.added > group.limits.yaml_nodes:
+            raise ReadWhole()  # read whole, the file is refused naming the limit
+        self.seen += len(records)
+        yield from zip(records, outcomes, strict=True)
+
+    def drop(self) -> None:
+        """Forget the records sent and not yet received (their file was refused)."""
+        for _, result in self.pending:
+            result.wait()
+        self.pending.clear()

@@ -1,0 +1,276 @@
+"""Data files read a record at a time (``formgen validate``): the report is the one the whole
+read gives, problem for problem, in every format and for every kind of broken file, with
+the records examined here or in worker processes; a file refused part way has its records
+dropped; the refusal past the record limit comes before the file is read further."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import EXAMPLE_FILE, SAMPLES_FILE, SAMPLES_XLSX, TEST_DATA, with_id, write_xlsx
+from conftest import cli as run_cli
+
+from formgen.exceptions import DataFileError
+from formgen.load import BATCH, sources, streams
+from formgen.model.manifest import load_manifest
+from formgen.validate import check_files, stream, validate_files
+
+MANIFEST = load_manifest()
+TODAY = dt.date(2026, 11, 23)
+
+
+@pytest.fixture(autouse=True)
+def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pieces of text, groups of YAML items and batches far smaller than the records, so
+    that every boundary is crossed many times."""
+    monkeypatch.setattr(streams, "CHUNK", 97)
+    monkeypatch.setattr(streams, "YAML_ITEMS", 3)
+    monkeypatch.setattr(stream, "BATCH", 4)
+    monkeypatch.setattr(stream, "POOL_AFTER", 5)
+
+
+def summary(report: Any) -> tuple[Any, ...]:
+    return ([p.text("en") for p in report.problems], report.record_count, report.valid_count,
+            report.failed_records, report.unreadable_files,
+            [(r.file, r.record_id, r.kind) for r in report.failed])
+
+
+def same_report(paths: list[Path], workers: int = 1) -> Any:
+    _, whole = validate_files(paths, MANIFEST, TODAY, keep_applicants=False)
+    streamed = check_files(paths, MANIFEST, TODAY, workers=workers)
+    assert summary(streamed) == summary(whole)
+    return streamed
+
+
+def records(count: int, example: dict[str, Any]) -> list[dict[str, Any]]:
+    return [with_id(example, f"A-{i:03d}", email=f"a{i}@example.com") for i in range(count)]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_every_format_gives_the_report_of_the_whole_read(
+    tmp_path: Path, example_record: dict, workers: int
+) -> None:
+    batch = records(23, example_record)
+    batch[5]["email"] = "nobody"
+    batch[9]["id"] = batch[2]["id"]  # an id used twice
+    batch.insert(12, "not a record")  # type: ignore[arg-type]
+    as_json = tmp_path / "a.json"
+    as_json.write_text(json.dumps(batch, ensure_ascii=False, indent=1), encoding="utf-8")
+    as_yaml = tmp_path / "a.yaml"
+    as_yaml.write_text("# a comment first\n\n" + yaml.safe_dump(batch, allow_unicode=True),
+                       encoding="utf-8")
+    as_xlsx = write_xlsx(tmp_path / "a.xlsx", [r for r in batch if isinstance(r, dict)])
+    report = same_report([as_json, as_yaml, as_xlsx, SAMPLES_FILE, SAMPLES_XLSX, EXAMPLE_FILE,
+                          TEST_DATA / "bad" / "records.yaml"], workers)
+    assert report.record_count == 24 + 24 + 23 + 6 + 6 + 1 + 4
+    assert any(p.code == "record.duplicate-id" for p in report.problems)
+
+
+YAML_CASES = {
+    "anchors across records": "- &a {id: A-1}\n- *a\n- {id: A-3}\n- {id: A-4}\n- {id: A-5}\n",
+    "a quoted text across an item line": "- id: A-1\n- id: 'A-2\n- x'\n- id: A-3\n- id: A-4\n- id: A-5\n",
+    "a document marker": "---\n- id: A-1\n- id: A-2\n- id: A-3\n- id: A-4\n",
+    "a marker between": "- id: A-1\n- id: A-2\n- id: A-3\n- id: A-4\n...\n",
+    "a mapping": "applicants:\n- id: A-1\n- id: A-2\n- id: A-3\n- id: A-4\n",
+    "broken late": "- id: A-1\n- id: A-2\n- id: A-3\n- id: A-4\n- id: [A-5\n",
+    "a key twice late": "- id: A-1\n- id: A-2\n- id: A-3\n- id: A-4\n- {id: A-5, id: A-6}\n",
+    "a tag late": "- id: A-1\n- id: A-2\n- id: A-3\n- id: A-4\n- id: !!python/name:os.system\n",
+    "text after the list": "- id: A-1\n- id: A-2\n- id: A-3\n- id: A-4\nid: A-5\n",
+    "only comments": "# nothing\n\n# here\n",
+    "empty": "",
+    "not a list": "just text\n",
+    "deep late": "- id: A-1\n- id: A-2\n- id: A-3\n- id: A-4\n- id: " + "[" * 40 + "]" * 40 + "\n",
+    "a string past a piece": "- id: A-1\n  name: {en: '" + "x" * 500 + "'}\n- id: A-2\n",
+}
+
+
+@pytest.mark.parametrize("text", YAML_CASES.values(), ids=YAML_CASES.keys())
+def test_yaml_files_give_the_report_of_the_whole_read(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_text(text, encoding="utf-8")
+    same_report([path, EXAMPLE_FILE])
+
+
+JSON_CASES = {
+    "empty list": "[]",
+    "spaces": "  \n [ \n ] \n",
+    "trailing comma": '[{"id": "A-1"}, {"id": "A-2"},\n ]',
+    "no comma": '[{"id": "A-1"}\n {"id": "A-2"}]',
+    "extra data": '[{"id": "A-1"}]\n x',
+    "unclosed": '[{"id": "A-1"},\n{"id": "A-2"}',
+    "unclosed string": '[{"id": "A-1"},\n{"id": "A-2',
+    "a key twice late": '[{"id": "A-1"},\n{"id": "A-2"},\n{"id": "A-3",\n "id": "A-4"}]',
+    "a mapping": '{"applicants": [{"id": "A-1"}, {"id": "A-2"}]}',
+    "one record": '{"id": "A-1"}',
+    "numbers across pieces": "[" + ", ".join(["12345678901234567890"] * 30) + "]",
+    "literals across pieces": "[" + ", ".join(["true", "null", "false"] * 20) + "]",
+    "a long text": '[{"id": "A-1", "name": {"en": "' + "x" * 1000 + '"}}, {"id": "A-2"}]',
+    "escapes across pieces": '[{"id": "A-1", "x": "' + "\\u00e9\\n" * 100 + '"}]',
+    "too many digits": '[{"id": "A-1"}, {"id": ' + "9" * 5000 + "}]",
+    "deep": '[{"id": "A-1"}, {"id": ' + "[" * 5000 + "]" * 5000 + "}]",
+    "a bad token late": '[{"id": "A-1"},\n{"id": "A-2"},\n{"id": tru}]',
+    "not json": "nonsense",
+}
+
+
+@pytest.mark.parametrize("text", JSON_CASES.values(), ids=JSON_CASES.keys())
+def test_json_files_give_the_report_of_the_whole_read(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "a.json"
+    path.write_text(text, encoding="utf-8")
+    same_report([path, EXAMPLE_FILE])
+
+
+def test_gb18030_files_stream(tmp_path: Path, example_record: dict) -> None:
+    path = tmp_path / "a.json"
+    path.write_bytes(json.dumps(records(9, example_record), ensure_ascii=False).encode("gb18030"))
+    assert same_report([path]).record_count == 9
+    path.write_bytes(b"[\xff\xfe]")
+    assert same_report([path]).unreadable_files == [str(path)]
+
+
+def _reordered(good: Path, path: Path, sheet: str, order: Any) -> Path:
+    """The workbook with the data rows of ``sheet`` put in another order."""
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(good)
+    rows = [list(r) for r in workbook[sheet].iter_rows(values_only=True)]
+    workbook.remove(workbook[sheet])
+    ws = workbook.create_sheet(sheet)
+    for row in [rows[0], *order(rows[1:])]:
+        ws.append(row)
+    workbook.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["reversed", "orphan first", "orphan last", "id twice", "id twice without rows"],
+)
+def test_workbooks_with_group_rows_in_any_order(tmp_path: Path, example_record: dict, change: str) -> None:
+    """Group rows out of the applicants' order make the workbook be read again whole."""
+    batch = records(7, example_record)
+    if change == "id twice":
+        batch[5]["id"] = batch[1]["id"]
+    if change == "id twice without rows":
+        batch[5] = {"id": batch[1]["id"], "programme": "csee-iet"}
+    good = write_xlsx(tmp_path / "good.xlsx", batch)
+    if change == "reversed":
+        path = _reordered(good, tmp_path / "a.xlsx", "career", lambda rows: rows[::-1])
+    elif change.startswith("orphan"):
+        def order(rows: list[Any]) -> list[Any]:
+            stray = [*rows[0][:1], *rows[0][1:]]
+            stray[0] = "NOBODY"
+            return [stray, *rows] if change == "orphan first" else [*rows, stray]
+        path = _reordered(good, tmp_path / "a.xlsx", "cpd", order)
+    else:
+        path = good
+    same_report([path, EXAMPLE_FILE])
+    same_report([path], workers=2)
+
+
+def test_a_file_refused_part_way_has_its_records_dropped(tmp_path: Path, example_record: dict) -> None:
+    batch = [with_id(example_record, f"A-{i}", email="nobody") for i in range(20)]
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(batch, ensure_ascii=False)[:-1] + ", x]", encoding="utf-8")
+    report = same_report([path, EXAMPLE_FILE], workers=2)
+    assert [p.code for p in report.problems if p.severity == "error"] == ["file.not-json"]
+    assert report.record_count == 1
+
+
+@pytest.mark.parametrize("suffix", ["json", "yaml", "xlsx"])
+def test_the_record_limit_refuses_before_the_rest_is_read(
+    tmp_path: Path, example_record: dict, suffix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """100,001 applicants were refused only once all were read (2.07 GB): the record past
+    the limit ends the read, and what comes after it is never read."""
+    batch = records(12, example_record)
+    path = tmp_path / f"a.{suffix}"
+    if suffix == "json":
+        path.write_text(json.dumps(batch, ensure_ascii=False)[:-1] + ", nonsense", encoding="utf-8")
+    elif suffix == "yaml":
+        path.write_text(yaml.safe_dump(batch, allow_unicode=True) + "- [broken\n", encoding="utf-8")
+    else:
+        write_xlsx(path, batch)
+    limits = dataclasses.replace(BATCH, records=10)
+    read = []
+    for source in sources([path], limits):
+        with pytest.raises(DataFileError) as e:
+            for item in source.records(stream=True):
+                if isinstance(item, streams.Group):  # a YAML list's items, read on their own
+                    group = item.records()
+                    assert group is not None
+                    read.extend(group[0])
+                else:
+                    read.append(item)
+    assert len(read) == (9 if suffix == "yaml" else 10)  # YAML: the group past it is not read
+    assert e.value.reason.english == "holds more than 10 applicants; split it into several files"
+
+
+@pytest.mark.parametrize("lang", ["C.UTF-8", "zh_CN.UTF-8"])
+def test_validate_speaks_as_before(tmp_path: Path, example_record: dict, lang: str) -> None:
+    batch = records(30, example_record)
+    batch[3]["email"] = "nobody"
+    path = tmp_path / "a.yaml"
+    path.write_text(yaml.safe_dump(batch, allow_unicode=True), encoding="utf-8")
+    result = run_cli("validate", path, env={"LANG": lang})
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    if lang == "C.UTF-8":
+        assert any(line.startswith(f"{path}, record 4 (A-003), email: error:") for line in lines)
+        assert lines[-1].startswith("30 record(s): 29 valid, 1 with errors; 1 error(s)")
+    else:
+        assert any(line.startswith(f"{path}，第4条记录（A-003），email：错误：") for line in lines)
+        assert lines[-1].startswith("共30条记录：29条有效，1条有错误；1个错误")
+
+
+def test_a_zip_that_is_no_workbook_streams_its_refusal(tmp_path: Path) -> None:
+    path = tmp_path / "a.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("x.txt", "x")
+    same_report([path, EXAMPLE_FILE])
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 97, 4096])
+def test_json_pieces_of_any_size(tmp_path: Path, chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 50,000-applicant list was refused at its end ("Expecting ',' delimiter") when its
+    last item ended within a few characters of what had been read: the place of the item
+    was kept from before the text was moved. Lists broken anywhere give the whole read's
+    message."""
+    import random
+
+    from formgen.load import load_files
+
+    monkeypatch.setattr(streams, "CHUNK", chunk)
+    rng = random.Random(chunk)
+    path = tmp_path / "r.json"
+    for _ in range(40):
+        items = [{"id": "A" * rng.randint(0, 40), "n": rng.randint(0, 10 ** rng.randint(0, 25)),
+                  "x": [True, None, 1.5e3] * rng.randint(0, 3)} for _ in range(rng.randint(0, 30))]
+        text = json.dumps(items, indent=rng.choice([None, 1])) + rng.choice(["", "\n", " \n "])
+        if rng.random() < 0.3:
+            at = rng.randint(0, len(text))
+            text = text[:at] + rng.choice(["", ",", "]", "x", '"', " "]) + text[at + 1:]
+        path.write_text(text)
+        try:
+            streamed: Any = [r.data for r in streams.json_records(path, BATCH)]
+        except DataFileError as e:
+            streamed = e.reason.english
+        whole = load_files([path])
+        expected = whole[0].refused.english if whole and whole[0].whole_file else [r.data for r in whole]
+        assert streamed == expected, text[:200]
+
+
+def test_a_message_holding_a_mapping_is_kept_as_it_is(tmp_path: Path) -> None:
+    """Equal messages are kept once; one whose value cannot be hashed is kept as it came."""
+    path = tmp_path / "a.yaml"
+    path.write_text("- {id: A-1, programme: {x: [1, {y: 2}]}}\n- {id: A-2, programme: {x: 1}}\n"
+                    "- {id: A-3, programme: nowhere}\n- {id: A-4, programme: nowhere}\n")
+    report = same_report([path], workers=1)
+    assert report.failed_records == 4
