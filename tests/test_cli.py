@@ -354,6 +354,7 @@ def formgen_process(*args: Any, env: dict[str, str] | None = None) -> Any:
         env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "default", **(env or {})})
 
 
+@pytest.mark.slow
 def test_verify_prints_no_library_warning(tmp_path: Path) -> None:
     """Every `formgen verify FILE.pdf` printed cryptography's CryptographyDeprecationWarning
     about DSA, raised by pyHanko's imports, with the library's file path."""

@@ -168,6 +168,7 @@ def amplified(path: Path, rows: int, text: str = "x" * 30_000) -> Path:
     return shared_workbook(path, strings, table)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", [ENGLISH, CHINESE])
 def test_one_long_shared_text_in_many_cells_is_refused_at_once(tmp_path: Path, lang: str) -> None:
     """A 30,000-character shared text in about 90,000 cells (a 200 KB file within every

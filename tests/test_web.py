@@ -412,6 +412,7 @@ def _xlsx_with(part: str, xml: bytes) -> bytes:
     return buffer.getvalue()
 
 
+@pytest.mark.slow
 def test_hostile_uploads_are_refused_quickly(client: TestClient, tmp_path: Path) -> None:
     secret_file = tmp_path / "secret.txt"
     secret_file.write_text("root:do-not-show-this")

@@ -241,6 +241,7 @@ def _answer_while_trickling(sock: socket.socket, every: float, give_up: float) -
     return answer, began
 
 
+@pytest.mark.slow
 def test_slow_bodies_time_out_and_stall_nobody(store: Path) -> None:
     """Ten connections declaring 100,000 bytes and sending one byte every 0.5 s (the report:
     still open after 40 s) are each answered 408 once the body's time is up, and closed;
@@ -272,6 +273,7 @@ def test_slow_bodies_time_out_and_stall_nobody(store: Path) -> None:
             "message": "the request body did not arrive within 3 seconds; it was not read"}]}
 
 
+@pytest.mark.slow
 def test_a_form_whose_body_never_comes_gets_a_page_saying_so(store: Path) -> None:
     app = create_app(web_settings(paths=Paths(link_store=store)), secret=SECRET, converter=object(),
                      body_timeout=1.0)
