@@ -578,3 +578,31 @@ def test_no_libreoffice_left_when_the_program_is_interrupted(tmp_path):
         for proc in procs.values():
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.needs_office
+@pytest.mark.slow
+def test_a_libreoffice_that_does_not_start_in_time_is_started_once_more(tmp_path, monkeypatch):
+    """On a fresh or busy machine the first start can pass its time limit: the document is
+    not refused for it, a second LibreOffice is started."""
+    from formgen.office.process import soffice_path
+
+    real = soffice_path()
+    first_start = tmp_path / "first-start"
+    wrapper = tmp_path / "soffice"
+    wrapper.write_text(textwrap.dedent(f"""\
+        #!/bin/sh
+        if [ ! -e {first_start} ]; then touch {first_start}; exec sleep 120; fi
+        exec {real} "$@"
+        """), encoding="utf-8")
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("FORMGEN_SOFFICE", str(wrapper))
+    soffice_path.cache_clear()
+    try:
+        docx = make_docx(tmp_path / "a.docx", ["started"])
+        with Converter(workers=1, startup_timeout=10) as conv:
+            conv.convert(docx, tmp_path / "a.pdf")
+    finally:
+        soffice_path.cache_clear()
+    assert first_start.exists()  # the first start was made, and did not answer
+    assert pdftext(tmp_path / "a.pdf") == ["started"]

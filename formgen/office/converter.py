@@ -7,7 +7,8 @@
 Each worker is one long-lived, locked-down LibreOffice (see :mod:`formgen.office`),
 started on first use and kept for the life of the converter. A document that makes
 LibreOffice hang (longer than ``timeout``) or die gets the process killed and is tried
-once more on a fresh one; if that fails too, the document's result is a
+once more on a fresh one (and a LibreOffice that does not start in time is started
+once more); if that fails too, the document's result is a
 :class:`ConversionError` and the batch goes on. PDFs are written under a temporary
 name in the target folder and renamed into place only when complete.
 
@@ -186,7 +187,13 @@ class Converter:
                 try:
                     try:
                         process = slot.get(self)
-                    except OfficeFault as e:  # not the document's fault: no retry
+                    except OfficeFault as e:
+                        # A start that failed (on a fresh or busy machine the first start
+                        # can pass its time limit) is tried once more on a new process.
+                        slot.discard()
+                        if attempt == 0:
+                            fault = e
+                            continue
                         raise failed(e.message) from None
                     # LibreOffice writes into its private folder (its own temporary files
                     # stay there too); the finished PDF is then moved next to the target
