@@ -20,12 +20,10 @@ from formgen.load.limits import Limits, refuse_oversized
 from formgen.load.records import GROUPS, RawRecord, ReadWhole, attach, orphan, rows_to_dicts
 from formgen.load.workbook import (
     TEXT_NUMBER_COLUMNS,
-    NotXml,
     Sheet,
-    _open,
     _Reader,
     _take_notes,
-    check_zip,
+    open_checked,
 )
 from formgen.messages import Message, msg
 
@@ -37,16 +35,7 @@ def xlsx_stream(name: str, source: Any, limits: Limits) -> Iterator[RawRecord]:
     """The records of a workbook (``source`` a binary file) one at a time; DataFileError
     when it cannot be read or passes ``limits``, ReadWhole when its group rows are not in
     the order of its applicants."""
-    check_zip(name, source, limits)
-    source.seek(0)
-    with warnings.catch_warnings():  # openpyxl's notes on features it drops
-        warnings.simplefilter("ignore")
-        try:
-            workbook, sheets = _open(source)
-        except NotXml as e:
-            raise DataFileError(name, e.message) from e
-        except Exception as e:  # openpyxl raises many kinds for a damaged workbook
-            raise DataFileError(name, msg("file.xlsx-unreadable", detail=str(e))) from e
+    workbook, sheets = open_checked(name, source, limits)
     try:
         records = _records(name, workbook, sheets, limits)
         while True:

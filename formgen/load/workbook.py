@@ -48,22 +48,30 @@ __all__ = [
 def xlsx_records(name: str, source: Any, limits: Limits) -> list[RawRecord]:
     """The records of a workbook (``source`` a binary file); DataFileError when it cannot be
     read or passes ``limits``."""
-    check_zip(name, source, limits)
-    source.seek(0)
+    workbook, sheets = open_checked(name, source, limits)
     with warnings.catch_warnings():  # openpyxl's notes on features it drops
         warnings.simplefilter("ignore")
-        try:
-            workbook, sheets = _open(source)
-        except NotXml as e:
-            raise DataFileError(name, e.message) from e
-        except Exception as e:  # openpyxl raises many kinds for a damaged workbook
-            raise DataFileError(name, msg("file.xlsx-unreadable", detail=str(e))) from e
         try:
             return _read(name, workbook, sheets, limits)
         except (ValueError, KeyError, IndexError, TypeError) as e:  # a damaged sheet
             raise DataFileError(name, msg("file.xlsx-unreadable", detail=str(e))) from e
         finally:
             workbook.close()
+
+
+def open_checked(name: str, source: Any, limits: Limits) -> tuple[Any, list[Sheet]]:
+    """The workbook and its worksheets (:func:`_open`), once the ZIP is checked against
+    ``limits``; DataFileError naming ``name`` when it cannot be opened."""
+    check_zip(name, source, limits)
+    source.seek(0)
+    with warnings.catch_warnings():  # openpyxl's notes on features it drops
+        warnings.simplefilter("ignore")
+        try:
+            return _open(source)
+        except NotXml as e:
+            raise DataFileError(name, e.message) from e
+        except Exception as e:  # openpyxl raises many kinds for a damaged workbook
+            raise DataFileError(name, msg("file.xlsx-unreadable", detail=str(e))) from e
 
 
 def _open(source: Any) -> tuple[Any, list[Sheet]]:
