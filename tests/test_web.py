@@ -313,6 +313,10 @@ def test_api_invalid_requests(client: TestClient, record: dict[str, Any]) -> Non
     r = client.post("/api/pack", content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 400 and "not valid JSON" in r.json()["errors"][0]["message"]
     assert r.json()["errors"][0]["code"] == "api.body-not-json"
+    r = client.post("/api/pack", content=b'{"id": "A-1",\n "id": "A-2"}',
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 400
+    assert r.json()["errors"][0]["message"] == "the key 'id' is given twice (lines 1 and 2)"
     r = client.post("/api/pack", json=[record])
     assert r.status_code == 422
     r = client.post("/api/pack", content=b"{" + b" " * (3 * MB) + b"}", headers={"content-type": "application/json"})

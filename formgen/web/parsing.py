@@ -15,7 +15,6 @@ these limits are the backstop for whatever work those do not foresee.
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 import multiprocessing
 import os
@@ -28,6 +27,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from formgen.bounds import Refused, json_loads
 from formgen.exceptions import DataFileError, FormgenError
 from formgen.load.limits import UPLOAD, LimitExceeded, Limits, check_record
 from formgen.messages import Message, msg
@@ -101,9 +101,12 @@ def _child(conn: Connection, func: Callable[..., Any], args: tuple[Any, ...],
 
 def read_json_body(data: bytes, limits: Limits = UPLOAD) -> Any:
     """The JSON value of an API body (runs in the child); DataFileError when it is not
-    JSON, or is nested deeper or holds more values than ``limits`` allow."""
+    JSON, gives a key twice, or is nested deeper or holds more values than ``limits``
+    allow."""
     try:
-        value = json.loads(data.decode("utf-8-sig"))
+        value = json_loads(data.decode("utf-8-sig"))
+    except Refused as e:  # a key given twice
+        raise DataFileError(BODY_NAME, e.message) from e
     except RecursionError as e:
         raise DataFileError(BODY_NAME, msg("file.too-deep", limit=limits.depth)) from e
     except (UnicodeDecodeError, ValueError) as e:
