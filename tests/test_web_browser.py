@@ -179,6 +179,12 @@ def fill_applicant(page: Any, choice: str) -> None:
             page.fill(f"#f-career-{row}-{key}-en", en)
 
 
+SAID_DONE = """() => {
+    const section = document.getElementById("download"), note = document.getElementById("busy-note");
+    return !!note && !!section && note.textContent === section.getAttribute("data-done");
+}"""
+
+
 def downloaded(page: Any, selector: str) -> tuple[str, bytes]:
     """Click a download button; the file the browser saved, by its name.
 
@@ -190,6 +196,16 @@ def downloaded(page: Any, selector: str) -> tuple[str, bytes]:
     def form_post(response: Any) -> bool:
         return response.request.method == "POST" and urlsplit(response.url).path == "/"
 
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        return _download(page, selector, form_post)
+    except PlaywrightTimeout:
+        note = page.locator("#busy-note").inner_text()
+        pytest.fail(f"{selector}: the page says {note!r}, and the browser began no download")
+
+
+def _download(page: Any, selector: str, form_post: Any) -> tuple[str, bytes]:
     with page.expect_download(timeout=90_000) as info:
         with page.expect_response(form_post, timeout=90_000) as answered:
             page.click(selector)
@@ -197,6 +213,13 @@ def downloaded(page: Any, selector: str) -> tuple[str, bytes]:
         if not (answer.ok and "attachment" in (answer.headers.get("content-disposition") or "")):
             note = page.locator("#busy-note").inner_text()
             pytest.fail(f"{selector}: the site answered {answer.status} without a file; the page says: {note!r}")
+        # the page hands the file to the browser and says so
+        try:
+            page.wait_for_function(SAID_DONE, timeout=90_000)
+        except Exception:
+            note = page.locator("#busy-note").inner_text()
+            pytest.fail(f"{selector}: the site answered {answer.status} with "
+                        f"{answer.headers.get('content-disposition')!r}; the page says: {note!r}")
     download = info.value
     return download.suggested_filename, Path(download.path()).read_bytes()
 
@@ -358,3 +381,4 @@ def test_a_phone_without_javascript(site: str, browser: Any, lang: str, tmp_path
         axe_check(check, f"{lang} phone with errors")
     finally:
         scripted.close()
+
