@@ -150,8 +150,10 @@
     var plain = /filename="([^"]+)"/i.exec(header);
     return plain ? plain[1] : "download";
   }
+  var saved = null;  // the last file, kept for the page's "save it again" link
   function download(button) {
     if (button.getAttribute("aria-busy") === "true") return;
+    if (saved) { URL.revokeObjectURL(saved); saved = null; }
     var data = new FormData(form);
     data.append(button.name, button.value);
     button.setAttribute("aria-busy", "true");
@@ -164,13 +166,23 @@
         if (response.ok && /attachment/i.test(disposition)) {
           return response.blob().then(function (blob) {
             var link = document.createElement("a");
-            link.href = URL.createObjectURL(blob);
+            saved = link.href = URL.createObjectURL(blob);
             link.download = filename(response);
             document.body.appendChild(link);
             link.click();
-            setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
+            link.remove();
             if (button.getAttribute("data-download") === "save") markSaved();
             say(section && section.getAttribute("data-done"));
+            if (note && section) {
+              // in case the browser did not save it (a setting, a blocker): the same file again
+              var again = document.createElement("a");
+              again.id = "download-again";
+              again.href = link.href;
+              again.download = link.download;
+              again.textContent = section.getAttribute("data-again");
+              note.appendChild(document.createTextNode(" "));
+              note.appendChild(again);
+            }
           });
         }
         return response.text().then(function (html) {
