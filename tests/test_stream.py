@@ -274,3 +274,28 @@ def test_a_message_holding_a_mapping_is_kept_as_it_is(tmp_path: Path) -> None:
                     "- {id: A-3, programme: nowhere}\n- {id: A-4, programme: nowhere}\n")
     report = same_report([path], workers=1)
     assert report.failed_records == 4
+
+
+def test_the_command_line_examines_a_large_file_in_worker_processes_alike(
+        tmp_path: Path, example_record: dict) -> None:
+    """Past POOL_AFTER records the command line (one thread) examines them in forked
+    workers; what it says is what examining them here says."""
+    import os
+    import subprocess
+    import sys
+
+    count = stream.POOL_AFTER + 2 * stream.BATCH + 7
+    records = [with_id(example_record, f"W-{i:05d}", email=f"w{i}@example.org") for i in range(count)]
+    records[-3]["email"] = "nobody"
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    here = check_files([path], MANIFEST, TODAY, workers=1)
+    env = {**os.environ, "FORMGEN_TODAY": TODAY.isoformat(), "LC_ALL": "C.UTF-8"}
+    formgen = Path(sys.executable).with_name("formgen")
+    done = subprocess.run([str(formgen), "validate", str(path)],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 1
+    lines = done.stderr.splitlines()
+    assert lines[-1].startswith(f"{count} record(s): {count - 1} valid, 1 with errors; 1 error(s)")
+    assert [line for line in lines if ": error: " in line] == [
+        str(p) for p in here.problems if p.severity == "error"]

@@ -16,6 +16,7 @@ import datetime as dt
 import gc
 import multiprocessing
 import os
+import threading
 from collections import ChainMap, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -236,7 +237,10 @@ class _Examiner:
     def _here(self) -> bool:
         if self.workers <= 1 or self.seen < POOL_AFTER:
             return True
-        if self.pool is None and multiprocessing.get_all_start_methods().count("fork"):
+        # Forked workers only from a process with no other thread (the command line): a
+        # fork while another thread holds a lock leaves the worker waiting on it for ever.
+        if (self.pool is None and threading.active_count() == 1
+                and multiprocessing.get_all_start_methods().count("fork")):
             context = multiprocessing.get_context("fork")
             self.pool = context.Pool(self.workers, _start_worker, (self.manifest, self.today))
         return self.pool is None
