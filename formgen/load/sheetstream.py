@@ -23,6 +23,7 @@ from formgen.load.workbook import (
     Sheet,
     _Reader,
     _take_notes,
+    main_sheet,
     open_checked,
 )
 from formgen.messages import Message, msg
@@ -85,11 +86,7 @@ class _Group:
 
 
 def _records(name: str, workbook: Any, worksheets: list[Sheet], limits: Limits) -> Iterator[RawRecord]:
-    sheets = {ws.title.strip().lower(): ws for ws in worksheets}
-    main_name = next((n for n in sheets if n not in GROUPS), None)
-    if main_name is None:
-        raise DataFileError(name, msg("file.xlsx-no-sheet"))
-    main = sheets.get("applicants") or sheets[main_name]
+    sheets, main = main_sheet(name, worksheets)
     reader = _Reader(name, workbook, limits)
     groups = [_Group(group, ws, rows_to_dicts(name, reader.rows(ws, set())))
               for group in GROUPS if (ws := sheets.get(group)) is not None]

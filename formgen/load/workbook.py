@@ -104,12 +104,18 @@ def _open(source: Any) -> tuple[Any, list[Sheet]]:
     return reader.wb, sheets
 
 
-def _read(name: str, workbook: Any, worksheets: list[Sheet], limits: Limits) -> list[RawRecord]:
+def main_sheet(name: str, worksheets: list[Sheet]) -> tuple[dict[str, Sheet], Sheet]:
+    """The worksheets by lower-case title, and the applicants' sheet (``applicants``, else
+    the first that is not a group's); DataFileError when there is none."""
     sheets = {ws.title.strip().lower(): ws for ws in worksheets}
     main_name = next((n for n in sheets if n not in GROUPS), None)
     if main_name is None:
         raise DataFileError(name, msg("file.xlsx-no-sheet"))
-    main = sheets.get("applicants") or sheets[main_name]
+    return sheets, sheets.get("applicants") or sheets[main_name]
+
+
+def _read(name: str, workbook: Any, worksheets: list[Sheet], limits: Limits) -> list[RawRecord]:
+    sheets, main = main_sheet(name, worksheets)
     reader = _Reader(name, workbook, limits)
     records = [
         RawRecord(name, msg("place.sheet-row", sheet=main.title, row=str(n)), d)
