@@ -17,21 +17,17 @@ Usage: python bench/bench_load.py [SIZE ...]
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import applicants, write_yaml  # noqa: E402
+from common import Run, applicants, run_child, write_yaml  # noqa: E402
 
 from formgen.load import load_files, records_to_rows  # noqa: E402
 from formgen.load import text as yaml_text  # noqa: E402
@@ -102,49 +98,12 @@ def write_workbook(path: Path, records: list[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
-@dataclass
-class Run:
-    """One child process: wall and CPU seconds, peak resident memory, what it printed."""
-
-    wall: float
-    cpu: float
-    peak_mb: float
-    stderr: str
-
-
-# Linux keeps a process's peak memory across exec, so a child started straight from this
-# process would count this process's memory as its own: each child is started by a small
-# Python process instead, which reports the child's own figures.
-RUNNER = """
-import json, os, subprocess, sys, time
-with open(sys.argv[1], "wb") as err:
-    started = time.perf_counter()
-    child = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=err)
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - started
-print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
-                  "peak_kb": usage.ru_maxrss, "status": os.waitstatus_to_exitcode(status)}))
-"""
-
-
-def run_child(args: list[str]) -> Run:
-    env = {**os.environ, "FORMGEN_TODAY": TODAY, "LC_ALL": "C.UTF-8"}  # English messages
-    with tempfile.NamedTemporaryFile() as err:
-        runner = subprocess.run([sys.executable, "-c", RUNNER, err.name, *args], env=env,
-                                capture_output=True, text=True, check=True)
-        figures = json.loads(runner.stdout)
-        stderr = Path(err.name).read_text(encoding="utf-8", errors="replace")
-    if figures["status"] != 0:
-        raise SystemExit(f"{' '.join(args[:2])} exited with {figures['status']}:\n{stderr[-2000:]}")
-    return Run(figures["wall"], figures["cpu"], figures["peak_kb"] / 1024, stderr)
-
-
 def fastest(runs: Iterable[Run]) -> Run:
     return min(runs, key=lambda run: run.wall)
 
 
 def validate_child(path: Path, count: int) -> Run:
-    run = run_child([str(FORMGEN), "validate", str(path)])
+    run = run_child([str(FORMGEN), "validate", str(path)], TODAY)
     summary = run.stderr.splitlines()[-1]
     if not summary.startswith(f"{count:,} record(s): {count:,} valid, 0 with errors"):
         raise SystemExit(f"formgen validate {path.name}: {summary}")
@@ -183,7 +142,7 @@ def main(sizes: list[int]) -> None:
             sheets = write_workbook(path, bench_applicants(count))
             plains, runs = [], []
             for _ in range(REPEATS):  # in turn, so that both see the same noise
-                plains.append(run_child([sys.executable, "-c", PLAIN_READ, str(path)]))
+                plains.append(run_child([sys.executable, "-c", PLAIN_READ, str(path)], TODAY))
                 runs.append(validate_child(path, count))
             rows.append((count, sheets, path.stat().st_size, fastest(runs), fastest(plains)))
             path.unlink()

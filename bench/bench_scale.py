@@ -20,12 +20,9 @@ the targets are checked at the largest)
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -34,6 +31,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import Run, run_child  # noqa: E402
 
 from formgen.load import records_to_rows  # noqa: E402
 
@@ -155,44 +155,13 @@ def write_xlsx(path: Path, count: int) -> None:
 WRITERS = {"json": write_json, "yaml": write_yaml, "xlsx": write_xlsx}
 
 
-@dataclass
-class Run:
-    wall: float
-    cpu: float
-    peak_mb: float
-    summary: str
-
-
-# Linux keeps a process's peak memory across exec, so the child is started by a small
-# Python process that reports the child's own figures: wait4 gives the child's peak, and
-# getrusage(RUSAGE_CHILDREN) afterwards the largest peak among the child and the worker
-# processes it waited for, and their CPU time.
-RUNNER = """
-import json, os, resource, subprocess, sys, time
-with open(sys.argv[1], "wb") as err:
-    started = time.perf_counter()
-    child = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=err)
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - started
-every = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"wall": wall, "cpu": every.ru_utime + every.ru_stime,
-                  "peak_kb": max(usage.ru_maxrss, every.ru_maxrss),
-                  "status": os.waitstatus_to_exitcode(status)}))
-"""
-
-
 def validate(path: Path, count: int) -> Run:
-    env = {**os.environ, "FORMGEN_TODAY": TODAY, "LC_ALL": "C.UTF-8"}  # English messages
-    with tempfile.NamedTemporaryFile() as err:
-        runner = subprocess.run([sys.executable, "-c", RUNNER, err.name, str(FORMGEN),
-                                 "validate", str(path)],
-                                env=env, capture_output=True, text=True, check=True)
-        figures = json.loads(runner.stdout)
-        lines = Path(err.name).read_text(encoding="utf-8", errors="replace").splitlines()
+    run = run_child([str(FORMGEN), "validate", str(path)], TODAY)
+    lines = run.stderr.splitlines()
     summary = lines[-1] if lines else ""
     if not summary.startswith(f"{count:,} record(s): {count:,} valid, 0 with errors"):
-        raise SystemExit(f"formgen validate {path.name} (exit {figures['status']}): {summary}")
-    return Run(figures["wall"], figures["cpu"], figures["peak_kb"] / 1024, summary)
+        raise SystemExit(f"formgen validate {path.name}: {summary}")
+    return run
 
 
 def main(sizes: list[int]) -> int:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import copy
+import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -73,3 +76,45 @@ def soffice_floor(docx_files: list[Path], workers: int | None = None) -> float:
 
 def clean(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
+
+
+@dataclass
+class Run:
+    """One child process: wall and CPU seconds, peak resident memory, what it printed."""
+
+    wall: float
+    cpu: float
+    peak_mb: float
+    stderr: str
+
+
+# Linux keeps a process's peak memory across exec, so the child is started by a small
+# Python process that reports the child's own figures: wait4 gives the child's peak, and
+# getrusage(RUSAGE_CHILDREN) afterwards the largest peak among the child and the worker
+# processes it waited for, and their CPU time.
+RUNNER = """
+import json, os, resource, subprocess, sys, time
+with open(sys.argv[1], "wb") as err:
+    started = time.perf_counter()
+    child = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=err)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+every = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall": wall, "cpu": every.ru_utime + every.ru_stime,
+                  "peak_kb": max(usage.ru_maxrss, every.ru_maxrss),
+                  "status": os.waitstatus_to_exitcode(status)}))
+"""
+
+
+def run_child(args: list[str], today: str) -> Run:
+    """Run ``args`` as a child (English messages, FORMGEN_TODAY=``today``) and measure it,
+    the worker processes it waits for included; SystemExit when it fails."""
+    env = {**os.environ, "FORMGEN_TODAY": today, "LC_ALL": "C.UTF-8"}
+    with tempfile.NamedTemporaryFile() as err:
+        runner = subprocess.run([sys.executable, "-c", RUNNER, err.name, *args], env=env,
+                                capture_output=True, text=True, check=True)
+        figures = json.loads(runner.stdout)
+        stderr = Path(err.name).read_text(encoding="utf-8", errors="replace")
+    if figures["status"] != 0:
+        raise SystemExit(f"{' '.join(args[:2])} exited with {figures['status']}:\n{stderr[-2000:]}")
+    return Run(figures["wall"], figures["cpu"], figures["peak_kb"] / 1024, stderr)
