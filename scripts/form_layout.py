@@ -176,8 +176,10 @@ def _page_furniture(doc, lang: str) -> None:
     sec.first_page_header.paragraphs[0].style = doc.styles["Form Running Head"]
     head = sec.header.paragraphs[0]
     head.style = doc.styles["Form Running Head"]
-    fill(head, "{{document.title}}　申请人：{{a.name}}（{{a.id}}）" if lang == "zh" else
-         "{{document.title}} · Applicant: {{a.name}} ({{a.id}})")
+    fill(head, "{{document.title}}　申请人：{{a.name}}{{a.name_line}}{{a.before_id}}{{a.id}}"
+         "{{a.after_id}}" if lang == "zh" else
+         "{{document.title}} · Applicant: {{a.name}}{{a.name_line}}{{a.before_id}}{{a.id}}"
+         "{{a.after_id}}")
 
 
 # ---------------------------------------------------------------- text with tags
@@ -186,6 +188,13 @@ _TOKEN = re.compile(r"(\[\[.*?\|.*?\]\]|\{\{.*?\}\}|\{%.*?%\}|\*\*.*?\*\*)")
 _CONTROL = re.compile(r"^\[\[(.*?)\|(.*?)\]\]$")
 W14 = 'xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml"'
 _bookmarks = iter(range(100, 100000, 10))
+
+
+MULTILINE = ("description", "responsibilities", "roles", "education_base", "ipd", "dap",
+             "evidence", "company_address")
+"""Fields whose values may run to several lines: their plain-text controls take a line
+break (w:multiLine), so Word lets the applicant start a new line in them; rendered with a
+break in the value, they become rich-text controls (see formgen/forms/lines.py)."""
 
 
 def _run_xml(text: str, bold: bool) -> str:
@@ -227,7 +236,8 @@ def control(paragraph, tag: str, content: str, bold: bool | None = None) -> None
     # A bold value is a rich-text control: LibreOffice draws a plain-text control's text
     # without the run's bold. It keeps no tag of a rich-text control, so a bookmark
     # fg_PATH marks the value too (formgen.model.tags.RICH_TEXT lists these paths).
-    kind = "" if strong else "<w:text/>"
+    several = any(tag.rstrip("} ").endswith("." + name) for name in MULTILINE)
+    kind = "" if strong else '<w:text w:multiLine="1"/>' if several else "<w:text/>"
     xml = (
         f'<w:sdt {nsdecls("w")}><w:sdtPr><w:alias w:val="{tag}"/><w:tag w:val="{tag}"/>'
         f'{kind}</w:sdtPr><w:sdtContent>{_run_xml(content, strong) or "<w:r/>"}'
@@ -457,8 +467,9 @@ def info_line(doc, lang: str, *, name=True, division=False, number=False, contro
              "{{programme.partner.abbr}})"]
     parts = []
     applicant = v("{{a.tag.name}}", "{{a.name}}")
-    if name:
-        parts.append(f"申请人：{applicant}（{ident}）" if zh else f"Applicant: {applicant} ({ident})")
+    if name:  # a blank form: a line for the name, then the reference labelled
+        parts.append(f"{'申请人：' if zh else 'Applicant: '}{applicant}{{{{a.name_line}}}}"
+                     f"{{{{a.before_id}}}}{ident}{{{{a.after_id}}}}")
     grade = v("grade", "{{grade.label}}")
     parts.append(f"申请级别：{grade}" if zh else f"Grade applied for: {grade}")
     if number:
@@ -466,8 +477,9 @@ def info_line(doc, lang: str, *, name=True, division=False, number=False, contro
     lines.append(("　" if zh else " · ").join(parts))
     if division:
         code = v("soe.division", "{{a.soe.division}}")
-        lines.append(f"SOE专业分会：{code} {{{{a.soe.division_name}}}}" if zh else
-                     f"SOE division: {code} {{{{a.soe.division_name}}}}")
+        lines.append(f"SOE专业分会：{code}{{{{a.soe.division_line}}}} {{{{a.soe.division_name}}}}"
+                     if zh else
+                     f"SOE division: {code}{{{{a.soe.division_line}}}} {{{{a.soe.division_name}}}}")
     return para(doc, "\n".join(lines), "Form Info")
 
 

@@ -150,6 +150,8 @@ def cpd_record(lang: str):
     doc = new_document(lang, "继续专业发展纪录" if zh else "Continuous Professional Development Record")
     # The seed's heading; its last words stay together when a long name wraps it.
     name = tagged("a", "name")
+    # A blank form prints the notice's "[姓名]" where the name goes.
+    name += "{{a.name_placeholder}}"
     para(doc, name + "-过去三年的继续职业发展纪录" if zh else
          f"{name}-Continuous Professional Development Record{NBSP}for{NBSP}past{NBSP}3{NBSP}year",
          "Form Title")
@@ -231,7 +233,9 @@ def cmes_endorsement(lang: str):
     soe_associate = "[[box:soe.membership=associate_member|{{a.soe.associate_member_box}}]]"
     cmes_senior = "[[box:cmes.member_grade=senior_member|{{a.cmes.senior_member_box}}]]"
     cmes_member = "[[box:cmes.member_grade=member|{{a.cmes.member_box}}]]"
-    membership_no = "[[cmes.membership_no|**{{a.cmes.membership_no}}**]]"
+    # The number starts a line with its label, so it is never broken at a hyphen
+    # (S-2011-00042); a blank form leaves the notice's line to write it on.
+    membership_no = "[[cmes.membership_no|**{{a.cmes.membership_no}}**]]{{a.cmes.membership_no_line}}"
     if zh:
         para(doc, "CMES 会员申请批注表", "Form Title")
         para(doc, "CMES 表格 – 01C", "Form Text", align=right)
@@ -241,7 +245,7 @@ def cmes_endorsement(lang: str):
              f"本人现呈送申请书，请求批准为SOE {soe_member}会员/{soe_associate}"
              f"仲会员*，及申明本人为有效的CMES {cmes_senior}高级会员/"
              f"{cmes_member}会员*，并居住于英国或香港特别行政区以外的地区。"
-             f"有效CMES 会员编号: {membership_no}", "Form Text")
+             f"\n有效CMES 会员编号: {membership_no}", "Form Text")
         spacer(doc, 10)
         para(doc, "申请人签署: _____________________", "Form Text")
         para(doc, "日期: ____________________", "Form Text")
@@ -265,8 +269,8 @@ def cmes_endorsement(lang: str):
         para(doc, f"I submit herewith my application as {soe_member}\u00a0member/"
              f"{soe_associate}\u00a0associate member * of SOE and declare that I am "
              f"currently a {cmes_senior}\u00a0senior member/{cmes_member}"
-             "\u00a0member* of CMES residing outside UK and Hong Kong. (Valid CMES Membership No.: "
-             f"{membership_no})", "Form Text")
+             "\u00a0member* of CMES residing outside UK and Hong Kong.\n(Valid CMES Membership"
+             f"\u00a0No.:\u00a0{membership_no})", "Form Text")
         spacer(doc, 10)
         para(doc, "Applicant’s Signature: _________________________ Date : _______________",
              "Form Text")
@@ -405,8 +409,8 @@ def career_history(lang: str):
     para(doc, "{%p for c in a.career %}")
     post("c", tagged)
     para(doc, "{%p endfor %}")
-    para(doc, "{%p for r in blank_rows.posts %}")
-    post("r", lambda _row, name: spare(name))
+    para(doc, "{%p for r in blank_rows.posts %}")  # a line for each date, to write it on
+    post("r", lambda _row, name: spare(name) + ("{{r.line}}" if name in ("start", "end") else ""))
     para(doc, "{%p endfor %}")
 
     para(doc, "二、个人描述" if zh else "2. Personal description", "Form Heading")
@@ -469,16 +473,17 @@ def add_custom_properties(path: Path) -> None:
             dst.writestr(name, data)
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], folder: Path = TEMPLATES) -> int:
+    """Write the templates of the documents named (all of them when none is) into ``folder``."""
     wanted = argv or list(DOCUMENTS)
     for doc_id in wanted:
         for lang in ("zh", "en"):
-            out = TEMPLATES / lang / f"{doc_id}.docx"
+            out = folder / lang / f"{doc_id}.docx"
             out.parent.mkdir(parents=True, exist_ok=True)
             DOCUMENTS[doc_id](lang).save(out)
             if doc_id in FILLABLE:
                 add_custom_properties(out)
-            print(out.relative_to(ROOT))
+            print(out.relative_to(ROOT) if out.is_relative_to(ROOT) else out)
     return 0
 
 

@@ -57,7 +57,7 @@ def test_a_blank_form_shows_the_programme_and_grade_and_nobody(tmp_path: Path) -
     assert "编号：由项目办公室编号" in text
     assert text.count("☑") == 1  # the grade; no gender, no interview answer
     cpd = docx_text(tmp_path / "zh" / "CPD纪录-空白-CEng.docx")
-    assert cpd.startswith("-过去三年的继续职业发展纪录")  # no name before the heading
+    assert cpd.startswith("[姓名]-过去三年的继续职业发展纪录")  # the notice's heading
     assert "applicant" not in " ".join(names(tmp_path))
 
 

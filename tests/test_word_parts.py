@@ -22,6 +22,7 @@ from lxml import etree
 from formgen.cli import main as cli_main
 from formgen.exceptions import TemplateError
 from formgen.forms.engine import CompiledTemplate, make_environment
+from formgen.forms.lines import bookmark_ids, print_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCXTPL = Path(__file__).parent / "data" / "docxtpl"
@@ -287,3 +288,69 @@ def check_with_template(tmp_path: Path, template: Path) -> Any:
     manifest = tmp_path / "manifest.yaml"
     manifest.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return CliRunner().invoke(cli_main, ["check", "--manifest", str(manifest)])
+
+
+# ---------------------------------------------------------------- a value of several lines
+
+LINES = "5 invention patents\n8 SCI papers"
+LINES_BODY = (
+    # a value in a paragraph of its own, in a plain-text control and in a rich-text one
+    '<w:p><w:r><w:t>{{ text }}</w:t></w:r></w:p>'
+    '<w:p><w:sdt><w:sdtPr><w:alias w:val="description.en"/><w:tag w:val="description.en"/>'
+    '<w:text w:multiLine="1"/></w:sdtPr><w:sdtContent><w:r><w:t>{{ text }}</w:t></w:r>'
+    '</w:sdtContent></w:sdt></w:p>'
+    '<w:p><w:sdt><w:sdtPr><w:tag w:val="career[2].responsibilities.en"/></w:sdtPr>'
+    '<w:sdtContent><w:r><w:t>{{ text }}</w:t></w:r></w:sdtContent></w:sdt></w:p>'
+    # a control of one line stays a plain-text control
+    '<w:p><w:sdt><w:sdtPr><w:tag w:val="email"/><w:text/></w:sdtPr><w:sdtContent><w:r>'
+    '<w:t>{{ email }}</w:t></w:r></w:sdtContent></w:sdt></w:p>'
+)
+
+
+def _lines_template(path: Path) -> Path:
+    document = docx.Document()
+    body = document.element.body
+    for paragraph in reversed(etree.fromstring(f"<w:body {NS}>{LINES_BODY}</w:body>")):
+        body.insert(0, paragraph)
+    document.save(str(path))
+    return path
+
+
+def test_a_line_break_in_a_value_is_a_break_in_its_run_as_docxtpl_makes_it(tmp_path: Path) -> None:
+    """docxtpl writes a value's line break as ``<w:br/>`` in the value's run; so does the
+    compiled renderer. The one difference: a plain-text control holding a break becomes a
+    rich-text control in a bookmark (LibreOffice prints no break in a plain-text control)."""
+    path = _lines_template(tmp_path / "lines.docx")
+    context = {"text": LINES, "email": "li@example.com"}
+    fast = CompiledTemplate(path).render(context)
+    plain = docxtpl_render(path, context)
+    with zipfile.ZipFile(io.BytesIO(plain)) as z:
+        theirs = z.read("word/document.xml").decode("utf-8")
+    ours = parts_of(fast)
+    assert ours["word/document.xml"] != parts_of(plain)["word/document.xml"]
+    plain = buffer_of(plain, theirs)  # docxtpl's document, then the one step
+    assert parts_of(plain) == ours
+
+    body = etree.fromstring(zipfile.ZipFile(io.BytesIO(fast)).read("word/document.xml"))
+    ns = {"w": W}
+    paragraphs = body.findall(".//w:body/w:p", ns)
+    for p in paragraphs[:3]:  # each value: one run, its two lines either side of a break
+        [run] = p.findall(".//w:r", ns)
+        assert [child.tag.split("}")[1] for child in run] == ["t", "br", "t"]
+        assert [t.text for t in run.findall("w:t", ns)] == ["5 invention patents", "8 SCI papers"]
+    assert paragraphs[0].find("w:sdt", ns) is None
+    marks = [m.get(f"{{{W}}}name") for m in body.iter(f"{{{W}}}bookmarkStart")]
+    assert marks == ["fgl_description__en"]  # a rich-text control in the template is left as it is
+    assert [p.find(".//w:sdtPr/w:text", ns) is None for p in paragraphs[1:4]] == [True, True, False]
+
+
+def buffer_of(data: bytes, document_xml: str) -> bytes:
+    """``data`` with its document part replaced by what ``print_lines`` makes of it."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            if info.filename == "word/document.xml":
+                dst.writestr(info.filename, print_lines(document_xml, bookmark_ids()))
+            else:
+                dst.writestr(info, src.read(info.filename))
+    return out.getvalue()

@@ -215,6 +215,7 @@ def _personal(row: list[Cell]) -> list[Found]:
     return out
 
 
+_NAME_PLACEHOLDER = re.compile(r"\[(?:姓名|Name)\]")
 _TITLE = re.compile(r"^\s*(.+?)\s*[-–—]\s*(?:过去三年的继续职业发展纪录|Continuous Professional Development Record)")
 
 
@@ -223,7 +224,9 @@ def _title_name(doc: WordDocument) -> list[Found]:
     for text in doc.paragraphs[:5]:
         m = _TITLE.match(text)
         if m:
-            return [Found("name", m[1], "local")]
+            # a blank form's "[姓名]" / "[Name]" stands where the name goes: it is no name
+            name = _NAME_PLACEHOLDER.sub("", m[1]).strip()
+            return [Found("name", name, "local")] if name else []
     return []
 
 

@@ -12,7 +12,8 @@ from typing import Any
 from formgen import clock
 from formgen.forms import formatting as fmt
 from formgen.model.applicant import COMPETENCE_CODES, Applicant, Language, LocalText
-from formgen.model.manifest import Manifest, Term
+from formgen.model.manifest import FEE_PLACEHOLDER as _FEE
+from formgen.model.manifest import Fee, Manifest, Term
 from formgen.model.reference import competence_statements
 from formgen.model.tags import value_tag
 
@@ -30,6 +31,20 @@ SOE_MEMBERSHIP: dict[str, Term] = {
 }
 REFERENCE_BY_OFFICE = Term(zh="由项目办公室编号", en="assigned by the programme office")
 """Printed where the reference is empty: an application from the web that has none yet."""
+REFERENCE_AFTER_NAME = {
+    True: (Term(zh="（", en=" ("), Term(zh="）", en=")")),
+    False: (Term(zh="　编号：", en=" · Application no.: "), Term(zh="", en="")),
+}
+"""What stands either side of the reference after the applicant's name: in brackets when
+there is one (申请人：李晓明（CSEE-2026-0007）); labelled when the office is still to give
+it, so that it never reads as if the office gave the applicant."""
+NAME_PLACEHOLDER = Term(zh="[姓名]", en="[Name]")
+"""Where the name goes in a heading of a blank form (the notice's "[姓名]-过去三年…")."""
+WRITING_LINE = "_" * 20
+"""Printed beside an empty value that a blank form asks for, as the notice leaves a line
+to write on (有效CMES 会员编号: ____)."""
+DATE_LINE = "_" * 12
+"""The line for a date of a post in a blank career history report."""
 FEES_TOTAL_NOTE = Term(
     zh="不含按年或按期缴纳的费用及附条件的费用",
     en="Yearly or other recurring fees and conditional fees are not included",
@@ -41,7 +56,9 @@ APPLICANT_ADDS = Term(zh="申请人自备", en="Added by the applicant")
 # The seed forms leave this many rows in each table; filled rows take their place first,
 # and at least MIN_BLANK rows always stay free for the applicant to add more.
 TABLE_ROWS = {"education": 2, "career": 5, "cpd": 18}
-MIN_BLANK = {"education": 1, "career": 2, "cpd": 3}
+MIN_BLANK = {"education": 1, "career": 0, "cpd": 3}
+"""The career table's five rows hold the latest five years whole (the notice's form):
+five posts leave no spare row, which would run the registration form onto a second page."""
 SPARE_POSTS = 2
 """Empty posts of the career history report when the record has none (a blank form)."""
 
@@ -62,9 +79,15 @@ def _blank_rows(group: str, filled: int, lang: Language, count: int | None = Non
         count = max(MIN_BLANK[group], TABLE_ROWS[group] - filled)
     return [
         {"tag": {f: f"{group}[{filled + i}].{f}" + (f".{lang}" if f in LOCAL_FIELDS else "")
-                 for f in ROW_FIELDS[group]}}
+                 for f in ROW_FIELDS[group]}, "line": DATE_LINE}
         for i in range(1, count + 1)
     ]
+
+
+def fees_note(note: Term, fees: list[Fee], lang: Language) -> str:
+    """The remark under the fee table, each ``{feeN}`` in it the N-th fee's amount written as
+    the table writes it (预计为{fee1}/人 → 预计为8,000元/人)."""
+    return _FEE.sub(lambda m: fmt.money(fees[int(m.group(1)) - 1].amount, lang), note.get(lang))
 
 
 def local_tag(path: str, value: LocalText, lang: Language) -> str:
@@ -187,6 +210,7 @@ def build_context(
         return t(ESTIMATE).format(amount=money) if estimate else money
     cmes = a.cmes
     soe = a.soe
+    before_id, after_id = REFERENCE_AFTER_NAME[bool(a.id)]
     division = prog.divisions.get(soe.division) if soe else None
     return {
         "lang": lang,
@@ -203,7 +227,7 @@ def build_context(
             "partner_branch": body(prog.partner_branch),
             "registration_body": body(prog.registration_body),
             "contact": [t(line) for line in prog.contact],
-            "fees_note": t(prog.fees_note) if prog.fees_note else "",
+            "fees_note": fees_note(prog.fees_note, prog.fees, lang) if prog.fees_note else "",
         },
         "grade": {"code": a.grade, "name": grade_name, "label": grade_label},
         "grades": [
@@ -212,8 +236,12 @@ def build_context(
         ],
         "a": {
             "id": a.id or t(REFERENCE_BY_OFFICE),
+            "before_id": t(before_id),
+            "after_id": t(after_id),
             "unit": a.unit,
             "name": t(a.name),
+            "name_line": "" if t(a.name) else WRITING_LINE,
+            "name_placeholder": "" if t(a.name) else t(NAME_PLACEHOLDER),
             "gender": t(GENDER[a.gender]) if a.gender in GENDER else "",
             "male_box": fmt.box(a.gender == "male"),
             "female_box": fmt.box(a.gender == "female"),
@@ -237,9 +265,11 @@ def build_context(
             "career": career,
             "description": t(a.description),
             "cpd": cpd,
-            "cpd_total": fmt.number(sum(c.hours for c in a.cpd), lang),
+            # a blank record leaves the total to be written in, as the notice does
+            "cpd_total": fmt.number(sum(c.hours for c in a.cpd), lang) if a.cpd else "",
             "cmes": {
                 "membership_no": cmes.membership_no if cmes else "",
+                "membership_no_line": "" if cmes and cmes.membership_no else WRITING_LINE,
                 "member_grade": t(MEMBER_GRADE[cmes.member_grade]) if cmes else "",
                 "senior_member_box": fmt.box(bool(cmes and cmes.member_grade == "senior_member")),
                 "member_box": fmt.box(bool(cmes and cmes.member_grade == "member")),
@@ -249,6 +279,7 @@ def build_context(
                 "member_box": fmt.box(bool(soe and soe.membership == "member")),
                 "associate_member_box": fmt.box(bool(soe and soe.membership == "associate_member")),
                 "division": soe.division if soe else "",
+                "division_line": "" if soe and soe.division else WRITING_LINE,
                 "division_name": t(division.name) if division else "",
                 "division_field": t(division.field) if division else "",
             },

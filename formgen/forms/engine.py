@@ -7,7 +7,10 @@ the compiled Jinja templates and re-zips the parts, which gives the same documen
 The parts rendered are every part Word lets staff type into and docxtpl renders: the
 body, each header and footer, the footnotes, the core document properties (File ›
 Properties: title, subject, keywords, description …) and the custom ones, and also the
-endnotes, which docxtpl leaves alone. Word comments are kept as they are, as docxtpl keeps them: they
+endnotes, which docxtpl leaves alone. A line break in a value is ``<w:br/>`` in the value's
+run, as docxtpl makes it; then, unlike docxtpl, a form's plain-text control holding one
+becomes a rich-text control in a bookmark, which LibreOffice prints with its lines (see
+:mod:`formgen.forms.lines`). Word comments are kept as they are, as docxtpl keeps them: they
 are not printed.
 """
 
@@ -30,6 +33,7 @@ from markupsafe import Markup, escape
 from formgen.bounds import Refused
 from formgen.docxzip import check_template, read_template
 from formgen.exceptions import TemplateError
+from formgen.forms.lines import bookmark_ids, print_lines
 from formgen.messages import Message, msg
 
 _RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
@@ -173,6 +177,7 @@ class CompiledTemplate:
     def render(self, context: dict[str, Any]) -> bytes:
         """The rendered document as DOCX bytes."""
         rendered: dict[str, bytes] = {}
+        ids = bookmark_ids()
         for part in self.parts:
             try:
                 xml = part.template.render(context)
@@ -195,6 +200,7 @@ class CompiledTemplate:
                 xml = xml.replace(old, new)
             with self._lock:  # resolve_listing and fix_tables use docxtpl's instance state
                 xml = self._docxtpl.resolve_listing(xml)
+                xml = print_lines(xml, ids)  # the one step docxtpl does not take
                 if part.is_body:
                     tree = self._docxtpl.fix_tables(xml)
                     self._docxtpl.docx_ids_index = 1000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -87,6 +88,10 @@ class Division(Spec):
     """Its field, e.g. 陆路运输 / road transport."""
 
 
+FEE_PLACEHOLDER = re.compile(r"\{fee(\d+)\}")
+"""A fee's amount in a programme's ``fees_note`` (``{fee1}``: the first fee's)."""
+
+
 class Programme(Spec):
     """One registration programme and its terms."""
 
@@ -119,7 +124,8 @@ class Programme(Spec):
     reference_prefix: str = Field(pattern=r"^[A-Z][A-Z0-9]*$")
     """Application references start with this, e.g. CSEE for CSEE-2026-0007."""
     fees_note: Term | None = None
-    """Remark printed under the fee table."""
+    """Remark printed under the fee table; ``{fee1}`` in it is the first fee's amount,
+    written as the table writes it (8,000元 / CNY 8,000)."""
     checklist: list[ChecklistItem] = []
     """Materials to hand in."""
     contact: list[Term] = []
@@ -130,6 +136,16 @@ class Programme(Spec):
     @classmethod
     def _contact_lines(cls, value: Any) -> Any:
         return [value] if isinstance(value, dict) else value
+
+    @model_validator(mode="after")
+    def _fees_named(self) -> Programme:
+        if self.fees_note:
+            for lang in LANGUAGES:
+                for number in FEE_PLACEHOLDER.findall(self.fees_note.get(lang)):
+                    if not 1 <= int(number) <= len(self.fees):
+                        raise invalid(msg("manifest.fees-note-unknown-fee", placeholder=f"{{fee{number}}}",
+                                          count=len(self.fees)))
+        return self
 
     @property
     def short_name(self) -> str:

@@ -16,6 +16,8 @@ office suite, so the box is still found when a suite has dropped the control's t
 A value printed in bold (``RICH_TEXT``: the CMES membership number) is a rich-text control,
 as LibreOffice draws a plain-text control's text without the run's bold, inside a bookmark
 ``fg_cmes_membership_no``: LibreOffice keeps no tag or title of a rich-text control.
+A value of several lines is a rich-text control too, as LibreOffice prints no line break
+inside a plain-text one, in a bookmark ``fgl_PATH`` (``lines_bookmark``).
 """
 
 from __future__ import annotations
@@ -60,8 +62,27 @@ def text_bookmark(path: str) -> str:
     return f"{BOOKMARK_PREFIX}{path.replace('.', '_')}"[:40]
 
 
+LINES_PREFIX = "fgl_"
+"""Bookmarks around a value printed on several lines (see ``lines_bookmark``)."""
+_INDEX = re.compile(r"^([A-Za-z]\w*?)_(\d+)$")
+
+
+def lines_bookmark(path: str) -> str:
+    """The bookmark around a value of several lines, which is printed in a rich-text control
+    (LibreOffice draws a plain-text control's line breaks as nothing):
+    ``career[3].responsibilities.zh`` → ``fgl_career_3__responsibilities__zh``. None when
+    the name would be longer than the 40 characters Word allows."""
+    name = LINES_PREFIX + "__".join(
+        re.sub(r"\[(\d+)\]", r"_\1", part) for part in path.split("."))
+    return name if len(name) <= 40 else ""
+
+
 def parse_text_bookmark(name: str) -> str | None:
     """The path of the value a bookmark holds, or None when it holds none of them."""
+    if name.startswith(LINES_PREFIX):
+        parts = name[len(LINES_PREFIX):].split("__")
+        path = ".".join(_INDEX.sub(r"\1[\2]", part) for part in parts)
+        return path if path and lines_bookmark(path) == name and parse_tag(path) else None
     return next((path for path in RICH_TEXT if text_bookmark(path) == name), None)
 
 
