@@ -165,7 +165,7 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str, st
         pdfs = convert_documents([(f"{d.doc_id}/{d.lang}", d.docx) for _, d in documents], converter,
                                  folder / "work")
     out = {}
-    for (key, document), pdf in zip(documents, pdfs, strict=True):
+    for (key, _), pdf in zip(documents, pdfs, strict=True):
         assert isinstance(pdf, bytes), pdf
         path = folder / f"{'-'.join(key)}.pdf"
         path.write_bytes(pdf)
