@@ -37,10 +37,21 @@ def bookmark_ids() -> Iterator[int]:
     return itertools.count(BOOKMARK_IDS)
 
 
+def _break_in_control(xml: str) -> bool:
+    """Whether a line break stands inside a control's content (the templates' own breaks,
+    between lines of text, do not)."""
+    at = xml.find("<w:br/>")
+    while at != -1:
+        if xml.rfind("<w:sdtContent>", 0, at) > xml.rfind("</w:sdtContent>", 0, at):
+            return True
+        at = xml.find("<w:br/>", at + 7)
+    return False
+
+
 def print_lines(xml: str, ids: Iterator[int]) -> str:
     """``xml`` (a rendered part) with each plain-text control that holds a line break made
     a rich-text control inside a bookmark (see the module's docstring)."""
-    if "<w:br/>" not in xml:
+    if not _break_in_control(xml):
         return xml
 
     def rich(m: re.Match[str]) -> str:
