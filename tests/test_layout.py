@@ -1,7 +1,7 @@
 """The printed pages, with the longest real values: what a reader sees in the PDFs.
 
 Four applicants (both programmes, every grade layout) bring the longest unit of the
-csee-iet quota table, 300-character personal descriptions in both languages, ten posts,
+csee-iet quota table, 300-character personal descriptions in both languages, ten and twelve posts,
 long job titles, twenty CPD rows and full cross-reference tables. Every document is
 rendered and converted by LibreOffice in one session (documents of a template share one
 load, as in ``formgen pack``), then read back page by page with poppler.
@@ -85,8 +85,9 @@ APPLICANTS = [
     # csee-iet IEng: the longest unit, a long job title, 300 characters, twenty CPD rows
     applicant("CSEE-2026-0007", "LONG-0001", company={"zh": LONGEST_UNIT, "en": "China Energy"},
               job_title=LONG_TITLE, description=DESCRIPTION, cpd=CPD, career=posts(2)),
-    # csee-iet CEng: ten posts
-    applicant("CSEE-2026-0012", "LONG-0002", career=posts(10), description=DESCRIPTION),
+    # csee-iet CEng: twelve posts (ten fill the Chinese form's first page, now that no
+    # spare row follows them)
+    applicant("CSEE-2026-0012", "LONG-0002", career=posts(12), description=DESCRIPTION),
     # cmes-soe CEng and IEng: full cross-reference tables, ten posts in the career report
     applicant("CMES-2026-0101", "LONG-0003", competences=FULL_COMPETENCES, career=posts(10),
               description=DESCRIPTION),
@@ -255,7 +256,7 @@ def test_chinese_registration_form_is_one_page_with_a_full_description(printed):
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_ten_posts_run_onto_a_second_page_with_their_headings(printed, lang):
+def test_twelve_posts_run_onto_a_second_page_with_their_headings(printed, lang):
     doc = printed["LONG-0002", "registration_form", lang]
     assert len(doc.pages) == 2
     heading = "工作经历Career History" if lang == "zh" else "Career History (only fill in"
