@@ -694,3 +694,19 @@ def test_awkward_values_come_out_exactly(doc_id, lang, programme, grade):
     if doc_id == "cross_reference":
         c3 = r.rows()[1 + CODES.index("C3")]
         assert c3[3] == TRICKY and c3[7] == "a<b>&c"
+
+
+def test_a_fee_note_naming_a_fee_the_programme_lacks_is_refused(tmp_path):
+    from conftest import EXAMPLE_FILE, cli
+
+    manifest = yaml.safe_load((ROOT / "manifest.yaml").read_text(encoding="utf-8"))
+    for doc in manifest["documents"].values():
+        doc["templates"] = {lang: str(ROOT / path) for lang, path in doc["templates"].items()}
+    manifest["competences"] = str(ROOT / manifest["competences"])
+    manifest["programmes"]["csee-iet"]["fees_note"]["en"] = "The fee is {fee2} per person."
+    path = tmp_path / "manifest.yaml"
+    path.write_text(yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False), "utf-8")
+    result = cli("validate", "--manifest", path, EXAMPLE_FILE)
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"Error: {path}: programmes.csee-iet: the fees note names {{fee2}}, but the programme has 1 fee(s)")
