@@ -65,7 +65,9 @@ class _NeedsDocument(Exception):
 
 
 def _protect_value(value: Any) -> Markup:
-    """Escape a value, and keep docxtpl's ``{_{`` escapes in it from being unescaped later.
+    """Escape a value, and keep docxtpl's ``{_{`` escapes in it from being unescaped later;
+    a line ended by ``\\r\\n`` or ``\\r`` is ended by ``\\n``, which rendering makes a line
+    break (docxtpl leaves ``\\r``, which XML reads as a space).
 
     After rendering, docxtpl turns ``{_{`` into ``{{`` (its way for templates to print
     braces). In a value those characters must stay as given, so their ``_`` is written as
@@ -74,6 +76,8 @@ def _protect_value(value: Any) -> Markup:
     if isinstance(value, InlineImage):
         raise _NeedsDocument(value)
     text = str(escape(value))
+    if "\r" in text:  # a line ended as on Windows or old Macs is a line break too
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "_" in text:
         for seq in _UNESCAPE_FROM:
             text = text.replace(seq, seq.replace("_", "&#95;"))
