@@ -63,6 +63,7 @@ from formgen.certificates.pictures import check_picture
 from formgen.certificates.plan import Holder, plan_holder, printed_name
 from formgen.certificates.register import DEFAULT_PATH, Register
 from formgen.certificates.signing import CertificateSigner, SigningKey
+from formgen.certificates.verification import is_placeholder
 from formgen.exceptions import FormgenError, ManifestError, OutputError, RegisterError
 from formgen.fonts import require_families
 from formgen.forms.naming import applicant_folder, output_name
@@ -334,6 +335,8 @@ def _verify_base(manifest: Manifest, programme: str, override: str | None) -> st
     base = override or manifest.verify_url(programme)
     if not base:
         raise ManifestError(msg("manifest.no-verify-url", programme=programme))
+    if override is None and is_placeholder(base):  # an example's address: never printed unasked
+        raise ManifestError(msg("manifest.placeholder-verify-url", programme=programme, url=base))
     return base
 
 

@@ -20,13 +20,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urlsplit
 
-from formgen.certificates.numbers import NUMBER_RE, Issued, normalize_code, surname_matches
+from formgen.certificates.numbers import NUMBER_RE, Issued, normalize_code
 from formgen.certificates.qr import PAYLOAD_TAG, code_in_link
 from formgen.certificates.register import Register, reason_words
+from formgen.certificates.surnames import surname_matches
 from formgen.exceptions import VerificationError
 from formgen.messages import Message, msg
 from formgen.model.manifest import Manifest, Term
+
+PLACEHOLDER_DOMAINS = ("example.org", "example.com", "example.net")
+"""Domains reserved for examples (RFC 2606): an address under one is a placeholder."""
+PLACEHOLDER_TLDS = ("example", "invalid", "test")
+"""Top-level domains reserved for examples and tests (RFC 2606, RFC 6761)."""
 
 Standing = Literal["valid", "revoked", "superseded"]
 """The status of a certificate that was issued: all a look-up shows."""
@@ -100,13 +107,20 @@ def find_by_code(reg: Register, code: str, manifest: Manifest | None) -> Verific
 def find_by_number(reg: Register, number: str, surname: str,
                    manifest: Manifest | None) -> Verification:
     """The certificate with this number, when its holder has this surname (see
-    :func:`~formgen.certificates.numbers.surname_matches`)."""
+    :func:`~formgen.certificates.surnames.surname_matches`: the whole surname)."""
     text = number.strip().upper()
     if not NUMBER_RE.fullmatch(text):
         raise VerificationError(msg("verify.not-a-code", code=number.strip()[:60]))
-    issued = reg.lookup(text)
+    not_found = VerificationError(msg("verify.unknown-number-surname", number=text,
+                                      surname=surname.strip()[:60]))
+    try:
+        issued = reg.lookup(text)
+    except VerificationError as e:
+        if e.code != "verify.unknown-code":
+            raise
+        raise not_found from e
     if not surname_matches(issued.name, surname):
-        raise VerificationError(msg("verify.unknown-code", code=text))
+        raise not_found  # the same answer: whether the number exists is not told
     return describe(issued, manifest)
 
 
@@ -140,3 +154,21 @@ def describe(issued: Issued, manifest: Manifest | None) -> Verification:
         replaced_by=issued.replaced_by if status == "superseded" else "",
         reason=issued.reason if status == "revoked" else "",
     )
+
+
+# ----------------------------------------------------------------------------- addresses
+
+
+def is_placeholder(url: str) -> bool:
+    """Whether a verification address is an example's (``https://verify.example.org``):
+    its host is a domain reserved for examples, where no verification page can run."""
+    host = (urlsplit(url.strip()).hostname or "").rstrip(".").lower()
+    return (host.rsplit(".", 1)[-1] in PLACEHOLDER_TLDS
+            or any(host == d or host.endswith("." + d) for d in PLACEHOLDER_DOMAINS))
+
+
+def placeholder_addresses(manifest: Manifest) -> dict[str, str]:
+    """The programmes whose verification address in the manifest is a placeholder, with
+    that address."""
+    return {programme: series.verify_url for programme, series in manifest.certificates.items()
+            if series.verify_url and is_placeholder(series.verify_url)}

@@ -5,6 +5,8 @@ certificate's QR code opens.
     GET  /verify                    a form: the code, or the number and the holder's surname
     POST /verify                    (that form sent)
     GET  /api/certificates/{code}   the same as /c/{code}, as JSON
+    POST /api/certificates/lookup   the same by number and surname (body: JSON
+                                    ``{"number": "...", "surname": "..."}``)
 
 Served only when the app has a register (``formgen serve --register``), opened read-only
 for each look-up, which :mod:`formgen.certificates.verification` makes: this module only
@@ -36,13 +38,14 @@ from formgen.certificates.keys import RegisterKey
 from formgen.certificates.numbers import NUMBER_RE, normalize_code
 from formgen.certificates.register import Register
 from formgen.certificates.verification import Verification, find_by_code, find_by_number
-from formgen.exceptions import RegisterError, VerificationError
+from formgen.exceptions import DataFileError, RegisterError, VerificationError
 from formgen.messages import msg
 from formgen.model.applicant import Language
 from formgen.model.manifest import Manifest, Term
 from formgen.web.i18n import N_, TRANSLATORS
+from formgen.web.parsing import read_json_body
 from formgen.web.ratelimit import RateLimiter
-from formgen.web.security import read_form
+from formgen.web.security import read_body, read_form
 from formgen.web.state import MULTIPART_SLACK, api_error, api_errors, language_of, state_of
 
 log = logging.getLogger("formgen.web.verify")
@@ -286,4 +289,60 @@ async def certificate_json(request: Request, code: str) -> Response:
         return api_errors([api_error("", msg("api.register-unavailable"))], 503)
     if found is None:
         return api_errors([api_error("code", _NOT_FOUND)], 404)
+    return JSONResponse(shown(found).model_dump(mode="json"))
+
+
+_NOT_FOUND_BY_NUMBER = msg("api.certificate-not-found-by-number")
+LOOKUP_BODY = 1024
+"""The largest body of a look-up by number (bytes)."""
+
+
+class NumberLookup(BaseModel):
+    """A look-up by certificate number, which needs the holder's whole surname."""
+
+    number: str
+    """The certificate number as printed, e.g. CSEE-IET-2026-000123."""
+    surname: str
+    """The holder's whole surname, in Chinese or Latin letters (李, LI; 欧阳, Ouyang)."""
+
+
+@api.post(
+    "/certificates/lookup",
+    response_model=CertificateStatus,
+    summary="Check a certificate by its number and its holder's surname",
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+        "schema": NumberLookup.model_json_schema()}}}},
+    responses={
+        400: {"description": "The body is not a JSON object with a number and a surname."},
+        404: {"description": "No issued certificate has this number and a holder with this "
+                             "whole surname."},
+        429: {"description": "Too many look-ups from this address; wait the seconds in Retry-After."},
+        503: {"description": "The register cannot be read just now."},
+    },
+)
+async def certificate_by_number(request: Request) -> Response:
+    """What the certificate with this number shows and whether it stands, when its holder
+    has this surname: the whole surname (欧阳, not 欧; 李, not 李晓), in Chinese or in
+    Latin letters in any case, with or without tone marks."""
+    wait = _limited(request)
+    if wait:
+        return api_errors([api_error("", msg("api.too-many-lookups", seconds=wait))], 429,
+                          {"Retry-After": str(wait)})
+    try:
+        data = read_json_body(await read_body(request, LOOKUP_BODY))
+    except DataFileError as e:
+        return api_errors([api_error("", e.reason)], 400)
+    try:
+        asked = NumberLookup.model_validate(data, strict=True)
+    except ValueError:
+        asked = None
+    if asked is None or not asked.surname.strip() or not NUMBER_RE.fullmatch(asked.number.strip().upper()):
+        return api_errors([api_error("", msg("api.lookup-needs-number-and-surname"))], 400)
+    try:
+        found = await run_in_threadpool(verifier_of(request).find_by_number, asked.number,
+                                        asked.surname[:100], state_of(request).manifest)
+    except RegisterError:
+        return api_errors([api_error("", msg("api.register-unavailable"))], 503)
+    if found is None:
+        return api_errors([api_error("", _NOT_FOUND_BY_NUMBER)], 404)
     return JSONResponse(shown(found).model_dump(mode="json"))
