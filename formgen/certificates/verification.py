@@ -23,12 +23,13 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from formgen.certificates.numbers import NUMBER_RE, Issued, normalize_code
+from formgen.certificates.printed import Printed, recorded
 from formgen.certificates.qr import PAYLOAD_TAG, code_in_link
 from formgen.certificates.register import Register, reason_words
 from formgen.certificates.surnames import surname_matches
-from formgen.exceptions import VerificationError
+from formgen.exceptions import FormgenError, ManifestError, VerificationError
 from formgen.messages import Message, msg
-from formgen.model.manifest import Manifest, Term
+from formgen.model.manifest import Manifest, Term, verify_base
 
 PLACEHOLDER_DOMAINS = ("example.org", "example.com", "example.net")
 """Domains reserved for examples (RFC 2606): an address under one is a placeholder."""
@@ -70,6 +71,9 @@ class Verification:
     """The number of the certificate reissued in its place (superseded)."""
     reason: str = ""
     """Why it was revoked: one of REASONS (revoked)."""
+    particulars: list[Printed] | None = None
+    """What the certificate prints, label and value, as the register recorded it when it
+    was numbered; None for a certificate numbered before they were recorded."""
 
     @property
     def revoked_on(self) -> dt.date | None:
@@ -92,7 +96,7 @@ def find(reg: Register, text: str, manifest: Manifest | None) -> Verification:
         issued = reg.verify_payload(text)
     else:
         issued = reg.lookup(code_in_link(text) or text)
-    return describe(issued, manifest)
+    return describe(issued, manifest, recorded(reg, issued.number))
 
 
 def find_by_code(reg: Register, code: str, manifest: Manifest | None) -> Verification:
@@ -101,7 +105,8 @@ def find_by_code(reg: Register, code: str, manifest: Manifest | None) -> Verific
     short = normalize_code(code)
     if short is None:
         raise VerificationError(msg("verify.not-a-code", code=code.strip()[:60]))
-    return describe(reg.lookup(short), manifest)
+    issued = reg.lookup(short)
+    return describe(issued, manifest, recorded(reg, issued.number))
 
 
 def find_by_number(reg: Register, number: str, surname: str,
@@ -121,12 +126,13 @@ def find_by_number(reg: Register, number: str, surname: str,
         raise not_found from e
     if not surname_matches(issued.name, surname):
         raise not_found  # the same answer: whether the number exists is not told
-    return describe(issued, manifest)
+    return describe(issued, manifest, recorded(reg, issued.number))
 
 
-def describe(issued: Issued, manifest: Manifest | None) -> Verification:
+def describe(issued: Issued, manifest: Manifest | None,
+             particulars: list[Printed] | None = None) -> Verification:
     """A certificate of the register in the words of ``manifest`` (ids and codes only when
-    there is none); VerificationError when it was never issued."""
+    there is none), with what it prints; VerificationError when it was never issued."""
     status = issued.status
     if status != "valid" and status != "revoked" and status != "superseded":
         raise VerificationError(msg("verify.never-issued", number=issued.number))
@@ -153,6 +159,7 @@ def describe(issued: Issued, manifest: Manifest | None) -> Verification:
         changed_on=issued.changed_on if status != "valid" else None,
         replaced_by=issued.replaced_by if status == "superseded" else "",
         reason=issued.reason if status == "revoked" else "",
+        particulars=particulars,
     )
 
 
@@ -165,6 +172,29 @@ def is_placeholder(url: str) -> bool:
     host = (urlsplit(url.strip()).hostname or "").rstrip(".").lower()
     return (host.rsplit(".", 1)[-1] in PLACEHOLDER_TLDS
             or any(host == d or host.endswith("." + d) for d in PLACEHOLDER_DOMAINS))
+
+
+def checked_url(url: str | None) -> str | None:
+    """A verification address given for a run (``--verify-url``), without its trailing
+    slash; FormgenError when it is not an http(s) address."""
+    if url is None:
+        return None
+    try:
+        return verify_base(url)
+    except ValueError:
+        raise FormgenError(msg("certificate.bad-verify-url", url=url)) from None
+
+
+def verify_base_for(manifest: Manifest, programme: str, override: str | None) -> str:
+    """Where ``programme``'s certificates are verified: ``override`` (given for the run),
+    else the manifest's; ManifestError when there is none, or the manifest's is a
+    placeholder (an example's address is never printed unless asked for)."""
+    base = override or manifest.verify_url(programme)
+    if not base:
+        raise ManifestError(msg("manifest.no-verify-url", programme=programme))
+    if override is None and is_placeholder(base):
+        raise ManifestError(msg("manifest.placeholder-verify-url", programme=programme, url=base))
+    return base
 
 
 def placeholder_addresses(manifest: Manifest) -> dict[str, str]:

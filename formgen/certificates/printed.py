@@ -1,0 +1,114 @@
+"""What each certificate prints about its holder and itself (its particulars), and the
+register's record of them: what the verification page shows, so that anyone can compare
+the paper with it line by line.
+
+The manifest lists each certificate's particulars (``particulars:`` of a certificate
+document): the label as the paper prints it, and the value as its template prints it, a
+template over the same context (:func:`render`). When a certificate is numbered, what it
+will print is recorded in the register file beside its row (table ``particulars``),
+sealed with the register's key over the certificate's number (:func:`keep`); the page
+reads it back, checked (:func:`recorded`). A certificate keeps its number only while it
+prints the same particulars: one that would print others (a new ECUK number, another
+class of membership) is reissued.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from formgen.certificates.register import Register
+from formgen.exceptions import ManifestError, VerificationError
+from formgen.messages import Message, msg
+from formgen.model.manifest import Document
+
+TABLE = [
+    """CREATE TABLE IF NOT EXISTS particulars (
+        number TEXT PRIMARY KEY,
+        printed TEXT NOT NULL,
+        seal TEXT NOT NULL
+    )""",
+    """CREATE TRIGGER IF NOT EXISTS particulars_kept BEFORE DELETE ON particulars
+        BEGIN SELECT RAISE(ABORT, 'the particulars of a certificate are never deleted'); END""",
+    """CREATE TRIGGER IF NOT EXISTS particulars_fixed BEFORE UPDATE ON particulars
+        BEGIN SELECT RAISE(ABORT, 'the particulars of a certificate are never changed'); END""",
+]
+"""The register's table of particulars, made when a run first records some."""
+
+_ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+
+
+@dataclass(frozen=True)
+class Printed:
+    """One particular as the certificate prints it."""
+
+    label: str
+    """The paper's label, or the words it prints before the value."""
+    lines: tuple[str, ...]
+    """The value, line by line."""
+
+
+def render(doc_id: str, doc: Document, context: dict[str, Any]) -> list[Printed]:
+    """The particulars ``doc`` prints for the certificate whose template context is
+    ``context``; ManifestError when one of them is not a template over that context."""
+    shown: list[Printed] = []
+    for item in doc.particulars:
+        try:
+            label = _ENV.from_string(item.label).render(context).strip()
+            value = _ENV.from_string(item.value).render(context)
+        except TemplateError as e:
+            raise ManifestError(msg("manifest.particular-broken", document=doc_id,
+                                    label=item.label, error=str(e))) from e
+        lines = tuple(line.strip() for line in value.splitlines() if line.strip())
+        if lines:
+            shown.append(Printed(label, lines))
+    return shown
+
+
+def _text(printed: list[Printed]) -> str:
+    return json.dumps([[p.label, list(p.lines)] for p in printed], ensure_ascii=False,
+                      separators=(",", ":"))
+
+
+def _seal(reg: Register, number: str, text: str) -> str:
+    return reg.mac("particulars", reg.key.key_id, number, text).hex()
+
+
+def keep(reg: Register, certificates: list[tuple[str, str, list[Printed]]]) -> dict[str, Message]:
+    """Record what each certificate (applicant id, number, particulars) prints, in one
+    transaction. A number already recorded stays as it is: the holders whose certificate
+    would now print other particulars are returned, with why they cannot be printed."""
+    changed: dict[str, Message] = {}
+    with reg.transaction() as db:
+        for statement in TABLE:
+            db.execute(statement)
+        for applicant_id, number, printed in certificates:
+            text = _text(printed)
+            row = db.execute("SELECT printed FROM particulars WHERE number = ?",
+                             (number,)).fetchone()
+            if row is None:
+                db.execute("INSERT INTO particulars (number, printed, seal) VALUES (?, ?, ?)",
+                           (number, text, _seal(reg, number, text)))
+            elif str(row[0]) != text and applicant_id not in changed:
+                changed[applicant_id] = msg("certificate.particulars-changed", number=number)
+    return changed
+
+
+def recorded(reg: Register, number: str) -> list[Printed] | None:
+    """What the certificate ``number`` prints, as recorded when it was numbered; None for
+    a certificate numbered before particulars were recorded. VerificationError when the
+    record does not match its seal."""
+    if not reg.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'particulars'"):
+        return None
+    rows = reg.query("SELECT printed, seal FROM particulars WHERE number = ?", (number,))
+    if not rows:
+        return None
+    text, seal = map(str, rows[0])
+    if not hmac.compare_digest(seal, _seal(reg, number, text)):
+        raise VerificationError(msg("verify.record-altered", number=number))
+    return [Printed(str(label), tuple(map(str, lines))) for label, lines in json.loads(text)]
