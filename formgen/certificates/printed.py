@@ -110,5 +110,5 @@ def recorded(reg: Register, number: str) -> list[Printed] | None:
         return None
     text, seal = map(str, rows[0])
     if not hmac.compare_digest(seal, _seal(reg, number, text)):
-        raise VerificationError(msg("verify.record-altered", number=number))
+        raise VerificationError(msg("verify.particulars-altered", number=number))
     return [Printed(str(label), tuple(map(str, lines))) for label, lines in json.loads(text)]

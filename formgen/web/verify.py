@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from fastapi import APIRouter
+from markupsafe import Markup
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -82,7 +84,8 @@ class Verifier:
             try:
                 return look_up(reg)
             except VerificationError as e:
-                if e.code in ("verify.record-altered", "verify.other-key"):
+                if e.code in ("verify.record-altered", "verify.other-key",
+                              "verify.particulars-altered"):
                     log.warning("register row refused: %s", e.message.english)
                 return None
 
@@ -113,6 +116,16 @@ class Grade(BaseModel):
     """The grade's name in the programme's words."""
 
 
+class PrintedParticular(BaseModel):
+    """One particular as the certificate prints it, in its own words and languages."""
+
+    label: str
+    """The paper's label, or the words it prints before the value (``Class of membership``,
+    ``证书编号 Certificate No.``, ``This is to certify that``)."""
+    value: list[str]
+    """The value as printed, line by line."""
+
+
 class CertificateStatus(BaseModel):
     """A certificate as the register holds it: what the certificate shows, and whether it stands."""
 
@@ -135,6 +148,10 @@ class CertificateStatus(BaseModel):
     """The number of the certificate reissued in its place."""
     superseded_on: dt.date | None = None
     """When it was reissued."""
+    particulars: list[PrintedParticular] | None = None
+    """What the certificate prints, in its order, words and languages, as the register
+    recorded it when it was numbered: compare the paper line by line. Null for a
+    certificate numbered before the register kept them."""
 
 
 def _words(term: Term | None, fallback: str) -> Words:
@@ -154,7 +171,19 @@ def shown(found: Verification) -> CertificateStatus:
         reason=found.reason or None,
         superseded_by=found.replaced_by or None,
         superseded_on=found.superseded_on,
+        particulars=None if found.particulars is None else [
+            PrintedParticular(label=p.label, value=list(p.lines)) for p in found.particulars],
     )
+
+
+def text_lang(text: str) -> Markup:
+    """The ``lang`` attribute of a printed text shown on the page: ``zh-CN`` for Chinese,
+    ``en`` for Latin letters, none for both or neither (WCAG 3.1.2, language of parts)."""
+    chinese = any(unicodedata.east_asian_width(c) in ("W", "F") for c in text)
+    latin = any("a" <= c.lower() <= "z" for c in text)
+    if chinese == latin:
+        return Markup("")
+    return Markup(' lang="zh-CN"') if chinese else Markup(' lang="en"')
 
 
 # ----------------------------------------------------------------------------- the page
@@ -182,7 +211,7 @@ def _page(request: Request, lang: Language, status: int = 200, *, outcome: str =
         outcome=outcome, certificate=certificate, errors=errors,
         error_for={e.field: e.text for e in errors},
         values={"code": "", "number": "", "surname": "", **(values or {})},
-        missing=missing or {}, reason=reason, retry_after=retry_after,
+        missing=missing or {}, reason=reason, retry_after=retry_after, text_lang=text_lang,
     )
     if retry_after:
         answer.headers["Retry-After"] = str(retry_after)
