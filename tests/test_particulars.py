@@ -260,3 +260,27 @@ def test_an_altered_record_of_particulars_is_not_found(tmp_path: Path) -> None:
 def reg_day() -> Any:
     import datetime
     return datetime.date(2026, 11, 20)
+
+
+def test_check_names_a_particular_that_is_not_a_template_over_the_context() -> None:
+    from formgen.certificates.context import CONTEXT_KEYS
+    from formgen.certificates.printed import problems
+    from formgen.model.manifest import Particular, load_manifest
+
+    manifest = load_manifest(MANIFEST_FILE)
+    assert problems(manifest, CONTEXT_KEYS) == []
+    soe = manifest.documents["soe_membership"].model_copy(update={"particulars": [
+        Particular(label="Class of membership", value="{{ holdr.membership.name.en }}"),
+        Particular(label="Certificate No.", value="{{ cert.number "),
+    ]})
+    ecuk = manifest.documents["ecuk_registration"].model_copy(update={"particulars": []})
+    changed = manifest.model_copy(update={"documents": {
+        **manifest.documents, "soe_membership": soe, "ecuk_registration": ecuk}})
+    assert [p.english for p in problems(changed, CONTEXT_KEYS)] == [
+        "ecuk_registration: the certificate lists no particulars (particulars: in the manifest), "
+        "so its verification page could show nothing of what it prints",
+        "soe_membership: the particular 'Class of membership' is not a template over the "
+        "certificate's context: 'holdr' is undefined",
+        "soe_membership: the particular 'Certificate No.' is not a template over the "
+        "certificate's context: unexpected end of template, expected 'end of print statement'.",
+    ]

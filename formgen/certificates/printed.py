@@ -19,13 +19,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, TemplateError, meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from formgen.certificates.register import Register
 from formgen.exceptions import ManifestError, VerificationError
 from formgen.messages import Message, msg
-from formgen.model.manifest import Document
+from formgen.model.manifest import Document, Manifest
 
 TABLE = [
     """CREATE TABLE IF NOT EXISTS particulars (
@@ -68,6 +68,30 @@ def render(doc_id: str, doc: Document, context: dict[str, Any]) -> list[Printed]
         if lines:
             shown.append(Printed(label, lines))
     return shown
+
+
+def problems(manifest: Manifest, known: tuple[str, ...]) -> list[Message]:
+    """What is wrong with the manifest's particulars: a template that does not parse, or
+    that uses a name the certificate's context does not have (``known``: its top-level
+    names); a certificate without any particulars (its page could show nothing)."""
+    found: list[Message] = []
+    for doc_id, doc in manifest.documents.items():
+        if doc.kind != "certificate":
+            continue
+        if not doc.particulars:
+            found.append(msg("manifest.no-particulars", document=doc_id))
+        for item in doc.particulars:
+            for text in (item.label, item.value):
+                try:
+                    names = meta.find_undeclared_variables(_ENV.parse(text))
+                except TemplateError as e:
+                    found.append(msg("manifest.particular-broken", document=doc_id,
+                                     label=item.label, error=str(e)))
+                    continue
+                for name in sorted(names - set(known)):
+                    found.append(msg("manifest.particular-broken", document=doc_id,
+                                     label=item.label, error=f"'{name}' is undefined"))
+    return found
 
 
 def _text(printed: list[Printed]) -> str:

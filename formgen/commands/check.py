@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from formgen.certificates.context import CONTEXT_KEYS
+from formgen.certificates.printed import problems as particular_problems
 from formgen.certificates.verification import placeholder_addresses
 from formgen.commands.common import manifest_option, say, settings_from, user_errors
 from formgen.main import check_templates
@@ -21,6 +23,7 @@ def command(manifest_path: str | None) -> None:
     of a verification address that is still a placeholder."""
     settings = settings_from(manifest_path)
     report, problems = check_templates(settings)
+    problems += particular_problems(settings.manifest, CONTEXT_KEYS)
     for line in report:
         say(line, err=False)
     for programme, url in placeholder_addresses(settings.manifest).items():
