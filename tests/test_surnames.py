@@ -154,3 +154,14 @@ def test_the_api_says_what_a_look_up_by_number_needs(
         big = client.post("/api/certificates/lookup",
                           json={"number": number, "surname": "李" * 2000})
         assert big.status_code == 413
+
+
+def test_the_form_asks_for_the_whole_surname(register: tuple[Path, dict[str, Issued]]) -> None:
+    path, _ = register
+    app = create_app(web_settings(MANIFEST_FILE, paths=Paths(register=path)),
+                     secret="surname-test-secret-0123456789", converter=object(), verify_rate=1000)
+    with TestClient(app) as client:
+        zh, en = client.get("/verify").text, client.get("/verify?lang=en").text
+    assert '<p class="hint" id="v-surname-hint">完整的姓氏，与证书所印一致：例如 李 或 LI、欧阳 或 OUYANG</p>' in zh
+    assert ('<p class="hint" id="v-surname-hint">The whole surname, as printed on the certificate: '
+            "for example 李 or LI, 欧阳 or OUYANG</p>") in en
