@@ -154,6 +154,8 @@ def test_the_api_says_what_a_look_up_by_number_needs(
         big = client.post("/api/certificates/lookup",
                           json={"number": number, "surname": "李" * 2000})
         assert big.status_code == 413
+        assert big.json() == {"errors": [{"field": "", "code": "api.lookup-too-large", "message": (
+            "the body is larger than 1,024 bytes; a look-up needs only a number and a surname")}]}
 
 
 def test_the_form_asks_for_the_whole_surname(register: tuple[Path, dict[str, Issued]]) -> None:

@@ -47,7 +47,7 @@ from formgen.model.manifest import Manifest, Term
 from formgen.web.i18n import N_, TRANSLATORS
 from formgen.web.parsing import read_json_body
 from formgen.web.ratelimit import RateLimiter
-from formgen.web.security import read_body, read_form
+from formgen.web.security import BodyTooLarge, read_body, read_form
 from formgen.web.state import MULTIPART_SLACK, api_error, api_errors, language_of, state_of
 
 log = logging.getLogger("formgen.web.verify")
@@ -359,6 +359,8 @@ async def certificate_by_number(request: Request) -> Response:
                           {"Retry-After": str(wait)})
     try:
         data = read_json_body(await read_body(request, LOOKUP_BODY))
+    except BodyTooLarge:
+        return api_errors([api_error("", msg("api.lookup-too-large", limit=LOOKUP_BODY))], 413)
     except DataFileError as e:
         return api_errors([api_error("", e.reason)], 400)
     try:
