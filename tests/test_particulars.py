@@ -284,3 +284,35 @@ def test_check_names_a_particular_that_is_not_a_template_over_the_context() -> N
         "soe_membership: the particular 'Certificate No.' is not a template over the "
         "certificate's context: unexpected end of template, expected 'end of print statement'.",
     ]
+
+
+@pytest.mark.parametrize("insider", [
+    ["DROP TRIGGER particulars_kept", "DELETE FROM particulars"],
+    ["DELETE FROM meta WHERE key = 'particulars_since'"],
+    ["UPDATE meta SET value = '99 ' || substr(value, instr(value, ' ') + 1) "
+     "WHERE key = 'particulars_since'"],
+    ["DROP TABLE particulars"],
+])
+def test_particulars_taken_out_show_as_an_altered_register(tmp_path: Path,
+                                                          insider: list[str]) -> None:
+    path = tmp_path / "register.sqlite"
+    with Register.create(path) as reg:
+        (old,) = reg.issue([IssueRequest("CSEE-2026-0007", "LI Xiaoming", "ecuk_registration",
+                                         "csee-iet", "IEng", "CSEE-IET", reg_day())])
+        reg.confirm([old.number])  # numbered before the register kept particulars
+        (new,) = reg.issue([IssueRequest("CMES-2026-0101", "ZHAO Lixin", "soe_membership",
+                                         "cmes-soe", "CEng", "CMES-SOE", reg_day())])
+        keep(reg, [("CMES-2026-0101", new.number, [Printed("Class of membership", ("Member",))])])
+        reg.confirm([new.number])
+        assert recorded(reg, old.number) is None
+    db = sqlite3.connect(path)
+    for statement in insider:
+        db.execute(statement)
+    db.commit()
+    db.close()
+    with Register(path, read_only=True) as reg, pytest.raises(VerificationError) as e:
+        recorded(reg, new.number)
+    assert e.value.code == "verify.particulars-altered"
+    with client_for(path) as client:
+        assert client.get(f"/c/{new.short_code}?lang=en").status_code == 404
+        assert client.get(f"/api/certificates/{new.short_code}").status_code == 404

@@ -7,7 +7,8 @@ document): the label as the paper prints it, and the value as its template print
 template over the same context (:func:`render`). When a certificate is numbered, what it
 will print is recorded in the register file beside its row (table ``particulars``),
 sealed with the register's key over the certificate's number (:func:`keep`); the page
-reads it back, checked (:func:`recorded`). A certificate keeps its number only while it
+reads it back, checked (:func:`recorded`). A sealed mark says from which event on every
+certificate numbered has its particulars kept, so that deleting one shows. A certificate keeps its number only while it
 prints the same particulars: one that would print others (a new ECUK number, another
 class of membership) is reissued.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +41,10 @@ TABLE = [
         BEGIN SELECT RAISE(ABORT, 'the particulars of a certificate are never changed'); END""",
 ]
 """The register's table of particulars, made when a run first records some."""
+SINCE = "particulars_since"
+"""The register's mark (in ``meta``, sealed) of the first event from which every
+certificate numbered has its particulars kept: one numbered since without them was
+altered."""
 
 _ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 
@@ -109,8 +115,12 @@ def keep(reg: Register, certificates: list[tuple[str, str, list[Printed]]]) -> d
     would now print other particulars are returned, with why they cannot be printed."""
     changed: dict[str, Message] = {}
     with reg.transaction() as db:
-        for statement in TABLE:
-            db.execute(statement)
+        if db.execute("SELECT 1 FROM meta WHERE key = ?", (SINCE,)).fetchone() is None:
+            for statement in TABLE:
+                db.execute(statement)
+            since = str(_first_numbered(db, [number for _, number, _ in certificates]))
+            db.execute("INSERT INTO meta (key, value) VALUES (?, ?)",
+                       (SINCE, f"{since} {_seal(reg, SINCE, since)}"))
         for applicant_id, number, printed in certificates:
             text = _text(printed)
             row = db.execute("SELECT printed FROM particulars WHERE number = ?",
@@ -123,14 +133,47 @@ def keep(reg: Register, certificates: list[tuple[str, str, list[Printed]]]) -> d
     return changed
 
 
+def _first_numbered(db: sqlite3.Connection, numbers: list[str]) -> int:
+    """The event numbering the first of these certificates not yet printed (numbered by
+    this run), else the next event: every certificate numbered from there on has its
+    particulars kept."""
+    marks = ", ".join("?" * len(numbers))
+    (first,) = db.execute(
+        "SELECT MIN(e.id) FROM events e JOIN certificates c ON c.number = e.number "
+        f"WHERE e.action = 'numbered' AND c.status = 'pending' AND c.number IN ({marks})",
+        numbers).fetchone()
+    if first is None:
+        (first,) = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM events").fetchone()
+    return int(first)
+
+
+def _kept_since(reg: Register, number: str) -> int | None:
+    """The first event from which certificates have their particulars kept; None when the
+    register has never kept any. VerificationError when that mark was altered."""
+    rows = reg.query("SELECT value FROM meta WHERE key = ?", (SINCE,))
+    has_table = reg.query(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'particulars'")
+    if not rows and not has_table:
+        return None
+    since, _, seal = str(rows[0][0]).partition(" ") if rows else ("", "", "")
+    if not has_table or not hmac.compare_digest(seal, _seal(reg, SINCE, since)):
+        raise VerificationError(msg("verify.particulars-altered", number=number))
+    return int(since)
+
+
 def recorded(reg: Register, number: str) -> list[Printed] | None:
     """What the certificate ``number`` prints, as recorded when it was numbered; None for
-    a certificate numbered before particulars were recorded. VerificationError when the
-    record does not match its seal."""
-    if not reg.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'particulars'"):
+    a certificate numbered before the register kept particulars. VerificationError when
+    the record does not match its seal, or is missing for a certificate numbered since."""
+    since = _kept_since(reg, number)
+    if since is None:
         return None
     rows = reg.query("SELECT printed, seal FROM particulars WHERE number = ?", (number,))
     if not rows:
+        (numbered,) = reg.query("SELECT MIN(id) FROM events WHERE number = ? AND "
+                                "action = 'numbered'", (number,))[0]
+        if numbered is not None and int(numbered) >= since:
+            raise VerificationError(msg("verify.particulars-altered", number=number))
         return None
     text, seal = map(str, rows[0])
     if not hmac.compare_digest(seal, _seal(reg, number, text)):
