@@ -47,6 +47,11 @@ AYGUL = "阿依古丽·买买提 / Ayiguli MAIMAITI"
     ("OUYANG Nana", "欧阳", True), ("OUYANG Nana", "欧", False), ("LI Xiaoming", "李", True),
     ("LI Xiaoming", "李晓", False), ("单雄信", "Shan", True), ("尉迟恭", "Yuchi", True),
     ("阿依古丽·买买提", "Maimaiti", True), ("阿依古丽·买买提", "A", False),
+    # where both halves are printed, the Latin half says how much is the surname
+    ("欧阳明 / OU Yangming", "欧", True), ("欧阳明 / OU Yangming", "欧阳", False),
+    ("东方红 / DONG Fanghong", "东", True), ("东方红 / DONG Fanghong", "东方", False),
+    ("东方红 / DONGFANG Hong", "东方", True), ("东方红 / DONGFANG Hong", "东", False),
+    ("单雄信 / SHAN Xiongxin", "单", True), ("单雄信 / SHAN Xiongxin", "单雄", False),
     # the given name first, the surname in capitals last
     ("Nana OUYANG", "ouyang", True), ("Nana OUYANG", "nana", False),
 ])

@@ -13,7 +13,9 @@ The surname of a Latin half is its words in capitals (``OUYANG Nana``, ``Ayiguli
 MAIMAITI``, ``VAN DER BERG Anna``), or, in a name without capitals, its first or last
 word. A surname typed in Chinese is compared with the Chinese half, and one typed in
 Latin letters (pinyin in any case and spacing, with or without tone marks) with the
-Latin half; when the certificate prints only the other half, with the surname's pinyin
+Latin half (and where it prints both, the Chinese surname is the one the Latin half
+reads: 欧 in 欧阳明 / OU Yangming); when the certificate prints only the other half, with
+the surname's pinyin
 (READINGS for surnames read otherwise than their characters usually are: 单 Shan,
 尉迟 Yuchi). The whole name as printed matches too.
 """
@@ -82,6 +84,19 @@ def latin_surnames(name: str) -> list[str]:
     return [fold(words[0]), fold(words[-1])]
 
 
+def _surnames_read_as(name: str, latin: set[str]) -> set[str]:
+    """The surname of a Chinese half: where the Latin half prints the surname, the one
+    read so (欧阳明 / OU Yangming: 欧; 东方红 / DONG Fanghong: 东), else
+    :func:`chinese_surname`."""
+    surname = chinese_surname(name)
+    if latin and not any(d in unicodedata.normalize("NFKC", name) for d in MIDDLE_DOTS):
+        folded = fold(name)
+        read = {c for c in (folded[:2], folded[:1]) if readings(c) & latin}
+        if read:
+            return read
+    return {surname}
+
+
 def readings(surname: str) -> set[str]:
     """The pinyin of a Chinese surname, folded: its own readings (READINGS) and the
     usual reading of its characters."""
@@ -99,10 +114,11 @@ def surname_matches(name: str, typed: str) -> bool:
         return True
     chinese = [h for h in halves if _chinese(h)]
     latin = [h for h in halves if not _chinese(h)]
+    latin_names = {s for h in latin for s in latin_surnames(h)}
     if _chinese(wanted):
         if chinese:
-            return any(chinese_surname(h) == wanted for h in chinese)
-        return bool(readings(wanted) & {s for h in latin for s in latin_surnames(h)})
+            return any(wanted in _surnames_read_as(h, latin_names) for h in chinese)
+        return bool(readings(wanted) & latin_names)
     if latin:
         return any(wanted in latin_surnames(h) for h in latin)
     return any(wanted in readings(chinese_surname(h)) for h in chinese)
