@@ -31,7 +31,7 @@ demo: setup messages
 	$(BIN)/formgen validate data/applicants.xlsx
 	$(BIN)/formgen render data/applicants.yaml --out build/forms --format both
 	$(BIN)/formgen pack data/applicants.xlsx --out build/packs
-	$(BIN)/formgen certificates data/applicants.yaml --out build/certificates --register build/register.sqlite --init-register
+	$(BIN)/formgen certificates data/applicants.yaml --out build/certificates --register build/register.sqlite --init-register --verify-url http://localhost:8000
 	@echo "Done: forms in build/forms, packs in build/packs, certificates in build/certificates"
 
 test: setup messages

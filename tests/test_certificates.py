@@ -137,7 +137,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         mp.delenv(KEY_ENV, raising=False)
         register = new_register(folder / "register.sqlite")
         mp.setenv("FORMGEN_TODAY", TODAY)
-        result = cli("certificates", data, "--out", out, "--register", register,
+        result = cli("certificates", "--verify-url", "https://verify.example.org", data, "--out", out, "--register", register,
                      "--manifest", MANIFEST_FILE, "--by", "Wang Min")
     events = read_csv(out / "register.csv")
     rows = [events[0][:5]] + [r[:5] for r in events[1:] if r[6] == "printed"]
@@ -356,7 +356,7 @@ def test_reprint_keeps_numbers_and_new_batch_continues(batch: dict[str, Any],
     data = write_yaml(tmp_path / "again.yaml", [
         people[0], record(people[2], "NEW-0001", name={"zh": "周新", "en": "ZHOU Xin"})])
     out = tmp_path / "out"
-    result = cli("certificates", data, "--out", out, "--register", batch["register"],
+    result = cli("certificates", "--verify-url", "https://verify.example.org", data, "--out", out, "--register", batch["register"],
                  "--manifest", MANIFEST_FILE)
     assert result.exit_code == 0, result.output
     events = read_csv(out / "register.csv")
@@ -439,7 +439,7 @@ def test_corrupt_register_stops_before_anything_is_written(tmp_path: Path) -> No
     register = tmp_path / "register.sqlite"
     register.write_bytes(b"this is not a database" * 100)
     out = tmp_path / "out"
-    result = cli("certificates", data, "--out", out, "--register", register,
+    result = cli("certificates", "--verify-url", "https://verify.example.org", data, "--out", out, "--register", register,
                  "--manifest", MANIFEST_FILE)
     assert result.exit_code == 1
     assert result.stderr.strip() == (
@@ -456,7 +456,7 @@ def test_no_register_is_made_unless_asked(tmp_path: Path, made: bool) -> None:
         register.parent.mkdir()
         register.touch()
     out = tmp_path / "out"
-    result = cli("certificates", data, "--out", out, "--register", register,
+    result = cli("certificates", "--verify-url", "https://verify.example.org", data, "--out", out, "--register", register,
                  "--manifest", MANIFEST_FILE)
     assert result.exit_code == 1
     assert f"formgen register init {register}" in result.stderr
@@ -511,7 +511,7 @@ def _print_as_nobody(data: str, out: str, register: str, queue: Any) -> None:
     os.setgroups([])
     os.setgid(65534)
     os.setuid(65534)
-    result = CliRunner().invoke(main, ["certificates", data, "--out", out, "--register",
+    result = CliRunner().invoke(main, ["certificates", "--verify-url", "https://verify.example.org", data, "--out", out, "--register",
                                        register, "--manifest", str(MANIFEST_FILE)])
     queue.put((result.exit_code, result.stderr, repr(result.exception)))
 
@@ -539,7 +539,7 @@ def test_read_only_output_folder_issues_no_number(tmp_path: Path) -> None:
             exit_code, stderr, exception = queue.get(timeout=60)
             child.join(30)
         else:
-            result = cli("certificates", data, "--out", out, "--register", register,
+            result = cli("certificates", "--verify-url", "https://verify.example.org", data, "--out", out, "--register", register,
                          "--manifest", MANIFEST_FILE)
             exit_code, stderr, exception = result.exit_code, result.stderr, repr(result.exception)
         assert exit_code == 1, exception
@@ -559,7 +559,8 @@ def test_locked_register_stops_before_anything_is_written(tmp_path: Path) -> Non
     try:
         with pytest.raises(RegisterError, match="is locked by another process"):
             print_certificates(load_settings(MANIFEST_FILE, paths=Paths(register=register)),
-                               [data], out, CertificateOptions(register_timeout=0.2))
+                               [data], out, CertificateOptions(register_timeout=0.2,
+                                                                verify_url="https://verify.example.org"))
     finally:
         holder.execute("ROLLBACK")
         holder.close()

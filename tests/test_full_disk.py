@@ -137,7 +137,7 @@ def test_pack_on_a_full_disk_fails_the_records_it_cannot_write(full_disk: Path) 
 def test_certificates_on_a_full_disk_fail_their_holders_and_void_the_numbers(
         tmp_path: Path, full_disk: Path) -> None:
     register = tmp_path / "register.sqlite"
-    result = cli("certificates", SAMPLES_FILE, "--out", full_disk, "--register", register,
+    result = cli("certificates", "--verify-url", "https://verify.example.org", SAMPLES_FILE, "--out", full_disk, "--register", register,
                  "--init-register")
     assert result.exit_code == 1, result.output
     assert isinstance(result.exception, SystemExit), result.exception

@@ -29,7 +29,6 @@ from formgen.certificates.numbers import (
     Issued,
     IssueRequest,
     normalize_code,
-    surname_matches,
     write_csv,
 )
 from formgen.certificates.qr import (
@@ -43,6 +42,7 @@ from formgen.certificates.qr import (
 )
 from formgen.certificates.register import Register
 from formgen.certificates.seals import Sealer
+from formgen.certificates.surnames import surname_matches
 from formgen.exceptions import FormgenError, RegisterError, VerificationError
 from formgen.messages import msg
 

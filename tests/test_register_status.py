@@ -332,7 +332,7 @@ def test_reissue_refusals_before_anything_is_printed(reg_path: Path, tmp_path: P
     def reissue(number: str, record: dict[str, object]) -> Result:
         data = tmp_path / "corrected.yaml"
         data.write_text(yaml.safe_dump([record], allow_unicode=True), "utf-8")
-        return cli("reissue", number, data, "--out", tmp_path / "out", "--register", reg_path,
+        return cli("reissue", "--verify-url", "https://verify.example.org", number, data, "--out", tmp_path / "out", "--register", reg_path,
                    "--manifest", MANIFEST_FILE)
 
     result = reissue("CSEE-IET-2026-000099", li)

@@ -98,7 +98,7 @@ def test_names_titles_and_pictures(tmp_path: Path, pictures: dict[str, Path]) ->
     data = one_csee_holder(tmp_path)
     plain, drawn = tmp_path / "plain", tmp_path / "drawn"
     (tmp_path / "m1").mkdir()
-    result = cli("certificates", "--init-register", data, "--out", plain, "--register", tmp_path / "a.sqlite",
+    result = cli("certificates", "--verify-url", "https://verify.example.org", "--init-register", data, "--out", plain, "--register", tmp_path / "a.sqlite",
                  "--manifest", manifest_with(tmp_path / "m1"))
     assert result.exit_code == 0, result.output
     text = subprocess.run(["pdftotext", str(plain / "CSEE-2026-0007" / "csee_iet_joint.pdf"), "-"],
@@ -113,7 +113,7 @@ def test_names_titles_and_pictures(tmp_path: Path, pictures: dict[str, Path]) ->
     (tmp_path / "m2").mkdir()
     manifest = manifest_with(tmp_path / "m2", signature=pictures["signature.jpg"],
                              seal=pictures["seal.png"])
-    result = cli("certificates", "--init-register", data, "--out", drawn, "--register", tmp_path / "b.sqlite",
+    result = cli("certificates", "--verify-url", "https://verify.example.org", "--init-register", data, "--out", drawn, "--register", tmp_path / "b.sqlite",
                  "--manifest", manifest)
     assert result.exit_code == 0, result.output
     (tmp_path / "r1").mkdir()
@@ -140,7 +140,7 @@ def test_bad_pictures_stop_before_numbering(tmp_path: Path, pictures: dict[str, 
     manifest = manifest_with(tmp_path, seal=pictures[name])
     register = tmp_path / "r.sqlite"
     assert cli("register", "init", register).exit_code == 0
-    result = cli("certificates", one_csee_holder(tmp_path), "--out", tmp_path / "out",
+    result = cli("certificates", "--verify-url", "https://verify.example.org", one_csee_holder(tmp_path), "--out", tmp_path / "out",
                  "--register", register, "--manifest", manifest)
     assert result.exit_code == 1
     assert result.output.strip().splitlines()[-1] == "Error: " + expected.format(
@@ -156,7 +156,7 @@ def test_unknown_officer_is_a_manifest_error(tmp_path: Path) -> None:
     data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
     del data["signatories"]["IET"]["officers"]["president"]
     manifest.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
-    result = cli("certificates", "--init-register", one_csee_holder(tmp_path), "--out", tmp_path / "out",
+    result = cli("certificates", "--verify-url", "https://verify.example.org", "--init-register", one_csee_holder(tmp_path), "--out", tmp_path / "out",
                  "--register", tmp_path / "r.sqlite", "--manifest", manifest)
     assert result.exit_code == 1
     assert result.output.strip().splitlines()[-1] == (

@@ -76,7 +76,7 @@ def signed(tmp_path_factory: pytest.TempPathFactory, pki: Pki) -> dict[str, Any]
     out, register = folder / "out", folder / "register.sqlite"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("FORMGEN_TODAY", TODAY)
-        result = cli("certificates", "--init-register", SAMPLES_FILE, "--out", out, "--register", register,
+        result = cli("certificates", "--verify-url", "https://verify.example.org", "--init-register", SAMPLES_FILE, "--out", out, "--register", register,
                      "--manifest", MANIFEST_FILE, "--sign-key", pki.key, "--sign-cert", pki.cert,
                      "--sign-chain", pki.ca_cert)
     return {"result": result, "out": out, "register": register, "folder": folder}
@@ -256,14 +256,14 @@ def test_pkcs12_with_passphrase_from_environment_or_prompt(pki: Pki, one_holder:
                                                            tmp_path: Path) -> None:
     env = {"FORMGEN_TODAY": TODAY, signing.PASSPHRASE_VARIABLE: pki.p12_passphrase}
     out = tmp_path / "env"
-    result = cli("certificates", "--init-register", one_holder, "--out", out, "--register", tmp_path / "r.sqlite",
+    result = cli("certificates", "--verify-url", "https://verify.example.org", "--init-register", one_holder, "--out", out, "--register", tmp_path / "r.sqlite",
                  "--manifest", MANIFEST_FILE, "--sign-p12", pki.p12, env=env)
     assert result.exit_code == 0, result.output
     ok = cli("verify", out / "CMES-2026-0101" / "soe_membership.pdf", "--register",
              tmp_path / "r.sqlite", "--trust", pki.ca_cert)
     assert ok.exit_code == 0, ok.output
     out = tmp_path / "prompt"
-    result = cli("certificates", "--init-register", one_holder, "--out", out, "--register", tmp_path / "r.sqlite",
+    result = cli("certificates", "--verify-url", "https://verify.example.org", "--init-register", one_holder, "--out", out, "--register", tmp_path / "r.sqlite",
                  "--manifest", MANIFEST_FILE, "--sign-p12", pki.p12,
                  env={"FORMGEN_TODAY": TODAY}, stdin=pki.p12_passphrase + "\n")
     assert result.exit_code == 0, result.output
@@ -294,12 +294,12 @@ def test_unusable_keys_stop_before_anything_is_numbered(pki: Pki, one_holder: Pa
     ]
     for options, env, expected in cases:
         out = tmp_path / "out"
-        result = cli("certificates", "--init-register", one_holder, "--out", out, "--register", register,
+        result = cli("certificates", "--verify-url", "https://verify.example.org", "--init-register", one_holder, "--out", out, "--register", register,
                      "--manifest", MANIFEST_FILE, *options, env={"FORMGEN_TODAY": TODAY, **env})
         assert result.exit_code == 1, (options, result.output)
         assert result.output.strip().splitlines()[-1] == expected
         assert not register.exists() and not list(out.glob("*/*.pdf"))
-    result = cli("certificates", "--init-register", one_holder, "--out", tmp_path / "out", "--register", register,
+    result = cli("certificates", "--verify-url", "https://verify.example.org", "--init-register", one_holder, "--out", tmp_path / "out", "--register", register,
                  "--manifest", MANIFEST_FILE, "--sign-key", expired.key, "--sign-cert",
                  expired.cert, env={"FORMGEN_TODAY": TODAY})
     assert result.exit_code == 1
@@ -367,7 +367,7 @@ def test_timestamped_and_long_term_signatures(authority: Any, one_holder: Path, 
                                               options: list[str], level: str) -> None:
     pki, base = authority
     out, register = tmp_path / "out", tmp_path / "r.sqlite"
-    result = cli("certificates", "--init-register", one_holder, "--out", out, "--register", register,
+    result = cli("certificates", "--verify-url", "https://verify.example.org", "--init-register", one_holder, "--out", out, "--register", register,
                  "--manifest", MANIFEST_FILE, "--sign-key", pki.key, "--sign-cert", pki.cert,
                  "--sign-chain", pki.ca_cert, "--timestamp-url", f"{base}/tsa", *options,
                  env={"FORMGEN_TODAY": TODAY})
@@ -397,7 +397,7 @@ def test_timestamp_authority_that_does_not_answer(pki: Pki, one_holder: Path,
         closed.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{closed.getsockname()[1]}/tsa"
     register = tmp_path / "r.sqlite"
-    result = cli("certificates", "--init-register", one_holder, "--out", tmp_path / "out", "--register", register,
+    result = cli("certificates", "--verify-url", "https://verify.example.org", "--init-register", one_holder, "--out", tmp_path / "out", "--register", register,
                  "--manifest", MANIFEST_FILE, "--sign-key", pki.key, "--sign-cert", pki.cert,
                  "--timestamp-url", url, env={"FORMGEN_TODAY": TODAY})
     assert result.exit_code == 1

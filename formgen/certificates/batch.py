@@ -37,7 +37,9 @@ from formgen.certificates.context import (
 from formgen.certificates.pdfa import Described, make_archival
 from formgen.certificates.pictures import SIGN_DESCR, ArtStamper
 from formgen.certificates.plan import Holder, printed_name
+from formgen.certificates.printed import keep, render
 from formgen.certificates.qr import QR_DESCR, marker_png, stamp_qr, verify_link
+from formgen.certificates.register import Register
 from formgen.certificates.signing import CertificateSigner
 from formgen.docxzip import read_template, replace_parts
 from formgen.exceptions import ConversionError, FormgenError, SigningError, TemplateError
@@ -332,3 +334,14 @@ def write_print_pdf(holders: list[Holder], manifest: Manifest,
     with atomic_path(target) as tmp:
         printer.write(tmp)
     return target
+
+
+def keep_particulars(reg: Register, holders: list[Holder], manifest: Manifest) -> dict[str, Message]:
+    """Record in the register what each holder's certificates print (their particulars,
+    :mod:`formgen.certificates.printed`); the holders whose certificate keeps its number but
+    would print other particulars than recorded, with why."""
+    return keep(reg, [
+        (h.applicant.id, h.issued[doc_id].number, render(doc_id, manifest.documents[doc_id],
+            certificate_context(h.applicant, doc_id, h.issued[doc_id], manifest, h.verify_base)))
+        for h in holders for doc_id in h.doc_ids
+    ])

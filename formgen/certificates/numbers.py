@@ -13,9 +13,7 @@ number).
 from __future__ import annotations
 
 import datetime
-import itertools
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -109,40 +107,6 @@ def normalize_code(text: str) -> str | None:
 def crockford(data: bytes, length: int) -> str:
     bits = int.from_bytes(data, "big") >> (len(data) * 8 - 5 * length)
     return "".join(CROCKFORD[(bits >> (5 * i)) & 31] for i in reversed(range(length)))
-
-
-def surname_matches(name: str, typed: str) -> bool:
-    """Whether ``typed`` is the surname (or the whole name) of ``name`` as printed.
-
-    ``name`` is ``李晓明 / LI Xiaoming`` or one of its halves. A Chinese name matches its
-    first one or two characters (复姓 such as 欧阳); an English name written surname first
-    in capitals (``LI Xiaoming``, ``OUYANG Nana``) matches those capitals, and one in any
-    other form its first or last word. Case, width and spaces do not matter.
-    """
-    wanted = _folded(typed)
-    if not wanted:
-        return False
-    for part in name.split(" / "):
-        part = unicodedata.normalize("NFKC", part).strip()
-        if _folded(part) == wanted:
-            return True
-        if part[:1] and unicodedata.east_asian_width(part[0]) in ("W", "F"):
-            if len(wanted) <= 2 and _folded(part).startswith(wanted):
-                return True
-            continue
-        words = part.split()
-        capitals = list(itertools.takewhile(str.isupper, words))
-        if capitals and len(capitals) < len(words):
-            candidates = [" ".join(capitals)]
-        else:
-            candidates = [words[0], words[-1]] if words else []
-        if any(_folded(c) == wanted for c in candidates):
-            return True
-    return False
-
-
-def _folded(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ from formgen.certificates.batch import (
     Piece,
     batch_template,
     convert_chunk,
+    keep_particulars,
     render_chunk,
     split_piece,
     write_print_pdf,
@@ -63,12 +64,13 @@ from formgen.certificates.pictures import check_picture
 from formgen.certificates.plan import Holder, plan_holder, printed_name
 from formgen.certificates.register import DEFAULT_PATH, Register
 from formgen.certificates.signing import CertificateSigner, SigningKey
+from formgen.certificates.verification import checked_url, verify_base_for
 from formgen.exceptions import FormgenError, ManifestError, OutputError, RegisterError
 from formgen.fonts import require_families
 from formgen.forms.naming import applicant_folder, output_name
 from formgen.load import RawRecord
 from formgen.messages import Message, msg
-from formgen.model.manifest import Manifest, verify_base
+from formgen.model.manifest import Manifest
 from formgen.paths import cannot_write, inside
 from formgen.run import BatchJob, BuildResult, Progress
 from formgen.settings import Settings
@@ -143,7 +145,7 @@ class CertificateJob(BatchJob[tuple[Holder, str], CertificateRun]):
         self.manifest = settings.manifest
         self.options = options
         self.pdf_options = PDFA_2B
-        self.base_override = _checked_url(options.verify_url)
+        self.base_override = checked_url(options.verify_url)
         self.signer = CertificateSigner(options.signing) if options.signing is not None else None
         self.replaced: Issued | None = None
         self.holders: list[Holder] = []
@@ -185,7 +187,7 @@ class CertificateJob(BatchJob[tuple[Holder, str], CertificateRun]):
         holders = _plan(report, self.manifest, today, self.result, self.replaced)
         self.templates = _templates(self.manifest, holders)
         for h in holders:
-            h.verify_base = _verify_base(self.manifest, h.applicant.programme, self.base_override)
+            h.verify_base = verify_base_for(self.manifest, h.applicant.programme, self.base_override)
         if holders:
             require_families()
         requests = {h.applicant.id: _requests(h, self.manifest, self.replaced) for h in holders}
@@ -201,6 +203,10 @@ class CertificateJob(BatchJob[tuple[Holder, str], CertificateRun]):
         issued = iter(self.numbered)
         for h in holders:
             h.issued = {doc_id: next(issued) for doc_id in h.doc_ids}
+        changed = keep_particulars(self.register, holders, self.manifest)
+        for h in [h for h in holders if h.applicant.id in changed]:
+            self.result.fail(h.source, changed[h.applicant.id])
+            holders.remove(h)
         self.holders = holders
         return [(h, doc_id) for doc_id in self.templates for h in holders if doc_id in h.doc_ids]
 
@@ -283,15 +289,6 @@ class CertificateJob(BatchJob[tuple[Holder, str], CertificateRun]):
             self.result.unwritten.append(e.message)
 
 
-def _checked_url(url: str | None) -> str | None:
-    if url is None:
-        return None
-    try:
-        return verify_base(url)
-    except ValueError:
-        raise FormgenError(msg("certificate.bad-verify-url", url=url)) from None
-
-
 def _holder_only(records: list[RawRecord], report: Report,
                  replaced: Issued) -> tuple[list[RawRecord], Report]:
     """The records of the holder of ``replaced`` only (a reissue)."""
@@ -328,13 +325,6 @@ def _plan(report: Report, manifest: Manifest, today: dt.date, run: CertificateRu
 def _title(manifest: Manifest, doc_id: str) -> object:
     doc = manifest.documents.get(doc_id)
     return doc.title if doc else doc_id
-
-
-def _verify_base(manifest: Manifest, programme: str, override: str | None) -> str:
-    base = override or manifest.verify_url(programme)
-    if not base:
-        raise ManifestError(msg("manifest.no-verify-url", programme=programme))
-    return base
 
 
 def _requests(h: Holder, manifest: Manifest, replaced: Issued | None) -> list[IssueRequest]:

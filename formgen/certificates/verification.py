@@ -20,13 +20,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urlsplit
 
-from formgen.certificates.numbers import NUMBER_RE, Issued, normalize_code, surname_matches
+from formgen.certificates.numbers import NUMBER_RE, Issued, normalize_code
+from formgen.certificates.printed import Printed, recorded
 from formgen.certificates.qr import PAYLOAD_TAG, code_in_link
 from formgen.certificates.register import Register, reason_words
-from formgen.exceptions import VerificationError
+from formgen.certificates.surnames import surname_matches
+from formgen.exceptions import FormgenError, ManifestError, VerificationError
 from formgen.messages import Message, msg
-from formgen.model.manifest import Manifest, Term
+from formgen.model.manifest import Manifest, Term, verify_base
+
+PLACEHOLDER_DOMAINS = ("example.org", "example.com", "example.net")
+"""Domains reserved for examples (RFC 2606): an address under one is a placeholder."""
+PLACEHOLDER_TLDS = ("example", "invalid", "test")
+"""Top-level domains reserved for examples and tests (RFC 2606, RFC 6761)."""
 
 Standing = Literal["valid", "revoked", "superseded"]
 """The status of a certificate that was issued: all a look-up shows."""
@@ -63,6 +71,9 @@ class Verification:
     """The number of the certificate reissued in its place (superseded)."""
     reason: str = ""
     """Why it was revoked: one of REASONS (revoked)."""
+    particulars: list[Printed] | None = None
+    """What the certificate prints, label and value, as the register recorded it when it
+    was numbered; None for a certificate numbered before they were recorded."""
 
     @property
     def revoked_on(self) -> dt.date | None:
@@ -85,7 +96,7 @@ def find(reg: Register, text: str, manifest: Manifest | None) -> Verification:
         issued = reg.verify_payload(text)
     else:
         issued = reg.lookup(code_in_link(text) or text)
-    return describe(issued, manifest)
+    return describe(issued, manifest, recorded(reg, issued.number))
 
 
 def find_by_code(reg: Register, code: str, manifest: Manifest | None) -> Verification:
@@ -94,25 +105,34 @@ def find_by_code(reg: Register, code: str, manifest: Manifest | None) -> Verific
     short = normalize_code(code)
     if short is None:
         raise VerificationError(msg("verify.not-a-code", code=code.strip()[:60]))
-    return describe(reg.lookup(short), manifest)
+    issued = reg.lookup(short)
+    return describe(issued, manifest, recorded(reg, issued.number))
 
 
 def find_by_number(reg: Register, number: str, surname: str,
                    manifest: Manifest | None) -> Verification:
     """The certificate with this number, when its holder has this surname (see
-    :func:`~formgen.certificates.numbers.surname_matches`)."""
+    :func:`~formgen.certificates.surnames.surname_matches`: the whole surname)."""
     text = number.strip().upper()
     if not NUMBER_RE.fullmatch(text):
         raise VerificationError(msg("verify.not-a-code", code=number.strip()[:60]))
-    issued = reg.lookup(text)
+    not_found = VerificationError(msg("verify.unknown-number-surname", number=text,
+                                      surname=surname.strip()[:60]))
+    try:
+        issued = reg.lookup(text)
+    except VerificationError as e:
+        if e.code != "verify.unknown-code":
+            raise
+        raise not_found from e
     if not surname_matches(issued.name, surname):
-        raise VerificationError(msg("verify.unknown-code", code=text))
-    return describe(issued, manifest)
+        raise not_found  # the same answer: whether the number exists is not told
+    return describe(issued, manifest, recorded(reg, issued.number))
 
 
-def describe(issued: Issued, manifest: Manifest | None) -> Verification:
+def describe(issued: Issued, manifest: Manifest | None,
+             particulars: list[Printed] | None = None) -> Verification:
     """A certificate of the register in the words of ``manifest`` (ids and codes only when
-    there is none); VerificationError when it was never issued."""
+    there is none), with what it prints; VerificationError when it was never issued."""
     status = issued.status
     if status != "valid" and status != "revoked" and status != "superseded":
         raise VerificationError(msg("verify.never-issued", number=issued.number))
@@ -139,4 +159,46 @@ def describe(issued: Issued, manifest: Manifest | None) -> Verification:
         changed_on=issued.changed_on if status != "valid" else None,
         replaced_by=issued.replaced_by if status == "superseded" else "",
         reason=issued.reason if status == "revoked" else "",
+        particulars=particulars,
     )
+
+
+# ----------------------------------------------------------------------------- addresses
+
+
+def is_placeholder(url: str) -> bool:
+    """Whether a verification address is an example's (``https://verify.example.org``):
+    its host is a domain reserved for examples, where no verification page can run."""
+    host = (urlsplit(url.strip()).hostname or "").rstrip(".").lower()
+    return (host.rsplit(".", 1)[-1] in PLACEHOLDER_TLDS
+            or any(host == d or host.endswith("." + d) for d in PLACEHOLDER_DOMAINS))
+
+
+def checked_url(url: str | None) -> str | None:
+    """A verification address given for a run (``--verify-url``), without its trailing
+    slash; FormgenError when it is not an http(s) address."""
+    if url is None:
+        return None
+    try:
+        return verify_base(url)
+    except ValueError:
+        raise FormgenError(msg("certificate.bad-verify-url", url=url)) from None
+
+
+def verify_base_for(manifest: Manifest, programme: str, override: str | None) -> str:
+    """Where ``programme``'s certificates are verified: ``override`` (given for the run),
+    else the manifest's; ManifestError when there is none, or the manifest's is a
+    placeholder (an example's address is never printed unless asked for)."""
+    base = override or manifest.verify_url(programme)
+    if not base:
+        raise ManifestError(msg("manifest.no-verify-url", programme=programme))
+    if override is None and is_placeholder(base):
+        raise ManifestError(msg("manifest.placeholder-verify-url", programme=programme, url=base))
+    return base
+
+
+def placeholder_addresses(manifest: Manifest) -> dict[str, str]:
+    """The programmes whose verification address in the manifest is a placeholder, with
+    that address."""
+    return {programme: series.verify_url for programme, series in manifest.certificates.items()
+            if series.verify_url and is_placeholder(series.verify_url)}

@@ -203,6 +203,18 @@ class SignatureLine(Spec):
         return self
 
 
+class Particular(Spec):
+    """One particular a certificate prints, as the verification page shows it: the paper's
+    own label (or the words it prints before the value) and the value, each a template
+    over the certificate's context (``{{ holder.membership.name.en }}``), as in its
+    template. A value that renders empty is not shown; a line break starts a new line."""
+
+    label: str
+    """The label as printed, e.g. ``Class of membership``, ``证书编号 Certificate No.``."""
+    value: str
+    """What the certificate prints there, e.g. ``{{ holder.soe_membership_number }}``."""
+
+
 class NeededBy(Spec):
     """Which applicants need a document."""
 
@@ -234,6 +246,9 @@ class Document(Spec):
     a holder without one gets no certificate, and a message saying which is missing."""
     signatures: list[SignatureLine] = []
     """A certificate's signature lines, left to right, as its template lays them out."""
+    particulars: list[Particular] = []
+    """What a certificate prints about its holder and itself, in its own words and order:
+    the verification page and ``/api/certificates`` show these (certificates only)."""
 
     def printed_languages(self) -> list[Language]:
         return list(self.languages) or list(self.templates)

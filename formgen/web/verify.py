@@ -5,6 +5,8 @@ certificate's QR code opens.
     GET  /verify                    a form: the code, or the number and the holder's surname
     POST /verify                    (that form sent)
     GET  /api/certificates/{code}   the same as /c/{code}, as JSON
+    POST /api/certificates/lookup   the same by number and surname (body: JSON
+                                    ``{"number": "...", "surname": "..."}``)
 
 Served only when the app has a register (``formgen serve --register``), opened read-only
 for each look-up, which :mod:`formgen.certificates.verification` makes: this module only
@@ -21,12 +23,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from fastapi import APIRouter
+from markupsafe import Markup
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -36,13 +40,14 @@ from formgen.certificates.keys import RegisterKey
 from formgen.certificates.numbers import NUMBER_RE, normalize_code
 from formgen.certificates.register import Register
 from formgen.certificates.verification import Verification, find_by_code, find_by_number
-from formgen.exceptions import RegisterError, VerificationError
+from formgen.exceptions import DataFileError, RegisterError, VerificationError
 from formgen.messages import msg
 from formgen.model.applicant import Language
 from formgen.model.manifest import Manifest, Term
 from formgen.web.i18n import N_, TRANSLATORS
+from formgen.web.parsing import read_json_body
 from formgen.web.ratelimit import RateLimiter
-from formgen.web.security import read_form
+from formgen.web.security import BodyTooLarge, read_body, read_form
 from formgen.web.state import MULTIPART_SLACK, api_error, api_errors, language_of, state_of
 
 log = logging.getLogger("formgen.web.verify")
@@ -79,7 +84,8 @@ class Verifier:
             try:
                 return look_up(reg)
             except VerificationError as e:
-                if e.code in ("verify.record-altered", "verify.other-key"):
+                if e.code in ("verify.record-altered", "verify.other-key",
+                              "verify.particulars-altered"):
                     log.warning("register row refused: %s", e.message.english)
                 return None
 
@@ -110,6 +116,16 @@ class Grade(BaseModel):
     """The grade's name in the programme's words."""
 
 
+class PrintedParticular(BaseModel):
+    """One particular as the certificate prints it, in its own words and languages."""
+
+    label: str
+    """The paper's label, or the words it prints before the value (``Class of membership``,
+    ``证书编号 Certificate No.``, ``This is to certify that``)."""
+    value: list[str]
+    """The value as printed, line by line."""
+
+
 class CertificateStatus(BaseModel):
     """A certificate as the register holds it: what the certificate shows, and whether it stands."""
 
@@ -132,6 +148,10 @@ class CertificateStatus(BaseModel):
     """The number of the certificate reissued in its place."""
     superseded_on: dt.date | None = None
     """When it was reissued."""
+    particulars: list[PrintedParticular] | None = None
+    """What the certificate prints, in its order, words and languages, as the register
+    recorded it when it was numbered: compare the paper line by line. Null for a
+    certificate numbered before the register kept them."""
 
 
 def _words(term: Term | None, fallback: str) -> Words:
@@ -151,7 +171,19 @@ def shown(found: Verification) -> CertificateStatus:
         reason=found.reason or None,
         superseded_by=found.replaced_by or None,
         superseded_on=found.superseded_on,
+        particulars=None if found.particulars is None else [
+            PrintedParticular(label=p.label, value=list(p.lines)) for p in found.particulars],
     )
+
+
+def text_lang(text: str) -> Markup:
+    """The ``lang`` attribute of a printed text shown on the page: ``zh-CN`` for Chinese,
+    ``en`` for Latin letters, none for both or neither (WCAG 3.1.2, language of parts)."""
+    chinese = any(unicodedata.east_asian_width(c) in ("W", "F") for c in text)
+    latin = any("a" <= c.lower() <= "z" for c in text)
+    if chinese == latin:
+        return Markup("")
+    return Markup(' lang="zh-CN"') if chinese else Markup(' lang="en"')
 
 
 # ----------------------------------------------------------------------------- the page
@@ -179,7 +211,7 @@ def _page(request: Request, lang: Language, status: int = 200, *, outcome: str =
         outcome=outcome, certificate=certificate, errors=errors,
         error_for={e.field: e.text for e in errors},
         values={"code": "", "number": "", "surname": "", **(values or {})},
-        missing=missing or {}, reason=reason, retry_after=retry_after,
+        missing=missing or {}, reason=reason, retry_after=retry_after, text_lang=text_lang,
     )
     if retry_after:
         answer.headers["Retry-After"] = str(retry_after)
@@ -286,4 +318,62 @@ async def certificate_json(request: Request, code: str) -> Response:
         return api_errors([api_error("", msg("api.register-unavailable"))], 503)
     if found is None:
         return api_errors([api_error("code", _NOT_FOUND)], 404)
+    return JSONResponse(shown(found).model_dump(mode="json"))
+
+
+_NOT_FOUND_BY_NUMBER = msg("api.certificate-not-found-by-number")
+LOOKUP_BODY = 1024
+"""The largest body of a look-up by number (bytes)."""
+
+
+class NumberLookup(BaseModel):
+    """A look-up by certificate number, which needs the holder's whole surname."""
+
+    number: str
+    """The certificate number as printed, e.g. CSEE-IET-2026-000123."""
+    surname: str
+    """The holder's whole surname, in Chinese or Latin letters (李, LI; 欧阳, Ouyang)."""
+
+
+@api.post(
+    "/certificates/lookup",
+    response_model=CertificateStatus,
+    summary="Check a certificate by its number and its holder's surname",
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+        "schema": NumberLookup.model_json_schema()}}}},
+    responses={
+        400: {"description": "The body is not a JSON object with a number and a surname."},
+        404: {"description": "No issued certificate has this number and a holder with this "
+                             "whole surname."},
+        429: {"description": "Too many look-ups from this address; wait the seconds in Retry-After."},
+        503: {"description": "The register cannot be read just now."},
+    },
+)
+async def certificate_by_number(request: Request) -> Response:
+    """What the certificate with this number shows and whether it stands, when its holder
+    has this surname: the whole surname (欧阳, not 欧; 李, not 李晓), in Chinese or in
+    Latin letters in any case, with or without tone marks."""
+    wait = _limited(request)
+    if wait:
+        return api_errors([api_error("", msg("api.too-many-lookups", seconds=wait))], 429,
+                          {"Retry-After": str(wait)})
+    try:
+        data = read_json_body(await read_body(request, LOOKUP_BODY))
+    except BodyTooLarge:
+        return api_errors([api_error("", msg("api.lookup-too-large", limit=LOOKUP_BODY))], 413)
+    except DataFileError as e:
+        return api_errors([api_error("", e.reason)], 400)
+    try:
+        asked = NumberLookup.model_validate(data, strict=True)
+    except ValueError:
+        asked = None
+    if asked is None or not asked.surname.strip() or not NUMBER_RE.fullmatch(asked.number.strip().upper()):
+        return api_errors([api_error("", msg("api.lookup-needs-number-and-surname"))], 400)
+    try:
+        found = await run_in_threadpool(verifier_of(request).find_by_number, asked.number,
+                                        asked.surname[:100], state_of(request).manifest)
+    except RegisterError:
+        return api_errors([api_error("", msg("api.register-unavailable"))], 503)
+    if found is None:
+        return api_errors([api_error("", _NOT_FOUND_BY_NUMBER)], 404)
     return JSONResponse(shown(found).model_dump(mode="json"))
