@@ -39,6 +39,7 @@ QR_DESCR = "certificate QR code"  # must match formgen.qr.QR_DESCR
 SIGN_DESCR = "signature line {n}"  # these three must match formgen.certificates.pictures
 SIGN_MARKER_WIDTH, SIGN_MARKER_HEIGHT = 61, 21
 SIGN_W_CM = 4.6  # the box a signature picture is fitted into
+QR_CM = 3.3  # the QR code, quiet zone included: 0.9 mm modules, 2.4 px at a 70 dpi scan
 GREY = "595959"
 GOLD = "A67C2E"
 
@@ -275,13 +276,13 @@ FOOTER_LINES = {
 def footer(doc, languages: str) -> None:
     """QR code on the left; the number, the code and the verification address on the
     right, in the certificate's languages (``zh``, ``en`` or ``zh+en``)."""
-    table = _table(doc, [3.0, TEXT_W - 3.0])
+    table = _table(doc, [QR_CM + 0.3, TEXT_W - QR_CM - 0.3])
     qr_cell, text_cell = table.rows[0].cells
     qr_cell.vertical_alignment = text_cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
     p = qr_cell.paragraphs[0]
     p.style = "Cert Small"
     run = p.add_run()
-    run.add_picture(io.BytesIO(_placeholder_qr()), width=Cm(2.7), height=Cm(2.7))
+    run.add_picture(io.BytesIO(_placeholder_qr()), width=Cm(QR_CM), height=Cm(QR_CM))
     doc_pr = run._r.find(".//" + qn("wp:docPr"))
     doc_pr.set("name", "QR code")
     doc_pr.set("descr", QR_DESCR)
