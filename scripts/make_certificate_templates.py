@@ -102,6 +102,10 @@ def new_certificate(lang: str, title: str, accent: str):
     _style(doc, "Cert Subtitle", size=14, color=accent, italic=not zh, after=0)
     _style(doc, "Cert Lead", size=14 if zh else 13, italic=not zh, before=18, after=8)
     _style(doc, "Cert Name", size=30, bold=True, east_asia=KAI, after=2)
+    # A Chinese name in Kai at its regular weight: no Kai face installed has a bold, and
+    # the bold LibreOffice draws in its place (the outline stroked 1/30 em wide) fills
+    # the gaps of a dense character such as 龘.
+    _style(doc, "Cert Name Kai", size=30, east_asia=KAI, after=2)
     _style(doc, "Cert Text", size=13 if zh else 12.5, before=4, after=4)
     _style(doc, "Cert Grade", size=22, bold=True, color=accent, east_asia=HEI,
            before=4, after=2)
@@ -310,7 +314,8 @@ def heading(doc, accent: str, body: str, sub: str | None, title: str,
 
 
 def name_line(doc, var: str, accent: str, *, ruled: bool = True):
-    p = para(doc, "{{r " + var + " }}", "Cert Name")
+    style = "Cert Name Kai" if var.endswith(".zh") else "Cert Name"
+    p = para(doc, "{{r " + var + " }}", style)
     if ruled:
         rule(p, GOLD, 1.0, sz=6)
     return p
@@ -371,7 +376,7 @@ def csee_iet_joint():
     grade.paragraph_format.space_before = Pt(10)
     para(doc, "{{ grade.article.en }} {{ grade.name.en }}", "Cert Subtitle")
     para(doc, "特发此证。", "Cert Text").paragraph_format.space_before = Pt(10)
-    space(doc, 1.0)
+    space(doc, 0.6)
     details(doc, accent, [
         ("证书编号 Certificate No.", "{{ cert.number }}"),
         ("级别 Grade", "{{ grade.name.zh }} {{ grade.code }}"),
@@ -381,7 +386,7 @@ def csee_iet_joint():
     date_en.paragraph_format.left_indent = Cm(2 * TEXT_W / 3)
     space(doc, 0.3)
     signatures(doc, accent, "both", 2, sign_cm=1.6)
-    space(doc, 1.0)
+    space(doc, 0.5)
     footer(doc, "zh+en")
     return doc
 

@@ -9,6 +9,7 @@ the tests read the PDFs back as a reader, a scanner and an archive would.
 from __future__ import annotations
 
 import copy
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 import yaml
 from conftest import MANIFEST_FILE, SAMPLES_FILE, TODAY, cli
 from PIL import Image
+from pypdf import PdfReader
 from throwaway_pki import make_pki
 
 from formgen.certificates.keys import KEY_ENV
@@ -28,6 +30,8 @@ pytestmark = [pytest.mark.needs_office, pytest.mark.slow]
 VERIFY_BASE = "https://verify.example.org"  # the manifest's
 DENSE = "高龘"
 """A holder's name with 龘 (64 strokes): where a heavy face clogs first."""
+KAI_FONT = "/usr/share/fonts/truetype/arphic/ukai.ttc"
+"""AR PL UKai CN, the Kai face formgen's font configuration gives names (fonts-arphic-ukai)."""
 KINDS = {  # one holder printed on each certificate kind
     "ecuk_registration": "CSEE-2026-0007",
     "csee_iet_joint": "CSEE-2026-0007",
@@ -102,3 +106,99 @@ def test_qr_code_scans_from_a_low_resolution_copy(printed: Path, tmp_path: Path,
         issued = register.lookup(code)
     assert issued.certificate == kind and issued.applicant_id == KINDS[kind]
     assert link == verify_link(VERIFY_BASE, issued.short_code)
+
+
+# ----------------------------------------------------------------------------- signature labels
+
+LABELS = {  # what each certificate prints under its signature lines, left to right
+    "ecuk_registration": ["Chief Executive and Registrar", "Chief Executive"],
+    "csee_iet_joint": ["理事长", "主席"],
+    "csee_competence": ["理事长", "发证单位（盖章）"],
+    "soe_membership": ["President", "Chief Executive"],
+    "cmes_engineer": ["理事长", "技术资格认证中心主任"],
+}
+
+
+def drawn_text(pdf: Path) -> list[tuple[str, str, float, float, float]]:
+    """Each piece of text on the first page as drawn: (text, font without its subset
+    prefix, size in points, x and baseline y in points)."""
+    pieces: list[tuple[str, str, float, float, float]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
+        if not text.strip() or not isinstance(font, dict):
+            return
+        a, b, c, d, e, f = tm
+        m = [a * cm[0] + b * cm[2], a * cm[1] + b * cm[3], c * cm[0] + d * cm[2],
+             c * cm[1] + d * cm[3], e * cm[0] + f * cm[2] + cm[4], e * cm[1] + f * cm[3] + cm[5]]
+        name = str(font.get("/BaseFont", "")).split("+")[-1]
+        pieces.append((text.strip(), name, round(size * m[3], 2), round(m[4], 1), round(m[5], 1)))
+
+    PdfReader(pdf).pages[0].extract_text(visitor_text=visit)
+    return pieces
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_signature_labels_are_set_alike(printed: Path, kind: str) -> None:
+    """"发证单位（盖章）" is set as "理事长" is: same face, weight, size and baseline."""
+    pieces = drawn_text(printed / KINDS[kind] / f"{kind}.pdf")
+    found = []
+    for label in LABELS[kind]:
+        drawn = [p for p in pieces if p[0] == label]
+        assert len(drawn) == 1, f"{label!r} drawn {len(drawn)} times on the {kind}"
+        found.append(drawn[0])
+    (left, *others) = found
+    for other in others:
+        assert other[1:3] == left[1:3], f"{other[0]!r} is set in {other[1:3]}, {left[0]!r} in {left[1:3]}"
+        assert other[4] == left[4], f"{other[0]!r} stands at y {other[4]}, {left[0]!r} at {left[4]}"
+        assert other[3] > left[3] + 100, f"{other[0]!r} is not in a column right of {left[0]!r}"
+    assert left[2] == 9.5 and "Bold" not in left[1], left
+
+
+# ----------------------------------------------------------------------------- the name in Kai
+
+
+def _tight(image: Image.Image) -> Image.Image:
+    """Black and white, cropped to the ink."""
+    bw = image.convert("L").point(lambda v: 0 if v < 128 else 255)
+    box = bw.point(lambda v: 255 - v).getbbox()
+    assert box is not None, "no ink"
+    return bw.crop(box)
+
+
+def _ink_and_crossings(glyph: Image.Image) -> tuple[float, int]:
+    """The share of the glyph's box that is ink, and how many strokes a reader crosses
+    going along every row and every column of pixels (strokes run together: fewer)."""
+    w, h = glyph.size
+    px = glyph.load()
+    dark = [[px[x, y] == 0 for x in range(w)] for y in range(h)]
+    ink = sum(map(sum, dark)) / (w * h)
+    lines = dark + [[dark[y][x] for y in range(h)] for x in range(w)]
+    crossings = sum(d and (i == 0 or not line[i - 1]) for line in lines for i, d in enumerate(line))
+    return ink, crossings
+
+
+def test_dense_name_in_kai_keeps_its_strokes_apart(printed: Path, tmp_path: Path) -> None:
+    """龘 at print resolution (300 dpi) is as open as the Kai face draws it, not a blot."""
+    from PIL import ImageDraw, ImageFont
+
+    pdf = printed / "DENSE-0001" / "cmes_engineer.pdf"
+    (name,) = [p for p in drawn_text(pdf) if p[0] == DENSE]
+    assert "Kai" in name[1], name
+    words = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout
+    line = next(w for w in words.splitlines() if f">{DENSE}</word>" in w)
+    x0, y0, x1, y1 = (float(v) for v in re.findall(r'"([\d.]+)"', line))
+    scale = 300 / 72
+    page = raster(pdf, 300, tmp_path, gray=True)
+    cell = page.crop((round((x0 + x1) / 2 * scale), round(y0 * scale),
+                      round(x1 * scale), round(y1 * scale)))  # the second character
+    ink, crossings = _ink_and_crossings(_tight(cell))
+
+    face = ImageFont.truetype(KAI_FONT, round(name[2] * scale))
+    drawn = Image.new("L", (2 * face.size, 2 * face.size), 255)
+    ImageDraw.Draw(drawn).text((face.size // 2, face.size // 2), "龘", font=face, fill=0)
+    own_ink, own_crossings = _ink_and_crossings(_tight(drawn))
+    assert ink < 0.45, f"龘 is {ink:.0%} ink"
+    assert ink < own_ink * 1.2, f"龘 is {ink:.0%} ink, the Kai face's own {own_ink:.0%}"
+    assert crossings > own_crossings * 0.85, \
+        f"{crossings} strokes crossed in 龘, {own_crossings} in the Kai face's own"
