@@ -22,8 +22,10 @@ from pypdf import PdfReader
 from throwaway_pki import make_pki
 
 from formgen.certificates.keys import KEY_ENV
+from formgen.certificates.pdfa import archival_problems, read_certificate
 from formgen.certificates.qr import code_in_link, verify_link
 from formgen.certificates.register import Register
+from formgen.certificates.signature import signature_archival_problems
 
 pytestmark = [pytest.mark.needs_office, pytest.mark.slow]
 
@@ -202,3 +204,80 @@ def test_dense_name_in_kai_keeps_its_strokes_apart(printed: Path, tmp_path: Path
     assert ink < own_ink * 1.2, f"龘 is {ink:.0%} ink, the Kai face's own {own_ink:.0%}"
     assert crossings > own_crossings * 0.85, \
         f"{crossings} strokes crossed in 龘, {own_crossings} in the Kai face's own"
+
+
+# ----------------------------------------------------------------------------- PDF/A-2b
+
+def _pdfa_report(path: Path) -> Any:
+    pdfa = pytest.importorskip("pikepdf.pdfa", reason="pikepdf[pdfa] validates PDF/A")
+    return pdfa.validate_written(path, "2b")
+
+
+def test_print_and_unsigned_certificates_pass_pikepdfs_pdfa_validator(printed: Path) -> None:
+    """pikepdf's allowlist validator (built from veraPDF's rules) approves print.pdf and
+    every holder's PDF as PDF/A-2b: formgen's own facts are in predefined properties."""
+    files = [printed / "print.pdf", *sorted(printed.glob("*/*.pdf"))]
+    assert len(files) == 1 + 7 * 3
+    for path in files:
+        report = _pdfa_report(path)
+        assert report.passed, f"{path.name}: {[str(f) for f in report.findings]}"
+        assert archival_problems(PdfReader(path)) == [], path
+
+
+def test_signed_certificates_are_pdfa_2b(signed: Path) -> None:
+    """A signed PDF breaks no rule pikepdf checks; pikepdf does not check a signature's
+    form field at all (it says so), and formgen checks that part by veraPDF's rules. The
+    same file without its signature field is approved outright."""
+    import pikepdf
+
+    pdfa = pytest.importorskip("pikepdf.pdfa", reason="pikepdf[pdfa] validates PDF/A")
+    files = sorted(signed.glob("*/*.pdf"))
+    assert len(files) == 7 * 3
+    for path in files:
+        report = _pdfa_report(path)
+        assert report.violations == (), f"{path.name}: {[str(f) for f in report.violations]}"
+        unchecked = {(f.rule, f.message) for f in report.unsupported}
+        assert unchecked == {("pikepdf:schema-Catalog",
+                              "interactive forms (/AcroForm) are not supported")}, unchecked
+        assert archival_problems(PdfReader(path)) == [], path
+        assert signature_archival_problems(path.read_bytes()) == [], path
+        with pikepdf.open(path) as pdf:
+            del pdf.Root["/AcroForm"]
+            page = pdf.pages[0]
+            del page["/Annots"]
+            del pdf.Root["/Extensions"]["/ESIC"]  # PAdES's extension, with the signature
+            bare = pdfa.check(pdf, "2b")
+        assert bare.passed, f"{path.name} without its signature: {[str(f) for f in bare.findings]}"
+    # formgen's own checks of the signature's parts can fail
+    with pikepdf.open(files[0]) as pdf:
+        pdf.Root.AcroForm.NeedAppearances = True
+        pdf.pages[0].Annots[0].F = 2
+        pdf.Root.AcroForm.Fields[0].AA = pikepdf.Dictionary()
+        altered = signed / "altered.pdf"
+        pdf.save(altered)
+    assert archival_problems(PdfReader(altered)) == [
+        "page 1: a /Widget annotation is not printed or is hidden (F 2)",
+        "page 1: a form field's widget has actions",
+        "the form leaves its appearances to the viewer (NeedAppearances)",
+        "form field FormgenSignature has actions",
+    ]
+    assert signature_archival_problems(altered.read_bytes()) == [
+        "signature FormgenSignature: its byte range does not cover the whole file"]
+
+
+def test_certificate_facts_read_back_from_the_metadata(signed: Path) -> None:
+    """``formgen verify`` finds the number and code in the predefined XMP properties."""
+    path = signed / "CSEE-2026-0007" / "csee_competence.pdf"
+    facts = read_certificate(PdfReader(path))
+    assert facts["holder"] == "李晓明"
+    assert facts["number"].startswith("CSEE-IET-2026-")
+    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{2}", facts["code"])
+    assert facts["number"] in flat_text(path) and facts["code"] in flat_text(path)
+    xmp = PdfReader(path).trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+    assert "formgen.invalid" not in xmp and "pdfaExtension" not in xmp
+
+
+def flat_text(path: Path) -> str:
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return re.sub(r"\s+", "", text)
