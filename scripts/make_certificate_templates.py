@@ -264,14 +264,14 @@ FOOTER_LINES = {
         "验证码 Verification code：{{ cert.code }}",
         "核验网址 Verify at：{{ cert.verify }}",
         "扫描二维码或访问上述网址，可核验本证书是否真实有效。",
-        "Scan the QR code or visit the address above to check that this certificate "
+        "Scan the QR code or visit the address above\nto check that this certificate "
         "is genuine and still valid.",
     ],
     "en": [
         "Certificate No. {{ cert.number }}",
         "Verification code {{ cert.code }}",
         "Verify at {{ cert.verify }}",
-        "Scan the QR code or visit the address above to check that this certificate "
+        "Scan the QR code or visit the address above\nto check that this certificate "
         "is genuine and still valid.",
     ],
 }
@@ -291,7 +291,11 @@ def footer(doc, languages: str) -> None:
     doc_pr.set("name", "QR code")
     doc_pr.set("descr", QR_DESCR)
     for i, line in enumerate(FOOTER_LINES[languages]):
-        q = para(text_cell, line, "Cert Small", first=(i == 0))
+        first, _, rest = line.partition("\n")  # a line break where the sentence reads best
+        q = para(text_cell, first, "Cert Small", first=(i == 0))
+        if rest:
+            q.add_run().add_break()
+            q.add_run(rest)
         q.paragraph_format.space_after = Pt(2)
         for r in q.runs:
             if "cert.verify" in r.text:  # the address in a typewriter face, easy to type
