@@ -27,8 +27,6 @@ from formgen.certificates.qr import code_in_link, verify_link
 from formgen.certificates.register import Register
 from formgen.certificates.signature import signature_archival_problems
 
-pytestmark = [pytest.mark.needs_office, pytest.mark.slow]
-
 VERIFY_BASE = "https://verify.example.org"  # the manifest's
 DENSE = "高龘"
 """A holder's name with 龘 (64 strokes): where a heavy face clogs first."""
@@ -92,6 +90,8 @@ def raster(pdf: Path, dpi: int, work: Path, gray: bool = False) -> Image.Image:
 # ----------------------------------------------------------------------------- QR codes
 
 
+@pytest.mark.needs_office
+@pytest.mark.slow
 @pytest.mark.parametrize("dpi", [70, 72])
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_qr_code_scans_from_a_low_resolution_copy(printed: Path, tmp_path: Path, kind: str,
@@ -139,6 +139,8 @@ def drawn_text(pdf: Path) -> list[tuple[str, str, float, float, float]]:
     return pieces
 
 
+@pytest.mark.needs_office
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_signature_labels_are_set_alike(printed: Path, kind: str) -> None:
     """"发证单位（盖章）" is set as "理事长" is: same face, weight, size and baseline."""
@@ -179,6 +181,8 @@ def _ink_and_crossings(glyph: Image.Image) -> tuple[float, int]:
     return ink, crossings
 
 
+@pytest.mark.needs_office
+@pytest.mark.slow
 def test_dense_name_in_kai_keeps_its_strokes_apart(printed: Path, tmp_path: Path) -> None:
     """龘 at print resolution (300 dpi) is as open as the Kai face draws it, not a blot."""
     from PIL import ImageDraw, ImageFont
@@ -213,6 +217,8 @@ def _pdfa_report(path: Path) -> Any:
     return pdfa.validate_written(path, "2b")
 
 
+@pytest.mark.needs_office
+@pytest.mark.slow
 def test_print_and_unsigned_certificates_pass_pikepdfs_pdfa_validator(printed: Path) -> None:
     """pikepdf's allowlist validator (built from veraPDF's rules) approves print.pdf and
     every holder's PDF as PDF/A-2b: formgen's own facts are in predefined properties."""
@@ -224,13 +230,14 @@ def test_print_and_unsigned_certificates_pass_pikepdfs_pdfa_validator(printed: P
         assert archival_problems(PdfReader(path)) == [], path
 
 
+@pytest.mark.needs_office
+@pytest.mark.slow
 def test_signed_certificates_are_pdfa_2b(signed: Path) -> None:
     """A signed PDF breaks no rule pikepdf checks; pikepdf does not check a signature's
     form field at all (it says so), and formgen checks that part by veraPDF's rules. The
     same file without its signature field is approved outright."""
-    import pikepdf
-
     pdfa = pytest.importorskip("pikepdf.pdfa", reason="pikepdf[pdfa] validates PDF/A")
+    import pikepdf
     files = sorted(signed.glob("*/*.pdf"))
     assert len(files) == 7 * 3
     for path in files:
@@ -265,6 +272,8 @@ def test_signed_certificates_are_pdfa_2b(signed: Path) -> None:
         "signature FormgenSignature: its byte range does not cover the whole file"]
 
 
+@pytest.mark.needs_office
+@pytest.mark.slow
 def test_certificate_facts_read_back_from_the_metadata(signed: Path) -> None:
     """``formgen verify`` finds the number and code in the predefined XMP properties."""
     path = signed / "CSEE-2026-0007" / "csee_competence.pdf"
@@ -281,3 +290,36 @@ def flat_text(path: Path) -> str:
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
                           check=True).stdout
     return re.sub(r"\s+", "", text)
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["predefined", "formgen-namespace"])
+def test_facts_read_back_from_new_and_older_pdfs(tmp_path: Path, legacy: bool) -> None:
+    """The facts are read from the predefined properties, and from the ``formgen``
+    namespace that PDFs printed before kept them in."""
+    import datetime as dt
+
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, NameObject
+
+    from formgen.certificates.pdfa import LEGACY_NS, Described, xmp_packet
+
+    about = Described(issuer="Chinese Society for Electrical Engineering", holder="李晓明",
+                      number="CSEE-IET-2026-000006", code="68BJ-K6W7-JA")
+    packet = xmp_packet("title", "test", dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
+                        None if legacy else about).decode()
+    if legacy:
+        packet = packet.replace("</rdf:RDF>", (
+            f'<rdf:Description rdf:about="" xmlns:formgen="{LEGACY_NS}">'
+            "<formgen:holder>李晓明</formgen:holder><formgen:number>CSEE-IET-2026-000006"
+            "</formgen:number><formgen:code>68BJ-K6W7-JA</formgen:code></rdf:Description>"
+            "</rdf:RDF>"))
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    metadata = DecodedStreamObject()
+    metadata.set_data(packet.encode())
+    metadata[NameObject("/Type")] = NameObject("/Metadata")
+    writer._root_object[NameObject("/Metadata")] = writer._add_object(metadata)
+    writer.write(tmp_path / "one.pdf")
+    facts = read_certificate(PdfReader(tmp_path / "one.pdf"))
+    assert {k: facts[k] for k in ("holder", "number", "code")} == {
+        "holder": "李晓明", "number": "CSEE-IET-2026-000006", "code": "68BJ-K6W7-JA"}

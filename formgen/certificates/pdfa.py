@@ -106,6 +106,8 @@ def own_xmp(about: Described) -> str:
     forms: dict[str, str] = {}
     for name, where in OWN_PROPERTIES.items():
         value = getattr(about, name)
+        if not value:  # an optional fact not given is left out
+            continue
         forms[where.xmp] = where.form
         item = f"{name}:{value}" if where.form == "bag" else value
         by_property.setdefault(where.xmp, []).append(item)
