@@ -26,6 +26,7 @@ from throwaway_pki import Pki, make_pki
 from formgen.certificates import signing
 from formgen.certificates.keys import KEY_ENV
 from formgen.certificates.pdfa import archival_problems
+from formgen.certificates.signature import signature_archival_problems
 
 pytestmark = pytest.mark.needs_office
 
@@ -384,6 +385,15 @@ def test_timestamped_and_long_term_signatures(authority: Any, one_holder: Path, 
     assert status.timestamp_validity.valid and status.timestamp_validity.trusted
     reader = PdfReader(pdf)
     assert archival_problems(reader) == []
+    assert signature_archival_problems(pdf.read_bytes()) == []
+    pdfa = pytest.importorskip("pikepdf.pdfa", reason="pikepdf[pdfa] validates PDF/A")
+    report = pdfa.validate_written(pdf, "2b")
+    assert report.violations == (), [str(f) for f in report.violations]
+    # What pikepdf's validator does not check: the signature's form field, and for B-LT
+    # the validation data (/DSS); formgen checks the form field by veraPDF's rules above.
+    unchecked = {f.message for f in report.unsupported}
+    assert unchecked == {"interactive forms (/AcroForm) are not supported"} | (
+        {"unrecognized key(s) /DSS are not checked"} if level == "B-LT" else set())
     dss = reader.trailer["/Root"].get("/DSS")
     if level == "B-LT":
         assert dss is not None and dss["/CRLs"] and dss["/Certs"]
