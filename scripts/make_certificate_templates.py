@@ -39,6 +39,7 @@ QR_DESCR = "certificate QR code"  # must match formgen.qr.QR_DESCR
 SIGN_DESCR = "signature line {n}"  # these three must match formgen.certificates.pictures
 SIGN_MARKER_WIDTH, SIGN_MARKER_HEIGHT = 61, 21
 SIGN_W_CM = 4.6  # the box a signature picture is fitted into
+QR_CM = 3.3  # the QR code, quiet zone included: 0.9 mm modules, 2.4 px at a 70 dpi scan
 GREY = "595959"
 GOLD = "A67C2E"
 
@@ -101,6 +102,10 @@ def new_certificate(lang: str, title: str, accent: str):
     _style(doc, "Cert Subtitle", size=14, color=accent, italic=not zh, after=0)
     _style(doc, "Cert Lead", size=14 if zh else 13, italic=not zh, before=18, after=8)
     _style(doc, "Cert Name", size=30, bold=True, east_asia=KAI, after=2)
+    # A Chinese name in Kai at its regular weight: no Kai face installed has a bold, and
+    # the bold LibreOffice draws in its place (the outline stroked 1/30 em wide) fills
+    # the gaps of a dense character such as 龘.
+    _style(doc, "Cert Name Kai", size=30, east_asia=KAI, after=2)
     _style(doc, "Cert Text", size=13 if zh else 12.5, before=4, after=4)
     _style(doc, "Cert Grade", size=22, bold=True, color=accent, east_asia=HEI,
            before=4, after=2)
@@ -259,14 +264,14 @@ FOOTER_LINES = {
         "验证码 Verification code：{{ cert.code }}",
         "核验网址 Verify at：{{ cert.verify }}",
         "扫描二维码或访问上述网址，可核验本证书是否真实有效。",
-        "Scan the QR code or visit the address above to check that this certificate "
+        "Scan the QR code or visit the address above\nto check that this certificate "
         "is genuine and still valid.",
     ],
     "en": [
         "Certificate No. {{ cert.number }}",
         "Verification code {{ cert.code }}",
         "Verify at {{ cert.verify }}",
-        "Scan the QR code or visit the address above to check that this certificate "
+        "Scan the QR code or visit the address above\nto check that this certificate "
         "is genuine and still valid.",
     ],
 }
@@ -275,18 +280,22 @@ FOOTER_LINES = {
 def footer(doc, languages: str) -> None:
     """QR code on the left; the number, the code and the verification address on the
     right, in the certificate's languages (``zh``, ``en`` or ``zh+en``)."""
-    table = _table(doc, [3.0, TEXT_W - 3.0])
+    table = _table(doc, [QR_CM + 0.3, TEXT_W - QR_CM - 0.3])
     qr_cell, text_cell = table.rows[0].cells
     qr_cell.vertical_alignment = text_cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
     p = qr_cell.paragraphs[0]
     p.style = "Cert Small"
     run = p.add_run()
-    run.add_picture(io.BytesIO(_placeholder_qr()), width=Cm(2.7), height=Cm(2.7))
+    run.add_picture(io.BytesIO(_placeholder_qr()), width=Cm(QR_CM), height=Cm(QR_CM))
     doc_pr = run._r.find(".//" + qn("wp:docPr"))
     doc_pr.set("name", "QR code")
     doc_pr.set("descr", QR_DESCR)
     for i, line in enumerate(FOOTER_LINES[languages]):
-        q = para(text_cell, line, "Cert Small", first=(i == 0))
+        first, _, rest = line.partition("\n")  # a line break where the sentence reads best
+        q = para(text_cell, first, "Cert Small", first=(i == 0))
+        if rest:
+            q.add_run().add_break()
+            q.add_run(rest)
         q.paragraph_format.space_after = Pt(2)
         for r in q.runs:
             if "cert.verify" in r.text:  # the address in a typewriter face, easy to type
@@ -309,7 +318,8 @@ def heading(doc, accent: str, body: str, sub: str | None, title: str,
 
 
 def name_line(doc, var: str, accent: str, *, ruled: bool = True):
-    p = para(doc, "{{r " + var + " }}", "Cert Name")
+    style = "Cert Name Kai" if var.endswith(".zh") else "Cert Name"
+    p = para(doc, "{{r " + var + " }}", style)
     if ruled:
         rule(p, GOLD, 1.0, sz=6)
     return p
@@ -370,7 +380,7 @@ def csee_iet_joint():
     grade.paragraph_format.space_before = Pt(10)
     para(doc, "{{ grade.article.en }} {{ grade.name.en }}", "Cert Subtitle")
     para(doc, "特发此证。", "Cert Text").paragraph_format.space_before = Pt(10)
-    space(doc, 1.0)
+    space(doc, 0.6)
     details(doc, accent, [
         ("证书编号 Certificate No.", "{{ cert.number }}"),
         ("级别 Grade", "{{ grade.name.zh }} {{ grade.code }}"),
@@ -380,7 +390,7 @@ def csee_iet_joint():
     date_en.paragraph_format.left_indent = Cm(2 * TEXT_W / 3)
     space(doc, 0.3)
     signatures(doc, accent, "both", 2, sign_cm=1.6)
-    space(doc, 1.0)
+    space(doc, 0.5)
     footer(doc, "zh+en")
     return doc
 

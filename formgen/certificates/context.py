@@ -150,7 +150,7 @@ def certificate_context(
 
 
 SEAL_LINE = {"zh": "发证单位（盖章）", "en": "Issuing body (seal)"}
-"""What a signature line that only carries the seal says in place of a name."""
+"""What a signature line that only carries the seal says in place of an office (its title)."""
 
 
 def _body(applicant: Applicant, doc_id: str, role: str, manifest: Manifest) -> Body:
@@ -180,8 +180,8 @@ def signature_lines(applicant: Applicant, doc_id: str,
             given = officer.name
             name = {"zh": given.zh, "en": given.en} if given else {"zh": "", "en": ""}
             title = {"zh": officer.title.zh, "en": officer.title.en}
-        else:
-            name, title = dict(SEAL_LINE), {"zh": "", "en": ""}
+        else:  # the seal's line says so where the others name the office, in the same type
+            name, title = {"zh": "", "en": ""}, dict(SEAL_LINE)
         both = name["zh"] if name["zh"] == name["en"] else f"{name['zh']} {name['en']}"
         lines.append({
             "name": {**name, "both": both},

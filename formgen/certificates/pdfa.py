@@ -6,15 +6,18 @@ per certificate with pypdf copies the pages only, so :func:`make_archival` gives
 file what PDF/A asks of the document as a whole: the output intent, the language, a file
 identifier, and its own XMP metadata (the PDF/A declaration, the certificate's title, the
 issuing society, the holder, the certificate number and verification code) with the
-document information dictionary saying the same. The number, code and holder are kept
-under a namespace of formgen's own, described in the XMP as PDF/A extension schemas ask.
+document information dictionary saying the same. The certificate's own facts go in
+properties that PDF/A-2 predefines (:data:`OWN_PROPERTIES`, written by :func:`own_xmp`):
+an archive's validator then has no extension schema to trust, and pikepdf's, which accepts
+none, approves the file.
 
 :func:`read_certificate` reads them back (``formgen verify FILE.pdf``);
 :func:`archival_problems` lists what keeps a file from being PDF/A-2b as far as it can
 be checked here: the declaration, the output intent with its ICC profile, every font
 embedded, no encryption, metadata that matches the information dictionary, a file
-identifier, no interpolated images, no transfer functions and only the standard blend
-modes (PDF/A-2 allows transparency itself).
+identifier, no interpolated images, no transfer functions, only the standard blend
+modes (PDF/A-2 allows transparency itself), and veraPDF's rules for annotations, the
+interactive form and permissions, which a signature brings.
 """
 
 from __future__ import annotations
@@ -26,18 +29,14 @@ from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from defusedxml import ElementTree
-from lxml import etree
 
 if TYPE_CHECKING:
     from pypdf import PdfReader, PdfWriter
 
-CERTIFICATE_NS = "https://formgen.invalid/ns/certificate/1.0/"
-"""XMP namespace of the certificate's own properties (prefix ``formgen``)."""
+LEGACY_NS = "https://formgen.invalid/ns/certificate/1.0/"
+"""XMP namespace (prefix ``formgen``) of the certificate's own properties in PDFs printed
+before they moved to predefined properties; still read by :func:`read_certificate`."""
 CREATOR_TOOL = "formgen"
-
-# pyHanko rewrites the XMP with lxml when it signs: the prefix registered here keeps the
-# one the extension schema declares (instead of ns0).
-etree.register_namespace("formgen", CERTIFICATE_NS)
 
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _NS = {
@@ -46,13 +45,32 @@ _NS = {
     "pdf": "http://ns.adobe.com/pdf/1.3/",
     "xmp": "http://ns.adobe.com/xap/1.0/",
     "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
-    "formgen": CERTIFICATE_NS,
+    "formgen": LEGACY_NS,
 }
-_OWN_PROPERTIES = {
-    "holder": "The holder's name as printed",
-    "number": "The certificate number",
-    "code": "The verification code",
+
+
+@dataclass(frozen=True)
+class OwnProperty:
+    """Where one of formgen's own facts about a certificate is kept in its XMP metadata."""
+
+    xmp: str
+    """The predefined PDF/A-2 XMP property (XMP Specification 2005) that carries it."""
+    form: str
+    """Its value type: ``text``, ``langalt`` (rdf:Alt, x-default), ``seq`` (rdf:Seq) or ``bag``
+    (rdf:Bag, where this fact is the item ``<name>:<value>``, so facts can share it)."""
+    about: str
+    """What the fact is."""
+
+
+OWN_PROPERTIES: dict[str, OwnProperty] = {
+    "issuer": OwnProperty("dc:creator", "seq", "Who issues it"),
+    "holder": OwnProperty("dc:description", "langalt", "The holder's name as printed"),
+    "number": OwnProperty("dc:identifier", "text", "The certificate number"),
+    "code": OwnProperty("xmp:Identifier", "bag", "The verification code"),
 }
+"""formgen's own facts about a certificate (the keys of :func:`read_certificate`) and
+where each is kept. A new fact is one more entry here (a ``Described`` field of the same
+name): :func:`own_xmp` writes it and :func:`read_certificate` reads it back."""
 
 
 @dataclass(frozen=True)
@@ -81,43 +99,41 @@ def _alt(text: str) -> str:
     return f'<rdf:Alt><rdf:li xml:lang="x-default">{escape(text)}</rdf:li></rdf:Alt>'
 
 
+def own_xmp(about: Described) -> str:
+    """The rdf:Description of the certificate's own facts (:data:`OWN_PROPERTIES`), each
+    in the predefined property that carries it."""
+    by_property: dict[str, list[str]] = {}
+    forms: dict[str, str] = {}
+    for name, where in OWN_PROPERTIES.items():
+        value = getattr(about, name)
+        if not value:  # an optional fact not given is left out
+            continue
+        forms[where.xmp] = where.form
+        item = f"{name}:{value}" if where.form == "bag" else value
+        by_property.setdefault(where.xmp, []).append(item)
+    parts: list[str] = []
+    for prop, values in by_property.items():
+        form = forms[prop]
+        if form in ("text", "langalt") and len(values) != 1:
+            raise ValueError(f"{prop} holds one value, not {values}")
+        if form == "text":
+            inner = escape(values[0])
+        elif form == "langalt":
+            inner = _alt(values[0])
+        else:
+            kind = "Seq" if form == "seq" else "Bag"
+            inner = f"<rdf:{kind}>" + "".join(f"<rdf:li>{escape(v)}</rdf:li>" for v in values) \
+                + f"</rdf:{kind}>"
+        parts.append(f"<{prop}>{inner}</{prop}>")
+    return (f'<rdf:Description rdf:about="" xmlns:dc="{_NS["dc"]}" xmlns:xmp="{_NS["xmp"]}">'
+            + "".join(parts) + "</rdf:Description>")
+
+
 def xmp_packet(title: str, producer: str, when: dt.datetime,
                about: Described | None = None) -> bytes:
     """The XMP metadata of a PDF/A-2b certificate (or of print.pdf, with no ``about``)."""
     dc = f"<dc:format>application/pdf</dc:format><dc:title>{_alt(title)}</dc:title>"
-    own = extension = ""
-    if about is not None:
-        dc += (
-            f"<dc:creator><rdf:Seq><rdf:li>{escape(about.issuer)}</rdf:li></rdf:Seq></dc:creator>"
-            f"<dc:description>{_alt(about.holder)}</dc:description>"
-            f"<dc:identifier>{escape(about.number)}</dc:identifier>"
-        )
-        own = (
-            f'<rdf:Description rdf:about="" xmlns:formgen="{CERTIFICATE_NS}">'
-            f"<formgen:holder>{escape(about.holder)}</formgen:holder>"
-            f"<formgen:number>{escape(about.number)}</formgen:number>"
-            f"<formgen:code>{escape(about.code)}</formgen:code></rdf:Description>"
-        )
-        properties = "".join(
-            '<rdf:li rdf:parseType="Resource">'
-            f"<pdfaProperty:name>{name}</pdfaProperty:name>"
-            "<pdfaProperty:valueType>Text</pdfaProperty:valueType>"
-            "<pdfaProperty:category>external</pdfaProperty:category>"
-            f"<pdfaProperty:description>{text}</pdfaProperty:description></rdf:li>"
-            for name, text in _OWN_PROPERTIES.items()
-        )
-        extension = (
-            '<rdf:Description rdf:about="" '
-            'xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" '
-            'xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" '
-            'xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">'
-            '<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">'
-            "<pdfaSchema:schema>formgen certificate</pdfaSchema:schema>"
-            f"<pdfaSchema:namespaceURI>{CERTIFICATE_NS}</pdfaSchema:namespaceURI>"
-            "<pdfaSchema:prefix>formgen</pdfaSchema:prefix>"
-            f"<pdfaSchema:property><rdf:Seq>{properties}</rdf:Seq></pdfaSchema:property>"
-            "</rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>"
-        )
+    own = own_xmp(about) if about is not None else ""
     stamp = _date_xmp(when)
     xml = (
         '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
@@ -133,7 +149,7 @@ def xmp_packet(title: str, producer: str, when: dt.datetime,
         f"<xmp:CreatorTool>{CREATOR_TOOL}</xmp:CreatorTool>"
         f"<xmp:CreateDate>{stamp}</xmp:CreateDate><xmp:ModifyDate>{stamp}</xmp:ModifyDate>"
         f"<xmp:MetadataDate>{stamp}</xmp:MetadataDate></rdf:Description>"
-        f"{own}{extension}</rdf:RDF></x:xmpmeta>"
+        f"{own}</rdf:RDF></x:xmpmeta>"
         + "\n" + (" " * 99 + "\n") * 20  # padding, so the packet can be edited in place
         + '<?xpacket end="w"?>'
     )
@@ -218,11 +234,23 @@ def _xmp_values(root: Any) -> dict[str, str]:
 
 
 def read_certificate(reader: PdfReader) -> dict[str, str]:
-    """The certificate's own properties from its XMP metadata: ``holder``, ``number``,
-    ``code`` (those present)."""
+    """The certificate's own facts from its XMP metadata (:data:`OWN_PROPERTIES`: holder,
+    number, code, issuer), those present; older PDFs keep them under LEGACY_NS."""
     root = _xmp_root(reader)
-    values = _xmp_values(root) if root is not None else {}
-    return {k.split(":", 1)[1]: v for k, v in values.items() if k.startswith("formgen:")}
+    if root is None:
+        return {}
+    values, found = _xmp_values(root), {}
+    for name, where in OWN_PROPERTIES.items():
+        value = values.get(where.xmp, "")  # pyHanko writes simple values as attributes
+        if where.form == "bag":
+            prefix, _, local = where.xmp.partition(":")
+            items = [li.text or "" for bag in root.iter(f"{{{_NS[prefix]}}}{local}")
+                     for li in bag.iter(f"{{{_RDF}}}li") if (li.text or "").startswith(f"{name}:")]
+            value = items[0].split(":", 1)[1] if items else ""
+        if value.strip():
+            found[name] = value.strip()
+    legacy = {k.split(":", 1)[1]: v for k, v in values.items() if k.startswith("formgen:")}
+    return legacy | found if legacy else found
 
 
 _INFO_TO_XMP = {
@@ -285,6 +313,52 @@ def archival_problems(reader: PdfReader) -> list[str]:
     seen: set[int] = set()
     for number, page in enumerate(reader.pages, 1):
         problems.extend(_resource_problems(page.get("/Resources"), number, seen))
+        problems.extend(_annotation_problems(page, number))
+    return problems + _form_problems(root)
+
+
+def _annotation_problems(page: Any, number: int) -> list[str]:
+    """veraPDF's PDF/A-2b rules for annotations (6.3.2, 6.3.3, 6.4.1-1): printed, not
+    hidden, an appearance unless of no size, no actions on a widget."""
+    problems: list[str] = []
+    for annot in page.get("/Annots") or []:
+        annot = annot.get_object()
+        kind = str(annot.get("/Subtype"))
+        if kind == "/Popup":
+            continue
+        flags = int(annot.get("/F", 0))  # Print (4) set; Invisible, Hidden, NoView, ToggleNoView not
+        if "/F" not in annot or not flags & 4 or flags & (1 | 2 | 32 | 256):
+            problems.append(f"page {number}: a {kind} annotation is not printed or is hidden "
+                            f"(F {annot.get('/F')})")
+        x0, y0, x1, y1 = (float(v) for v in annot.get("/Rect", [0, 0, 0, 0]))
+        appearance = annot.get("/AP")
+        if appearance is None and (x0, y0) != (x1, y1) and kind != "/Link":
+            problems.append(f"page {number}: a {kind} annotation has no appearance")
+        if appearance is not None and set(appearance.get_object()) != {"/N"}:
+            problems.append(f"page {number}: a {kind} annotation's appearances are not just N")
+        if kind == "/Widget" and ("/A" in annot or "/AA" in annot):
+            problems.append(f"page {number}: a form field's widget has actions")
+    return problems
+
+
+def _form_problems(root: Any) -> list[str]:
+    """veraPDF's PDF/A-2b rules for the interactive form (6.4.1, 6.4.2) and permissions
+    (6.1.12): no appearances left to the viewer, no XFA, no field actions."""
+    problems: list[str] = []
+    perms = root.get("/Perms")
+    if perms is not None and set(perms.get_object()) - {"/UR3", "/DocMDP"}:
+        problems.append("permissions other than UR3 and DocMDP")
+    form = root.get("/AcroForm")
+    if form is None:
+        return problems
+    form = form.get_object()
+    if form.get("/NeedAppearances") == True:  # noqa: E712 (a PDF boolean)
+        problems.append("the form leaves its appearances to the viewer (NeedAppearances)")
+    if "/XFA" in form:
+        problems.append("the form is an XFA form")
+    for field in form.get("/Fields") or []:
+        if "/AA" in field.get_object():
+            problems.append(f"form field {field.get_object().get('/T')} has actions")
     return problems
 
 

@@ -137,3 +137,34 @@ def _printed_problems(document: Any, embedded: dict[str, str]) -> list[Message]:
     flat = "".join(text.split())
     missing = [embedded[k] for k in ("number", "code") if embedded[k] not in flat]
     return [msg("signing.not-printed", values=missing)] if missing else []
+
+
+def signature_archival_problems(data: bytes) -> list[str]:
+    """veraPDF's PDF/A-2b rules for the signatures of the PDF ``data`` (6.4.3): each
+    covers the whole file (to the end of its revision) but its own Contents, and holds
+    one signer, whose certificate it includes. Empty: nothing found."""
+    from asn1crypto import cms
+    from pypdf import PdfReader
+
+    problems: list[str] = []
+    root: Any = PdfReader(io.BytesIO(data)).trailer["/Root"]
+    form = root.get("/AcroForm")
+    fields = form.get_object().get("/Fields", []) if form is not None else []
+    for sig in (f.get_object() for f in fields):
+        value = sig.get("/V")
+        if sig.get("/FT") != "/Sig" or value is None:
+            continue
+        value, name = value.get_object(), sig.get("/T")
+        start, gap, resume, length = (int(v) for v in value["/ByteRange"])
+        end = data[:resume + length].rstrip()
+        if start != 0 or data[gap:gap + 1] != b"<" or data[resume - 1:resume] != b">" \
+                or not end.endswith(b"%%EOF"):
+            problems.append(f"signature {name}: its byte range does not cover the whole file")
+        signed = cms.ContentInfo.load(bytes(value["/Contents"]))["content"]
+        signers = signed["signer_infos"]
+        serials = {c.chosen.serial_number for c in signed["certificates"] or []}
+        if len(signers) != 1:
+            problems.append(f"signature {name}: {len(signers)} signers, not one")
+        elif signers[0]["sid"].chosen["serial_number"].native not in serials:
+            problems.append(f"signature {name}: the signer's certificate is not included")
+    return problems
