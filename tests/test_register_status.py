@@ -269,7 +269,7 @@ def test_register_init_export_and_revoke_commands(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     with out.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
-    assert [(r[0], r[5], r[6], r[8], r[9]) for r in rows[1:]] == [
+    assert [(r[0], r[5], r[6], r[8], r[9]) for r in rows[1:-1]] == [
         ("", "", "created", "Wang Min", "register.sqlite"),
         (a.number, "valid", "numbered", "Wang Min", ""),
         (b.number, "revoked", "numbered", "Wang Min", ""),
@@ -277,7 +277,10 @@ def test_register_init_export_and_revoke_commands(tmp_path: Path) -> None:
         (b.number, "revoked", "printed", "Wang Min", "out"),
         (b.number, "revoked", "revoked", "Zhang San", "withdrawn"),
     ]
-    assert result.stderr == f"6 event(s) written to {out}\n"
+    head = (tmp_path / "reg" / "register.head").read_text().strip()
+    assert head.startswith("6:") and rows[-1][6:] == ["head", rows[-1][7], "", head]
+    assert result.stderr == (f"6 event(s) written to {out}, with the register's head {head} "
+                             "as the last row\n")
 
 
 def test_verify_shows_the_status(reg_path: Path) -> None:

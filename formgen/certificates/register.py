@@ -18,6 +18,7 @@ import datetime
 import hmac
 
 from formgen import clock
+from formgen.certificates.history import Standing, disagreement, replay
 from formgen.certificates.numbers import (
     MAX_SEQUENCE,
     NUMBER_RE,
@@ -68,7 +69,25 @@ class Register(RegisterFile):
         code = self.code_for(issued.number, issued.applicant_id, issued.issued_on.isoformat())
         if not self.seal_matches(row) or group_code(code) != issued.short_code:
             raise VerificationError(msg("verify.record-altered", number=issued.number))
+        disagrees = disagreement(issued, self.standing(issued.number))
+        if disagrees is not None:
+            raise VerificationError(msg("verify.events-disagree", problem=disagrees))
         return issued
+
+    def standing(self, number: str) -> Standing | None:
+        """What the events of certificate ``number`` make of it (not re-checked: see
+        :func:`formgen.certificates.audit.audit`)."""
+        actions = self.query("SELECT action, detail, id FROM events WHERE number = ? ORDER BY id",
+                             (number,))
+        first = int(actions[0][2]) if actions else None
+        return replay([(a, d) for a, d, _ in actions], self._moved_before(first))
+
+    def _moved_before(self, event: int | None) -> bool:
+        """Whether the register was moved from version 1 (key-moved) before ``event``
+        (ever, when None)."""
+        found = self.query("SELECT MIN(id) FROM events WHERE action = 'key-moved'")
+        first = found[0][0] if found else None
+        return first is not None and (event is None or int(first) < event)
 
     def _checked(self, row: tuple[str, ...]) -> Issued:
         """:meth:`genuine`, for changes: an altered row stops the change."""

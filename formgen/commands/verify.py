@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from formgen.certificates.audit import audited
 from formgen.certificates.register import Register
 from formgen.certificates.signature import check_signed_pdf
 from formgen.certificates.verification import Verification, find
@@ -67,6 +68,7 @@ def verify_pdf(path: Path, register: Path, register_given: bool, register_key: P
     if not problems and (register_given or register.is_file()):
         try:
             with Register(register, key_file=register_key, read_only=True) as reg:
+                audited(reg)
                 found = find(reg, check.certificate["code"], manifest_or_none(manifest_path))
         except VerificationError as e:
             problems.append(e.message)
@@ -122,6 +124,7 @@ def command(code: str, register: Path, register_key: Path | None, trust: tuple[P
         return
     try:
         with Register(register, key_file=register_key, read_only=True) as reg:
+            audited(reg)
             found = find(reg, code, manifest_or_none(manifest_path))
     except VerificationError as e:
         say(msg("verify.not-genuine", error=e.message))

@@ -32,6 +32,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from formgen.certificates.audit import AuditCache, AuditError
 from formgen.certificates.keys import RegisterKey
 from formgen.certificates.numbers import NUMBER_RE, normalize_code
 from formgen.certificates.register import Register
@@ -59,8 +60,10 @@ class Verifier:
 
     def __init__(self, path: Path, key_file: Path | None = None, per_minute: float = DEFAULT_RATE):
         self.path = Path(path)
+        self.audits = AuditCache()
         with Register(self.path, key_file=key_file, read_only=True) as reg:  # checked at start
             self.key: RegisterKey = reg.key
+            audit_at_start(self, reg)
         self.limiter = RateLimiter(per_minute)
 
     def find(self, code: str, manifest: Manifest) -> Verification | None:
@@ -76,9 +79,11 @@ class Verifier:
 
     def _find(self, look_up: Callable[[Register], Verification]) -> Verification | None:
         with Register(self.path, timeout=5.0, key=self.key, read_only=True) as reg:
+            self.audits.check(reg)
             try:
                 return look_up(reg)
             except VerificationError as e:
+                refuse_disagreeing(self, e)
                 if e.code in ("verify.record-altered", "verify.other-key"):
                     log.warning("register row refused: %s", e.message.english)
                 return None
@@ -180,6 +185,7 @@ def _page(request: Request, lang: Language, status: int = 200, *, outcome: str =
         error_for={e.field: e.text for e in errors},
         values={"code": "", "number": "", "surname": "", **(values or {})},
         missing=missing or {}, reason=reason, retry_after=retry_after,
+        **register_published(request),
     )
     if retry_after:
         answer.headers["Retry-After"] = str(retry_after)
@@ -236,6 +242,8 @@ async def verify_sent(request: Request) -> Response:
     try:
         found = await run_in_threadpool(verifier_of(request).find_by_number, values["number"],
                                         values["surname"], state_of(request).manifest)
+    except AuditError as e:
+        return audit_refused(request, lang, e)
     except RegisterError:
         return _page(request, lang, 503, outcome="unavailable", values=values)
     return await _result(request, lang, found,
@@ -251,6 +259,8 @@ async def certificate_page(request: Request, code: str) -> Response:
     try:
         found = await run_in_threadpool(verifier_of(request).find, code,
                                         state_of(request).manifest)
+    except AuditError as e:
+        return audit_refused(request, lang, e)
     except RegisterError:
         return _page(request, lang, 503, outcome="unavailable")
     shown_code = code[:20].upper()
@@ -282,8 +292,49 @@ async def certificate_json(request: Request, code: str) -> Response:
     try:
         found = await run_in_threadpool(verifier_of(request).find, code,
                                         state_of(request).manifest)
+    except AuditError as e:
+        return api_errors([api_error("", e.message)], 503)
     except RegisterError:
         return api_errors([api_error("", msg("api.register-unavailable"))], 503)
     if found is None:
         return api_errors([api_error("code", _NOT_FOUND)], 404)
     return JSONResponse(shown(found).model_dump(mode="json"))
+
+
+# ----------------------------------------------------------------------------- the register's audit
+
+
+def audit_at_start(verifier: Verifier, reg: Register) -> None:
+    """Audit the register when the app starts: a failure is logged, and every look-up
+    says it (the app still serves, to say so)."""
+    try:
+        verifier.audits.check(reg)
+    except AuditError as e:
+        log.error("%s", e.message.english)
+
+
+def refuse_disagreeing(verifier: Verifier, e: VerificationError) -> None:
+    """A certificate whose row disagrees with its events fails the register's audit."""
+    if e.code == "verify.events-disagree":
+        verifier.audits.forget()
+        raise AuditError(verifier.path, [e.message]) from e
+
+
+def register_published(request: Request) -> dict[str, object]:
+    """What every verification page publishes about the register: its head, as its last
+    audit found it (``register_head``, or None before an audit held)."""
+    verifier: Verifier | None = getattr(request.app.state, "verifier", None)
+    head = verifier.audits.head if verifier is not None else None
+    return {"register_head": str(head) if head is not None else None}
+
+
+def audit_refused(request: Request, lang: Language, e: AuditError) -> Response:
+    """The page saying that the register fails its audit, and what failed: no
+    certificate is shown from it."""
+    log.error("%s", e.message.english)
+    return state_of(request).render(
+        request, "verify.html", lang, 503, outcome="audit-failed",
+        audit_problems=[p.text(lang) for p in e.problems],
+        errors=[], error_for={}, values={"code": "", "number": "", "surname": ""},
+        missing={}, reason="", retry_after=0, certificate=None, register_head=None,
+    )
