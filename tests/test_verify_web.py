@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import json
 import re
-import sqlite3
 import subprocess
 import urllib.error
 import urllib.request
