@@ -276,6 +276,20 @@ class Register(RegisterFile):
             raise RegisterError(_not_valid(issued))
         return issued
 
+    def reissue_set(self, numbers: tuple[str, ...] = (), holders: tuple[str, ...] = ()) -> list[Issued]:
+        """The certificates to reissue: ``numbers``, and every valid certificate of each of
+        ``holders``, each once; RegisterError saying why when a number is not a valid
+        certificate or a holder has none."""
+        found = {i.number: i for i in map(self.reissuable, numbers)}
+        for holder in holders:
+            rows = self.query(f"SELECT {_COLUMNS} FROM certificates WHERE applicant_id = ? "
+                              "AND status = 'valid' ORDER BY rowid", (holder.strip(),))
+            if not rows:
+                raise RegisterError(msg("reissue.holder-has-none", id=holder.strip()[:60],
+                                        path=str(self.path)))
+            found.update((i.number, i) for i in map(self._checked, rows))
+        return list(found.values())
+
     def revoke(self, number: str, reason: str, by: str = "",
                on: datetime.date | None = None) -> Issued:
         """Revoke a valid certificate for one of REASONS; return it as it is now."""
