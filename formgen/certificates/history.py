@@ -32,8 +32,8 @@ _CARRIED = Standing("valid")
 
 def replay(actions: list[tuple[str, str]], carried_over: bool) -> Standing | None:
     """The state the events ``(action, detail)`` of one certificate leave it in; None
-    when it has none. ``carried_over``: the register was moved from version 1 before the
-    first of them, so a certificate not numbered since starts valid."""
+    when it has none. ``carried_over``: the register was moved from version 1 (before any
+    of them), so a certificate not numbered since starts valid."""
     state = None
     for action, detail in actions:
         if action == "numbered":

@@ -77,17 +77,15 @@ class Register(RegisterFile):
     def standing(self, number: str) -> Standing | None:
         """What the events of certificate ``number`` make of it (not re-checked: see
         :func:`formgen.certificates.audit.audit`)."""
-        actions = self.query("SELECT action, detail, id FROM events WHERE number = ? ORDER BY id",
+        actions = self.query("SELECT action, detail FROM events WHERE number = ? ORDER BY id",
                              (number,))
-        first = int(actions[0][2]) if actions else None
-        return replay([(a, d) for a, d, _ in actions], self._moved_before(first))
+        return replay([(a, d) for a, d in actions], self.carried_over())
 
-    def _moved_before(self, event: int | None) -> bool:
-        """Whether the register was moved from version 1 (key-moved) before ``event``
-        (ever, when None)."""
-        found = self.query("SELECT MIN(id) FROM events WHERE action = 'key-moved'")
-        first = found[0][0] if found else None
-        return first is not None and (event is None or int(first) < event)
+    def carried_over(self) -> bool:
+        """Whether the register was moved from version 1 (its first event is
+        ``key-moved``), so certificates not numbered since start valid."""
+        found = self.query("SELECT action FROM events WHERE id = 1")
+        return bool(found) and found[0][0] == "key-moved"
 
     def _checked(self, row: tuple[str, ...]) -> Issued:
         """:meth:`genuine`, for changes: an altered row stops the change."""
