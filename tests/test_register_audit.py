@@ -318,3 +318,26 @@ def test_head_beside_the_register_is_noted(tmp_path: Path, monkeypatch: pytest.M
         f"note: the head {tmp_path / 'register.head'} is kept beside the register, where "
         "whoever can write the register can roll it back too; keep it with the key (set "
         "FORMGEN_REGISTER_HEAD)\n")
+
+
+def test_a_version_1_register_moves_straight_to_a_head(tmp_path: Path) -> None:
+    from test_register_status import make_version_1
+
+    path = tmp_path / "register.sqlite"
+    make_version_1(path)
+    assert cli("register", "migrate-key", path).exit_code == 0
+    assert (tmp_path / "register.head").read_text().startswith("1:")
+    result = cli("register", "audit", "--register", path)
+    assert result.exit_code == 0, result.output
+    assert "3 certificate(s) as sealed and as their events make them" in result.stdout
+    shutil.copy(path, tmp_path / "backup.sqlite")
+    result = cli("revoke", "CSEE-IET-2026-000002", "--register", path, "--reason", "withdrawn")
+    assert result.exit_code == 0, result.output
+    assert cli("register", "audit", "--register", path).exit_code == 0
+    insider(path, RESTORE_ROW.replace(FIFTH, "CSEE-IET-2026-000002"))  # as carried over
+    result = cli("register", "audit", "--register", path)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"the register {path} fails its audit:\n  - certificate CSEE-IET-2026-000002 is valid "
+        "in the register, but its events make it revoked (withdrawn): its row was changed or "
+        "copied back from an earlier copy\n")

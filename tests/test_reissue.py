@@ -6,6 +6,8 @@ pyHanko's own validator and with poppler's pdfsig."""
 from __future__ import annotations
 
 import copy
+import shutil
+import sqlite3
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -153,3 +155,24 @@ def test_reissued_pdfs_pass_verify_pyhanko_and_pdfsig(reissued: dict[str, Any]) 
         result = cli("verify", path, "--register", reissued["register"], "--trust", pki.ca_cert)
         assert result.exit_code == 1
         assert result.stdout.startswith(f"Superseded by {new[path.stem].number} on ")
+
+
+@pytest.mark.needs_office
+@pytest.mark.slow
+def test_a_signed_pdf_is_not_vouched_for_by_a_register_rolled_back(
+        reissued: dict[str, Any], tmp_path: Path) -> None:
+    pki: Pki = reissued["pki"]
+    register = tmp_path / "register.sqlite"
+    for suffix in (".sqlite", ".key", ".head"):
+        shutil.copy(reissued["register"].with_suffix(suffix), register.with_suffix(suffix))
+    register.with_suffix(".key").chmod(0o600)
+    db = sqlite3.connect(register)
+    db.execute("DROP TRIGGER events_kept")
+    db.execute("DELETE FROM events WHERE id = (SELECT MAX(id) FROM events)")
+    db.commit()
+    db.close()
+    path = sorted((reissued["out"] / HOLDER).glob("*.pdf"))[0]
+    result = cli("verify", path, "--register", register, "--trust", pki.ca_cert)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.startswith(f"Error: the register {register} fails its audit, so "
+                                    "nothing in it can be vouched for: its head records event ")
