@@ -283,7 +283,9 @@ class RegisterFile(Sealer):
         except sqlite3.Error as e:
             raise self._wrap(e) from e
         if after is not None and after != before:
-            self.head_place.write(after)
+            kept = self.head_place.read()
+            if kept is None or kept.event < after.event:  # another writer may be ahead
+                self.head_place.write(after)
 
     # -- the head ----------------------------------------------------------------------
 
