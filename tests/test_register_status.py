@@ -250,8 +250,10 @@ def test_register_init_export_and_revoke_commands(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     key = tmp_path / "reg" / "register.key"
     assert result.stderr == (
-        f"made the certificate register {path}, with its key in {key}. Keep the key private "
-        "and back up both: without its key a register verifies nothing\n")
+        f"made the certificate register {path}, with its key in {key} and its head in "
+        f"{key.with_suffix('.head')}. Keep the key private, keep the head with it (where whoever "
+        "writes the register cannot), and back up all three: without its key a register "
+        "verifies nothing\n")
     assert cli("register", "init", path).exit_code == 1
     with Register(path) as reg:
         a, b = reg.issue([req("A1"), req("A2", name="WANG Jingyi")], by="Wang Min", on=DAY)

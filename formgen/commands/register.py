@@ -44,7 +44,8 @@ def init(path: Path, register_key: Path | None, by: str | None) -> None:
     unless FORMGEN_REGISTER_KEY holds it. Refuses an existing PATH or key file.
     """
     with Register.create(path, key_file=register_key, by=who(by)) as reg:
-        say(msg("cli.register-made", path=str(path), key=reg.key.source))
+        say(msg("cli.register-made", path=str(path), key=reg.key.source,
+                head=reg.head_place.source))
 
 
 @command.command("migrate-key")
