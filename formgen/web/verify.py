@@ -41,6 +41,7 @@ from formgen.exceptions import RegisterError, VerificationError
 from formgen.messages import msg
 from formgen.model.applicant import Language
 from formgen.model.manifest import Manifest, Term
+from formgen.web.audit import audit_at_start, audit_refused, refuse_disagreeing, register_published
 from formgen.web.i18n import N_, TRANSLATORS
 from formgen.web.ratelimit import RateLimiter
 from formgen.web.security import read_form
@@ -63,7 +64,7 @@ class Verifier:
         self.audits = AuditCache()
         with Register(self.path, key_file=key_file, read_only=True) as reg:  # checked at start
             self.key: RegisterKey = reg.key
-            audit_at_start(self, reg)
+            audit_at_start(self.audits, reg)
         self.limiter = RateLimiter(per_minute)
 
     def find(self, code: str, manifest: Manifest) -> Verification | None:
@@ -83,7 +84,7 @@ class Verifier:
             try:
                 return look_up(reg)
             except VerificationError as e:
-                refuse_disagreeing(self, e)
+                refuse_disagreeing(self.audits, self.path, e)
                 if e.code in ("verify.record-altered", "verify.other-key"):
                     log.warning("register row refused: %s", e.message.english)
                 return None
@@ -279,7 +280,8 @@ _NOT_FOUND = msg("api.certificate-not-found")
     responses={
         404: {"description": "No issued certificate has this code (unknown, altered or never issued)."},
         429: {"description": "Too many look-ups from this address; wait the seconds in Retry-After."},
-        503: {"description": "The register cannot be read just now."},
+        503: {"description": "The register cannot be read just now, or fails its audit "
+                    "(the message says what failed)."},
     },
 )
 async def certificate_json(request: Request, code: str) -> Response:
@@ -300,41 +302,3 @@ async def certificate_json(request: Request, code: str) -> Response:
         return api_errors([api_error("code", _NOT_FOUND)], 404)
     return JSONResponse(shown(found).model_dump(mode="json"))
 
-
-# ----------------------------------------------------------------------------- the register's audit
-
-
-def audit_at_start(verifier: Verifier, reg: Register) -> None:
-    """Audit the register when the app starts: a failure is logged, and every look-up
-    says it (the app still serves, to say so)."""
-    try:
-        verifier.audits.check(reg)
-    except AuditError as e:
-        log.error("%s", e.message.english)
-
-
-def refuse_disagreeing(verifier: Verifier, e: VerificationError) -> None:
-    """A certificate whose row disagrees with its events fails the register's audit."""
-    if e.code == "verify.events-disagree":
-        verifier.audits.forget()
-        raise AuditError(verifier.path, [e.message]) from e
-
-
-def register_published(request: Request) -> dict[str, object]:
-    """What every verification page publishes about the register: its head, as its last
-    audit found it (``register_head``, or None before an audit held)."""
-    verifier: Verifier | None = getattr(request.app.state, "verifier", None)
-    head = verifier.audits.head if verifier is not None else None
-    return {"register_head": str(head) if head is not None else None}
-
-
-def audit_refused(request: Request, lang: Language, e: AuditError) -> Response:
-    """The page saying that the register fails its audit, and what failed: no
-    certificate is shown from it."""
-    log.error("%s", e.message.english)
-    return state_of(request).render(
-        request, "verify.html", lang, 503, outcome="audit-failed",
-        audit_problems=[p.text(lang) for p in e.problems],
-        errors=[], error_for={}, values={"code": "", "number": "", "surname": ""},
-        missing={}, reason="", retry_after=0, certificate=None, register_head=None,
-    )
