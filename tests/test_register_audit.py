@@ -341,3 +341,17 @@ def test_a_version_1_register_moves_straight_to_a_head(tmp_path: Path) -> None:
         f"the register {path} fails its audit:\n  - certificate CSEE-IET-2026-000002 is valid "
         "in the register, but its events make it revoked (withdrawn): its row was changed or "
         "copied back from an earlier copy\n")
+
+
+def test_a_lost_head_is_written_again_by_staff_with_the_key(reg_path: Path) -> None:
+    head = reg_path.parent / "register.head"
+    head.unlink()
+    assert cli("register", "audit", "--register", reg_path).exit_code == 1
+    result = cli("register", "migrate-head", reg_path, "--by", "Wang Min")
+    assert result.exit_code == 0, result.output
+    assert head.read_text().startswith("13:")  # the event recording it is the last
+    result = cli("register", "audit", "--register", reg_path)
+    assert result.exit_code == 0, result.output
+    with Register(reg_path, read_only=True) as reg:
+        last = reg.events()[-1]
+    assert (last.action, last.by, last.detail) == ("head-kept", "Wang Min", str(head))

@@ -19,7 +19,8 @@ A version-2 register kept its key apart but no head (:mod:`formgen.certificates.
 so events taken off its end went unnoticed. ``formgen register migrate-head`` audits it
 (every event's seal in one chain, every row's seal and status against its events; any
 failure: nothing is changed) and writes its head beside the key; from then on the
-register is version 3.
+register is version 3. Run on a register whose head file was lost, it writes a new head
+the same way (a roll-back made before then can no longer show).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import hmac
 import sqlite3
 from pathlib import Path
 
+from formgen.certificates.audit import audit
 from formgen.certificates.head import Head, head_place
 from formgen.certificates.keys import RegisterKey, create_key, load_key
 from formgen.certificates.numbers import Issued, group_code
@@ -97,12 +99,11 @@ def _migrate(db: sqlite3.Connection, path: Path, key_file: Path | None,
 
 
 def migrate_head(path: Path, key_file: Path | None = None, by: str = "") -> Register:
-    """Give the version-2 register ``path`` its head, once it passes the audit; return it
-    (closed) as it is now."""
-    from formgen.certificates.audit import audit
-
+    """Give the version-2 register ``path`` its head, once it passes the audit (or a
+    register whose head was lost a new one: it cannot show a roll-back made before);
+    return it (closed) as it is now."""
     with Register(path, key_file=key_file, upgrading=True) as reg:
-        if reg.meta.get("version") == str(VERSION):
+        if reg.meta.get("version") == str(VERSION) and reg.head_place.read() is not None:
             raise RegisterError(msg("register.head-already", path=str(path),
                                     head=reg.head_place.source))
         last = reg.last_head()
