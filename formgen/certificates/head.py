@@ -17,7 +17,8 @@ The head is found like the key (:mod:`formgen.certificates.keys`):
    head file beside the register, which the audit notes, since whoever writes the
    register can write it too.
 
-A head file is replaced atomically each time events are added. It holds one line,
+A head file is replaced atomically (written, flushed to disk, renamed into place) each
+time events are added. It holds one line,
 ``<event>:<seal>``, the text that the verification page and every export publish.
 """
 
@@ -31,7 +32,7 @@ from pathlib import Path
 from formgen.certificates.keys import KEY_ENV, RegisterKey, default_key_path
 from formgen.exceptions import OutputError, RegisterError
 from formgen.messages import msg
-from formgen.paths import write_atomic
+from formgen.paths import atomic_path
 
 HEAD_ENV = "FORMGEN_REGISTER_HEAD"
 """Environment variable naming the head file, or holding the head, when the key is in the
@@ -92,7 +93,13 @@ class HeadPlace:
         if self.path is None:
             return
         try:
-            write_atomic(self.path, f"{head}\n".encode("ascii"))
+            with atomic_path(self.path) as tmp, tmp.open("wb") as fh:
+                fh.write(f"{head}\n".encode("ascii"))
+                fh.flush()
+                os.fsync(fh.fileno())  # on disk before it replaces the head
+        except OSError as e:
+            raise RegisterError(msg("register.head-unwritable", head=self.source,
+                                    reason=str(e.strerror or e))) from e
         except OutputError as e:
             raise RegisterError(msg("register.head-unwritable", head=self.source,
                                     reason=e.message)) from e
