@@ -420,11 +420,13 @@ def test_verify_refuses_forged_altered_and_unknown(batch: dict[str, Any],
     altered = tmp_path / "altered.sqlite"
     shutil.copy(register, altered)
     shutil.copy(register.with_suffix(".key"), altered.with_suffix(".key"))
+    shutil.copy(register.with_suffix(".head"), altered.with_suffix(".head"))
     with sqlite3.connect(altered) as db:
         db.execute("UPDATE certificates SET name = 'Someone Else' WHERE number = ?", (number,))
     assert refused(number, altered) == (
-        f"Not genuine: certificate {number} is not genuine: its register record does not "
-        "match its verification code\n")
+        f"Error: the register {altered} fails its audit, so nothing in it can be vouched for: "
+        f"certificate {number} is not genuine: its register record does not match its "
+        "verification code\n")
     result = cli("verify", number, "--register", tmp_path / "missing.sqlite")
     assert result.exit_code == 1
     assert "there is no certificate register at" in result.stderr

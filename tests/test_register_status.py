@@ -250,8 +250,10 @@ def test_register_init_export_and_revoke_commands(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     key = tmp_path / "reg" / "register.key"
     assert result.stderr == (
-        f"made the certificate register {path}, with its key in {key}. Keep the key private "
-        "and back up both: without its key a register verifies nothing\n")
+        f"made the certificate register {path}, with its key in {key} and its head in "
+        f"{key.with_suffix('.head')}. Keep the key private, keep the head with it (where whoever "
+        "writes the register cannot), and back up all three: without its key a register "
+        "verifies nothing\n")
     assert cli("register", "init", path).exit_code == 1
     with Register(path) as reg:
         a, b = reg.issue([req("A1"), req("A2", name="WANG Jingyi")], by="Wang Min", on=DAY)
@@ -269,7 +271,7 @@ def test_register_init_export_and_revoke_commands(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     with out.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
-    assert [(r[0], r[5], r[6], r[8], r[9]) for r in rows[1:]] == [
+    assert [(r[0], r[5], r[6], r[8], r[9]) for r in rows[1:-1]] == [
         ("", "", "created", "Wang Min", "register.sqlite"),
         (a.number, "valid", "numbered", "Wang Min", ""),
         (b.number, "revoked", "numbered", "Wang Min", ""),
@@ -277,7 +279,10 @@ def test_register_init_export_and_revoke_commands(tmp_path: Path) -> None:
         (b.number, "revoked", "printed", "Wang Min", "out"),
         (b.number, "revoked", "revoked", "Zhang San", "withdrawn"),
     ]
-    assert result.stderr == f"6 event(s) written to {out}\n"
+    head = (tmp_path / "reg" / "register.head").read_text().strip()
+    assert head.startswith("6:") and rows[-1][6:] == ["head", rows[-1][7], "", head]
+    assert result.stderr == (f"6 event(s) written to {out}, with the register's head {head} "
+                             "as the last row\n")
 
 
 def test_verify_shows_the_status(reg_path: Path) -> None:

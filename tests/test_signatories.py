@@ -148,7 +148,7 @@ def test_bad_pictures_stop_before_numbering(tmp_path: Path, pictures: dict[str, 
     exported = cli("register", "export", "--out", tmp_path / "events.csv", "--register", register)
     assert exported.exit_code == 0, exported.output
     rows = (tmp_path / "events.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
-    assert [row.split(",")[6] for row in rows] == ["created"]  # no certificate numbered
+    assert [row.split(",")[6] for row in rows] == ["created", "head"]  # nothing numbered
 
 
 def test_unknown_officer_is_a_manifest_error(tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import json
 import re
-import sqlite3
 import subprocess
 import urllib.error
 import urllib.request
@@ -139,7 +138,7 @@ def test_revoked_and_superseded(site: Site) -> None:
     assert "有效" in new and "陈志强 / CHEN Zhiqiang" in new and site.reissued.number in new
 
 
-@pytest.mark.parametrize("how", ["unknown", "altered", "malformed", "never issued", "tampered row"])
+@pytest.mark.parametrize("how", ["unknown", "altered", "malformed", "never issued"])
 def test_unknown_or_altered_codes_are_not_found(site: Site, how: str) -> None:
     code = site.valid.short_code.replace("-", "")
     if how == "unknown":
@@ -148,13 +147,8 @@ def test_unknown_or_altered_codes_are_not_found(site: Site, how: str) -> None:
         code = code[:3] + ("X" if code[3] != "X" else "Y") + code[4:]
     elif how == "malformed":
         code = "hello"
-    elif how == "never issued":
+    else:  # a tampered row fails the whole register's audit: tests/test_register_audit.py
         code = site.void.short_code.replace("-", "")
-    else:
-        with sqlite3.connect(site.register) as db:
-            db.execute("UPDATE certificates SET name = 'Someone Else' WHERE number = ?",
-                       (site.valid.number,))
-        db.close()
     with client_for(site) as client:
         answer = client.get("/c/" + code)
         answer_en = client.get("/c/" + code + "?lang=en")

@@ -12,7 +12,15 @@ run once by staff, moves it to version 2:
    table is made, the key is deleted from ``meta`` and a ``key-moved`` event recorded;
 4. the file is vacuumed, with ``secure_delete`` on, so the old key is not left in free pages.
 
-Copies of the register taken before the move still hold the key: replace them.
+Copies of the register taken before the move still hold the key: replace them. The
+register moved is of the current version: its head is written beside the key.
+
+A version-2 register kept its key apart but no head (:mod:`formgen.certificates.head`),
+so events taken off its end went unnoticed. ``formgen register migrate-head`` audits it
+(every event's seal in one chain, every row's seal and status against its events; any
+failure: nothing is changed) and writes its head beside the key; from then on the
+register is version 3. Run on a register whose head file was lost, it writes a new head
+the same way (a roll-back made before then can no longer show).
 """
 
 from __future__ import annotations
@@ -22,12 +30,15 @@ import hmac
 import sqlite3
 from pathlib import Path
 
+from formgen.certificates.audit import audit
+from formgen.certificates.head import Head, head_place
 from formgen.certificates.keys import RegisterKey, create_key, load_key
 from formgen.certificates.numbers import Issued, group_code
+from formgen.certificates.register import Register
 from formgen.certificates.seals import Sealer
 from formgen.certificates.store import FORMAT, SCHEMA, VERSION, RegisterFile
 from formgen.exceptions import RegisterError
-from formgen.messages import msg
+from formgen.messages import Joined, msg
 
 _V1_COLUMNS = "number, code, applicant_id, name, certificate, programme, grade, issued_on, seal"
 
@@ -76,13 +87,40 @@ def _migrate(db: sqlite3.Connection, path: Path, key_file: Path | None,
         db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                        [("version", str(VERSION)), ("key_id", key.key_id)])
         sealer.add_event(db, by, "key-moved", detail=f"{len(rows)} certificate(s) carried over")
+        last = db.execute("SELECT id, seal FROM events ORDER BY id DESC LIMIT 1").fetchone()
         db.execute("COMMIT")
     except BaseException:
         if db.in_transaction:
             db.execute("ROLLBACK")
         raise
+    head_place(path, key).write(Head(int(last[0]), str(last[1])))
     db.execute("VACUUM")
     return key, len(rows)
+
+
+def migrate_head(path: Path, key_file: Path | None = None, by: str = "") -> Register:
+    """Give the version-2 register ``path`` its head, once it passes the audit (or a
+    register whose head was lost a new one: it cannot show a roll-back made before);
+    return it (closed) as it is now."""
+    with Register(path, key_file=key_file, upgrading=True) as reg:
+        if reg.meta.get("version") == str(VERSION) and reg.head_place.read() is not None:
+            raise RegisterError(msg("register.head-already", path=str(path),
+                                    head=reg.head_place.source))
+        last = reg.last_head()
+        found = audit(reg)
+        problems = [p for p in found.problems if p.id != "audit.head-missing"]
+        if problems:
+            raise RegisterError(msg("register.migrate-head-refused", path=str(path),
+                                    problems=Joined(tuple(problems[:20]), msg("list.semicolon"))))
+        if last is not None:
+            reg.head_place.write(last)
+        with reg.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('version', ?)",
+                       (str(VERSION),))
+            for statement in SCHEMA:
+                db.execute(statement)
+            reg.add_event(db, by, "head-kept", detail=reg.head_place.source)
+        return reg
 
 
 def _v1_genuine(secret: bytes, row: tuple[str, ...]) -> bool:

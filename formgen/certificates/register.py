@@ -18,6 +18,7 @@ import datetime
 import hmac
 
 from formgen import clock
+from formgen.certificates.history import Standing, disagreement, replay
 from formgen.certificates.numbers import (
     MAX_SEQUENCE,
     NUMBER_RE,
@@ -68,7 +69,23 @@ class Register(RegisterFile):
         code = self.code_for(issued.number, issued.applicant_id, issued.issued_on.isoformat())
         if not self.seal_matches(row) or group_code(code) != issued.short_code:
             raise VerificationError(msg("verify.record-altered", number=issued.number))
+        disagrees = disagreement(issued, self.standing(issued.number))
+        if disagrees is not None:
+            raise VerificationError(msg("verify.events-disagree", problem=disagrees))
         return issued
+
+    def standing(self, number: str) -> Standing | None:
+        """What the events of certificate ``number`` make of it (not re-checked: see
+        :func:`formgen.certificates.audit.audit`)."""
+        actions = self.query("SELECT action, detail FROM events WHERE number = ? ORDER BY id",
+                             (number,))
+        return replay([(a, d) for a, d in actions], self.carried_over())
+
+    def carried_over(self) -> bool:
+        """Whether the register was moved from version 1 (its first event is
+        ``key-moved``), so certificates not numbered since start valid."""
+        found = self.query("SELECT action FROM events WHERE id = 1")
+        return bool(found) and found[0][0] == "key-moved"
 
     def _checked(self, row: tuple[str, ...]) -> Issued:
         """:meth:`genuine`, for changes: an altered row stops the change."""
@@ -256,6 +273,20 @@ class Register(RegisterFile):
         if issued.status != "valid":
             raise RegisterError(_not_valid(issued))
         return issued
+
+    def reissue_set(self, numbers: tuple[str, ...] = (), holders: tuple[str, ...] = ()) -> list[Issued]:
+        """The certificates to reissue: ``numbers``, and every valid certificate of each of
+        ``holders``, each once; RegisterError saying why when a number is not a valid
+        certificate or a holder has none."""
+        found = {i.number: i for i in map(self.reissuable, numbers)}
+        for holder in holders:
+            rows = self.query(f"SELECT {_COLUMNS} FROM certificates WHERE applicant_id = ? "
+                              "AND status = 'valid' ORDER BY rowid", (holder.strip(),))
+            if not rows:
+                raise RegisterError(msg("reissue.holder-has-none", id=holder.strip()[:60],
+                                        path=str(self.path)))
+            found.update((i.number, i) for i in map(self._checked, rows))
+        return list(found.values())
 
     def revoke(self, number: str, reason: str, by: str = "",
                on: datetime.date | None = None) -> Issued:

@@ -31,9 +31,11 @@ signature and seal pictures go over the signature lines
 (:mod:`formgen.certificates.pictures`); with a signing key, each holder's PDF is signed
 (:mod:`formgen.certificates.signing`), print.pdf (a file for the printer) is not.
 
-``CertificateOptions(reissue=NUMBER)`` prints one certificate again under a new number, with the holder's
-data as corrected in ``data``; the old certificate becomes ``superseded`` once the new
-one is written.
+``CertificateOptions(reissue=(NUMBER, ...), reissue_holders=(ID, ...))`` prints these
+certificates, and every valid certificate of these holders, again under new numbers, with
+the holders' data as corrected in ``data``, numbered, stamped and signed as any other
+certificate; each old certificate becomes ``superseded`` by its new one once that is
+written (the new one records the number it replaces).
 """
 
 from __future__ import annotations
@@ -63,9 +65,10 @@ from formgen.certificates.numbers import write_csv as write_register_csv
 from formgen.certificates.pictures import check_picture
 from formgen.certificates.plan import Holder, plan_holder, printed_name
 from formgen.certificates.register import DEFAULT_PATH, Register
+from formgen.certificates.reissue import holders_only, plan_reissue
 from formgen.certificates.signing import CertificateSigner, SigningKey
 from formgen.certificates.verification import checked_url, verify_base_for
-from formgen.exceptions import FormgenError, ManifestError, OutputError, RegisterError
+from formgen.exceptions import FormgenError, ManifestError, OutputError
 from formgen.fonts import require_families
 from formgen.forms.naming import applicant_folder, output_name
 from formgen.load import RawRecord
@@ -106,8 +109,11 @@ class CertificateOptions:
     """Make the register (with its key) when there is no file."""
     register_timeout: float = 10.0
     """Seconds to wait for a register locked by another batch."""
-    reissue: str | None = None
-    """Print this one certificate again under a new number, with its holder's record."""
+    reissue: tuple[str, ...] = ()
+    """Print these certificates again under new numbers, with their holders' records."""
+    reissue_holders: tuple[str, ...] = ()
+    """Print every valid certificate of these holders (applicant ids) again under new
+    numbers."""
     signing: SigningKey | None = None
     """Sign each holder's PDF with this key."""
 
@@ -147,7 +153,8 @@ class CertificateJob(BatchJob[tuple[Holder, str], CertificateRun]):
         self.pdf_options = PDFA_2B
         self.base_override = checked_url(options.verify_url)
         self.signer = CertificateSigner(options.signing) if options.signing is not None else None
-        self.replaced: Issued | None = None
+        self.replaced: dict[tuple[str, str], Issued] = {}
+        """The certificates reissued, by (holder, certificate)."""
         self.holders: list[Holder] = []
         self.templates: dict[str, BatchTemplate] = {}
         self.new: list[str] = []
@@ -174,10 +181,11 @@ class CertificateJob(BatchJob[tuple[Holder, str], CertificateRun]):
         return self._register
 
     def narrow(self, records: list[RawRecord], report: Report) -> tuple[list[RawRecord], Report]:
-        """For a reissue, the records of that certificate's holder only."""
-        if self.options.reissue:
-            self.replaced = self.register.reissuable(self.options.reissue)
-            return _holder_only(records, report, self.replaced)
+        """For a reissue, the records of the holders reissued only."""
+        if self.options.reissue or self.options.reissue_holders:
+            old = self.register.reissue_set(self.options.reissue, self.options.reissue_holders)
+            self.replaced = {(i.applicant_id, i.certificate): i for i in old}
+            return holders_only(records, report, old)
         return records, report
 
     def plan(self, report: Report, step: Progress) -> list[tuple[Holder, str]]:
@@ -280,8 +288,7 @@ class CertificateJob(BatchJob[tuple[Holder, str], CertificateRun]):
     def write_register_csv(self, out: Path) -> None:
         """``register.csv``: every change this run made to the register (or why not)."""
         touched = {i.number for i in self.numbered}
-        if self.replaced is not None:
-            touched.add(self.replaced.number)
+        touched.update(i.number for i in self.replaced.values())
         events = self.register.events(touched, since=self.since)
         try:
             self.result.register_csv = write_register_csv(events, out / "register.csv")
@@ -289,31 +296,19 @@ class CertificateJob(BatchJob[tuple[Holder, str], CertificateRun]):
             self.result.unwritten.append(e.message)
 
 
-def _holder_only(records: list[RawRecord], report: Report,
-                 replaced: Issued) -> tuple[list[RawRecord], Report]:
-    """The records of the holder of ``replaced`` only (a reissue)."""
-    holder = replaced.applicant_id
-    mine = [r for r in records if r.record_id == holder]
-    if not mine:
-        raise RegisterError(msg("reissue.no-record", number=replaced.number, id=holder))
-    return mine, Report(
-        valid=[v for v in report.valid if v.applicant.id == holder],
-        problems=[p for p in report.problems if p.record_id == holder],
-        failed=[r for r in report.failed if r.record_id == holder],
-    )
 
 
 def _plan(report: Report, manifest: Manifest, today: dt.date, run: CertificateRun,
-          replaced: Issued | None) -> list[Holder]:
-    """The valid records and the certificates due to each (only the one reissued, for a
+          replaced: dict[tuple[str, str], Issued]) -> list[Holder]:
+    """The valid records and the certificates due to each (only those reissued, for a
     reissue), by unit then name; a record that cannot have its certificates fails."""
     holders: list[Holder] = []
-    only = replaced.certificate if replaced is not None else None
     for item in report.valid:
-        doc_ids, issued_on, problems = plan_holder(item.applicant, manifest, today, only)
-        if replaced is not None and not doc_ids:
-            problems.append(("", msg("reissue.not-due", number=replaced.number,
-                                     certificate=_title(manifest, replaced.certificate))))
+        if not replaced:
+            doc_ids, issued_on, problems = plan_holder(item.applicant, manifest, today)
+        else:
+            doc_ids, issued_on, problems = plan_reissue(item.applicant, manifest, today, [
+                old for (holder, _), old in replaced.items() if holder == item.applicant.id])
         for field_name, message in problems:
             run.fail(item.source, message, field_name)
         if not problems:
@@ -322,12 +317,8 @@ def _plan(report: Report, manifest: Manifest, today: dt.date, run: CertificateRu
     return holders
 
 
-def _title(manifest: Manifest, doc_id: str) -> object:
-    doc = manifest.documents.get(doc_id)
-    return doc.title if doc else doc_id
-
-
-def _requests(h: Holder, manifest: Manifest, replaced: Issued | None) -> list[IssueRequest]:
+def _requests(h: Holder, manifest: Manifest,
+              replaced: dict[tuple[str, str], Issued]) -> list[IssueRequest]:
     return [
         IssueRequest(
             applicant_id=h.applicant.id,
@@ -337,7 +328,8 @@ def _requests(h: Holder, manifest: Manifest, replaced: Issued | None) -> list[Is
             grade=h.applicant.grade,
             prefix=manifest.number_prefix(doc_id, h.applicant.programme) or "",
             issued_on=h.issued_on,
-            replaces=replaced.number if replaced is not None else "",
+            replaces=replaced[h.applicant.id, doc_id].number
+            if (h.applicant.id, doc_id) in replaced else "",
         )
         for doc_id in h.doc_ids
     ]

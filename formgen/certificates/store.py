@@ -27,18 +27,20 @@ from types import TracebackType
 from typing import Self
 from urllib.request import pathname2url
 
+from formgen.certificates.head import Head, HeadPlace, head_place
 from formgen.certificates.keys import KEY_ENV, RegisterKey, create_key, load_key
 from formgen.certificates.numbers import now_utc
 from formgen.certificates.seals import Sealer
 from formgen.exceptions import RegisterError
-from formgen.messages import msg
+from formgen.messages import Message, msg
 
 DEFAULT_PATH = Path("build/register.sqlite")
 """Where the register lives unless the caller says otherwise."""
 
 FORMAT = "formgen-register"
-VERSION = 2
-"""Version 1 kept its key inside the register (see :mod:`formgen.certificates.migrate`)."""
+VERSION = 3
+"""Version 1 kept its key inside the register, version 2 had no head kept beside the key
+(see :mod:`formgen.certificates.migrate`)."""
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 # SQLite primary result codes (sqlite3.Error.sqlite_errorcode & 0xFF).
@@ -78,6 +80,7 @@ SCHEMA = [
         detail TEXT NOT NULL DEFAULT '',
         seal   TEXT NOT NULL
     )""",
+    "CREATE INDEX IF NOT EXISTS events_number ON events (number)",
     # Nothing is ever deleted, and an event never changes (a guard against mistakes; the
     # seals are what shows a deliberate change).
     """CREATE TRIGGER IF NOT EXISTS certificates_kept BEFORE DELETE ON certificates
@@ -101,7 +104,7 @@ class RegisterFile(Sealer):
 
     def __init__(self, path: Path = DEFAULT_PATH, timeout: float = 10.0, *,
                  key: RegisterKey | None = None, key_file: Path | None = None,
-                 read_only: bool = False):
+                 read_only: bool = False, upgrading: bool = False):
         self.path = Path(path)
         self.timeout = timeout
         self._db: sqlite3.Connection | None = None
@@ -110,12 +113,13 @@ class RegisterFile(Sealer):
             self.check_file(self.path)
             self._db = self._connect(read_only)
             self.meta = self._read_meta()
-            self._check_meta()
+            self._check_meta(upgrading)
             super().__init__(key if key is not None else load_key(self.path, key_file))
             if self.meta.get("key_id") != self.key.key_id:
                 raise RegisterError(msg(
                     "register.wrong-key", key=self.key.source, path=str(self.path), variable=KEY_ENV,
                 ))
+            self.head_place: HeadPlace = head_place(self.path, self.key)
         except sqlite3.Error as e:
             self.close()
             raise self._wrap(e) from e
@@ -158,8 +162,10 @@ class RegisterFile(Sealer):
                 ])
                 Sealer(key).add_event(db, by, "created", detail=str(path.name))
                 db.execute("COMMIT")
+                last = db.execute("SELECT id, seal FROM events ORDER BY id DESC LIMIT 1").fetchone()
             finally:
                 db.close()
+            head_place(path, key).write(Head(int(last[0]), str(last[1])))
         except BaseException:
             path.unlink(missing_ok=True)
             if key is not None and key.source != KEY_ENV:
@@ -200,14 +206,16 @@ class RegisterFile(Sealer):
             raise RegisterError(msg("register.other-database", path=str(self.path)))
         return {str(k): str(v) for k, v in db.execute("SELECT key, value FROM meta")}
 
-    def _check_meta(self) -> None:
+    def _check_meta(self, upgrading: bool = False) -> None:
         meta = self.meta
         if meta.get("format") != FORMAT:
             raise RegisterError(msg("register.other-database", path=str(self.path)))
         if int(meta.get("version", "0")) > VERSION:
             raise RegisterError(msg("register.newer", path=str(self.path)))
-        if "secret" in meta or int(meta.get("version", "0")) < VERSION:
+        if "secret" in meta or int(meta.get("version", "0")) < 2:
             raise RegisterError(msg("register.key-inside", path=str(self.path)))
+        if int(meta.get("version", "0")) < VERSION and not upgrading:
+            raise RegisterError(msg("register.no-head", path=str(self.path)))
 
     # -- errors ----------------------------------------------------------------------
 
@@ -251,12 +259,22 @@ class RegisterFile(Sealer):
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """A write transaction (``BEGIN IMMEDIATE``): committed when the block ends, rolled
-        back when it raises."""
+        back when it raises; then the head is written when events were added.
+
+        Refused (RegisterError) when the register no longer holds its head's event: a
+        register rolled back is not written to, so the head keeps showing it.
+        """
         db = self._conn
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
+                before = self.last_head()
+                behind = self.head_problem(before)
+                if behind is not None:
+                    raise RegisterError(msg("register.audit-failed", path=str(self.path),
+                                            problems=behind))
                 yield db
+                after = self.last_head()
                 db.execute("COMMIT")
             except BaseException:
                 if db.in_transaction:
@@ -264,6 +282,32 @@ class RegisterFile(Sealer):
                 raise
         except sqlite3.Error as e:
             raise self._wrap(e) from e
+        if after is not None and after != before:
+            kept = self.head_place.read()
+            if kept is None or kept.event < after.event:  # another writer may be ahead
+                self.head_place.write(after)
+
+    # -- the head ----------------------------------------------------------------------
+
+    def last_head(self) -> Head | None:
+        """The id and seal of the register's last event (None when it has none)."""
+        found = self.query("SELECT id, seal FROM events ORDER BY id DESC LIMIT 1")
+        return Head(int(found[0][0]), str(found[0][1])) if found else None
+
+    def head_problem(self, last: Head | None) -> Message | None:
+        """Why the register (whose last event is ``last``) is behind its head: the head's
+        event is missing or not the one the head recorded; None when it holds it, or is
+        ahead of it. No head kept at all is a problem too."""
+        kept = self.head_place.read()
+        if kept is None:
+            return msg("audit.head-missing", head=self.head_place.source)
+        if last is None or last.event < kept.event:
+            return msg("audit.head-ahead", event=str(kept.event),
+                       last=str(last.event if last else 0))
+        found = self.query("SELECT seal FROM events WHERE id = ?", (kept.event,))
+        if not found or str(found[0][0]) != kept.seal:
+            return msg("audit.head-other", event=str(kept.event))
+        return None
 
     def query(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[str, ...]]:
         """Rows of a read-only statement."""

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from formgen.certificates.audit import audited
 from formgen.certificates.register import Register
 from formgen.certificates.signature import check_signed_pdf
 from formgen.certificates.verification import Verification, find
@@ -47,6 +48,12 @@ def status_line(found: Verification) -> Message:
     return msg("verify.genuine", number=found.number, code=found.code)
 
 
+def reissue_of(reg: Register, found: Verification) -> list[Message]:
+    """The line naming the certificate ``found`` was reissued in place of, if it was."""
+    replaces = reg.lookup(found.number).replaces
+    return [msg("verify.reissue-of", old=replaces)] if replaces else []
+
+
 def manifest_or_none(manifest_path: str | None) -> Manifest | None:
     """The manifest, to describe certificates in its words; None when it cannot be read
     (the register's ids and codes are shown instead)."""
@@ -63,11 +70,14 @@ def verify_pdf(path: Path, register: Path, register_given: bool, register_key: P
     longer stands."""
     check = check_signed_pdf(path, trust)
     found = None
+    links: list[Message] = []
     problems = list(check.problems)
     if not problems and (register_given or register.is_file()):
         try:
             with Register(register, key_file=register_key, read_only=True) as reg:
+                audited(reg)
                 found = find(reg, check.certificate["code"], manifest_or_none(manifest_path))
+                links = reissue_of(reg, found)
         except VerificationError as e:
             problems.append(e.message)
         if found is not None and found.number != check.certificate["number"]:
@@ -81,7 +91,7 @@ def verify_pdf(path: Path, register: Path, register_given: bool, register_key: P
                  level=check.level, coverage=check.coverage)
     if found is not None:
         lines = describe(found)
-        for line in [lines[0], signed, *lines[1:]]:
+        for line in [lines[0], signed, *lines[1:], *links]:
             say(line, err=False)
         if found.status != "valid":
             sys.exit(1)
@@ -122,11 +132,13 @@ def command(code: str, register: Path, register_key: Path | None, trust: tuple[P
         return
     try:
         with Register(register, key_file=register_key, read_only=True) as reg:
+            audited(reg)
             found = find(reg, code, manifest_or_none(manifest_path))
+            links = reissue_of(reg, found)
     except VerificationError as e:
         say(msg("verify.not-genuine", error=e.message))
         sys.exit(1)
-    for line in describe(found):
+    for line in [*describe(found), *links]:
         say(line, err=False)
     if found.status != "valid":
         sys.exit(1)

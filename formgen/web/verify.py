@@ -36,6 +36,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from formgen.certificates.audit import AuditCache, AuditError
 from formgen.certificates.keys import RegisterKey
 from formgen.certificates.numbers import NUMBER_RE, normalize_code
 from formgen.certificates.register import Register
@@ -44,6 +45,7 @@ from formgen.exceptions import DataFileError, RegisterError, VerificationError
 from formgen.messages import msg
 from formgen.model.applicant import Language
 from formgen.model.manifest import Manifest, Term
+from formgen.web.audit import audit_at_start, audit_refused, refuse_disagreeing, register_published
 from formgen.web.i18n import N_, TRANSLATORS
 from formgen.web.parsing import read_json_body
 from formgen.web.ratelimit import RateLimiter
@@ -64,8 +66,10 @@ class Verifier:
 
     def __init__(self, path: Path, key_file: Path | None = None, per_minute: float = DEFAULT_RATE):
         self.path = Path(path)
+        self.audits = AuditCache()
         with Register(self.path, key_file=key_file, read_only=True) as reg:  # checked at start
             self.key: RegisterKey = reg.key
+            audit_at_start(self.audits, reg)
         self.limiter = RateLimiter(per_minute)
 
     def find(self, code: str, manifest: Manifest) -> Verification | None:
@@ -81,9 +85,11 @@ class Verifier:
 
     def _find(self, look_up: Callable[[Register], Verification]) -> Verification | None:
         with Register(self.path, timeout=5.0, key=self.key, read_only=True) as reg:
+            self.audits.check(reg)
             try:
                 return look_up(reg)
             except VerificationError as e:
+                refuse_disagreeing(self.audits, self.path, e)
                 if e.code in ("verify.record-altered", "verify.other-key",
                               "verify.particulars-altered"):
                     log.warning("register row refused: %s", e.message.english)
@@ -212,6 +218,7 @@ def _page(request: Request, lang: Language, status: int = 200, *, outcome: str =
         error_for={e.field: e.text for e in errors},
         values={"code": "", "number": "", "surname": "", **(values or {})},
         missing=missing or {}, reason=reason, retry_after=retry_after, text_lang=text_lang,
+        **register_published(request),
     )
     if retry_after:
         answer.headers["Retry-After"] = str(retry_after)
@@ -268,6 +275,8 @@ async def verify_sent(request: Request) -> Response:
     try:
         found = await run_in_threadpool(verifier_of(request).find_by_number, values["number"],
                                         values["surname"], state_of(request).manifest)
+    except AuditError as e:
+        return audit_refused(request, lang, e)
     except RegisterError:
         return _page(request, lang, 503, outcome="unavailable", values=values)
     return await _result(request, lang, found,
@@ -283,6 +292,8 @@ async def certificate_page(request: Request, code: str) -> Response:
     try:
         found = await run_in_threadpool(verifier_of(request).find, code,
                                         state_of(request).manifest)
+    except AuditError as e:
+        return audit_refused(request, lang, e)
     except RegisterError:
         return _page(request, lang, 503, outcome="unavailable")
     shown_code = code[:20].upper()
@@ -301,7 +312,8 @@ _NOT_FOUND = msg("api.certificate-not-found")
     responses={
         404: {"description": "No issued certificate has this code (unknown, altered or never issued)."},
         429: {"description": "Too many look-ups from this address; wait the seconds in Retry-After."},
-        503: {"description": "The register cannot be read just now."},
+        503: {"description": "The register cannot be read just now, or fails its audit "
+                    "(the message says what failed)."},
     },
 )
 async def certificate_json(request: Request, code: str) -> Response:
@@ -314,6 +326,8 @@ async def certificate_json(request: Request, code: str) -> Response:
     try:
         found = await run_in_threadpool(verifier_of(request).find, code,
                                         state_of(request).manifest)
+    except AuditError as e:
+        return api_errors([api_error("", e.message)], 503)
     except RegisterError:
         return api_errors([api_error("", msg("api.register-unavailable"))], 503)
     if found is None:
@@ -372,6 +386,8 @@ async def certificate_by_number(request: Request) -> Response:
     try:
         found = await run_in_threadpool(verifier_of(request).find_by_number, asked.number,
                                         asked.surname[:100], state_of(request).manifest)
+    except AuditError as e:
+        return api_errors([api_error("", e.message)], 503)
     except RegisterError:
         return api_errors([api_error("", msg("api.register-unavailable"))], 503)
     if found is None:

@@ -1,0 +1,195 @@
+"""The audit of a whole register (``formgen register audit``): what ``formgen verify``,
+``register export`` and the verification page check before they vouch for anything in it.
+
+It holds when
+
+1. every event matches its seal, each sealed over the one before, numbered 1, 2, 3 …
+   (nothing changed, nothing taken out in the middle);
+2. the register holds the event its head records, with the head's seal
+   (:mod:`formgen.certificates.head`: nothing taken off the end, the file not put back
+   from a backup);
+3. every certificate row matches its seal, made with this register's key;
+4. every row says what its events make of it (:mod:`formgen.certificates.history`: a row
+   copied back from a backup still matches its seal, but not its events), and every event
+   concerns a certificate the register holds.
+
+It reads every event and row once, with one HMAC each: about 2 s for 40,000 events
+(``bench/bench_audit.py``), growing with the register; the verification page therefore
+reuses it while the register is unchanged (:class:`AuditCache`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from formgen.certificates.head import Head
+from formgen.certificates.history import disagreement, replay
+from formgen.certificates.numbers import Event, now_utc
+from formgen.certificates.register import Register
+from formgen.certificates.seals import CERTIFICATE_COLUMNS
+from formgen.exceptions import RegisterError, VerificationError
+from formgen.messages import Joined, Message, msg
+
+_SHOWN = 20
+"""Problems named one by one; more are counted."""
+
+
+class AuditError(RegisterError):
+    """The register fails its audit; ``problems`` says each thing that failed."""
+
+    def __init__(self, path: Path, problems: list[Message]):
+        self.problems = problems
+        super().__init__(msg("register.audit-failed", path=str(path),
+                             problems=Joined(tuple(problems), msg("list.semicolon"))))
+
+
+@dataclass(frozen=True)
+class Audit:
+    """What the audit of a register found."""
+
+    path: Path
+    """The register audited."""
+    events: int
+    """How many events it holds."""
+    certificates: int
+    """How many certificate rows it holds."""
+    head: Head | None
+    """Its last event, as published (the head kept beside the key is this, or behind it)."""
+    kept: str
+    """Where its head is kept."""
+    problems: list[Message] = field(default_factory=list)
+    """What failed; empty when the register holds."""
+    notes: list[Message] = field(default_factory=list)
+    """What the audit could not be sure of, though nothing failed."""
+
+    @property
+    def holds(self) -> bool:
+        return not self.problems
+
+    def check(self) -> Audit:
+        """This audit, or AuditError saying what failed."""
+        if self.problems:
+            shown = self.problems[:_SHOWN]
+            if len(self.problems) > _SHOWN:
+                shown.append(msg("audit.more", count=len(self.problems) - _SHOWN))
+            raise AuditError(self.path, shown)
+        return self
+
+
+def audit(reg: Register) -> Audit:
+    """Audit the whole register ``reg`` (see the module)."""
+    problems: list[Message] = []
+    altered = reg.first_altered_event()
+    if altered is not None:
+        problems.append(msg("audit.chain-broken", event=str(altered)))
+    last = reg.last_head()
+    behind = reg.head_problem(last)
+    if behind is not None:
+        problems.append(behind)
+    actions: dict[str, list[tuple[str, str]]] = {}
+    count = 0
+    for action, number, detail in reg.query(
+        "SELECT action, number, detail FROM events ORDER BY id"
+    ):
+        count += 1
+        if number:
+            actions.setdefault(number, []).append((action, detail))
+    carried = reg.carried_over()
+    rows = reg.query(f"SELECT {', '.join(CERTIFICATE_COLUMNS)} FROM certificates ORDER BY rowid")
+    held = set()
+    for row in rows:
+        number = str(row[0])
+        held.add(number)
+        try:
+            issued, key_id = reg.unseal(row)
+            if key_id != reg.key.key_id or not reg.seal_matches(row):
+                raise VerificationError(msg("verify.record-altered", number=number))
+        except (ValueError, VerificationError) as e:
+            problems.append(e.message if isinstance(e, VerificationError)
+                            else msg("verify.record-altered", number=number))
+            continue
+        disagrees = disagreement(issued, replay(actions.get(number, []), carried))
+        if disagrees is not None:
+            problems.append(disagrees)
+    for number in sorted(set(actions) - held):
+        problems.append(msg("audit.row-missing", number=number))
+    place = reg.head_place
+    notes = [msg("audit.head-beside-register", head=place.source)] if place.beside_register else []
+    return Audit(reg.path, count, len(rows), last, place.source, problems, notes)
+
+
+def audited(reg: Register) -> Audit:
+    """The audit of ``reg`` when it holds; AuditError saying what failed otherwise."""
+    return audit(reg).check()
+
+
+def events_to_export(reg: Register) -> tuple[list[Event], Audit]:
+    """Every event of ``reg``, oldest first, then its head (an ``head`` row whose detail is
+    ``<event>:<seal>``), for ``register export``; AuditError when the register fails its
+    audit."""
+    found = audited(reg)
+    events = reg.events()
+    if found.head is not None:
+        events.append(Event(0, now_utc(), "", "head", "", str(found.head)))
+    return events, found
+
+
+class AuditCache:
+    """The last audit of one register, reused while neither the register's file nor its
+    head changed, for at most ``max_age`` seconds: what the verification page checks
+    before each look-up, without reading a whole register every time.
+
+    The file is known by its size, modification time, inode and SQLite's change counter
+    (which every committed write moves), and by its last event; the head by its text. A
+    change that kept all of these is found by the next audit, at most ``max_age`` later;
+    each look-up still checks its own certificate's row and events
+    (:meth:`~formgen.certificates.register.Register.genuine`).
+    """
+
+    def __init__(self, max_age: float = 300.0):
+        self.max_age = max_age
+        self._lock = threading.Lock()
+        self._state: tuple[object, ...] | None = None
+        self._at = 0.0
+        self.last: Audit | None = None
+        """The last audit made."""
+
+    def check(self, reg: Register) -> Audit:
+        """The audit of ``reg`` (made again when it may have changed); AuditError when it
+        fails."""
+        state = _file_state(reg)
+        with self._lock:
+            fresh = (self.last is not None and state == self._state
+                     and time.monotonic() - self._at < self.max_age)
+            found = self.last if fresh else None
+        if found is None:
+            found = audit(reg)
+            with self._lock:
+                self.last, self._state, self._at = found, state, time.monotonic()
+        return found.check()
+
+    def forget(self) -> None:
+        """Audit again at the next look-up."""
+        with self._lock:
+            self.last = self._state = None
+
+    @property
+    def head(self) -> Head | None:
+        """The head of the register as its last audit found it, when that audit held."""
+        last = self.last
+        return last.head if last is not None and last.holds else None
+
+
+def _file_state(reg: Register) -> tuple[object, ...]:
+    try:
+        info = reg.path.stat()
+        with reg.path.open("rb") as fh:
+            header = fh.read(100)
+    except OSError as e:
+        raise RegisterError(msg("register.unreadable", path=str(reg.path), reason=str(e.strerror))) from e
+    kept = reg.head_place.read()
+    return (info.st_size, info.st_mtime_ns, info.st_ino, header[24:28], reg.last_head(),
+            str(kept) if kept is not None else "")
