@@ -8,11 +8,18 @@ control, a legacy form field, a Wingdings symbol or a ☑/☐/■/□/√ charac
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
+import json
 import zipfile
+import zlib
 from dataclasses import dataclass, field
+from typing import Any
 
 from lxml import etree
+
+from formgen.forms.carry import NAMESPACE, PROPERTY_KEY, PROPERTY_RECORD
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
@@ -71,6 +78,10 @@ class WordDocument:
     """Bookmark name → the text inside it."""
     properties: dict[str, str] = field(default_factory=dict)
     """Custom document properties."""
+    key: str = ""
+    """The form key formgen's forms carry (:mod:`formgen.forms.carry`), or ''."""
+    carried: dict[str, Any] | None = None
+    """The record formgen's form carries, as rendered; None when it carries none."""
 
 
 def _run_text(node: etree._Element) -> str:
@@ -197,15 +208,64 @@ def _properties(data: bytes | None) -> dict[str, str]:
     return out
 
 
+MAX_CARRIED = 4 * 1024 * 1024
+"""The longest record a form may carry, unpacked."""
+
+
+def _carried_part(z: zipfile.ZipFile, names: list[str]) -> tuple[str, dict[str, Any] | None]:
+    """The key and record of formgen's custom XML part (the first, where a suite copied it)."""
+    for name in sorted(n for n in names if n.startswith("customXml/item") and "Props" not in n):
+        if z.getinfo(name).file_size > MAX_CARRIED:
+            continue
+        root = etree.fromstring(z.read(name), PARSER)
+        if root.tag != f"{{{NAMESPACE}}}form":
+            continue
+        key = root.findtext(f"{{{NAMESPACE}}}key") or ""
+        return key.strip(), _record(root.findtext(f"{{{NAMESPACE}}}record") or "")
+    return "", None
+
+
+def _record(text: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _carried_properties(properties: dict[str, str]) -> dict[str, Any] | None:
+    """The record in the properties ``formgen.record.1`` … (zlib, base64)."""
+    chunks = []
+    number = 1
+    while f"{PROPERTY_RECORD}.{number}" in properties:
+        chunks.append(properties[f"{PROPERTY_RECORD}.{number}"])
+        number += 1
+    if not chunks:
+        return None
+    try:
+        unpacker = zlib.decompressobj()
+        raw = unpacker.decompress(base64.b64decode("".join(chunks), validate=True), MAX_CARRIED)
+        if unpacker.unconsumed_tail:
+            return None
+        return _record(raw.decode("utf-8"))
+    except (binascii.Error, zlib.error, UnicodeDecodeError):
+        return None
+
+
 def read_document(data: bytes) -> WordDocument:
     """Parse a DOCX already checked safe. Raises ``etree.XMLSyntaxError``, ``KeyError`` or
     ``zipfile.BadZipFile`` when it is damaged."""
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         root = etree.fromstring(z.read("word/document.xml"), PARSER)
-        names = set(z.namelist())
+        names = z.namelist()
         custom = z.read("docProps/custom.xml") if "docProps/custom.xml" in names else None
+        key, carried = _carried_part(z, names)
     body = root.find(w("body"))
     doc = WordDocument(properties=_properties(custom))
+    if carried is None:
+        carried = _carried_properties(doc.properties)
+    doc.key = key or doc.properties.get(PROPERTY_KEY, "").strip()
+    doc.carried = carried
     if body is None:
         return doc
     for el in body.xpath("./w:p | ./w:sdt/w:sdtContent/w:p | ./w:tbl | ./w:sdt/w:sdtContent/w:tbl",

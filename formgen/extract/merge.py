@@ -1,9 +1,17 @@
 """The forms of one person joined into one record.
 
-Forms belong to the same person when they carry the same application id; a form without
-one joins the person with the same name and email, or (a CPD record names only its
-applicant) the one person of that name. A field two forms give different values is
-ambiguous: the first form's value is kept and the conflict reported.
+Forms belong together, first, when they carry the same form key (one download's forms,
+:mod:`formgen.forms.carry`) or the same application id. A person's forms left over then join
+by name, across the name's languages (a form in Chinese gives 李伟, its English twin LI Wei;
+a person whose forms carry both is found by either): with the one person of that name, or
+of several, the one whose unit, email, mobile or company agrees. Two people with different
+ids are never joined; a form whose name fits a person whose unit (email …) differs, or
+fits several people equally, is kept apart and reported, never joined on a guess.
+
+A field's value: what someone typed over a form's carried value (or typed into a blank
+form) wins over values as rendered; values as rendered (typed back unchanged, or only
+carried) win over stand-ins. Two different values of the same standing are ambiguous: the
+first form's is kept and the conflict reported.
 """
 
 from __future__ import annotations
@@ -17,6 +25,11 @@ from formgen.extract.read import FileReport
 from formgen.extract.values import clean
 
 _INDEX = re.compile(r"^(\w+)\[(\d+)\]$")
+NAMES = ("name.zh", "name.en")
+TELLING = ("unit", "email", "mobile", "company.zh", "company.en")
+"""Fields that tell two people of the same name apart."""
+TYPED, RENDERED, STAND_IN = 2, 1, 0
+"""How much a value counts (see above)."""
 
 
 @dataclass
@@ -27,64 +40,121 @@ class Person:
     values: dict[str, Parsed] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     """Path → the file its value came from."""
+    ranks: dict[str, int] = field(default_factory=dict)
+    """Path → how much its value counts (TYPED, RENDERED, STAND_IN)."""
     conflicts: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
     """(path, [(file, value)…]) where forms disagree."""
+    apart: list[tuple[str, list[str]]] = field(default_factory=list)
+    """(field that differs or '', the first file of each other person) where this person's
+    name fits other people's forms but they were kept apart."""
 
     def key(self, path: str) -> str:
         value = self.values.get(path)
-        return clean(str(value.value)).casefold() if value is not None and value.value else ""
+        return _norm_text(value.value) if value is not None and value.value not in (None, "") else ""
 
     @property
     def files(self) -> list[str]:
         return [r.file for r in self.reports]
 
+    @property
+    def names(self) -> set[str]:
+        return {"".join(self.key(p).split()) for p in NAMES} - {""}
 
-def _key(report: FileReport, path: str) -> str:
+
+def _norm_text(value: Any) -> str:
+    return clean(str(value)).casefold()
+
+
+def _form_id(report: FileReport) -> str:
     for p in report.read:
-        if p.path == path and not p.weak and p.value:
-            return clean(str(p.value)).casefold()
-    return ""
-
-
-def _names(report: FileReport) -> set[str]:
-    return {clean(str(p.value)).casefold() for p in report.read
-            if p.path in ("name.zh", "name.en") and p.value}
+        if p.path == "id" and not p.weak and p.value:
+            return clean(str(p.value))
+    return clean(str(report.carried.get("id") or ""))
 
 
 def group(reports: list[FileReport]) -> list[Person]:
     """People in the order their first form came."""
-    people: list[Person] = []
-    for report in reports:
-        if not report.read:
-            continue
-        form_id, email, names = _key(report, "id"), _key(report, "email"), _names(report)
-        match = None
-        if form_id:
-            match = next((p for p in people if p.key("id") == form_id), None)
-        if match is None and names and email:
-            match = next((p for p in people if p.key("email") == email and names & _person_names(p)), None)
-        if match is None and names and not email and not form_id:
-            same = [p for p in people if names & _person_names(p)]
-            match = same[0] if len(same) == 1 else None
-        if match is None:
-            match = Person()
-            people.append(match)
-        _add(match, report)
+    forms = [r for r in reports if r.read or r.carried]
+    owner = list(range(len(forms)))
+
+    def root(i: int) -> int:
+        while owner[i] != i:
+            owner[i] = owner[owner[i]]
+            i = owner[i]
+        return i
+
+    first: dict[tuple[str, str], int] = {}
+    for i, report in enumerate(forms):
+        for kind, value in (("key", report.key), ("id", _form_id(report))):
+            if value:
+                j = first.setdefault((kind, value), i)
+                a, b = root(i), root(j)
+                if a != b:
+                    owner[max(a, b)] = min(a, b)
+    people: dict[int, Person] = {}
+    for i, report in enumerate(forms):
+        _add(people.setdefault(root(i), Person()), report)
+    return _join_by_name(list(people.values()))
+
+
+def _join_by_name(people: list[Person]) -> list[Person]:
+    """Join each person without an id to the one person their name fits (see above)."""
+    changed = True
+    while changed:
+        changed = False
+        for person in people:
+            if person.key("id") or not person.names:
+                continue
+            fits = [p for p in people if p is not person and p.names & person.names]
+            if not fits:
+                continue
+            differing = [(p, _differs(p, person)) for p in fits]
+            allowed = [p for p, d in differing if not d]
+            agreeing = [p for p in allowed if _agrees(p, person)]
+            chosen = allowed if len(allowed) == 1 else agreeing if len(agreeing) == 1 else []
+            if len(chosen) == 1:
+                into = chosen[0]
+                for report in person.reports:
+                    _add(into, report)
+                into.apart += person.apart
+                people.remove(person)
+                changed = True
+                break
+            record = [(d, [p.files[0]]) for p, d in differing if d] if not allowed else [
+                ("", [p.files[0] for p in allowed])]
+            person.apart = record
     return people
 
 
-def _person_names(person: Person) -> set[str]:
-    return {person.key("name.zh"), person.key("name.en")} - {""}
+def _differs(a: Person, b: Person) -> str:
+    """The first telling field both people have with different values, or ''."""
+    return next((path for path in TELLING if a.key(path) and b.key(path) and a.key(path) != b.key(path)), "")
+
+
+def _agrees(a: Person, b: Person) -> bool:
+    return any(a.key(path) and a.key(path) == b.key(path) for path in TELLING)
+
+
+def _rank(report: FileReport, value: Parsed) -> int:
+    if value.weak:
+        return STAND_IN
+    changed = any(path == value.path for path, _, _ in report.changed)
+    return RENDERED if value.path in report.carried and not changed else TYPED
 
 
 def _add(person: Person, report: FileReport) -> None:
     person.reports.append(report)
-    for value in report.read:
+    read = {v.path for v in report.read}
+    values = [(v, _rank(report, v)) for v in report.read] + [
+        (Parsed(path, value, ""), RENDERED) for path, value in report.carried.items() if path not in read]
+    for value, rank in values:
         had = person.values.get(value.path)
-        if had is None or (had.weak and not value.weak):
+        had_rank = person.ranks.get(value.path, -1)
+        if had is None or rank > had_rank:
             person.values[value.path] = value
             person.sources[value.path] = report.file
-        elif not value.weak and not had.weak and _norm(had.value) != _norm(value.value):
+            person.ranks[value.path] = rank
+        elif rank == had_rank and rank > STAND_IN and _norm(had.value) != _norm(value.value):
             entry = next((c for c in person.conflicts if c[0] == value.path), None)
             if entry is None:
                 entry = (value.path, [(person.sources[value.path], str(had.value))])
