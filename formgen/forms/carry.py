@@ -24,6 +24,7 @@ a person filled in from one download are known to be theirs.
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import io
 import json
@@ -54,6 +55,8 @@ _REL_CUSTOM_XML = "http://schemas.openxmlformats.org/officeDocument/2006/relatio
 _REL_CUSTOM_XML_PROPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/customXmlProps"
 _ITEM_PROPS_TYPE = "application/vnd.openxmlformats-officedocument.customXmlProperties+xml"
 _FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
+_LOCAL_HEADER = 30
+"""A ZIP local file header's fixed part, in bytes (before the name and the extra field)."""
 
 
 def new_key() -> str:
@@ -96,8 +99,10 @@ def encode(record: dict[str, Any]) -> str:
 
 def carry(docx: bytes, key: str, doc_id: str, lang: str, record: dict[str, Any]) -> bytes:
     """``docx`` with the key and the record in a custom XML part and in its properties."""
+    wanted = ("word/_rels/document.xml.rels", "[Content_Types].xml", CUSTOM_PROPERTIES)
     with zipfile.ZipFile(io.BytesIO(docx)) as src:
-        parts = {info.filename: (info, src.read(info)) for info in src.infolist()}
+        parts = {info.filename: (info, src.read(info) if info.filename in wanted else b"")
+                 for info in src.infolist()}
     number = 1
     while f"customXml/item{number}.xml" in parts:
         number += 1
@@ -116,14 +121,37 @@ def carry(docx: bytes, key: str, doc_id: str, lang: str, record: dict[str, Any])
     if CUSTOM_PROPERTIES in parts:
         changed[CUSTOM_PROPERTIES] = _with_properties(parts[CUSTOM_PROPERTIES][1], key, encode(record))
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name, (info, data) in parts.items():
-            dst.writestr(info, changed.get(name, data))
+    with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename in changed:
+                dst.writestr(info, changed[info.filename])
+            else:
+                _copy_raw(src, dst, info)
         for name, data in added.items():
             info = zipfile.ZipInfo(name, parts["word/document.xml"][0].date_time)
             info.compress_type = zipfile.ZIP_DEFLATED
             dst.writestr(info, data)
     return out.getvalue()
+
+
+def _copy_raw(src: zipfile.ZipFile, dst: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Copy a member as it is compressed (rendering a form compressed it a moment ago)."""
+    fp = src.fp
+    assert fp is not None and dst.fp is not None
+    fp.seek(info.header_offset)
+    header = fp.read(_LOCAL_HEADER)
+    skip = int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
+    fp.seek(info.header_offset + _LOCAL_HEADER + skip)
+    raw = fp.read(info.compress_size)
+    copied = copy.copy(info)
+    copied.flag_bits &= ~0x08  # sizes in the header, no data descriptor after the data
+    copied.header_offset = dst.fp.tell()
+    dst.fp.write(copied.FileHeader())
+    dst.fp.write(raw)
+    dst.filelist.append(copied)
+    dst.NameToInfo[copied.filename] = copied
+    setattr(dst, "_didModify", True)  # noqa: B010 - so that closing writes the central directory
+    dst.start_dir = dst.fp.tell()
 
 
 def _xml(root: etree._Element) -> bytes:
