@@ -112,3 +112,39 @@ def _type_into(doc: object, tag: str, text: str) -> bool:
                 extra.text = ""
             return True
     return False
+
+
+def test_the_blank_forms_of_one_visit_share_a_key_and_come_back_as_one_person(
+        client: TestClient, tmp_path: Path) -> None:
+    """The Chinese and English blank forms downloaded from one page carry one form key, so
+    the record read back from both is one person's, with both languages' names."""
+    import io
+    import re
+
+    import yaml
+    from conftest import cli
+    from docx import Document
+
+    from formgen.extract.document import read_document
+
+    page = client.get("/?lang=en").text
+    key = re.search(r'name="form_key" value="([^"]+)"', page)
+    assert key is not None
+    other = re.search(r'name="form_key" value="([^"]+)"', client.get("/?lang=en").text)
+    assert other is not None and other[1] != key[1]  # another visit, another key
+    filled = []
+    for lang, name in (("zh", "王强"), ("en", "WANG Qiang")):
+        r = client.post("/?lang=en", data={"lang": "en", "programme_grade": "csee-iet:IEng",
+                                           "form_key": key[1], "action": f"blank:registration_form:{lang}"})
+        assert r.status_code == 200 and read_document(r.content).key == key[1]
+        doc = Document(io.BytesIO(r.content))
+        assert _type_into(doc, f"name.{lang}", name) and _type_into(doc, "email", "wang.qiang@example.com")
+        out = io.BytesIO()
+        doc.save(out)
+        filled.append((f"form-{lang}.docx", out.getvalue()))
+    for name, data in filled:
+        (tmp_path / name).write_bytes(data)
+    result = cli("extract", tmp_path / filled[0][0], tmp_path / filled[1][0], "--out", tmp_path / "back.yaml")
+    back = yaml.safe_load((tmp_path / "back.yaml").read_text(encoding="utf-8"))
+    assert len(back) == 1, result.output
+    assert back[0]["name"] == {"zh": "王强", "en": "WANG Qiang"}

@@ -28,6 +28,7 @@ import copy
 import hashlib
 import io
 import json
+import re
 import secrets
 import zipfile
 import zlib
@@ -57,6 +58,10 @@ _ITEM_PROPS_TYPE = "application/vnd.openxmlformats-officedocument.customXmlPrope
 _FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 _LOCAL_HEADER = 30
 """A ZIP local file header's fixed part, in bytes (before the name and the extra field)."""
+
+
+KEY = re.compile(r"^[AB][0-9a-f]{16}$")
+"""What a form key looks like (the web page sends one back: anything else is not one)."""
 
 
 def new_key() -> str:

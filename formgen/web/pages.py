@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from formgen.exceptions import ConversionError, DataFileError, FormgenError
 from formgen.forms.blank import blank_documents, render_blank
+from formgen.forms.carry import KEY
 from formgen.forms.documents import documents_needed
 from formgen.links.store import key_of
 from formgen.links.tokens import LinkExpired, LinkInvalid, LinkRevoked, json_safe, open_link
@@ -111,6 +112,8 @@ async def _act(
     blanks = {g: max(0, n - len(record.get(g) or [])) for g, n in shown.items()}
     link = await _link_context(request, fields.get("link", ""))
     page = page_state(lang, record, checked=bool(fields.get("checked")), rows=blanks, **link)
+    if KEY.fullmatch(fields.get("form_key", "")):
+        page["form_key"] = fields["form_key"]  # the blank forms of one visit share it
 
     if action.startswith("switch:"):
         page["lang"] = pick_language(action.removeprefix("switch:"))
@@ -264,7 +267,7 @@ async def _blank_form(request: Request, page: dict[str, Any], choice: str, doc_i
         page["errors"] = [problem_texts("doc", N_("Choose a document."))]
         return await _show(request, page, "#errors")
     doc = await run_in_threadpool(render_blank, state.manifest, programme, grade, doc_id, doc_lang,
-                                  state.today)
+                                  state.today, page.get("form_key") or None)
     return attachment(Download(doc.filename, doc.docx, "docx", f"{doc_id}-{grade}-{doc_lang}-blank.docx"))
 
 

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from formgen.forms.blank import is_fillable
+from formgen.forms.carry import new_key
 from formgen.model.applicant import COMPETENCE_CODES, LANGUAGES, Language
 from formgen.model.reference import STATEMENT_GRADES
 from formgen.validate.rules import CAREER_YEARS, CPD_YEARS, career_since, cpd_since
@@ -150,6 +151,7 @@ def render_form(
         divisions=_division_labels(state, lang),
         alert=alert,
         notice=_notice(page, state, tr),
+        form_key=page.get("form_key") or new_key(),
         link=page.get("link") or "",
         link_expires=_day(page.get("link_expires")),
         saved_at=_day(page.get("saved_at")),
