@@ -153,6 +153,8 @@ def test_each_persons_forms_become_one_record(tmp_path: Path) -> None:
     assert [(Path(r["File"]).parent.name, r["Field"], r["Value"]) for r in changed] == [
         ("zh", "mobile", "carried: +86 139 1000 2233 | typed: +86 138 0000 1111")]
     assert "mobile: warning: typed over: the form carried “+86 139 1000 2233”, it now says “+86 138 0000 1111”" in output
+    # the English form shows the mobile as carried: typed over in one form, no disagreement
+    assert "the forms disagree" not in output and "fits several people" not in output
 
 
 def test_a_form_whose_name_fits_two_people_is_kept_apart_and_reported(tmp_path: Path) -> None:
@@ -233,3 +235,56 @@ def test_the_properties_give_the_record_where_the_custom_xml_part_is_gone(tmp_pa
     assert after.key == before.key
     assert after.carried["unit"] == "中国电力建设集团有限公司"
     assert after.carried["name"] == {"zh": "李晓明", "en": "LI Xiaoming"}
+
+
+@pytest.mark.needs_office
+@pytest.mark.slow
+def test_the_record_survives_doc_odt_and_rtf(tmp_path: Path) -> None:
+    """Saved by LibreOffice as .doc, .odt or .rtf and back as DOCX, a form still carries its
+    key and the whole record (in its custom properties)."""
+    import shutil
+    import subprocess
+
+    forms = render(tmp_path, people()[1:2])
+    form = next((forms / "CSEE-2026-0009" / "zh").glob("报名表-*.docx"))
+    before = read_document(form.read_bytes())
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    assert soffice is not None
+    profile = f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}"
+    for fmt in ("doc", "odt", "rtf"):
+        there, back = tmp_path / fmt, tmp_path / f"{fmt}-back"
+        for source, target, out in ((form, fmt, there), (there / f"{form.stem}.{fmt}", "docx:MS Word 2007 XML", back)):
+            subprocess.run([soffice, "--headless", profile, "--convert-to", target, "--outdir", str(out), str(source)],
+                           check=True, capture_output=True, timeout=180)
+        again = read_document((back / form.name).read_bytes())
+        assert again.key == before.key, fmt
+        assert again.carried == before.carried, fmt
+        assert again.carried is not None and again.carried["unit"] == "国家电网有限公司"
+
+
+def test_a_form_carrying_no_record_it_could_be_is_read_by_what_it_shows(tmp_path: Path) -> None:
+    """A carried record nested past any record's depth, or not JSON at all, is not taken:
+    the form is read by its controls, and nothing breaks."""
+    forms = render(tmp_path, people()[:1])
+    for path in list(forms.rglob("*.docx")):
+        if not path.name.startswith("报名表"):
+            path.unlink()
+    form = next(forms.rglob("报名表-*.docx"))
+    for n, carried in enumerate(('{"a":' * 100000 + "1" + "}" * 100000, "not json", '{"a":{"b":{"c":{"d":{"e":{"f":{}}}}}}}')):
+        with zipfile.ZipFile(form) as src:
+            parts = {i.filename: src.read(i) for i in src.infolist() if i.filename != "docProps/custom.xml"}
+        item = next(name for name, data in parts.items() if name.startswith("customXml/item") and NAMESPACE.encode() in data)
+        root = etree.fromstring(parts[item])
+        root.find(f"{{{NAMESPACE}}}record").text = carried
+        parts[item] = etree.tostring(root)
+        hostile = tmp_path / f"hostile{n}" / form.name
+        hostile.parent.mkdir()
+        with zipfile.ZipFile(hostile, "w") as dst:
+            for name, data in parts.items():
+                dst.writestr(name, data)
+        assert read_document(hostile.read_bytes()).carried is None
+        out = tmp_path / f"back{n}.yaml"
+        result = cli("extract", hostile, "--out", out)
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+        back = yaml.safe_load(out.read_text(encoding="utf-8"))
+        assert [r["name"] for r in back] == [{"zh": "李晓明"}]  # what the Chinese form shows

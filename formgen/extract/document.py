@@ -225,12 +225,26 @@ def _carried_part(z: zipfile.ZipFile, names: list[str]) -> tuple[str, dict[str, 
     return "", None
 
 
+MAX_DEPTH = 6
+"""How deep a carried record nests (record → competences → A1 → roles → zh is 5)."""
+
+
 def _record(text: str) -> dict[str, Any] | None:
+    """The carried record, or None for anything that is not one (a form is not trusted)."""
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
-    return value if isinstance(value, dict) else None
+    if not isinstance(value, dict):
+        return None
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return None
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return value
 
 
 def _carried_properties(properties: dict[str, str]) -> dict[str, Any] | None:
