@@ -247,7 +247,8 @@ async def _download(request: Request, page: dict[str, Any], action: str, fields:
     if doc_id not in documents_needed(outcome.applicant, state.manifest):
         page["errors"] = [_not_needed(state, outcome, doc_id)]
         return await _show(request, page, "#errors")
-    args = (outcome.applicant, doc_id, doc_lang, fmt, state.manifest, state.converter, today)
+    args = (outcome.applicant, doc_id, doc_lang, fmt, state.manifest, state.converter, today,
+            page.get("form_key"))
     if fmt == "docx":
         return attachment(await run_in_threadpool(make_document, *args))
     return await _run(request, page, outcome, tr, make_document, *args)
