@@ -288,3 +288,27 @@ def test_a_form_carrying_no_record_it_could_be_is_read_by_what_it_shows(tmp_path
         assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
         back = yaml.safe_load(out.read_text(encoding="utf-8"))
         assert [r["name"] for r in back] == [{"zh": "李晓明"}]  # what the Chinese form shows
+
+
+def test_names_in_two_languages_join_when_something_else_agrees(tmp_path: Path) -> None:
+    """Blank forms of two downloads: 王强 in Chinese and WANG Qiang in English, with one
+    email, are one person; 赵磊 and ZHAO Lei with nothing else in common are kept apart
+    (汪磊 would spell the same) and reported."""
+    a = blank_download(tmp_path / "a", "csee-iet", "IEng")
+    b = blank_download(tmp_path / "b", "csee-iet", "IEng")
+    c = blank_download(tmp_path / "c", "csee-iet", "IEng")
+    d = blank_download(tmp_path / "d", "csee-iet", "IEng")
+    type_into(a["registration_form/zh"], {"name.zh": "王强", "email": "wang.qiang@example.com"})
+    type_into(b["registration_form/en"], {"name.en": "Qiang WANG", "email": "Wang.Qiang@example.com"})
+    type_into(c["cpd_record/zh"], {"name.zh": "赵磊", "cpd[1].date": "2025年6月18日", "cpd[1].hours": "8"})
+    type_into(d["cpd_record/en"], {"name.en": "ZHAO Lei", "cpd[1].date": "18 Jun 2025", "cpd[1].hours": "8"})
+    keep = {a["registration_form/zh"], b["registration_form/en"], c["cpd_record/zh"], d["cpd_record/en"]}
+    for download in (a, b, c, d):
+        for path in download.values():
+            if path not in keep:
+                path.unlink()
+    back, _, output = extract(tmp_path, tmp_path / "a", tmp_path / "b", tmp_path / "c", tmp_path / "d")
+    names = sorted((r["name"].get("zh", ""), r["name"].get("en", "")) for r in back.values())
+    assert names == [("", "ZHAO Lei"), ("王强", "Qiang WANG"), ("赵磊", "")]
+    assert "the name ZHAO Lei is spelled as the name of the person of" in output or \
+        "the name 赵磊 is spelled as the name of the person of" in output, output

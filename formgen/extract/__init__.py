@@ -200,10 +200,14 @@ def file_problems(reports: list[FileReport], people: list[Person]) -> list[Probl
             given = [msg("extract.value-from", value=v, file=f) for f, v in sources]
             out.append(Problem(person.files[0], msg("place.forms", count=len(person.files)), path,
                                msg("extract.conflict", values=given)))
-        for path, others in person.apart:
+        for why, path, others in person.apart:
             name = " / ".join(str(person.values[p].value) for p in NAMES if p in person.values)
-            found = (msg("extract.kept-apart", name=name, files=others, field=path) if path
-                     else msg("extract.which-person", name=name, files=others))
+            if why == "differs":
+                found = msg("extract.kept-apart", name=name, files=others, field=path)
+            elif why == "spelled":
+                found = msg("extract.spelled-alike", name=name, files=others)
+            else:
+                found = msg("extract.which-person", name=name, files=others)
             out.append(Problem(person.files[0], msg("place.forms", count=len(person.files)), path, found,
                                "warning"))
     return out

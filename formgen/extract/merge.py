@@ -17,12 +17,16 @@ first form's is kept and the conflict reported.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
+
+from pypinyin import lazy_pinyin
 
 from formgen.extract.fields import Parsed
 from formgen.extract.read import FileReport
-from formgen.extract.values import clean
+from formgen.extract.values import clean, is_chinese
 
 _INDEX = re.compile(r"^(\w+)\[(\d+)\]$")
 NAMES = ("name.zh", "name.en")
@@ -44,9 +48,11 @@ class Person:
     """Path → how much its value counts (TYPED, RENDERED, STAND_IN)."""
     conflicts: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
     """(path, [(file, value)…]) where forms disagree."""
-    apart: list[tuple[str, list[str]]] = field(default_factory=list)
-    """(field that differs or '', the first file of each other person) where this person's
-    name fits other people's forms but they were kept apart."""
+    apart: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    """(why, field, the first file of each other person) where this person's name fits
+    other people's forms but they were kept apart: ``differs`` (in ``field``), ``several``
+    (nothing tells which) or ``spelled`` (the name spelled alike in the other language, and
+    nothing else agrees)."""
 
     def key(self, path: str) -> str:
         value = self.values.get(path)
@@ -59,6 +65,32 @@ class Person:
     @property
     def names(self) -> set[str]:
         return {"".join(self.key(p).split()) for p in NAMES} - {""}
+
+    @property
+    def spelled(self) -> set[str]:
+        """The names in Latin letters: the English names, and the Chinese in pinyin
+        (surname first and last)."""
+        out = {_letters(self.key("name.en"))} - {""}
+        chinese = self.key("name.zh")
+        if chinese and is_chinese(chinese):
+            out |= romanised(chinese)
+        return out
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if "a" <= ch <= "z")
+
+
+@lru_cache(maxsize=4096)
+def romanised(name: str) -> frozenset[str]:
+    """A Chinese name in pinyin letters, surname (one or two characters) first or last:
+    李晓明 → lixiaoming, xiaomingli."""
+    syllables = [_letters(s.replace("ü", "v")) for s in lazy_pinyin("".join(name.split()))]
+    out = {"".join(syllables)}
+    for cut in (1, 2):
+        if len(syllables) > cut:
+            out.add("".join(syllables[cut:] + syllables[:cut]))
+    return frozenset(out - {""})
 
 
 def _norm_text(value: Any) -> str:
@@ -103,27 +135,41 @@ def _join_by_name(people: list[Person]) -> list[Person]:
     while changed:
         changed = False
         for person in people:
+            person.apart = []
+        for person in people:
             if person.key("id") or not person.names:
                 continue
             fits = [p for p in people if p is not person and p.names & person.names]
+            # a name in one language only, the other's in the other: spelled alike (王强,
+            # WANG Qiang) is not proof (汪强 spells the same), so unit, email … must agree
+            spelled = not fits
+            if spelled:
+                fits = [p for p in people if p is not person and _spelled_alike(p, person)]
             if not fits:
                 continue
             differing = [(p, _differs(p, person)) for p in fits]
             allowed = [p for p, d in differing if not d]
             agreeing = [p for p in allowed if _agrees(p, person)]
-            chosen = allowed if len(allowed) == 1 else agreeing if len(agreeing) == 1 else []
+            chosen = agreeing if len(agreeing) == 1 else allowed if len(allowed) == 1 and not spelled else []
             if len(chosen) == 1:
                 into = chosen[0]
                 for report in person.reports:
                     _add(into, report)
-                into.apart += person.apart
                 people.remove(person)
                 changed = True
                 break
-            record = [(d, [p.files[0]]) for p, d in differing if d] if not allowed else [
-                ("", [p.files[0] for p in allowed])]
-            person.apart = record
+            if not allowed:
+                person.apart = [("differs", d, [p.files[0]]) for p, d in differing]
+            else:
+                person.apart = [("spelled" if spelled else "several", "", [p.files[0] for p in allowed])]
     return people
+
+
+def _spelled_alike(a: Person, b: Person) -> bool:
+    """One's Chinese name in pinyin is the other's English name (or the other way)."""
+    if not (a.key("name.zh") and b.key("name.en")) and not (a.key("name.en") and b.key("name.zh")):
+        return False
+    return bool(a.spelled & b.spelled)
 
 
 def _differs(a: Person, b: Person) -> str:
