@@ -110,6 +110,7 @@ def test_each_persons_forms_become_one_record(tmp_path: Path) -> None:
     forms = render(tmp_path, data)
     li = forms / "CSEE-2026-0007"
     type_into(next((li / "zh").glob("报名表-*.docx")), {"mobile": "+86 138 0000 1111"})
+    type_into(next((li / "en").glob("Registration-*.docx")), {"company_address.en": ""})  # deleted
     # the same-surname person's Chinese CPD record, saved by a suite that keeps no custom parts
     strip_carried(next((forms / "CSEE-2026-0008" / "zh").glob("*.docx")))
     # a blank download filled by hand: Chinese and English registration forms, a CPD record
@@ -137,6 +138,7 @@ def test_each_persons_forms_become_one_record(tmp_path: Path) -> None:
     assert first["mobile"] == "+86 138 0000 1111"  # typed over: wins
     assert first["unit"] == "中国电力建设集团有限公司"  # no page shows it
     assert first["name"] == {"zh": "李晓明", "en": "LI Xiaoming"}
+    assert first["company_address"] == {"zh": data[0]["company_address"]["zh"]}  # the English deleted
     assert back["CSEE-2026-0009"]["unit"] == "国家电网有限公司"
     assert back["CSEE-2026-0008"]["name"] == {"zh": "李晓红", "en": "LI Xiaohong"}
     assert len(back["CSEE-2026-0008"]["cpd"]) == len(data[2]["cpd"])
@@ -150,7 +152,8 @@ def test_each_persons_forms_become_one_record(tmp_path: Path) -> None:
     assert wangs[0]["competences"]["A1"]["roles"] == {"en": "Protection design."}
     # the change is a finding, on the command line and in the report
     changed = [row for row in report if row["Status"] == "typed over"]
-    assert [(Path(r["File"]).parent.name, r["Field"], r["Value"]) for r in changed] == [
+    assert sorted((Path(r["File"]).parent.name, r["Field"], r["Value"]) for r in changed) == [
+        ("en", "company_address.en", f"carried: {data[0]['company_address']['en']} | typed: "),
         ("zh", "mobile", "carried: +86 139 1000 2233 | typed: +86 138 0000 1111")]
     assert "mobile: warning: typed over: the form carried “+86 139 1000 2233”, it now says “+86 138 0000 1111”" in output
     # the English form shows the mobile as carried: typed over in one form, no disagreement

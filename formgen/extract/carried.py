@@ -16,7 +16,6 @@ from formgen.extract.document import WordDocument
 from formgen.extract.fields import Parsed
 from formgen.extract.read import FileReport
 from formgen.extract.values import clean
-from formgen.model.tags import parse_tag
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -60,21 +59,12 @@ def apply(report: FileReport, doc: WordDocument) -> None:
             report.changed.append((value.path, _shown(had), _shown(value.value)))
             kept.append(value)
     read = {v.path for v in kept}
-    for path in _emptied(doc):
-        if path in carried and path not in read:
+    for control in doc.controls:  # a text control emptied: its tag is the path, as rendered
+        path = control.tag
+        if path in carried and path not in read and control.checked is None and not control.text.strip():
             report.changed.append((path, _shown(carried.pop(path)), ""))
     report.read = kept
     report.carried = carried
-
-
-def _emptied(doc: WordDocument) -> list[str]:
-    """The paths of text controls left empty (a carried value someone deleted)."""
-    out = []
-    for control in doc.controls:
-        tag = parse_tag(control.tag)
-        if tag is not None and tag.choice is None and not tag.shown_from and not clean(control.text):
-            out.append(tag.path)
-    return out
 
 
 def _shown(value: Any) -> str:

@@ -193,6 +193,8 @@ def _add(person: Person, report: FileReport) -> None:
     read = {v.path for v in report.read}
     values = [(v, _rank(report, v)) for v in report.read] + [
         (Parsed(path, value, ""), RENDERED) for path, value in report.carried.items() if path not in read]
+    # a carried value someone deleted: deleted, whatever other forms carry
+    values += [(Parsed(path, None, ""), TYPED) for path, _, typed in report.changed if not typed and path not in read]
     for value, rank in values:
         had = person.values.get(value.path)
         had_rank = person.ranks.get(value.path, -1)
@@ -217,6 +219,8 @@ def record(person: Person, defaults: dict[str, str]) -> dict[str, Any]:
     form gave (``unit``, ``grade`` …)."""
     data: dict[str, Any] = {}
     for path, parsed in sorted(person.values.items(), key=lambda kv: _order(kv[0])):
+        if parsed.value is None and not parsed.text:
+            continue  # deleted (see _add)
         _set(data, path, parsed.value)
     for path, value in defaults.items():
         if path not in person.values and not _has(data, path):
