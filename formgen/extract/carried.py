@@ -35,6 +35,8 @@ def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
 
 def same(a: Any, b: Any) -> bool:
     """Whether two values are the same answer: texts whitespace aside, numbers by value."""
+    if a == b and type(a) is type(b):
+        return True
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b or str(a).casefold() == str(b).casefold()
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):

@@ -84,7 +84,7 @@ class WordDocument:
     """The record formgen's form carries, as rendered; None when it carries none."""
 
 
-_T, _SYM, _CHECKBOX_FIELD = w("t"), w("sym"), w("checkBox")
+_T, _P, _SYM, _CHECKBOX_FIELD = w("t"), w("p"), w("sym"), w("checkBox")
 _BREAKS = {w("tab"): "\t", w("br"): "\n", w("cr"): "\n"}
 _CHAR, _CHECKED, _DEFAULT, _VAL = w("char"), w("checked"), w("default"), w("val")
 _W14_CHECKED, _W14_VAL = f"{{{W14}}}checked", f"{{{W14}}}val"
@@ -112,25 +112,30 @@ def _run_text(node: etree._Element) -> str:
 
 
 def _paragraphs(node: etree._Element) -> list[str]:
-    return [_run_text(p) for p in node.iter(w("p"))]
+    return [_run_text(p) for p in node.iter(_P)]
+
+
+_CELLS = etree.XPath("./w:tc | ./w:sdt/w:sdtContent/w:tc", namespaces={"w": W})
+_ROWS = etree.XPath("./w:tr | ./w:sdt/w:sdtContent/w:tr", namespaces={"w": W})
+_GRID_SPAN = f"{w('tcPr')}/{w('gridSpan')}"
 
 
 def _cells(tr: etree._Element) -> list[Cell]:
     cells: list[Cell] = []
     column = 0
-    for tc in tr.xpath("./w:tc | ./w:sdt/w:sdtContent/w:tc", namespaces={"w": W}):
-        span_el = tc.find(f"{w('tcPr')}/{w('gridSpan')}")
-        span = int(span_el.get(w("val"), "1")) if span_el is not None else 1
+    for tc in _CELLS(tr):
+        span_el = tc.find(_GRID_SPAN)
+        span = int(span_el.get(_VAL, "1")) if span_el is not None else 1
         cells.append(Cell(_paragraphs(tc), column, span))
         column += span
     return cells
 
 
 def _table(tbl: etree._Element) -> list[list[Cell]]:
-    return [_cells(tr) for tr in tbl.xpath("./w:tr | ./w:sdt/w:sdtContent/w:tr", namespaces={"w": W})]
+    return [_cells(tr) for tr in _ROWS(tbl)]
 
 
-_SDT, _SDT_PR, _SDT_CONTENT, _P = w("sdt"), w("sdtPr"), w("sdtContent"), w("p")
+_SDT, _SDT_PR, _SDT_CONTENT = w("sdt"), w("sdtPr"), w("sdtContent")
 _W14_CHECKBOX = f"{{{W14}}}checkbox"
 
 

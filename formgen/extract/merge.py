@@ -202,7 +202,7 @@ def _add(person: Person, report: FileReport) -> None:
             person.values[value.path] = value
             person.sources[value.path] = report.file
             person.ranks[value.path] = rank
-        elif rank == had_rank and rank > STAND_IN and _norm(had.value) != _norm(value.value):
+        elif rank == had_rank and rank > STAND_IN and had.value != value.value and _norm(had.value) != _norm(value.value):
             entry = next((c for c in person.conflicts if c[0] == value.path), None)
             if entry is None:
                 entry = (value.path, [(person.sources[value.path], str(had.value))])
