@@ -134,9 +134,10 @@ def test_the_blank_forms_of_one_visit_share_a_key_and_come_back_as_one_person(
     assert other is not None and other[1] != key[1]  # another visit, another key
     filled = []
     for lang, name in (("zh", "王强"), ("en", "WANG Qiang")):
-        r = client.post("/?lang=en", data={"lang": "en", "programme_grade": "csee-iet:IEng",
+        r = client.post("/?lang=en", data={"lang": "en", "programme_grade": "csee-iet:IEng", "unit": "国家电网有限公司",
                                            "form_key": key[1], "action": f"blank:registration_form:{lang}"})
         assert r.status_code == 200 and read_document(r.content).key == key[1]
+        assert read_document(r.content).carried == {"programme": "csee-iet", "grade": "IEng", "unit": "国家电网有限公司"}
         doc = Document(io.BytesIO(r.content))
         assert _type_into(doc, f"name.{lang}", name) and _type_into(doc, "email", "wang.qiang@example.com")
         out = io.BytesIO()
@@ -148,3 +149,6 @@ def test_the_blank_forms_of_one_visit_share_a_key_and_come_back_as_one_person(
     back = yaml.safe_load((tmp_path / "back.yaml").read_text(encoding="utf-8"))
     assert len(back) == 1, result.output
     assert back[0]["name"] == {"zh": "王强", "en": "WANG Qiang"}
+    assert back[0]["unit"] == "国家电网有限公司"  # the page's, carried by the blank forms
+    r = upload(client, filled[0][0], filled[0][1], lang="en")
+    assert 'name="unit" id="f-unit" value="国家电网有限公司"' in r.text and 'value="王强"' in r.text

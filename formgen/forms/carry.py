@@ -76,8 +76,9 @@ def application_key(programme: str, application_id: str) -> str:
 
 def carried_record(applicant: Applicant, blank: bool = False) -> dict[str, Any]:
     """The record as the forms carry it: the data contract's fields with a value."""
-    if blank:
-        return {"programme": applicant.programme, "grade": applicant.grade}
+    if blank:  # and the unit, when the web page that gave the blank form had it
+        return {"programme": applicant.programme, "grade": applicant.grade,
+                **({"unit": applicant.unit} if applicant.unit else {})}
     record: dict[str, Any] = _pruned(applicant.model_dump(mode="json"))
     for group in ("education", "career"):  # months, as the data contract writes them
         for row in record.get(group) or []:

@@ -267,8 +267,10 @@ async def _blank_form(request: Request, page: dict[str, Any], choice: str, doc_i
     if doc_id not in wanted:
         page["errors"] = [problem_texts("doc", N_("Choose a document."))]
         return await _show(request, page, "#errors")
+    unit = page["record"].get("unit")
     doc = await run_in_threadpool(render_blank, state.manifest, programme, grade, doc_id, doc_lang,
-                                  state.today, page.get("form_key") or None)
+                                  state.today, page.get("form_key") or None,
+                                  unit.strip() if isinstance(unit, str) else "")
     return attachment(Download(doc.filename, doc.docx, "docx", f"{doc_id}-{grade}-{doc_lang}-blank.docx"))
 
 
