@@ -315,3 +315,27 @@ def test_names_in_two_languages_join_when_something_else_agrees(tmp_path: Path) 
     assert names == [("", "ZHAO Lei"), ("王强", "Qiang WANG"), ("赵磊", "")]
     assert "the name ZHAO Lei is spelled as the name of the person of" in output or \
         "the name 赵磊 is spelled as the name of the person of" in output, output
+
+
+def test_forms_of_three_blank_downloads_of_one_name_are_one_person(tmp_path: Path) -> None:
+    """A CPD record from one download, a cross-reference table from another and the
+    registration forms from a third, all 王芳: nothing says they are two people."""
+    downloads = [blank_download(tmp_path / name, "csee-iet", "IEng") for name in ("a", "b", "c")]
+    filled = {
+        downloads[0]["cpd_record/zh"]: {"name.zh": "王芳", "cpd[1].date": "2025年6月18日", "cpd[1].hours": "8"},
+        downloads[1]["cross_reference/zh"]: {"name.zh": "王芳", "competences.A1.roles.zh": "负责设计"},
+        downloads[2]["registration_form/zh"]: {"name.zh": "王芳", "email": "wang.fang@example.com"},
+        downloads[2]["registration_form/en"]: {"name.en": "WANG Fang"},
+    }
+    for path, values in filled.items():
+        type_into(path, values)
+    for download in downloads:
+        for path in download.values():
+            if path not in filled:
+                path.unlink()
+    back, _, output = extract(tmp_path, *(tmp_path / name for name in ("a", "b", "c")))
+    assert len(back) == 1, output
+    (wang,) = back.values()
+    assert wang["name"] == {"zh": "王芳", "en": "WANG Fang"}
+    assert wang["competences"]["A1"]["roles"] == {"zh": "负责设计"}
+    assert wang["cpd"][0]["hours"] == 8

@@ -151,6 +151,8 @@ def _join_by_name(people: list[Person]) -> list[Person]:
             allowed = [p for p, d in differing if not d]
             agreeing = [p for p in allowed if _agrees(p, person)]
             chosen = agreeing if len(agreeing) == 1 else allowed if len(allowed) == 1 and not spelled else []
+            if not chosen and len(allowed) > 1 and not spelled and _one_person(allowed):
+                chosen = [next((p for p in allowed if p.key("id")), allowed[0])]
             if len(chosen) == 1:
                 into = chosen[0]
                 for report in person.reports:
@@ -163,6 +165,14 @@ def _join_by_name(people: list[Person]) -> list[Person]:
             else:
                 person.apart = [("spelled" if spelled else "several", "", [p.files[0] for p in allowed])]
     return people
+
+
+def _one_person(people: list[Person]) -> bool:
+    """Whether forms of the same name could all be one person's: at most one id, and no
+    telling field that differs (a CPD record and a cross-reference table of two blank
+    downloads, and the registration forms of a third)."""
+    return sum(1 for p in people if p.key("id")) <= 1 and not any(
+        _differs(a, b) for i, a in enumerate(people) for b in people[i + 1:])
 
 
 def _spelled_alike(a: Person, b: Person) -> bool:
