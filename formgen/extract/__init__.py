@@ -6,7 +6,8 @@
     labelled.py  forms without tags, read by their labels and headings
     fields.py    the text written for a field, read as the field's value
     read.py      one form: by its tags, by its labels; the per-file report
-    merge.py     the forms of one person joined into one record
+    carried.py   the record formgen's form carries, against what was typed over it
+    merge.py     the forms of one person joined into one record (key, id, name)
     output.py    the records as YAML, JSON or XLSX; the report as CSV
 
 ``.doc`` (and RTF) files are saved as DOCX by LibreOffice first, through the project's
