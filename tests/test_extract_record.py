@@ -339,3 +339,35 @@ def test_forms_of_three_blank_downloads_of_one_name_are_one_person(tmp_path: Pat
     assert wang["name"] == {"zh": "王芳", "en": "WANG Fang"}
     assert wang["competences"]["A1"]["roles"] == {"zh": "负责设计"}
     assert wang["cpd"][0]["hours"] == 8
+
+
+def test_forms_of_two_versions_disagree_until_someone_types_the_value(tmp_path: Path) -> None:
+    """Two downloads of one application made before and after its mobile changed: the
+    forms disagree, and are reported; the number typed over either settles it."""
+    first, second = example_dict(), example_dict()
+    second["mobile"] = "+86 139 9999 0000"
+    old = render(tmp_path / "old", [first])
+    new = render(tmp_path / "new", [second])
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    forms = {  # in the order they are read: the two disagreeing first
+        "1.docx": next((old / "CSEE-2026-0007" / "zh").glob("报名表-*.docx")),
+        "2.docx": next((new / "CSEE-2026-0007" / "zh").glob("CPD*.docx")),
+        "3.docx": next((new / "CSEE-2026-0007" / "en").glob("Registration-*.docx")),
+    }
+    for name, form in forms.items():
+        (inbox / name).write_bytes(form.read_bytes())
+    back, _, output = extract(tmp_path, inbox)
+    assert "mobile: error: the forms disagree" in output, output
+    type_into(inbox / "3.docx", {"mobile": "+86 138 1234 5678"})
+    back, report, output = _extract_again(tmp_path, inbox)
+    assert back["CSEE-2026-0007"]["mobile"] == "+86 138 1234 5678"
+    assert "the forms disagree" not in output
+    assert [(r["Field"], r["Value"]) for r in report if r["Status"] == "typed over"] == [
+        ("mobile", "carried: +86 139 9999 0000 | typed: +86 138 1234 5678")]
+
+
+def _extract_again(tmp_path: Path, inbox: Path) -> tuple[dict[str, dict[str, Any]], list[dict[str, str]], str]:
+    again = tmp_path / "again"
+    again.mkdir()
+    return extract(again, inbox)

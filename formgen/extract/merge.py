@@ -209,6 +209,9 @@ def _add(person: Person, report: FileReport) -> None:
         had = person.values.get(value.path)
         had_rank = person.ranks.get(value.path, -1)
         if had is None or rank > had_rank:
+            if had is not None and any(c[0] == value.path for c in person.conflicts):
+                # what was typed settles what the forms carried differently
+                person.conflicts = [c for c in person.conflicts if c[0] != value.path]
             person.values[value.path] = value
             person.sources[value.path] = report.file
             person.ranks[value.path] = rank
