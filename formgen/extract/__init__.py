@@ -6,7 +6,8 @@
     labelled.py  forms without tags, read by their labels and headings
     fields.py    the text written for a field, read as the field's value
     read.py      one form: by its tags, by its labels; the per-file report
-    merge.py     the forms of one person joined into one record
+    carried.py   the record formgen's form carries, against what was typed over it
+    merge.py     the forms of one person joined into one record (key, id, name)
     output.py    the records as YAML, JSON or XLSX; the report as CSV
 
 ``.doc`` (and RTF) files are saved as DOCX by LibreOffice first, through the project's
@@ -28,8 +29,9 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 
 from formgen.exceptions import ConversionError, Problem
+from formgen.extract.carried import apply as apply_carried
 from formgen.extract.document import read_document
-from formgen.extract.merge import Person, group, record
+from formgen.extract.merge import NAMES, Person, group, record
 from formgen.extract.read import FileReport, read_form
 from formgen.extract.safety import Refused, check
 from formgen.extract.sources import Source, expand, from_bytes
@@ -79,6 +81,7 @@ def _read(source: Source, manifest: Manifest, office: Callable[[], Converter] | 
     except (etree.XMLSyntaxError, KeyError, zipfile.BadZipFile, ValueError) as e:
         return FileReport(source.name, refused=msg("extract.damaged", detail=str(e)))
     report = read_form(source.name, doc, manifest)
+    apply_carried(report, doc)
     if not report.read and not report.skipped:
         report.refused = msg("extract.no-form")
     elif report.read and all(p.path in _PRINTED_ON_BLANK for p in report.read):
@@ -99,22 +102,33 @@ def _to_docx(data: bytes, kind: str, converter: Converter) -> bytes:
         return out.read_bytes()
 
 
-def reference_for(data: dict[str, Any], today: dt.date, manifest: Manifest) -> str:
+def reference_for(data: dict[str, Any], today: dt.date, manifest: Manifest,
+                  taken: set[str] | None = None) -> str:
     """An application reference for a person whose forms carry none: the programme's
-    prefix, the year and a digest of name, email and mobile (the same for the same person)."""
+    prefix, the year and a digest of name, email and mobile (the same for the same person),
+    made unlike every reference in ``taken`` (which it joins)."""
     prog = manifest.programmes.get(str(data.get("programme") or ""))
     prefix = prog.reference_prefix if prog else "FORM"
     seed = repr((data.get("name"), data.get("email"), data.get("mobile"))).encode()
-    return f"{prefix}-{today.year}-X{hashlib.sha256(seed).hexdigest()[:6].upper()}"
+    taken = taken if taken is not None else set()
+    salt = 0
+    while True:
+        digest = hashlib.sha256(seed + (b"#%d" % salt if salt else b"")).hexdigest()[:6].upper()
+        reference = f"{prefix}-{today.year}-X{digest}"
+        if reference.casefold() not in taken:
+            taken.add(reference.casefold())
+            return reference
+        salt += 1
 
 
 def _records(people: list[Person], defaults: dict[str, str], today: dt.date,
              manifest: Manifest) -> list[RawRecord]:
     out = []
-    for person in people:
-        data = record(person, defaults)
+    built = [record(person, defaults) for person in people]
+    taken = {str(data.get("id") or "").strip().casefold() for data in built} - {""}
+    for person, data in zip(people, built, strict=True):
         if not str(data.get("id") or "").strip():
-            data = {"id": reference_for(data, today, manifest), **data}
+            data = {"id": reference_for(data, today, manifest, taken), **data}
         raw = RawRecord(person.files[0], msg("place.forms", count=len(person.files)), data)
         for path, source in person.sources.items():
             top = path.split("]", 1)[0] + "]" if "[" in path else path
@@ -179,9 +193,22 @@ def file_problems(reports: list[FileReport], people: list[Person]) -> list[Probl
             out.append(Problem(r.file, whole, path, msg("extract.unparsable", text=text), "warning"))
         for path, values in r.ambiguous:
             out.append(Problem(r.file, whole, path, msg("extract.ambiguous", values=list(values))))
+        for path, carried, typed in r.changed:
+            out.append(Problem(r.file, whole, path, msg("extract.changed", carried=carried, typed=typed),
+                               "warning"))
     for person in people:
         for path, sources in person.conflicts:
             given = [msg("extract.value-from", value=v, file=f) for f, v in sources]
             out.append(Problem(person.files[0], msg("place.forms", count=len(person.files)), path,
                                msg("extract.conflict", values=given)))
+        for why, path, others in person.apart:
+            name = " / ".join(str(person.values[p].value) for p in NAMES if p in person.values)
+            if why == "differs":
+                found = msg("extract.kept-apart", name=name, files=others, field=path)
+            elif why == "spelled":
+                found = msg("extract.spelled-alike", name=name, files=others)
+            else:
+                found = msg("extract.which-person", name=name, files=others)
+            out.append(Problem(person.files[0], msg("place.forms", count=len(person.files)), path, found,
+                               "warning"))
     return out

@@ -8,11 +8,18 @@ control, a legacy form field, a Wingdings symbol or a ☑/☐/■/□/√ charac
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
+import json
 import zipfile
+import zlib
 from dataclasses import dataclass, field
+from typing import Any
 
 from lxml import etree
+
+from formgen.forms.carry import NAMESPACE, PROPERTY_KEY, PROPERTY_RECORD
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
@@ -71,6 +78,16 @@ class WordDocument:
     """Bookmark name → the text inside it."""
     properties: dict[str, str] = field(default_factory=dict)
     """Custom document properties."""
+    key: str = ""
+    """The form key formgen's forms carry (:mod:`formgen.forms.carry`), or ''."""
+    carried: dict[str, Any] | None = None
+    """The record formgen's form carries, as rendered; None when it carries none."""
+
+
+_T, _P, _SYM, _CHECKBOX_FIELD = w("t"), w("p"), w("sym"), w("checkBox")
+_BREAKS = {w("tab"): "\t", w("br"): "\n", w("cr"): "\n"}
+_CHAR, _CHECKED, _DEFAULT, _VAL = w("char"), w("checked"), w("default"), w("val")
+_W14_CHECKED, _W14_VAL = f"{{{W14}}}checked", f"{{{W14}}}val"
 
 
 def _run_text(node: etree._Element) -> str:
@@ -78,90 +95,104 @@ def _run_text(node: etree._Element) -> str:
     out: list[str] = []
     for el in node.iter():
         tag = el.tag
-        if tag == w("t"):
+        if tag == _T:
             out.append(el.text or "")
-        elif tag in (w("tab"),):
-            out.append("\t")
-        elif tag in (w("br"), w("cr")):
-            out.append("\n")
-        elif tag == w("sym"):
-            code = (el.get(w("char")) or "").upper()
+        elif tag in _BREAKS:
+            out.append(_BREAKS[tag])
+        elif tag == _SYM:
+            code = (el.get(_CHAR) or "").upper()
             out.append(_SYMBOLS.get(code if code.startswith("F") else "F0" + code[-2:], ""))
-        elif tag == w("checkBox"):  # a legacy form field
-            checked = el.find(w("checked"))
+        elif tag == _CHECKBOX_FIELD:  # a legacy form field
+            checked = el.find(_CHECKED)
             if checked is None:
-                checked = el.find(w("default"))
-            on = checked is not None and checked.get(w("val"), "1") not in ("0", "false")
+                checked = el.find(_DEFAULT)
+            on = checked is not None and checked.get(_VAL, "1") not in ("0", "false")
             out.append(CHECKED_MARK if on else UNCHECKED_MARK)
     return "".join(out)
 
 
 def _paragraphs(node: etree._Element) -> list[str]:
-    return [_run_text(p) for p in node.iter(w("p"))]
+    return [_run_text(p) for p in node.iter(_P)]
+
+
+_CELLS = etree.XPath("./w:tc | ./w:sdt/w:sdtContent/w:tc", namespaces={"w": W})
+_ROWS = etree.XPath("./w:tr | ./w:sdt/w:sdtContent/w:tr", namespaces={"w": W})
+_GRID_SPAN = f"{w('tcPr')}/{w('gridSpan')}"
 
 
 def _cells(tr: etree._Element) -> list[Cell]:
     cells: list[Cell] = []
     column = 0
-    for tc in tr.xpath("./w:tc | ./w:sdt/w:sdtContent/w:tc", namespaces={"w": W}):
-        span_el = tc.find(f"{w('tcPr')}/{w('gridSpan')}")
-        span = int(span_el.get(w("val"), "1")) if span_el is not None else 1
+    for tc in _CELLS(tr):
+        span_el = tc.find(_GRID_SPAN)
+        span = int(span_el.get(_VAL, "1")) if span_el is not None else 1
         cells.append(Cell(_paragraphs(tc), column, span))
         column += span
     return cells
 
 
 def _table(tbl: etree._Element) -> list[list[Cell]]:
-    return [_cells(tr) for tr in tbl.xpath("./w:tr | ./w:sdt/w:sdtContent/w:tr", namespaces={"w": W})]
+    return [_cells(tr) for tr in _ROWS(tbl)]
+
+
+_SDT, _SDT_PR, _SDT_CONTENT = w("sdt"), w("sdtPr"), w("sdtContent")
+_W14_CHECKBOX = f"{{{W14}}}checkbox"
 
 
 def _controls(root: etree._Element) -> list[Control]:
     found = []
-    for sdt in root.iter(w("sdt")):
-        pr = sdt.find(w("sdtPr"))
-        content = sdt.find(w("sdtContent"))
+    for sdt in root.iter(_SDT):
+        pr = sdt.find(_SDT_PR)
+        content = sdt.find(_SDT_CONTENT)
         if pr is None or content is None:
             continue
         tag = _tag_of(pr)
         previous = sdt.getprevious()
-        if tag and previous is not None and previous.tag == w("sdt") and _tag_of(previous.find(w("sdtPr"))) == tag:
+        if tag and previous is not None and previous.tag == _SDT and _tag_of(previous.find(_SDT_PR)) == tag:
             continue  # LibreOffice 7.4 writes a control with Chinese text three times over
-        box = pr.find(f"{{{W14}}}checkbox")
+        box = pr.find(_W14_CHECKBOX)
         checked = None
         if box is not None:
-            state = box.find(f"{{{W14}}}checked")
-            checked = state is not None and state.get(f"{{{W14}}}val", "0") in ("1", "true")
-        found.append(Control(tag, "\n".join(_paragraphs(content)) if content.find(f".//{w('p')}") is not None
-                             else _run_text(content), checked))
+            state = box.find(_W14_CHECKED)
+            checked = state is not None and state.get(_W14_VAL, "0") in ("1", "true")
+        paragraphs = [_run_text(p) for p in content.iter(_P)]
+        found.append(Control(tag, "\n".join(paragraphs) if paragraphs else _run_text(content), checked))
     return found
+
+
+_TAG, _ALIAS = w("tag"), w("alias")
 
 
 def _tag_of(pr: etree._Element | None) -> str:
     """A content control's tag, else its title (alias); "" without either."""
     if pr is None:
         return ""
-    found = pr.find(w("tag"))
+    found = pr.find(_TAG)
     if found is None:
-        found = pr.find(w("alias"))
-    return found.get(w("val"), "") if found is not None else ""
+        found = pr.find(_ALIAS)
+    return found.get(_VAL, "") if found is not None else ""
+
+
+_BOOKMARK_START, _BOOKMARK_END, _ID, _NAME = w("bookmarkStart"), w("bookmarkEnd"), w("id"), w("name")
+_BOX_MARKS = (CHECKED_MARK, UNCHECKED_MARK, "☒", "■", "□")
 
 
 def _boxes(root: etree._Element) -> dict[str, bool]:
     """Each bookmark's first box: a checkbox control's state or a box character."""
     boxes: dict[str, bool] = {}
     open_marks: dict[str, str] = {}
-    for el in root.iter():
+    for el in root.iter(_BOOKMARK_START, _BOOKMARK_END, _W14_CHECKED, _T):
         tag = el.tag
-        if tag == w("bookmarkStart"):
-            open_marks[el.get(w("id"), "")] = el.get(w("name"), "")
-        elif tag == w("bookmarkEnd"):
-            open_marks.pop(el.get(w("id"), ""), None)
-        elif open_marks and tag == f"{{{W14}}}checked":
+        if tag == _BOOKMARK_START:
+            open_marks[el.get(_ID, "")] = el.get(_NAME, "")
+        elif tag == _BOOKMARK_END:
+            open_marks.pop(el.get(_ID, ""), None)
+        elif open_marks and tag == _W14_CHECKED:
             for name in open_marks.values():
-                boxes.setdefault(name, el.get(f"{{{W14}}}val", "0") in ("1", "true"))
+                boxes.setdefault(name, el.get(_W14_VAL, "0") in ("1", "true"))
             open_marks.clear()
-        elif open_marks and tag == w("t") and el.text:
-            mark = next((ch for ch in el.text if ch in (CHECKED_MARK, UNCHECKED_MARK, "☒", "■", "□")), None)
+        elif open_marks and tag == _T and el.text:
+            mark = next((ch for ch in el.text if ch in _BOX_MARKS), None)
             if mark:
                 for name in open_marks.values():
                     boxes.setdefault(name, mark in (CHECKED_MARK, "☒", "■"))
@@ -173,13 +204,13 @@ def _marked(root: etree._Element) -> dict[str, str]:
     """The text inside each bookmark."""
     texts: dict[str, list[str]] = {}
     open_marks: dict[str, str] = {}
-    for el in root.iter(w("bookmarkStart"), w("bookmarkEnd"), w("t")):
-        if el.tag == w("bookmarkStart"):
-            name = el.get(w("name"), "")
-            open_marks[el.get(w("id"), "")] = name
+    for el in root.iter(_BOOKMARK_START, _BOOKMARK_END, _T):
+        if el.tag == _BOOKMARK_START:
+            name = el.get(_NAME, "")
+            open_marks[el.get(_ID, "")] = name
             texts.setdefault(name, [])
-        elif el.tag == w("bookmarkEnd"):
-            open_marks.pop(el.get(w("id"), ""), None)
+        elif el.tag == _BOOKMARK_END:
+            open_marks.pop(el.get(_ID, ""), None)
         elif open_marks and el.text:
             for name in open_marks.values():
                 texts[name].append(el.text)
@@ -197,15 +228,78 @@ def _properties(data: bytes | None) -> dict[str, str]:
     return out
 
 
+MAX_CARRIED = 4 * 1024 * 1024
+"""The longest record a form may carry, unpacked."""
+
+
+def _carried_part(z: zipfile.ZipFile, names: list[str]) -> tuple[str, dict[str, Any] | None]:
+    """The key and record of formgen's custom XML part (the first, where a suite copied it)."""
+    for name in sorted(n for n in names if n.startswith("customXml/item") and "Props" not in n):
+        if z.getinfo(name).file_size > MAX_CARRIED:
+            continue
+        root = etree.fromstring(z.read(name), PARSER)
+        if root.tag != f"{{{NAMESPACE}}}form":
+            continue
+        key = root.findtext(f"{{{NAMESPACE}}}key") or ""
+        return key.strip(), _record(root.findtext(f"{{{NAMESPACE}}}record") or "")
+    return "", None
+
+
+MAX_DEPTH = 6
+"""How deep a carried record nests (record → competences → A1 → roles → zh is 5)."""
+
+
+def _record(text: str) -> dict[str, Any] | None:
+    """The carried record, or None for anything that is not one (a form is not trusted)."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(value, dict):
+        return None
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return None
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return value
+
+
+def _carried_properties(properties: dict[str, str]) -> dict[str, Any] | None:
+    """The record in the properties ``formgen.record.1`` … (zlib, base64)."""
+    chunks = []
+    number = 1
+    while f"{PROPERTY_RECORD}.{number}" in properties:
+        chunks.append(properties[f"{PROPERTY_RECORD}.{number}"])
+        number += 1
+    if not chunks:
+        return None
+    try:
+        unpacker = zlib.decompressobj()
+        raw = unpacker.decompress(base64.b64decode("".join(chunks), validate=True), MAX_CARRIED)
+        if unpacker.unconsumed_tail:
+            return None
+        return _record(raw.decode("utf-8"))
+    except (binascii.Error, zlib.error, UnicodeDecodeError):
+        return None
+
+
 def read_document(data: bytes) -> WordDocument:
     """Parse a DOCX already checked safe. Raises ``etree.XMLSyntaxError``, ``KeyError`` or
     ``zipfile.BadZipFile`` when it is damaged."""
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         root = etree.fromstring(z.read("word/document.xml"), PARSER)
-        names = set(z.namelist())
+        names = z.namelist()
         custom = z.read("docProps/custom.xml") if "docProps/custom.xml" in names else None
+        key, carried = _carried_part(z, names)
     body = root.find(w("body"))
     doc = WordDocument(properties=_properties(custom))
+    if carried is None:
+        carried = _carried_properties(doc.properties)
+    doc.key = key or doc.properties.get(PROPERTY_KEY, "").strip()
+    doc.carried = carried
     if body is None:
         return doc
     for el in body.xpath("./w:p | ./w:sdt/w:sdtContent/w:p | ./w:tbl | ./w:sdt/w:sdtContent/w:tbl",

@@ -1,22 +1,39 @@
 """The forms of one person joined into one record.
 
-Forms belong to the same person when they carry the same application id; a form without
-one joins the person with the same name and email, or (a CPD record names only its
-applicant) the one person of that name. A field two forms give different values is
-ambiguous: the first form's value is kept and the conflict reported.
+Forms belong together, first, when they carry the same form key (one download's forms,
+:mod:`formgen.forms.carry`) or the same application id. A person's forms left over then join
+by name, across the name's languages (a form in Chinese gives 李伟, its English twin LI Wei;
+a person whose forms carry both is found by either): with the one person of that name, or
+of several, the one whose unit, email, mobile or company agrees. Two people with different
+ids are never joined; a form whose name fits a person whose unit (email …) differs, or
+fits several people equally, is kept apart and reported, never joined on a guess.
+
+A field's value: what someone typed over a form's carried value (or typed into a blank
+form) wins over values as rendered; values as rendered (typed back unchanged, or only
+carried) win over stand-ins. Two different values of the same standing are ambiguous: the
+first form's is kept and the conflict reported.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
+
+from pypinyin import lazy_pinyin
 
 from formgen.extract.fields import Parsed
 from formgen.extract.read import FileReport
-from formgen.extract.values import clean
+from formgen.extract.values import clean, is_chinese
 
 _INDEX = re.compile(r"^(\w+)\[(\d+)\]$")
+NAMES = ("name.zh", "name.en")
+TELLING = ("unit", "email", "mobile", "company.zh", "company.en")
+"""Fields that tell two people of the same name apart."""
+TYPED, RENDERED, STAND_IN = 2, 1, 0
+"""How much a value counts (see above)."""
 
 
 @dataclass
@@ -27,64 +44,178 @@ class Person:
     values: dict[str, Parsed] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     """Path → the file its value came from."""
+    ranks: dict[str, int] = field(default_factory=dict)
+    """Path → how much its value counts (TYPED, RENDERED, STAND_IN)."""
     conflicts: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
     """(path, [(file, value)…]) where forms disagree."""
+    apart: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    """(why, field, the first file of each other person) where this person's name fits
+    other people's forms but they were kept apart: ``differs`` (in ``field``), ``several``
+    (nothing tells which) or ``spelled`` (the name spelled alike in the other language, and
+    nothing else agrees)."""
 
     def key(self, path: str) -> str:
         value = self.values.get(path)
-        return clean(str(value.value)).casefold() if value is not None and value.value else ""
+        return _norm_text(value.value) if value is not None and value.value not in (None, "") else ""
 
     @property
     def files(self) -> list[str]:
         return [r.file for r in self.reports]
 
+    @property
+    def names(self) -> set[str]:
+        return {"".join(self.key(p).split()) for p in NAMES} - {""}
 
-def _key(report: FileReport, path: str) -> str:
+    @property
+    def spelled(self) -> set[str]:
+        """The names in Latin letters: the English names, and the Chinese in pinyin
+        (surname first and last)."""
+        out = {_letters(self.key("name.en"))} - {""}
+        chinese = self.key("name.zh")
+        if chinese and is_chinese(chinese):
+            out |= romanised(chinese)
+        return out
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if "a" <= ch <= "z")
+
+
+@lru_cache(maxsize=4096)
+def romanised(name: str) -> frozenset[str]:
+    """A Chinese name in pinyin letters, surname (one or two characters) first or last:
+    李晓明 → lixiaoming, xiaomingli."""
+    syllables = [_letters(s.replace("ü", "v")) for s in lazy_pinyin("".join(name.split()))]
+    out = {"".join(syllables)}
+    for cut in (1, 2):
+        if len(syllables) > cut:
+            out.add("".join(syllables[cut:] + syllables[:cut]))
+    return frozenset(out - {""})
+
+
+def _norm_text(value: Any) -> str:
+    return clean(str(value)).casefold()
+
+
+def _form_id(report: FileReport) -> str:
     for p in report.read:
-        if p.path == path and not p.weak and p.value:
-            return clean(str(p.value)).casefold()
-    return ""
-
-
-def _names(report: FileReport) -> set[str]:
-    return {clean(str(p.value)).casefold() for p in report.read
-            if p.path in ("name.zh", "name.en") and p.value}
+        if p.path == "id" and not p.weak and p.value:
+            return clean(str(p.value))
+    return clean(str(report.carried.get("id") or ""))
 
 
 def group(reports: list[FileReport]) -> list[Person]:
     """People in the order their first form came."""
-    people: list[Person] = []
-    for report in reports:
-        if not report.read:
-            continue
-        form_id, email, names = _key(report, "id"), _key(report, "email"), _names(report)
-        match = None
-        if form_id:
-            match = next((p for p in people if p.key("id") == form_id), None)
-        if match is None and names and email:
-            match = next((p for p in people if p.key("email") == email and names & _person_names(p)), None)
-        if match is None and names and not email and not form_id:
-            same = [p for p in people if names & _person_names(p)]
-            match = same[0] if len(same) == 1 else None
-        if match is None:
-            match = Person()
-            people.append(match)
-        _add(match, report)
+    forms = [r for r in reports if r.read or r.carried]
+    owner = list(range(len(forms)))
+
+    def root(i: int) -> int:
+        while owner[i] != i:
+            owner[i] = owner[owner[i]]
+            i = owner[i]
+        return i
+
+    first: dict[tuple[str, str], int] = {}
+    for i, report in enumerate(forms):
+        for kind, value in (("key", report.key), ("id", _form_id(report))):
+            if value:
+                j = first.setdefault((kind, value), i)
+                a, b = root(i), root(j)
+                if a != b:
+                    owner[max(a, b)] = min(a, b)
+    people: dict[int, Person] = {}
+    for i, report in enumerate(forms):
+        _add(people.setdefault(root(i), Person()), report)
+    return _join_by_name(list(people.values()))
+
+
+def _join_by_name(people: list[Person]) -> list[Person]:
+    """Join each person without an id to the one person their name fits (see above)."""
+    changed = True
+    while changed:
+        changed = False
+        for person in people:
+            person.apart = []
+        for person in people:
+            if person.key("id") or not person.names:
+                continue
+            fits = [p for p in people if p is not person and p.names & person.names]
+            # a name in one language only, the other's in the other: spelled alike (王强,
+            # WANG Qiang) is not proof (汪强 spells the same), so unit, email … must agree
+            spelled = not fits
+            if spelled:
+                fits = [p for p in people if p is not person and _spelled_alike(p, person)]
+            if not fits:
+                continue
+            differing = [(p, _differs(p, person)) for p in fits]
+            allowed = [p for p, d in differing if not d]
+            agreeing = [p for p in allowed if _agrees(p, person)]
+            chosen = agreeing if len(agreeing) == 1 else allowed if len(allowed) == 1 and not spelled else []
+            if not chosen and len(allowed) > 1 and not spelled and _one_person(allowed):
+                chosen = [next((p for p in allowed if p.key("id")), allowed[0])]
+            if len(chosen) == 1:
+                into = chosen[0]
+                for report in person.reports:
+                    _add(into, report)
+                people.remove(person)
+                changed = True
+                break
+            if not allowed:
+                person.apart = [("differs", d, [p.files[0]]) for p, d in differing]
+            else:
+                person.apart = [("spelled" if spelled else "several", "", [p.files[0] for p in allowed])]
     return people
 
 
-def _person_names(person: Person) -> set[str]:
-    return {person.key("name.zh"), person.key("name.en")} - {""}
+def _one_person(people: list[Person]) -> bool:
+    """Whether forms of the same name could all be one person's: at most one id, and no
+    telling field that differs (a CPD record and a cross-reference table of two blank
+    downloads, and the registration forms of a third)."""
+    return sum(1 for p in people if p.key("id")) <= 1 and not any(
+        _differs(a, b) for i, a in enumerate(people) for b in people[i + 1:])
+
+
+def _spelled_alike(a: Person, b: Person) -> bool:
+    """One's Chinese name in pinyin is the other's English name (or the other way)."""
+    if not (a.key("name.zh") and b.key("name.en")) and not (a.key("name.en") and b.key("name.zh")):
+        return False
+    return bool(a.spelled & b.spelled)
+
+
+def _differs(a: Person, b: Person) -> str:
+    """The first telling field both people have with different values, or ''."""
+    return next((path for path in TELLING if a.key(path) and b.key(path) and a.key(path) != b.key(path)), "")
+
+
+def _agrees(a: Person, b: Person) -> bool:
+    return any(a.key(path) and a.key(path) == b.key(path) for path in TELLING)
+
+
+def _rank(report: FileReport, value: Parsed) -> int:
+    if value.weak:
+        return STAND_IN
+    changed = any(path == value.path for path, _, _ in report.changed)
+    return RENDERED if value.path in report.carried and not changed else TYPED
 
 
 def _add(person: Person, report: FileReport) -> None:
     person.reports.append(report)
-    for value in report.read:
+    read = {v.path for v in report.read}
+    values = [(v, _rank(report, v)) for v in report.read] + [
+        (Parsed(path, value, ""), RENDERED) for path, value in report.carried.items() if path not in read]
+    # a carried value someone deleted: deleted, whatever other forms carry
+    values += [(Parsed(path, None, ""), TYPED) for path, _, typed in report.changed if not typed and path not in read]
+    for value, rank in values:
         had = person.values.get(value.path)
-        if had is None or (had.weak and not value.weak):
+        had_rank = person.ranks.get(value.path, -1)
+        if had is None or rank > had_rank:
+            if had is not None and any(c[0] == value.path for c in person.conflicts):
+                # what was typed settles what the forms carried differently
+                person.conflicts = [c for c in person.conflicts if c[0] != value.path]
             person.values[value.path] = value
             person.sources[value.path] = report.file
-        elif not value.weak and not had.weak and _norm(had.value) != _norm(value.value):
+            person.ranks[value.path] = rank
+        elif rank == had_rank and rank > STAND_IN and had.value != value.value and _norm(had.value) != _norm(value.value):
             entry = next((c for c in person.conflicts if c[0] == value.path), None)
             if entry is None:
                 entry = (value.path, [(person.sources[value.path], str(had.value))])
@@ -101,6 +232,8 @@ def record(person: Person, defaults: dict[str, str]) -> dict[str, Any]:
     form gave (``unit``, ``grade`` …)."""
     data: dict[str, Any] = {}
     for path, parsed in sorted(person.values.items(), key=lambda kv: _order(kv[0])):
+        if parsed.value is None and not parsed.text:
+            continue  # deleted (see _add)
         _set(data, path, parsed.value)
     for path, value in defaults.items():
         if path not in person.values and not _has(data, path):

@@ -93,4 +93,7 @@ def write_report(reports: list[FileReport], target: Path, lang: Language) -> Pat
             rows.append([r.file, path, msg("extract.status-unparsable").text(lang), text])
         for path, found in r.ambiguous:
             rows.append([r.file, path, msg("extract.status-ambiguous").text(lang), " | ".join(found)])
+        for path, carried, typed in r.changed:
+            rows.append([r.file, path, msg("extract.status-changed").text(lang),
+                         msg("extract.changed-values", carried=carried, typed=typed).text(lang)])
     return write_csv(target, header, rows)

@@ -6,6 +6,7 @@ is missing, what could not be read and what is ambiguous.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from formgen.extract.document import WordDocument
 from formgen.extract.fields import (
@@ -65,6 +66,12 @@ class FileReport:
     """(path, text) of values that are there but cannot be read as what the field holds."""
     ambiguous: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     """(path, the values found) where a form gives one field two values."""
+    key: str = ""
+    """The form key the form carries (formgen's forms), or ''."""
+    carried: dict[str, Any] = field(default_factory=dict)
+    """Path → the value the form carries as rendered (formgen's forms; see extract.carried)."""
+    changed: list[tuple[str, str, str]] = field(default_factory=list)
+    """(path, value carried, value typed) where someone typed over what the form carried."""
 
 
 def identify(doc: WordDocument, manifest: Manifest) -> tuple[str, str]:

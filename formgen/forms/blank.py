@@ -45,9 +45,14 @@ def blank_documents(manifest: Manifest, programme: str, grade: str,
 
 
 def render_blank(manifest: Manifest, programme: str, grade: str, doc_id: str, lang: Language,
-                 today: dt.date | None = None) -> RenderedDocument:
-    """One blank form, named for the grade instead of an applicant."""
-    rendered = render_document(blank_applicant(programme, grade), doc_id, lang, manifest, today)
+                 today: dt.date | None = None, key: str | None = None, unit: str = "") -> RenderedDocument:
+    """One blank form, named for the grade instead of an applicant; the forms of one
+    download share one form ``key`` (a fresh one when none is given). A ``unit`` (the
+    web page's) is carried, not shown."""
+    applicant = blank_applicant(programme, grade)
+    if unit:
+        applicant = applicant.model_copy(update={"unit": unit})
+    rendered = render_document(applicant, doc_id, lang, manifest, today, key=key, blank=True)
     name = BLANK_NAME.get(lang).format(grade=grade)
     return dataclasses.replace(
         rendered, filename=output_name(manifest.documents[doc_id].output[lang], "", name))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from formgen.exceptions import ConversionError, FormgenError
+from formgen.forms.carry import CUSTOM_PROPERTIES, application_key, carried_record, carry, new_key
 from formgen.forms.context import build_context
 from formgen.forms.engine import TEMPLATES
 from formgen.forms.naming import output_name
@@ -78,8 +79,15 @@ def render_document(
     manifest: Manifest,
     today: dt.date | None = None,
     context: dict[str, Any] | None = None,
+    *,
+    key: str | None = None,
+    blank: bool = False,
 ) -> RenderedDocument:
-    """One document; ``context`` may be a context of the same applicant and language to reuse."""
+    """One document; ``context`` may be a context of the same applicant and language to reuse.
+
+    A fillable form carries the form ``key`` and the record (:mod:`formgen.forms.carry`):
+    by default the application's key, or a fresh one for an application without an id;
+    a ``blank`` form carries only the programme and the grade."""
     doc = manifest.documents[doc_id]
     template = TEMPLATES.get(manifest.template_path(doc_id, lang))
     if context is None:
@@ -87,7 +95,12 @@ def render_document(
     else:
         context = {**context, "document": {"id": doc_id, "title": doc.title.get(lang)}}
     filename = output_name(doc.output[lang], applicant.id, applicant.name.get(lang))
-    return RenderedDocument(doc_id, lang, filename, template.render(context))
+    docx = template.render(context)
+    if any(part.name == CUSTOM_PROPERTIES for part in template.parts):
+        if key is None:
+            key = application_key(applicant.programme, applicant.id) if applicant.id and not blank else new_key()
+        docx = carry(docx, key, doc_id, lang, carried_record(applicant, blank))
+    return RenderedDocument(doc_id, lang, filename, docx)
 
 
 def render_applicant(
@@ -97,15 +110,19 @@ def render_applicant(
     only: Sequence[str] | None = None,
     pack: str | None = None,
     today: dt.date | None = None,
+    key: str | None = None,
 ) -> list[RenderedDocument]:
-    """Every document the applicant needs, in every language asked for."""
+    """Every document the applicant needs, in every language asked for; the fillable forms
+    share one form ``key`` (the application's by default)."""
     out = []
     contexts: dict[Language, dict[str, Any]] = {}
+    if key is None and not applicant.id:
+        key = new_key()
     for doc_id in documents_needed(applicant, manifest, only, pack):
         for lang in languages_of(manifest, doc_id, langs):
             if lang not in contexts:
                 contexts[lang] = build_context(applicant, lang, manifest, doc_id, today)
-            out.append(render_document(applicant, doc_id, lang, manifest, today, contexts[lang]))
+            out.append(render_document(applicant, doc_id, lang, manifest, today, contexts[lang], key=key))
     names = [(d.lang, d.filename) for d in out]
     if len(set(names)) != len(names):
         raise FormgenError(msg("run.same-file-name", id=applicant.id))

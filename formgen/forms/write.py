@@ -15,6 +15,7 @@ from typing import Any
 
 from formgen.exceptions import ConversionError, FormgenError
 from formgen.forms.blank import blank_documents, render_blank
+from formgen.forms.carry import new_key
 from formgen.forms.documents import (
     MadeDocuments,
     RenderedDocument,
@@ -113,8 +114,9 @@ def write_blank(
     check_documents(manifest, docs)
     wanted = blank_documents(manifest, programme, grade, docs)
     prepare_output(out)
+    key = new_key()  # one download: a person's forms of it join when they come back
     rendered = [
-        render_blank(manifest, programme, grade, doc_id, lang, settings.today)
+        render_blank(manifest, programme, grade, doc_id, lang, settings.today, key)
         for doc_id in wanted for lang in languages_of(manifest, doc_id, chosen)
     ]
     pdfs: list[bytes | ConversionError] = []

@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from formgen.exceptions import ConversionError, DataFileError, FormgenError
 from formgen.forms.blank import blank_documents, render_blank
+from formgen.forms.carry import KEY
 from formgen.forms.documents import documents_needed
 from formgen.links.store import key_of
 from formgen.links.tokens import LinkExpired, LinkInvalid, LinkRevoked, json_safe, open_link
@@ -33,7 +34,7 @@ from formgen.web.records import Outcome, check_record
 from formgen.web.security import read_form
 from formgen.web.session import load_page, redirect_to_page
 from formgen.web.state import MULTIPART_SLACK, language_of, state_of
-from formgen.web.uploads import pick_person, prune, upload_message, upload_records
+from formgen.web.uploads import forms_still_needed, pick_person, prune, read_upload, upload_message
 from formgen.web.view import Alert, page_state, problem_texts, render_form
 
 router = APIRouter(include_in_schema=False)
@@ -111,6 +112,8 @@ async def _act(
     blanks = {g: max(0, n - len(record.get(g) or [])) for g, n in shown.items()}
     link = await _link_context(request, fields.get("link", ""))
     page = page_state(lang, record, checked=bool(fields.get("checked")), rows=blanks, **link)
+    if KEY.fullmatch(fields.get("form_key", "")):
+        page["form_key"] = fields["form_key"]  # the blank forms of one visit share it
 
     if action.startswith("switch:"):
         page["lang"] = pick_language(action.removeprefix("switch:"))
@@ -183,19 +186,27 @@ async def _upload(request: Request, page: dict[str, Any], item: UploadFile | Non
         return refused(N_("This file is empty."))
     name = item.filename
     try:
-        records = await state.parser.run(upload_records, name, data, state.manifest)
+        records, forms = await state.parser.run(read_upload, name, data, state.manifest)
     except (DataFileError, ParseRefused) as e:
         page["errors"] = [{"field": "upload", **{lang: upload_message(e, TRANSLATORS[lang]) for lang in LANGUAGES}}]
         return render_form(request, page, e.status if isinstance(e, ParseRefused) else 400)
+    if len(records) == 1 and forms and "registration_form" not in forms:
+        # a form that is not the registration form: what it carries, and what is still needed
+        record = prune(json_safe(records[0].data))
+        if check_record(record, state, state.today, reference_optional=True).applicant is None:
+            loaded = _loaded(page, record, checked=False)
+            loaded.update(notice="forms-needed", forms_read=forms,
+                          forms_needed=forms_still_needed(record, forms, state.manifest))
+            return await _show(request, loaded)
     if len(records) == 1:
         return await _show(request, _loaded(page, records[0].data))
     page["people"] = pick_person(records)
     return await _show(request, page, "#people")
 
 
-def _loaded(page: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
-    """The page showing a record read from a file, checked."""
-    loaded = page_state(page["lang"], prune(json_safe(record)), checked=True, notice="file-loaded")
+def _loaded(page: dict[str, Any], record: dict[str, Any], checked: bool = True) -> dict[str, Any]:
+    """The page showing a record read from a file, checked (unless not ``checked``)."""
+    loaded = page_state(page["lang"], prune(json_safe(record)), checked=checked, notice="file-loaded")
     for key in ("link", "link_expires", "has_saved", "short"):
         if key in page:
             loaded[key] = page[key]
@@ -236,7 +247,8 @@ async def _download(request: Request, page: dict[str, Any], action: str, fields:
     if doc_id not in documents_needed(outcome.applicant, state.manifest):
         page["errors"] = [_not_needed(state, outcome, doc_id)]
         return await _show(request, page, "#errors")
-    args = (outcome.applicant, doc_id, doc_lang, fmt, state.manifest, state.converter, today)
+    args = (outcome.applicant, doc_id, doc_lang, fmt, state.manifest, state.converter, today,
+            page.get("form_key"))
     if fmt == "docx":
         return attachment(await run_in_threadpool(make_document, *args))
     return await _run(request, page, outcome, tr, make_document, *args)
@@ -255,8 +267,10 @@ async def _blank_form(request: Request, page: dict[str, Any], choice: str, doc_i
     if doc_id not in wanted:
         page["errors"] = [problem_texts("doc", N_("Choose a document."))]
         return await _show(request, page, "#errors")
+    unit = page["record"].get("unit")
     doc = await run_in_threadpool(render_blank, state.manifest, programme, grade, doc_id, doc_lang,
-                                  state.today)
+                                  state.today, page.get("form_key") or None,
+                                  unit.strip() if isinstance(unit, str) else "")
     return attachment(Download(doc.filename, doc.docx, "docx", f"{doc_id}-{grade}-{doc_lang}-blank.docx"))
 
 

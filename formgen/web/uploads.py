@@ -9,6 +9,7 @@ from typing import Any
 from formgen import clock
 from formgen.exceptions import DataFileError, FormgenError
 from formgen.extract import extract_bytes
+from formgen.forms.blank import is_fillable
 from formgen.links.tokens import json_safe
 from formgen.load import UPLOAD, RawRecord, load_bytes
 from formgen.messages import msg
@@ -37,23 +38,41 @@ MAX_PEOPLE = 500
 
 
 def upload_records(name: str, data: bytes, manifest: Manifest) -> list[RawRecord]:
+    """The records of an opened file (see :func:`read_upload`)."""
+    return read_upload(name, data, manifest)[0]
+
+
+def read_upload(name: str, data: bytes, manifest: Manifest) -> tuple[list[RawRecord], list[str]]:
     """The records of an opened file: a data file (under the web's limits), or a filled-in
-    form (.docx) read as ``formgen extract`` reads it. Runs in a child process
-    (:mod:`formgen.web.parsing`). A refused form, a record past the limits or a cell that
-    cannot be read (a formula without its result) refuses the whole file with
-    DataFileError: the page holds no half-read record."""
+    form (.docx) read as ``formgen extract`` reads it (a form of formgen's gives the whole
+    record it carries); with the forms read (document ids; none for a data file). Runs in
+    a child process (:mod:`formgen.web.parsing`). A refused form, a record past the limits
+    or a cell that cannot be read (a formula without its result) refuses the whole file
+    with DataFileError: the page holds no half-read record."""
     if Path(name).suffix.lower() != ".docx":
         records = load_bytes(name, data, UPLOAD)
         for raw in records:
             problem = raw.refused or next((n.message for n in raw.notes if n.severity == "error"), None)
             if problem is not None:
                 raise DataFileError(name, msg("file.record-refused", place=raw.where, problem=problem))
-        return records
+        return records, []
     records, reports = extract_bytes(name, data, manifest, clock.today())
     refused = next((r.refused for r in reports if r.refused is not None), None)
     if refused is not None:
         raise DataFileError(name, refused)
-    return records
+    return records, list(dict.fromkeys(r.document for r in reports if r.document))
+
+
+def forms_still_needed(record: dict[str, Any], read: list[str], manifest: Manifest) -> list[str]:
+    """The forms (document ids) the record's programme and grade ask the applicant to fill
+    in, less those ``read``: the registration form when the programme is not known."""
+    programme, grade = str(record.get("programme") or ""), str(record.get("grade") or "")
+    prog = manifest.programmes.get(programme)
+    if prog is None or grade not in prog.grades:
+        wanted = [d for d in ("registration_form",) if d in manifest.documents]
+    else:
+        wanted = [d for d in manifest.documents_for(programme, grade) if is_fillable(manifest, d)]
+    return [d for d in wanted if d not in read]
 
 
 def upload_message(error: FormgenError, tr: Translator) -> str:

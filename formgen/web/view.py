@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from formgen.forms.blank import is_fillable
+from formgen.forms.carry import new_key
 from formgen.model.applicant import COMPETENCE_CODES, LANGUAGES, Language
 from formgen.model.reference import STATEMENT_GRADES
 from formgen.validate.rules import CAREER_YEARS, CPD_YEARS, career_since, cpd_since
@@ -35,7 +36,26 @@ NOTICES = {
     "link-saved": N_("Your answers are saved to your link. Open the same link to come back to them."),
     "link-not-saved": N_("Your answers could not be saved to the link: it has expired or was withdrawn. Save them as a file instead."),
     "page-gone": N_("The answers of that page are no longer kept here (after a day, or in another browser). Open the file you saved, or your link, to go on."),
+    "forms-needed": N_("Filled in from your %(read)s: what it carries. Still needed: %(forms)s. Open those forms here too, or fill in the rest below."),
+    "forms-read": N_("Filled in from your %(read)s: what it carries. Fill in the rest below."),
 }
+
+
+def _notice(page: dict[str, Any], state: WebState, tr: Translator) -> str:
+    """The page's notice; after a form that is not the registration form, the forms read
+    and those still needed, by their titles."""
+    notice = page.get("notice")
+    if notice == "forms-needed":
+        documents = state.manifest.documents
+        sep = "、" if tr.lang == "zh" else ", "
+
+        def titles(ids: list[str]) -> str:
+            return sep.join(documents[d].title.get(tr.lang) for d in ids if d in documents)
+
+        needed = page.get("forms_needed") or []
+        return tr(NOTICES["forms-needed" if needed else "forms-read"],
+                  read=titles(page.get("forms_read") or []), forms=titles(needed))
+    return tr(NOTICES[notice]) if notice in NOTICES else ""
 
 
 @dataclass
@@ -130,7 +150,8 @@ def render_form(
         },
         divisions=_division_labels(state, lang),
         alert=alert,
-        notice=tr(NOTICES[page["notice"]]) if page.get("notice") in NOTICES else "",
+        notice=_notice(page, state, tr),
+        form_key=page.get("form_key") or new_key(),
         link=page.get("link") or "",
         link_expires=_day(page.get("link_expires")),
         saved_at=_day(page.get("saved_at")),
