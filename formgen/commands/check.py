@@ -9,6 +9,7 @@ import click
 from formgen.commands.common import manifest_option, say, settings_from, user_errors
 from formgen.main import check_templates
 from formgen.messages import msg
+from formgen.send.templates import check_message_templates
 
 
 @click.command("check")
@@ -19,6 +20,7 @@ def command(manifest_path: str | None) -> None:
     that each font the templates name is drawn by its family (formgen/fonts.toml)."""
     settings = settings_from(manifest_path)
     report, problems = check_templates(settings)
+    problems += check_message_templates(settings.manifest)  # formgen send's messages
     for line in report:
         say(line, err=False)
     for problem in problems:

@@ -14,6 +14,7 @@ from formgen.bounds import Refused, load_settings_file
 from formgen.exceptions import ManifestError
 from formgen.messages import Message, joined, msg
 from formgen.model.applicant import LANGUAGES, GradeCode, Language, ProgrammeId, invalid
+from formgen.model.mail import Mail
 
 DEFAULT_MANIFEST = "manifest.yaml"
 
@@ -283,6 +284,8 @@ class Manifest(Spec):
     """Certificate numbering per programme (a document's own number_prefix overrides it)."""
     signatories: dict[str, Signatories] = {}
     """Who signs certificates for each society (by its abbreviation, e.g. CSEE), and its seal."""
+    mail: Mail = Mail()
+    """The messages ``formgen send`` writes (templates per kind and language) and its server."""
 
     root: Path = Path(".")
     """Folder the manifest lives in; template paths are relative to it."""
