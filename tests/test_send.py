@@ -294,3 +294,101 @@ def test_check_reads_the_message_templates(tmp_path: Path) -> None:
     assert f"{folder / 'pack.txt'}: uses a value messages do not have: 'nmae' is undefined" \
         in result.output
     assert "the pack message's txt templates use different values" in result.output
+
+
+@pytest.mark.slow
+def test_a_batch_killed_halfway_is_finished_by_running_it_again(
+        tmp_path: Path, people: Path, servers: Any) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from sendkit import ROOT
+
+    server = servers("--hang-at", "2")  # never answers the second message
+    manifest = write_manifest(tmp_path / "m")
+    args = ["send", str(people), "--what", "links", "--out", str(tmp_path / "out"),
+            "--base-url", BASE, "--link-store", str(tmp_path / "links.sqlite"),
+            "--manifest", str(manifest), "--smtp", server.url, "--yes"]
+    process = subprocess.Popen([sys.executable, "-c", "from formgen.cli import main; main()",
+                                *args], env=os.environ | {"PYTHONPATH": str(ROOT)},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while len(server.received()) < 1 or len(log_rows(tmp_path)) < 2:
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.1)
+    time.sleep(0.3)  # the second message is with the server, which does not answer
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    kept = log_rows(tmp_path)[1]
+    assert kept[1] == "CMES-2026-0103" and kept[3] == "prepared" and kept[7] is not None
+    result = cli(*args)
+    assert result.exit_code == 0, result.output
+    assert "1 message(s) kept by an interrupted run were sent with their own Message-ID" \
+        in result.output
+    assert "2 message(s) sent, 0 person(s) not sent, 1 sent before" in result.output
+    received = server.received()
+    assert [r[0] for r in received] == [["li.xiaoming@example.com"], ["sun.wei@example.com"],
+                                        ["wang.fang@example.com"]]
+    assert received[1][1]["Message-ID"] == kept[5]
+    # The link kept with the message is the one that opens the record.
+    link = re.findall(r"https://forms\.example\.org/f/[A-Za-z0-9_-]{22}\b",
+                      plain_text(received[1][1]))[0]
+    opened = open_link(token_in(link), Vault(tmp_path / "links.sqlite"), "x" * 32)
+    assert opened.record["id"] == "CMES-2026-0103"
+    assert [r[3] for r in log_rows(tmp_path)] == ["sent", "sent", "sent"]
+
+
+def test_a_programme_can_have_its_messages_in_one_language(
+        tmp_path: Path, people: Path, servers: Any) -> None:
+    server = servers()
+    manifest = write_manifest(tmp_path / "m", languages={"cmes-soe": ["en"]})
+    result = send(tmp_path, people, "--smtp", server.url, "--yes", manifest=manifest)
+    assert result.exit_code == 0, result.output
+    sun = server.received()[1][1]
+    assert sun["Subject"] == "CMES–SOE Reciprocal Recognition of Engineer Qualifications: " \
+                             "please check and complete your forms (CMES-2026-0103)"
+    assert plain_text(sun).startswith("Dear SUN Wei,") and "您好" not in plain_text(sun)
+    assert sun["Content-Language"] == "en"
+    assert "李晓明，您好" in plain_text(server.received()[0][1])
+
+
+def test_an_address_that_is_not_ascii_goes_with_smtputf8(
+        tmp_path: Path, example_record: dict[str, Any], servers: Any) -> None:
+    server = servers()
+    data = write_yaml(tmp_path / "one.yaml", [with_id(example_record, "CSEE-2026-0030",
+                                                      email="王芳@例子.中国")])
+    result = send(tmp_path, data, "--smtp", server.url, "--yes")
+    assert result.exit_code == 0, result.output
+    import email
+    from email import policy
+
+    rcpt, _, raw = server.received()[0]
+    assert rcpt == ["王芳@例子.中国"]
+    message = email.message_from_string(raw.decode("utf-8"), policy=policy.default)  # RFC 6532
+    assert message["To"].addresses[0].addr_spec == "王芳@例子.中国"
+    assert message["To"].addresses[0].display_name == "李晓明"
+    assert "李晓明，您好" in plain_text(message)  # type: ignore[arg-type]
+
+
+def test_the_rate_limit_spaces_the_messages_evenly() -> None:
+    from formgen.send.run import Pace
+
+    now = [100.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(round(seconds, 6))
+        now[0] += seconds
+
+    pace = Pace(20, sleep=sleep, clock=lambda: now[0])  # 20 a minute: one every 3 s
+    for _ in range(4):
+        pace.wait()
+        now[0] += 0.5  # each message takes half a second to hand over
+    assert slept == [2.5, 2.5, 2.5]
+    unlimited = Pace(None, sleep=sleep, clock=lambda: now[0])
+    unlimited.wait()
+    unlimited.wait()
+    assert slept == [2.5, 2.5, 2.5]

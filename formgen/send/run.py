@@ -247,15 +247,18 @@ def write_previews(batch: Batch, folder: Path) -> list[Path]:
 class Pace:
     """At most ``per_minute`` messages a minute, evenly spaced."""
 
-    def __init__(self, per_minute: int | None, sleep: Callable[[float], None] = time.sleep):
+    def __init__(self, per_minute: int | None, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic):
         self.interval = 60.0 / per_minute if per_minute else 0.0
         self.next = 0.0
         self.sleep = sleep
+        self.clock = clock
 
     def wait(self) -> None:
+        """Return when the next message may go."""
         if not self.interval:
             return
-        now = time.monotonic()
+        now = self.clock()
         if now < self.next:
             self.sleep(self.next - now)
         self.next = max(now, self.next) + self.interval
