@@ -263,6 +263,9 @@ def test_confirmation_and_what_is_missing(tmp_path: Path, people: Path, servers:
     declined = send(tmp_path, people, "--smtp", server.url, stdin="n\n")
     assert declined.exit_code == 1 and "nothing sent" in declined.output
     assert server.received() == []
+    with sqlite3.connect(tmp_path / "links.sqlite") as db:  # the links made are withdrawn
+        assert db.execute("SELECT count(*), count(revoked), count(original) FROM links"
+                          ).fetchone() == (3, 3, 0)
     bare = write_manifest(tmp_path / "bare", **{"from": None})
     no_sender = send(tmp_path, people, "--smtp", server.url, manifest=bare)
     assert no_sender.exit_code == 1

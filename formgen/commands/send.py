@@ -26,8 +26,10 @@ from formgen.send.plan import WHAT, size_text
 from formgen.send.run import (
     Batch,
     SendOptions,
+    link_vault,
     plan_batch,
     send_batch,
+    withdraw_links,
     write_errors,
     write_previews,
 )
@@ -114,7 +116,8 @@ def command(data: tuple[Path, ...], what: str, out: Path, base_url: str | None, 
                                     err=True)
         server = parse_server(url, starttls=mail.starttls if starttls is None else starttls,
                               user=login, password=password, timeout=timeout)
-    batch = plan_batch(settings, list(data), options)
+    vault = None if preview is not None else link_vault(settings)
+    batch = plan_batch(settings, list(data), options, vault)
     show_problems(batch.problems)
     for raw, why in batch.failed:
         say(msg("cli.send-not-sent", record=raw.record_id or str(raw.where), reason=why))
@@ -136,6 +139,8 @@ def command(data: tuple[Path, ...], what: str, out: Path, base_url: str | None, 
                 size=size_text(batch.total_size, environment_language()), first=str(first.addr_spec),
                 server=f"{server.host}:{server.port}"))
         if not yes and not click.confirm(str(msg("cli.send-confirm")), err=True):
+            assert vault is not None
+            withdraw_links(batch, vault)
             say(msg("cli.send-cancelled"))
             sys.exit(1)
     with progress_callbacks("Messages") as (on_total, progress):

@@ -16,6 +16,7 @@ import datetime as dt
 import mimetypes
 from dataclasses import dataclass
 from email import policy
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, make_msgid
@@ -92,6 +93,23 @@ def new_message_id(sender: Address) -> str:
                       if not sender.domain.isascii() else sender.domain)
 
 
+class _SevenBit(policy.EmailPolicy):
+    """policy.SMTP, with a long Chinese subject encoded by :class:`email.header.Header`:
+    the same RFC 2047 encoded words, folded at 76 characters, in a fraction of the time
+    the header registry takes over a long subject (its folding is quadratic in length)."""
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        text = str(value)
+        if name.lower() == "subject" and not text.isascii():
+            encoded = Header(text, "utf-8", header_name=name).encode(linesep=self.linesep)
+            return f"{name}: {encoded}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+SEVEN_BIT = _SevenBit(linesep="\r\n")
+"""policy.SMTP's settings (CRLF, 7-bit headers), with the subject encoded quickly."""
+
+
 def as_bytes(message: EmailMessage, utf8: bool) -> bytes:
     """The message as sent: 7-bit headers (RFC 2047), or UTF-8 ones for an SMTPUTF8 address."""
-    return message.as_bytes(policy=policy.SMTPUTF8 if utf8 else policy.SMTP)
+    return message.as_bytes(policy=policy.SMTPUTF8 if utf8 else SEVEN_BIT)

@@ -93,6 +93,7 @@ class SentLog:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # safe when the process is killed
             self._db.executescript(_SCHEMA)
             path.chmod(0o600)
         except (sqlite3.Error, OSError) as e:

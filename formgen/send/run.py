@@ -26,7 +26,7 @@ from formgen.certificates.register import Register
 from formgen.exceptions import FormgenError, Problem
 from formgen.language import day
 from formgen.links.store import Vault, key_of, lookup_of, vault_path
-from formgen.links.tokens import make_short_link, token_in
+from formgen.links.tokens import json_safe, make_link, token_in
 from formgen.load import RawRecord
 from formgen.messages import Message, msg
 from formgen.model.mail import MessageKind
@@ -91,9 +91,12 @@ class Prepared:
 
     item: Outgoing
     recipient: Address
-    preview: bytes
+    data: bytes
+    """The message as it is sent (in a preview, with stand-in links)."""
     kept: int | None = None
     """The id of the message an earlier run kept unsent, which is sent as it is."""
+    carried: list[dict[str, object]] = field(default_factory=list)
+    """What the message carries (files and their SHA-256, the link's filing)."""
 
 
 @dataclass
@@ -111,10 +114,12 @@ class Batch:
     """The records that failed validation (their problems are in ``problems``)."""
     problems: list[Problem] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
+    links_made: list[str] = field(default_factory=list)
+    """The tokens of the links made for this batch (withdrawn if it is not sent)."""
 
     @property
     def total_size(self) -> int:
-        return sum(len(p.preview) for p in self.to_send)
+        return sum(len(p.data) for p in self.to_send)
 
 
 @dataclass
@@ -125,8 +130,11 @@ class SendResult:
     errors_csv: Path | None = None
 
 
-def plan_batch(settings: Settings, data: list[Path], options: SendOptions) -> Batch:
-    """Validate, find each person's files, and write every message (stand-in links)."""
+def plan_batch(settings: Settings, data: list[Path], options: SendOptions,
+               vault: Vault | None = None) -> Batch:
+    """Validate, find each person's files, and write every message: with a ``vault`` (a
+    run that sends), the links it carries are made now, all in one transaction; without
+    (a preview), they are stand-ins and nothing is made."""
     manifest = settings.manifest
     records, report = validate_files(data, manifest, settings.today)
     batch = Batch(options, records_in=sum(1 for r in records if not r.whole_file),
@@ -142,6 +150,7 @@ def plan_batch(settings: Settings, data: list[Path], options: SendOptions) -> Ba
         found = [(i, find_pack(options.out, i)) for i in items]
     else:
         found = [(i, None) for i in items]
+    fresh: list[tuple[Outgoing, Address]] = []
     with SentLog(options.log_path, create=False) as log:
         resend = log.get(options.resend) if options.resend is not None else None
         if options.resend is not None and (resend is None or resend.kind != options.kind):
@@ -153,12 +162,29 @@ def plan_batch(settings: Settings, data: list[Path], options: SendOptions) -> Ba
             if problem is not None:
                 batch.failed.append((item.raw, problem))
                 continue
-            _plan_one(batch, item, log, settings, resend is not None)
+            _plan_one(batch, item, log, resend is not None, fresh)
+    now = clock.now()
+    needing = [item for item, _ in fresh if _needs_link(item, options)]
+    if needing and not options.base_url:
+        raise FormgenError(msg("send.base-url-needed"))
+    links: dict[int, str] = {}
+    if vault is not None and needing:
+        tokens = vault.add_links([json_safe(i.raw.data) for i in needing],
+                                 now + dt.timedelta(days=options.days), now)
+        links = {id(i): make_link(options.base_url or "", t) for i, t in zip(needing, tokens, strict=True)}
+        batch.links_made = tokens
+    for item, recipient in fresh:
+        try:
+            written, carried = compose(item, recipient, options, settings, links.get(id(item)), now)
+        except FormgenError as e:
+            batch.failed.append((item.raw, e.message))
+            continue
+        batch.to_send.append(Prepared(item, recipient, written, carried=carried))
     return batch
 
 
-def _plan_one(batch: Batch, item: Outgoing, log: SentLog, settings: Settings,
-              resend: bool) -> None:
+def _plan_one(batch: Batch, item: Outgoing, log: SentLog, resend: bool,
+              fresh: list[tuple[Outgoing, Address]]) -> None:
     try:
         recipient = parse_address(f"{item.applicant.name.get('zh')} <{item.applicant.email}>",
                                   "email")
@@ -174,39 +200,27 @@ def _plan_one(batch: Batch, item: Outgoing, log: SentLog, settings: Settings,
         return
     if last is not None and last.body is not None:
         log.forget_body(last.id)
-    try:
-        data, _ = compose(item, recipient, batch.options, settings, None)
-    except FormgenError as e:
-        batch.failed.append((item.raw, e.message))
-        return
-    batch.to_send.append(Prepared(item, recipient, data))
+    fresh.append((item, recipient))
+
+
+def _needs_link(item: Outgoing, options: SendOptions) -> bool:
+    """A link message, or a pack too large to attach (it goes as the applicant's link)."""
+    if item.kind == "link":
+        return True
+    return item.kind == "pack" and sum(p.stat().st_size for p in item.files) > options.attachment_limit
 
 
 def compose(item: Outgoing, recipient: Address, options: SendOptions, settings: Settings,
-            vault: Vault | None) -> tuple[bytes, list[dict[str, object]]]:
-    """The message's bytes and what it carries; with no ``vault`` (a preview or the plan)
-    links are stand-ins and nothing is made."""
+            link: str | None, now: dt.datetime) -> tuple[bytes, list[dict[str, object]]]:
+    """The message's bytes and what it carries; without a ``link`` (a preview), the link a
+    message carries is a stand-in."""
     manifest, today = settings.manifest, settings.today
-    now = clock.now()
     expires = (now + dt.timedelta(days=options.days)).date()
     carried: list[dict[str, object]] = []
-    link_url: str | None = None
-
-    def link() -> str:
-        nonlocal link_url
-        if link_url is None:
-            if not options.base_url:
-                raise FormgenError(msg("send.base-url-needed"))
-            if vault is None:
-                link_url = f"{options.base_url.rstrip('/')}/f/{STAND_IN_TOKEN}"
-            else:
-                link_url = make_short_link(vault, options.base_url, item.raw.data,
-                                           days=options.days, now=now)
-                key = key_of(token_in(link_url))
-                assert key is not None
-                carried.append({"link": lookup_of(key, "link"), "expires": expires.isoformat()})
-        return link_url
-
+    link_url = link or f"{(options.base_url or '').rstrip('/')}/f/{STAND_IN_TOKEN}"
+    if link is not None:
+        key = key_of(token_in(link))
+        carried.append({"link": lookup_of(key, "link") if key else "", "expires": expires.isoformat()})
     files = [(p.name, p.read_bytes()) for p in item.files]
     total = sum(len(b) for _, b in files)
     oversize = total > options.attachment_limit
@@ -222,9 +236,9 @@ def compose(item: Outgoing, recipient: Address, options: SendOptions, settings: 
         listed = [{"name": n, "size": size_text(len(b), lang)} for n, b in files]
         values = context(
             item, manifest, lang, today,
-            link={"url": link(), "expires": day(expires, lang)} if item.kind == "link" else None,
+            link={"url": link_url, "expires": day(expires, lang)} if item.kind == "link" else None,
             attachments=[] if oversize else listed,
-            downloads=[dict(f, url=link(), expires=day(expires, lang)) for f in listed]
+            downloads=[dict(f, url=link_url, expires=day(expires, lang)) for f in listed]
             if oversize else [])
         parts.append(write(manifest, item.kind, lang, values))
     message = build_message(parts, sender=options.sender, to=recipient,
@@ -233,13 +247,27 @@ def compose(item: Outgoing, recipient: Address, options: SendOptions, settings: 
     return as_bytes(message, needs_smtputf8(options.sender, recipient)), carried
 
 
+def link_vault(settings: Settings) -> Vault:
+    """The link store the run's links go to (the one ``formgen serve`` reads)."""
+    return Vault(vault_path(settings.paths.link_store))
+
+
+def withdraw_links(batch: Batch, vault: Vault) -> None:
+    """Withdraw the links a batch made, when it is not sent after all."""
+    for token in batch.links_made:
+        key = key_of(token)
+        if key is not None:
+            vault.revoke(key)
+    batch.links_made = []
+
+
 def write_previews(batch: Batch, folder: Path) -> list[Path]:
     """Every message of the batch as ``<id>.eml`` in ``folder``; nothing is sent."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for p in batch.to_send:
         target = folder / safe_filename(f"{p.item.record_id}-{p.item.kind}.eml", "message.eml")
-        target.write_bytes(p.preview)
+        target.write_bytes(p.data)
         written.append(target)
     return written
 
@@ -271,12 +299,11 @@ def send_batch(settings: Settings, batch: Batch, server: Server,
     result = SendResult()
     connection = Connection(server)
     connection.check()
-    vault = Vault(vault_path(settings.paths.link_store))
     pace = Pace(options.per_minute)
     try:
         with SentLog(options.log_path) as log:
             for prepared in batch.to_send:
-                problem = _send_one(prepared, log, connection, vault, pace, options, settings, result)
+                problem = _send_one(prepared, log, connection, pace, options, result)
                 if problem is not None:
                     batch.failed.append((prepared.item.raw, problem))
                 progress(1)
@@ -299,19 +326,16 @@ def write_errors(batch: Batch, folder: Path) -> Path | None:
         return None
 
 
-def _send_one(prepared: Prepared, log: SentLog, connection: Connection, vault: Vault, pace: Pace,
-              options: SendOptions, settings: Settings, result: SendResult) -> Message | None:
-    item, recipient = prepared.item, prepared.recipient
+def _send_one(prepared: Prepared, log: SentLog, connection: Connection, pace: Pace,
+              options: SendOptions, result: SendResult) -> Message | None:
+    item, recipient, data = prepared.item, prepared.recipient, prepared.data
     if prepared.kept is not None:
-        message_id, data = prepared.kept, prepared.preview
+        message_id = prepared.kept
         result.resumed += 1
     else:
-        try:
-            data, carried = compose(item, recipient, options, settings, vault)
-        except FormgenError as e:
-            return e.message
         message_id = log.prepare(item.kind, item.record_id, recipient.addr_spec,
-                                 _header(data, b"Message-ID"), carried, data, options.resend)
+                                 _header(data, b"Message-ID"), prepared.carried, data,
+                                 options.resend)
     utf8 = needs_smtputf8(options.sender, recipient)
     wait = options.retry_wait
     for attempt in range(options.retries + 1):
