@@ -34,6 +34,7 @@ class Handler:
         self.mailbox = Path(args.mailbox)
         self.refuse = dict(r.split("=", 1) for r in args.refuse)
         self.seen = 0
+        self.stored = 0
         self.dropped = False
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
@@ -54,7 +55,8 @@ class Handler:
             return "421 4.3.0 closing"
         if self.seen == self.args.hang_at:
             await asyncio.sleep(3600)
-        count = len(list(self.mailbox.glob("*.eml"))) + 1
+        self.stored += 1
+        count = self.stored
         (self.mailbox / f"{count}.rcpt").write_text("\n".join(envelope.rcpt_tos))
         (self.mailbox / f"{count}.eml").write_bytes(envelope.original_content)
         return f"250 2.0.0 Ok: queued as Q{count:04d}"
