@@ -395,3 +395,31 @@ def test_the_rate_limit_spaces_the_messages_evenly() -> None:
     unlimited.wait()
     unlimited.wait()
     assert slept == [2.5, 2.5, 2.5]
+
+
+def test_two_runs_on_one_log_at_once_are_refused(tmp_path: Path, people: Path,
+                                                 servers: Any) -> None:
+    from formgen.send.log import held
+
+    server = servers()
+    with held(tmp_path / "out" / "sent.sqlite"):
+        busy = send(tmp_path, people, "--smtp", server.url, "--yes")
+    assert busy.exit_code == 1
+    assert (f"another formgen send is using the sent log {tmp_path / 'out' / 'sent.sqlite'}: "
+            "wait for it to finish") in busy.output
+    assert server.received() == []
+    assert not (tmp_path / "links.sqlite").exists()  # refused before any link was made
+    assert send(tmp_path, people, "--smtp", server.url, "--yes").exit_code == 0
+    assert len(server.received()) == 3
+
+
+def test_resend_of_someone_not_in_the_data(tmp_path: Path, people: Path,
+                                           example_record: dict[str, Any], servers: Any) -> None:
+    server = servers()
+    assert send(tmp_path, people, "--smtp", server.url, "--yes").exit_code == 0
+    other = write_yaml(tmp_path / "other.yaml", [with_id(example_record, "CSEE-2026-0099")])
+    result = send(tmp_path, other, "--smtp", server.url, "--yes", "--resend", "1")
+    assert result.exit_code == 1
+    assert "message 1 went to CSEE-2026-0007, who is not among the valid records of DATA" \
+        in result.output
+    assert len(server.received()) == 3

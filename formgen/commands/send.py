@@ -26,6 +26,7 @@ from formgen.send.plan import WHAT, size_text
 from formgen.send.run import (
     Batch,
     SendOptions,
+    holding_log,
     link_vault,
     plan_batch,
     send_batch,
@@ -33,7 +34,8 @@ from formgen.send.run import (
     write_errors,
     write_previews,
 )
-from formgen.send.smtp import parse_server
+from formgen.send.smtp import Connection, Server, parse_server
+from formgen.settings import Settings
 
 PASSWORD_ENV = "FORMGEN_SMTP_PASSWORD"
 
@@ -104,8 +106,10 @@ def command(data: tuple[Path, ...], what: str, out: Path, base_url: str | None, 
         log=log, base_url=base_url, days=days, per_minute=per_minute or mail.per_minute,
         retries=retries, retry_wait=retry_wait,
         attachment_limit=int(mail.attachment_limit_mb * 1_000_000), resend=resend)
-    server = None
-    if preview is None:
+    if preview is not None:
+        _preview(settings, list(data), options, preview)
+        return
+    if True:  # the server: from the options, the environment or the manifest
         url = smtp_url or mail.smtp
         if not url:
             raise FormgenError(msg("send.no-server"))
@@ -116,36 +120,54 @@ def command(data: tuple[Path, ...], what: str, out: Path, base_url: str | None, 
                                     err=True)
         server = parse_server(url, starttls=mail.starttls if starttls is None else starttls,
                               user=login, password=password, timeout=timeout)
-    vault = None if preview is not None else link_vault(settings)
-    batch = plan_batch(settings, list(data), options, vault)
+    with holding_log(options):
+        _send(settings, list(data), options, server, yes)
+
+
+def _preview(settings: Settings, data: list[Path], options: SendOptions, preview: Path) -> None:
+    batch = plan_batch(settings, data, options)
+    _report_plan(batch)
+    written = write_previews(batch, preview)
+    errors_csv = write_errors(batch, preview)
+    if options.kind == "link" and written:
+        say(msg("cli.send-preview-links"))
+    say(msg("cli.send-previewed", count=len(written), folder=str(preview),
+            see=see_errors(errors_csv, bool(batch.failed or batch.invalid))))
+    _end(batch)
+
+
+def _report_plan(batch: Batch) -> None:
     show_problems(batch.problems)
     for raw, why in batch.failed:
         say(msg("cli.send-not-sent", record=raw.record_id or str(raw.where), reason=why))
     if batch.already_sent:
-        say(msg("cli.send-already-sent", count=len(batch.already_sent), log=str(options.log_path)))
-    if preview is not None:
-        written = write_previews(batch, preview)
-        errors_csv = write_errors(batch, preview)
-        if options.kind == "link" and written:
-            say(msg("cli.send-preview-links"))
-        say(msg("cli.send-previewed", count=len(written), folder=str(preview),
-                see=see_errors(errors_csv, bool(batch.failed or batch.invalid))))
-        _end(batch)
-        return
-    assert server is not None
+        say(msg("cli.send-already-sent", count=len(batch.already_sent),
+                log=str(batch.options.log_path)))
+
+
+def _send(settings: Settings, data: list[Path], options: SendOptions, server: Server,
+          yes: bool) -> None:
+    vault = link_vault(settings)
+    batch = plan_batch(settings, data, options, vault)
+    _report_plan(batch)
+    connection = Connection(server)
     if batch.to_send:
+        try:
+            connection.check()  # a refused login or an untrusted server stops the run now
+        except FormgenError:
+            withdraw_links(batch, vault)
+            raise
         first = batch.to_send[0].recipient
         say(msg("cli.send-summary", count=len(batch.to_send),
                 size=size_text(batch.total_size, environment_language()), first=str(first.addr_spec),
                 server=f"{server.host}:{server.port}"))
         if not yes and not click.confirm(str(msg("cli.send-confirm")), err=True):
-            assert vault is not None
             withdraw_links(batch, vault)
             say(msg("cli.send-cancelled"))
             sys.exit(1)
     with progress_callbacks("Messages") as (on_total, progress):
         on_total(len(batch.to_send))
-        result = send_batch(settings, batch, server, progress)
+        result = send_batch(batch, connection, progress)
     if result.resumed:
         say(msg("cli.send-resumed", count=result.resumed))
     say(msg("cli.send-done", sent=result.sent, failed=len(batch.failed),

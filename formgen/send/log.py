@@ -13,7 +13,9 @@ kept bytes of the others, so an interrupted batch is finished with the same Mess
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -73,6 +75,27 @@ class Logged:
 
 _COLUMNS = ("id, kind, record_id, recipient, message_id, carried, size, state, created, "
             "sent_at, answer, body, resend_of")
+
+
+@contextmanager
+def held(path: Path) -> Iterator[None]:
+    """Hold the sent log at ``path`` for one run that sends, from its plan to its last
+    message: a second run on the same log at the same time is refused, so that two runs
+    never send one person the same message."""
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as e:
+        raise FormgenError(msg("send.log-unusable", path=str(lock_path), reason=str(e))) from e
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise FormgenError(msg("send.log-busy", path=str(path))) from None
+        yield
+    finally:
+        os.close(fd)
 
 
 def _now() -> str:

@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from pathlib import Path
@@ -40,7 +41,7 @@ from formgen.send.compose import (
     new_message_id,
     parse_address,
 )
-from formgen.send.log import LOG_NAME, SentLog
+from formgen.send.log import LOG_NAME, SentLog, held
 from formgen.send.plan import (
     Outgoing,
     context,
@@ -50,7 +51,7 @@ from formgen.send.plan import (
     languages_of,
     size_text,
 )
-from formgen.send.smtp import Connection, Refused, Server, Transient
+from formgen.send.smtp import Connection, Refused, Transient
 from formgen.send.templates import write
 from formgen.settings import Settings
 from formgen.validate import validate_files
@@ -163,6 +164,9 @@ def plan_batch(settings: Settings, data: list[Path], options: SendOptions,
                 batch.failed.append((item.raw, problem))
                 continue
             _plan_one(batch, item, log, resend is not None, fresh)
+        if resend is not None and not any(i.record_id == resend.record_id for i in items):
+            raise FormgenError(msg("send.resend-not-in-data", id=str(resend.id),
+                                   record=resend.record_id))
     now = clock.now()
     needing = [item for item, _ in fresh if _needs_link(item, options)]
     if needing and not options.base_url:
@@ -292,13 +296,18 @@ class Pace:
         self.next = max(now, self.next) + self.interval
 
 
-def send_batch(settings: Settings, batch: Batch, server: Server,
+def holding_log(options: SendOptions) -> AbstractContextManager[None]:
+    """Hold the run's sent log from its plan to its last message (see :func:`held`)."""
+    return held(options.log_path)
+
+
+def send_batch(batch: Batch, connection: Connection,
                progress: Callable[[int], None] = lambda n: None) -> SendResult:
-    """Send every message of ``batch`` not sent before; errors.csv lists those that failed."""
+    """Send every message of ``batch`` not sent before through ``connection`` (checked
+    with :meth:`Connection.check` first, to stop at once on a refused login); errors.csv
+    lists those that failed."""
     options = batch.options
     result = SendResult()
-    connection = Connection(server)
-    connection.check()
     pace = Pace(options.per_minute)
     try:
         with SentLog(options.log_path) as log:
