@@ -196,6 +196,18 @@ def test_refused_recipients_are_listed_and_the_rest_go_on(
         ["CMES-2026-0103", "email",
          "the server refused it: 552 5.2.2 Mailbox full <sun.wei@example.com>"]]
     assert [r[3] for r in log_rows(tmp_path)] == ["failed", "failed", "sent"]
+    # Corrected in the data, li gets a new message at the new address; sun is tried again.
+    import yaml
+
+    records = yaml.safe_load(people.read_text(encoding="utf-8"))
+    records[0]["email"] = "xiaoming.li@example.com"
+    write_yaml(people, records)
+    again = send(tmp_path, people, "--smtp", server.url, "--yes", "--retry-wait", "0")
+    assert again.exit_code == 1
+    assert "1 message(s) sent, 1 person(s) not sent, 1 sent before" in again.output
+    assert "interrupted" not in again.output
+    assert [r[0] for r in server.received()] == [["wang.fang@example.com"],
+                                                 ["xiaoming.li@example.com"]]
 
 
 def test_a_dropped_connection_is_tried_again_and_each_gets_one_message(

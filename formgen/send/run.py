@@ -1,11 +1,12 @@
 """``formgen send``: write each person's message, then preview it or send it, once.
 
 :func:`plan_batch` validates the data, finds what each person is sent and writes every
-message as it would go (links as stand-ins, so nothing is made yet); the command shows
-the summary and asks. :func:`send_batch` then sends, person by person: a person whose
-message the sent log holds as sent is skipped; one whose message an earlier run kept but
-did not send gets those same bytes (the same Message-ID, the same link); the others get a
-new message (a new link for ``links``), kept in the log before the server sees it.
+message as it will go: a person whose message the sent log holds as sent is skipped; one
+whose message an earlier run kept but did not send gets those same bytes (the same
+Message-ID, the same link); the others get a new message, their links made in one
+transaction (in a preview, stand-ins: nothing is made). The command shows the summary and
+asks (declining withdraws the links made). :func:`send_batch` then sends, person by
+person, each message kept in the log before the server sees it.
 Transient failures are tried again after a back-off (``retry_wait``, doubled each time);
 refusals and the ones that kept failing are listed in ``OUT/errors.csv``, and the rest
 go on. ``per_minute`` spaces the messages out.
@@ -96,6 +97,8 @@ class Prepared:
     """The message as it is sent (in a preview, with stand-in links)."""
     kept: int | None = None
     """The id of the message an earlier run kept unsent, which is sent as it is."""
+    interrupted: bool = False
+    """That run stopped before the server's answer (rather than the server refusing it)."""
     carried: list[dict[str, object]] = field(default_factory=list)
     """What the message carries (files and their SHA-256, the link's filing)."""
 
@@ -200,7 +203,8 @@ def _plan_one(batch: Batch, item: Outgoing, log: SentLog, resend: bool,
         batch.already_sent.append((item.record_id, last.sent_at or ""))
         return
     if last is not None and last.body is not None and last.recipient == recipient.addr_spec:
-        batch.to_send.append(Prepared(item, recipient, last.body, kept=last.id))
+        batch.to_send.append(Prepared(item, recipient, last.body, kept=last.id,
+                                      interrupted=last.state == "prepared"))
         return
     if last is not None and last.body is not None:
         log.forget_body(last.id)
@@ -340,7 +344,7 @@ def _send_one(prepared: Prepared, log: SentLog, connection: Connection, pace: Pa
     item, recipient, data = prepared.item, prepared.recipient, prepared.data
     if prepared.kept is not None:
         message_id = prepared.kept
-        result.resumed += 1
+        result.resumed += prepared.interrupted
     else:
         message_id = log.prepare(item.kind, item.record_id, recipient.addr_spec,
                                  _header(data, b"Message-ID"), prepared.carried, data,
