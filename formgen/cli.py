@@ -16,6 +16,7 @@ from formgen.commands import (
     render,
     revoke,
     roster,
+    send,
     serve,
     validate,
     verify,
@@ -41,6 +42,7 @@ COMMANDS: list[click.Command] = [
     reissue.command,
     register.command,
     links.command,
+    send.command,
     serve.command,
 ]
 """Every sub-command, in the order ``formgen --help`` lists them."""

@@ -52,6 +52,8 @@ def tmp_manifest(tmp_path: Path, edit: Callable[[dict[str, Any]], None] | None =
     data = yaml.safe_load(MANIFEST_FILE.read_text(encoding="utf-8"))
     for doc in data["documents"].values():
         doc["templates"] = {lang: str(ROOT / p) for lang, p in doc["templates"].items()}
+    for kind in data.get("mail", {}).get("messages", {}).values():  # formgen send's messages
+        kind["templates"] = {lang: str(ROOT / p) for lang, p in kind["templates"].items()}
     data["competences"] = str(ROOT / data.get("competences", "data/competences.yaml"))
     if edit:
         edit(data)

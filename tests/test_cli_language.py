@@ -38,9 +38,9 @@ CASES = [
     (["roster", SAMPLES_FILE, "--out", "{folder}"],
      "Invalid value for '--out': File '{folder}' is a directory.",
      "'--out' 的值无效：'{folder}' 是文件夹，不是文件。"),
-    (["rendr"],
-     "No such command 'rendr'. Did you mean 'render'?",
-     "没有命令 'rendr'。 是不是要用 'render'？"),
+    (["renderr"],  # close to render only (rendr is close to send too)
+     "No such command 'renderr'. Did you mean 'render'?",
+     "没有命令 'renderr'。 是不是要用 'render'？"),
     (["check", "extra"],
      "Got unexpected extra argument (extra)",
      "多出了参数：extra"),
@@ -54,7 +54,7 @@ def test_usage_errors_speak_the_locale_language(
     afile.write_text("x", encoding="utf-8")
     fill = {"file": str(afile), "folder": str(tmp_path)}
     args = [a.format(**fill) if isinstance(a, str) else a for a in args]
-    command = str(args[0]) if args[0] != "rendr" else ""
+    command = str(args[0]) if args[0] != "renderr" else ""
     prog = f"main {command}".strip()
 
     en = cli(*args)

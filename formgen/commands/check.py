@@ -12,6 +12,7 @@ from formgen.certificates.verification import placeholder_addresses
 from formgen.commands.common import manifest_option, say, settings_from, user_errors
 from formgen.main import check_templates
 from formgen.messages import msg
+from formgen.send.templates import check_message_templates
 
 
 @click.command("check")
@@ -24,6 +25,7 @@ def command(manifest_path: str | None) -> None:
     settings = settings_from(manifest_path)
     report, problems = check_templates(settings)
     problems += particular_problems(settings.manifest, CONTEXT_KEYS)
+    problems += check_message_templates(settings.manifest)  # formgen send's messages
     for line in report:
         say(line, err=False)
     for programme, url in placeholder_addresses(settings.manifest).items():

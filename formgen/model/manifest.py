@@ -24,6 +24,7 @@ from formgen.model.certificate_spec import (  # noqa: F401 (the manifest's parts
     Spec,
     Term,
 )
+from formgen.model.mail import Mail
 
 DEFAULT_MANIFEST = "manifest.yaml"
 
@@ -251,6 +252,8 @@ class Manifest(Spec):
     """Certificate numbering per programme (a document's own number_prefix overrides it)."""
     signatories: dict[str, Signatories] = {}
     """Who signs certificates for each society (by its abbreviation, e.g. CSEE), and its seal."""
+    mail: Mail = Mail()
+    """The messages ``formgen send`` writes (templates per kind and language) and its server."""
 
     root: Path = Path(".")
     """Folder the manifest lives in; template paths are relative to it."""
