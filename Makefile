@@ -15,11 +15,12 @@ setup: $(STAMP)
 system:
 	WITH_BROWSER=1 bash scripts/setup-system.sh
 
-$(STAMP): pyproject.toml scripts/setup-system.sh formgen/fonts.toml
+$(STAMP): pyproject.toml scripts/setup-system.sh formgen/fonts.toml tests/vc-verifier/package-lock.json
 	$(MAKE) --no-print-directory system
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	cd tests/vc-verifier && npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
 messages: $(STAMP)

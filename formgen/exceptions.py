@@ -148,3 +148,7 @@ class VerificationError(FormgenError):
 class SigningError(FormgenError):
     """A signing key or certificate that cannot be used, or a PDF whose signature cannot
     be read."""
+
+
+class CredentialError(FormgenError):
+    """A digital credential, the issuer's keys or a status list cannot be made or checked."""

@@ -31,7 +31,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, TypeVar
 
-from formgen.certificates.run import CertificateJob, CertificateOptions, CertificateRun
+from formgen.certificates.run import CertificateOptions, CertificateRun
+from formgen.credentials.job import CredentialJob, CredentialOptions, CredentialRun
 from formgen.exceptions import OutputError
 from formgen.extract import Extraction, extract
 from formgen.extract.output import check_output, write_records, write_report
@@ -51,7 +52,7 @@ from formgen.settings import Settings
 from formgen.validate import Report, check_files, validate_files
 
 __all__ = [
-    "BuildResult", "CertificateOptions", "CertificateRun", "Extraction", "PackResult",
+    "BuildResult", "CertificateOptions", "CertificateRun", "CredentialOptions", "Extraction", "PackResult",
     "RosterSummary", "build_packs", "check_data", "check_streamed", "check_templates",
     "extract_forms", "make_roster",
     "print_certificates", "render", "render_blank", "run_batch",
@@ -272,12 +273,14 @@ def print_certificates(
     *,
     progress: Progress | None = None,
     on_total: Callable[[int], None] | None = None,
-) -> CertificateRun:
+    credentials: CredentialOptions | None = None,
+) -> CredentialRun:
     """Number and print the certificates due to every valid record (``print.pdf``, one PDF
     per holder, ``register.csv``, ``errors.csv``); see :class:`CertificateOptions` for a
-    reissue, signing and the verification address."""
-    job = CertificateJob(settings, options or CertificateOptions())
+    reissue, signing and the verification address, :class:`CredentialOptions` for the
+    digital credentials beside each PDF."""
+    job = CredentialJob(settings, options or CertificateOptions(), credentials or CredentialOptions())
     with job.opened_register():
-        run = run_batch(settings, data, out, job, progress=progress, on_total=on_total)
+        run_batch(settings, data, out, job, progress=progress, on_total=on_total)
         job.write_register_csv(out)
-    return run
+    return job.result

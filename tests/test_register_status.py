@@ -253,7 +253,9 @@ def test_register_init_export_and_revoke_commands(tmp_path: Path) -> None:
         f"made the certificate register {path}, with its key in {key} and its head in "
         f"{key.with_suffix('.head')}. Keep the key private, keep the head with it (where whoever "
         "writes the register cannot), and back up all three: without its key a register "
-        "verifies nothing\n")
+        "verifies nothing\n"
+        f"made the issuer key that signs digital credentials in {path.parent / 'register.issuer-keys.json'}. "
+        "Keep it private and back it up\n")
     assert cli("register", "init", path).exit_code == 1
     with Register(path) as reg:
         a, b = reg.issue([req("A1"), req("A2", name="WANG Jingyi")], by="Wang Min", on=DAY)

@@ -207,9 +207,12 @@ def test_code_unknown_to_the_register(
     monkeypatch.chdir(tmp_path)
     result = cli("verify", path, "--trust", pki.ca_cert)
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[-1] == (
+    assert result.output.splitlines()[-2] == (
         "The register was not consulted (there is none at build/register.sqlite): only the "
         "signature was checked.")
+    # then what the status list the PDF names says: here its address does not answer
+    assert result.output.splitlines()[-1].startswith(
+        "Status: could not be checked: could not fetch https://verify.example.org/status/1 (")
 
 
 # ----------------------------------------------------------------------------- PDF/A-2b

@@ -286,6 +286,7 @@ def split_piece(piece: Piece, doc_id: str, templates: dict[str, BatchTemplate],
                 holder=printed_name(holder.applicant, manifest.documents[doc_id].printed_languages()),
                 number=issued.number,
                 code=issued.short_code,
+                status=holder.status.get(doc_id, ""),
             ))
             target = work / f"{piece.pdf.stem}-{i:04d}.one.pdf"
             if signer is None:

@@ -67,6 +67,7 @@ OWN_PROPERTIES: dict[str, OwnProperty] = {
     "holder": OwnProperty("dc:description", "langalt", "The holder's name as printed"),
     "number": OwnProperty("dc:identifier", "text", "The certificate number"),
     "code": OwnProperty("xmp:Identifier", "bag", "The verification code"),
+    "status": OwnProperty("xmp:Identifier", "bag", "Where its status is published"),
 }
 """formgen's own facts about a certificate (the keys of :func:`read_certificate`) and
 where each is kept. A new fact is one more entry here (a ``Described`` field of the same
@@ -85,6 +86,7 @@ class Described:
     """The certificate number."""
     code: str
     """The verification code."""
+    status: str = ""  # its entry in a W3C status list, BASE/status/N#INDEX (formgen.credentials)
 
 
 def _date_info(when: dt.datetime) -> str:

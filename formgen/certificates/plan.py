@@ -33,6 +33,9 @@ class Holder:
     """Each certificate's page: (the chunk's PDF, page index, the certificate's own PDF)."""
     verify_base: str = ""
     """Where its certificates are verified: the QR code links to ``<verify_base>/c/<code>``."""
+    status: dict[str, str] = field(default_factory=dict)
+    """Where each certificate's status is published (``BASE/status/N#INDEX``), by
+    certificate; recorded in its PDF's metadata."""
 
     @property
     def sort_key(self) -> tuple[SortKey, SortKey, str]:

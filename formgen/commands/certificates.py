@@ -25,6 +25,11 @@ from formgen.commands.common import (
     user_errors,
     who,
 )
+from formgen.commands.credentialopts import (
+    credentials_option,
+    issuer_keys_option,
+    say_credentials,
+)
 from formgen.messages import environment_language, msg
 
 
@@ -57,6 +62,8 @@ from formgen.messages import environment_language, msg
 @click.option("--ltv", is_flag=True,
               help="Embed the chain's revocation information (PAdES B-LT; needs "
                    "--timestamp-url and the whole chain).")
+@credentials_option
+@issuer_keys_option
 @manifest_option
 @user_errors
 def command(
@@ -74,6 +81,8 @@ def command(
     sign_chain: tuple[Path, ...],
     timestamp_url: str | None,
     ltv: bool,
+    credentials: bool,
+    issuer_keys: Path | None,
     manifest_path: str | None,
 ) -> None:
     """Number and print the certificates due to every applicant in DATA.
@@ -89,8 +98,12 @@ def command(
     With --sign-key and --sign-cert (or --sign-p12), each holder's PDF is signed (PAdES
     B-B; B-T with --timestamp-url; B-LT with --ltv too). print.pdf is for the printer and
     is not signed.
+
+    With --credentials, each certificate also gets its signed Open Badges 3.0 credential
+    beside its PDF (<name>.credential.json), and OUT/did.json is the issuer's DID
+    document; the issuer's keys (formgen register issuer-key) are needed.
     """
-    from formgen.main import CertificateOptions, print_certificates
+    from formgen.main import CertificateOptions, CredentialOptions, print_certificates
 
     signing = signing_key_from_options(sign_key, sign_cert, sign_p12, sign_chain,
                                        timestamp_url, ltv)
@@ -104,7 +117,9 @@ def command(
                                  init_register=init_register, signing=signing)
     with progress_callbacks("Certificates") as (on_total, progress):
         run = print_certificates(settings, list(data), out, options, progress=progress,
-                                 on_total=on_total)
+                                 on_total=on_total,
+                                 credentials=CredentialOptions(credentials, issuer_keys))
+    say_credentials(run)
     if run.signature_level and run.certificates_written:
         say(msg("cli.certificates-signed", level=run.signature_level))
     finish(

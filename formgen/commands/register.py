@@ -20,6 +20,8 @@ from formgen.commands.common import (
     user_errors,
     who,
 )
+from formgen.commands.credentialopts import issuer_keys_option
+from formgen.credentials.keys import add_issuer_key, issuer_keys_exist, load_issuer_keys
 from formgen.messages import msg
 from formgen.paths import check_target
 
@@ -35,17 +37,45 @@ def command() -> None:
 @command.command("init")
 @_PATH
 @register_key_option
+@issuer_keys_option
 @by_option
 @user_errors
-def init(path: Path, register_key: Path | None, by: str | None) -> None:
+def init(path: Path, register_key: Path | None, issuer_keys: Path | None,
+         by: str | None) -> None:
     """Make a new, empty register at PATH (default build/register.sqlite) and its key.
 
     The key goes to --register-key, else to PATH with the suffix .key (permissions 0600),
-    unless FORMGEN_REGISTER_KEY holds it. Refuses an existing PATH or key file.
+    unless FORMGEN_REGISTER_KEY holds it. Refuses an existing PATH or key file. The
+    issuer's key that signs digital credentials is made too (--issuer-keys, else
+    PATH with the suffix .issuer-keys.json, 0600), unless there is one already.
     """
     with Register.create(path, key_file=register_key, by=who(by)) as reg:
         say(msg("cli.register-made", path=str(path), key=reg.key.source,
                 head=reg.head_place.source))
+    if issuer_keys_exist(path, issuer_keys):
+        say(msg("cli.issuer-keys-kept", keys=load_issuer_keys(path, issuer_keys).source))
+    else:
+        keys, _ = add_issuer_key(path, issuer_keys)
+        say(msg("cli.issuer-key-made", keys=keys.source))
+
+
+@command.command("issuer-key")
+@_PATH
+@issuer_keys_option
+@user_errors
+def issuer_key(path: Path, issuer_keys: Path | None) -> None:
+    """Make the issuer's key that signs digital credentials and status lists, for a
+    register made before there were any; when there is one, add a new one (rotation).
+
+    The newest key signs from now on; older keys are kept, and stay in the DID document,
+    so credentials they signed keep verifying. The keys go to --issuer-keys, else beside
+    PATH with the suffix .issuer-keys.json (0600).
+    """
+    keys, made = add_issuer_key(path, issuer_keys)
+    if made:
+        say(msg("cli.issuer-key-made", keys=keys.source))
+    else:
+        say(msg("cli.issuer-key-added", keys=keys.source, count=len(keys.keys)))
 
 
 @command.command("migrate-key")

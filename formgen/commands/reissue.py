@@ -20,6 +20,11 @@ from formgen.commands.common import (
     user_errors,
     who,
 )
+from formgen.commands.credentialopts import (
+    credentials_option,
+    issuer_keys_option,
+    say_credentials,
+)
 from formgen.commands.printing import print_options, signing_from
 from formgen.exceptions import FormgenError
 from formgen.messages import joined, msg
@@ -45,13 +50,16 @@ def split_arguments(arguments: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[
 @register_key_option
 @print_options
 @by_option
+@credentials_option
+@issuer_keys_option
 @manifest_option
 @user_errors
 def command(arguments: tuple[str, ...], holders: tuple[str, ...], out: Path, register: Path,
             register_key: Path | None, verify_url: str | None, workers: int | None,
             sign_key: Path | None, sign_cert: Path | None, sign_p12: Path | None,
             sign_chain: tuple[Path, ...], timestamp_url: str | None, ltv: bool,
-            by: str | None, manifest_path: str | None) -> None:
+            by: str | None, credentials: bool, issuer_keys: Path | None,
+            manifest_path: str | None) -> None:
     """Print certificates again under new numbers, with their holders' details as
     corrected in DATA (the records with the holders' ids): each certificate NUMBER, and
     with --holder every valid certificate of that holder (their whole set, in one step).
@@ -62,7 +70,7 @@ def command(arguments: tuple[str, ...], holders: tuple[str, ...], out: Path, reg
     when a NUMBER is not a valid certificate, a holder has none, or a holder's corrected
     record is missing.
     """
-    from formgen.main import CertificateOptions, print_certificates
+    from formgen.main import CertificateOptions, CredentialOptions, print_certificates
 
     numbers, data = split_arguments(arguments)
     if not data:
@@ -76,7 +84,9 @@ def command(arguments: tuple[str, ...], holders: tuple[str, ...], out: Path, reg
                                  reissue_holders=holders, signing=signing)
     with progress_callbacks("Certificates") as (on_total, progress):
         run = print_certificates(settings, list(data), out, options, progress=progress,
-                                 on_total=on_total)
+                                 on_total=on_total,
+                                 credentials=CredentialOptions(credentials, issuer_keys))
+    say_credentials(run)
     if run.signature_level and run.certificates_written:
         say(msg("cli.certificates-signed", level=run.signature_level))
     pairs = [(i.replaces, i.number) for i in run.issued if i.replaces]

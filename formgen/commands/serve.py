@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from formgen.commands.common import manifest_option, register_key_option, say, user_errors
+from formgen.commands.credentialopts import issuer_keys_option
 from formgen.fonts import require_families
 from formgen.messages import msg
 from formgen.settings import Paths
@@ -37,6 +38,7 @@ VERIFY_RATE = 20
               help="Certificate register: serve the verification page /c/CODE, /verify and "
                    "/api/certificates/CODE (read-only).")
 @register_key_option
+@issuer_keys_option
 @click.option("--verify-rate", type=click.IntRange(1, 10_000), default=VERIFY_RATE,
               show_default=True, help="Certificate look-ups a minute per client address.")
 @manifest_option
@@ -52,11 +54,14 @@ def command(
     access_log: bool,
     register: Path | None,
     register_key: Path | None,
+    issuer_keys: Path | None,
     verify_rate: int,
     manifest_path: str | None,
 ) -> None:
     """Serve the web app: forms for applicants, prefilled links from staff, the JSON API,
-    and with --register the public certificate verification page."""
+    and with --register the public certificate verification page, and (with the
+    issuer's keys) the DID document /.well-known/did.json, the status lists /status/N
+    and each certificate's digital credential /c/CODE/credential.json."""
     from formgen.web import create_app, web_settings
     from formgen.web.server import server
 
@@ -66,6 +71,9 @@ def command(
         paths=Paths(register=register, register_key=register_key, link_store=link_store,
                     secret_file=secret_file),
     )
-    app = create_app(settings, max_queue=max_queue, verify_rate=verify_rate)
+    app = create_app(settings, max_queue=max_queue, verify_rate=verify_rate,
+                     issuer_keys=issuer_keys)
+    if register is not None and not hasattr(app.state, "credentials"):
+        say(msg("cli.no-credentials-served", register=str(register)))
     say(msg("cli.serving", url=f"http://{host}:{port}/"))
     server(app, host, port, access_log=access_log).run()

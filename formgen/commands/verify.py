@@ -18,6 +18,7 @@ from formgen.commands.common import (
     say,
     user_errors,
 )
+from formgen.commands.verifycredential import verify_credential_file, with_published_status
 from formgen.exceptions import FormgenError, VerificationError
 from formgen.messages import Message, joined, msg
 from formgen.model.manifest import Manifest, load_manifest
@@ -110,10 +111,14 @@ def verify_pdf(path: Path, register: Path, register_given: bool, register_key: P
 @click.option("--trust", "trust", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="For a PDF: a certificate (PEM or DER) of the authority whose signatures "
                    "to trust; repeatable. Default: the system's trusted authorities.")
+@click.option("--did-document", "did_document", type=click.Path(dir_okay=False, path_type=Path),
+              default=None,
+              help="For a credential: the issuer's DID document as a file (did.json), "
+                   "instead of fetching it from the issuer's did:web address.")
 @manifest_option
 @user_errors
 def command(code: str, register: Path, register_key: Path | None, trust: tuple[Path, ...],
-            manifest_path: str | None) -> None:
+            did_document: Path | None, manifest_path: str | None) -> None:
     """Check a certificate by its number, its verification code, its verification link
     (what its QR code holds) or the QR text of an older certificate; or a signed
     certificate PDF.
@@ -124,11 +129,21 @@ def command(code: str, register: Path, register_key: Path | None, trust: tuple[P
     valid, made by a trusted signer, covers the whole file, and the number and code it
     carries are the ones printed on it and in the register (when there is one at
     --register).
+
+    A digital credential (FILE.json, written by formgen certificates --credentials) is
+    checked for its proof, its issuer's key, its dates and, online, its status in the
+    published status list. For a PDF the status list it names is asked too: a
+    certificate revoked there fails; offline, that the status could not be checked is
+    said.
     """
+    if code.lower().endswith(".json"):
+        verify_credential_file(Path(code), did_document)
+        return
     if code.lower().endswith(".pdf"):
         source = click.get_current_context().get_parameter_source("register")
         given = source is not None and source.name != "DEFAULT"
-        verify_pdf(Path(code), register, given, register_key, trust, manifest_path)
+        with_published_status(Path(code), lambda: verify_pdf(
+            Path(code), register, given, register_key, trust, manifest_path))
         return
     try:
         with Register(register, key_file=register_key, read_only=True) as reg:

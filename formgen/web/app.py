@@ -31,7 +31,8 @@ from formgen.messages import msg
 from formgen.model.applicant import LANGUAGES, Applicant, Language
 from formgen.model.reference import competence_statements
 from formgen.settings import Settings, load_settings
-from formgen.web import api, pages, verify
+from formgen.web import api, credentials, pages, verify
+from formgen.web.credentials import credential_service
 from formgen.web.files import ConversionQueue
 from formgen.web.i18n import N_, TRANSLATORS, translations
 from formgen.web.messages import described_by, has_error, input_id, label_parts
@@ -94,6 +95,7 @@ def create_app(
     recycle_after: int = 200,
     parse_limits: ParseLimits | None = None,
     body_timeout: float = DEFAULT_BODY_TIMEOUT,
+    issuer_keys: Path | None = None,
 ) -> FastAPI:
     """The web app, with ``settings`` (default: :func:`web_settings`, the manifest here or
     the one shipped with formgen).
@@ -114,6 +116,11 @@ def create_app(
     ``max_queue`` conversions run or wait; requests and uploads are limited to
     ``max_upload`` bytes and read under ``parse_limits``; a request's body must arrive
     within ``body_timeout`` seconds (else 408).
+
+    With a register and the issuer's keys (``issuer_keys``, else as
+    :func:`formgen.credentials.keys.load_issuer_keys` finds them) the app also serves the
+    DID document, the status lists and each certificate's credential
+    (:mod:`formgen.web.credentials`).
     """
     settings = settings or web_settings()
     paths = settings.paths
@@ -183,6 +190,10 @@ def create_app(
         app.state.verifier = verifier
         app.include_router(verify.router)
         app.include_router(verify.api)
+        issuing = credential_service(verifier.path, paths.register_key, issuer_keys)
+        if issuing is not None:
+            app.state.credentials = issuing
+            app.include_router(credentials.router)
 
     @app.exception_handler(BodyTooLarge)
     async def _too_large(request: Request, exc: BodyTooLarge) -> Response:

@@ -46,6 +46,7 @@ from formgen.messages import msg
 from formgen.model.applicant import Language
 from formgen.model.manifest import Manifest, Term
 from formgen.web.audit import audit_at_start, audit_refused, refuse_disagreeing, register_published
+from formgen.web.credentials import credential_links
 from formgen.web.i18n import N_, TRANSLATORS
 from formgen.web.parsing import read_json_body
 from formgen.web.ratelimit import RateLimiter
@@ -208,7 +209,7 @@ class FieldError:
 def _page(request: Request, lang: Language, status: int = 200, *, outcome: str = "form",
           certificate: CertificateStatus | None = None, errors: list[FieldError] | None = None,
           values: dict[str, str] | None = None, missing: dict[str, str] | None = None,
-          reason: str = "", retry_after: int = 0) -> Response:
+          reason: str = "", retry_after: int = 0, links: object = None) -> Response:
     """The verification page: the form, a certificate, or why none is shown."""
     errors = errors or []
     answer = state_of(request).render(
@@ -218,7 +219,7 @@ def _page(request: Request, lang: Language, status: int = 200, *, outcome: str =
         error_for={e.field: e.text for e in errors},
         values={"code": "", "number": "", "surname": "", **(values or {})},
         missing=missing or {}, reason=reason, retry_after=retry_after, text_lang=text_lang,
-        **register_published(request),
+        links=links, **register_published(request),
     )
     if retry_after:
         answer.headers["Retry-After"] = str(retry_after)
@@ -236,7 +237,8 @@ async def _result(request: Request, lang: Language, found: Verification | None, 
         return _page(request, lang, 404, outcome="not-found", missing=missing)
     words = found.reason_words
     return _page(request, lang, certificate=shown(found), outcome="found",
-                 reason=words if isinstance(words, str) else words.text(lang))
+                 reason=words if isinstance(words, str) else words.text(lang),
+                 links=await run_in_threadpool(credential_links, request, found))
 
 
 @router.api_route("/verify", methods=["GET", "HEAD"], name="verify")
