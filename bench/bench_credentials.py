@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_certificates import ISSUED, make_data  # noqa: E402
+from bench_certificates import ISSUED, VERIFY_URL, make_data  # noqa: E402
 
 from formgen.credentials.keys import add_issuer_key  # noqa: E402
 from formgen.main import CertificateOptions, CredentialOptions, print_certificates  # noqa: E402
@@ -45,16 +45,19 @@ def main() -> int:
         data, count = make_data(args.count, work)
         register = work / "register.sqlite"
         settings = load_settings(ROOT / "manifest.yaml", paths=Paths(register=register))
-        print_certificates(settings, [data], work / "warm", CertificateOptions(init_register=True))
+        print_certificates(settings, [data], work / "warm",
+                           CertificateOptions(init_register=True, verify_url=VERIFY_URL))
         add_issuer_key(register)
         plain: list[float] = []
         with_credentials: list[float] = []
         for attempt in range(2):
             start = time.perf_counter()
-            run = print_certificates(settings, [data], work / f"plain-{attempt}")
+            run = print_certificates(settings, [data], work / f"plain-{attempt}",
+                                     CertificateOptions(verify_url=VERIFY_URL))
             plain.append(time.perf_counter() - start)
             start = time.perf_counter()
             signed = print_certificates(settings, [data], work / f"credentials-{attempt}",
+                                        CertificateOptions(verify_url=VERIFY_URL),
                                         credentials=CredentialOptions(credentials=True))
             with_credentials.append(time.perf_counter() - start)
             if run.failed_ids or len(signed.credentials) != count:
