@@ -14,18 +14,21 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+from formgen.extract.runs import (
+    CHECKED_MARK,
+    UNCHECKED_MARK,
+    W,
+    control_doubt,
+    inputs,
+    is_copy,
+    paragraph_text,
+    run_text,
+)
+
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
 VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 
-CHECKED_MARK, UNCHECKED_MARK = "☑", "☐"
-# Symbol fonts' boxes and ticks, by character code (Word writes w:sym for them).
-_SYMBOLS = {
-    "F0FE": CHECKED_MARK, "F0FD": CHECKED_MARK, "F078": CHECKED_MARK, "F0FC": "√",
-    "F0A8": UNCHECKED_MARK, "F06F": UNCHECKED_MARK, "F071": UNCHECKED_MARK,
-    "F052": CHECKED_MARK, "F054": CHECKED_MARK, "F0A3": UNCHECKED_MARK, "F050": "√",
-}
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
@@ -40,6 +43,8 @@ class Cell:
     paragraphs: list[str]
     column: int
     span: int = 1
+    doubt: str | None = None
+    """Why its text is uncertain (:mod:`formgen.extract.runs`), or None."""
 
     @property
     def text(self) -> str:
@@ -54,6 +59,8 @@ class Control:
     text: str
     checked: bool | None = None
     """For a checkbox control, its state; None for a text control."""
+    doubt: str | None = None
+    """Why its text is uncertain (:mod:`formgen.extract.runs`), or None."""
 
 
 @dataclass
@@ -71,33 +78,17 @@ class WordDocument:
     """Bookmark name → the text inside it."""
     properties: dict[str, str] = field(default_factory=dict)
     """Custom document properties."""
+    inputs: list[tuple[str, str, str | None]] = field(default_factory=list)
+    """Values typed in fields of body paragraphs: (the label before, the value, a doubt)."""
 
 
-def _run_text(node: etree._Element) -> str:
-    """The text of ``node`` and everything in it, with boxes as ☑/☐."""
-    out: list[str] = []
-    for el in node.iter():
-        tag = el.tag
-        if tag == w("t"):
-            out.append(el.text or "")
-        elif tag in (w("tab"),):
-            out.append("\t")
-        elif tag in (w("br"), w("cr")):
-            out.append("\n")
-        elif tag == w("sym"):
-            code = (el.get(w("char")) or "").upper()
-            out.append(_SYMBOLS.get(code if code.startswith("F") else "F0" + code[-2:], ""))
-        elif tag == w("checkBox"):  # a legacy form field
-            checked = el.find(w("checked"))
-            if checked is None:
-                checked = el.find(w("default"))
-            on = checked is not None and checked.get(w("val"), "1") not in ("0", "false")
-            out.append(CHECKED_MARK if on else UNCHECKED_MARK)
-    return "".join(out)
-
-
-def _paragraphs(node: etree._Element) -> list[str]:
-    return [_run_text(p) for p in node.iter(w("p"))]
+def _paragraphs(node: etree._Element) -> tuple[list[str], str | None]:
+    texts, doubt = [], None
+    for p in node.iter(w("p")):
+        text, said = paragraph_text(p)
+        texts.append(text)
+        doubt = doubt or said
+    return texts, doubt
 
 
 def _cells(tr: etree._Element) -> list[Cell]:
@@ -106,7 +97,8 @@ def _cells(tr: etree._Element) -> list[Cell]:
     for tc in tr.xpath("./w:tc | ./w:sdt/w:sdtContent/w:tc", namespaces={"w": W}):
         span_el = tc.find(f"{w('tcPr')}/{w('gridSpan')}")
         span = int(span_el.get(w("val"), "1")) if span_el is not None else 1
-        cells.append(Cell(_paragraphs(tc), column, span))
+        texts, doubt = _paragraphs(tc)
+        cells.append(Cell(texts, column, span, doubt))
         column += span
     return cells
 
@@ -123,16 +115,19 @@ def _controls(root: etree._Element) -> list[Control]:
         if pr is None or content is None:
             continue
         tag = _tag_of(pr)
-        previous = sdt.getprevious()
-        if tag and previous is not None and previous.tag == w("sdt") and _tag_of(previous.find(w("sdtPr"))) == tag:
-            continue  # LibreOffice 7.4 writes a control with Chinese text three times over
+        if is_copy(sdt):
+            continue  # LibreOffice 7.4 writes a control once per script portion
         box = pr.find(f"{{{W14}}}checkbox")
         checked = None
         if box is not None:
             state = box.find(f"{{{W14}}}checked")
             checked = state is not None and state.get(f"{{{W14}}}val", "0") in ("1", "true")
-        found.append(Control(tag, "\n".join(_paragraphs(content)) if content.find(f".//{w('p')}") is not None
-                             else _run_text(content), checked))
+        if content.find(f".//{w('p')}") is not None:
+            texts, doubt = _paragraphs(content)
+            text = "\n".join(texts)
+        else:
+            text, doubt = paragraph_text(content)
+        found.append(Control(tag, text, checked, doubt or control_doubt(sdt)))
     return found
 
 
@@ -211,7 +206,8 @@ def read_document(data: bytes) -> WordDocument:
     for el in body.xpath("./w:p | ./w:sdt/w:sdtContent/w:p | ./w:tbl | ./w:sdt/w:sdtContent/w:tbl",
                          namespaces={"w": W}):
         if el.tag == w("p"):
-            doc.paragraphs.append(_run_text(el))
+            doc.paragraphs.append(run_text(el))
+            doc.inputs.extend(inputs(el))
         else:
             doc.tables.append(_table(el))
     doc.controls = _controls(body)

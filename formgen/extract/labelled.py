@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from formgen.extract.document import Cell, WordDocument
-from formgen.extract.values import is_chinese, label_key
+from formgen.extract.values import clean, is_chinese, label_key
 
 # field → (Chinese labels, English labels, kind); kind "local" splits Chinese from English
 PERSONAL: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
@@ -86,6 +86,8 @@ class Found:
     path: str
     text: str
     kind: str
+    doubt: str | None = None
+    """Why the text is uncertain (:mod:`formgen.extract.runs`), or None."""
 
 
 def _matches(cell: Cell, labels: tuple[tuple[str, ...], tuple[str, ...]]) -> bool:
@@ -125,11 +127,16 @@ def _columns(row: list[Cell], group: str) -> dict[int, str]:
     return mapping if len(mapping) >= 2 else {}
 
 
-def _value_of(cells: list[Cell], column: int) -> str:
+def _cell_at(cells: list[Cell], column: int) -> Cell | None:
     for cell in cells:
         if cell.column <= column < cell.column + cell.span:
-            return cell.text
-    return ""
+            return cell
+    return None
+
+
+def _value_of(cells: list[Cell], column: int) -> str:
+    cell = _cell_at(cells, column)
+    return cell.text if cell is not None else ""
 
 
 def _rows(group: str, mapping: dict[int, str], rows: list[list[Cell]]) -> list[Found]:
@@ -157,7 +164,29 @@ def _rows(group: str, mapping: dict[int, str], rows: list[list[Cell]]) -> list[F
                 continue
             kind = ("range" if name == "start_end" else "local" if name in LOCAL_COLUMNS
                     else "text")
-            found.append(Found(f"{prefix}.{name}", text, kind))
+            cell = _cell_at(row, next(c for c, n in mapping.items() if n == name))
+            found.append(Found(f"{prefix}.{name}", text, kind, cell.doubt if cell else None))
+    return found
+
+
+INLINE: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
+    "name": (("申请人",), ("applicant",), "local"),
+    "grade": (("申请级别",), ("gradeappliedfor",), "choice"),
+    "soe.division": (("soe专业分会", "专业分会"), ("soedivision",), "text"),
+    "cmes.membership_no": (("有效cmes会员编号", "会员编号"), ("validcmesmembershipno", "membershipno"), "text"),
+}
+"""Labels written in a line of text before a field (the CMES endorsement form)."""
+
+
+def _inline(doc: WordDocument) -> list[Found]:
+    found = []
+    for label, text, doubt in doc.inputs:
+        zh, en = label_key(label.lower())
+        zh_all = zh + en if zh else ""
+        for path, (zh_words, en_words, kind) in INLINE.items():
+            if (zh and (zh in zh_words or zh_all in zh_words)) or (not zh and en in en_words):
+                found.append(Found(path, text, kind, doubt))
+                break
     return found
 
 
@@ -167,6 +196,7 @@ def read_labelled(doc: WordDocument) -> list[Found]:
     for table in doc.tables:
         found.extend(_read_table(table))
     found.extend(_title_name(doc))
+    found.extend(_inline(doc))
     return found
 
 
@@ -187,7 +217,7 @@ def _read_table(table: list[list[Cell]]) -> list[Found]:
             continue
         if section == "description":
             text = "\n".join(c.text for c in row if c.text)
-            found.append(Found("description", text, "local"))
+            found.append(Found("description", text, "local", next((c.doubt for c in row if c.doubt), None)))
             section = None
             continue
         if section in ("education", "career") and not mapping:
@@ -211,7 +241,7 @@ def _personal(row: list[Cell]) -> list[Found]:
         name = _is_label(cell)
         if name is None or i + 1 >= len(row) or _is_label(row[i + 1]):
             continue
-        out.append(Found(name, row[i + 1].text, PERSONAL[name][2]))
+        out.append(Found(name, row[i + 1].text, PERSONAL[name][2], row[i + 1].doubt))
     return out
 
 
@@ -228,12 +258,17 @@ def _title_name(doc: WordDocument) -> list[Found]:
 
 
 def split_languages(text: str) -> dict[str, str]:
-    """A value in Chinese, English or both (one line each, or ``中文 / English``)."""
-    lines = [line.strip() for line in re.split(r"\n|\s/\s", text) if line.strip()]
-    if len(lines) == 2 and is_chinese(lines[0]) != is_chinese(lines[1]):
-        zh, en = (lines[0], lines[1]) if is_chinese(lines[0]) else (lines[1], lines[0])
-        return {"zh": zh, "en": en}
-    joined = " ".join(lines)
-    if not joined:
+    """A value in Chinese, English or both: one line each (``李晓明⏎LI Xiaoming``), as
+    many Chinese lines as English ones, one block after the other, or ``中文 / English``.
+    The lines of each language are kept (a multi-line answer stays multi-line)."""
+    lines = [clean(line) for line in re.split(r"\n|\s/\s", text) if clean(line)]
+    if not lines:
         return {}
+    zh_lines = [is_chinese(line) for line in lines]
+    turns = sum(1 for a, b in zip(zh_lines, zh_lines[1:], strict=False) if a != b)
+    half = len(lines) // 2
+    if turns == 1 and len(lines) % 2 == 0 and zh_lines[half] != zh_lines[0] and len(set(zh_lines[:half])) == 1:
+        first, second = "\n".join(lines[:half]), "\n".join(lines[half:])
+        return {"zh": first, "en": second} if zh_lines[0] else {"zh": second, "en": first}
+    joined = "\n".join(lines)
     return {"zh": joined} if is_chinese(joined) else {"en": joined}

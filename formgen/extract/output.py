@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from formgen.exceptions import FormgenError
-from formgen.extract.read import FileReport
+from formgen.extract.read import FileReport, doubt_message
 from formgen.language import Language
 from formgen.load import GROUPS, records_to_rows
 from formgen.messages import msg
@@ -86,6 +86,8 @@ def write_report(reports: list[FileReport], target: Path, lang: Language) -> Pat
             continue
         for p in r.read:
             status = msg("extract.status-stand-in") if p.weak else msg("extract.status-read")
+            if p.doubt:
+                status = msg("extract.status-uncertain", why=doubt_message(p.doubt))
             rows.append([r.file, p.path, status.text(lang), "" if p.value is None else str(p.value)])
         for path in r.missing:
             rows.append([r.file, path, msg("extract.status-missing").text(lang), ""])

@@ -44,6 +44,13 @@ def clean(text: str) -> str:
     return " ".join(text.replace("\u00a0", " ").split())
 
 
+def clean_lines(text: str) -> str:
+    """Whitespace collapsed within each line, empty lines dropped, the lines kept: a
+    multi-line answer stays on its lines."""
+    lines = (clean(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
 def label_key(text: str) -> tuple[str, str]:
     """A label's Chinese characters and its Latin letters (lower case), e.g.
     ``职务/职称 Job Title`` → (职务职称, jobtitle)."""
