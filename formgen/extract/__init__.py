@@ -184,6 +184,9 @@ def file_problems(reports: list[FileReport], people: list[Person]) -> list[Probl
             out.append(Problem(r.file, whole, path, msg("extract.unparsable", text=text), "warning"))
         for path, values in r.ambiguous:
             out.append(Problem(r.file, whole, path, msg("extract.ambiguous", values=list(values))))
+        for label, value in r.unrecognised:
+            out.append(Problem(r.file, whole, "", msg("extract.label-unknown", label=label, value=value),
+                               "warning"))
     for person in people:
         for path, sources in person.conflicts:
             given = [msg("extract.value-from", value=v, file=f) for f, v in sources]

@@ -95,4 +95,6 @@ def write_report(reports: list[FileReport], target: Path, lang: Language) -> Pat
             rows.append([r.file, path, msg("extract.status-unparsable").text(lang), text])
         for path, found in r.ambiguous:
             rows.append([r.file, path, msg("extract.status-ambiguous").text(lang), " | ".join(found)])
+        for label, value in r.unrecognised:
+            rows.append([r.file, label, msg("extract.status-label-unknown").text(lang), value])
     return write_csv(target, header, rows)

@@ -18,7 +18,7 @@ from formgen.extract.fields import (
 )
 from formgen.extract.labelled import Found, read_labelled
 from formgen.extract.runs import DOUBT_BREAK, DOUBT_COPIES
-from formgen.extract.values import clean, is_chinese, label_key
+from formgen.extract.values import clean, clean_lines, is_chinese, label_key
 from formgen.messages import Message, msg
 from formgen.model.manifest import Manifest
 from formgen.model.tags import digest, parse_bookmark, parse_tag, parse_text_bookmark
@@ -66,6 +66,8 @@ class FileReport:
     """(path, text) of values that are there but cannot be read as what the field holds."""
     ambiguous: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     """(path, the values found) where a form gives one field two values."""
+    unrecognised: list[tuple[str, str]] = field(default_factory=list)
+    """(label, value) of values beside a label that is not recognised: for staff to place."""
 
 
 def identify(doc: WordDocument, manifest: Manifest) -> tuple[str, str]:
@@ -146,9 +148,12 @@ def doubt_message(code: str) -> Message:
 
 
 def _labelled(found: list[Found], unparsable: list[tuple[str, str]], manifest: Manifest,
-              programme: str | None) -> list[Parsed]:
+              programme: str | None, unrecognised: list[tuple[str, str]]) -> list[Parsed]:
     out: list[Parsed] = []
     for item in found:
+        if item.kind == "unknown":
+            unrecognised.append((clean(item.label), clean_lines(item.text)))
+            continue
         try:
             out.extend(replace(p, doubt=item.doubt)
                        for p in parse(item.path, item.text, item.kind, manifest, programme))
@@ -174,7 +179,7 @@ def read_form(name: str, doc: WordDocument, manifest: Manifest) -> FileReport:
     programme = owners[0] if len(owners) == 1 else None
     tagged = _tagged(doc, report, manifest, programme)
     unparsable: list[tuple[str, str]] = []
-    labelled = _labelled(read_labelled(doc), unparsable, manifest, programme)
+    labelled = _labelled(read_labelled(doc), unparsable, manifest, programme, report.unrecognised)
     # what the tags gave stands; labels fill in only groups and fields no tag gave
     tagged_paths = {p.path for p in tagged} | {_group(p.path) for p in tagged if "[" in p.path}
     tagged_fields = {p.path.rsplit(".", 1)[0] for p in tagged if p.path.endswith((".zh", ".en"))}
