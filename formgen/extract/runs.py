@@ -200,9 +200,10 @@ def _merge(pieces: list[_Piece]) -> list[_Piece]:
                 merged.copies += nxt.copies
                 j += 1
                 continue
-            between = nxt.text.strip()
+            between = nxt.text  # a portion of the text as it is: a space alone is no portion
             after = pieces[j + 1] if j + 1 < len(pieces) else None
             if (not nxt.field and after is not None and after.field and after.text == merged.text
+                    and between.strip()
                     and (between in merged.text or between in _JUNK
                          or (between[-1:] in _JUNK and between[:-1] in merged.text))):
                 merged.copies += after.copies
