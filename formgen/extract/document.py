@@ -19,10 +19,9 @@ from formgen.extract.runs import (
     UNCHECKED_MARK,
     W,
     control_doubt,
-    inputs,
     is_copy,
     paragraph_text,
-    run_text,
+    read_paragraph,
 )
 
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
@@ -206,8 +205,9 @@ def read_document(data: bytes) -> WordDocument:
     for el in body.xpath("./w:p | ./w:sdt/w:sdtContent/w:p | ./w:tbl | ./w:sdt/w:sdtContent/w:tbl",
                          namespaces={"w": W}):
         if el.tag == w("p"):
-            doc.paragraphs.append(run_text(el))
-            doc.inputs.extend(inputs(el))
+            text, found = read_paragraph(el)
+            doc.paragraphs.append(text)
+            doc.inputs.extend(found)
         else:
             doc.tables.append(_table(el))
     doc.controls = _controls(body)

@@ -49,27 +49,30 @@ def w(tag: str) -> str:
 _T, _TAB, _BR, _CR, _SYM, _CHECKBOX = (w(t) for t in ("t", "tab", "br", "cr", "sym", "checkBox"))
 _FLDCHAR, _INSTR, _SDT, _SDTPR, _SDTCONTENT = (
     w(t) for t in ("fldChar", "instrText", "sdt", "sdtPr", "sdtContent"))
+_NO_TEXT = frozenset(w(t) for t in ("rPr", "pPr", "sdtPr", "sdtEndPr", "proofErr", "lastRenderedPageBreak",
+                                    "bookmarkStart", "bookmarkEnd"))
+"""Elements with no text in them: not walked into."""
+
+
+_TAG, _ALIAS = f"{_SDTPR}/{w('tag')}", f"{_SDTPR}/{w('alias')}"
 
 
 def sdt_tag(sdt: etree._Element) -> str:
     """A content control's tag, else its title (alias); "" without either."""
-    pr = sdt.find(_SDTPR)
-    if pr is None:
-        return ""
-    found = pr.find(w("tag"))
+    found = sdt.find(_TAG)
     if found is None:
-        found = pr.find(w("alias"))
+        found = sdt.find(_ALIAS)
     return found.get(w("val"), "") if found is not None else ""
 
 
-def copies_of(sdt: etree._Element) -> list[etree._Element]:
+def copies_of(sdt: etree._Element, tag: str | None = None) -> list[etree._Element]:
     """The controls LibreOffice wrote after ``sdt`` as copies of it (same tag, next to it)."""
-    tag = sdt_tag(sdt)
     out: list[etree._Element] = []
-    if not tag:
-        return out
     nxt = sdt.getnext()
-    while nxt is not None and nxt.tag == _SDT and sdt_tag(nxt) == tag:
+    if nxt is None or nxt.tag != _SDT:
+        return out
+    tag = sdt_tag(sdt) if tag is None else tag
+    while tag and nxt is not None and nxt.tag == _SDT and sdt_tag(nxt) == tag:
         out.append(nxt)
         nxt = nxt.getnext()
     return out
@@ -78,8 +81,10 @@ def copies_of(sdt: etree._Element) -> list[etree._Element]:
 def is_copy(sdt: etree._Element) -> bool:
     """Whether ``sdt`` is one of the copies following a first control with its tag."""
     prev = sdt.getprevious()
+    if prev is None or prev.tag != _SDT:
+        return False
     tag = sdt_tag(sdt)
-    return bool(tag) and prev is not None and prev.tag == _SDT and sdt_tag(prev) == tag
+    return bool(tag) and sdt_tag(prev) == tag
 
 
 @dataclass
@@ -131,11 +136,14 @@ def _char(el: etree._Element) -> str:
 def _walk(node: etree._Element, state: _Walk) -> None:
     for el in node:
         tag = el.tag
+        if tag in _NO_TEXT:
+            continue
         if tag == _SDT:
             if is_copy(el):
                 continue
-            copies = copies_of(el)
-            if sdt_tag(el):
+            name = sdt_tag(el)
+            if name:
+                copies = copies_of(el, name)
                 inner = _Walk()
                 _walk(el, inner)
                 text = "".join(p.text for p in inner.pieces)
@@ -242,7 +250,18 @@ def inputs(node: etree._Element) -> list[tuple[str, str, str | None]]:
     over) with the text just before it on its line (its label) and its doubt."""
     state = _Walk()
     _walk(node, state)
+    return _inputs(_merge(state.pieces))
+
+
+def read_paragraph(node: etree._Element) -> tuple[str, list[tuple[str, str, str | None]]]:
+    """:func:`run_text` and :func:`inputs` of one paragraph, read once."""
+    state = _Walk()
+    _walk(node, state)
     pieces = _merge(state.pieces)
+    return "".join(p.text for p in pieces), _inputs(pieces)
+
+
+def _inputs(pieces: list[_Piece]) -> list[tuple[str, str, str | None]]:
     out = []
     for i, piece in enumerate(pieces):
         if piece.field and piece.text.strip():

@@ -7,6 +7,7 @@ Months (2009-09, 2009.9, 2009年9月, Sept 2009), days (2025年6月18日, 18 Jun
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -51,6 +52,7 @@ def clean_lines(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+@functools.lru_cache(maxsize=8192)
 def label_key(text: str) -> tuple[str, str]:
     """A label's Chinese characters and its Latin letters (lower case), e.g.
     ``职务/职称 Job Title`` → (职务职称, jobtitle)."""
