@@ -21,6 +21,10 @@ pytestmark = [pytest.mark.needs_office, pytest.mark.slow]
 
 DESCRIPTION = {"zh": "授权发明专利5项\n发表SCI论文8篇", "en": "5 invention patents\n8 SCI papers"}
 FORMATS = ("doc", "odt", "rtf")
+KEPT = ("id", "programme", "gender", "english_interview", "grade", "cmes.member_grade", "soe.membership",
+        "cmes.membership_no")
+"""What survives the tags' loss: the document's properties, the bookmarks around the boxes and
+around the membership number."""
 
 
 def _records() -> list[dict[str, Any]]:
@@ -84,9 +88,11 @@ def test_every_field_comes_back_as_typed_or_uncertain(travelled: dict[str, list[
         for path, value in before.items():
             assert path in after, f"{travelled_form.name}: {path} lost"
             got = after[path]
-            if got.doubt is None:
+            if got.doubt == "break":  # the lines are there, where they broke is lost
+                assert got.value == value.replace("\n", ""), (path, got)
+            else:
                 assert got.value == value, f"{travelled_form.name}: {path} read as {got.value!r}"
-            elif got.value != value:
+            if fmt in FORMATS and path not in KEPT:  # tags lost: read by its label, uncertain
                 assert got.doubt in ("break", "tags"), (path, got)
 
 
