@@ -128,3 +128,15 @@ def test_extract_never_writes_into_a_folder_of_forms_over_a_form(tmp_path: Path)
     assert result.exit_code == 1
     assert f"{existing} is one of the files this command reads" in result.output
     assert existing.read_text(encoding="utf-8") == "kept\n"
+
+
+def test_links_never_writes_its_store_over_a_data_file(tmp_path: Path) -> None:
+    data = tmp_path / "a.yaml"
+    data.write_bytes(EXAMPLE_FILE.read_bytes())
+    before = _digest(data)
+    result = cli("links", data, "--base-url", "https://forms.example.org", "--link-store", data)
+    assert result.exit_code == 1
+    assert (f"{data} is not a link store (it is another kind of file); it is left as it is: "
+            "give another --link-store") in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert _digest(data) == before
