@@ -195,12 +195,14 @@ def _rows(group: str, mapping: dict[int, str], rows: list[list[Cell]]) -> list[F
 
 
 INLINE: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
+    "programme": (("项目", "认证项目"), ("programme", "program"), "text"),
     "name": (("申请人",), ("applicant",), "local"),
     "grade": (("申请级别",), ("gradeappliedfor",), "choice"),
     "soe.division": (("soe专业分会", "专业分会"), ("soedivision",), "text"),
     "cmes.membership_no": (("有效cmes会员编号", "会员编号"), ("validcmesmembershipno", "membershipno"), "text"),
 }
-"""Labels written in a line of text before a field (the CMES endorsement form)."""
+"""Labels written in a line of text before a field (the CMES endorsement form, the
+programme line of formgen's forms)."""
 
 
 def _inline(doc: WordDocument) -> list[Found]:

@@ -148,7 +148,8 @@ def doubt_message(code: str) -> Message:
 
 
 def _labelled(found: list[Found], unparsable: list[tuple[str, str]], manifest: Manifest,
-              programme: str | None, unrecognised: list[tuple[str, str]]) -> list[Parsed]:
+              programme: str | None, unrecognised: list[tuple[str, str]],
+              lang: str | None = None) -> list[Parsed]:
     out: list[Parsed] = []
     for item in found:
         if item.kind == "unknown":
@@ -156,7 +157,7 @@ def _labelled(found: list[Found], unparsable: list[tuple[str, str]], manifest: M
             continue
         try:
             out.extend(replace(p, doubt=item.doubt)
-                       for p in parse(item.path, item.text, item.kind, manifest, programme))
+                       for p in parse(item.path, item.text, item.kind, manifest, programme, lang))
         except Unparsable as e:
             unparsable.append((e.path, e.text))
             out.append(Parsed(e.path, e.text, e.text, doubt=item.doubt))
@@ -179,7 +180,9 @@ def read_form(name: str, doc: WordDocument, manifest: Manifest) -> FileReport:
     programme = owners[0] if len(owners) == 1 else None
     tagged = _tagged(doc, report, manifest, programme)
     unparsable: list[tuple[str, str]] = []
-    labelled = _labelled(read_labelled(doc), unparsable, manifest, programme, report.unrecognised)
+    # a form of formgen's holds one language's values, whatever script they are written in
+    own = report.lang if doc.properties.get(PROPERTY_LANGUAGE) in ("zh", "en") and PROPERTY_DOCUMENT in doc.properties else None
+    labelled = _labelled(read_labelled(doc), unparsable, manifest, programme, report.unrecognised, own)
     # what the tags gave stands; labels fill in only groups and fields no tag gave
     tagged_paths = {p.path for p in tagged} | {_group(p.path) for p in tagged if "[" in p.path}
     tagged_fields = {p.path.rsplit(".", 1)[0] for p in tagged if p.path.endswith((".zh", ".en"))}
