@@ -218,7 +218,7 @@ def extract_forms(
     check_output(out)
     result = extract(settings, files, defaults, progress)
     write_records([r.data for r in result.records], out)
-    write_report(result.reports, report, lang)
+    write_report(result.reports, report, lang, result.problems)
     return result
 
 

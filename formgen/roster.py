@@ -31,7 +31,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from formgen.exceptions import OutputError, Problem
+from formgen.exceptions import FormgenError, OutputError, Problem
 from formgen.language import Language
 from formgen.load import GROUPS, RawRecord, records_to_rows
 from formgen.messages import Message, msg
@@ -134,8 +134,14 @@ def write_roster(
     """Write the roster of ``records`` (validated as ``report``) to ``out`` (XLSX).
 
     Headers and statuses are in ``lang``; the data sheets keep the data files' column
-    names. Raises OutputError when the file cannot be written.
+    names. Raises FormgenError, writing nothing, when a data file could not be read (a
+    roster without its applicants would count wrong), OutputError when the file cannot be
+    written.
     """
+    unreadable = [r for r in records if r.kind == "whole_file"]
+    if unreadable:
+        why = tuple(msg("roster.file-why", file=r.file, reason=r.refused) for r in unreadable)
+        raise FormgenError(msg("roster.input-unreadable", files=why))
     people = sorted(_records(records), key=lambda r: sort_key(r.data))
     failed = {id(r) for r in report.failed}
     by_record = _problems_by_record(people, report.problems)

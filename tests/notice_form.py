@@ -46,9 +46,12 @@ def _put(cell: _Cell, text: str) -> None:
         cell.add_paragraph(line)
 
 
-def notice_form(path: Path, values: dict[str, Any] | None = None) -> Path:
-    """The form filled with ``values`` (default: :data:`FILLED`); a value left out stays blank."""
+def notice_form(path: Path, values: dict[str, Any] | None = None,
+                labels: dict[str, str] | None = None) -> Path:
+    """The form filled with ``values`` (default: :data:`FILLED`); a value left out stays blank.
+    ``labels`` rewords labels: a field's (``expertise``) or a column's (``career.responsibilities``)."""
     v = FILLED if values is None else values
+    said = labels or {}
     doc = Document()
     doc.add_paragraph("附件")
     doc.add_paragraph("工程能力评价/国际工程师资质认证报名表")
@@ -67,13 +70,13 @@ def notice_form(path: Path, values: dict[str, Any] | None = None) -> Path:
     ]
     for r, pairs in enumerate(personal, start=1):
         for i, (label, key) in enumerate(pairs):
-            _put(table.cell(r, 2 * i), label)
+            _put(table.cell(r, 2 * i), said.get(key, label))
             last = 5 if len(pairs) == 2 and i == 1 else None
             _put(_cell(table, r, 2 * i + 1, last), v.get(key, ""))
     r = 6
     _put(_cell(table, r, 0, 5), "教育经历Education（仅填写最高学历及学位 Only fill in highest Engineering degree(s) and qualification(s)）")
-    heads = ["开始Start \n               结束 End", "学历\nQualifications", "所学专业\nCourse",
-             "毕业院校\nEducational Establishment"]
+    heads = ["开始Start \n               结束 End", "学历\nQualifications",
+             said.get("education.course", "所学专业\nCourse"), "毕业院校\nEducational Establishment"]
 
     def grid_row(row: int, texts: list[str]) -> None:
         for text, (first, last) in zip(texts, [(0, 0), (1, 1), (2, 3), (4, 5)], strict=True):
@@ -86,7 +89,7 @@ def notice_form(path: Path, values: dict[str, Any] | None = None) -> Path:
         r += 1
     _put(_cell(table, r, 0, 5), "工作经历Career History（仅填写近5年工作经历 Only fill in latest 5 years career history）")
     grid_row(r + 1, ["开始Start \n         结束 End", "工作单位\nCompany", "工作职位\nJob Title",
-                     "工作职责\nResponsibilities"])
+                     said.get("career.responsibilities", "工作职责\nResponsibilities")])
     r += 2
     for entry in career + [("", "", "", "")] * (2 - len(career)):
         grid_row(r, list(entry))

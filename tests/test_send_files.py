@@ -36,7 +36,8 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         assert packs.exit_code == 0, packs.output
         register = folder / "register.sqlite"
         assert cli("register", "init", register).exit_code == 0
-        certs = cli("certificates", data, "--out", folder / "certs", "--register", register)
+        certs = cli("certificates", data, "--out", folder / "certs", "--register", register,
+                    "--verify-url", "http://localhost:8000")
         assert certs.exit_code == 0, certs.output
         server = start_server(folder)
         yield {"folder": folder, "data": data, "people": chosen, "register": register,

@@ -10,7 +10,7 @@
     merge.py     the forms of one person joined into one record (key, id, name)
     output.py    the records as YAML, JSON or XLSX; the report as CSV
 
-``.doc`` (and RTF) files are saved as DOCX by LibreOffice first, through the project's
+``.doc``, ``.odt`` and RTF files are saved as DOCX by LibreOffice first, through the project's
 converter. The records then go through the usual validation.
 """
 
@@ -32,7 +32,7 @@ from formgen.exceptions import ConversionError, Problem
 from formgen.extract.carried import apply as apply_carried
 from formgen.extract.document import read_document
 from formgen.extract.merge import NAMES, Person, group, record
-from formgen.extract.read import FileReport, read_form
+from formgen.extract.read import FileReport, doubt_message, read_form
 from formgen.extract.safety import Refused, check
 from formgen.extract.sources import Source, expand, from_bytes
 from formgen.load import RawRecord
@@ -69,7 +69,7 @@ def _read(source: Source, manifest: Manifest, office: Callable[[], Converter] | 
     try:
         checked = check(source.name, source.data)
         data = checked.data
-        if checked.kind in ("doc", "rtf"):
+        if checked.kind in ("doc", "rtf", "odt"):
             if office is None:
                 raise Refused(msg("extract.doc-needs-office"))
             data = check(source.name, _to_docx(checked.data, checked.kind, office())).data
@@ -187,6 +187,11 @@ def file_problems(reports: list[FileReport], people: list[Person]) -> list[Probl
         if r.skipped:
             out.append(Problem(r.file, whole, "", msg("extract.skipped", document=r.document), "warning"))
             continue
+        for p in r.read:
+            if p.doubt:
+                out.append(Problem(r.file, whole, p.path, msg(
+                    "extract.uncertain", value="" if p.value is None else str(p.value),
+                    why=doubt_message(p.doubt)), "warning"))
         for path in r.missing:
             out.append(Problem(r.file, whole, path, msg("extract.missing"), "warning"))
         for path, text in r.unparsable:
@@ -195,6 +200,9 @@ def file_problems(reports: list[FileReport], people: list[Person]) -> list[Probl
             out.append(Problem(r.file, whole, path, msg("extract.ambiguous", values=list(values))))
         for path, carried, typed in r.changed:
             out.append(Problem(r.file, whole, path, msg("extract.changed", carried=carried, typed=typed),
+                               "warning"))
+        for label, value in r.unrecognised:
+            out.append(Problem(r.file, whole, "", msg("extract.label-unknown", label=label, value=value),
                                "warning"))
     for person in people:
         for path, sources in person.conflicts:

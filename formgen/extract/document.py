@@ -19,20 +19,21 @@ from typing import Any
 
 from lxml import etree
 
+from formgen.extract.runs import (
+    CHECKED_MARK,
+    UNCHECKED_MARK,
+    W,
+    control_doubt,
+    is_copy,
+    paragraph_text,
+    read_paragraph,
+)
 from formgen.forms.carry import NAMESPACE, PROPERTY_KEY, PROPERTY_RECORD
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
 VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 
-CHECKED_MARK, UNCHECKED_MARK = "☑", "☐"
-# Symbol fonts' boxes and ticks, by character code (Word writes w:sym for them).
-_SYMBOLS = {
-    "F0FE": CHECKED_MARK, "F0FD": CHECKED_MARK, "F078": CHECKED_MARK, "F0FC": "√",
-    "F0A8": UNCHECKED_MARK, "F06F": UNCHECKED_MARK, "F071": UNCHECKED_MARK,
-    "F052": CHECKED_MARK, "F054": CHECKED_MARK, "F0A3": UNCHECKED_MARK, "F050": "√",
-}
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
@@ -47,6 +48,8 @@ class Cell:
     paragraphs: list[str]
     column: int
     span: int = 1
+    doubt: str | None = None
+    """Why its text is uncertain (:mod:`formgen.extract.runs`), or None."""
 
     @property
     def text(self) -> str:
@@ -61,6 +64,8 @@ class Control:
     text: str
     checked: bool | None = None
     """For a checkbox control, its state; None for a text control."""
+    doubt: str | None = None
+    """Why its text is uncertain (:mod:`formgen.extract.runs`), or None."""
 
 
 @dataclass
@@ -82,37 +87,21 @@ class WordDocument:
     """The form key formgen's forms carry (:mod:`formgen.forms.carry`), or ''."""
     carried: dict[str, Any] | None = None
     """The record formgen's form carries, as rendered; None when it carries none."""
+    inputs: list[tuple[str, str, str | None]] = field(default_factory=list)
+    """Values typed in fields of body paragraphs: (the label before, the value, a doubt)."""
 
 
-_T, _P, _SYM, _CHECKBOX_FIELD = w("t"), w("p"), w("sym"), w("checkBox")
-_BREAKS = {w("tab"): "\t", w("br"): "\n", w("cr"): "\n"}
-_CHAR, _CHECKED, _DEFAULT, _VAL = w("char"), w("checked"), w("default"), w("val")
+_T, _VAL = w("t"), w("val")
 _W14_CHECKED, _W14_VAL = f"{{{W14}}}checked", f"{{{W14}}}val"
 
 
-def _run_text(node: etree._Element) -> str:
-    """The text of ``node`` and everything in it, with boxes as ☑/☐."""
-    out: list[str] = []
-    for el in node.iter():
-        tag = el.tag
-        if tag == _T:
-            out.append(el.text or "")
-        elif tag in _BREAKS:
-            out.append(_BREAKS[tag])
-        elif tag == _SYM:
-            code = (el.get(_CHAR) or "").upper()
-            out.append(_SYMBOLS.get(code if code.startswith("F") else "F0" + code[-2:], ""))
-        elif tag == _CHECKBOX_FIELD:  # a legacy form field
-            checked = el.find(_CHECKED)
-            if checked is None:
-                checked = el.find(_DEFAULT)
-            on = checked is not None and checked.get(_VAL, "1") not in ("0", "false")
-            out.append(CHECKED_MARK if on else UNCHECKED_MARK)
-    return "".join(out)
-
-
-def _paragraphs(node: etree._Element) -> list[str]:
-    return [_run_text(p) for p in node.iter(_P)]
+def _paragraphs(node: etree._Element) -> tuple[list[str], str | None]:
+    texts, doubt = [], None
+    for p in node.iter(w("p")):
+        text, said = paragraph_text(p)
+        texts.append(text)
+        doubt = doubt or said
+    return texts, doubt
 
 
 _CELLS = etree.XPath("./w:tc | ./w:sdt/w:sdtContent/w:tc", namespaces={"w": W})
@@ -126,7 +115,8 @@ def _cells(tr: etree._Element) -> list[Cell]:
     for tc in _CELLS(tr):
         span_el = tc.find(_GRID_SPAN)
         span = int(span_el.get(_VAL, "1")) if span_el is not None else 1
-        cells.append(Cell(_paragraphs(tc), column, span))
+        texts, doubt = _paragraphs(tc)
+        cells.append(Cell(texts, column, span, doubt))
         column += span
     return cells
 
@@ -147,16 +137,19 @@ def _controls(root: etree._Element) -> list[Control]:
         if pr is None or content is None:
             continue
         tag = _tag_of(pr)
-        previous = sdt.getprevious()
-        if tag and previous is not None and previous.tag == _SDT and _tag_of(previous.find(_SDT_PR)) == tag:
-            continue  # LibreOffice 7.4 writes a control with Chinese text three times over
+        if is_copy(sdt):
+            continue  # LibreOffice 7.4 writes a control once per script portion
         box = pr.find(_W14_CHECKBOX)
         checked = None
         if box is not None:
             state = box.find(_W14_CHECKED)
             checked = state is not None and state.get(_W14_VAL, "0") in ("1", "true")
-        paragraphs = [_run_text(p) for p in content.iter(_P)]
-        found.append(Control(tag, "\n".join(paragraphs) if paragraphs else _run_text(content), checked))
+        if content.find(f".//{w('p')}") is not None:
+            texts, doubt = _paragraphs(content)
+            text = "\n".join(texts)
+        else:
+            text, doubt = paragraph_text(content)
+        found.append(Control(tag, text, checked, doubt or control_doubt(sdt)))
     return found
 
 
@@ -305,7 +298,9 @@ def read_document(data: bytes) -> WordDocument:
     for el in body.xpath("./w:p | ./w:sdt/w:sdtContent/w:p | ./w:tbl | ./w:sdt/w:sdtContent/w:tbl",
                          namespaces={"w": W}):
         if el.tag == w("p"):
-            doc.paragraphs.append(_run_text(el))
+            text, found = read_paragraph(el)
+            doc.paragraphs.append(text)
+            doc.inputs.extend(found)
         else:
             doc.tables.append(_table(el))
     doc.controls = _controls(body)

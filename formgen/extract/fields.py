@@ -70,6 +70,9 @@ class Parsed:
     weak: bool = False
     """A stand-in (the other language's value shown in this one): used only when no form
     gives the value itself."""
+    doubt: str | None = None
+    """Why the value could not be read for certain (see :func:`formgen.extract.read.doubt_message`),
+    or None for a value read."""
 
 
 class Unparsable(Exception):
@@ -94,7 +97,7 @@ def parse(path: str, text: str, kind: str, manifest: Manifest, programme: str | 
     """The values ``text`` gives at ``path`` (``kind`` as the labelled reader says, or
     ``tag``); none for an empty text. Raises Unparsable."""
     raw = text
-    text = values.clean(text)
+    text = values.clean_lines(text)
     if not text:
         return []
     last = _last(path)

@@ -5,7 +5,7 @@ is missing, what could not be read and what is ambiguous.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from formgen.extract.document import WordDocument
@@ -18,8 +18,9 @@ from formgen.extract.fields import (
     parse,
 )
 from formgen.extract.labelled import Found, read_labelled
-from formgen.extract.values import clean, is_chinese, label_key
-from formgen.messages import Message
+from formgen.extract.runs import DOUBT_BREAK, DOUBT_COPIES
+from formgen.extract.values import clean, clean_lines, is_chinese, label_key
+from formgen.messages import Message, msg
 from formgen.model.manifest import Manifest
 from formgen.model.tags import digest, parse_bookmark, parse_tag, parse_text_bookmark
 
@@ -72,6 +73,8 @@ class FileReport:
     """Path → the value the form carries as rendered (formgen's forms; see extract.carried)."""
     changed: list[tuple[str, str, str]] = field(default_factory=list)
     """(path, value carried, value typed) where someone typed over what the form carried."""
+    unrecognised: list[tuple[str, str]] = field(default_factory=list)
+    """(label, value) of values beside a label that is not recognised: for staff to place."""
 
 
 def identify(doc: WordDocument, manifest: Manifest) -> tuple[str, str]:
@@ -120,7 +123,7 @@ def _tagged(doc: WordDocument, report: FileReport, manifest: Manifest, programme
         except Unparsable as e:
             report.unparsable.append((e.path, e.text))
             parsed = [Parsed(e.path, e.text, e.text)]  # kept as written, for validation to name
-        out.extend(Parsed(p.path, p.value, p.text, weak) for p in parsed)
+        out.extend(Parsed(p.path, p.value, p.text, weak, control.doubt) for p in parsed)
     # a rich-text control's value from its bookmark, where no control's tag gave it
     for name, text in doc.marked.items():
         marked = parse_text_bookmark(name)
@@ -138,14 +141,33 @@ def _tagged(doc: WordDocument, report: FileReport, manifest: Manifest, programme
     return out
 
 
-def _labelled(found: list[Found], report: FileReport, manifest: Manifest, programme: str | None) -> list[Parsed]:
+DOUBT_TAGS = "tags"
+"""A form of formgen's that lost its tags (saved in another format): read by its labels."""
+
+
+def doubt_message(code: str) -> Message:
+    """Why a value could not be read for certain, said to staff."""
+    if code == DOUBT_BREAK:
+        return msg("extract.doubt-break")
+    if code == DOUBT_COPIES:
+        return msg("extract.doubt-copies")
+    return msg("extract.doubt-tags")
+
+
+def _labelled(found: list[Found], unparsable: list[tuple[str, str]], manifest: Manifest,
+              programme: str | None, unrecognised: list[tuple[str, str]],
+              lang: str | None = None) -> list[Parsed]:
     out: list[Parsed] = []
     for item in found:
+        if item.kind == "unknown":
+            unrecognised.append((clean(item.label), clean_lines(item.text)))
+            continue
         try:
-            out.extend(parse(item.path, item.text, item.kind, manifest, programme))
+            out.extend(replace(p, doubt=item.doubt)
+                       for p in parse(item.path, item.text, item.kind, manifest, programme, lang))
         except Unparsable as e:
-            report.unparsable.append((e.path, e.text))
-            out.append(Parsed(e.path, e.text, e.text))
+            unparsable.append((e.path, e.text))
+            out.append(Parsed(e.path, e.text, e.text, doubt=item.doubt))
     return out
 
 
@@ -164,12 +186,23 @@ def read_form(name: str, doc: WordDocument, manifest: Manifest) -> FileReport:
     owners = (spec.needed_by.programmes or []) if spec else []
     programme = owners[0] if len(owners) == 1 else None
     tagged = _tagged(doc, report, manifest, programme)
-    labelled = _labelled(read_labelled(doc), report, manifest, programme)
+    unparsable: list[tuple[str, str]] = []
+    # a form of formgen's holds one language's values, whatever script they are written in
+    own = report.lang if doc.properties.get(PROPERTY_LANGUAGE) in ("zh", "en") and PROPERTY_DOCUMENT in doc.properties else None
+    labelled = _labelled(read_labelled(doc), unparsable, manifest, programme, report.unrecognised, own)
     # what the tags gave stands; labels fill in only groups and fields no tag gave
     tagged_paths = {p.path for p in tagged} | {_group(p.path) for p in tagged if "[" in p.path}
-    tagged_fields = {p.path.rsplit(".", 1)[0] for p in tagged}
-    extra = [p for p in labelled if p.path not in tagged_paths and _group(p.path) not in tagged_paths
-             and (p.path.rsplit(".", 1)[0] not in tagged_fields or "[" in p.path)]
+    tagged_fields = {p.path.rsplit(".", 1)[0] for p in tagged if p.path.endswith((".zh", ".en"))}
+
+    def untagged(path: str) -> bool:
+        return path not in tagged_paths and _group(path) not in tagged_paths and (
+            path.rsplit(".", 1)[0] not in tagged_fields or "[" in path)
+
+    extra = [p for p in labelled if untagged(p.path)]
+    # a label's text that no reading could use is reported only where no tag gave the value
+    report.unparsable.extend((path, text) for path, text in unparsable if untagged(path))
+    if PROPERTY_DOCUMENT in doc.properties and not any(parse_tag(c.tag) for c in doc.controls):
+        extra = [p if p.doubt else replace(p, doubt=DOUBT_TAGS) for p in extra]
     report.how = "+".join(h for h, got in (("tags", tagged), ("labels", extra)) if got)
     values = tagged + extra
     if programme and not any(p.path == "programme" for p in values):

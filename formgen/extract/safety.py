@@ -36,7 +36,8 @@ class Refused(Exception):
 
 @dataclass(frozen=True)
 class Checked:
-    """A file that passed: ``docx`` to read as it is, ``doc`` or ``rtf`` to convert first."""
+    """A file that passed: ``docx`` to read as it is, ``doc``, ``rtf`` or ``odt`` to
+    convert first."""
 
     kind: str
     data: bytes
@@ -69,8 +70,7 @@ def check(name: str, data: bytes) -> Checked:
     if data.startswith(OLE_MAGIC):
         return Checked(_check_ole(data), data)
     if data.startswith(ZIP_MAGIC):
-        _check_docx(data)
-        return Checked("docx", data)
+        return Checked(_check_zipped(data), data)
     for magic, kind in _KNOWN.items():
         if data.startswith(magic):
             if kind == "RTF":
@@ -79,10 +79,21 @@ def check(name: str, data: bytes) -> Checked:
     raise Refused(msg("extract.not-word-at-all"))
 
 
-def _check_docx(data: bytes) -> None:
+ODT_TYPE = b"application/vnd.oasis.opendocument.text"
+
+
+def _check_zipped(data: bytes) -> str:
+    """``docx``, or ``odt`` for an OpenDocument text (converted first); Refused otherwise."""
     archive = check_zip(data)
     names = set(archive.namelist())
     if "word/document.xml" not in names:
+        if "content.xml" in names and "mimetype" in names and archive.read("mimetype").strip() == ODT_TYPE:
+            if any(n.startswith(("Basic/", "Scripts/")) for n in names):
+                raise Refused(msg("extract.macros"))
+            part = declared_entities(archive)
+            if part is not None:
+                raise Refused(msg("extract.entities", part=part))
+            return "odt"
         raise Refused(msg("extract.not-a-docx"))
     if any(n.lower().endswith("vbaproject.bin") for n in names):
         raise Refused(msg("extract.macros"))
@@ -95,6 +106,7 @@ def _check_docx(data: bytes) -> None:
     part = declared_entities(archive)
     if part is not None:
         raise Refused(msg("extract.entities", part=part))
+    return "docx"
 
 
 def _check_ole(data: bytes) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from formgen.extract.safety import MAX_FILE, Refused, check_zip
 from formgen.messages import Message, msg
 
-FORM_SUFFIXES = (".docx", ".docm", ".doc", ".rtf")
+FORM_SUFFIXES = (".docx", ".docm", ".doc", ".rtf", ".odt")
 MAX_DEPTH = 2
 
 

@@ -7,6 +7,7 @@ Months (2009-09, 2009.9, 2009年9月, Sept 2009), days (2025年6月18日, 18 Jun
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -44,6 +45,14 @@ def clean(text: str) -> str:
     return " ".join(text.replace("\u00a0", " ").split())
 
 
+def clean_lines(text: str) -> str:
+    """Whitespace collapsed within each line, empty lines dropped, the lines kept: a
+    multi-line answer stays on its lines."""
+    lines = (clean(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+@functools.lru_cache(maxsize=8192)
 def label_key(text: str) -> tuple[str, str]:
     """A label's Chinese characters and its Latin letters (lower case), e.g.
     ``职务/职称 Job Title`` → (职务职称, jobtitle)."""

@@ -38,6 +38,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from formgen import clock
+from formgen.exceptions import OutputError
+from formgen.messages import msg
 
 KEY_BYTES = 16
 """128-bit AES keys: 22 characters in a link."""
@@ -163,8 +165,11 @@ class Vault:
             db = sqlite3.connect(self.path, timeout=30)
             try:
                 if not self._ready:
-                    db.execute("PRAGMA journal_mode=WAL")
-                    db.executescript(_SCHEMA)
+                    try:
+                        db.execute("PRAGMA journal_mode=WAL")
+                        db.executescript(_SCHEMA)
+                    except sqlite3.DatabaseError as e:  # another file given as the store
+                        raise OutputError(msg("links.not-a-store", path=str(self.path))) from e
                     self.path.chmod(0o600)
                     self._ready = True
                 with db:
