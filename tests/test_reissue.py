@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 import yaml
 from conftest import MANIFEST_FILE, SAMPLES_FILE, TODAY, cli
@@ -33,10 +34,24 @@ def _options(command: str) -> set[str]:
     return {opt for p in main.commands[command].params for opt in p.opts if opt.startswith("--")}
 
 
+def _helps(command: str) -> dict[str, str]:
+    return {p.opts[0]: p.help or "" for p in main.commands[command].params
+            if isinstance(p, click.Option)}
+
+
 def test_reissue_takes_the_options_certificates_takes() -> None:
     missing = _options("certificates") - _options("reissue") - {"--init-register"}
     assert missing == set()
     assert "--holder" in _options("reissue")
+    # one definition: the same names and words in both commands' help
+    certificates, reissue = _helps("certificates"), _helps("reissue")
+    shared = set(certificates) & set(reissue)
+    assert shared >= {"--verify-url", "--workers", "--sign-key", "--sign-cert", "--sign-p12",
+                      "--sign-chain", "--timestamp-url", "--ltv", "--by"}
+    assert {o: certificates[o] for o in shared} == {o: reissue[o] for o in shared}
+    assert certificates["--sign-p12"] == (
+        "Sign with the key and certificates of this PKCS#12 file instead; its passphrase "
+        "comes from FORMGEN_SIGN_PASSPHRASE or is asked for.")
 
 
 def test_reissue_needs_something_to_reissue(tmp_path: Path) -> None:
