@@ -120,8 +120,9 @@ class Event:
     """Who made the change."""
     action: str
     """``created``, ``key-moved`` (a version-1 register's key moved out of it),
-    ``head-kept`` (a register's head first written beside its key), ``numbered``,
-    ``printed``, ``reprinted``, ``voided``, ``revoked`` or ``superseded``."""
+    ``head-kept`` (a register's head first written beside its key), ``particulars-kept``
+    (the register first keeps what certificates print), ``numbered``, ``printed``,
+    ``reprinted``, ``voided``, ``revoked`` or ``superseded``."""
     number: str
     detail: str
     certificate: Issued | None = None
