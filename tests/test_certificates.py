@@ -386,6 +386,20 @@ def test_verify_genuine(batch: dict[str, Any]) -> None:
         "Holder: LI Xiaoming (CSEE-2026-0007)\n"  # as the English certificate prints it
         "Certificate: ECUK certificate; Incorporated Engineer (IEng); programme csee-iet\n"
         "Issued on: 20 November 2026\n"
+        # what the ECUK certificate prints, as its page shows it (no professional sector)
+        "What the certificate prints (compare the paper line by line):\n"
+        "  This is to certify that\n"
+        "    LI Xiaoming\n"
+        "  has been entered on the Register of the Engineering Council as\n"
+        "    an Incorporated Engineer\n"
+        "  Registration number\n"
+        "    654321\n"
+        "  Grade\n"
+        "    IEng\n"
+        "  Date of registration\n"
+        "    20 November 2026\n"
+        "  Certificate No.\n"
+        f"    {number}\n"
     )
     legacy_qr = f"FORMGEN-CERT|{number}|{issued.short_code}"  # on certificates printed before
     for code in (number, issued.short_code, issued.short_code.replace("-", "").lower(),
@@ -394,6 +408,18 @@ def test_verify_genuine(batch: dict[str, Any]) -> None:
                      "--manifest", MANIFEST_FILE)
         assert result.exit_code == 0, result.output
         assert result.stdout == expected
+    competence = numbers_of(batch["rows"], "CSEE-2026-0007")["csee_competence"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LANG", "zh_CN.UTF-8")
+        result = cli("verify", competence, "--register", batch["register"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[4:] == [  # a Chinese certificate, in Chinese
+        "证书所印内容（请与纸质证书逐行核对）：",
+        "  兹证明", "    李晓明",
+        "  评价级别", "    主任工程师（IEng）",
+        "  发证日期", "    2026年11月20日",
+        "  证书编号", f"    {competence}",
+    ]
 
 
 @pytest.mark.needs_office

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -218,6 +219,28 @@ def test_a_certificate_that_would_print_other_particulars_is_not_printed_again(
     assert ["512201"] in [p["value"] for p in found["particulars"]]
 
 
+@pytest.mark.needs_office
+@pytest.mark.slow
+def test_the_audit_checks_what_a_real_run_kept(printed: dict[str, Any], tmp_path: Path) -> None:
+    register = tmp_path / "register.sqlite"
+    for suffix in (".sqlite", ".key", ".head"):
+        shutil.copy(printed["register"].with_suffix(suffix), register.with_suffix(suffix))
+    register.with_suffix(".key").chmod(0o600)
+    assert cli("register", "audit", "--register", register).exit_code == 0
+    soe = next(i for i in printed["issued"] if i.certificate == "soe_membership")
+    db = sqlite3.connect(register)
+    db.execute("DROP TRIGGER particulars_kept")  # an insider with write access
+    db.execute("DELETE FROM particulars WHERE number = ?", (soe.number,))
+    db.commit()
+    db.close()
+    result = cli("register", "audit", "--register", register)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"the register {register} fails its audit:\n  - certificate {soe.number}: the "
+        "register's record of what it prints is missing, though every certificate numbered "
+        "from event 2 on has one: it was deleted\n")
+
+
 # ----------------------------------------------------------------------------- the record
 
 
@@ -253,8 +276,14 @@ def test_an_altered_record_of_particulars_is_not_found(tmp_path: Path) -> None:
     with client_for(path) as client:
         after = client.get(f"/c/{issued.short_code}?lang=en")
         api = client.get(f"/api/certificates/{issued.short_code}")
-    assert after.status_code == 404 and "Fellow" not in after.text
-    assert api.status_code == 404
+    # the register fails its audit (formgen register audit), which names the certificate
+    assert after.status_code == 503 and "Fellow" not in after.text
+    assert "The register fails its audit" in after.text
+    assert api.status_code == 503
+    assert api.json()["errors"][0]["message"] == (
+        f"the register {path} fails its audit, so nothing in it can be vouched for: "
+        f"certificate {issued.number} is not genuine: the register's record of what it prints "
+        "does not match its seal")
 
 
 def reg_day() -> Any:
@@ -313,6 +342,6 @@ def test_particulars_taken_out_show_as_an_altered_register(tmp_path: Path,
     with Register(path, read_only=True) as reg, pytest.raises(VerificationError) as e:
         recorded(reg, new.number)
     assert e.value.code == "verify.particulars-altered"
-    with client_for(path) as client:
-        assert client.get(f"/c/{new.short_code}?lang=en").status_code == 404
-        assert client.get(f"/api/certificates/{new.short_code}").status_code == 404
+    with client_for(path) as client:  # the register fails its audit
+        assert client.get(f"/c/{new.short_code}?lang=en").status_code == 503
+        assert client.get(f"/api/certificates/{new.short_code}").status_code == 503

@@ -299,8 +299,10 @@ def test_verify_shows_the_status(reg_path: Path) -> None:
     def verify(code: str) -> Result:
         return cli("verify", code, "--register", reg_path, "--manifest", MANIFEST_FILE)
 
+    unknown = ("The register does not record what this certificate prints (it was numbered "
+               "before the register kept it): compare the lines above with the paper.\n")
     tail = "Certificate: ECUK certificate; Incorporated Engineer (IEng); programme csee-iet\n" \
-           "Issued on: 14 March 2026\n"
+           f"Issued on: 14 March 2026\n{unknown}"
     result = verify(f"https://verify.example.org/c/{a.short_code.replace('-', '')}")
     assert (result.exit_code, result.stdout) == (0, (
         f"Genuine: certificate {a.number}, verification code {a.short_code}\n"
@@ -313,6 +315,12 @@ def test_verify_shows_the_status(reg_path: Path) -> None:
     assert (result.exit_code, result.stdout.splitlines()[0]) == (1, (
         f"Superseded by {c2.number} on 2 May 2026: certificate {c.number}, verification code "
         f"{c.short_code}"))
+    result = verify(c2.short_code)  # and back: the reissue names what it replaced
+    assert (result.exit_code, result.stdout) == (0, (
+        f"Genuine: certificate {c2.number}, verification code {c2.short_code}\n"
+        "Holder: LI Xiao-Ming (A3)\n"
+        "Certificate: ECUK certificate; Incorporated Engineer (IEng); programme csee-iet\n"
+        f"Issued on: 14 March 2026\nReissued in place of certificate {c.number}\n{unknown}"))
     result = verify(d.number)
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == f"Not genuine: certificate {d.number} was never issued\n"

@@ -12,14 +12,19 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 import yaml
 from conftest import MANIFEST_FILE, SAMPLES_FILE, TODAY, cli
+from fastapi.testclient import TestClient
 from throwaway_pki import Pki, make_pki
 
 from formgen.certificates.keys import KEY_ENV
 from formgen.certificates.register import Register
 from formgen.cli import main
+from formgen.model.manifest import load_manifest
+from formgen.settings import Paths
+from formgen.web import create_app, web_settings
 
 HOLDER = "CSEE-2026-0007"
 
@@ -33,10 +38,24 @@ def _options(command: str) -> set[str]:
     return {opt for p in main.commands[command].params for opt in p.opts if opt.startswith("--")}
 
 
+def _helps(command: str) -> dict[str, str]:
+    return {p.opts[0]: p.help or "" for p in main.commands[command].params
+            if isinstance(p, click.Option)}
+
+
 def test_reissue_takes_the_options_certificates_takes() -> None:
     missing = _options("certificates") - _options("reissue") - {"--init-register"}
     assert missing == set()
     assert "--holder" in _options("reissue")
+    # one definition: the same names and words in both commands' help
+    certificates, reissue = _helps("certificates"), _helps("reissue")
+    shared = set(certificates) & set(reissue)
+    assert shared >= {"--verify-url", "--workers", "--sign-key", "--sign-cert", "--sign-p12",
+                      "--sign-chain", "--timestamp-url", "--ltv", "--by"}
+    assert {o: certificates[o] for o in shared} == {o: reissue[o] for o in shared}
+    assert certificates["--sign-p12"] == (
+        "Sign with the key and certificates of this PKCS#12 file instead; its passphrase "
+        "comes from FORMGEN_SIGN_PASSPHRASE or is asked for.")
 
 
 def test_reissue_needs_something_to_reissue(tmp_path: Path) -> None:
@@ -145,7 +164,11 @@ def test_reissued_pdfs_pass_verify_pyhanko_and_pdfsig(reissued: dict[str, Any]) 
         now = new[path.stem]
         assert lines[0] == f"Genuine: certificate {now.number}, verification code {now.short_code}"
         assert lines[1].startswith("Signed by Test Certificates Office (Test Society) on ")
-        assert lines[-1] == f"Reissued in place of certificate {now.replaces}"
+        at = lines.index(f"Reissued in place of certificate {now.replaces}")
+        assert lines[at - 1].startswith("Issued on: ")
+        assert lines[at + 1] == "What the certificate prints (compare the paper line by line):"
+        label = load_manifest(MANIFEST_FILE).documents[path.stem].particulars[-1].label
+        assert lines[-2:] == [f"  {label}", f"    {now.number}"]  # 证书编号 / Certificate No.
         assert pyhanko_valid(path, pki.ca_cert), path
         verdict = pdfsig(path)
         assert "Signature Validation: Signature is Valid." in verdict, verdict
@@ -176,3 +199,35 @@ def test_a_signed_pdf_is_not_vouched_for_by_a_register_rolled_back(
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr.startswith(f"Error: the register {register} fails its audit, so "
                                     "nothing in it can be vouched for: its head records event ")
+
+
+@pytest.mark.needs_office
+@pytest.mark.slow
+def test_the_page_and_the_api_link_a_reissue_both_ways(reissued: dict[str, Any]) -> None:
+    from test_verify_web import SECRET, page_text
+
+    old = reissued["old"]
+    new = {i.certificate: i for i in reissued["rows"] if i.replaces}
+    app = create_app(web_settings(MANIFEST_FILE, paths=Paths(register=reissued["register"])),
+                     secret=SECRET, converter=object(), verify_rate=1000)
+    with TestClient(app, follow_redirects=False) as client:
+        for certificate, now in new.items():
+            before = old[certificate]
+            new_page = page_text(client.get(f"/c/{now.short_code}?lang=en").text)
+            new_zh = page_text(client.get(f"/c/{now.short_code}").text)
+            old_page = page_text(client.get(f"/c/{before.short_code}?lang=en").text)
+            new_api = client.get(f"/api/certificates/{now.short_code}").json()
+            old_api = client.post("/api/certificates/lookup",
+                                  json={"number": before.number, "surname": "Li"}).json()
+            assert (new_api["status"], new_api["replaces"], new_api["superseded_by"]) == (
+                "valid", before.number, None)
+            assert (old_api["status"], old_api["replaces"], old_api["superseded_by"]) == (
+                "superseded", None, now.number)
+            assert new_api["particulars"][-1]["value"] == [now.number]  # Certificate No.
+            assert ("Valid This certificate is on the register and has not been revoked. "
+                    f"This certificate was reissued in place of certificate {before.number}."
+                    ) in new_page, new_page
+            assert f"本证书系替换证书 {before.number} 重新颁发。" in new_zh
+            assert (f"Superseded This certificate was replaced by certificate {now.number} on "
+                    "23 November 2026. Only the new certificate is valid.") in old_page, old_page
+            assert "reissued in place of" not in old_page

@@ -128,6 +128,7 @@ def test_revoked_and_superseded(site: Site) -> None:
         revoked_en = page_text(client.get(link(site.revoked) + "?lang=en").text)
         old = page_text(client.get(link(site.superseded) + "?lang=en").text)
         new = page_text(client.get(link(site.reissued)).text)
+        new_en = page_text(client.get(link(site.reissued) + "?lang=en").text)
     assert "已撤销" in revoked and "本证书已于2026年6月1日撤销（已撤回），不再有效。" in revoked
     assert "This certificate was revoked on 1 June 2026 (withdrawn). It is no longer valid." \
         in revoked_en
@@ -136,6 +137,10 @@ def test_revoked_and_superseded(site: Site) -> None:
         "Only the new certificate is valid.") in old
     assert "陈志强 / CHEN Zhi Qiang" in old  # as the old certificate printed it
     assert "有效" in new and "陈志强 / CHEN Zhiqiang" in new and site.reissued.number in new
+    assert f"本证书系替换证书 {site.superseded.number} 重新颁发。" in new
+    assert (f"Valid This certificate is on the register and has not been revoked. This "
+            f"certificate was reissued in place of certificate {site.superseded.number}.") in new_en
+    assert "reissued in place of" not in old  # the first issue replaces nothing
 
 
 @pytest.mark.parametrize("how", ["unknown", "altered", "malformed", "never issued"])
@@ -255,6 +260,7 @@ def test_json_for_employers_systems(site: Site) -> None:
         valid = client.get(f"/api/certificates/{site.valid.short_code}")
         revoked = client.get(f"/api/certificates/{site.revoked.short_code.replace('-', '').lower()}")
         old = client.get(f"/api/certificates/{site.superseded.short_code}")
+        new = client.get(f"/api/certificates/{site.reissued.short_code}")
         missing = client.get("/api/certificates/0000000000")
         schema = client.get("/openapi.json").json()
     assert valid.status_code == 200
@@ -264,11 +270,16 @@ def test_json_for_employers_systems(site: Site) -> None:
                         "en": "CSEE–IET joint certificate"},
         "grade": {"code": "IEng", "name": {"zh": "主任工程师", "en": "Incorporated Engineer"}},
         "issued_on": "2026-03-14", "revoked_on": None, "reason": None, "superseded_by": None,
-        "superseded_on": None, "particulars": None,  # numbered through the library, not printed
+        "superseded_on": None, "replaces": None,
+        "particulars": None,  # numbered through the library, not printed
     }
     assert (revoked.json()["status"], revoked.json()["revoked_on"], revoked.json()["reason"]) == (
         "revoked", "2026-06-01", "withdrawn")
-    assert (old.json()["status"], old.json()["superseded_by"]) == ("superseded", site.reissued.number)
+    assert (old.json()["status"], old.json()["superseded_by"], old.json()["replaces"]) == (
+        "superseded", site.reissued.number, None)
+    # and back: the reissue names the certificate it was reissued in place of
+    assert (new.json()["status"], new.json()["superseded_by"], new.json()["replaces"]) == (
+        "valid", None, site.superseded.number)
     assert missing.status_code == 404
     assert missing.json() == {"errors": [{
         "field": "code", "message": "no issued certificate has this verification code",

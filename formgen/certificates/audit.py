@@ -12,6 +12,10 @@ It holds when
 4. every row says what its events make of it (:mod:`formgen.certificates.history`: a row
    copied back from a backup still matches its seal, but not its events), and every event
    concerns a certificate the register holds.
+5. what each certificate prints, as recorded when it was numbered
+   (:mod:`formgen.certificates.printed`), matches its seal, and every certificate issued
+   since the register began keeping it has its record: a record edited or deleted, or the
+   table and its mark dropped, name the certificates concerned.
 
 It reads every event and row once, with one HMAC each: about 2 s for 40,000 events
 (``bench/bench_audit.py``), growing with the register; the verification page therefore
@@ -27,7 +31,8 @@ from pathlib import Path
 
 from formgen.certificates.head import Head
 from formgen.certificates.history import disagreement, replay
-from formgen.certificates.numbers import Event, now_utc
+from formgen.certificates.numbers import ISSUED, Event, now_utc
+from formgen.certificates.printed import KEPT_EVENT, audit_kept, kept_from
 from formgen.certificates.register import Register
 from formgen.certificates.seals import CERTIFICATE_COLUMNS
 from formgen.exceptions import RegisterError, VerificationError
@@ -90,32 +95,42 @@ def audit(reg: Register) -> Audit:
     if behind is not None:
         problems.append(behind)
     actions: dict[str, list[tuple[str, str]]] = {}
+    numbered: dict[str, int] = {}
+    kept_event: int | None = None
     count = 0
-    for action, number, detail in reg.query(
-        "SELECT action, number, detail FROM events ORDER BY id"
+    for event_id, action, number, detail in reg.query(
+        "SELECT id, action, number, detail FROM events ORDER BY id"
     ):
         count += 1
         if number:
             actions.setdefault(number, []).append((action, detail))
+            if action == "numbered":
+                numbered.setdefault(number, int(event_id))
+        elif action == KEPT_EVENT and kept_event is None:
+            kept_event = kept_from(detail) or int(event_id)
     carried = reg.carried_over()
     rows = reg.query(f"SELECT {', '.join(CERTIFICATE_COLUMNS)} FROM certificates ORDER BY rowid")
     held = set()
+    issued: list[str] = []
     for row in rows:
         number = str(row[0])
         held.add(number)
         try:
-            issued, key_id = reg.unseal(row)
+            found, key_id = reg.unseal(row)
             if key_id != reg.key.key_id or not reg.seal_matches(row):
                 raise VerificationError(msg("verify.record-altered", number=number))
         except (ValueError, VerificationError) as e:
             problems.append(e.message if isinstance(e, VerificationError)
                             else msg("verify.record-altered", number=number))
             continue
-        disagrees = disagreement(issued, replay(actions.get(number, []), carried))
+        disagrees = disagreement(found, replay(actions.get(number, []), carried))
         if disagrees is not None:
             problems.append(disagrees)
+        if found.status in ISSUED:
+            issued.append(number)
     for number in sorted(set(actions) - held):
         problems.append(msg("audit.row-missing", number=number))
+    problems.extend(audit_kept(reg, numbered, issued, kept_event))
     place = reg.head_place
     notes = [msg("audit.head-beside-register", head=place.source)] if place.beside_register else []
     return Audit(reg.path, count, len(rows), last, place.source, problems, notes)

@@ -337,12 +337,13 @@ def write_print_pdf(holders: list[Holder], manifest: Manifest,
     return target
 
 
-def keep_particulars(reg: Register, holders: list[Holder], manifest: Manifest) -> dict[str, Message]:
+def keep_particulars(reg: Register, holders: list[Holder], manifest: Manifest,
+                     by: str = "") -> dict[str, Message]:
     """Record in the register what each holder's certificates print (their particulars,
-    :mod:`formgen.certificates.printed`); the holders whose certificate keeps its number but
-    would print other particulars than recorded, with why."""
+    :mod:`formgen.certificates.printed`; ``by``: who prints them); the holders whose
+    certificate keeps its number but would print other particulars than recorded, with why."""
     return keep(reg, [
         (h.applicant.id, h.issued[doc_id].number, render(doc_id, manifest.documents[doc_id],
             certificate_context(h.applicant, doc_id, h.issued[doc_id], manifest, h.verify_base)))
         for h in holders for doc_id in h.doc_ids
-    ])
+    ], by)

@@ -119,8 +119,10 @@ class Event:
     by: str
     """Who made the change."""
     action: str
-    """``created``, ``key-moved``, ``numbered``, ``printed``, ``reprinted``, ``voided``,
-    ``revoked`` or ``superseded``."""
+    """``created``, ``key-moved`` (a version-1 register's key moved out of it),
+    ``head-kept`` (a register's head first written beside its key), ``particulars-kept``
+    (the register first keeps what certificates print), ``numbered``, ``printed``,
+    ``reprinted``, ``voided``, ``revoked`` or ``superseded``."""
     number: str
     detail: str
     certificate: Issued | None = None

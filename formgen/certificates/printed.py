@@ -8,15 +8,18 @@ template over the same context (:func:`render`). When a certificate is numbered,
 will print is recorded in the register file beside its row (table ``particulars``),
 sealed with the register's key over the certificate's number (:func:`keep`); the page
 reads it back, checked (:func:`recorded`). A sealed mark says from which event on every
-certificate numbered has its particulars kept, so that deleting one shows. A certificate keeps its number only while it
-prints the same particulars: one that would print others (a new ECUK number, another
-class of membership) is reissued.
+certificate numbered has its particulars kept, so that deleting one shows; the event
+``particulars-kept``, in the register's chain of events, says the same, so that dropping
+the table and its mark shows too (:func:`audit_kept`, part of ``formgen register
+audit``). A certificate keeps its number only while it prints the same particulars: one
+that would print others (a new ECUK number, another class of membership) is reissued.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
+import re
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +48,10 @@ SINCE = "particulars_since"
 """The register's mark (in ``meta``, sealed) of the first event from which every
 certificate numbered has its particulars kept: one numbered since without them was
 altered."""
+KEPT_EVENT = "particulars-kept"
+"""The event recorded when the register first keeps particulars; its detail is
+``from event N`` (N: the mark's event)."""
+_KEPT_DETAIL = re.compile(r"from event (\d+)")
 
 _ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 
@@ -109,11 +116,15 @@ def _seal(reg: Register, number: str, text: str) -> str:
     return reg.mac("particulars", reg.key.key_id, number, text).hex()
 
 
-def keep(reg: Register, certificates: list[tuple[str, str, list[Printed]]]) -> dict[str, Message]:
+def keep(reg: Register, certificates: list[tuple[str, str, list[Printed]]],
+         by: str = "") -> dict[str, Message]:
     """Record what each certificate (applicant id, number, particulars) prints, in one
-    transaction. A number already recorded stays as it is: the holders whose certificate
+    transaction (the first time, with the table, its mark and a ``particulars-kept`` event
+    by ``by``). A number already recorded stays as it is: the holders whose certificate
     would now print other particulars are returned, with why they cannot be printed."""
     changed: dict[str, Message] = {}
+    if not certificates:
+        return changed
     with reg.transaction() as db:
         if db.execute("SELECT 1 FROM meta WHERE key = ?", (SINCE,)).fetchone() is None:
             for statement in TABLE:
@@ -121,6 +132,7 @@ def keep(reg: Register, certificates: list[tuple[str, str, list[Printed]]]) -> d
             since = str(_first_numbered(db, [number for _, number, _ in certificates]))
             db.execute("INSERT INTO meta (key, value) VALUES (?, ?)",
                        (SINCE, f"{since} {_seal(reg, SINCE, since)}"))
+            reg.add_event(db, by, KEPT_EVENT, detail=f"from event {since}")
         for applicant_id, number, printed in certificates:
             text = _text(printed)
             row = db.execute("SELECT printed FROM particulars WHERE number = ?",
@@ -154,6 +166,8 @@ def _kept_since(reg: Register, number: str) -> int | None:
     has_table = reg.query(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'particulars'")
     if not rows and not has_table:
+        if reg.query("SELECT 1 FROM events WHERE action = ? LIMIT 1", (KEPT_EVENT,)):
+            raise VerificationError(msg("verify.particulars-altered", number=number))
         return None
     since, _, seal = str(rows[0][0]).partition(" ") if rows else ("", "", "")
     if not has_table or not hmac.compare_digest(seal, _seal(reg, SINCE, since)):
@@ -179,3 +193,48 @@ def recorded(reg: Register, number: str) -> list[Printed] | None:
     if not hmac.compare_digest(seal, _seal(reg, number, text)):
         raise VerificationError(msg("verify.particulars-altered", number=number))
     return [Printed(str(label), tuple(map(str, lines))) for label, lines in json.loads(text)]
+
+
+def kept_from(detail: str) -> int | None:
+    """The event a ``particulars-kept`` event's detail names (None when it names none)."""
+    found = _KEPT_DETAIL.fullmatch(detail)
+    return int(found.group(1)) if found else None
+
+
+def audit_kept(reg: Register, numbered: dict[str, int], issued: list[str],
+               kept_event: int | None) -> list[Message]:
+    """What is wrong with the register's record of what certificates print, for the audit
+    of the whole register: a record that does not match its seal; a certificate issued
+    (``issued``, numbered at the events ``numbered``) from the mark's event on without
+    one; the mark altered or missing; the table missing. ``kept_event``: the event from
+    which the ``particulars-kept`` event says they are kept (None when the register
+    records none: then only the mark, if there is one, says so)."""
+    problems: list[Message] = []
+    has_table = bool(reg.query(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'particulars'"))
+    marks = reg.query("SELECT value FROM meta WHERE key = ?", (SINCE,))
+    since = None
+    if marks:
+        text, _, seal = str(marks[0][0]).partition(" ")
+        if (not text.isdigit() or not hmac.compare_digest(seal, _seal(reg, SINCE, text))
+                or (kept_event is not None and int(text) != kept_event)):
+            problems.append(msg("audit.particulars-mark-altered"))
+        else:
+            since = int(text)
+    elif kept_event is not None or has_table:
+        problems.append(msg("audit.particulars-mark-missing"))
+    if not has_table and (marks or kept_event is not None):
+        problems.append(msg("audit.particulars-table-missing"))
+    start = kept_event if kept_event is not None else since
+    kept: set[str] = set()
+    if has_table:
+        for number, text, seal in reg.query("SELECT number, printed, seal FROM particulars"):
+            kept.add(str(number))
+            if not hmac.compare_digest(str(seal), _seal(reg, str(number), str(text))):
+                problems.append(msg("verify.particulars-altered", number=str(number)))
+    if start is not None:
+        for number in issued:
+            if numbered.get(number, 0) >= start and number not in kept:
+                problems.append(msg("audit.particulars-missing", number=number,
+                                    event=str(start)))
+    return problems

@@ -211,7 +211,7 @@ class CertificateJob(BatchJob[tuple[Holder, str], CertificateRun]):
         issued = iter(self.numbered)
         for h in holders:
             h.issued = {doc_id: next(issued) for doc_id in h.doc_ids}
-        changed = keep_particulars(self.register, holders, self.manifest)
+        changed = keep_particulars(self.register, holders, self.manifest, by)
         for h in [h for h in holders if h.applicant.id in changed]:
             self.result.fail(h.source, changed[h.applicant.id])
             holders.remove(h)

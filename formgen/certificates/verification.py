@@ -69,6 +69,9 @@ class Verification:
     """When it was revoked or superseded."""
     replaced_by: str = ""
     """The number of the certificate reissued in its place (superseded)."""
+    replaces: str = ""
+    """The number of the certificate it was reissued in place of (which it superseded);
+    empty for a first issue."""
     reason: str = ""
     """Why it was revoked: one of REASONS (revoked)."""
     particulars: list[Printed] | None = None
@@ -158,6 +161,7 @@ def describe(issued: Issued, manifest: Manifest | None,
         issued_on=issued.issued_on,
         changed_on=issued.changed_on if status != "valid" else None,
         replaced_by=issued.replaced_by if status == "superseded" else "",
+        replaces=issued.replaces,
         reason=issued.reason if status == "revoked" else "",
         particulars=particulars,
     )

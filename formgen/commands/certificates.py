@@ -6,12 +6,6 @@ from pathlib import Path
 
 import click
 
-from formgen.certificates.signing import (
-    PASSPHRASE_VARIABLE,
-    SigningKey,
-    needs_passphrase,
-    signing_key_from_options,
-)
 from formgen.commands.common import (
     by_option,
     finish,
@@ -30,7 +24,8 @@ from formgen.commands.credentialopts import (
     issuer_keys_option,
     say_credentials,
 )
-from formgen.messages import environment_language, msg
+from formgen.commands.printing import print_options, signing_from
+from formgen.messages import msg
 
 
 @click.command("certificates")
@@ -41,27 +36,8 @@ from formgen.messages import environment_language, msg
 @register_key_option
 @click.option("--init-register", is_flag=True,
               help="Make the register (and its key) first when there is no file at --register.")
-@click.option("--verify-url", "verify_url", default=None, metavar="BASE",
-              help="Where the certificates are verified (formgen serve --register): the QR "
-                   "code links to BASE/c/CODE (default: the manifest's, per programme).")
-@click.option("--workers", type=click.IntRange(1, 32), default=None,
-              help="LibreOffice processes converting at once (default: CPU cores, at most 4).")
+@print_options
 @by_option
-@click.option("--sign-key", "sign_key", type=click.Path(dir_okay=False, path_type=Path),
-              help="Sign each holder's PDF with this private key (PEM or DER), with --sign-cert.")
-@click.option("--sign-cert", "sign_cert", type=click.Path(dir_okay=False, path_type=Path),
-              help="The signing key's certificate (PEM or DER).")
-@click.option("--sign-p12", "sign_p12", type=click.Path(dir_okay=False, path_type=Path),
-              help=f"Sign with the key and certificates of this PKCS#12 file instead; its "
-                   f"passphrase comes from {PASSPHRASE_VARIABLE} or is asked for.")
-@click.option("--sign-chain", "sign_chain", multiple=True,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="Other certificates of the signing chain (intermediates, root); repeatable.")
-@click.option("--timestamp-url", "timestamp_url", metavar="URL",
-              help="Time-stamping authority (RFC 3161): signatures become PAdES B-T.")
-@click.option("--ltv", is_flag=True,
-              help="Embed the chain's revocation information (PAdES B-LT; needs "
-                   "--timestamp-url and the whole chain).")
 @credentials_option
 @issuer_keys_option
 @manifest_option
@@ -74,13 +50,13 @@ def command(
     init_register: bool,
     verify_url: str | None,
     workers: int | None,
-    by: str | None,
     sign_key: Path | None,
     sign_cert: Path | None,
     sign_p12: Path | None,
     sign_chain: tuple[Path, ...],
     timestamp_url: str | None,
     ltv: bool,
+    by: str | None,
     credentials: bool,
     issuer_keys: Path | None,
     manifest_path: str | None,
@@ -105,12 +81,7 @@ def command(
     """
     from formgen.main import CertificateOptions, CredentialOptions, print_certificates
 
-    signing = signing_key_from_options(sign_key, sign_cert, sign_p12, sign_chain,
-                                       timestamp_url, ltv)
-    if signing is not None and needs_passphrase(signing):
-        asked = click.prompt(msg("cli.sign-passphrase").text(environment_language()),
-                             hide_input=True, err=True)
-        signing = SigningKey(**{**signing.__dict__, "passphrase": asked.encode("utf-8")})
+    signing = signing_from(sign_key, sign_cert, sign_p12, sign_chain, timestamp_url, ltv)
     settings = settings_from(manifest_path, workers=workers, register=register,
                              register_key=register_key)
     options = CertificateOptions(verify_url=verify_url, by=who(by),

@@ -1,5 +1,6 @@
-"""The options that say how certificates are printed, numbered, addressed and signed, for
-the commands that print them (``formgen reissue``; the same as ``formgen certificates``)."""
+"""The options that say how certificates are printed, numbered, addressed and signed: one
+definition for the commands that print them (``formgen certificates``, ``formgen
+reissue``)."""
 
 from __future__ import annotations
 

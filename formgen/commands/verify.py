@@ -49,10 +49,22 @@ def status_line(found: Verification) -> Message:
     return msg("verify.genuine", number=found.number, code=found.code)
 
 
-def reissue_of(reg: Register, found: Verification) -> list[Message]:
+def reissue_of(found: Verification) -> list[Message]:
     """The line naming the certificate ``found`` was reissued in place of, if it was."""
-    replaces = reg.lookup(found.number).replaces
-    return [msg("verify.reissue-of", old=replaces)] if replaces else []
+    return [msg("verify.reissue-of", old=found.replaces)] if found.replaces else []
+
+
+def particulars(found: Verification) -> list[Message]:
+    """What the certificate prints, as the verification page shows it: each label on a
+    line, its value under it line by line, to compare with the paper; a note instead for
+    a certificate numbered before the register kept them."""
+    if found.particulars is None:
+        return [msg("verify.printed-unknown")]
+    lines = [msg("verify.printed")]
+    for printed in found.particulars:
+        lines.append(msg("verify.printed-label", label=printed.label))
+        lines.extend(msg("verify.printed-value", value=line) for line in printed.lines)
+    return lines
 
 
 def manifest_or_none(manifest_path: str | None) -> Manifest | None:
@@ -78,7 +90,7 @@ def verify_pdf(path: Path, register: Path, register_given: bool, register_key: P
             with Register(register, key_file=register_key, read_only=True) as reg:
                 audited(reg)
                 found = find(reg, check.certificate["code"], manifest_or_none(manifest_path))
-                links = reissue_of(reg, found)
+                links = reissue_of(found)
         except VerificationError as e:
             problems.append(e.message)
         if found is not None and found.number != check.certificate["number"]:
@@ -92,7 +104,7 @@ def verify_pdf(path: Path, register: Path, register_given: bool, register_key: P
                  level=check.level, coverage=check.coverage)
     if found is not None:
         lines = describe(found)
-        for line in [lines[0], signed, *lines[1:], *links]:
+        for line in [lines[0], signed, *lines[1:], *links, *particulars(found)]:
             say(line, err=False)
         if found.status != "valid":
             sys.exit(1)
@@ -123,8 +135,9 @@ def command(code: str, register: Path, register_key: Path | None, trust: tuple[P
     (what its QR code holds) or the QR text of an older certificate; or a signed
     certificate PDF.
 
-    Says whom the certificate was issued to, which certificate it is, when, and whether
-    it still stands: exit 0 when it is genuine and valid, 1 when it was revoked or
+    Says whom the certificate was issued to, which certificate it is, when, whether it
+    still stands, the certificate it was reissued in place of, and what it prints (as the
+    verification page shows it, to compare with the paper line by line): exit 0 when it is genuine and valid, 1 when it was revoked or
     superseded, or is unknown, forged or altered. A PDF is genuine when its signature is
     valid, made by a trusted signer, covers the whole file, and the number and code it
     carries are the ones printed on it and in the register (when there is one at
@@ -149,11 +162,11 @@ def command(code: str, register: Path, register_key: Path | None, trust: tuple[P
         with Register(register, key_file=register_key, read_only=True) as reg:
             audited(reg)
             found = find(reg, code, manifest_or_none(manifest_path))
-            links = reissue_of(reg, found)
+            links = reissue_of(found)
     except VerificationError as e:
         say(msg("verify.not-genuine", error=e.message))
         sys.exit(1)
-    for line in [*describe(found), *links]:
+    for line in [*describe(found), *links, *particulars(found)]:
         say(line, err=False)
     if found.status != "valid":
         sys.exit(1)

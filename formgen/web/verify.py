@@ -12,7 +12,8 @@ Served only when the app has a register (``formgen serve --register``), opened r
 for each look-up, which :mod:`formgen.certificates.verification` makes: this module only
 shows its answer. A page shows only what the certificate itself shows (holder's name,
 certificate, grade, number, date of issue) and whether it stands: valid, revoked (with
-the date and the reason) or superseded by a reissue (with the new number). An unknown
+the date and the reason) or superseded by a reissue (with the new number); a reissued
+certificate names the one it was reissued in place of. An unknown
 code, a register row that does not match its seal and a number that was never issued
 all read "not found" (404). Codes are 50 random-looking bits, and each client address
 gets a limited number of look-ups (429 with Retry-After after that), so codes cannot be
@@ -155,6 +156,9 @@ class CertificateStatus(BaseModel):
     """The number of the certificate reissued in its place."""
     superseded_on: dt.date | None = None
     """When it was reissued."""
+    replaces: str | None = None
+    """The number of the certificate this one was reissued in place of (now superseded by
+    it); null for a first issue."""
     particulars: list[PrintedParticular] | None = None
     """What the certificate prints, in its order, words and languages, as the register
     recorded it when it was numbered: compare the paper line by line. Null for a
@@ -178,6 +182,7 @@ def shown(found: Verification) -> CertificateStatus:
         reason=found.reason or None,
         superseded_by=found.replaced_by or None,
         superseded_on=found.superseded_on,
+        replaces=found.replaces or None,
         particulars=None if found.particulars is None else [
             PrintedParticular(label=p.label, value=list(p.lines)) for p in found.particulars],
     )
