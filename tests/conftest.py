@@ -356,6 +356,24 @@ def client(store: Path) -> Iterator[Any]:
 
 
 @pytest.fixture
+def servers(tmp_path: Path) -> Iterator[Any]:
+    """Start real SMTP servers in their own processes (``servers(*args)``, the arguments of
+    tests/smtp_server.py; see tests/sendkit.py), each stopped after the test."""
+    from sendkit import start_server
+
+    started: list[Any] = []
+
+    def start(*args: str) -> Any:
+        server = start_server(tmp_path, *args)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
 def record() -> dict[str, Any]:
     """The contract's example applicant as the web app's JSON takes it."""
     from formgen.links.tokens import json_safe

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import re
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +13,8 @@ import pytest
 from conftest import CMES_RECORD, cli, with_id, write_yaml
 from sendkit import (
     REPLY_TO,
-    Mailserver,
     html_text,
     plain_text,
-    start_server,
     write_manifest,
 )
 
@@ -25,20 +22,6 @@ from formgen.links.store import Vault
 from formgen.links.tokens import open_link, token_in
 
 BASE = "https://forms.example.org"
-
-
-@pytest.fixture
-def servers(tmp_path: Path) -> Iterator[Any]:
-    started: list[Mailserver] = []
-
-    def start(*args: str) -> Mailserver:
-        server = start_server(tmp_path, *args)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""``formgen serve [--host 127.0.0.1] [--port 8000] [--register PATH]``"""
+"""``formgen serve [--host 127.0.0.1] [--port 8000] [--register PATH] [--smtp URL --base-url URL]``"""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from formgen.commands.credentialopts import issuer_keys_option
 from formgen.fonts import require_families
 from formgen.messages import msg
 from formgen.settings import Paths
+from formgen.web.ratelimit import PER_ADDRESS, PER_CLIENT
 
 VERIFY_RATE = 20
 """Certificate look-ups a minute per client address, unless --verify-rate says otherwise."""
@@ -41,6 +42,22 @@ VERIFY_RATE = 20
 @issuer_keys_option
 @click.option("--verify-rate", type=click.IntRange(1, 10_000), default=VERIFY_RATE,
               show_default=True, help="Certificate look-ups a minute per client address.")
+@click.option("--smtp", "smtp_url", default=None, envvar="FORMGEN_SMTP_URL",
+              help="Mail server for emailing applicants their own saved link: smtp://HOST:PORT "
+                   "or smtps://HOST:PORT (default: $FORMGEN_SMTP_URL, else the manifest's "
+                   "mail.smtp; none: the page offers no email).")
+@click.option("--starttls", is_flag=True, default=None,
+              help="Start TLS on an smtp:// server before logging in.")
+@click.option("--smtp-user", default=None, envvar="FORMGEN_SMTP_USER",
+              help="Login name on the mail server; the password comes from $FORMGEN_SMTP_PASSWORD.")
+@click.option("--from", "sender", default=None, envvar="FORMGEN_MAIL_FROM",
+              help="The From address of those messages (default: $FORMGEN_MAIL_FROM, else the "
+                   "manifest's mail.from).")
+@click.option("--base-url", default=None, envvar="FORMGEN_BASE_URL",
+              help="This site's public address, for the link in those messages.")
+@click.option("--mail-rate", type=click.IntRange(1, 1000), default=PER_ADDRESS, show_default=True,
+              help="Messages an hour to one address; one client may ask for "
+                   f"{PER_CLIENT // PER_ADDRESS}× as many.")
 @manifest_option
 @user_errors
 def command(
@@ -56,12 +73,19 @@ def command(
     register_key: Path | None,
     issuer_keys: Path | None,
     verify_rate: int,
+    smtp_url: str | None,
+    starttls: bool | None,
+    smtp_user: str | None,
+    sender: str | None,
+    base_url: str | None,
+    mail_rate: int,
     manifest_path: str | None,
 ) -> None:
     """Serve the web app: forms for applicants, prefilled links from staff, the JSON API,
     and with --register the public certificate verification page, and (with the
     issuer's keys) the DID document /.well-known/did.json, the status lists /status/N
     and each certificate's digital credential /c/CODE/credential.json."""
+    from formgen.send.single import mailer_from
     from formgen.web import create_app, web_settings
     from formgen.web.server import server
 
@@ -71,8 +95,11 @@ def command(
         paths=Paths(register=register, register_key=register_key, link_store=link_store,
                     secret_file=secret_file),
     )
+    mailer = mailer_from(settings.manifest, smtp_url=smtp_url, starttls=starttls, user=smtp_user,
+                         sender=sender, base_url=base_url)
     app = create_app(settings, max_queue=max_queue, verify_rate=verify_rate,
-                     issuer_keys=issuer_keys)
+                     issuer_keys=issuer_keys, mailer=mailer, mail_per_address=mail_rate,
+                     mail_per_client=mail_rate * (PER_CLIENT // PER_ADDRESS))
     if register is not None and not hasattr(app.state, "credentials"):
         say(msg("cli.no-credentials-served", register=str(register)))
     say(msg("cli.serving", url=f"http://{host}:{port}/"))

@@ -112,20 +112,30 @@ def context(item: Outgoing, manifest: Manifest, lang: Language, today: dt.date, 
             downloads: list[dict[str, str]] = ()) -> dict[str, Any]:  # type: ignore[assignment]
     """The variables of ``item``'s templates in ``lang`` (see
     :func:`formgen.send.templates.sample_context`)."""
-    a = item.applicant
+    values = applicant_context(item.applicant, manifest, lang, today, link=link,
+                               attachments=attachments, downloads=downloads)
+    values["certificates"] = [
+        {"title": manifest.documents[c.certificate].title.get(lang), "number": c.number,
+         "code": c.short_code, "issued": day(c.issued_on, lang)}
+        for c in item.certificates if c.certificate in manifest.documents]
+    return values
+
+
+def applicant_context(a: Applicant, manifest: Manifest, lang: Language, today: dt.date, *,
+                      link: dict[str, str] | None = None,
+                      attachments: list[dict[str, str]] = (),  # type: ignore[assignment]
+                      downloads: list[dict[str, str]] = ()) -> dict[str, Any]:  # type: ignore[assignment]
+    """The variables of a message to applicant ``a`` in ``lang`` (no certificates)."""
     prog = manifest.programmes[a.programme]
     deadline = prog.deadline_date(today.year) if prog.deadline else None
     fees = [{"item": fee.item.get(lang), "amount": money(fee.amount, lang),
              "per": fee.per.get(lang) if fee.per else ""}
             for fee in prog.fees if a.grade in fee.grades]
-    certificates = [{"title": manifest.documents[c.certificate].title.get(lang),
-                     "number": c.number, "code": c.short_code, "issued": day(c.issued_on, lang)}
-                    for c in item.certificates if c.certificate in manifest.documents]
     return {
         "name": a.name.get(lang), "id": a.id, "programme": prog.title.get(lang),
         "grade": prog.grades[a.grade].get(lang), "society": prog.society.name.get(lang),
         "contact": [line.get(lang) for line in prog.contact],
         "deadline": day(deadline, lang) if deadline else "",
         "link": link, "attachments": list(attachments), "downloads": list(downloads),
-        "fees": fees, "certificates": certificates,
+        "fees": fees, "certificates": [],
     }

@@ -30,13 +30,15 @@ from formgen.links.store import Vault, vault_path
 from formgen.messages import msg
 from formgen.model.applicant import LANGUAGES, Applicant, Language
 from formgen.model.reference import competence_statements
+from formgen.send.single import Mailer
 from formgen.settings import Settings, load_settings
-from formgen.web import api, credentials, pages, verify
+from formgen.web import api, credentials, mail, pages, verify
 from formgen.web.credentials import credential_service
 from formgen.web.files import ConversionQueue
 from formgen.web.i18n import N_, TRANSLATORS, translations
 from formgen.web.messages import described_by, has_error, input_id, label_parts
 from formgen.web.parsing import ParseLimits, Parser
+from formgen.web.ratelimit import PER_ADDRESS, PER_CLIENT, MailLimits
 from formgen.web.security import (
     DEFAULT_BODY_TIMEOUT,
     BodyTooLarge,
@@ -96,6 +98,9 @@ def create_app(
     parse_limits: ParseLimits | None = None,
     body_timeout: float = DEFAULT_BODY_TIMEOUT,
     issuer_keys: Path | None = None,
+    mailer: Mailer | None = None,
+    mail_per_address: int = PER_ADDRESS,
+    mail_per_client: int = PER_CLIENT,
 ) -> FastAPI:
     """The web app, with ``settings`` (default: :func:`web_settings`, the manifest here or
     the one shipped with formgen).
@@ -121,6 +126,11 @@ def create_app(
     :func:`formgen.credentials.keys.load_issuer_keys` finds them) the app also serves the
     DID document, the status lists and each certificate's credential
     (:mod:`formgen.web.credentials`).
+
+    With a ``mailer`` (see :func:`formgen.send.single.mailer_from`) a page with a saved
+    link offers to email the applicant that link (:mod:`formgen.web.mail`): at most
+    ``mail_per_address`` messages an hour to one address and ``mail_per_client`` at the
+    asking of one client address.
     """
     settings = settings or web_settings()
     paths = settings.paths
@@ -137,6 +147,8 @@ def create_app(
         envs={lang: _environment(lang) for lang in LANGUAGES},
         statements=competence_statements(manifest),
         parser=Parser(parse_limits),
+        mailer=mailer,
+        mail_limits=MailLimits.hourly(mail_per_address, mail_per_client),
     )
 
     @asynccontextmanager
@@ -186,6 +198,7 @@ def create_app(
 
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(mail.router)
     if verifier is not None:
         app.state.verifier = verifier
         app.include_router(verify.router)

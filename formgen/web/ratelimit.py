@@ -8,11 +8,15 @@ memory stays bounded whoever sends what.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
+import secrets
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 
 class RateLimiter:
@@ -41,3 +45,31 @@ class RateLimiter:
             while len(self._buckets) > self.max_clients:
                 self._buckets.popitem(last=False)
         return wait
+
+
+PER_ADDRESS = 3
+"""Links emailed an hour to one address (and at once), unless the app is told otherwise."""
+PER_CLIENT = 3 * PER_ADDRESS
+"""Links emailed an hour at the asking of one client address (and at once)."""
+
+
+@dataclass
+class MailLimits:
+    """How often one address may be sent a link, and one client may ask for one."""
+
+    per_address: RateLimiter
+    per_client: RateLimiter
+    key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    """Keys the hash of each address counted; made afresh with each app."""
+
+    @classmethod
+    def hourly(cls, per_address: int = PER_ADDRESS, per_client: int = PER_CLIENT) -> MailLimits:
+        return cls(RateLimiter(per_address / 60, per_address), RateLimiter(per_client / 60, per_client))
+
+    def take(self, client: str, address: str) -> int:
+        """0 when this message may go (and it is counted), else the seconds to wait."""
+        wait = self.per_client.take(client)
+        if wait:
+            return wait
+        digest = hmac.new(self.key, address.lower().encode("utf-8"), hashlib.sha256).hexdigest()
+        return self.per_address.take(digest)

@@ -17,10 +17,12 @@ from formgen.messages import Message, msg
 from formgen.model.applicant import Language
 from formgen.model.manifest import Manifest
 from formgen.model.reference import Statements
+from formgen.send.single import Mailer
 from formgen.settings import Settings
 from formgen.web.files import ConversionQueue
 from formgen.web.i18n import N_, TRANSLATORS, pick_language
 from formgen.web.parsing import Parser
+from formgen.web.ratelimit import MailLimits
 
 MAX_UPLOAD = 2 * 1024 * 1024
 """Largest upload or request body accepted, in bytes."""
@@ -46,6 +48,10 @@ class WebState:
     """Reads uploads and API bodies in child processes, under their own limits."""
     envs: dict[Language, jinja2.Environment] = field(default_factory=dict)
     statements: Statements = field(default_factory=dict)
+    mailer: Mailer | None = None
+    """Set when the site may email applicants their own link (see :mod:`formgen.web.mail`)."""
+    mail_limits: MailLimits = field(default_factory=MailLimits.hourly)
+    """How often an address may be sent its link, and a client ask for one."""
 
     @property
     def manifest(self) -> Manifest:

@@ -160,6 +160,7 @@ def render_form(
         people=page.get("people") or [],
         page_id=page_id,
         short=bool(page.get("short")),
+        mail_on=state.mailer is not None,
         clean=page.get("notice") in ("file-loaded", "link-saved") or bool(page.get("opened_link")),
         languages=LANGUAGES,
     )
