@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import WEB_SECRET, Live, kept_bytes
+from conftest import WEB_SECRET, Live, cli, kept_bytes
 from sendkit import free_port, plain_text, write_manifest
 
 with warnings.catch_warnings():
@@ -195,3 +195,21 @@ def test_the_address_is_kept_nowhere(
     for clear in (ADDRESS, "li.xiaoming.home", "nobody@example.com"):
         assert clear not in logged, clear
         assert clear.encode() not in kept_bytes(store), clear
+
+
+def test_serve_names_what_is_missing_to_send(tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path / "m")
+    unset = {"FORMGEN_BASE_URL": None, "FORMGEN_SMTP_PASSWORD": None, "FORMGEN_SMTP_URL": None}
+    no_base = cli("serve", "--smtp", "smtp://127.0.0.1:1", "--manifest", manifest, env=unset)
+    assert no_base.exit_code == 1
+    assert ("emailing links from the web page needs the site's public address: give "
+            "--base-url or FORMGEN_BASE_URL") in no_base.stderr
+    no_password = cli("serve", "--smtp", "smtp://127.0.0.1:1", "--base-url", BASE,
+                      "--smtp-user", "office", "--manifest", manifest, env=unset)
+    assert no_password.exit_code == 1
+    assert ("the mail server's login office needs its password in FORMGEN_SMTP_PASSWORD "
+            "(never on the command line)") in no_password.stderr
+    bad = cli("serve", "--smtp", "http://127.0.0.1:1", "--base-url", BASE, "--manifest",
+              manifest, env=unset)
+    assert bad.exit_code == 1 and "http://127.0.0.1:1" in bad.stderr
+    assert "Traceback" not in no_base.output + no_password.output + bad.output
