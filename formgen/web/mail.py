@@ -14,6 +14,8 @@ wrong, the page that answers still shows the link itself.
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 
 from fastapi import APIRouter
@@ -30,6 +32,7 @@ from formgen.links.tokens import (
     make_link,
     open_link,
 )
+from formgen.messages import msg
 from formgen.model.applicant import Applicant
 from formgen.send.single import NotSent, recipient, send_link
 from formgen.web.i18n import N_, TRANSLATORS, pick_language
@@ -38,6 +41,9 @@ from formgen.web.security import read_form
 from formgen.web.state import WebState, state_of
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger("formgen.web.mail")
+_ADDRESS = re.compile(r"[^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+")
+"""An address in a server's answer, cut out before the answer is logged."""
 
 MAX_BODY = 16 * 1024
 MAX_FIELDS = 10
@@ -89,8 +95,9 @@ async def email_link(request: Request) -> Response:
         if e.refused:
             return _asked(request, state, lang, 400, page, typed, tr(
                 N_("The mail server did not accept this address. Check it, or enter another one")))
+        log.warning("%s", msg("send.web-not-sent", answer=_ADDRESS.sub("…", e.answer)).english)
         return _page(request, state, lang, 502, page, title=tr(N_("Your link was not sent")), message=tr(
-            N_("Your link could not be emailed just now: the mail server could not be reached. Please try again later; until then, copy the link below.")))
+            N_("Your link could not be emailed just now: the mail server could not be reached or did not take the message. Please try again later; until then, copy the link below.")))
     except FormgenError:
         return _page(request, state, lang, 500, page, title=tr(N_("Your link was not sent")), message=tr(
             N_("The message could not be written from the answers on this link. Copy the link below instead.")))
