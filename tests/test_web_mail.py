@@ -218,3 +218,28 @@ def test_serve_names_what_is_missing_to_send(tmp_path: Path) -> None:
               manifest, env=unset)
     assert bad.exit_code == 1 and "http://127.0.0.1:1" in bad.stderr
     assert "Traceback" not in no_base.output + no_password.output + bad.output
+
+
+def test_starttls_and_login_with_the_password_from_the_environment(
+        tmp_path: Path, store: Path, record: dict[str, Any], servers: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from sendkit import tls_files
+
+    ca, cert, key = tls_files(tmp_path / "tls")
+    server = servers("--tls", str(cert), str(key), "--login", "office", "s3cret")
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    settings = web_settings(write_manifest(tmp_path / "m", smtp=server.url, starttls=True,
+                                           user="office"), paths=Paths(link_store=store))
+
+    def client_with(password: str) -> TestClient:
+        mailer = mailer_from(settings.manifest, base_url=BASE,
+                             environ={"FORMGEN_SMTP_PASSWORD": password})
+        return TestClient(create_app(settings, secret=WEB_SECRET, converter=object(), mailer=mailer))
+
+    with client_with("nope") as wrong:
+        token = saved_link(wrong, store, record)
+        refused = email(wrong, token, ADDRESS)
+    assert refused.status_code == 502 and "<h1>Your link was not sent</h1>" in refused.text
+    with client_with("s3cret") as right:
+        assert email(right, token, ADDRESS).status_code == 200
+    assert [r[0] for r in server.received()] == [[ADDRESS]]
