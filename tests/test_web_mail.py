@@ -163,7 +163,7 @@ def test_a_server_that_cannot_be_reached_gets_a_clear_page_with_the_link(
         r = email(client, token, ADDRESS)
     assert r.status_code == 502 and "<h1>Your link was not sent</h1>" in r.text
     assert "Your link could not be emailed just now: the mail server could not be reached or did not take the message." in r.text
-    assert f'href="/f/{token}?lang=en"' in r.text and f"http://testserver/f/{token}" in r.text
+    assert f'href="/f/{token}?lang=en"' in r.text and f"{BASE}/f/{token}" in r.text
     # the operator learns why from the log, which does not name the address
     (logged,) = [r.getMessage() for r in caplog.records if r.name == "formgen.web.mail"]
     assert logged.startswith("a link emailed from the web page was not sent: ")
@@ -243,3 +243,28 @@ def test_starttls_and_login_with_the_password_from_the_environment(
     with client_with("s3cret") as right:
         assert email(right, token, ADDRESS).status_code == 200
     assert [r[0] for r in server.received()] == [[ADDRESS]]
+
+
+def test_a_broken_message_template_gets_a_page_with_the_link_and_a_log_line(
+        tmp_path: Path, store: Path, record: dict[str, Any], server: Any,
+        caplog: pytest.LogCaptureFixture) -> None:
+    folder = tmp_path / "messages"
+    folder.mkdir()
+    (folder / "link.subject.txt").write_text("Your link", encoding="utf-8")
+    (folder / "link.txt").write_text("{{ link.url }} {{ no_such_thing }}", encoding="utf-8")
+    (folder / "link.html").write_text("<p>{{ link.url }}</p>", encoding="utf-8")
+    stem = str(folder / "link")
+    manifest = write_manifest(tmp_path / "m", smtp=server.url,
+                              messages={"link": {"templates": {"zh": stem, "en": stem}}})
+    settings = web_settings(manifest, paths=Paths(link_store=store))
+    mailer = mailer_from(settings.manifest, base_url=BASE, environ={})
+    with TestClient(create_app(settings, secret=WEB_SECRET, converter=object(),
+                               mailer=mailer)) as client:
+        token = saved_link(client, store, record)
+        r = email(client, token, ADDRESS)
+    assert r.status_code == 500 and "<h1>Your link was not sent</h1>" in r.text
+    assert "The message could not be written from the answers on this link." in r.text
+    assert f"{BASE}/f/{token}" in r.text
+    assert server.received() == []
+    (logged,) = [r.getMessage() for r in caplog.records if r.name == "formgen.web.mail"]
+    assert "no_such_thing" in logged and ADDRESS not in logged

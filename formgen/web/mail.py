@@ -33,7 +33,7 @@ from formgen.links.tokens import (
     open_link,
 )
 from formgen.messages import msg
-from formgen.model.applicant import Applicant
+from formgen.model.applicant import Applicant, Language
 from formgen.send.single import NotSent, recipient, send_link
 from formgen.web.i18n import N_, TRANSLATORS, pick_language
 from formgen.web.records import check_record
@@ -47,6 +47,8 @@ _ADDRESS = re.compile(r"[^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+")
 
 MAX_BODY = 16 * 1024
 MAX_FIELDS = 10
+
+
 @router.post("/email-link", name="email-link")
 async def email_link(request: Request) -> Response:
     state = state_of(request)
@@ -62,9 +64,10 @@ async def email_link(request: Request) -> Response:
     if link is None or not link.short:
         return state.render(request, "problem.html", lang, 403, title=tr(N_("This link cannot be emailed")),
                             message=tr(N_("This link is not valid, has expired or was withdrawn, so it was not sent. Please ask the programme office for a new one.")))
-    page: dict[str, Any] = {"token": token, "link_url": make_link(str(request.base_url), token),
-                            "link_path": f"{request.scope.get('root_path', '').rstrip('/')}/f/{token}"}
     mailer = state.mailer
+    base = mailer.base_url if mailer is not None else str(request.base_url)
+    page: dict[str, Any] = {"token": token, "link_url": make_link(base, token),
+                            "link_path": f"{request.scope.get('root_path', '').rstrip('/')}/f/{token}"}
     if mailer is None:
         return _page(request, state, lang, 503, page, title=tr(N_("Sending by email is not set up")),
                      message=tr(N_("This site cannot send email, so your link was not sent. Copy the link below, or bookmark it, to come back to your answers.")))
@@ -98,7 +101,8 @@ async def email_link(request: Request) -> Response:
         log.warning("%s", msg("send.web-not-sent", answer=_ADDRESS.sub("…", e.answer)).english)
         return _page(request, state, lang, 502, page, title=tr(N_("Your link was not sent")), message=tr(
             N_("Your link could not be emailed just now: the mail server could not be reached or did not take the message. Please try again later; until then, copy the link below.")))
-    except FormgenError:
+    except FormgenError as e:  # a message template staff broke
+        log.error("%s", e.message.english)
         return _page(request, state, lang, 500, page, title=tr(N_("Your link was not sent")), message=tr(
             N_("The message could not be written from the answers on this link. Copy the link below instead.")))
     return _page(request, state, lang, 200, page, title=tr(N_("Your link is on its way")), message=tr(
@@ -116,17 +120,17 @@ def _applicant(state: WebState, link: LinkData, token: str) -> Applicant | None:
     return check_record(original.record, state, state.today, reference_optional=True).applicant
 
 
-def _page(request: Request, state: WebState, lang: Any, status: int, page: dict[str, Any], *,
+def _page(request: Request, state: WebState, lang: Language, status: int, page: dict[str, Any], *,
           title: str, message: str = "", sent: bool = False) -> Response:
-    return state.render(request, "email_link.html", lang, status, switch_path="/",
+    return state.render(request, "email_link.html", lang, status, switch_path=f"/f/{page['token']}",
                         title=title, message=message, sent=sent, ask=False, email_value="",
                         email_error="", **page)
 
 
-def _asked(request: Request, state: WebState, lang: Any, status: int, page: dict[str, Any],
+def _asked(request: Request, state: WebState, lang: Language, status: int, page: dict[str, Any],
            typed: str, error: str) -> Response:
     """The form again, with what was typed and what is wrong with it."""
     tr = TRANSLATORS[lang]
-    return state.render(request, "email_link.html", lang, status, switch_path="/",
+    return state.render(request, "email_link.html", lang, status, switch_path=f"/f/{page['token']}",
                         title=tr(N_("Email me this link")), message="", sent=False, ask=True,
                         email_value=typed, email_error=error, **page)
