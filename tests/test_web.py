@@ -343,7 +343,9 @@ def test_nothing_lists_or_reaches_applicants(client: TestClient) -> None:
             yield from paths(inner.routes) if inner is not None else [route.path]
 
     assert sorted(paths(client.app.routes)) == [  # type: ignore[attr-defined]
-        "/", "/", "/api/pack", "/api/render", "/blank.yaml", "/f/{token}", "/openapi.json", "/static", "/upload"]
+        "/", "/", "/api/pack", "/api/render", "/blank.yaml", "/email-link", "/f/{token}",
+        "/openapi.json", "/static", "/upload"]
+    # /email-link sends only the link its form carries, to the address typed (test_web_mail.py)
     assert client.get("/f/").status_code == 404
     assert client.get("/api/pack").status_code == 405
 
