@@ -145,6 +145,9 @@ def test_what_is_typed_is_checked_and_a_refused_address_is_said(
     assert "Enter an email address in the correct format, like name@example.com" in bad.text
     assert 'value="li.xiaoming at example"' in bad.text and 'aria-invalid="true"' in bad.text
     assert 'aria-describedby="mail-to-hint mail-to-error"' in bad.text
+    for hostile in ("li@example.com\r\nBcc: all@example.com", "li@example.com, all@example.com",
+                    '"li"@example.com', "li@@example.com"):
+        assert email(mail_client, token, hostile).status_code == 400, hostile
     zh = email(mail_client, token, "", lang="zh")
     assert "请填写您的电子邮箱地址" in zh.text
     refused = email(mail_client, token, "nobody@example.com")

@@ -89,6 +89,8 @@ def mailer_from(manifest: Manifest, *, smtp_url: str | None = None, starttls: bo
 def recipient(text: str) -> Address:
     """The address typed, alone (no display name); FormgenError when it is not one."""
     found = parse_address(text.strip(), "email")
+    if any(c in found.username for c in '"\\'):  # a quoted mailbox: not one people type
+        raise FormgenError(msg("send.bad-address", what="email", value=text))
     return Address(username=found.username, domain=found.domain)
 
 
