@@ -10,7 +10,8 @@
 * An error inside the app (a bug) still answers 500 with these headers: the error page
   or JSON comes from here, and the error goes on to the server's log.
 * A request that may change something (any method but GET, HEAD and OPTIONS) sent from
-  another site is refused with 403 before its body is read (:func:`cross_site`): the
+  another site is refused with 403, its body read and dropped first (up to 1 MB, within the
+  body's time limit) so that the answer reaches the client (:func:`cross_site`): the
   browser's ``Sec-Fetch-Site``, when it sends one, must say ``same-origin`` (or ``none``:
   the user's own doing), and its ``Origin``, when it names one, must be this request's
   own host. ``Origin: null`` is what browsers send for the site's own forms under its
@@ -134,6 +135,25 @@ class TimedBody:
         return message
 
 
+    async def drain(self, limit: int) -> None:
+        """Read and drop the body, up to ``limit`` bytes and within the deadline, so that an
+        answer given without it reaches the client: closing a connection whose body is
+        still unread makes the client's system reset it, the answer often lost."""
+        size = 0
+        try:
+            while self.pending and size <= limit:
+                message = await self()
+                if message["type"] != "http.request":
+                    return
+                size += len(message.get("body", b""))
+        except BodyTimeout:
+            return
+
+
+DRAIN_LIMIT = 1024 * 1024
+"""The most of a refused request's body read (and dropped) before answering it."""
+
+
 class GuardMiddleware:
     """Security headers on every answer, errors included; 403 from ``refused`` for a
     cross-site request that may change something; early 413 for a declared oversized
@@ -177,6 +197,7 @@ class GuardMiddleware:
             await send(message)
 
         if self.refused is not None and cross_site(scope):
+            await body.drain(min(self.max_body, DRAIN_LIMIT))
             response = await self.refused(Request(scope))
             await response(scope, receive, send_with_headers)
             return
