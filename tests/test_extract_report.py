@@ -21,11 +21,11 @@ def _rows(path: Path) -> list[list[str]]:
 
 def test_every_finding_on_stderr_is_in_the_report(tmp_path: Path) -> None:
     notice_form(tmp_path / "forms" / "a.docx")
-    notice_form(tmp_path / "forms" / "b.docx", {**FILLED, "mobile": "13800001111"})
+    notice_form(tmp_path / "forms" / "b.docx", {**FILLED, "expertise": "水轮发电机组调试"})
     out = tmp_path / "intake.yaml"
     result = cli("extract", tmp_path / "forms", "--out", out)
     report = tmp_path / "intake.report.csv"
-    assert "mobile: error: the forms disagree: 13910002233" in result.output
+    assert "expertise.zh: error: the forms disagree: 水轮发电机组调试" in result.output
     rows = _rows(report)
     said = [line for line in result.output.splitlines() if ": error: " in line or ": warning: " in line]
     assert said
@@ -33,8 +33,8 @@ def test_every_finding_on_stderr_is_in_the_report(tmp_path: Path) -> None:
     for line in said:
         message = line.split(": error: ", 1)[-1].split(": warning: ", 1)[-1]
         assert message in texts or any(message.endswith(t) for t in texts if t), line
-    conflict = [r for r in rows if r[1] == "mobile" and r[2] == "error"]
-    assert conflict and "13800001111" in conflict[0][3] and "13910002233" in conflict[0][3]
+    conflict = [r for r in rows if r[1] == "expertise.zh" and r[2] == "error"]
+    assert conflict and "水轮发电机组调试" in conflict[0][3] and "水电站机电设备安装" in conflict[0][3]
     assert [r for r in rows if r[1] == "unit" and r[2] == "error"]
     assert report.read_bytes().endswith(b"\r\n")
 

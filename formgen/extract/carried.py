@@ -55,7 +55,9 @@ def apply(report: FileReport, doc: WordDocument) -> None:
         had = carried.get(value.path)
         if value.weak or value.path not in carried:
             kept.append(value)
-        elif same(had, value.value):
+        elif same(had, value.value) or (value.doubt == "break" and _unbroken(had) == _unbroken(value.value)):
+            # the reading agrees with what the form carried: the carried value, certain (a
+            # line break lost on the way comes back from it)
             kept.append(Parsed(value.path, had, value.text))
         else:
             report.changed.append((value.path, _shown(had), _shown(value.value)))
@@ -67,6 +69,11 @@ def apply(report: FileReport, doc: WordDocument) -> None:
             report.changed.append((path, _shown(carried.pop(path)), ""))
     report.read = kept
     report.carried = carried
+
+
+def _unbroken(value: Any) -> str:
+    """A text without its line breaks and spaces: what survives a break lost on the way."""
+    return "".join(str(value if value is not None else "").split())
 
 
 def _shown(value: Any) -> str:

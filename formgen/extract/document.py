@@ -91,7 +91,7 @@ class WordDocument:
     """Values typed in fields of body paragraphs: (the label before, the value, a doubt)."""
 
 
-_T, _VAL = w("t"), w("val")
+_T, _VAL, _BR, _CR, _P = w("t"), w("val"), w("br"), w("cr"), w("p")
 _W14_CHECKED, _W14_VAL = f"{{{W14}}}checked", f"{{{W14}}}val"
 
 
@@ -197,17 +197,24 @@ def _marked(root: etree._Element) -> dict[str, str]:
     """The text inside each bookmark."""
     texts: dict[str, list[str]] = {}
     open_marks: dict[str, str] = {}
-    for el in root.iter(_BOOKMARK_START, _BOOKMARK_END, _T):
+    for el in root.iter(_BOOKMARK_START, _BOOKMARK_END, _T, _BR, _CR, _P):
         if el.tag == _BOOKMARK_START:
             name = el.get(_NAME, "")
             open_marks[el.get(_ID, "")] = name
             texts.setdefault(name, [])
         elif el.tag == _BOOKMARK_END:
             open_marks.pop(el.get(_ID, ""), None)
-        elif open_marks and el.text:
+        elif not open_marks:
+            continue
+        elif el.tag == _T:
+            if el.text:
+                for name in open_marks.values():
+                    texts[name].append(el.text)
+        else:  # a line break, or a new paragraph after some text: a line of its own
             for name in open_marks.values():
-                texts[name].append(el.text)
-    return {name: "".join(parts) for name, parts in texts.items()}
+                if texts[name] and (el.tag != _P or texts[name][-1] != "\n"):
+                    texts[name].append("\n")
+    return {name: "".join(parts).strip("\n") for name, parts in texts.items()}
 
 
 def _properties(data: bytes | None) -> dict[str, str]:
