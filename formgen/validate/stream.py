@@ -73,6 +73,9 @@ class _Run:
         self.quotas = QuotaCount(manifest)
         self.messages: dict[Message, Message] = {}
         """Each problem's message, one object for all that are equal."""
+        self.last: tuple[object, Message | None] = (object(), None)
+        """The last message shared: as it came (a worker sends one object for equal
+        messages of a batch), and the one kept."""
 
     def read(self, source: Source, examiner: _Examiner) -> None:
         """Read and examine ``source``'s records; its file's refusal instead, should it
@@ -98,7 +101,11 @@ class _Run:
     def _add(self, stage: _Stage, seen: Any, raw: RawRecord, outcome: Outcome) -> None:
         problems, place, id_at = outcome
         for problem in problems:  # thousands of records have the same warning: kept once
-            _share(problem, self.messages)
+            sent = problem.message
+            if sent is self.last[0]:  # the object the record before had (not hashed again)
+                object.__setattr__(problem, "message", self.last[1])
+            elif _share(problem, self.messages):
+                self.last = (sent, problem.message)
         found = Examined(problems, None, id_at)
         own_id = check_id(raw, found, seen)
         stage.problems.extend(found.problems)
