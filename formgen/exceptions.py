@@ -28,7 +28,7 @@ WHOLE_FILE = msg("place.whole-file")
 the file."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong (or doubtful) in the input, located as precisely as we can."""
 

@@ -129,7 +129,7 @@ def environment_language(environ: Mapping[str, str] | None = None) -> Language:
     return "en"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Message:
     """A message id and the values of its placeholders; its text comes from a catalogue."""
 

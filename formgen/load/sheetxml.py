@@ -112,6 +112,8 @@ def elements(source: Any, tag: str) -> Iterator[Any]:
 def string_text(node: Any) -> str:
     """The text of a string (a shared ``<si>`` or an inline ``<is>``) as openpyxl's
     ``Text.from_tree(node).content`` gives it."""
+    if len(node) == 1 and (child := node[0]).tag == _T:  # the usual one <t>
+        return child.text or ""
     plain, runs = None, []
     for child in node:  # a later <t> replaces an earlier one, as in openpyxl
         if child.tag == _T:
@@ -134,21 +136,10 @@ def sheet_parser() -> type[Any]:
         and reads inline strings (openpyxl writes every text so) by :func:`string_text`."""
 
         def parse_cell(self, element: Any) -> dict[str, Any]:
-            kind, ref = element.get("t"), element.get("r")
-            if (kind == "s" or kind == "inlineStr") and ref and (place := _place(ref)):
-                # a text, as openpyxl reads it (which takes three times as long)
-                style = element.get("s")
-                row, column = place
-                value: Any = None
-                if kind == "s":
-                    if index := element.findtext(_V):
-                        value = self.shared_strings[int(index)]
-                elif (text := element.find(_IS)) is not None:
-                    value = string_text(text)
-                if value is not None:
-                    self.col_counter = column
-                    return {"row": row, "column": column, "value": value, "data_type": "s",
-                            "style_id": int(style) if style else 0}
+            text = _text_cell(element, self.shared_strings)
+            if text is not None:
+                self.col_counter = text["column"]
+                return text
             inline = element.find(_IS) if element.get("t") == "inlineStr" else None
             if inline is None:
                 return super().parse_cell(element)
@@ -164,6 +155,27 @@ def sheet_parser() -> type[Any]:
                 yield self.parse_row(row)
 
         def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
+            attrib = row.attrib
+            number = attrib.get("r")
+            if (number is None or not (number.isascii() and number.isdigit())
+                    or any(key != "r" and key != "spans" for key in attrib)):
+                return self._parse_row(row)
+            # a row numbered as every writer numbers them, with no dimensions of its own:
+            # openpyxl's reading of the row, its texts read here (a workbook's most cells)
+            self.row_counter, self.col_counter = int(number), 0
+            cells = []
+            for element in row:
+                cell = _text_cell(element, self.shared_strings)
+                if cell is None:
+                    cell = self.parse_cell(element)
+                    if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                        cell["data_type"] = "uncalculated"
+                else:
+                    self.col_counter = cell["column"]
+                cells.append(cell)
+            return self.row_counter, cells
+
+        def _parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
             number, cells = super().parse_row(row)
             for cell, element in zip(cells, row, strict=False):
                 if cell["value"] is None and element.find(FORMULA_TAG) is not None:
@@ -171,6 +183,29 @@ def sheet_parser() -> type[Any]:
             return number, cells
 
     return SheetParser
+
+
+def _text_cell(element: Any, shared_strings: list[str]) -> dict[str, Any] | None:
+    """A text cell (shared or inline) as openpyxl reads it, which takes three times as
+    long; None for any other cell."""
+    kind = element.get("t")
+    if kind != "s" and kind != "inlineStr":
+        return None
+    ref = element.get("r")
+    place = _place(ref) if ref else None
+    if place is None:
+        return None
+    value: Any = None
+    if kind == "s":
+        if index := element.findtext(_V):
+            value = shared_strings[int(index)]
+    elif (text := element.find(_IS)) is not None:
+        value = string_text(text)
+    if value is None:
+        return None
+    style = element.get("s")
+    return {"row": place[0], "column": place[1], "value": value, "data_type": "s",
+            "style_id": int(style) if style else 0}
 
 
 _REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")

@@ -72,8 +72,10 @@ class LocalText(Model):
     @field_validator("zh", "en", mode="before")
     @classmethod
     def _text(cls, value: Any) -> Any:
-        if type(value) is str:  # the usual case, as below
-            return _check_xml_text(value).strip() or None
+        if type(value) is str:  # the usual case, as below (the text checked here)
+            if _XML_INVALID.search(value) is None:
+                return value.strip() or None
+            return _check_xml_text(value)
         value = _as_text(value)
         if isinstance(value, str):
             value = _check_xml_text(value)

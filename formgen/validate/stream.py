@@ -73,6 +73,9 @@ class _Run:
         self.quotas = QuotaCount(manifest)
         self.messages: dict[Message, Message] = {}
         """Each problem's message, one object for all that are equal."""
+        self.last: tuple[object, Message | None] = (object(), None)
+        """The last message shared: as it came (a worker sends one object for equal
+        messages of a batch), and the one kept."""
 
     def read(self, source: Source, examiner: _Examiner) -> None:
         """Read and examine ``source``'s records; its file's refusal instead, should it
@@ -98,12 +101,11 @@ class _Run:
     def _add(self, stage: _Stage, seen: Any, raw: RawRecord, outcome: Outcome) -> None:
         problems, place, id_at = outcome
         for problem in problems:  # thousands of records have the same warning: kept once
-            try:
-                message = self.messages.setdefault(problem.message, problem.message)
-            except TypeError:  # a value that cannot be hashed (a mapping as read)
-                continue
-            if message is not problem.message:
-                object.__setattr__(problem, "message", message)
+            sent = problem.message
+            if sent is self.last[0]:  # the object the record before had (not hashed again)
+                object.__setattr__(problem, "message", self.last[1])
+            elif _share(problem, self.messages):
+                self.last = (sent, problem.message)
         found = Examined(problems, None, id_at)
         own_id = check_id(raw, found, seen)
         stage.problems.extend(found.problems)
@@ -152,12 +154,35 @@ def _start_worker(manifest: Manifest, today: dt.date) -> None:
 def _examine_batch(batch: list[RawRecord]) -> list[Outcome]:
     """The outcomes of ``batch`` (in a worker), each problem's line said in the command
     line's language here, alongside the other workers, rather than by the one process that
-    prints them."""
+    prints them. Equal messages are one object (as the process that reads them keeps them),
+    so a batch's answer carries each once: thousands of records have the same warning."""
     lang = environment_language()
+    messages: dict[Message, Message] = _WORKER.setdefault("messages", {})
     out = []
     for problems, place, id_at in _outcomes(batch, _WORKER["manifest"], _WORKER["today"]):
-        out.append(([p.say(lang) for p in problems], place, id_at))
+        for problem in problems:
+            _share(problem, messages)
+            problem.say(lang)
+        out.append((problems, place, id_at))
+    if len(messages) > SHARED:  # messages of values the records' own: not kept for ever
+        messages.clear()
     return out
+
+
+SHARED = 10_000
+"""Most distinct messages a worker keeps to share (then it starts again)."""
+
+
+def _share(problem: Problem, messages: dict[Message, Message]) -> bool:
+    """Make ``problem``'s message the one equal message kept in ``messages`` (whether it
+    can be: a value that cannot be hashed, such as a mapping as read, cannot)."""
+    try:
+        message = messages.setdefault(problem.message, problem.message)
+    except TypeError:
+        return False
+    if message is not problem.message:
+        object.__setattr__(problem, "message", message)
+    return True
 
 
 def _outcomes(batch: list[RawRecord], manifest: Manifest, today: dt.date) -> list[Outcome]:
