@@ -15,7 +15,10 @@ It holds when
 5. what each certificate prints, as recorded when it was numbered
    (:mod:`formgen.certificates.printed`), matches its seal, and every certificate issued
    since the register began keeping it has its record: a record edited or deleted, or the
-   table and its mark dropped, name the certificates concerned.
+   table and its mark dropped, name the certificates concerned;
+6. each certificate's place in the status lists (:mod:`formgen.certificates.places`)
+   matches its seal, no two certificates share one, and every certificate issued since
+   the register began keeping them has one (the same way as 5).
 
 It reads every event and row once, with one HMAC each: about 2 s for 40,000 events
 (``bench/bench_audit.py``), growing with the register; the verification page therefore
@@ -32,6 +35,9 @@ from pathlib import Path
 from formgen.certificates.head import Head
 from formgen.certificates.history import disagreement, replay
 from formgen.certificates.numbers import ISSUED, Event, now_utc
+from formgen.certificates.places import KEPT_EVENT as STATUS_EVENT
+from formgen.certificates.places import audit_places
+from formgen.certificates.places import kept_from as status_from
 from formgen.certificates.printed import KEPT_EVENT, audit_kept, kept_from
 from formgen.certificates.register import Register
 from formgen.certificates.seals import CERTIFICATE_COLUMNS
@@ -97,6 +103,7 @@ def audit(reg: Register) -> Audit:
     actions: dict[str, list[tuple[str, str]]] = {}
     numbered: dict[str, int] = {}
     kept_event: int | None = None
+    status_event: int | None = None
     count = 0
     for event_id, action, number, detail in reg.query(
         "SELECT id, action, number, detail FROM events ORDER BY id"
@@ -108,6 +115,8 @@ def audit(reg: Register) -> Audit:
                 numbered.setdefault(number, int(event_id))
         elif action == KEPT_EVENT and kept_event is None:
             kept_event = kept_from(detail) or int(event_id)
+        elif action == STATUS_EVENT and status_event is None:
+            status_event = status_from(detail) or int(event_id)
     carried = reg.carried_over()
     rows = reg.query(f"SELECT {', '.join(CERTIFICATE_COLUMNS)} FROM certificates ORDER BY rowid")
     held = set()
@@ -131,6 +140,7 @@ def audit(reg: Register) -> Audit:
     for number in sorted(set(actions) - held):
         problems.append(msg("audit.row-missing", number=number))
     problems.extend(audit_kept(reg, numbered, issued, kept_event))
+    problems.extend(audit_places(reg, numbered, issued, status_event))
     place = reg.head_place
     notes = [msg("audit.head-beside-register", head=place.source)] if place.beside_register else []
     return Audit(reg.path, count, len(rows), last, place.source, problems, notes)

@@ -21,6 +21,12 @@ so events taken off its end went unnoticed. ``formgen register migrate-head`` au
 failure: nothing is changed) and writes its head beside the key; from then on the
 register is version 3. Run on a register whose head file was lost, it writes a new head
 the same way (a roll-back made before then can no longer show).
+
+A register that kept certificates' places in the status lists before they were sealed
+(:mod:`formgen.certificates.places`) is refused by the audit and the status lists until
+``formgen register migrate-status`` seals them: it audits the rest of the register
+(any failure: nothing is changed), seals each place as it is, and records the mark and
+the ``status-kept`` event. A place moved before then can no longer show.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from formgen.certificates.audit import audit
 from formgen.certificates.head import Head, head_place
 from formgen.certificates.keys import RegisterKey, create_key, load_key
 from formgen.certificates.numbers import Issued, group_code
+from formgen.certificates.places import NAME, TABLE, mark, seal, unsealed_problem
 from formgen.certificates.register import Register
 from formgen.certificates.seals import Sealer
 from formgen.certificates.store import FORMAT, SCHEMA, VERSION, RegisterFile
@@ -121,6 +128,30 @@ def migrate_head(path: Path, key_file: Path | None = None, by: str = "") -> Regi
                 db.execute(statement)
             reg.add_event(db, by, "head-kept", detail=reg.head_place.source)
         return reg
+
+
+def migrate_status(path: Path, key_file: Path | None = None, by: str = "") -> int:
+    """Seal the places in the status lists that the register ``path`` kept before they
+    were sealed, once it passes the rest of its audit; return how many were sealed."""
+    with Register(path, key_file=key_file) as reg:
+        unsealed = unsealed_problem(reg)
+        if unsealed is None:
+            raise RegisterError(msg("register.status-already", path=str(path)))
+        problems = [p for p in audit(reg).problems if p.id != unsealed.id]
+        if problems:
+            raise RegisterError(msg("register.migrate-status-refused", path=str(path),
+                                    problems=Joined(tuple(problems[:20]), msg("list.semicolon"))))
+        with reg.transaction() as db:
+            rows = db.execute(f"SELECT number, list, position FROM {NAME} ORDER BY rowid").fetchall()
+            db.execute(f"ALTER TABLE {NAME} RENAME TO {NAME}_unsealed")
+            for statement in TABLE:
+                db.execute(statement)
+            db.executemany(
+                f"INSERT INTO {NAME} (number, list, position, seal) VALUES (?, ?, ?, ?)",
+                [(str(n), int(li), int(p), seal(reg, str(n), int(li), int(p))) for n, li, p in rows])
+            db.execute(f"DROP TABLE {NAME}_unsealed")
+            mark(reg, db, by)
+        return len(rows)
 
 
 def _v1_genuine(secret: bytes, row: tuple[str, ...]) -> bool:

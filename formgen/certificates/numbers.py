@@ -121,7 +121,8 @@ class Event:
     action: str
     """``created``, ``key-moved`` (a version-1 register's key moved out of it),
     ``head-kept`` (a register's head first written beside its key), ``particulars-kept``
-    (the register first keeps what certificates print), ``numbered``, ``printed``,
+    (the register first keeps what certificates print), ``status-kept`` (it first keeps
+    certificates' places in the status lists, sealed), ``numbered``, ``printed``,
     ``reprinted``, ``voided``, ``revoked`` or ``superseded``."""
     number: str
     detail: str

@@ -1,4 +1,4 @@
-"""``formgen register init|migrate-key|export``: the certificate register itself."""
+"""``formgen register init|migrate-key|migrate-head|migrate-status|audit|export``: the certificate register itself."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import click
 
 from formgen.certificates.audit import audit, events_to_export
 from formgen.certificates.keys import key_location
-from formgen.certificates.migrate import migrate_head, migrate_key
+from formgen.certificates.migrate import migrate_head, migrate_key, migrate_status
 from formgen.certificates.numbers import write_csv
 from formgen.certificates.register import DEFAULT_PATH, Register
 from formgen.commands.common import (
@@ -106,6 +106,21 @@ def migrate_head_command(path: Path, register_key: Path | None, by: str | None) 
     """
     reg = migrate_head(path, register_key, who(by))
     say(msg("cli.head-kept", path=str(path), head=reg.head_place.source))
+
+
+@command.command("migrate-status")
+@_PATH
+@register_key_option
+@by_option
+@user_errors
+def migrate_status_command(path: Path, register_key: Path | None, by: str | None) -> None:
+    """Seal the certificates' places in the status lists that a register kept before
+    they were sealed (made by an earlier formgen).
+
+    The register is audited first; when the rest of it fails, nothing is changed.
+    """
+    count = migrate_status(path, register_key, who(by))
+    say(msg("cli.status-sealed", path=str(path), count=count))
 
 
 @command.command("audit")

@@ -69,7 +69,8 @@ class CredentialJob(CertificateJob):
     def plan(self, report: Report, step: Progress) -> list[tuple[Holder, str]]:
         """Number every certificate due, then give each its status entry."""
         items = super().plan(report, step)
-        self.entries = allocate(self.register, [i.number for i in self.numbered])
+        self.entries = allocate(self.register, [i.number for i in self.numbered],
+                                self.options.by)
         for h in self.holders:
             h.status = {doc_id: self.entries[issued.number].address(h.verify_base)
                         for doc_id, issued in h.issued.items()}

@@ -2,8 +2,9 @@
 
 Each certificate gets a place in a status list when it is numbered: a list number and a
 position in it chosen at random among the free ones (so neighbouring numbers are not
-neighbouring bits), kept in the register's own ``credential_status`` table (added to a
-register that has none, beside its other tables). A list has LIST_SIZE (131,072)
+neighbouring bits), kept in the register's own ``credential_status`` table, each sealed
+with the register's key (:mod:`formgen.certificates.places`): a list is made only from
+places whose seals hold. A list has LIST_SIZE (131,072)
 entries, so one status fetched reveals little about whom it concerns.
 
 The list is published at ``BASE/status/N`` as a ``BitstringStatusListCredential`` signed
@@ -19,13 +20,13 @@ import binascii
 import datetime as dt
 import gzip
 import secrets
-import sqlite3
 import zlib
 from collections.abc import Iterable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
+from formgen.certificates.places import Place, checked_places, keep_places, place_of
+from formgen.certificates.register import Register
 from formgen.credentials.did import did_web, method_id
 from formgen.credentials.keys import IssuerKeys
 from formgen.credentials.proof import VC_V2, sign
@@ -34,21 +35,7 @@ from formgen.messages import msg
 
 LIST_SIZE = 131_072
 """Entries in one status list (16 KiB of bits, the W3C minimum)."""
-TABLE = """CREATE TABLE IF NOT EXISTS credential_status (
-    number   TEXT PRIMARY KEY,
-    list     INTEGER NOT NULL CHECK (list >= 1),
-    position INTEGER NOT NULL CHECK (position BETWEEN 0 AND 131071),
-    UNIQUE (list, position)
-)"""
 PURPOSE = "revocation"
-
-
-class RegisterAccess(Protocol):
-    """What the status lists need of a register: its transactions and look-ups."""
-
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]: ...
-
-    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[str, ...]]: ...
 
 
 @dataclass(frozen=True)
@@ -89,24 +76,23 @@ def parse_address(address: str) -> tuple[str, int] | None:
     return url, int(index)
 
 
-def allocate(register: RegisterAccess, numbers: Iterable[str]) -> dict[str, StatusEntry]:
-    """The status entry of each of ``numbers``: the one it has, or a new one."""
+def allocate(register: Register, numbers: Iterable[str], by: str = "") -> dict[str, StatusEntry]:
+    """The status entry of each of ``numbers``: the one it has (checked against its seal),
+    or a new one, sealed (:mod:`formgen.certificates.places`)."""
     wanted = list(dict.fromkeys(numbers))
     with register.transaction() as db:
-        db.execute(TABLE)
-        have = {str(n): StatusEntry(int(li), int(p)) for n, li, p in db.execute(
-            "SELECT number, list, position FROM credential_status")}
+        have = {p.number: StatusEntry(p.list, p.index) for p in checked_places(register)}
         used: dict[int, set[int]] = {}
         for entry in have.values():
             used.setdefault(entry.list, set()).add(entry.index)
-        found: dict[str, StatusEntry] = {}
+        new: list[Place] = []
         for number in wanted:
             if number not in have:
                 have[number] = _free(used)
-                db.execute("INSERT INTO credential_status (number, list, position) VALUES (?, ?, ?)",
-                           (number, have[number].list, have[number].index))
-            found[number] = have[number]
-    return found
+                new.append(Place(number, have[number].list, have[number].index))
+        if new:
+            keep_places(register, db, new, by)
+    return {number: have[number] for number in wanted}
 
 
 def _free(used: dict[int, set[int]]) -> StatusEntry:
@@ -122,35 +108,26 @@ def _free(used: dict[int, set[int]]) -> StatusEntry:
             return StatusEntry(number, index)
 
 
-def _has_table(register: RegisterAccess) -> bool:
-    return bool(register.query(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'credential_status'"))
+def entry_of(register: Register, number: str) -> StatusEntry | None:
+    """The status entry of ``number`` (checked against its seal), or None when it has
+    none; RegisterError when its seal does not hold."""
+    place = place_of(register, number)
+    return StatusEntry(place.list, place.index) if place is not None else None
 
 
-def entry_of(register: RegisterAccess, number: str) -> StatusEntry | None:
-    """The status entry of ``number``, or None when it has none."""
-    if not _has_table(register):
-        return None
-    found = register.query("SELECT list, position FROM credential_status WHERE number = ?",
-                           (number,))
-    return StatusEntry(int(found[0][0]), int(found[0][1])) if found else None
-
-
-def set_bits(register: RegisterAccess, number: int) -> list[int]:
-    """The positions in list ``number`` whose certificate is not valid (revoked, superseded)."""
-    if not _has_table(register):
+def set_bits(register: Register, number: int) -> list[int]:
+    """The positions in list ``number`` whose certificate is not valid (revoked,
+    superseded), made only from places whose seals hold (RegisterError otherwise)."""
+    places = {p.number: p.index for p in checked_places(register, number)}
+    if not places:
         return []
-    return sorted(int(r[0]) for r in register.query(
-        "SELECT s.position FROM credential_status s JOIN certificates c ON c.number = s.number "
-        "WHERE s.list = ? AND c.status <> 'valid'", (number,)))
+    standing = {str(n): str(s) for n, s in register.query("SELECT number, status FROM certificates")}
+    return sorted(index for n, index in places.items() if standing.get(n, "") != "valid")
 
 
-def lists(register: RegisterAccess) -> list[int]:
+def lists(register: Register) -> list[int]:
     """The numbers of the status lists in use (at least list 1)."""
-    if not _has_table(register):
-        return [1]
-    found = [int(r[0]) for r in register.query("SELECT DISTINCT list FROM credential_status")]
-    return sorted(set(found) | {1})
+    return sorted({p.list for p in checked_places(register)} | {1})
 
 
 def encode_list(positions: Iterable[int]) -> str:

@@ -5,7 +5,9 @@ keys at hand):
   document, every key listed, for the ``did:web`` of the address the site is reached at;
 - ``/status/N``: status list N as a signed ``BitstringStatusListCredential``, made from the
   register when asked (signed again only when a bit changed), so a certificate revoked
-  or superseded shows as such at the next request;
+  or superseded shows as such at the next request; made only from a register that passes
+  its audit (:mod:`formgen.certificates.audit`) and from places whose seals hold
+  (:mod:`formgen.certificates.places`), else 503 saying what failed, never a wrong bit;
 - ``/c/CODE/credential.json``: a valid certificate's credential, signed now, to download;
   the certificate's page links to it, and to LinkedIn's "add to profile" form filled in
   with the certificate (:func:`credential_links`).
@@ -26,6 +28,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from formgen.certificates.audit import AuditCache, AuditError, audited
 from formgen.certificates.numbers import normalize_code
 from formgen.certificates.register import Register
 from formgen.certificates.verification import Verification
@@ -83,8 +86,26 @@ def _not_found() -> Response:
     return api_errors([api_error("", msg("api.not-found"))], 404, _HEADERS)
 
 
-def _unavailable() -> Response:
-    return api_errors([api_error("", msg("api.register-unavailable"))], 503, _HEADERS)
+def _unavailable(e: RegisterError | None = None) -> Response:
+    """503: the register cannot be read, or (saying what failed) it fails its audit or
+    keeps places in the status lists without seals."""
+    refused = e is not None and (isinstance(e, AuditError) or e.code in _REFUSALS)
+    message = e.message if e is not None and refused else msg("api.register-unavailable")
+    return api_errors([api_error("", message)], 503, _HEADERS)
+
+
+_REFUSALS = ("register.audit-failed", "register.status-unsealed")
+
+
+def _audit(request: Request, reg: Register) -> None:
+    """The register's audit (the verification pages' last one while the register is
+    unchanged); AuditError when it fails: then nothing is published from it."""
+    verifier = getattr(request.app.state, "verifier", None)
+    audits = getattr(verifier, "audits", None)
+    if isinstance(audits, AuditCache):
+        audits.check(reg)
+    else:
+        audited(reg)
 
 
 @dataclass(frozen=True)
@@ -133,9 +154,11 @@ async def did_json(request: Request) -> Response:
     return _json(did_document(base_of(request), service_of(request).keys))
 
 
-def _status_list(service: CredentialService, base: str, number: int) -> dict[str, Any] | None:
+def _status_list(request: Request, number: int) -> dict[str, Any] | None:
+    service, base = service_of(request), base_of(request)
     with Register(service.register, timeout=5.0, key_file=service.register_key,
                   read_only=True) as reg:
+        _audit(request, reg)
         if number not in lists(reg):
             return None
         return status_list_credential(base, number, set_bits(reg, number), service.keys)
@@ -143,12 +166,12 @@ def _status_list(service: CredentialService, base: str, number: int) -> dict[str
 
 @router.api_route("/status/{number}", methods=["GET", "HEAD"], include_in_schema=False)
 async def status_list(request: Request, number: int) -> Response:
-    """Status list ``number``, signed."""
+    """Status list ``number``, signed: made only from a register that passes its audit,
+    from places whose seals hold; 503 saying what failed otherwise."""
     try:
-        document = await run_in_threadpool(_status_list, service_of(request), base_of(request),
-                                           number)
-    except RegisterError:
-        return _unavailable()
+        document = await run_in_threadpool(_status_list, request, number)
+    except RegisterError as e:
+        return _unavailable(e)
     return _not_found() if document is None else _json(document)
 
 
@@ -156,6 +179,7 @@ def _credential(request: Request, code: str) -> dict[str, Any] | None:
     service = service_of(request)
     with Register(service.register, timeout=5.0, key_file=service.register_key,
                   read_only=True) as reg:
+        _audit(request, reg)
         try:
             issued = reg.lookup(code)
         except VerificationError:
@@ -180,8 +204,8 @@ async def credential_json(request: Request, code: str) -> Response:
                           {**_HEADERS, "Retry-After": str(wait)})
     try:
         document = await run_in_threadpool(_credential, request, code)
-    except RegisterError:
-        return _unavailable()
+    except RegisterError as e:
+        return _unavailable(e)
     if document is None:
         return _not_found()
     number = str(document["credentialSubject"]["licenseNumber"])
