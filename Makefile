@@ -35,8 +35,10 @@ demo: setup messages
 	$(BIN)/formgen certificates data/applicants.yaml --out build/certificates --register build/register.sqlite --init-register --verify-url http://localhost:8000
 	@echo "Done: forms in build/forms, packs in build/packs, certificates in build/certificates"
 
+# The tests run in as many processes as there are cores (pytest-xdist), a file's tests in one
+# process so that its costly fixtures (LibreOffice conversions) are made once.
 test: setup messages
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist loadfile
 
 test-fast: setup messages
 	$(BIN)/pytest -q -m "not needs_office and not browser and not slow"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import functools
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -105,7 +106,10 @@ def _entries(values: dict[str, Any], group: str) -> list[tuple[Any, ...]]:
     return sorted(tuple(sorted(r.items())) for r in rows.values())
 
 
+@functools.cache
 def _read(path: Path) -> Any:
+    """The file's report, read once for all the tests here (a .doc, .odt or .rtf is
+    converted by LibreOffice on each reading); the tests only look at it."""
     result = extract(load_settings(), [path])
     (report,) = result.reports
     assert report.refused is None, report.refused
