@@ -148,6 +148,18 @@ def test_render_to_pdf_stops_before_drawing_anything(
     assert not any(out.rglob("*.pdf"))
 
 
+def test_certificates_without_them_make_no_register(
+    without_liberation: dict[str, str], tmp_path: Path
+) -> None:
+    register = tmp_path / "register.sqlite"
+    result = cli("certificates", ROOT / "data" / "applicant-example.yaml", "--out", tmp_path / "out",
+                 "--register", register, "--init-register", "--verify-url", "http://localhost:8000",
+                 env=without_liberation)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1].startswith("Error: the fonts Liberation Serif, ")
+    assert not register.exists() and not (tmp_path / "out").exists()
+
+
 @pytest.mark.slow  # formgen check reads every template's fonts: about 2 s
 def test_a_configuration_that_does_not_exist_is_named(tmp_path: Path) -> None:
     result = cli("check", "--manifest", ROOT / "manifest.yaml",

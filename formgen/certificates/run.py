@@ -132,8 +132,9 @@ def open_register(settings: Settings, options: CertificateOptions) -> Register:
 class CertificateJob(BatchJob[tuple[Holder, str], CertificateRun]):
     """Number, render and print the certificates due to every valid record.
 
-    Whatever can stop the whole run (a template, the verification address, the signing
-    key, the fonts) is checked in :meth:`plan` before a number is issued; a problem with
+    Whatever can stop the whole run is checked before a number is issued: the verification
+    address, the fonts and the signing key before the register is opened, the templates in
+    :meth:`plan`; a problem with
     one record only fails that record. Numbers issued and never written become ``void``
     when the run ends (:meth:`close`).
     """
@@ -142,8 +143,8 @@ class CertificateJob(BatchJob[tuple[Holder, str], CertificateRun]):
     most_workers = 4
 
     def __init__(self, settings: Settings, options: CertificateOptions):
-        """FormgenError, before the register is opened, when the verification address or
-        the signing key cannot be used."""
+        """FormgenError, before the register is opened, when the verification address,
+        the fonts or the signing key cannot be used."""
         from formgen.office.converter import PDFA_2B
 
         super().__init__(CertificateRun())
@@ -152,6 +153,7 @@ class CertificateJob(BatchJob[tuple[Holder, str], CertificateRun]):
         self.options = options
         self.pdf_options = PDFA_2B
         self.base_override = checked_url(options.verify_url)
+        require_families()  # every certificate is printed: no register is made for a run that cannot
         self.signer = CertificateSigner(options.signing) if options.signing is not None else None
         self.replaced: dict[tuple[str, str], Issued] = {}
         """The certificates reissued, by (holder, certificate)."""
@@ -196,8 +198,6 @@ class CertificateJob(BatchJob[tuple[Holder, str], CertificateRun]):
         self.templates = _templates(self.manifest, holders)
         for h in holders:
             h.verify_base = verify_base_for(self.manifest, h.applicant.programme, self.base_override)
-        if holders:
-            require_families()
         requests = {h.applicant.id: _requests(h, self.manifest, self.replaced) for h in holders}
         refused = self.register.refusals([r for rs in requests.values() for r in rs])
         for h in [h for h in holders if h.applicant.id in refused]:
