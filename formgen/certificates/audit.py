@@ -34,11 +34,11 @@ from pathlib import Path
 
 from formgen.certificates.head import Head
 from formgen.certificates.history import disagreement, replay
+from formgen.certificates.marks import kept_from
 from formgen.certificates.numbers import ISSUED, Event, now_utc
 from formgen.certificates.places import KEPT_EVENT as STATUS_EVENT
 from formgen.certificates.places import audit_places
-from formgen.certificates.places import kept_from as status_from
-from formgen.certificates.printed import KEPT_EVENT, audit_kept, kept_from
+from formgen.certificates.printed import KEPT_EVENT, audit_kept
 from formgen.certificates.register import Register
 from formgen.certificates.seals import CERTIFICATE_COLUMNS
 from formgen.exceptions import RegisterError, VerificationError
@@ -116,7 +116,7 @@ def audit(reg: Register) -> Audit:
         elif action == KEPT_EVENT and kept_event is None:
             kept_event = kept_from(detail) or int(event_id)
         elif action == STATUS_EVENT and status_event is None:
-            status_event = status_from(detail) or int(event_id)
+            status_event = kept_from(detail) or int(event_id)
     carried = reg.carried_over()
     rows = reg.query(f"SELECT {', '.join(CERTIFICATE_COLUMNS)} FROM certificates ORDER BY rowid")
     held = set()

@@ -20,10 +20,10 @@ without seals) is refused, saying to run ``formgen register migrate-status`` onc
 from __future__ import annotations
 
 import hmac
-import re
 import sqlite3
 from dataclasses import dataclass
 
+from formgen.certificates.marks import audit_mark, mark_seal, unkept
 from formgen.certificates.register import Register
 from formgen.exceptions import RegisterError
 from formgen.messages import Message, msg
@@ -49,7 +49,6 @@ certificate numbered has its place."""
 KEPT_EVENT = "status-kept"
 """The event recorded when the register first keeps sealed places; its detail is
 ``from event N`` (N: the mark's event)."""
-_KEPT_DETAIL = re.compile(r"from event (\d+)")
 
 
 @dataclass(frozen=True)
@@ -64,10 +63,6 @@ class Place:
 def seal(reg: Register, number: str, list_number: int, index: int) -> str:
     """The seal of a place: the register's key over the number, the list and the index."""
     return reg.mac("status", reg.key.key_id, number, str(list_number), str(index)).hex()
-
-
-def _mark_seal(reg: Register, since: str) -> str:
-    return reg.mac("status", reg.key.key_id, SINCE, since).hex()
 
 
 def _columns(db: sqlite3.Connection | Register) -> set[str] | None:
@@ -157,15 +152,9 @@ def mark(reg: Register, db: sqlite3.Connection, by: str) -> int:
         f"AND e.number NOT IN (SELECT number FROM {NAME})").fetchone()
     text = str(int(since))
     db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-               (SINCE, f"{text} {_mark_seal(reg, text)}"))
+               (SINCE, f"{text} {mark_seal(reg, 'status', SINCE, text)}"))
     reg.add_event(db, by, KEPT_EVENT, detail=f"from event {text}")
     return int(since)
-
-
-def kept_from(detail: str) -> int | None:
-    """The event a ``status-kept`` event's detail names (None when it names none)."""
-    found = _KEPT_DETAIL.fullmatch(detail)
-    return int(found.group(1)) if found else None
 
 
 def audit_places(reg: Register, numbered: dict[str, int], issued: list[str],
@@ -179,22 +168,10 @@ def audit_places(reg: Register, numbered: dict[str, int], issued: list[str],
     unsealed = unsealed_problem(reg)
     if unsealed is not None:
         return [unsealed]
-    problems: list[Message] = []
-    has_table = _columns(reg) is not None
-    marks = reg.query("SELECT value FROM meta WHERE key = ?", (SINCE,))
-    since = None
-    if marks:
-        text, _, sealed = str(marks[0][0]).partition(" ")
-        if (not text.isdigit() or not hmac.compare_digest(sealed, _mark_seal(reg, text))
-                or (kept_event is not None and int(text) != kept_event)):
-            problems.append(msg("audit.status-mark-altered"))
-        else:
-            since = int(text)
-    elif kept_event is not None or has_table:
-        problems.append(msg("audit.status-mark-missing"))
-    if not has_table and (marks or kept_event is not None):
-        problems.append(msg("audit.status-table-missing"))
-    start = kept_event if kept_event is not None else since
+    problems, start = audit_mark(
+        reg, "status", SINCE, _columns(reg) is not None, kept_event,
+        msg("audit.status-mark-altered"), msg("audit.status-mark-missing"),
+        msg("audit.status-table-missing"))
     kept: set[str] = set()
     holders: dict[tuple[int, int], list[str]] = {}
     for place, sealed in _read(reg, "ORDER BY rowid"):
@@ -206,8 +183,6 @@ def audit_places(reg: Register, numbered: dict[str, int], issued: list[str],
         if len(numbers) > 1:
             problems.append(msg("audit.status-shared", numbers=", ".join(numbers),
                                 place=f"{list_number}#{index}"))
-    if start is not None:
-        for number in issued:
-            if numbered.get(number, 0) >= start and number not in kept:
-                problems.append(msg("audit.status-missing", number=number, event=str(start)))
+    problems.extend(msg("audit.status-missing", number=number, event=str(start))
+                    for number in unkept(numbered, issued, start, kept))
     return problems

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import re
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Any
 from jinja2 import StrictUndefined, TemplateError, meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from formgen.certificates.marks import audit_mark, mark_seal, unkept
 from formgen.certificates.register import Register
 from formgen.exceptions import ManifestError, VerificationError
 from formgen.messages import Message, msg
@@ -51,7 +51,6 @@ altered."""
 KEPT_EVENT = "particulars-kept"
 """The event recorded when the register first keeps particulars; its detail is
 ``from event N`` (N: the mark's event)."""
-_KEPT_DETAIL = re.compile(r"from event (\d+)")
 
 _ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 
@@ -131,7 +130,7 @@ def keep(reg: Register, certificates: list[tuple[str, str, list[Printed]]],
                 db.execute(statement)
             since = str(_first_numbered(db, [number for _, number, _ in certificates]))
             db.execute("INSERT INTO meta (key, value) VALUES (?, ?)",
-                       (SINCE, f"{since} {_seal(reg, SINCE, since)}"))
+                       (SINCE, f"{since} {mark_seal(reg, 'particulars', SINCE, since)}"))
             reg.add_event(db, by, KEPT_EVENT, detail=f"from event {since}")
         for applicant_id, number, printed in certificates:
             text = _text(printed)
@@ -170,7 +169,7 @@ def _kept_since(reg: Register, number: str) -> int | None:
             raise VerificationError(msg("verify.particulars-altered", number=number))
         return None
     since, _, seal = str(rows[0][0]).partition(" ") if rows else ("", "", "")
-    if not has_table or not hmac.compare_digest(seal, _seal(reg, SINCE, since)):
+    if not has_table or not hmac.compare_digest(seal, mark_seal(reg, "particulars", SINCE, since)):
         raise VerificationError(msg("verify.particulars-altered", number=number))
     return int(since)
 
@@ -195,12 +194,6 @@ def recorded(reg: Register, number: str) -> list[Printed] | None:
     return [Printed(str(label), tuple(map(str, lines))) for label, lines in json.loads(text)]
 
 
-def kept_from(detail: str) -> int | None:
-    """The event a ``particulars-kept`` event's detail names (None when it names none)."""
-    found = _KEPT_DETAIL.fullmatch(detail)
-    return int(found.group(1)) if found else None
-
-
 def audit_kept(reg: Register, numbered: dict[str, int], issued: list[str],
                kept_event: int | None) -> list[Message]:
     """What is wrong with the register's record of what certificates print, for the audit
@@ -209,32 +202,18 @@ def audit_kept(reg: Register, numbered: dict[str, int], issued: list[str],
     one; the mark altered or missing; the table missing. ``kept_event``: the event from
     which the ``particulars-kept`` event says they are kept (None when the register
     records none: then only the mark, if there is one, says so)."""
-    problems: list[Message] = []
     has_table = bool(reg.query(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'particulars'"))
-    marks = reg.query("SELECT value FROM meta WHERE key = ?", (SINCE,))
-    since = None
-    if marks:
-        text, _, seal = str(marks[0][0]).partition(" ")
-        if (not text.isdigit() or not hmac.compare_digest(seal, _seal(reg, SINCE, text))
-                or (kept_event is not None and int(text) != kept_event)):
-            problems.append(msg("audit.particulars-mark-altered"))
-        else:
-            since = int(text)
-    elif kept_event is not None or has_table:
-        problems.append(msg("audit.particulars-mark-missing"))
-    if not has_table and (marks or kept_event is not None):
-        problems.append(msg("audit.particulars-table-missing"))
-    start = kept_event if kept_event is not None else since
+    problems, start = audit_mark(
+        reg, "particulars", SINCE, has_table, kept_event,
+        msg("audit.particulars-mark-altered"), msg("audit.particulars-mark-missing"),
+        msg("audit.particulars-table-missing"))
     kept: set[str] = set()
     if has_table:
         for number, text, seal in reg.query("SELECT number, printed, seal FROM particulars"):
             kept.add(str(number))
             if not hmac.compare_digest(str(seal), _seal(reg, str(number), str(text))):
                 problems.append(msg("verify.particulars-altered", number=str(number)))
-    if start is not None:
-        for number in issued:
-            if numbered.get(number, 0) >= start and number not in kept:
-                problems.append(msg("audit.particulars-missing", number=number,
-                                    event=str(start)))
+    problems.extend(msg("audit.particulars-missing", number=number, event=str(start))
+                    for number in unkept(numbered, issued, start, kept))
     return problems
