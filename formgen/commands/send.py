@@ -34,10 +34,9 @@ from formgen.send.run import (
     write_errors,
     write_previews,
 )
+from formgen.send.single import PASSWORD_ENV
 from formgen.send.smtp import Connection, Server, parse_server
 from formgen.settings import Settings
-
-PASSWORD_ENV = "FORMGEN_SMTP_PASSWORD"
 
 
 @click.command("send")
@@ -109,17 +108,17 @@ def command(data: tuple[Path, ...], what: str, out: Path, base_url: str | None, 
     if preview is not None:
         _preview(settings, list(data), options, preview)
         return
-    if True:  # the server: from the options, the environment or the manifest
-        url = smtp_url or mail.smtp
-        if not url:
-            raise FormgenError(msg("send.no-server"))
-        login = user or mail.user
-        password = os.environ.get(PASSWORD_ENV) if login else None
-        if login and password is None:
-            password = click.prompt(str(msg("cli.send-password", user=login)), hide_input=True,
-                                    err=True)
-        server = parse_server(url, starttls=mail.starttls if starttls is None else starttls,
-                              user=login, password=password, timeout=timeout)
+    # the server: from the options, the environment or the manifest
+    url = smtp_url or mail.smtp
+    if not url:
+        raise FormgenError(msg("send.no-server"))
+    login = user or mail.user
+    password = os.environ.get(PASSWORD_ENV) if login else None
+    if login and password is None:
+        password = click.prompt(str(msg("cli.send-password", user=login)), hide_input=True,
+                                err=True)
+    server = parse_server(url, starttls=mail.starttls if starttls is None else starttls,
+                          user=login, password=password, timeout=timeout)
     with holding_log(options):
         _send(settings, list(data), options, server, yes)
 

@@ -155,9 +155,6 @@ class SentLog:
         found = self._rows("kind = ? AND record_id = ?", (kind, record_id))
         return found[-1] if found else None
 
-    def everything(self) -> list[Logged]:
-        return self._rows("1", ())
-
     def prepare(self, kind: str, record_id: str, recipient: str, message_id: str,
                 carried: list[dict[str, Any]], body: bytes, resend_of: int | None = None) -> int:
         """Keep a message about to be sent; its id in the log."""

@@ -24,7 +24,7 @@ from email.headerregistry import Address
 from pathlib import Path
 
 from formgen import clock
-from formgen.certificates.register import Register
+from formgen.certificates.register import DEFAULT_PATH, Register
 from formgen.exceptions import FormgenError, Problem
 from formgen.language import day
 from formgen.links.store import Vault, key_of, lookup_of, vault_path
@@ -95,6 +95,8 @@ class Prepared:
     recipient: Address
     data: bytes
     """The message as it is sent (in a preview, with stand-in links)."""
+    message_id: str = ""
+    """Its Message-ID (of a message written now; a kept one is in the log already)."""
     kept: int | None = None
     """The id of the message an earlier run kept unsent, which is sent as it is."""
     interrupted: bool = False
@@ -146,7 +148,7 @@ def plan_batch(settings: Settings, data: list[Path], options: SendOptions,
     batch.invalid = list(report.failed)
     items = [Outgoing(v.source, v.applicant, options.kind) for v in report.valid]
     if options.kind == "certificate":
-        with Register(settings.paths.register or Path("build/register.sqlite"),
+        with Register(settings.paths.register or DEFAULT_PATH,
                       key_file=settings.paths.register_key) as register:
             held = held_certificates(register)
             found = [(i, find_certificates(options.out, i, manifest, held, register)) for i in items]
@@ -182,11 +184,12 @@ def plan_batch(settings: Settings, data: list[Path], options: SendOptions,
         batch.links_made = tokens
     for item, recipient in fresh:
         try:
-            written, carried = compose(item, recipient, options, settings, links.get(id(item)), now)
+            written, message_id, carried = compose(item, recipient, options, settings,
+                                                   links.get(id(item)), now)
         except FormgenError as e:
             batch.failed.append((item.raw, e.message))
             continue
-        batch.to_send.append(Prepared(item, recipient, written, carried=carried))
+        batch.to_send.append(Prepared(item, recipient, written, message_id, carried=carried))
     return batch
 
 
@@ -219,8 +222,8 @@ def _needs_link(item: Outgoing, options: SendOptions) -> bool:
 
 
 def compose(item: Outgoing, recipient: Address, options: SendOptions, settings: Settings,
-            link: str | None, now: dt.datetime) -> tuple[bytes, list[dict[str, object]]]:
-    """The message's bytes and what it carries; without a ``link`` (a preview), the link a
+            link: str | None, now: dt.datetime) -> tuple[bytes, str, list[dict[str, object]]]:
+    """The message's bytes, its Message-ID and what it carries; without a ``link`` (a preview), the link a
     message carries is a stand-in."""
     manifest, today = settings.manifest, settings.today
     expires = (now + dt.timedelta(days=options.days)).date()
@@ -249,10 +252,11 @@ def compose(item: Outgoing, recipient: Address, options: SendOptions, settings: 
             downloads=[dict(f, url=link_url, expires=day(expires, lang)) for f in listed]
             if oversize else [])
         parts.append(write(manifest, item.kind, lang, values))
+    message_id = new_message_id(options.sender)
     message = build_message(parts, sender=options.sender, to=recipient,
-                            reply_to=options.reply_to, message_id=new_message_id(options.sender),
+                            reply_to=options.reply_to, message_id=message_id,
                             date=now, attachments=attachments)
-    return as_bytes(message, needs_smtputf8(options.sender, recipient)), carried
+    return as_bytes(message, needs_smtputf8(options.sender, recipient)), message_id, carried
 
 
 def link_vault(settings: Settings) -> Vault:
@@ -347,7 +351,7 @@ def _send_one(prepared: Prepared, log: SentLog, connection: Connection, pace: Pa
         result.resumed += prepared.interrupted
     else:
         message_id = log.prepare(item.kind, item.record_id, recipient.addr_spec,
-                                 _header(data, b"Message-ID"), prepared.carried, data,
+                                 prepared.message_id, prepared.carried, data,
                                  options.resend)
     utf8 = needs_smtputf8(options.sender, recipient)
     wait = options.retry_wait
@@ -370,12 +374,3 @@ def _send_one(prepared: Prepared, log: SentLog, connection: Connection, pace: Pa
         result.sent += 1
         return None
     return None  # pragma: no cover - the loop returns
-
-
-def _header(data: bytes, name: bytes) -> str:
-    """A header's value in a message's bytes (Message-ID, as it was written)."""
-    head = data.split(b"\r\n\r\n", 1)[0].replace(b"\r\n ", b" ")
-    for line in head.split(b"\r\n"):
-        if line.lower().startswith(name.lower() + b":"):
-            return line.split(b":", 1)[1].strip().decode("ascii", "replace")
-    return ""
