@@ -134,7 +134,6 @@ class TimedBody:
             self.pending = False
         return message
 
-
     async def drain(self, limit: int) -> None:
         """Read and drop the body, up to ``limit`` bytes and within the deadline, so that an
         answer given without it reaches the client: closing a connection whose body is
