@@ -30,6 +30,7 @@ import base58
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from formgen.clock import utc_stamp
 from formgen.exceptions import CredentialError
 from formgen.messages import msg
 from formgen.paths import key_file_location
@@ -150,8 +151,7 @@ def _text(keys: list[IssuerKey]) -> str:
 
 
 def _new_key() -> IssuerKey:
-    created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    return IssuerKey(secrets.token_bytes(32), created)
+    return IssuerKey(secrets.token_bytes(32), utc_stamp(dt.datetime.now(dt.UTC)))
 
 
 def create_issuer_keys(register: Path, key_file: Path | None = None) -> IssuerKeys:
