@@ -18,17 +18,21 @@ import datetime as dt
 import json
 import math
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import clean, soffice_missing  # noqa: E402
 
 from formgen.certificates.batch import batch_template  # noqa: E402
 from formgen.certificates.context import certificate_context  # noqa: E402
@@ -72,6 +76,18 @@ def make_data(count: int, folder: Path) -> tuple[Path, int]:
     path = folder / "applicants.json"  # JSON: the loader's YAML parser is not what is timed
     path.write_text(json.dumps(out, ensure_ascii=False, default=str), encoding="utf-8")
     return path, holders * 3
+
+
+@contextmanager
+def certificate_batch(count: int, prefix: str) -> Iterator[tuple[Path, Path, int]]:
+    """A scratch folder (removed afterwards) holding :func:`make_data`'s applicants, with
+    ``FORMGEN_TODAY`` pinned to the issue date unless already set: (folder, data, count)."""
+    os.environ.setdefault("FORMGEN_TODAY", ISSUED)
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield work, *make_data(count, work)
+    finally:
+        clean(work)
 
 
 def singles(data: Path, n: int, folder: Path) -> list[Path]:
@@ -135,13 +151,9 @@ def main() -> int:
     parser.add_argument("--singles", type=int, default=20, help="certificates converted singly")
     parser.add_argument("--keep", type=Path, help="keep the output in this folder")
     args = parser.parse_args()
-    if shutil.which("soffice") is None:
-        print("soffice (LibreOffice) is not installed", file=sys.stderr)
+    if soffice_missing():
         return 2
-    os.environ.setdefault("FORMGEN_TODAY", ISSUED)
-    work = Path(tempfile.mkdtemp(prefix="bench-certificates-"))
-    try:
-        data, count = make_data(args.count, work)
+    with certificate_batch(args.count, "bench-certificates-") as (work, data, count):
         out = args.keep or work / "out"
         start = time.perf_counter()
         settings = load_settings(ROOT / "manifest.yaml",
@@ -184,8 +196,6 @@ def main() -> int:
               f"{min(signed_times):.1f} s, unsigned {min(unsigned_times):.1f} s (best of two "
               f"each); ratio signed/unsigned: {signing_ratio:.2f} (target: at most 2)")
         return 0 if ratio >= 20 and signing_ratio <= 2 else 1
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -12,10 +12,7 @@ the run takes about a minute; a credential's cost does not grow with the batch.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_certificates import ISSUED, VERIFY_URL, make_data  # noqa: E402
+from bench_certificates import VERIFY_URL, certificate_batch  # noqa: E402
+from common import soffice_missing  # noqa: E402
 
 from formgen.credentials.keys import add_issuer_key  # noqa: E402
 from formgen.main import CertificateOptions, CredentialOptions, print_certificates  # noqa: E402
@@ -36,13 +34,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=60, help="certificates in the batch")
     args = parser.parse_args()
-    if shutil.which("soffice") is None:
-        print("soffice (LibreOffice) is not installed", file=sys.stderr)
+    if soffice_missing():
         return 2
-    os.environ.setdefault("FORMGEN_TODAY", ISSUED)
-    work = Path(tempfile.mkdtemp(prefix="bench-credentials-"))
-    try:
-        data, count = make_data(args.count, work)
+    with certificate_batch(args.count, "bench-credentials-") as (work, data, count):
         register = work / "register.sqlite"
         settings = load_settings(ROOT / "manifest.yaml", paths=Paths(register=register))
         print_certificates(settings, [data], work / "warm",
@@ -68,8 +62,6 @@ def main() -> int:
               f"{min(with_credentials):.1f} s")
         print(f"ratio: {ratio:.2f} (target: at most {TARGET})")
         return 0 if ratio <= TARGET else 1
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

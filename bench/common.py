@@ -74,6 +74,14 @@ def soffice_floor(docx_files: list[Path], workers: int | None = None) -> float:
     return elapsed
 
 
+def soffice_missing() -> bool:
+    """Whether LibreOffice is not installed (said on stderr): a benchmark then returns 2."""
+    if shutil.which("soffice") is None:
+        print("soffice (LibreOffice) is not installed", file=sys.stderr)
+        return True
+    return False
+
+
 def clean(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 

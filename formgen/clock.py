@@ -34,3 +34,8 @@ def now() -> dt.datetime:
     if not os.environ.get(TODAY_ENV):
         return current
     return dt.datetime.combine(today(), current.timetz())
+
+
+def utc_stamp(when: dt.datetime) -> str:
+    """``when`` in UTC to the second, as written in credentials: ``2026-11-23T09:30:00Z``."""
+    return when.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

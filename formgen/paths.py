@@ -31,6 +31,17 @@ reorder how a name shows (U+202E), zero-width spaces and joiners, the byte-order
 soft hyphens, tag characters."""
 
 
+def key_file_location(key_file: Path | None, env: str, default: Path) -> tuple[Path | None, str]:
+    """Where a key is found: ``key_file`` when one is named, else the environment variable
+    ``env`` when it is set, else ``default``. Returns (the file to read, or None for the
+    variable; how to name where the key is)."""
+    if key_file is not None:
+        return Path(key_file), str(key_file)
+    if os.environ.get(env) is not None:
+        return None, env
+    return default, str(default)
+
+
 def safe_filename(name: str, fallback: str = "") -> str:
     """A file name that is safe on Windows, macOS and Linux, or ``fallback`` if none is left.
 

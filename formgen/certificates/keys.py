@@ -28,6 +28,7 @@ from pathlib import Path
 
 from formgen.exceptions import RegisterError
 from formgen.messages import msg
+from formgen.paths import key_file_location
 
 KEY_ENV = "FORMGEN_REGISTER_KEY"
 """Environment variable that may hold the key itself."""
@@ -58,12 +59,7 @@ def default_key_path(register: Path) -> Path:
 
 def key_location(register: Path, key_file: Path | None = None) -> tuple[Path | None, str]:
     """(the key file to read or None for the environment, how to name where the key is)."""
-    if key_file is not None:
-        return Path(key_file), str(key_file)
-    if os.environ.get(KEY_ENV) is not None:
-        return None, KEY_ENV
-    path = default_key_path(register)
-    return path, str(path)
+    return key_file_location(key_file, KEY_ENV, default_key_path(register))
 
 
 def load_key(register: Path, key_file: Path | None = None) -> RegisterKey:

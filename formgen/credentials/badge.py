@@ -19,6 +19,7 @@ import json
 from pathlib import Path
 from typing import Any, Protocol
 
+from formgen.clock import utc_stamp
 from formgen.credentials.did import did_document, did_web, method_id
 from formgen.credentials.keys import IssuerKeys
 from formgen.credentials.proof import OB_V3, VC_V2, sign
@@ -126,9 +127,8 @@ def signed_badge(cert: Certified, manifest: Manifest, base: str, status: StatusE
     """The credential of ``cert`` signed with the issuer's newest key."""
     key = keys.current
     did = did_web(base.rstrip("/"))
-    created = now.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     return sign(open_badge(cert, manifest, base, status), key.private,
-                method_id(did, key.multibase), created)
+                method_id(did, key.multibase), utc_stamp(now))
 
 
 def as_bytes(document: dict[str, Any]) -> bytes:

@@ -30,8 +30,10 @@ import base58
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from formgen.clock import utc_stamp
 from formgen.exceptions import CredentialError
 from formgen.messages import msg
+from formgen.paths import key_file_location
 
 ISSUER_KEYS_ENV = "FORMGEN_ISSUER_KEYS"
 """Environment variable that may hold the key file's text."""
@@ -99,12 +101,7 @@ def default_keys_path(register: Path) -> Path:
 
 
 def _location(register: Path, key_file: Path | None) -> tuple[Path | None, str]:
-    if key_file is not None:
-        return Path(key_file), str(key_file)
-    if os.environ.get(ISSUER_KEYS_ENV) is not None:
-        return None, ISSUER_KEYS_ENV
-    path = default_keys_path(register)
-    return path, str(path)
+    return key_file_location(key_file, ISSUER_KEYS_ENV, default_keys_path(register))
 
 
 def issuer_keys_exist(register: Path, key_file: Path | None = None) -> bool:
@@ -154,8 +151,7 @@ def _text(keys: list[IssuerKey]) -> str:
 
 
 def _new_key() -> IssuerKey:
-    created = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    return IssuerKey(secrets.token_bytes(32), created)
+    return IssuerKey(secrets.token_bytes(32), utc_stamp(dt.datetime.now(dt.UTC)))
 
 
 def create_issuer_keys(register: Path, key_file: Path | None = None) -> IssuerKeys:

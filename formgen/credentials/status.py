@@ -27,6 +27,7 @@ from typing import Any
 
 from formgen.certificates.places import Place, checked_places, keep_places, place_of
 from formgen.certificates.register import Register
+from formgen.clock import utc_stamp
 from formgen.credentials.did import did_web, method_id
 from formgen.credentials.keys import IssuerKeys
 from formgen.credentials.proof import VC_V2, sign
@@ -158,10 +159,6 @@ def bit(bits: bytes, index: int) -> bool:
     return bool(bits[index // 8] & (0x80 >> (index % 8)))
 
 
-def _stamp(when: dt.datetime) -> str:
-    return when.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
 _signed: dict[tuple[str, int], tuple[tuple[object, ...], dict[str, Any]]] = {}
 
 
@@ -176,7 +173,7 @@ def status_list_credential(base: str, number: int, positions: list[int], keys: I
         return cached[1]
     did = did_web(base)
     url = status_list_url(base, number)
-    when = _stamp(now or dt.datetime.now(dt.UTC))
+    when = utc_stamp(now or dt.datetime.now(dt.UTC))
     document = {
         "@context": [VC_V2],
         "id": url,

@@ -55,6 +55,10 @@ class CredentialService:
     keys: IssuerKeys
     register_key: Path | None = None
 
+    def open_register(self) -> Register:
+        """The register, opened to read (waiting at most five seconds for a writer)."""
+        return Register(self.register, timeout=5.0, key_file=self.register_key, read_only=True)
+
 
 def credential_service(register: Path, register_key: Path | None,
                        issuer_keys: Path | None) -> CredentialService | None:
@@ -125,8 +129,7 @@ def credential_links(request: Request, found: Verification) -> CredentialLinks |
     if service is None or found.status != "valid":
         return None
     try:
-        with Register(service.register, timeout=5.0, key_file=service.register_key,
-                      read_only=True) as reg:
+        with service.open_register() as reg:
             if entry_of(reg, found.number) is None:
                 return None
     except RegisterError:
@@ -156,8 +159,7 @@ async def did_json(request: Request) -> Response:
 
 def _status_list(request: Request, number: int) -> dict[str, Any] | None:
     service, base = service_of(request), base_of(request)
-    with Register(service.register, timeout=5.0, key_file=service.register_key,
-                  read_only=True) as reg:
+    with service.open_register() as reg:
         _audit(request, reg)
         if number not in lists(reg):
             return None
@@ -177,8 +179,7 @@ async def status_list(request: Request, number: int) -> Response:
 
 def _credential(request: Request, code: str) -> dict[str, Any] | None:
     service = service_of(request)
-    with Register(service.register, timeout=5.0, key_file=service.register_key,
-                  read_only=True) as reg:
+    with service.open_register() as reg:
         _audit(request, reg)
         try:
             issued = reg.lookup(code)
