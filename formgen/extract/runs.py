@@ -254,7 +254,8 @@ def inputs(node: etree._Element) -> list[tuple[str, str, str | None]]:
 
 
 def read_paragraph(node: etree._Element) -> tuple[str, list[tuple[str, str, str | None]]]:
-    """:func:`run_text` and :func:`inputs` of one paragraph, read once."""
+    """The text of one paragraph (as :func:`paragraph_text`, without the doubt) and its
+    :func:`inputs`, read once."""
     state = _Walk()
     _walk(node, state)
     pieces = _merge(state.pieces)
@@ -269,11 +270,6 @@ def _inputs(pieces: list[_Piece]) -> list[tuple[str, str, str | None]]:
             doubt = piece.doubt or (DOUBT_BREAK if i and _lone_break(pieces[i - 1].text) else None)
             out.append((before.rsplit("\n", 1)[-1], piece.text, doubt))
     return out
-
-
-def run_text(node: etree._Element) -> str:
-    """:func:`paragraph_text` without the doubt."""
-    return paragraph_text(node)[0]
 
 
 def control_doubt(sdt: etree._Element) -> str | None:
