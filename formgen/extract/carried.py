@@ -15,6 +15,7 @@ from typing import Any
 from formgen.extract.document import WordDocument
 from formgen.extract.fields import Parsed
 from formgen.extract.read import FileReport
+from formgen.extract.runs import DOUBT_BREAK
 from formgen.extract.values import clean
 
 
@@ -55,7 +56,7 @@ def apply(report: FileReport, doc: WordDocument) -> None:
         had = carried.get(value.path)
         if value.weak or value.path not in carried:
             kept.append(value)
-        elif same(had, value.value) or (value.doubt == "break" and _unbroken(had) == _unbroken(value.value)):
+        elif same(had, value.value) or (value.doubt == DOUBT_BREAK and _unbroken(had) == _unbroken(value.value)):
             # the reading agrees with what the form carried: the carried value, certain (a
             # line break lost on the way comes back from it)
             kept.append(Parsed(value.path, had, value.text))

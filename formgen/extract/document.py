@@ -27,6 +27,8 @@ from formgen.extract.runs import (
     is_copy,
     paragraph_text,
     read_paragraph,
+    sdt_tag,
+    w,
 )
 from formgen.forms.carry import NAMESPACE, PROPERTY_KEY, PROPERTY_RECORD
 
@@ -35,10 +37,6 @@ VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-
-
-def w(tag: str) -> str:
-    return f"{{{W}}}{tag}"
 
 
 @dataclass
@@ -97,7 +95,7 @@ _W14_CHECKED, _W14_VAL = f"{{{W14}}}checked", f"{{{W14}}}val"
 
 def _paragraphs(node: etree._Element) -> tuple[list[str], str | None]:
     texts, doubt = [], None
-    for p in node.iter(w("p")):
+    for p in node.iter(_P):
         text, said = paragraph_text(p)
         texts.append(text)
         doubt = doubt or said
@@ -136,7 +134,6 @@ def _controls(root: etree._Element) -> list[Control]:
         content = sdt.find(_SDT_CONTENT)
         if pr is None or content is None:
             continue
-        tag = _tag_of(pr)
         if is_copy(sdt):
             continue  # LibreOffice 7.4 writes a control once per script portion
         box = pr.find(_W14_CHECKBOX)
@@ -144,26 +141,13 @@ def _controls(root: etree._Element) -> list[Control]:
         if box is not None:
             state = box.find(_W14_CHECKED)
             checked = state is not None and state.get(_W14_VAL, "0") in ("1", "true")
-        if content.find(f".//{w('p')}") is not None:
+        if content.find(f".//{_P}") is not None:
             texts, doubt = _paragraphs(content)
             text = "\n".join(texts)
         else:
             text, doubt = paragraph_text(content)
-        found.append(Control(tag, text, checked, doubt or control_doubt(sdt)))
+        found.append(Control(sdt_tag(sdt), text, checked, doubt or control_doubt(sdt)))
     return found
-
-
-_TAG, _ALIAS = w("tag"), w("alias")
-
-
-def _tag_of(pr: etree._Element | None) -> str:
-    """A content control's tag, else its title (alias); "" without either."""
-    if pr is None:
-        return ""
-    found = pr.find(_TAG)
-    if found is None:
-        found = pr.find(_ALIAS)
-    return found.get(_VAL, "") if found is not None else ""
 
 
 _BOOKMARK_START, _BOOKMARK_END, _ID, _NAME = w("bookmarkStart"), w("bookmarkEnd"), w("id"), w("name")
@@ -304,7 +288,7 @@ def read_document(data: bytes) -> WordDocument:
         return doc
     for el in body.xpath("./w:p | ./w:sdt/w:sdtContent/w:p | ./w:tbl | ./w:sdt/w:sdtContent/w:tbl",
                          namespaces={"w": W}):
-        if el.tag == w("p"):
+        if el.tag == _P:
             text, found = read_paragraph(el)
             doc.paragraphs.append(text)
             doc.inputs.extend(found)

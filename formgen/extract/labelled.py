@@ -159,11 +159,6 @@ def _cell_at(cells: list[Cell], column: int) -> Cell | None:
     return None
 
 
-def _value_of(cells: list[Cell], column: int) -> str:
-    cell = _cell_at(cells, column)
-    return cell.text if cell is not None else ""
-
-
 def _rows(group: str, mapping: dict[int, str], rows: list[list[Cell]]) -> list[Found]:
     found: list[Found] = []
     index = 0
@@ -171,7 +166,8 @@ def _rows(group: str, mapping: dict[int, str], rows: list[list[Cell]]) -> list[F
     for row in rows:
         if group == "cpd" and row and _matches(row[0], _TOTAL):
             break
-        values = {name: _value_of(row, column) for column, name in mapping.items()}
+        cells = {name: _cell_at(row, column) for column, name in mapping.items()}
+        values = {name: cell.text if cell is not None else "" for name, cell in cells.items()}
         if group == "competences":
             head = "".join(c.text for c in row[:2]).replace(" ", "")
             code = _CODE.match(head)
@@ -189,7 +185,7 @@ def _rows(group: str, mapping: dict[int, str], rows: list[list[Cell]]) -> list[F
                 continue
             kind = ("range" if name == "start_end" else "local" if name in LOCAL_COLUMNS
                     else "text")
-            cell = _cell_at(row, next(c for c, n in mapping.items() if n == name))
+            cell = cells[name]
             found.append(Found(f"{prefix}.{name}", text, kind, cell.doubt if cell else None))
     return found
 

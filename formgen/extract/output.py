@@ -59,11 +59,16 @@ _NOT_INTAKE = ("certificate",)
 """Fields of the record that no intake gives (filled in once the applicant is registered)."""
 
 
+def _nested(annotation: Any) -> type[BaseModel] | None:
+    """The model a field holds (``Name``, ``Name | None``), or None for a plain value."""
+    inner = [a for a in (get_args(annotation) or (annotation,)) if a is not type(None)]
+    return next((a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)), None)
+
+
 def _model_columns(model: type[BaseModel], prefix: str = "") -> list[str]:
     out: list[str] = []
     for name, info in model.model_fields.items():
-        inner = [a for a in (get_args(info.annotation) or (info.annotation,)) if a is not type(None)]
-        nested = next((a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        nested = _nested(info.annotation)
         out.extend(_model_columns(nested, f"{prefix}{name}.") if nested else [f"{prefix}{name}"])
     return out
 
@@ -82,8 +87,7 @@ def contract_columns() -> tuple[list[str], dict[str, list[str]]]:
             keys = ["id", "code"] if name == "competences" else ["id"]
             groups[name] = keys + _model_columns(entry)
             continue
-        inner = [a for a in (args or (info.annotation,)) if a is not type(None)]
-        nested = next((a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        nested = _nested(info.annotation)
         main.extend(_model_columns(nested, f"{name}.") if nested else [name])
     return main, groups
 

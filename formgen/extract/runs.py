@@ -189,6 +189,13 @@ def _text_of(node: etree._Element) -> str:
     return "".join(p.text for p in state.pieces)
 
 
+def _pieces(node: etree._Element) -> list[_Piece]:
+    """``node``'s text in pieces, each run of copies of a value read once."""
+    state = _Walk()
+    _walk(node, state)
+    return _merge(state.pieces)
+
+
 def _merge(pieces: list[_Piece]) -> list[_Piece]:
     """Runs of copies of one value (fields holding the same text, with only pieces of
     it between them) read once."""
@@ -227,9 +234,7 @@ def paragraph_text(node: etree._Element) -> tuple[str, str | None]:
     """The text of ``node`` (a paragraph, or a control's content) with boxes as ☑/☐,
     each typed value once; and a doubt (:data:`DOUBT_BREAK`, :data:`DOUBT_COPIES`) when
     LibreOffice's copies leave the value uncertain."""
-    state = _Walk()
-    _walk(node, state)
-    pieces = _merge(state.pieces)
+    pieces = _pieces(node)
     doubt = next((p.doubt for p in pieces if p.doubt), None)
     for i, piece in enumerate(pieces):
         if not piece.field:
@@ -248,16 +253,13 @@ def _lone_break(text: str) -> bool:
 def inputs(node: etree._Element) -> list[tuple[str, str, str | None]]:
     """Each typed value in a paragraph (an input field, or a control LibreOffice wrote
     over) with the text just before it on its line (its label) and its doubt."""
-    state = _Walk()
-    _walk(node, state)
-    return _inputs(_merge(state.pieces))
+    return _inputs(_pieces(node))
 
 
 def read_paragraph(node: etree._Element) -> tuple[str, list[tuple[str, str, str | None]]]:
-    """:func:`run_text` and :func:`inputs` of one paragraph, read once."""
-    state = _Walk()
-    _walk(node, state)
-    pieces = _merge(state.pieces)
+    """The text of one paragraph (as :func:`paragraph_text`, without the doubt) and its
+    :func:`inputs`, read once."""
+    pieces = _pieces(node)
     return "".join(p.text for p in pieces), _inputs(pieces)
 
 
@@ -269,11 +271,6 @@ def _inputs(pieces: list[_Piece]) -> list[tuple[str, str, str | None]]:
             doubt = piece.doubt or (DOUBT_BREAK if i and _lone_break(pieces[i - 1].text) else None)
             out.append((before.rsplit("\n", 1)[-1], piece.text, doubt))
     return out
-
-
-def run_text(node: etree._Element) -> str:
-    """:func:`paragraph_text` without the doubt."""
-    return paragraph_text(node)[0]
 
 
 def control_doubt(sdt: etree._Element) -> str | None:

@@ -133,11 +133,9 @@ def make_document(
     """One document as DOCX or PDF (blocking: run it through the queue for PDF); a form
     of an application without an id carries the page's form ``key``."""
     fallback_stem = f"{applicant_folder(applicant.id)}-{doc_id}-{lang}"
-    key = None if applicant.id else key
+    doc = render_document(applicant, doc_id, lang, manifest, today, key=None if applicant.id else key)
     if fmt == "docx":
-        doc = render_document(applicant, doc_id, lang, manifest, today, key=key)
         return Download(doc.filename, doc.docx, "docx", ascii_fallback(doc.filename, fallback_stem))
-    doc = render_document(applicant, doc_id, lang, manifest, today, key=key)
     with tempfile.TemporaryDirectory(prefix="formgen-web-") as tmp:
         (made,) = convert_rendered([applicant], [[doc]], converter, Path(tmp) / "work")
     if isinstance(made, FormgenError):
