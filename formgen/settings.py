@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from formgen import clock
+from formgen.database import Location
 from formgen.exceptions import FormgenError
 from formgen.language import Language
 from formgen.messages import msg
@@ -35,6 +36,9 @@ class Paths:
     """The encrypted store of short links (default: ``$FORMGEN_LINK_STORE``)."""
     secret_file: Path | None = None
     """The secret of the long signed links of earlier versions."""
+    database: Location | None = None
+    """One database holding the register and the link store (``--database``,
+    ``$FORMGEN_DATABASE``): PostgreSQL shared by several hosts; None: the files above."""
 
 
 @dataclass(frozen=True)

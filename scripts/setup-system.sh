@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian packages formgen needs (LibreOffice Writer, and Calc to check rosters;
 # fontconfig and the fonts, poppler, Python venv; Node.js and npm for the tests that check
-# digital credentials with an independent verifier). As root it installs what is missing; otherwise it says what to install.
+# digital credentials with an independent verifier; the PostgreSQL server and HAProxy for
+# the tests of a register shared by several hosts). As root it installs what is missing;
+# otherwise it says what to install.
 # The fonts are the packages of formgen/fonts.toml, the one list of them (its lines
 # `package = "…"`).
 set -eu
@@ -11,7 +13,7 @@ if [ ${#font_packages[@]} -eq 0 ]; then
   echo "no font packages found in $font_list" >&2
   exit 1
 fi
-packages=(python3-venv python3-pip libreoffice-writer-nogui libreoffice-calc-nogui python3-uno fontconfig "${font_packages[@]}" poppler-utils libzbar0 nodejs)
+packages=(python3-venv python3-pip libreoffice-writer-nogui libreoffice-calc-nogui python3-uno fontconfig "${font_packages[@]}" poppler-utils libzbar0 nodejs postgresql haproxy)
 # npm comes with some builds of nodejs; Debian's nodejs has it as a package of its own.
 command -v npm >/dev/null || packages+=(npm)
 if [ "${WITH_BROWSER:-0}" = 1 ]; then packages+=(chromium); fi

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 import yaml
+from postgres_server import PostgresServer, postgres_missing
 
 from formgen.load import records_to_rows
 
@@ -118,10 +119,29 @@ def browser_missing() -> str | None:
     return None
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for this test process (tests marked ``postgres``)."""
+    server = PostgresServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """A new empty PostgreSQL database of its own for one test."""
+    postgres_server.wait_ready()
+    return postgres_server.new_database()
+
+
 @pytest.hookimpl(trylast=True)  # after -m has deselected, so unselected tools are never probed
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip ``needs_office`` and ``browser`` tests, with the reason, when their tools are missing."""
-    checks = {"needs_office": office_missing, "browser": browser_missing}
+    checks = {"needs_office": office_missing, "browser": browser_missing,
+              "postgres": postgres_missing}
     reasons: dict[str, str | None] = {}
     for item in items:
         missing = []

@@ -21,6 +21,7 @@ import click
 
 from formgen.certificates.keys import KEY_ENV
 from formgen.certificates.register import DEFAULT_PATH
+from formgen.database import DATABASE_ENV, Location, locate
 from formgen.exceptions import FormgenError, Problem
 from formgen.messages import Message, msg
 from formgen.settings import Paths, Settings, load_settings
@@ -110,6 +111,25 @@ register_option = click.option(
     default=DEFAULT_PATH, show_default=True,
     help="Certificate register (made by formgen register init).",
 )
+
+
+def _database(ctx: click.Context, param: click.Parameter, value: str | None) -> Location | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return locate(value)
+    except ValueError:
+        raise click.BadParameter(str(msg("cli.database-url")), param_hint="--database") from None
+
+
+database_option = click.option(
+    "--database", "database", metavar="URL", default=None, envvar=DATABASE_ENV,
+    callback=_database,
+    help=("The database of the register and the link store: postgresql://… (shared by several "
+          f"hosts), or a SQLite file's path (default: ${DATABASE_ENV}, else the files "
+          "--register and --link-store name)."),
+)
+"""``--database URL``: a :class:`~formgen.database.Location`, or None when not given."""
 register_key_option = click.option(
     "--register-key", "register_key", type=click.Path(dir_okay=False, path_type=Path),
     default=None,
