@@ -36,7 +36,7 @@ TYPED, RENDERED, STAND_IN = 2, 1, 0
 """How much a value counts (see above)."""
 
 
-@dataclass
+@dataclass(eq=False)  # a person is themself: two with the same forms are still two
 class Person:
     """The forms of one applicant and the record they make."""
 
@@ -130,21 +130,26 @@ def group(reports: list[FileReport]) -> list[Person]:
 
 
 def _join_by_name(people: list[Person]) -> list[Person]:
-    """Join each person without an id to the one person their name fits (see above)."""
+    """Join each person without an id to the one person their name fits (see above), pass
+    after pass until a pass joins nobody (a join can make another person's name fit)."""
     changed = True
     while changed:
         changed = False
+        by_name, by_spelling = _index(people)
+        order = {id(p): i for i, p in enumerate(people)}
         for person in people:
             person.apart = []
-        for person in people:
-            if person.key("id") or not person.names:
+        joined: set[int] = set()
+        for person in list(people):
+            if id(person) in joined or person.key("id") or not person.names:
                 continue
-            fits = [p for p in people if p is not person and p.names & person.names]
+            fits = _others(by_name, person.names, person, order)
             # a name in one language only, the other's in the other: spelled alike (王强,
             # WANG Qiang) is not proof (汪强 spells the same), so unit, email … must agree
             spelled = not fits
             if spelled:
-                fits = [p for p in people if p is not person and _spelled_alike(p, person)]
+                fits = [p for p in _others(by_spelling, person.spelled, person, order)
+                        if _spelled_alike(p, person)]
             if not fits:
                 continue
             differing = [(p, _differs(p, person)) for p in fits]
@@ -158,13 +163,43 @@ def _join_by_name(people: list[Person]) -> list[Person]:
                 for report in person.reports:
                     _add(into, report)
                 people.remove(person)
+                joined.add(id(person))
+                for index, keys in ((by_name, person.names), (by_spelling, person.spelled)):
+                    for k in keys:
+                        index[k].remove(person)
+                for name in into.names:
+                    if into not in by_name.setdefault(name, []):
+                        by_name[name].append(into)
+                for spelling in into.spelled:
+                    if into not in by_spelling.setdefault(spelling, []):
+                        by_spelling[spelling].append(into)
                 changed = True
-                break
+                continue
             if not allowed:
                 person.apart = [("differs", d, [p.files[0]]) for p, d in differing]
             else:
                 person.apart = [("spelled" if spelled else "several", "", [p.files[0] for p in allowed])]
     return people
+
+
+def _others(index: dict[str, list[Person]], keys: set[str], person: Person,
+            order: dict[int, int]) -> list[Person]:
+    """The other people filed under any of ``keys``, in the order they came."""
+    found = {id(p): p for k in keys for p in index.get(k, ()) if p is not person}
+    return sorted(found.values(), key=lambda p: order[id(p)])
+
+
+def _index(people: list[Person]) -> tuple[dict[str, list[Person]], dict[str, list[Person]]]:
+    """The people by each of their names, and by each spelling of them in Latin letters
+    (made once per pass: a person's names change only when forms join them)."""
+    by_name: dict[str, list[Person]] = {}
+    by_spelling: dict[str, list[Person]] = {}
+    for p in people:
+        for name in p.names:
+            by_name.setdefault(name, []).append(p)
+        for spelling in p.spelled:
+            by_spelling.setdefault(spelling, []).append(p)
+    return by_name, by_spelling
 
 
 def _one_person(people: list[Person]) -> bool:
