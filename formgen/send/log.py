@@ -141,8 +141,8 @@ class SentLog:
             self._db.execute("ROLLBACK") if self._db.in_transaction else None
             raise FormgenError(msg("send.log-unusable", path=str(self.path), reason=str(e))) from e
 
-    def _rows(self, where: str, params: tuple[object, ...]) -> list[Logged]:
-        found = self._db.execute(f"SELECT {_COLUMNS} FROM messages WHERE {where} ORDER BY id",
+    def _rows(self, where: str, params: tuple[object, ...], order: str = "id") -> list[Logged]:
+        found = self._db.execute(f"SELECT {_COLUMNS} FROM messages WHERE {where} ORDER BY {order}",
                                  params).fetchall()
         return [Logged(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), *r[6:]) for r in found]
 
@@ -152,8 +152,8 @@ class SentLog:
 
     def latest(self, kind: str, record_id: str) -> Logged | None:
         """The person's latest message of this kind, if any."""
-        found = self._rows("kind = ? AND record_id = ?", (kind, record_id))
-        return found[-1] if found else None
+        found = self._rows("kind = ? AND record_id = ?", (kind, record_id), "id DESC LIMIT 1")
+        return found[0] if found else None
 
     def prepare(self, kind: str, record_id: str, recipient: str, message_id: str,
                 carried: list[dict[str, Any]], body: bytes, resend_of: int | None = None) -> int:
