@@ -45,9 +45,17 @@ from formgen.load import RawRecord
 from formgen.messages import Message
 from formgen.office import cores, open_converter
 from formgen.packs.build import PackJob, PackResult
-from formgen.paths import cannot_write, check_target
+from formgen.paths import cannot_write
 from formgen.roster import RosterSummary, write_roster
-from formgen.run import ERRORS_CSV, BatchJob, BuildResult, Progress, chunk_size, prepare_output
+from formgen.run import (
+    ERRORS_CSV,
+    BatchJob,
+    BuildResult,
+    Progress,
+    check_errors_csv,
+    chunk_size,
+    prepare_output,
+)
 from formgen.settings import Settings
 from formgen.validate import Report, check_files, validate_files
 
@@ -69,15 +77,17 @@ def run_batch(
     *,
     progress: Progress | None = None,
     on_total: Callable[[int], None] | None = None,
+    force: bool = False,
 ) -> Result:
     """Run ``job`` over the records in ``data``, writing into ``out``.
 
     ``on_total(n)`` is called once the job's items are planned, ``progress(k)`` as k
     more steps are done. Every record ends written or failed; ``out/errors.csv`` lists
     the failures. A FormgenError from the job's plan (something that stops the whole run)
-    is raised before anything is rendered.
+    is raised before anything is rendered. An ``out/errors.csv`` formgen did not write is
+    replaced only with ``force`` (see :func:`formgen.run.check_errors_csv`).
     """
-    check_target(out / ERRORS_CSV, data, force=True)  # the run's report is not an input
+    check_errors_csv(out, data, force=force)
     records, report = validate_files(data, settings.manifest, settings.today)
     records, report = job.narrow(records, report)
     result = job.result
@@ -104,6 +114,7 @@ def run_batch(
             if work is not None:
                 shutil.rmtree(work, ignore_errors=True)
     try:
+        check_errors_csv(out, data, force=force)  # nor one put there while the run went
         result.write_errors_csv(out / ERRORS_CSV)
     except OutputError as e:
         result.unwritten.append(e.message)
@@ -230,11 +241,12 @@ def render(
     docs: list[str] | None = None,
     formats: tuple[str, ...] = ("docx",),
     progress: Progress | None = None,
+    force: bool = False,
 ) -> BuildResult:
     """Write ``out/<id>/<lang>/<file>`` (DOCX, PDF or both) for every valid record, in
     the settings' languages."""
     return run_batch(settings, data, out, DocumentJob(settings, out, docs, formats),
-                     progress=progress)
+                     progress=progress, force=force)
 
 
 def render_blank(
@@ -258,11 +270,12 @@ def build_packs(
     pack: str | None = None,
     progress: Progress | None = None,
     on_total: Callable[[int], None] | None = None,
+    force: bool = False,
 ) -> PackResult:
     """Write ``out/<id>-<name>.zip`` for every valid record and ``out/errors.csv`` for the
     rest; packs whose inputs have not changed are left as they are."""
     return run_batch(settings, data, out, PackJob(settings, out, pack),
-                     progress=progress, on_total=on_total)
+                     progress=progress, on_total=on_total, force=force)
 
 
 def print_certificates(
@@ -274,13 +287,15 @@ def print_certificates(
     progress: Progress | None = None,
     on_total: Callable[[int], None] | None = None,
     credentials: CredentialOptions | None = None,
+    force: bool = False,
 ) -> CredentialRun:
     """Number and print the certificates due to every valid record (``print.pdf``, one PDF
     per holder, ``register.csv``, ``errors.csv``); see :class:`CertificateOptions` for a
     reissue, signing and the verification address, :class:`CredentialOptions` for the
     digital credentials beside each PDF."""
+    check_errors_csv(out, data, force=force)  # before the register is opened (or made)
     job = CredentialJob(settings, options or CertificateOptions(), credentials or CredentialOptions())
     with job.opened_register():
-        run_batch(settings, data, out, job, progress=progress, on_total=on_total)
+        run_batch(settings, data, out, job, progress=progress, on_total=on_total, force=force)
         job.write_register_csv(out)
     return job.result

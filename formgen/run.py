@@ -10,6 +10,8 @@ written in the command line's language (:func:`formgen.messages.environment_lang
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import shutil
 from collections.abc import Callable, Iterable
@@ -18,10 +20,10 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from formgen.exceptions import WHOLE_FILE, OutputError, Problem
-from formgen.language import Language
+from formgen.language import LANGUAGES, Language
 from formgen.load import RawRecord
 from formgen.messages import Message, environment_language, msg, printable
-from formgen.paths import make_output_folder, write_csv
+from formgen.paths import check_target, make_output_folder, write_csv
 from formgen.validate import Report
 
 Progress = Callable[[int], None]
@@ -122,6 +124,31 @@ def write_errors_csv(
         if (raw.file, raw.record_id) not in listed:
             rows.append([record_key(raw, lang), "", msg("errors-csv.record-failed").text(lang)])
     return write_csv(target, [m.text(lang) for m in ERRORS_HEADER], rows)
+
+
+def check_errors_csv(out: Path, inputs: Iterable[Path], *, force: bool = False) -> None:
+    """OutputError, before a run starts, when writing ``out/errors.csv`` would replace one
+    of ``inputs`` (never) or a file formgen did not write (unless ``force``): formgen's own
+    report starts with the header it writes, in either language."""
+    target = out / ERRORS_CSV
+    check_target(target, inputs, force=True)
+    if not force and (target.exists() or target.is_symlink()) and not _is_report(target):
+        raise OutputError(msg("output.not-a-report", path=str(target)))
+
+
+def _is_report(path: Path) -> bool:
+    """Whether ``path`` starts as formgen's errors.csv does (byte-order mark and header)."""
+    heads = []
+    for lang in LANGUAGES:
+        line = io.StringIO()
+        csv.writer(line).writerow([m.text(lang) for m in ERRORS_HEADER])
+        heads.append(("\ufeff" + line.getvalue()).encode("utf-8"))
+    try:
+        with path.open("rb") as fh:
+            start = fh.read(max(len(h) for h in heads))
+    except OSError:
+        return False
+    return any(start.startswith(h) for h in heads)
 
 
 def _record_cell(p: Problem, lang: Language) -> str:

@@ -119,3 +119,33 @@ def test_each_holder_gets_their_certificates(made: dict[str, Any]) -> None:
                 "--smtp", server.url, "--yes")
     assert "2 person(s) already sent this message" in again.output
     assert len(server.received()) == before + 2
+
+
+def test_certificates_over_the_size_limit_are_not_sent_and_errors_csv_says_why(
+        made: dict[str, Any], tmp_path: Path) -> None:
+    """A holder's certificates are not replaced by a link (the web app has no copy of the
+    signed PDFs to offer): over the limit, nothing is sent and errors.csv says why, in the
+    command line's language."""
+    import csv
+    import shutil
+
+    server: Mailserver = made["server"]
+    before = len(server.received())
+    out = tmp_path / "certs"
+    shutil.copytree(made["folder"] / "certs", out)
+    manifest = write_manifest(tmp_path / "m", attachment_limit_mb=0.01)
+    for env, words in [({}, "the certificates come to {size}, over the limit of 10 KB for "
+                            "attachments (mail.attachment_limit_mb)"),
+                       ({"LANG": "zh_CN.UTF-8"}, "证书共{size}，超过附件大小上限10 KB（mail.attachment_limit_mb）")]:
+        result = cli("send", made["data"], "--what", "certificates", "--out", out,
+                     "--register", made["register"], "--log", tmp_path / "sent.sqlite",
+                     "--manifest", manifest, "--smtp", server.url, "--yes", env=env)
+        assert result.exit_code == 1
+        with (out / "errors.csv").open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))[1:]
+        assert [r[0] for r in rows] == [p["id"] for p in made["people"]]
+        for row, person in zip(rows, made["people"], strict=True):
+            size = sum(p.stat().st_size for p in (out / person["id"]).glob("*.pdf"))
+            shown = f"{round(size / 1_000_000, 1)} MB" if size >= 1_000_000 else f"{round(size / 1000)} KB"
+            assert row[2] == words.format(size=shown)
+    assert len(server.received()) == before

@@ -403,11 +403,11 @@ def test_upload_limits(client: TestClient) -> None:
     assert r.status_code == 400 and "This is not a valid JSON file." in r.text
     r = upload(client, "notes.txt", b"hello")
     assert r.status_code == 400 and ("请打开从本页面保存的文件（.yaml）、项目办公室提供的数据文件（.yaml、.yml、"
-                                     ".json 或 .xlsx），或您填好的 Word 表格（.docx）。") in r.text
+                                     ".json 或 .xlsx），或您填好的 Word 表格（.docx、.doc、.odt 或 .rtf）。") in r.text
     r = upload(client, "notes.txt", b"hello", lang="en")
     assert r.status_code == 400 and ("Open the file you saved from this page (.yaml), a data file from the "
                                      "programme office (.yaml, .yml, .json or .xlsx), or a form you filled in "
-                                     "(.docx).") in r.text
+                                     "(.docx, .doc, .odt or .rtf).") in r.text
 
 
 def _xlsx_with(part: str, xml: bytes) -> bytes:

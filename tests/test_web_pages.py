@@ -77,7 +77,7 @@ def test_a_failed_upload_keeps_what_was_typed(client: TestClient) -> None:
     assert 'value="王五"' in r.text and 'value="2022-03"' in r.text
     assert summary_of(r.text) == [("f-upload", "Your file: Open the file you saved from this page (.yaml), a data file "
                                                "from the programme office (.yaml, .yml, .json or .xlsx), or a form "
-                                               "you filled in (.docx).")]
+                                               "you filled in (.docx, .doc, .odt or .rtf).")]
 
 
 def test_a_file_of_many_people_asks_which(client: TestClient) -> None:

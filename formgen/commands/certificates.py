@@ -13,6 +13,7 @@ from formgen.commands.common import (
     progress_callbacks,
     register_key_option,
     register_option,
+    report_force_option,
     say,
     see_errors,
     settings_from,
@@ -40,6 +41,7 @@ from formgen.messages import msg
 @by_option
 @credentials_option
 @issuer_keys_option
+@report_force_option
 @manifest_option
 @user_errors
 def command(
@@ -59,6 +61,7 @@ def command(
     by: str | None,
     credentials: bool,
     issuer_keys: Path | None,
+    force: bool,
     manifest_path: str | None,
 ) -> None:
     """Number and print the certificates due to every applicant in DATA.
@@ -89,7 +92,8 @@ def command(
     with progress_callbacks("Certificates") as (on_total, progress):
         run = print_certificates(settings, list(data), out, options, progress=progress,
                                  on_total=on_total,
-                                 credentials=CredentialOptions(credentials, issuer_keys))
+                                 credentials=CredentialOptions(credentials, issuer_keys),
+                                 force=force)
     say_credentials(run)
     if run.signature_level and run.certificates_written:
         say(msg("cli.certificates-signed", level=run.signature_level))

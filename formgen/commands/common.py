@@ -59,6 +59,13 @@ def force_option(what: str) -> Callable[[F], F]:
     )
 
 
+report_force_option = click.option(
+    "--force", is_flag=True,
+    help="Replace an errors.csv in --out that formgen did not write (its own report of an "
+         "earlier run is replaced without it).",
+)
+
+
 manifest_option = click.option(
     "--manifest",
     "manifest_path",

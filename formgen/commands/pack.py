@@ -10,6 +10,7 @@ from formgen.commands.common import (
     finish,
     manifest_option,
     progress_callbacks,
+    report_force_option,
     see_errors,
     settings_from,
     user_errors,
@@ -25,6 +26,7 @@ from formgen.messages import msg
 @click.option("--lang", "langs", multiple=True, type=click.Choice(["zh", "en"]), help="Language (default: both).")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="LibreOffice processes (default: one per core).")
 @click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True, help="Seconds one conversion may take.")
+@report_force_option
 @manifest_option
 @user_errors
 def command(
@@ -34,13 +36,14 @@ def command(
     langs: tuple[str, ...],
     workers: int | None,
     timeout: float,
+    force: bool,
     manifest_path: str | None,
 ) -> None:
     """Write one ZIP per applicant (DOCX and PDF of every document, both languages)."""
     settings = settings_from(manifest_path, langs=langs, workers=workers, timeout=timeout)
     with progress_callbacks("Packs") as (on_total, progress):
         result = build_packs(settings, list(data), out, pack=pack, on_total=on_total,
-                             progress=progress)
+                             progress=progress, force=force)
     made = len(result.written) - len(result.up_to_date)
     finish(
         result.problems,

@@ -14,6 +14,7 @@ from formgen.commands.common import (
     progress_callbacks,
     register_key_option,
     register_option,
+    report_force_option,
     say,
     see_errors,
     settings_from,
@@ -52,6 +53,7 @@ def split_arguments(arguments: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[
 @by_option
 @credentials_option
 @issuer_keys_option
+@report_force_option
 @manifest_option
 @user_errors
 def command(arguments: tuple[str, ...], holders: tuple[str, ...], out: Path, register: Path,
@@ -59,7 +61,7 @@ def command(arguments: tuple[str, ...], holders: tuple[str, ...], out: Path, reg
             sign_key: Path | None, sign_cert: Path | None, sign_p12: Path | None,
             sign_chain: tuple[Path, ...], timestamp_url: str | None, ltv: bool,
             by: str | None, credentials: bool, issuer_keys: Path | None,
-            manifest_path: str | None) -> None:
+            force: bool, manifest_path: str | None) -> None:
     """Print certificates again under new numbers, with their holders' details as
     corrected in DATA (the records with the holders' ids): each certificate NUMBER, and
     with --holder every valid certificate of that holder (their whole set, in one step).
@@ -85,7 +87,8 @@ def command(arguments: tuple[str, ...], holders: tuple[str, ...], out: Path, reg
     with progress_callbacks("Certificates") as (on_total, progress):
         run = print_certificates(settings, list(data), out, options, progress=progress,
                                  on_total=on_total,
-                                 credentials=CredentialOptions(credentials, issuer_keys))
+                                 credentials=CredentialOptions(credentials, issuer_keys),
+                                 force=force)
     say_credentials(run)
     if run.signature_level and run.certificates_written:
         say(msg("cli.certificates-signed", level=run.signature_level))

@@ -9,6 +9,7 @@ import click
 from formgen.commands.common import (
     finish,
     manifest_option,
+    report_force_option,
     say,
     see_errors,
     settings_from,
@@ -30,6 +31,7 @@ FORMATS = {"docx": ("docx",), "pdf": ("pdf",), "both": ("docx", "pdf")}
 @click.option("--blank", is_flag=True, help="Blank fillable forms (no DATA), for --programme and --grade.")
 @click.option("--programme", help="With --blank: the programme, e.g. csee-iet.")
 @click.option("--grade", help="With --blank: the grade, e.g. IEng.")
+@report_force_option
 @manifest_option
 @user_errors
 def command(
@@ -41,6 +43,7 @@ def command(
     blank: bool,
     programme: str | None,
     grade: str | None,
+    force: bool,
     manifest_path: str | None,
 ) -> None:
     """Write every document each applicant needs to OUT/<id>/<lang>/ (with --blank, the
@@ -55,7 +58,8 @@ def command(
         return
     if not data:
         raise FormgenError(msg("cli.render-needs-data"))
-    result = render(settings, list(data), out, docs=list(docs) or None, formats=FORMATS[fmt])
+    result = render(settings, list(data), out, docs=list(docs) or None, formats=FORMATS[fmt],
+                    force=force)
     files = sum(len(v) for v in result.written.values())
     finish(
         result.problems,

@@ -13,6 +13,7 @@ from formgen.commands.common import (
     progress_callbacks,
     register_key_option,
     register_option,
+    report_force_option,
     say,
     see_errors,
     settings_from,
@@ -21,6 +22,7 @@ from formgen.commands.common import (
 )
 from formgen.exceptions import FormgenError
 from formgen.messages import environment_language, msg
+from formgen.run import check_errors_csv
 from formgen.send.compose import parse_address
 from formgen.send.plan import WHAT, size_text
 from formgen.send.run import (
@@ -80,6 +82,7 @@ from formgen.settings import Settings
               help="The sent log (default: OUT/sent.sqlite).")
 @click.option("--resend", type=click.IntRange(min=1), default=None, metavar="ID",
               help="Send the message with this id in the sent log again, on purpose.")
+@report_force_option
 @manifest_option
 @user_errors
 def command(data: tuple[Path, ...], what: str, out: Path, base_url: str | None, days: float,
@@ -87,7 +90,7 @@ def command(data: tuple[Path, ...], what: str, out: Path, base_url: str | None, 
             preview: Path | None, yes: bool, smtp_url: str | None, starttls: bool | None,
             user: str | None, sender: str | None, per_minute: int | None, retries: int,
             retry_wait: float, timeout: float, log: Path | None, resend: int | None,
-            manifest_path: str | None) -> None:
+            force: bool, manifest_path: str | None) -> None:
     """Send each person one message in their language: their link, their pack or their
     certificates, once. Running it again sends nothing twice and finishes an interrupted
     batch; --resend ID sends one again on purpose."""
@@ -99,6 +102,7 @@ def command(data: tuple[Path, ...], what: str, out: Path, base_url: str | None, 
         raise FormgenError(msg("send.no-sender"))
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise click.BadParameter(str(msg("cli.base-url-scheme")), param_hint="--base-url")
+    check_errors_csv(preview if preview is not None else out, data, force=force)
     options = SendOptions(
         kind=WHAT[what], out=out, sender=parse_address(from_text, "--from"),
         reply_to=parse_address(mail.reply_to, "mail.reply_to") if mail.reply_to else None,

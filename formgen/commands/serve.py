@@ -9,6 +9,7 @@ import click
 from formgen.commands.common import manifest_option, register_key_option, say, user_errors
 from formgen.commands.credentialopts import issuer_keys_option
 from formgen.fonts import require_families
+from formgen.links.store import check_store, vault_path
 from formgen.messages import msg
 from formgen.settings import Paths
 from formgen.web.ratelimit import PER_ADDRESS, PER_CLIENT
@@ -90,6 +91,7 @@ def command(
     from formgen.web.server import server
 
     require_families()  # before the server starts, as its converter would refuse to
+    check_store(vault_path(link_store))  # and an empty or other file given as the store
     settings = web_settings(
         manifest_path, workers=converters, timeout=timeout,
         paths=Paths(register=register, register_key=register_key, link_store=link_store,

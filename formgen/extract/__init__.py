@@ -44,7 +44,7 @@ from formgen.validate import Report, validate
 if TYPE_CHECKING:
     from formgen.office.converter import Converter
 
-__all__ = ["Extraction", "FileReport", "extract", "extract_bytes", "file_problems"]
+__all__ = ["Extraction", "FileReport", "extract", "extract_bytes", "file_problems", "to_docx"]
 
 
 @dataclass
@@ -72,7 +72,7 @@ def _read(source: Source, manifest: Manifest, office: Callable[[], Converter] | 
         if checked.kind in ("doc", "rtf", "odt"):
             if office is None:
                 raise Refused(msg("extract.doc-needs-office"))
-            data = check(source.name, _to_docx(checked.data, checked.kind, office())).data
+            data = check(source.name, to_docx(checked.data, checked.kind, office())).data
         doc = read_document(data)
     except Refused as e:
         return FileReport(source.name, refused=e.reason)
@@ -93,7 +93,10 @@ _PRINTED_ON_BLANK = ("programme", "grade")
 """What a blank form gives before anyone fills it in."""
 
 
-def _to_docx(data: bytes, kind: str, converter: Converter) -> bytes:
+def to_docx(data: bytes, kind: str, converter: Converter) -> bytes:
+    """A ``doc``, ``rtf`` or ``odt`` form (checked by :func:`~formgen.extract.safety.check`)
+    saved as DOCX by ``converter``'s locked-down LibreOffice, within its time limit;
+    ConversionError when it cannot be."""
     with tempfile.TemporaryDirectory(prefix="formgen-extract-") as folder:
         src = Path(folder) / f"form.{kind}"
         src.write_bytes(data)

@@ -71,6 +71,39 @@ CREATE INDEX IF NOT EXISTS pages_expires ON pages (expires);
 """
 
 
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_TABLES = {"links", "pages"}
+
+
+def check_store(path: Path) -> None:
+    """OutputError unless ``path`` is missing (a new store is made there) or a link store:
+    an empty file, a folder, another kind of file or another SQLite database (the
+    register) is refused and left as it is."""
+    if not path.exists() and not path.is_symlink():
+        return
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(_SQLITE_MAGIC))
+    except IsADirectoryError:
+        raise OutputError(msg("links.not-a-store", path=str(path))) from None
+    except OSError as e:
+        raise OutputError(msg("links.unreadable", path=str(path), reason=str(e.strerror))) from e
+    if not head:
+        raise OutputError(msg("links.empty", path=str(path)))
+    tables: set[str] = set()
+    if head == _SQLITE_MAGIC:
+        try:
+            db = sqlite3.connect(path, timeout=30)
+            try:
+                tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            finally:
+                db.close()
+        except sqlite3.DatabaseError:
+            tables = set()
+    if "links" not in tables or not tables <= _TABLES:
+        raise OutputError(msg("links.not-a-store", path=str(path)))
+
+
 def vault_path(path: str | Path | None = None) -> Path:
     """The link store: ``path`` when given, else ``$FORMGEN_LINK_STORE``, else build/links.sqlite."""
     if path is not None:
@@ -161,6 +194,7 @@ class Vault:
     def _db(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             if not self._ready:
+                check_store(self.path)
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(self.path, timeout=30)
             try:

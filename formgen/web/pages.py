@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import PurePath
 from typing import Any
 
 from fastapi import APIRouter
@@ -34,7 +35,16 @@ from formgen.web.records import Outcome, check_record
 from formgen.web.security import read_form
 from formgen.web.session import load_page, redirect_to_page
 from formgen.web.state import MULTIPART_SLACK, language_of, state_of
-from formgen.web.uploads import forms_still_needed, pick_person, prune, read_upload, upload_message
+from formgen.web.uploads import (
+    FORM_SUFFIXES,
+    converted_form,
+    form_kind,
+    forms_still_needed,
+    pick_person,
+    prune,
+    read_upload,
+    upload_message,
+)
 from formgen.web.view import Alert, page_state, problem_texts, render_form
 
 router = APIRouter(include_in_schema=False)
@@ -186,10 +196,16 @@ async def _upload(request: Request, page: dict[str, Any], item: UploadFile | Non
         return refused(N_("This file is empty."))
     name = item.filename
     try:
+        if PurePath(name).suffix.lower() in FORM_SUFFIXES:
+            data = await _as_docx(state, name, data)
         records, forms = await state.parser.run(read_upload, name, data, state.manifest)
     except (DataFileError, ParseRefused) as e:
         page["errors"] = [{"field": "upload", **{lang: upload_message(e, TRANSLATORS[lang]) for lang in LANGUAGES}}]
         return render_form(request, page, e.status if isinstance(e, ParseRefused) else 400)
+    except Busy:
+        response = refused(N_("Many documents are being made right now. Please try again in a minute; your details are still in the form."), 429)
+        response.headers["Retry-After"] = "30"
+        return response
     if len(records) == 1 and forms and "registration_form" not in forms:
         # a form that is not the registration form: what it carries, and what is still needed
         record = prune(json_safe(records[0].data))
@@ -202,6 +218,17 @@ async def _upload(request: Request, page: dict[str, Any], item: UploadFile | Non
         return await _show(request, _loaded(page, records[0].data))
     page["people"] = pick_person(records)
     return await _show(request, page, "#people")
+
+
+async def _as_docx(state: Any, name: str, data: bytes) -> bytes:
+    """A form as DOCX: checked in a child process first, then a .doc, .odt or .rtf saved
+    as DOCX by the app's LibreOffice, through the conversion queue (Busy when it is full)."""
+    kind = await state.parser.run(form_kind, name, data)
+    if kind == "docx":
+        return data
+    assert state.queue is not None
+    converted: bytes = await state.queue.run(converted_form, name, data, kind, state.converter)
+    return converted
 
 
 def _loaded(page: dict[str, Any], record: dict[str, Any], checked: bool = True) -> dict[str, Any]:

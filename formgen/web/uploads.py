@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from formgen import clock
-from formgen.exceptions import DataFileError, FormgenError
-from formgen.extract import extract_bytes
+from formgen.exceptions import ConversionError, DataFileError, FormgenError
+from formgen.extract import extract_bytes, to_docx
+from formgen.extract.safety import Refused, check
 from formgen.forms.blank import is_fillable
 from formgen.links.tokens import json_safe
 from formgen.load import UPLOAD, RawRecord, load_bytes
@@ -27,7 +28,8 @@ _UPLOAD_MESSAGES = {
     "file.not-yaml-at-line": N_("This is not a valid YAML file."),
     "file.not-json": N_("This is not a valid JSON file."),
     "file.not-text": N_("This file is not text in UTF-8 or GB18030."),
-    "file.unknown-upload-type": N_("Open the file you saved from this page (.yaml), a data file from the programme office (.yaml, .yml, .json or .xlsx), or a form you filled in (.docx)."),
+    "file.unknown-upload-type": N_("Open the file you saved from this page (.yaml), a data file from the programme office (.yaml, .yml, .json or .xlsx), or a form you filled in (.docx, .doc, .odt or .rtf)."),
+    "extract.conversion-failed": N_("This form could not be opened to be read. Save it as a Word document (.docx) in Word, WPS or LibreOffice and open that."),
     "file.empty": N_("This file is empty."),
     "file.no-applicants": N_("This file holds no applicant."),
     "file.xlsx-no-sheet": N_("This workbook has no sheet of applicants."),
@@ -35,6 +37,30 @@ _UPLOAD_MESSAGES = {
 }
 MAX_PEOPLE = 500
 """People listed from one file; a file with more is refused."""
+FORM_SUFFIXES = (".docx", ".doc", ".odt", ".rtf")
+"""Filled-in forms: a DOCX is read as it is, the others once LibreOffice has saved them as
+DOCX (:func:`form_kind`, :func:`converted_form`)."""
+
+
+def form_kind(name: str, data: bytes) -> str:
+    """What an uploaded form is, whatever its name says (runs in a child process, see
+    :mod:`formgen.web.parsing`): ``docx``, or ``doc``, ``odt`` or ``rtf`` to convert first;
+    DataFileError for a file refused as ``formgen extract`` refuses it (macros, entities,
+    encryption, a zip bomb, not a Word document)."""
+    try:
+        return check(name, data).kind
+    except Refused as e:
+        raise DataFileError(name, e.reason) from e
+
+
+def converted_form(name: str, data: bytes, kind: str, converter: Any) -> bytes:
+    """The form (``doc``, ``odt`` or ``rtf``, passed by :func:`form_kind`) saved as DOCX by
+    the app's LibreOffice, as ``formgen extract`` converts it: macros never run, no
+    network, killed past its time limit. DataFileError when it cannot be."""
+    try:
+        return to_docx(data, kind, converter)
+    except ConversionError as e:
+        raise DataFileError(name, msg("extract.conversion-failed", error=e.message)) from e
 
 
 def upload_records(name: str, data: bytes, manifest: Manifest) -> list[RawRecord]:
@@ -44,12 +70,13 @@ def upload_records(name: str, data: bytes, manifest: Manifest) -> list[RawRecord
 
 def read_upload(name: str, data: bytes, manifest: Manifest) -> tuple[list[RawRecord], list[str]]:
     """The records of an opened file: a data file (under the web's limits), or a filled-in
-    form (.docx) read as ``formgen extract`` reads it (a form of formgen's gives the whole
-    record it carries); with the forms read (document ids; none for a data file). Runs in
+    form (.docx; a .doc, .odt or .rtf saved as DOCX first by :func:`converted_form`) read
+    as ``formgen extract`` reads it (a form of formgen's gives the whole record it
+    carries); with the forms read (document ids; none for a data file). Runs in
     a child process (:mod:`formgen.web.parsing`). A refused form, a record past the limits
     or a cell that cannot be read (a formula without its result) refuses the whole file
     with DataFileError: the page holds no half-read record."""
-    if Path(name).suffix.lower() != ".docx":
+    if Path(name).suffix.lower() not in FORM_SUFFIXES:
         records = load_bytes(name, data, UPLOAD)
         for raw in records:
             problem = raw.refused or next((n.message for n in raw.notes if n.severity == "error"), None)
