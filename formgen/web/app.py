@@ -26,7 +26,7 @@ from starlette.responses import Response
 
 from formgen.fonts import read_coverage
 from formgen.links.secret import load_secret
-from formgen.links.store import Vault, vault_path
+from formgen.links.store import Vault, vault_location
 from formgen.messages import msg
 from formgen.model.applicant import LANGUAGES, Applicant, Language
 from formgen.model.reference import competence_statements
@@ -117,7 +117,8 @@ def create_app(
     ``secret`` checks the long signed links of earlier versions (default: see
     :func:`formgen.links.secret.load_secret`, from ``paths.secret_file``); the settings'
     ``paths.link_store`` is the encrypted store of short links and of pages between a
-    submit and its redirect (default: see :func:`formgen.links.store.vault_path`). At most
+    submit and its redirect (default: ``paths.database``, else see
+    :func:`formgen.links.store.vault_path`). At most
     ``max_queue`` conversions run or wait; requests and uploads are limited to
     ``max_upload`` bytes and read under ``parse_limits``; a request's body must arrive
     within ``body_timeout`` seconds (else 408).
@@ -140,7 +141,7 @@ def create_app(
     state = WebState(
         settings=settings,
         secret=secret if secret is not None else load_secret(paths.secret_file),
-        vault=Vault(vault_path(paths.link_store)),
+        vault=Vault(vault_location(paths.link_store, paths.database)),
         max_upload=max_upload,
         max_queue=max_queue,
         converter=converter,
