@@ -41,6 +41,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from formgen import clock
 from formgen.database import Database, DriverError, Location, connect
+from formgen.database.shared import create_tables
 from formgen.exceptions import OutputError
 from formgen.messages import msg
 
@@ -169,22 +170,6 @@ class LinkEntry:
     saved_at: dt.datetime | None
 
 
-_SCHEMA_LOCK = 0x666F726D67656E  # "formgen": the advisory lock of schema changes
-
-
-def _create_shared(db: Database) -> None:
-    """The tables, in a shared database: one host at a time (PostgreSQL's ``IF NOT
-    EXISTS`` does not hold when two hosts start at once)."""
-    db.execute("BEGIN")
-    try:
-        db.execute("SELECT pg_advisory_xact_lock(?)", (_SCHEMA_LOCK,))
-        db.create(_SCHEMA)
-        db.commit()
-    except BaseException:
-        db.rollback()
-        raise
-
-
 class Vault:
     """The store of encrypted links and pages, in a SQLite file or a PostgreSQL database
     (``path``: a path, or a :class:`~formgen.database.Location`); safe to share between
@@ -250,7 +235,7 @@ class Vault:
             if not self._ready:
                 with self._lock:
                     if not self._ready:
-                        _create_shared(db)
+                        create_tables(db, _SCHEMA)
                         self._ready = True
             yield db
 
