@@ -231,7 +231,7 @@ class Vault:
 
     @contextmanager
     def _postgres(self) -> Iterator[Database]:
-        with connect(self.location, timeout=30) as db:
+        with connect(self.location, timeout=10) as db:
             if not self._ready:
                 with self._lock:
                     if not self._ready:
@@ -244,6 +244,15 @@ class Vault:
         db.execute("DELETE FROM pages WHERE expires < ?", (stamp,))
         db.execute("UPDATE links SET original = NULL, saved = NULL WHERE expires < ? AND original IS NOT NULL", (stamp,))
         db.execute("DELETE FROM links WHERE expires < ?", (_when(now - dt.timedelta(days=TOMBSTONE_DAYS)),))
+
+    def reachable(self) -> bool:
+        """Whether the store can be read now."""
+        try:
+            with self._db() as db:
+                db.one("SELECT 1 FROM links WHERE lookup = ''")
+        except OutputError:
+            return False
+        return True
 
     # ---- links ----
 

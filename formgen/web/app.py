@@ -24,7 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
 from formgen.fonts import read_coverage
 from formgen.links.secret import load_secret
@@ -212,6 +212,14 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(mail.router)
+
+    @app.api_route("/health", methods=["GET", "HEAD"], include_in_schema=False)
+    async def health() -> Response:
+        """200 while this server can reach its link store (its database), else 503: what
+        a load balancer asks before it sends a host requests."""
+        reachable = await run_in_threadpool(state.vault.reachable)
+        return PlainTextResponse("ok" if reachable else "unavailable", 200 if reachable else 503,
+                                 headers={"Cache-Control": "no-store"})
     if verifier is not None:
         app.state.verifier = verifier
         app.include_router(verify.router)

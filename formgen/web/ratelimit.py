@@ -86,13 +86,15 @@ RETURNING allowed, due - EXTRACT(EPOCH FROM statement_timestamp())
 """
 PURGE_EVERY = 60.0
 """Seconds between two removals of full buckets (rows no longer needed) by one process."""
+APART_FOR = 30.0
+"""Seconds a process counts on its own after the database could not be reached."""
 
 
 class SharedRateLimiter:
     """A token bucket per client in a PostgreSQL database, shared by every server on it.
 
-    When the database cannot be reached, this process's own buckets count (and the look-up
-    itself will most likely say the database is unavailable)."""
+    When the database cannot be reached, this process's own buckets count, for
+    :data:`APART_FOR` seconds before the database is tried again."""
 
     def __init__(self, location: Location, bucket: str, per_minute: float,
                  burst: int | None = None):
@@ -105,11 +107,14 @@ class SharedRateLimiter:
         self.local = RateLimiter(per_minute, self.burst)
         self._ready = False
         self._purged = 0.0
+        self._apart_until = 0.0
 
     def take(self, client: str) -> int:
+        if time.monotonic() < self._apart_until:
+            return self.local.take(client)
         t, slack = self.interval, (self.burst - 1) * self.interval
         try:
-            with connect(self.location, timeout=5.0) as db:
+            with connect(self.location, timeout=2.0) as db:
                 if not self._ready:
                     create_tables(db, [_TABLE])
                     self._ready = True
@@ -119,7 +124,9 @@ class SharedRateLimiter:
                     db.execute("DELETE FROM rate_limits WHERE due < "
                                "EXTRACT(EPOCH FROM statement_timestamp())")
         except DriverError as e:
-            log.warning("rate limit counted on this host only: %s", e.kind)
+            log.warning("look-ups counted on this host only for %ss: the database is %s",
+                        APART_FOR, e.kind)
+            self._apart_until = time.monotonic() + APART_FOR
             return self.local.take(client)
         assert row is not None
         allowed, ahead = bool(row[0]), float(row[1])
