@@ -3,7 +3,7 @@
 :class:`Host` is one ``formgen serve`` in its own process and its own working folder (so
 nothing is shared through files but what the options name); :class:`Balancer` is
 ``haproxy -f CONFIG -db`` in the foreground, sending requests to the hosts in turn
-(round robin), asking each ``/health`` twice a second and passing the client's address
+(round robin), asking each ``/health`` every second and passing the client's address
 on in ``X-Forwarded-For``. Both are stopped by ``stop()`` (or as context managers).
 Used by tests/test_serve_hosts.py and bench/bench_hosts.py.
 """
@@ -103,6 +103,7 @@ defaults
     timeout connect 2s
     timeout client 30s
     timeout server 30s
+    timeout check 5s
     retries 3
     option redispatch 1
 
@@ -116,7 +117,7 @@ backend hosts
     option httpchk
     http-check send meth GET uri /health ver HTTP/1.1 hdr Host localhost
     http-check expect status 200
-    default-server inter 500ms fall 2 rise 2
+    default-server inter 1s fall 2 rise 2
 {servers}
 """
 
