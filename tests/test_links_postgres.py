@@ -142,6 +142,11 @@ def test_a_database_that_cannot_be_reached_is_said_plainly(tmp_path: Path) -> No
         "Error: The link store postgresql://postgres:***@127.0.0.1:1/nowhere?connect_timeout=2 "
         "cannot be used: ")
     assert "Traceback" not in made.output and "pw@" not in made.output
+    served = cli("serve", "--database", url)
+    assert served.exit_code == 1
+    assert served.stderr.startswith(
+        "Error: the database postgresql://postgres:***@127.0.0.1:1/nowhere?connect_timeout=2 "
+        "cannot be reached: ")
     served = cli("serve", "--database", "mysql://127.0.0.1/x")
     assert served.exit_code == 2
     assert "must be a PostgreSQL URL (postgresql://…) or a SQLite file's path" in served.stderr

@@ -203,7 +203,7 @@ class Vault:
 
     @contextmanager
     def _write(self) -> Iterator[Database]:
-        """A write transaction that excludes the other writers, with expired entries purged."""
+        """A write transaction that excludes the other writers (on every host)."""
         with self._db() as db, db.transaction("links"):
             yield db
 
