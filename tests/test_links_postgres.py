@@ -134,6 +134,7 @@ def test_link_store_option_wins_over_the_database(postgres_url: str, tmp_path: P
     assert Vault(store).link(key) is not None and Vault(locate(postgres_url)).link(key) is None
 
 
+@pytest.mark.slow  # waits for the connection to fail
 def test_a_database_that_cannot_be_reached_is_said_plainly(tmp_path: Path) -> None:
     url = "postgresql://postgres:pw@127.0.0.1:1/nowhere?connect_timeout=2"
     made = cli("links", EXAMPLE_FILE, "--base-url", BASE, "--database", url)
@@ -168,6 +169,7 @@ def test_lookup_limits_in_the_database_hold_for_every_server(postgres_url: str) 
     assert b.take("10.0.0.4", "LI@example.org") > 0  # the same address, through the other
 
 
+@pytest.mark.slow  # waits for the connection to fail
 def test_lookup_limits_fall_back_to_the_host_when_the_database_is_gone() -> None:
     limiter = SharedRateLimiter(locate("postgresql://postgres@127.0.0.1:1/x?connect_timeout=1"),
                                 "verify", 6, burst=1)
