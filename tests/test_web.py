@@ -344,7 +344,8 @@ def test_nothing_lists_or_reaches_applicants(client: TestClient) -> None:
 
     assert sorted(paths(client.app.routes)) == [  # type: ignore[attr-defined]
         "/", "/", "/api/pack", "/api/render", "/blank.yaml", "/email-link", "/f/{token}",
-        "/openapi.json", "/static", "/upload"]
+        "/health", "/openapi.json", "/static", "/upload"]
+    assert client.get("/health").text == "ok"  # for a load balancer: says nothing of anyone
     # /email-link sends only the link its form carries, to the address typed (test_web_mail.py)
     assert client.get("/f/").status_code == 404
     assert client.get("/api/pack").status_code == 405

@@ -85,12 +85,13 @@ def settings_from(
     register_key: Path | None = None,
     link_store: Path | None = None,
     secret_file: Path | None = None,
+    database: Location | None = None,
 ) -> Settings:
     """The command's settings, from its options (the day pinned as the command starts)."""
     return load_settings(
         manifest_path, languages=list(langs) or None, workers=workers, timeout=timeout,
         paths=Paths(register=register, register_key=register_key, link_store=link_store,
-                    secret_file=secret_file),
+                    secret_file=secret_file, database=database),
     )
 
 

@@ -11,12 +11,14 @@ import click
 
 from formgen import clock
 from formgen.commands.common import (
+    database_option,
     manifest_option,
     say,
     settings_from,
     show_problems,
     user_errors,
 )
+from formgen.database import Location
 from formgen.exceptions import FormgenError
 from formgen.main import check_data
 from formgen.messages import msg, printable
@@ -49,33 +51,36 @@ class Days(click.ParamType):
               help=f"Days each link stays valid ({MIN_DAYS} to {MAX_DAYS}).")
 @click.option("--link-store", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The encrypted link store `formgen serve` reads "
-                   "(default: $FORMGEN_LINK_STORE, else build/links.sqlite).")
+                   "(default: --database, else $FORMGEN_LINK_STORE, else build/links.sqlite).")
+@database_option
 @click.option("--revoke", "revoke", multiple=True, metavar="LINK",
               help="Withdraw a link made earlier (the whole link or its last part); repeatable.")
 @manifest_option
 @user_errors
 def command(
     data: tuple[Path, ...], base_url: str | None, days: float, link_store: Path | None,
-    revoke: tuple[str, ...], manifest_path: str | None,
+    database: Location | None, revoke: tuple[str, ...], manifest_path: str | None,
 ) -> None:
     """Print, for each applicant, a short link that opens their forms prefilled.
 
     Each line is: id, name, link (separated by tabs). The applicant's record is kept in
     the link store encrypted with a key that exists only in the link; the link expires
-    after --days. `formgen serve` must use the same link store. With --revoke, the
+    after --days. `formgen serve` must use the same link store (--database
+    postgresql://… for one that several servers share; a path there names the link
+    store's file). With --revoke, the
     links named are withdrawn instead: their data is wiped and they open no more.
     """
-    from formgen.links.store import Vault, key_of, vault_path
+    from formgen.links.store import Vault, key_of, vault_location
     from formgen.links.tokens import make_short_link, token_in
 
-    vault = Vault(vault_path(link_store))
+    vault = Vault(vault_location(link_store, database))
     if revoke:
         if data:
             raise click.UsageError("give either DATA files or --revoke, not both")
         for link in revoke:
             key = key_of(token_in(link))
             if key is None or not vault.revoke(key):
-                raise FormgenError(msg("cli.link-unknown", link=link, store=str(vault.path)))
+                raise FormgenError(msg("cli.link-unknown", link=link, store=vault.shown))
             say(msg("cli.link-revoked", link=link))
         return
     if not data:
@@ -99,7 +104,7 @@ def command(
             name = name.get("zh") or name.get("en")
         click.echo(f"{printable(raw.record_id) or raw.where}\t{printable(str(name or ''))}\t{link}")
     say(msg("cli.links-made", count=made, date=(now + dt.timedelta(days=days)).date()))
-    say(msg("cli.links-stored", store=str(vault.path)))
+    say(msg("cli.links-stored", store=vault.shown))
     if report.failed_records:
         say(msg("cli.links-with-errors", count=report.failed_records))
     if long_links:

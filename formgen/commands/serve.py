@@ -1,4 +1,5 @@
-"""``formgen serve [--host 127.0.0.1] [--port 8000] [--register PATH] [--smtp URL --base-url URL]``"""
+"""``formgen serve [--host 127.0.0.1] [--port 8000] [--register PATH] [--database URL]
+[--trusted-proxy ADDRESSES] [--smtp URL --base-url URL]``"""
 
 from __future__ import annotations
 
@@ -6,8 +7,15 @@ from pathlib import Path
 
 import click
 
-from formgen.commands.common import manifest_option, register_key_option, say, user_errors
+from formgen.commands.common import (
+    database_option,
+    manifest_option,
+    register_key_option,
+    say,
+    user_errors,
+)
 from formgen.commands.credentialopts import issuer_keys_option
+from formgen.database import Location
 from formgen.fonts import require_families
 from formgen.links.store import check_store, vault_path
 from formgen.messages import msg
@@ -25,7 +33,13 @@ VERIFY_RATE = 20
               help="File holding the secret of the long signed links of earlier versions (default: $FORMGEN_SECRET, else build/secret.key).")
 @click.option("--link-store", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The encrypted store of links and pages, shared with `formgen links` "
-                   "(default: $FORMGEN_LINK_STORE, else build/links.sqlite).")
+                   "(default: --database, else $FORMGEN_LINK_STORE, else build/links.sqlite).")
+@database_option
+@click.option("--trusted-proxy", "trusted_proxy", metavar="ADDRESSES", default=None,
+              envvar="FORMGEN_TRUSTED_PROXY",
+              help="The load balancer's addresses or networks (comma-separated, e.g. "
+                   "10.0.0.5,10.0.1.0/24): their X-Forwarded-For names the client, whose "
+                   "look-ups are counted (default: $FORMGEN_TRUSTED_PROXY, else none).")
 @click.option("--converters", type=click.IntRange(min=1), default=None,
               help="LibreOffice processes making PDFs (default: one per core).")
 @click.option("--max-queue", type=click.IntRange(min=1), default=32, show_default=True,
@@ -66,6 +80,8 @@ def command(
     port: int,
     secret_file: Path | None,
     link_store: Path | None,
+    database: Location | None,
+    trusted_proxy: str | None,
     converters: int | None,
     max_queue: int,
     timeout: float,
@@ -85,7 +101,12 @@ def command(
     """Serve the web app: forms for applicants, prefilled links from staff, the JSON API,
     and with --register the public certificate verification page, and (with the
     issuer's keys) the DID document /.well-known/did.json, the status lists /status/N
-    and each certificate's digital credential /c/CODE/credential.json."""
+    and each certificate's digital credential /c/CODE/credential.json.
+
+    With --database postgresql://… several servers on several hosts share one database:
+    the link store, the register (when the database holds one and --register names no
+    file) and the look-up limits live there; give every host the same --secret-file
+    (or $FORMGEN_SECRET) and register key."""
     from formgen.send.single import mailer_from
     from formgen.web import create_app, web_settings
     from formgen.web.server import server
@@ -95,14 +116,15 @@ def command(
     settings = web_settings(
         manifest_path, workers=converters, timeout=timeout,
         paths=Paths(register=register, register_key=register_key, link_store=link_store,
-                    secret_file=secret_file),
+                    secret_file=secret_file, database=database),
     )
     mailer = mailer_from(settings.manifest, smtp_url=smtp_url, starttls=starttls, user=smtp_user,
                          sender=sender, base_url=base_url)
     app = create_app(settings, max_queue=max_queue, verify_rate=verify_rate,
                      issuer_keys=issuer_keys, mailer=mailer, mail_per_address=mail_rate,
                      mail_per_client=mail_rate * (PER_CLIENT // PER_ADDRESS))
-    if register is not None and not hasattr(app.state, "credentials"):
-        say(msg("cli.no-credentials-served", register=str(register)))
+    verifier = getattr(app.state, "verifier", None)
+    if verifier is not None and not hasattr(app.state, "credentials"):
+        say(msg("cli.no-credentials-served", register=str(verifier.place)))
     say(msg("cli.serving", url=f"http://{host}:{port}/"))
-    server(app, host, port, access_log=access_log).run()
+    server(app, host, port, access_log=access_log, trusted_proxies=trusted_proxy).run()

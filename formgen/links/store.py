@@ -1,6 +1,8 @@
 """The link store: applicant records kept encrypted under keys the server does not keep.
 
-Two kinds of entry live in one SQLite file (``build/links.sqlite`` unless told otherwise):
+Two kinds of entry live in one SQLite file (``build/links.sqlite`` unless told otherwise),
+or in the tables ``links`` and ``pages`` of a PostgreSQL database that several servers
+share (``--database postgresql://…``):
 
 * **links** that ``formgen links`` makes for staff to send: the record is encrypted with
   AES-GCM (the ``cryptography`` package) under a random 128-bit key that exists only in
@@ -13,7 +15,8 @@ Two kinds of entry live in one SQLite file (``build/links.sqlite`` unless told o
 
 Without the key a row is noise: a copy of the file reveals how many entries there are,
 their sizes and their dates, nothing of what they hold. Expired entries are wiped
-(ciphertext removed) whenever the file is written.
+(ciphertext removed) whenever the store is written. Writes run in a transaction that
+excludes other writers (of every host, on PostgreSQL); reads go on meanwhile.
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ import hashlib
 import json
 import os
 import secrets
-import sqlite3
 import threading
 import zlib
 from collections.abc import Iterator
@@ -38,6 +40,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from formgen import clock
+from formgen.database import Database, DriverError, Location, connect
+from formgen.database.shared import create_tables
 from formgen.exceptions import OutputError
 from formgen.messages import msg
 
@@ -52,7 +56,7 @@ DEFAULT_VAULT = Path("build") / "links.sqlite"
 VAULT_ENV = "FORMGEN_LINK_STORE"
 MAX_PLAIN = 8 * 1024 * 1024
 
-_SCHEMA = """
+_SCHEMA = ["""
 CREATE TABLE IF NOT EXISTS links (
   lookup TEXT PRIMARY KEY,
   created TEXT NOT NULL,
@@ -61,14 +65,15 @@ CREATE TABLE IF NOT EXISTS links (
   original BLOB,
   saved BLOB,
   saved_at TEXT
-);
+)""", """
 CREATE TABLE IF NOT EXISTS pages (
   lookup TEXT PRIMARY KEY,
   expires TEXT NOT NULL,
   data BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS pages_expires ON pages (expires);
-"""
+)""",
+    "CREATE INDEX IF NOT EXISTS pages_expires ON pages (expires)",
+    "CREATE INDEX IF NOT EXISTS links_expires ON links (expires)",
+]
 
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -109,6 +114,17 @@ def vault_path(path: str | Path | None = None) -> Path:
     if path is not None:
         return Path(path)
     return Path(os.environ.get(VAULT_ENV) or DEFAULT_VAULT)
+
+
+def vault_location(link_store: str | Path | None = None, database: Location | None = None) -> Location:
+    """Where the link store is: ``link_store`` when given (``--link-store``), else
+    ``database`` (``--database``, ``$FORMGEN_DATABASE``: a PostgreSQL database, or a SQLite
+    file), else as :func:`vault_path` finds it."""
+    if link_store is not None:
+        return Location(path=Path(link_store))
+    if database is not None:
+        return database
+    return Location(path=vault_path())
 
 
 class Undecryptable(Exception):
@@ -171,6 +187,11 @@ def _now() -> dt.datetime:
     return clock.now()
 
 
+def _bytes(value: bytes | memoryview | None) -> bytes | None:
+    """A BLOB as bytes (PostgreSQL's driver gives a memoryview)."""
+    return None if value is None else bytes(value)
+
+
 @dataclass(frozen=True)
 class LinkEntry:
     """One link as the file keeps it."""
@@ -183,39 +204,89 @@ class LinkEntry:
 
 
 class Vault:
-    """The SQLite file of encrypted links and pages; safe to share between threads."""
+    """The store of encrypted links and pages, in a SQLite file or a PostgreSQL database
+    (``path``: a path, or a :class:`~formgen.database.Location`); safe to share between
+    threads."""
 
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
+    def __init__(self, path: str | Path | Location):
+        self.location = path if isinstance(path, Location) else Location(path=Path(path))
+        self.path: Path | None = self.location.path
+        """The SQLite file (None on PostgreSQL)."""
         self._lock = threading.Lock()
         self._ready = False
 
+    @property
+    def shown(self) -> str:
+        """How to name the store to people: the file, or the database without its password."""
+        return self.location.shown
+
     @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
+    def _db(self) -> Iterator[Database]:
+        """A connection to the store, its tables made on first use; a driver's error
+        becomes an OutputError naming the store."""
+        try:
+            if self.location.is_postgres:
+                with self._postgres() as db:
+                    yield db
+            else:
+                with self._sqlite() as db:
+                    yield db
+        except DriverError as e:
+            raise OutputError(msg("links.store-unavailable", store=self.shown, reason=e.detail)) from e
+
+    @contextmanager
+    def _write(self) -> Iterator[Database]:
+        """A write transaction that excludes the other writers (on every host)."""
+        with self._db() as db, db.transaction("links"):
+            yield db
+
+    @contextmanager
+    def _sqlite(self) -> Iterator[Database]:
+        assert self.path is not None
         with self._lock:
             if not self._ready:
                 check_store(self.path)
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=30)
+            db = connect(self.location, timeout=30)
             try:
                 if not self._ready:
                     try:
                         db.execute("PRAGMA journal_mode=WAL")
-                        db.executescript(_SCHEMA)
-                    except sqlite3.DatabaseError as e:  # another file given as the store
+                        db.create(_SCHEMA)
+                    except DriverError as e:  # another file given as the store
+                        if e.kind != "corrupt":
+                            raise
                         raise OutputError(msg("links.not-a-store", path=str(self.path))) from e
                     self.path.chmod(0o600)
                     self._ready = True
-                with db:
-                    yield db
+                yield db
             finally:
                 db.close()
 
-    def _purge(self, db: sqlite3.Connection, now: dt.datetime) -> None:
+    @contextmanager
+    def _postgres(self) -> Iterator[Database]:
+        with connect(self.location, timeout=10) as db:
+            if not self._ready:
+                with self._lock:
+                    if not self._ready:
+                        create_tables(db, _SCHEMA)
+                        self._ready = True
+            yield db
+
+    def _purge(self, db: Database, now: dt.datetime) -> None:
         stamp = _when(now)
         db.execute("DELETE FROM pages WHERE expires < ?", (stamp,))
         db.execute("UPDATE links SET original = NULL, saved = NULL WHERE expires < ? AND original IS NOT NULL", (stamp,))
         db.execute("DELETE FROM links WHERE expires < ?", (_when(now - dt.timedelta(days=TOMBSTONE_DAYS)),))
+
+    def reachable(self) -> bool:
+        """Whether the store can be read now."""
+        try:
+            with self._db() as db:
+                db.one("SELECT 1 FROM links WHERE lookup = ''")
+        except OutputError:
+            return False
+        return True
 
     # ---- links ----
 
@@ -223,7 +294,7 @@ class Vault:
         """File ``record`` under a new key; the key's token (for the link) is returned."""
         key = new_key()
         now = now or _now()
-        with self._db() as db:
+        with self._write() as db:
             self._purge(db, now)
             db.execute(
                 "INSERT INTO links (lookup, created, expires, original) VALUES (?, ?, ?, ?)",
@@ -237,7 +308,7 @@ class Vault:
         their tokens, in order."""
         now = now or _now()
         keys = [new_key() for _ in records]
-        with self._db() as db:
+        with self._write() as db:
             self._purge(db, now)
             db.executemany(
                 "INSERT INTO links (lookup, created, expires, original) VALUES (?, ?, ?, ?)",
@@ -247,37 +318,35 @@ class Vault:
 
     def link(self, key: bytes) -> LinkEntry | None:
         with self._db() as db:
-            row = db.execute(
+            row = db.one(
                 "SELECT expires, revoked, original, saved, saved_at FROM links WHERE lookup = ?",
                 (lookup_of(key, "link"),),
-            ).fetchone()
+            )
         if row is None:
             return None
         expires = _parse(row[0])
         assert expires is not None
-        return LinkEntry(expires, _parse(row[1]), row[2], row[3], _parse(row[4]))
+        return LinkEntry(expires, _parse(row[1]), _bytes(row[2]), _bytes(row[3]), _parse(row[4]))
 
     def save_to_link(self, key: bytes, record: dict[str, Any], now: dt.datetime | None = None) -> bool:
         """Keep ``record`` as the link's saved version; False when the link cannot take it."""
         now = now or _now()
-        with self._db() as db:
-            done = db.execute(
+        with self._write() as db:
+            return db.changed(
                 "UPDATE links SET saved = ?, saved_at = ? WHERE lookup = ? AND revoked IS NULL "
                 "AND expires > ? AND original IS NOT NULL",
                 (seal(key, record, "link.saved"), _when(now), lookup_of(key, "link"), _when(now)),
-            )
-            return done.rowcount == 1
+            ) == 1
 
     def revoke(self, key: bytes, now: dt.datetime | None = None) -> bool:
         """Withdraw a link: its data is wiped at once; False when there is no such link."""
         now = now or _now()
-        with self._db() as db:
-            done = db.execute(
+        with self._write() as db:
+            return db.changed(
                 "UPDATE links SET revoked = COALESCE(revoked, ?), original = NULL, saved = NULL "
                 "WHERE lookup = ?",
                 (_when(now), lookup_of(key, "link")),
-            )
-            return done.rowcount == 1
+            ) == 1
 
     # ---- pages ----
 
@@ -285,7 +354,7 @@ class Vault:
         """Keep one page's state under the session's key; returns the page's id for its URL."""
         now = now or _now()
         page_id = secrets.token_urlsafe(12)
-        with self._db() as db:
+        with self._write() as db:
             self._purge(db, now)
             db.execute(
                 "INSERT INTO pages (lookup, expires, data) VALUES (?, ?, ?)",
@@ -299,14 +368,14 @@ class Vault:
         """A page's state, or None when it is gone, expired, or not this session's."""
         now = now or _now()
         with self._db() as db:
-            row = db.execute(
+            row = db.one(
                 "SELECT expires, data FROM pages WHERE lookup = ?",
                 (lookup_of(session_key + page_id.encode(), "page"),),
-            ).fetchone()
+            )
         if row is None or dt.datetime.fromisoformat(row[0]) < now:
             return None
         try:
-            value = unseal(session_key, row[1], "page." + page_id)
+            value = unseal(session_key, bytes(row[1]), "page." + page_id)
         except (Undecryptable, ValueError):
             return None
         return value if isinstance(value, dict) else None

@@ -27,7 +27,7 @@ from formgen import clock
 from formgen.certificates.register import DEFAULT_PATH, Register
 from formgen.exceptions import FormgenError, Problem
 from formgen.language import day
-from formgen.links.store import Vault, key_of, lookup_of, vault_path
+from formgen.links.store import Vault, key_of, lookup_of, vault_location
 from formgen.links.tokens import json_safe, make_link, token_in
 from formgen.load import RawRecord
 from formgen.messages import Message, msg
@@ -261,7 +261,7 @@ def compose(item: Outgoing, recipient: Address, options: SendOptions, settings: 
 
 def link_vault(settings: Settings) -> Vault:
     """The link store the run's links go to (the one ``formgen serve`` reads)."""
-    return Vault(vault_path(settings.paths.link_store))
+    return Vault(vault_location(settings.paths.link_store, settings.paths.database))
 
 
 def withdraw_links(batch: Batch, vault: Vault) -> None:

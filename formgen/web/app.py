@@ -9,6 +9,8 @@ files are removed before the answer goes out, and no personal data reaches the l
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,11 +24,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
 from formgen.fonts import read_coverage
 from formgen.links.secret import load_secret
-from formgen.links.store import Vault, vault_path
+from formgen.links.store import Vault, vault_location
 from formgen.messages import msg
 from formgen.model.applicant import LANGUAGES, Applicant, Language
 from formgen.model.reference import competence_statements
@@ -38,7 +40,8 @@ from formgen.web.files import ConversionQueue
 from formgen.web.i18n import N_, TRANSLATORS, translations
 from formgen.web.messages import described_by, has_error, input_id, label_parts
 from formgen.web.parsing import ParseLimits, Parser
-from formgen.web.ratelimit import PER_ADDRESS, PER_CLIENT, MailLimits
+from formgen.web.ratelimit import PER_ADDRESS, PER_CLIENT, MailLimits, limiter
+from formgen.web.registers import register_place
 from formgen.web.security import (
     DEFAULT_BODY_TIMEOUT,
     BodyTooLarge,
@@ -108,16 +111,18 @@ def create_app(
     ``converter`` is a :class:`formgen.office.converter.Converter` to share (the caller
     closes it); without one the app starts its own at startup (with the settings' workers
     and timeout, each LibreOffice process replaced after ``recycle_after`` conversions)
-    and closes it at shutdown. With a register in the settings' paths (and its key:
-    ``paths.register_key``, else as :func:`formgen.certificates.keys.load_key` finds it)
-    the app also serves the certificate verification page and its JSON
-    (:mod:`formgen.web.verify`), each client address allowed ``verify_rate`` look-ups a
-    minute.
+    and closes it at shutdown. With a register in the settings' paths (``paths.register``,
+    else a PostgreSQL ``paths.database`` holding one; its key: ``paths.register_key``, else
+    as :func:`formgen.certificates.keys.load_key` finds it) the app also serves the
+    certificate verification page and its JSON (:mod:`formgen.web.verify`), each client
+    address allowed ``verify_rate`` look-ups a minute (counted in that PostgreSQL database,
+    so on every host at once, when the settings have one: :mod:`formgen.web.ratelimit`).
 
     ``secret`` checks the long signed links of earlier versions (default: see
     :func:`formgen.links.secret.load_secret`, from ``paths.secret_file``); the settings'
     ``paths.link_store`` is the encrypted store of short links and of pages between a
-    submit and its redirect (default: see :func:`formgen.links.store.vault_path`). At most
+    submit and its redirect (default: ``paths.database``, else see
+    :func:`formgen.links.store.vault_path`). At most
     ``max_queue`` conversions run or wait; requests and uploads are limited to
     ``max_upload`` bytes and read under ``parse_limits``; a request's body must arrive
     within ``body_timeout`` seconds (else 408).
@@ -131,16 +136,22 @@ def create_app(
     link offers to email the applicant that link (:mod:`formgen.web.mail`): at most
     ``mail_per_address`` messages an hour to one address and ``mail_per_client`` at the
     asking of one client address.
+
+    Nothing else is kept between requests: several servers on one PostgreSQL database,
+    with the same secret and register key, answer alike whichever one a request meets.
     """
     settings = settings or web_settings()
     paths = settings.paths
-    verifier = (Verifier(paths.register, paths.register_key, verify_rate)
-                if paths.register is not None else None)
+    place = register_place(paths)
+    verifier = (Verifier(place, paths.register_key, verify_rate,
+                         limiter(paths.database, "verify", verify_rate))
+                if place is not None else None)
     manifest = settings.manifest
+    secret = secret if secret is not None else load_secret(paths.secret_file)
     state = WebState(
         settings=settings,
-        secret=secret if secret is not None else load_secret(paths.secret_file),
-        vault=Vault(vault_path(paths.link_store)),
+        secret=secret,
+        vault=Vault(vault_location(paths.link_store, paths.database)),
         max_upload=max_upload,
         max_queue=max_queue,
         converter=converter,
@@ -148,7 +159,9 @@ def create_app(
         statements=competence_statements(manifest),
         parser=Parser(parse_limits),
         mailer=mailer,
-        mail_limits=MailLimits.hourly(mail_per_address, mail_per_client),
+        mail_limits=MailLimits.hourly(
+            mail_per_address, mail_per_client, database=paths.database,
+            key=hmac.new(secret.encode(), b"formgen.mail-limits", hashlib.sha256).digest()),
     )
 
     @asynccontextmanager
@@ -199,11 +212,19 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(mail.router)
+
+    @app.api_route("/health", methods=["GET", "HEAD"], include_in_schema=False)
+    async def health() -> Response:
+        """200 while this server can reach its link store (its database), else 503: what
+        a load balancer asks before it sends a host requests."""
+        reachable = await run_in_threadpool(state.vault.reachable)
+        return PlainTextResponse("ok" if reachable else "unavailable", 200 if reachable else 503,
+                                 headers={"Cache-Control": "no-store"})
     if verifier is not None:
         app.state.verifier = verifier
         app.include_router(verify.router)
         app.include_router(verify.api)
-        issuing = credential_service(verifier.path, paths.register_key, issuer_keys)
+        issuing = credential_service(verifier.place, paths.register_key, issuer_keys)
         if issuing is not None:
             app.state.credentials = issuing
             app.include_router(credentials.router)

@@ -6,7 +6,6 @@ are ``_register_head.html`` and ``_register_audit.html``."""
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,6 +14,7 @@ from formgen.certificates.audit import AuditCache, AuditError
 from formgen.certificates.register import Register
 from formgen.exceptions import VerificationError
 from formgen.model.applicant import Language
+from formgen.web.registers import Place, named
 from formgen.web.state import state_of
 
 log = logging.getLogger("formgen.web.verify")
@@ -29,12 +29,12 @@ def audit_at_start(audits: AuditCache, reg: Register) -> None:
         log.error("%s", e.message.english)
 
 
-def refuse_disagreeing(audits: AuditCache, path: Path, e: VerificationError) -> None:
+def refuse_disagreeing(audits: AuditCache, place: Place, e: VerificationError) -> None:
     """A certificate whose row disagrees with its events fails the register's audit (the
     audit is made again at the next look-up)."""
     if e.code == "verify.events-disagree":
         audits.forget()
-        raise AuditError(path, [e.message]) from e
+        raise AuditError(named(place), [e.message]) from e
 
 
 def register_published(request: Request) -> dict[str, object]:

@@ -10,13 +10,13 @@ So Refresh and Back only ever repeat a GET, and never ask to send the form again
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from formgen.exceptions import OutputError
 from formgen.links.store import PAGE_HOURS, key_of, new_key, token_of
 from formgen.web.state import state_of
 
@@ -37,7 +37,7 @@ async def redirect_to_page(request: Request, page: dict[str, Any], anchor: str =
         key = new_key()
     try:
         page_id = await run_in_threadpool(state.vault.add_page, key, page)
-    except (sqlite3.Error, OSError):
+    except (OutputError, OSError):
         return None
     root = request.scope.get("root_path", "").rstrip("/")
     response = RedirectResponse(f"{root}/?lang={page['lang']}&page={page_id}{anchor}", status_code=303)
@@ -57,7 +57,7 @@ async def load_page(request: Request, page_id: str) -> dict[str, Any] | None:
     state = state_of(request)
     try:
         return await run_in_threadpool(state.vault.page, key, page_id)
-    except (sqlite3.Error, OSError):
+    except (OutputError, OSError):
         return None
 
 

@@ -8,8 +8,8 @@ certificate's QR code opens.
     POST /api/certificates/lookup   the same by number and surname (body: JSON
                                     ``{"number": "...", "surname": "..."}``)
 
-Served only when the app has a register (``formgen serve --register``), opened read-only
-for each look-up, which :mod:`formgen.certificates.verification` makes: this module only
+Served only when the app has a register (``formgen serve --register``, or a PostgreSQL
+``--database`` holding one: :mod:`formgen.web.registers`), opened read-only for each look-up, which :mod:`formgen.certificates.verification` makes: this module only
 shows its answer. A page shows only what the certificate itself shows (holder's name,
 certificate, grade, number, date of issue) and whether it stands: valid, revoked (with
 the date and the reason) or superseded by a reissue (with the new number); a reissued
@@ -50,7 +50,8 @@ from formgen.web.audit import audit_at_start, audit_refused, refuse_disagreeing,
 from formgen.web.credentials import credential_links
 from formgen.web.i18n import N_, TRANSLATORS
 from formgen.web.parsing import read_json_body
-from formgen.web.ratelimit import RateLimiter
+from formgen.web.ratelimit import Limiter, RateLimiter
+from formgen.web.registers import Place, open_register
 from formgen.web.security import BodyTooLarge, read_body, read_form
 from formgen.web.state import MULTIPART_SLACK, api_error, api_errors, language_of, state_of
 
@@ -66,13 +67,14 @@ DEFAULT_RATE = 20
 class Verifier:
     """Read-only look-ups in one register, limited per client."""
 
-    def __init__(self, path: Path, key_file: Path | None = None, per_minute: float = DEFAULT_RATE):
-        self.path = Path(path)
+    def __init__(self, place: Place, key_file: Path | None = None, per_minute: float = DEFAULT_RATE,
+                 limiter: Limiter | None = None):
+        self.place = place
         self.audits = AuditCache()
-        with Register(self.path, key_file=key_file, read_only=True) as reg:  # checked at start
+        with open_register(place, key_file=key_file) as reg:  # checked at start
             self.key: RegisterKey = reg.key
             audit_at_start(self.audits, reg)
-        self.limiter = RateLimiter(per_minute)
+        self.limiter: Limiter = limiter if limiter is not None else RateLimiter(per_minute)
 
     def find(self, code: str, manifest: Manifest) -> Verification | None:
         """The certificate with this verification code, if it was issued and is genuine."""
@@ -86,12 +88,12 @@ class Verifier:
         return self._find(lambda reg: find_by_number(reg, number, surname, manifest))
 
     def _find(self, look_up: Callable[[Register], Verification]) -> Verification | None:
-        with Register(self.path, timeout=5.0, key=self.key, read_only=True) as reg:
+        with open_register(self.place, timeout=5.0, key=self.key) as reg:
             self.audits.check(reg)
             try:
                 return look_up(reg)
             except VerificationError as e:
-                refuse_disagreeing(self.audits, self.path, e)
+                refuse_disagreeing(self.audits, self.place, e)
                 if e.code in ("verify.record-altered", "verify.other-key",
                               "verify.particulars-altered"):
                     log.warning("register row refused: %s", e.message.english)
