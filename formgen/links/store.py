@@ -98,12 +98,9 @@ def check_store(path: Path) -> None:
     tables: set[str] = set()
     if head == _SQLITE_MAGIC:
         try:
-            db = sqlite3.connect(path, timeout=30)
-            try:
-                tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            finally:
-                db.close()
-        except sqlite3.DatabaseError:
+            with connect(Location(path=path), timeout=30, read_only=True) as db:
+                tables = db.tables()
+        except DriverError:
             tables = set()
     if "links" not in tables or not tables <= _TABLES:
         raise OutputError(msg("links.not-a-store", path=str(path)))
