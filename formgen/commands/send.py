@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from formgen.commands.common import (
+    database_option,
     manifest_option,
     progress_callbacks,
     register_key_option,
@@ -19,6 +20,7 @@ from formgen.commands.common import (
     show_problems,
     user_errors,
 )
+from formgen.database import Location
 from formgen.exceptions import FormgenError
 from formgen.messages import environment_language, msg
 from formgen.send.compose import parse_address
@@ -54,6 +56,7 @@ from formgen.settings import Settings
               help="The link store `formgen serve` reads (default: $FORMGEN_LINK_STORE, "
                    "else build/links.sqlite).")
 @register_option
+@database_option
 @register_key_option
 @click.option("--preview", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write every message as an .eml file in this folder and send nothing.")
@@ -83,7 +86,8 @@ from formgen.settings import Settings
 @manifest_option
 @user_errors
 def command(data: tuple[Path, ...], what: str, out: Path, base_url: str | None, days: float,
-            link_store: Path | None, register: Path, register_key: Path | None,
+            link_store: Path | None, register: Path,
+            database: Location | None, register_key: Path | None,
             preview: Path | None, yes: bool, smtp_url: str | None, starttls: bool | None,
             user: str | None, sender: str | None, per_minute: int | None, retries: int,
             retry_wait: float, timeout: float, log: Path | None, resend: int | None,
@@ -92,7 +96,7 @@ def command(data: tuple[Path, ...], what: str, out: Path, base_url: str | None, 
     certificates, once. Running it again sends nothing twice and finishes an interrupted
     batch; --resend ID sends one again on purpose."""
     settings = settings_from(manifest_path, register=register, register_key=register_key,
-                             link_store=link_store)
+                             database=database, link_store=link_store)
     mail = settings.manifest.mail
     from_text = sender or mail.sender
     if not from_text:

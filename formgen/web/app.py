@@ -134,8 +134,9 @@ def create_app(
     """
     settings = settings or web_settings()
     paths = settings.paths
-    verifier = (Verifier(paths.register, paths.register_key, verify_rate)
-                if paths.register is not None else None)
+    where = paths.database if paths.database is not None and paths.database.is_postgres \
+        else paths.register
+    verifier = Verifier(where, paths.register_key, verify_rate) if where is not None else None
     manifest = settings.manifest
     state = WebState(
         settings=settings,

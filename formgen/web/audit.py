@@ -29,7 +29,7 @@ def audit_at_start(audits: AuditCache, reg: Register) -> None:
         log.error("%s", e.message.english)
 
 
-def refuse_disagreeing(audits: AuditCache, path: Path, e: VerificationError) -> None:
+def refuse_disagreeing(audits: AuditCache, path: Path | str, e: VerificationError) -> None:
     """A certificate whose row disagrees with its events fails the register's audit (the
     audit is made again at the next look-up)."""
     if e.code == "verify.events-disagree":

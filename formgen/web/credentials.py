@@ -37,6 +37,7 @@ from formgen.credentials.badge import credential_url, page_url, signed_badge
 from formgen.credentials.did import did_document
 from formgen.credentials.keys import IssuerKeys, load_issuer_keys
 from formgen.credentials.status import entry_of, lists, set_bits, status_list_credential
+from formgen.database import Location
 from formgen.exceptions import CredentialError, RegisterError, VerificationError
 from formgen.messages import msg
 from formgen.web.state import api_error, api_errors, state_of
@@ -51,7 +52,7 @@ _HEADERS = {"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"}
 class CredentialService:
     """The register and the issuer's keys the credential routes use."""
 
-    register: Path
+    register: Path | Location
     keys: IssuerKeys
     register_key: Path | None = None
 
@@ -60,7 +61,7 @@ class CredentialService:
         return Register(self.register, timeout=5.0, key_file=self.register_key, read_only=True)
 
 
-def credential_service(register: Path, register_key: Path | None,
+def credential_service(register: Path | Location, register_key: Path | None,
                        issuer_keys: Path | None) -> CredentialService | None:
     """The service for ``register``, or None (said in the log) when the issuer's keys
     cannot be had: then no credential, DID document or status list is served."""

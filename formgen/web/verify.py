@@ -41,7 +41,9 @@ from formgen.certificates.audit import AuditCache, AuditError
 from formgen.certificates.keys import RegisterKey
 from formgen.certificates.numbers import NUMBER_RE, normalize_code
 from formgen.certificates.register import Register
+from formgen.certificates.store import located
 from formgen.certificates.verification import Verification, find_by_code, find_by_number
+from formgen.database import Location
 from formgen.exceptions import DataFileError, RegisterError, VerificationError
 from formgen.messages import msg
 from formgen.model.applicant import Language
@@ -66,10 +68,12 @@ DEFAULT_RATE = 20
 class Verifier:
     """Read-only look-ups in one register, limited per client."""
 
-    def __init__(self, path: Path, key_file: Path | None = None, per_minute: float = DEFAULT_RATE):
-        self.path = Path(path)
+    def __init__(self, path: Path | Location, key_file: Path | None = None,
+                 per_minute: float = DEFAULT_RATE):
+        self.location = located(path)
+        self.path: Path | Location = self.location.path or self.location
         self.audits = AuditCache()
-        with Register(self.path, key_file=key_file, read_only=True) as reg:  # checked at start
+        with Register(self.location, key_file=key_file, read_only=True) as reg:  # checked at start
             self.key: RegisterKey = reg.key
             audit_at_start(self.audits, reg)
         self.limiter = RateLimiter(per_minute)
@@ -86,12 +90,12 @@ class Verifier:
         return self._find(lambda reg: find_by_number(reg, number, surname, manifest))
 
     def _find(self, look_up: Callable[[Register], Verification]) -> Verification | None:
-        with Register(self.path, timeout=5.0, key=self.key, read_only=True) as reg:
+        with Register(self.location, timeout=5.0, key=self.key, read_only=True) as reg:
             self.audits.check(reg)
             try:
                 return look_up(reg)
             except VerificationError as e:
-                refuse_disagreeing(self.audits, self.path, e)
+                refuse_disagreeing(self.audits, self.location.shown, e)
                 if e.code in ("verify.record-altered", "verify.other-key",
                               "verify.particulars-altered"):
                     log.warning("register row refused: %s", e.message.english)
