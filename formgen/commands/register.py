@@ -1,4 +1,5 @@
-"""``formgen register init|migrate-key|migrate-head|migrate-status|audit|export``: the certificate register itself."""
+"""``formgen register init|migrate|migrate-key|migrate-head|migrate-status|audit|export``:
+the certificate register itself."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from formgen.certificates.keys import key_location
 from formgen.certificates.migrate import migrate_head, migrate_key, migrate_status
 from formgen.certificates.numbers import write_csv
 from formgen.certificates.register import DEFAULT_PATH, Register
+from formgen.certificates.transfer import copy_register
 from formgen.commands.common import (
     by_option,
     database_option,
@@ -24,7 +26,7 @@ from formgen.commands.common import (
 )
 from formgen.commands.credentialopts import issuer_keys_option
 from formgen.credentials.keys import add_issuer_key, issuer_keys_exist, load_issuer_keys
-from formgen.database import Location
+from formgen.database import Location, locate
 from formgen.messages import msg
 from formgen.paths import check_target
 
@@ -131,6 +133,40 @@ def migrate_status_command(path: Path, register_key: Path | None, by: str | None
     """
     count = migrate_status(path, register_key, who(by))
     say(msg("cli.status-sealed", path=str(path), count=count))
+
+
+def _postgres(ctx: click.Context, param: click.Parameter, value: str) -> Location:
+    try:
+        found = locate(value)
+    except ValueError:
+        found = None
+    if found is None or not found.is_postgres:
+        raise click.BadParameter(str(msg("cli.migrate-to-postgres")), param_hint="--to")
+    return found
+
+
+@command.command("migrate")
+@register_option
+@register_key_option
+@click.option("--to", "to", required=True, metavar="URL", callback=_postgres,
+              help="The PostgreSQL database to copy the register into (postgresql://…); "
+                   "it must hold no register.")
+@user_errors
+def migrate_database(register: Path, register_key: Path | None, to: Location) -> None:
+    """Copy the register (the SQLite file --register) into a PostgreSQL database, then
+    check the copy: every table's rows counted and compared, every seal and the whole
+    audit, with the same key and head. The file is left as it was.
+
+    The key and head stay where they are: from then on give --database URL with
+    --register-key (or FORMGEN_REGISTER_KEY). Refused when the register fails its audit
+    or the database already holds a register. The link store is not part of the
+    register and is copied on its own.
+    """
+    copied = copy_register(register, to, register_key)
+    counts = [f"{table} {count}" for table, count in copied.counts.items()]
+    say(msg("cli.register-copied", path=str(register), database=to.shown, counts=counts,
+            events=copied.audit.events, head=str(copied.audit.head), key=copied.key,
+            kept=copied.audit.kept), err=False)
 
 
 @command.command("audit")
