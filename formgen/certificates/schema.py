@@ -99,7 +99,8 @@ def wrap(e: DriverError, location: Location, timeout: float = 10.0) -> RegisterE
             return RegisterError(msg("register.locked-database", database=shown,
                                      seconds=f"{timeout:g}"))
         if e.kind == "unreachable":
-            return RegisterError(msg("register.unreachable", database=shown, reason=e.detail))
+            return RegisterError(msg("register.unreachable", database=shown,
+                                     reason=" ".join(e.detail.split())))
         if e.kind == "refused":
             return RegisterError(msg("register.refused", path=shown, detail=e.detail))
         return RegisterError(msg("register.database-failed", database=shown, detail=e.detail))

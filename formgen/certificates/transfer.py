@@ -1,9 +1,9 @@
 """Moving a register from its SQLite file into PostgreSQL (``formgen register migrate
 --to postgresql://…``), for a centre that outgrows one machine.
 
-1. The file is opened to read only (it is left as it was, byte for byte) and audited:
-   a register that fails its audit is not copied.
-2. The database must hold no register (its other tables are left alone); the register's
+1. The database must hold no register (its other tables are left alone).
+2. The file is opened to read only (it is left as it was, byte for byte) and audited:
+   a register that fails its audit is not copied. The register's
    key and head stay where they are, and must be reachable from the database's side too:
    a key file (the head beside it), or the key and ``$FORMGEN_REGISTER_HEAD`` in the
    environment.
@@ -15,6 +15,8 @@
 4. Once committed, the copy is opened with the same key and head and audited as a whole
    (every seal, every event in one chain up to the head).
 
+The copy keeps the file's key and head: once the copy has events the file lacks, the
+file is behind its head and refused, so that nobody goes on writing to it by mistake.
 The link store is not part of the register and is copied on its own.
 """
 
@@ -60,6 +62,12 @@ def copy_register(source: Path, target: Location, key_file: Path | None = None,
                   timeout: float = 10.0) -> Copied:
     """Copy the SQLite register ``source`` into the empty PostgreSQL database ``target``
     and check the copy (see the module); RegisterError saying why when it cannot be done."""
+    try:
+        with connect(target, timeout=timeout) as db:
+            if db.tables() & set(TABLES):
+                raise RegisterError(msg("register.exists-database", database=target.shown))
+    except DriverError as e:
+        raise wrap(e, target, timeout) from e
     with Register(source, timeout, key_file=key_file, read_only=True) as src:
         audit(src).check()
         key = src.key
