@@ -88,8 +88,10 @@ class Register(RegisterFile):
     def carried_over(self) -> bool:
         """Whether the register was moved from version 1 (its first event is
         ``key-moved``), so certificates not numbered since start valid."""
-        found = self.query("SELECT action FROM events WHERE id = 1")
-        return bool(found) and found[0][0] == "key-moved"
+        if self._carried is None:  # the first event never changes (and is sealed)
+            found = self.query("SELECT action FROM events WHERE id = 1")
+            self._carried = bool(found) and found[0][0] == "key-moved"
+        return self._carried
 
     def _checked(self, row: tuple[str, ...]) -> Issued:
         """:meth:`genuine`, for changes: an altered row stops the change."""

@@ -76,6 +76,7 @@ class RegisterFile(Sealer):
         """How messages name the register: its file, or its database's URL without password."""
         self.timeout = timeout
         self._db: Database | None = None
+        self._carried: bool | None = None
         self.meta: dict[str, str] = {}
         try:
             if self.path is not None:
