@@ -216,8 +216,8 @@ def _issue(url: str, key: str, worker: int, count: int, start: object) -> list[s
     start.wait()  # type: ignore[attr-defined]
     numbers: list[str] = []
     with Register(locate(url), timeout=60, key_file=Path(key)) as reg:
-        for first in range(0, count, 5):  # five numbers a transaction, as a small batch takes them
-            batch = [req(f"W{worker}-{i}") for i in range(first, first + 5)]
+        for first in range(0, count, 10):  # ten numbers a transaction, as a small batch takes them
+            batch = [req(f"W{worker}-{i}") for i in range(first, first + 10)]
             numbers += [c.number for c in reg.issue(batch, by=f"worker {worker}")]
         reg.confirm(numbers, by=f"worker {worker}")
     return numbers
@@ -281,6 +281,7 @@ def _wait_for(process: subprocess.Popen[str], lines: int) -> list[str]:
     return seen
 
 
+@pytest.mark.slow
 def test_a_process_killed_mid_run_leaves_no_number_half_issued(postgres_url: str,
                                                                tmp_path: Path) -> None:
     key = made(postgres_url, tmp_path)
@@ -306,6 +307,7 @@ def test_a_process_killed_mid_run_leaves_no_number_half_issued(postgres_url: str
     assert {r.status for r in rows} == {"valid"}
 
 
+@pytest.mark.slow
 def test_the_database_restarted_mid_run(postgres_server: PostgresServer, postgres_url: str,
                                         tmp_path: Path) -> None:
     key = made(postgres_url, tmp_path)
@@ -398,3 +400,34 @@ def test_a_register_locked_longer_than_the_wait_says_so(postgres_url: str, tmp_p
     assert str(locked.value) == (
         f"the register in the database {postgres_url} is locked by another formgen process (on "
         "this host or another) for more than 0.5 s; try again when it finishes")
+
+
+def test_the_verification_page_reads_the_register_in_postgresql(postgres_url: str,
+                                                                tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from formgen.settings import Paths
+    from formgen.web import create_app, web_settings
+
+    key = made(postgres_url, tmp_path)
+    with Register(locate(postgres_url), key_file=key) as reg:
+        issued = reg.issue([req("A1"), req("A2", name="王芳 / WANG Fang")])
+        reg.confirm([i.number for i in issued])
+    paths = Paths(database=locate(postgres_url), register_key=key)
+    app = create_app(web_settings(MANIFEST_FILE, paths=paths), secret="pg-register-secret-0123456",
+                     converter=object(), verify_rate=1000)
+    with TestClient(app) as client:
+        answer = client.get(f"/api/certificates/{issued[0].short_code}")
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["status"] == "valid"
+        with psycopg.connect(postgres_url, autocommit=True) as conn:  # another row changed
+            conn.execute("UPDATE certificates SET name = 'SOMEONE ELSE' WHERE number = %s",
+                         (issued[1].number,))
+        deadline = time.monotonic() + 15  # the server's counts of rows written reach it
+        while (answer := client.get(f"/api/certificates/{issued[0].short_code}")).status_code == 200:
+            assert time.monotonic() < deadline, "the change was not noticed"
+            time.sleep(0.2)
+    assert answer.status_code == 503
+    assert answer.json()["errors"][0]["message"].startswith(
+        f"the register {postgres_url} fails its audit, so nothing in it can be vouched for: "
+        f"certificate {issued[1].number} is not genuine")
