@@ -157,20 +157,8 @@ def test_the_proxy_answers_while_a_host_is_stopped(site: Site) -> None:
         assert "host2" in proxy.log.read_text()  # HAProxy saw it go: "Server hosts/host2 is DOWN"
 
 
-def register_on_postgres_missing() -> str | None:
-    """Why the register cannot be put in PostgreSQL by this formgen, or None."""
-    result = cli("register", "migrate", "--help")
-    if result.exit_code != 0 or "--to" not in result.output:
-        return ("needs the register on PostgreSQL (`formgen register migrate --to "
-                "postgresql://…`), which this formgen does not have yet")
-    return None
-
-
 def test_a_register_in_postgresql_answers_the_same_code_on_every_host(
         site: Site, postgres_server: PostgresServer, tmp_path: Path) -> None:
-    missing = register_on_postgres_missing()
-    if missing:
-        pytest.skip(missing)
     database = postgres_server.new_database()
     register = tmp_path / "register.sqlite"
     issued = issue_one(register)

@@ -39,8 +39,9 @@ from formgen.certificates.numbers import ISSUED, Event, now_utc
 from formgen.certificates.places import KEPT_EVENT as STATUS_EVENT
 from formgen.certificates.places import audit_places
 from formgen.certificates.printed import KEPT_EVENT, audit_kept
-from formgen.certificates.register import Register
+from formgen.certificates.register import NUMBERED, Register
 from formgen.certificates.seals import CERTIFICATE_COLUMNS
+from formgen.certificates.store import TABLES
 from formgen.exceptions import RegisterError, VerificationError
 from formgen.messages import Joined, Message, msg
 
@@ -51,7 +52,7 @@ _SHOWN = 20
 class AuditError(RegisterError):
     """The register fails its audit; ``problems`` says each thing that failed."""
 
-    def __init__(self, path: Path, problems: list[Message]):
+    def __init__(self, path: Path | str, problems: list[Message]):
         self.problems = problems
         super().__init__(msg("register.audit-failed", path=str(path),
                              problems=Joined(tuple(problems), msg("list.semicolon"))))
@@ -61,8 +62,8 @@ class AuditError(RegisterError):
 class Audit:
     """What the audit of a register found."""
 
-    path: Path
-    """The register audited."""
+    path: Path | str
+    """The register audited (its file, or its database as messages name it)."""
     events: int
     """How many events it holds."""
     certificates: int
@@ -91,13 +92,20 @@ class Audit:
 
 
 def audit(reg: Register) -> Audit:
-    """Audit the whole register ``reg`` (see the module)."""
+    """Audit the whole register ``reg`` (see the module), as one moment left it (the head
+    is read first: a writer that adds events meanwhile only leaves the register ahead)."""
+    kept_head = reg.head_place.read()
+    with reg.snapshot():
+        return _audit(reg, kept_head)
+
+
+def _audit(reg: Register, kept_head: Head | None) -> Audit:
     problems: list[Message] = []
     altered = reg.first_altered_event()
     if altered is not None:
         problems.append(msg("audit.chain-broken", event=str(altered)))
     last = reg.last_head()
-    behind = reg.head_problem(last)
+    behind = reg.head_problem(last, kept_head)
     if behind is not None:
         problems.append(behind)
     actions: dict[str, list[tuple[str, str]]] = {}
@@ -118,7 +126,8 @@ def audit(reg: Register) -> Audit:
         elif action == STATUS_EVENT and status_event is None:
             status_event = kept_from(detail) or int(event_id)
     carried = reg.carried_over()
-    rows = reg.query(f"SELECT {', '.join(CERTIFICATE_COLUMNS)} FROM certificates ORDER BY rowid")
+    rows = reg.query(f"SELECT {', '.join(CERTIFICATE_COLUMNS)} FROM certificates c "
+                     f"ORDER BY {NUMBERED}, number")
     held = set()
     issued: list[str] = []
     for row in rows:
@@ -143,7 +152,7 @@ def audit(reg: Register) -> Audit:
     problems.extend(audit_places(reg, numbered, issued, status_event))
     place = reg.head_place
     notes = [msg("audit.head-beside-register", head=place.source)] if place.beside_register else []
-    return Audit(reg.path, count, len(rows), last, place.source, problems, notes)
+    return Audit(reg.path or reg.shown, count, len(rows), last, place.source, problems, notes)
 
 
 def audited(reg: Register) -> Audit:
@@ -168,7 +177,9 @@ class AuditCache:
     before each look-up, without reading a whole register every time.
 
     The file is known by its size, modification time, inode and SQLite's change counter
-    (which every committed write moves), and by its last event; the head by its text. A
+    (which every committed write moves), and by its last event; a register in PostgreSQL
+    by the server's counts of rows written to its tables, its number of certificates,
+    its ``meta`` and its last event; the head by its text. A
     change that kept all of these is found by the next audit, at most ``max_age`` later;
     each look-up still checks its own certificate's row and events
     (:meth:`~formgen.certificates.register.Register.genuine`).
@@ -209,12 +220,28 @@ class AuditCache:
 
 
 def _file_state(reg: Register) -> tuple[object, ...]:
+    kept = reg.head_place.read()
+    if reg.path is None:
+        return (*_database_state(reg), reg.last_head(), str(kept) if kept is not None else "")
     try:
         info = reg.path.stat()
         with reg.path.open("rb") as fh:
             header = fh.read(100)
     except OSError as e:
         raise RegisterError(msg("register.unreadable", path=str(reg.path), reason=str(e.strerror))) from e
-    kept = reg.head_place.read()
     return (info.st_size, info.st_mtime_ns, info.st_ino, header[24:28], reg.last_head(),
             str(kept) if kept is not None else "")
+
+
+def _database_state(reg: Register) -> tuple[object, ...]:
+    """What moves when a register in PostgreSQL is written: the server's counts of rows
+    inserted, updated and deleted in each of its tables (kept by the server, whoever
+    writes; they reach the counts within seconds), the rows of certificates and the
+    register's ``meta``."""
+    written = reg.query(
+        "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables "
+        "WHERE schemaname = current_schema() AND relname IN "
+        f"({', '.join('?' * len(TABLES))}) ORDER BY relname", TABLES)
+    counted = reg.query("SELECT COUNT(*) FROM certificates")
+    meta = reg.query("SELECT key, value FROM meta ORDER BY key")
+    return (tuple(written), tuple(counted), tuple(meta))

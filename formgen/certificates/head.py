@@ -15,7 +15,8 @@ The head is found like the key (:mod:`formgen.certificates.keys`):
    the register may only be ahead of; formgen never writes it);
 3. when the key comes from the environment and ``$FORMGEN_REGISTER_HEAD`` is not set: the
    head file beside the register, which the audit notes, since whoever writes the
-   register can write it too.
+   register can write it too. A register in PostgreSQL has no file beside which to keep
+   it: then one of the first two is needed.
 
 A head file is replaced atomically (written, flushed to disk, renamed into place) each
 time events are added. It holds one line,
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from formgen.certificates.keys import KEY_ENV, RegisterKey, default_key_path
+from formgen.database import Location
 from formgen.exceptions import OutputError, RegisterError
 from formgen.messages import msg
 from formgen.paths import atomic_path
@@ -111,8 +113,10 @@ def head_file_for(key_file: Path) -> Path:
     return beside if beside != key_file else key_file.with_name(key_file.name + HEAD_SUFFIX)
 
 
-def head_place(register: Path, key: RegisterKey) -> HeadPlace:
-    """Where the head of ``register``, opened with ``key``, is kept (see the module)."""
+def head_place(register: Path | Location, key: RegisterKey) -> HeadPlace:
+    """Where the head of ``register``, opened with ``key``, is kept (see the module);
+    RegisterError for a register in PostgreSQL whose key and head both come from nowhere
+    but the environment's key."""
     if key.source != KEY_ENV:
         path = head_file_for(Path(key.source))
         return HeadPlace(path, str(path))
@@ -121,5 +125,10 @@ def head_place(register: Path, key: RegisterKey) -> HeadPlace:
         return HeadPlace(None, HEAD_ENV, value=given)
     if given:
         return HeadPlace(Path(given), given)
+    if isinstance(register, Location):
+        if register.path is None:
+            raise RegisterError(msg("register.head-needed", database=register.shown,
+                                    variable=HEAD_ENV, key=KEY_ENV))
+        register = register.path
     path = head_file_for(default_key_path(register))
     return HeadPlace(path, str(path), beside_register=True)

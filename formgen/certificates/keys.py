@@ -9,6 +9,10 @@ order:
 2. the environment variable ``FORMGEN_REGISTER_KEY`` (the 64 characters themselves);
 3. the key file beside the register: ``build/register.sqlite`` has ``build/register.key``.
 
+A register in PostgreSQL (``--database postgresql://…``) has no file beside which a key
+could be: its key comes from ``--register-key`` or ``FORMGEN_REGISTER_KEY``, and nothing
+else is tried.
+
 A key file must be readable by its owner only (permissions 0600), as ssh insists for
 its keys. ``formgen register init`` makes the key together with the register; nothing
 else creates one. The register records the key's id (an HMAC of a fixed text), so a
@@ -26,6 +30,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from formgen.database import Location
 from formgen.exceptions import RegisterError
 from formgen.messages import msg
 from formgen.paths import key_file_location
@@ -57,12 +62,22 @@ def default_key_path(register: Path) -> Path:
     return beside if beside != register else register.with_name(register.name + KEY_SUFFIX)
 
 
-def key_location(register: Path, key_file: Path | None = None) -> tuple[Path | None, str]:
-    """(the key file to read or None for the environment, how to name where the key is)."""
+def key_location(register: Path | Location, key_file: Path | None = None) -> tuple[Path | None, str]:
+    """(the key file to read or None for the environment, how to name where the key is).
+    RegisterError for a register in PostgreSQL when neither a file nor the variable is
+    given."""
+    if isinstance(register, Location):
+        if register.path is not None:
+            register = register.path
+        elif key_file is None and os.environ.get(KEY_ENV) is None:
+            raise RegisterError(msg("register.key-needed", database=register.shown,
+                                    variable=KEY_ENV))
+        else:
+            return key_file_location(key_file, KEY_ENV, Path())
     return key_file_location(key_file, KEY_ENV, default_key_path(register))
 
 
-def load_key(register: Path, key_file: Path | None = None) -> RegisterKey:
+def load_key(register: Path | Location, key_file: Path | None = None) -> RegisterKey:
     """The key of ``register``, from ``key_file``, ``$FORMGEN_REGISTER_KEY`` or beside it.
 
     Raises RegisterError when there is none, it is not a key, or a key file can be read by
@@ -94,7 +109,7 @@ def _parse(text: str, source: str) -> bytes:
     return bytes.fromhex(text)
 
 
-def create_key(register: Path, key_file: Path | None = None,
+def create_key(register: Path | Location, key_file: Path | None = None,
                secret: bytes | None = None) -> RegisterKey:
     """A new key for ``register``: written to its key file (0600, never over an existing
     file), or taken from ``$FORMGEN_REGISTER_KEY`` when that is set and no file is named.

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import datetime
 import hmac
-import sqlite3
 from pathlib import Path
 
 from formgen.certificates.audit import audit
@@ -44,6 +43,7 @@ from formgen.certificates.places import NAME, TABLE, mark, seal, unsealed_proble
 from formgen.certificates.register import Register
 from formgen.certificates.seals import Sealer
 from formgen.certificates.store import FORMAT, SCHEMA, VERSION, RegisterFile
+from formgen.database import Database, DriverError, Location, connect
 from formgen.exceptions import RegisterError
 from formgen.messages import Joined, msg
 
@@ -55,25 +55,23 @@ def migrate_key(path: Path, key_file: Path | None = None, by: str = "") -> tuple
     where it now is) and the number of certificates carried over."""
     path = Path(path)
     RegisterFile.check_file(path)
-    db = sqlite3.connect(path, timeout=10.0, isolation_level=None)
     try:
-        return _migrate(db, path, key_file, by)
-    except sqlite3.Error as e:
-        raise RegisterError(msg("register.cannot-write", path=str(path), detail=str(e))) from e
-    finally:
-        db.close()
+        with connect(Location(path=path)) as db:
+            return _migrate(db, path, key_file, by)
+    except DriverError as e:
+        raise RegisterError(msg("register.cannot-write", path=str(path), detail=e.detail)) from e
 
 
-def _migrate(db: sqlite3.Connection, path: Path, key_file: Path | None,
+def _migrate(db: Database, path: Path, key_file: Path | None,
              by: str) -> tuple[RegisterKey, int]:
-    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    meta = dict(db.execute("SELECT key, value FROM meta")) if "meta" in tables else {}
+    tables = db.tables()
+    meta = {str(k): str(v) for k, v in db.execute("SELECT key, value FROM meta")} if "meta" in tables else {}
     if meta.get("format") != FORMAT or "certificates" not in tables:
         raise RegisterError(msg("register.other-database", path=str(path)))
     if "secret" not in meta:
         raise RegisterError(msg("register.key-already-apart", path=str(path)))
     secret = bytes.fromhex(meta["secret"])
-    rows = db.execute(f"SELECT {_V1_COLUMNS} FROM certificates ORDER BY rowid").fetchall()
+    rows = db.execute(f"SELECT {_V1_COLUMNS} FROM certificates ORDER BY rowid")
     altered = [str(r[0]) for r in rows if not _v1_genuine(secret, tuple(map(str, r)))]
     if altered:
         raise RegisterError(msg("register.migrate-altered", path=str(path), numbers=altered))
@@ -91,15 +89,16 @@ def _migrate(db: sqlite3.Connection, path: Path, key_file: Path | None,
             sealer.store(db, issued, new=True)
         db.execute("DROP TABLE certificates_v1")
         db.execute("DELETE FROM meta WHERE key = 'secret'")
-        db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+        db.executemany("INSERT INTO meta (key, value) VALUES (?, ?) "
+                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                        [("version", str(VERSION)), ("key_id", key.key_id)])
         sealer.add_event(db, by, "key-moved", detail=f"{len(rows)} certificate(s) carried over")
-        last = db.execute("SELECT id, seal FROM events ORDER BY id DESC LIMIT 1").fetchone()
-        db.execute("COMMIT")
+        last = db.one("SELECT id, seal FROM events ORDER BY id DESC LIMIT 1")
+        db.commit()
     except BaseException:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
+        db.rollback()
         raise
+    assert last is not None
     head_place(path, key).write(Head(int(last[0]), str(last[1])))
     db.execute("VACUUM")
     return key, len(rows)
@@ -122,10 +121,8 @@ def migrate_head(path: Path, key_file: Path | None = None, by: str = "") -> Regi
         if last is not None:
             reg.head_place.write(last)
         with reg.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('version', ?)",
-                       (str(VERSION),))
-            for statement in SCHEMA:
-                db.execute(statement)
+            reg.upsert_meta(db, "version", str(VERSION))
+            db.create(SCHEMA)
             reg.add_event(db, by, "head-kept", detail=reg.head_place.source)
         return reg
 
@@ -142,10 +139,9 @@ def migrate_status(path: Path, key_file: Path | None = None, by: str = "") -> in
             raise RegisterError(msg("register.migrate-status-refused", path=str(path),
                                     problems=Joined(tuple(problems[:20]), msg("list.semicolon"))))
         with reg.transaction() as db:
-            rows = db.execute(f"SELECT number, list, position FROM {NAME} ORDER BY rowid").fetchall()
+            rows = db.execute(f"SELECT number, list, position FROM {NAME} ORDER BY rowid")
             db.execute(f"ALTER TABLE {NAME} RENAME TO {NAME}_unsealed")
-            for statement in TABLE:
-                db.execute(statement)
+            db.create(TABLE)
             db.executemany(
                 f"INSERT INTO {NAME} (number, list, position, seal) VALUES (?, ?, ?, ?)",
                 [(str(n), int(li), int(p), seal(reg, str(n), int(li), int(p))) for n, li, p in rows])

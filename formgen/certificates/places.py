@@ -2,7 +2,7 @@
 :mod:`formgen.credentials.status`), kept in the register and sealed like its rows.
 
 A place is (list, index): the bit that says whether the certificate still stands. It is
-kept in the register file beside the certificate's row (table ``credential_status``),
+kept in the register beside the certificate's row (table ``credential_status``),
 sealed with the register's key over the certificate's number, the list and the index
 (:func:`seal`), never changed or deleted. A sealed mark (``status_since`` in ``meta``)
 says from which event on every certificate numbered has its place, and the event
@@ -20,11 +20,11 @@ without seals) is refused, saying to run ``formgen register migrate-status`` onc
 from __future__ import annotations
 
 import hmac
-import sqlite3
 from dataclasses import dataclass
 
 from formgen.certificates.marks import audit_mark, mark_seal, unkept
 from formgen.certificates.register import Register
+from formgen.database import Database
 from formgen.exceptions import RegisterError
 from formgen.messages import Message, msg
 
@@ -65,11 +65,9 @@ def seal(reg: Register, number: str, list_number: int, index: int) -> str:
     return reg.mac("status", reg.key.key_id, number, str(list_number), str(index)).hex()
 
 
-def _columns(db: sqlite3.Connection | Register) -> set[str] | None:
+def _columns(reg: Register) -> set[str] | None:
     """The columns of the table of places; None when there is none."""
-    sql = f"SELECT name FROM pragma_table_info('{NAME}')"
-    rows = db.query(sql) if isinstance(db, Register) else db.execute(sql).fetchall()
-    return {str(r[0]) for r in rows} or None
+    return reg.columns(NAME) or None
 
 
 def unsealed_problem(reg: Register) -> Message | None:
@@ -77,7 +75,7 @@ def unsealed_problem(reg: Register) -> Message | None:
     sealed (the message says what to run); None otherwise."""
     columns = _columns(reg)
     if columns is not None and "seal" not in columns:
-        return msg("register.status-unsealed", path=str(reg.path))
+        return msg("register.status-unsealed", path=reg.shown)
     return None
 
 
@@ -111,7 +109,7 @@ def checked_places(reg: Register, list_number: int | None = None) -> list[Place]
     found = []
     for place, sealed in _read(reg, where, params):
         if not _holds(reg, place, sealed):
-            raise RegisterError(msg("register.audit-failed", path=str(reg.path),
+            raise RegisterError(msg("register.audit-failed", path=reg.shown,
                                     problems=_place_altered(place)))
         found.append(place)
     return found
@@ -122,21 +120,20 @@ def place_of(reg: Register, number: str) -> Place | None:
     _refuse_unsealed(reg)
     for place, sealed in _read(reg, "WHERE number = ?", (number,)):
         if not _holds(reg, place, sealed):
-            raise RegisterError(msg("register.audit-failed", path=str(reg.path),
+            raise RegisterError(msg("register.audit-failed", path=reg.shown,
                                     problems=_place_altered(place)))
         return place
     return None
 
 
-def keep_places(reg: Register, db: sqlite3.Connection, places: list[Place], by: str = "") -> None:
+def keep_places(reg: Register, db: Database, places: list[Place], by: str = "") -> None:
     """Record ``places`` (new ones), sealed, inside the caller's transaction ``db``; the
     first time, with the table, its mark and a ``status-kept`` event by ``by``."""
     _refuse_unsealed(reg)
-    first = (db.execute("SELECT 1 FROM meta WHERE key = ?", (SINCE,)).fetchone() is None
-             and db.execute("SELECT 1 FROM events WHERE action = ? LIMIT 1",
-                            (KEPT_EVENT,)).fetchone() is None)
-    for statement in TABLE:
-        db.execute(statement)
+    first = (db.one("SELECT 1 FROM meta WHERE key = ?", (SINCE,)) is None
+             and db.one("SELECT 1 FROM events WHERE action = ? LIMIT 1", (KEPT_EVENT,)) is None)
+    if NAME not in db.tables():
+        db.create(TABLE)
     db.executemany(f"INSERT INTO {NAME} (number, list, position, seal) VALUES (?, ?, ?, ?)",
                    [(p.number, p.list, p.index, seal(reg, p.number, p.list, p.index))
                     for p in places])
@@ -144,15 +141,14 @@ def keep_places(reg: Register, db: sqlite3.Connection, places: list[Place], by: 
         mark(reg, db, by)
 
 
-def mark(reg: Register, db: sqlite3.Connection, by: str) -> int:
+def mark(reg: Register, db: Database, by: str) -> int:
     """Write the sealed mark (the first event from which every certificate numbered has
     its place) and the ``status-kept`` event saying so; return the mark's event."""
     (since,) = db.execute(
         "SELECT COALESCE(MAX(e.id), 0) + 1 FROM events e WHERE e.action = 'numbered' "
-        f"AND e.number NOT IN (SELECT number FROM {NAME})").fetchone()
+        f"AND e.number NOT IN (SELECT number FROM {NAME})")[0]
     text = str(int(since))
-    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-               (SINCE, f"{text} {mark_seal(reg, 'status', SINCE, text)}"))
+    reg.upsert_meta(db, SINCE, f"{text} {mark_seal(reg, 'status', SINCE, text)}")
     reg.add_event(db, by, KEPT_EVENT, detail=f"from event {text}")
     return int(since)
 
@@ -174,7 +170,7 @@ def audit_places(reg: Register, numbered: dict[str, int], issued: list[str],
         msg("audit.status-table-missing"))
     kept: set[str] = set()
     holders: dict[tuple[int, int], list[str]] = {}
-    for place, sealed in _read(reg, "ORDER BY rowid"):
+    for place, sealed in _read(reg, "ORDER BY number"):
         kept.add(place.number)
         holders.setdefault((place.list, place.index), []).append(place.number)
         if not _holds(reg, place, sealed):

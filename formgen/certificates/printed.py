@@ -5,7 +5,7 @@ the paper with it line by line.
 The manifest lists each certificate's particulars (``particulars:`` of a certificate
 document): the label as the paper prints it, and the value as its template prints it, a
 template over the same context (:func:`render`). When a certificate is numbered, what it
-will print is recorded in the register file beside its row (table ``particulars``),
+will print is recorded in the register beside its row (table ``particulars``),
 sealed with the register's key over the certificate's number (:func:`keep`); the page
 reads it back, checked (:func:`recorded`). A sealed mark says from which event on every
 certificate numbered has its particulars kept, so that deleting one shows; the event
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +27,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from formgen.certificates.marks import audit_mark, mark_seal, unkept
 from formgen.certificates.register import Register
+from formgen.database import Database
 from formgen.exceptions import ManifestError, VerificationError
 from formgen.messages import Message, msg
 from formgen.model.manifest import Document, Manifest
@@ -125,17 +125,16 @@ def keep(reg: Register, certificates: list[tuple[str, str, list[Printed]]],
     if not certificates:
         return changed
     with reg.transaction() as db:
-        if db.execute("SELECT 1 FROM meta WHERE key = ?", (SINCE,)).fetchone() is None:
-            for statement in TABLE:
-                db.execute(statement)
+        if db.one("SELECT 1 FROM meta WHERE key = ?", (SINCE,)) is None:
+            if "particulars" not in db.tables():
+                db.create(TABLE)
             since = str(_first_numbered(db, [number for _, number, _ in certificates]))
             db.execute("INSERT INTO meta (key, value) VALUES (?, ?)",
                        (SINCE, f"{since} {mark_seal(reg, 'particulars', SINCE, since)}"))
             reg.add_event(db, by, KEPT_EVENT, detail=f"from event {since}")
         for applicant_id, number, printed in certificates:
             text = _text(printed)
-            row = db.execute("SELECT printed FROM particulars WHERE number = ?",
-                             (number,)).fetchone()
+            row = db.one("SELECT printed FROM particulars WHERE number = ?", (number,))
             if row is None:
                 db.execute("INSERT INTO particulars (number, printed, seal) VALUES (?, ?, ?)",
                            (number, text, _seal(reg, number, text)))
@@ -144,7 +143,7 @@ def keep(reg: Register, certificates: list[tuple[str, str, list[Printed]]],
     return changed
 
 
-def _first_numbered(db: sqlite3.Connection, numbers: list[str]) -> int:
+def _first_numbered(db: Database, numbers: list[str]) -> int:
     """The event numbering the first of these certificates not yet printed (numbered by
     this run), else the next event: every certificate numbered from there on has its
     particulars kept."""
@@ -152,9 +151,9 @@ def _first_numbered(db: sqlite3.Connection, numbers: list[str]) -> int:
     (first,) = db.execute(
         "SELECT MIN(e.id) FROM events e JOIN certificates c ON c.number = e.number "
         f"WHERE e.action = 'numbered' AND c.status = 'pending' AND c.number IN ({marks})",
-        numbers).fetchone()
+        numbers)[0]
     if first is None:
-        (first,) = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM events").fetchone()
+        (first,) = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM events")[0]
     return int(first)
 
 
@@ -162,8 +161,7 @@ def _kept_since(reg: Register, number: str) -> int | None:
     """The first event from which certificates have their particulars kept; None when the
     register has never kept any. VerificationError when that mark was altered."""
     rows = reg.query("SELECT value FROM meta WHERE key = ?", (SINCE,))
-    has_table = reg.query(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'particulars'")
+    has_table = "particulars" in reg.tables()
     if not rows and not has_table:
         if reg.query("SELECT 1 FROM events WHERE action = ? LIMIT 1", (KEPT_EVENT,)):
             raise VerificationError(msg("verify.particulars-altered", number=number))
@@ -202,8 +200,7 @@ def audit_kept(reg: Register, numbered: dict[str, int], issued: list[str],
     one; the mark altered or missing; the table missing. ``kept_event``: the event from
     which the ``particulars-kept`` event says they are kept (None when the register
     records none: then only the mark, if there is one, says so)."""
-    has_table = bool(reg.query(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'particulars'"))
+    has_table = "particulars" in reg.tables()
     problems, start = audit_mark(
         reg, "particulars", SINCE, has_table, kept_event,
         msg("audit.particulars-mark-altered"), msg("audit.particulars-mark-missing"),

@@ -1,5 +1,5 @@
 """The certificate register: numbers, verification codes, statuses and their history, in
-one SQLite file (:mod:`formgen.certificates.store`) whose key is kept apart
+one SQLite file or PostgreSQL database (:mod:`formgen.certificates.store`) whose key is kept apart
 (:mod:`formgen.certificates.keys`).
 
 A certificate is numbered ``pending`` and becomes ``valid`` once its PDF is written
@@ -39,6 +39,10 @@ from formgen.messages import Message, msg
 __all__ = ["DEFAULT_PATH", "FORMAT", "SCHEMA", "VERSION", "Register"]
 
 _COLUMNS = ", ".join(CERTIFICATE_COLUMNS)
+NUMBERED = ("COALESCE((SELECT MIN(e.id) FROM events e WHERE e.number = c.number "
+            "AND e.action = 'numbered'), 0)")
+"""The event that numbered the certificate ``c`` (0 for one carried over from a version-1
+register): the order certificates were numbered in."""
 _REASON_WORDS = {
     "issued-in-error": msg("revocation.issued-in-error"),
     "withdrawn": msg("revocation.withdrawn"),
@@ -84,15 +88,17 @@ class Register(RegisterFile):
     def carried_over(self) -> bool:
         """Whether the register was moved from version 1 (its first event is
         ``key-moved``), so certificates not numbered since start valid."""
-        found = self.query("SELECT action FROM events WHERE id = 1")
-        return bool(found) and found[0][0] == "key-moved"
+        if self._carried is None:  # the first event never changes (and is sealed)
+            found = self.query("SELECT action FROM events WHERE id = 1")
+            self._carried = bool(found) and found[0][0] == "key-moved"
+        return self._carried
 
     def _checked(self, row: tuple[str, ...]) -> Issued:
         """:meth:`genuine`, for changes: an altered row stops the change."""
         try:
             return self.genuine(row)
         except VerificationError as e:
-            raise RegisterError(msg("register.altered", path=str(self.path), error=e.message)) from e
+            raise RegisterError(msg("register.altered", path=self.shown, error=e.message)) from e
 
     # -- verifying -------------------------------------------------------------------
 
@@ -180,8 +186,8 @@ class Register(RegisterFile):
         """The holder's latest certificate of this kind that is not void (a reissue still
         being printed left aside), checked as genuine."""
         for row in self.query(
-            f"SELECT {_COLUMNS} FROM certificates WHERE applicant_id = ? AND certificate = ? "
-            "AND status != 'void' ORDER BY rowid DESC",
+            f"SELECT {_COLUMNS} FROM certificates c WHERE applicant_id = ? AND certificate = ? "
+            f"AND status != 'void' ORDER BY {NUMBERED} DESC, number DESC",
             (req.applicant_id, req.certificate),
         ):
             issued = self._checked(row)
@@ -201,12 +207,12 @@ class Register(RegisterFile):
         return _mismatch(held, req)
 
     def _new_number(self, req: IssueRequest, by: str, detail: str = "") -> Issued:
-        db = self._conn
+        db = self.database
         year = req.issued_on.year
-        (last,) = db.execute(
+        ((last,),) = self.query(
             "SELECT COALESCE(MAX(seq), 0) FROM certificates WHERE prefix = ? AND year = ?",
             (req.prefix, year),
-        ).fetchone()
+        )
         seq = int(last) + 1
         if seq > MAX_SEQUENCE:
             raise RegisterError(msg("register.numbers-used-up", prefix=req.prefix, year=str(year)))
@@ -280,11 +286,12 @@ class Register(RegisterFile):
         certificate or a holder has none."""
         found = {i.number: i for i in map(self.reissuable, numbers)}
         for holder in holders:
-            rows = self.query(f"SELECT {_COLUMNS} FROM certificates WHERE applicant_id = ? "
-                              "AND status = 'valid' ORDER BY rowid", (holder.strip(),))
+            rows = self.query(f"SELECT {_COLUMNS} FROM certificates c WHERE applicant_id = ? "
+                              f"AND status = 'valid' ORDER BY {NUMBERED}, number",
+                              (holder.strip(),))
             if not rows:
                 raise RegisterError(msg("reissue.holder-has-none", id=holder.strip()[:60],
-                                        path=str(self.path)))
+                                        path=self.shown))
             found.update((i.number, i) for i in map(self._checked, rows))
         return list(found.values())
 
@@ -306,7 +313,7 @@ class Register(RegisterFile):
         row = self.row(text) if NUMBER_RE.fullmatch(text) else None
         if row is None:
             raise RegisterError(msg("register.no-such-certificate", number=number.strip()[:60],
-                                    path=str(self.path)))
+                                    path=self.shown))
         return self._checked(row)
 
     # -- listing ---------------------------------------------------------------------

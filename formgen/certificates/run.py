@@ -64,11 +64,12 @@ from formgen.certificates.numbers import Issued, IssueRequest
 from formgen.certificates.numbers import write_csv as write_register_csv
 from formgen.certificates.pictures import check_picture
 from formgen.certificates.plan import Holder, plan_holder, printed_name
-from formgen.certificates.register import DEFAULT_PATH, Register
+from formgen.certificates.register import Register
 from formgen.certificates.reissue import holders_only, plan_reissue
 from formgen.certificates.signing import CertificateSigner, SigningKey
+from formgen.certificates.store import register_location
 from formgen.certificates.verification import checked_url, verify_base_for
-from formgen.exceptions import FormgenError, ManifestError, OutputError
+from formgen.exceptions import FormgenError, ManifestError, OutputError, RegisterError
 from formgen.fonts import require_families
 from formgen.forms.naming import applicant_folder, output_name
 from formgen.load import RawRecord
@@ -121,12 +122,19 @@ class CertificateOptions:
 def open_register(settings: Settings, options: CertificateOptions) -> Register:
     """The settings' register (made first with ``options.init_register`` when missing);
     use it as a context manager."""
-    path = settings.paths.register or DEFAULT_PATH
+    where = register_location(settings.paths)
     key_file = settings.paths.register_key
-    if options.init_register and not path.exists() and not path.is_symlink():
-        return Register.create(path, key_file=key_file, by=options.by,
+    if options.init_register and where.path is not None and not where.path.exists() \
+            and not where.path.is_symlink():
+        return Register.create(where, key_file=key_file, by=options.by,
                                timeout=options.register_timeout)
-    return Register(path, options.register_timeout, key_file=key_file)
+    try:
+        return Register(where, options.register_timeout, key_file=key_file)
+    except RegisterError as e:
+        if not (options.init_register and e.code == "register.database-none"):
+            raise
+    return Register.create(where, key_file=key_file, by=options.by,
+                           timeout=options.register_timeout)
 
 
 class CertificateJob(BatchJob[tuple[Holder, str], CertificateRun]):

@@ -11,10 +11,10 @@ import dataclasses
 import datetime
 import hashlib
 import hmac
-import sqlite3
 
 from formgen.certificates.keys import RegisterKey
 from formgen.certificates.numbers import CODE_LENGTH, Issued, crockford, group_code, now_utc
+from formgen.database import Database
 
 CERTIFICATE_COLUMNS = (
     "number", "code", "applicant_id", "name", "certificate", "programme", "grade",
@@ -84,7 +84,7 @@ class Sealer:
         )
         return issued, key_id
 
-    def store(self, db: sqlite3.Connection, issued: Issued, *, new: bool) -> None:
+    def store(self, db: Database, issued: Issued, *, new: bool) -> None:
         """Insert (``new``) or update the row of ``issued``, sealed."""
         row = self.sealed_row(issued)
         if new:
@@ -110,10 +110,10 @@ class Sealer:
     def _event_seal(self, previous: str, event_id: int, *fields: str) -> str:
         return self.mac("event", previous, str(event_id), *fields).hex()
 
-    def add_event(self, db: sqlite3.Connection, by: str, action: str, number: str = "",
+    def add_event(self, db: Database, by: str, action: str, number: str = "",
                   detail: str = "", at: str | None = None) -> None:
         """Record an event, sealed after the last one (inside the caller's transaction)."""
-        last = db.execute("SELECT id, seal FROM events ORDER BY id DESC LIMIT 1").fetchone()
+        last = db.one("SELECT id, seal FROM events ORDER BY id DESC LIMIT 1")
         event_id, previous = (int(last[0]) + 1, str(last[1])) if last else (1, "")
         at = at or now_utc()
         seal = self._event_seal(previous, event_id, at, by, action, number, detail)

@@ -12,117 +12,87 @@ the events show, but cannot make or alter a row that verifies.
 A register is made only by :meth:`~formgen.certificates.register.Register.create`
 (``formgen register init``); opening a missing, empty or foreign file is refused with a
 message saying how to make one. Rows and events are never deleted. Changes are made in
-``BEGIN IMMEDIATE`` transactions, so two processes printing at the same time wait for
-each other and never hand out one number twice.
+transactions that exclude every other writer (``BEGIN IMMEDIATE`` in SQLite, a lock on
+the table of events in PostgreSQL, :mod:`formgen.database`), so two processes printing
+at the same time, on one host or several, wait for each other and never hand out one
+number twice.
+
+The register is a SQLite file (a path) or a PostgreSQL database (``postgresql://…``)
+that several hosts share, with the same tables, seals and events; in PostgreSQL its key
+and head, having no file to be beside, are named with ``--register-key`` or the
+environment (:mod:`formgen.certificates.keys`, :mod:`formgen.certificates.head`).
 """
 
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
 from typing import Self
-from urllib.request import pathname2url
 
 from formgen.certificates.head import Head, HeadPlace, head_place
 from formgen.certificates.keys import KEY_ENV, RegisterKey, create_key, load_key
-from formgen.certificates.numbers import now_utc
+from formgen.certificates.schema import (
+    _SQLITE_MAGIC,
+    DEFAULT_PATH,
+    FORMAT,
+    SCHEMA,
+    TABLES,
+    VERSION,
+    create_in_database,
+    fill,
+    located,
+    register_location,
+    wrap,
+)
 from formgen.certificates.seals import Sealer
+from formgen.database import Database, DriverError, Location, connect
 from formgen.exceptions import RegisterError
 from formgen.messages import Message, msg
 
-DEFAULT_PATH = Path("build/register.sqlite")
-"""Where the register lives unless the caller says otherwise."""
-
-FORMAT = "formgen-register"
-VERSION = 3
-"""Version 1 kept its key inside the register, version 2 had no head kept beside the key
-(see :mod:`formgen.certificates.migrate`)."""
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-
-# SQLite primary result codes (sqlite3.Error.sqlite_errorcode & 0xFF).
-_BUSY, _LOCKED, _CORRUPT, _NOTADB = 5, 6, 11, 26
-
-SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    """CREATE TABLE IF NOT EXISTS certificates (
-        number       TEXT PRIMARY KEY,
-        prefix       TEXT NOT NULL,
-        year         INTEGER NOT NULL,
-        seq          INTEGER NOT NULL CHECK (seq BETWEEN 1 AND 999999),
-        code         TEXT NOT NULL UNIQUE,
-        applicant_id TEXT NOT NULL,
-        name         TEXT NOT NULL,
-        certificate  TEXT NOT NULL,
-        programme    TEXT NOT NULL,
-        grade        TEXT NOT NULL,
-        issued_on    TEXT NOT NULL,
-        status       TEXT NOT NULL DEFAULT 'valid'
-                     CHECK (status IN ('pending', 'valid', 'void', 'revoked', 'superseded')),
-        changed_on   TEXT NOT NULL DEFAULT '',
-        reason       TEXT NOT NULL DEFAULT '',
-        replaces     TEXT NOT NULL DEFAULT '',
-        replaced_by  TEXT NOT NULL DEFAULT '',
-        key_id       TEXT NOT NULL DEFAULT '',
-        seal         TEXT NOT NULL,
-        UNIQUE (prefix, year, seq)
-    )""",
-    "CREATE INDEX IF NOT EXISTS certificates_holder ON certificates (applicant_id, certificate)",
-    """CREATE TABLE IF NOT EXISTS events (
-        id     INTEGER PRIMARY KEY,
-        at     TEXT NOT NULL,
-        by     TEXT NOT NULL,
-        action TEXT NOT NULL,
-        number TEXT NOT NULL DEFAULT '',
-        detail TEXT NOT NULL DEFAULT '',
-        seal   TEXT NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS events_number ON events (number)",
-    # Nothing is ever deleted, and an event never changes (a guard against mistakes; the
-    # seals are what shows a deliberate change).
-    """CREATE TRIGGER IF NOT EXISTS certificates_kept BEFORE DELETE ON certificates
-       BEGIN SELECT RAISE(ABORT, 'certificates are never deleted from the register'); END""",
-    """CREATE TRIGGER IF NOT EXISTS events_kept BEFORE DELETE ON events
-       BEGIN SELECT RAISE(ABORT, 'events are never deleted from the register'); END""",
-    """CREATE TRIGGER IF NOT EXISTS events_fixed BEFORE UPDATE ON events
-       BEGIN SELECT RAISE(ABORT, 'events are never changed'); END""",
-]
-
+__all__ = ["DEFAULT_PATH", "FORMAT", "SCHEMA", "TABLES", "VERSION", "RegisterFile", "located",
+           "register_location", "wrap"]
 
 class RegisterFile(Sealer):
-    """An open certificate register file; use as a context manager.
+    """An open certificate register; use as a context manager.
 
-    Opens an existing register made by :meth:`create`, with its key (``key``, else
+    Opens an existing register made by :meth:`create`, at ``where`` (a SQLite file's
+    path, or a :class:`~formgen.database.Location`), with its key (``key``, else
     :func:`formgen.certificates.keys.load_key` with ``key_file``). ``read_only`` opens it
     for look-ups only. Raises :class:`RegisterError` when the file is missing, empty, not
-    a register, keeps its key inside (an old register), the key is not its own, or it is
-    locked longer than ``timeout`` seconds.
+    a register, keeps its key inside (an old register), the key is not its own, it is
+    locked longer than ``timeout`` seconds, or its database server cannot be reached.
     """
 
-    def __init__(self, path: Path = DEFAULT_PATH, timeout: float = 10.0, *,
+    def __init__(self, where: Path | Location = DEFAULT_PATH, timeout: float = 10.0, *,
                  key: RegisterKey | None = None, key_file: Path | None = None,
                  read_only: bool = False, upgrading: bool = False):
-        self.path = Path(path)
+        self.location = located(where)
+        self.path: Path | None = self.location.path
+        """The register's file (None for a register in PostgreSQL)."""
+        self.shown = self.location.shown
+        """How messages name the register: its file, or its database's URL without password."""
         self.timeout = timeout
-        self._db: sqlite3.Connection | None = None
+        self._db: Database | None = None
+        self._carried: bool | None = None
         self.meta: dict[str, str] = {}
         try:
-            self.check_file(self.path)
-            self._db = self._connect(read_only)
+            if self.path is not None:
+                self.check_file(self.path)
+            self._db = connect(self.location, timeout=timeout, read_only=read_only)
             self.meta = self._read_meta()
             self._check_meta(upgrading)
-            super().__init__(key if key is not None else load_key(self.path, key_file))
+            super().__init__(key if key is not None else load_key(self.location, key_file))
             if self.meta.get("key_id") != self.key.key_id:
                 raise RegisterError(msg(
-                    "register.wrong-key", key=self.key.source, path=str(self.path), variable=KEY_ENV,
+                    "register.wrong-key", key=self.key.source, path=self.shown, variable=KEY_ENV,
                 ))
-            self.head_place: HeadPlace = head_place(self.path, self.key)
-        except sqlite3.Error as e:
+            self.head_place: HeadPlace = head_place(self.location, self.key)
+        except DriverError as e:
             self.close()
-            raise self._wrap(e) from e
+            raise wrap(e, self.location, timeout) from e
         except BaseException:
             self.close()
             raise
@@ -130,10 +100,14 @@ class RegisterFile(Sealer):
     # -- making one ------------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: Path = DEFAULT_PATH, *, key_file: Path | None = None,
+    def create(cls, where: Path | Location = DEFAULT_PATH, *, key_file: Path | None = None,
                by: str = "", timeout: float = 10.0) -> Self:
-        """Make a new, empty register and its key; refuse when ``path`` or the key file exists."""
-        path = Path(path)
+        """Make a new, empty register and its key; refuse when the file or the key file
+        exists, or the database already holds a register."""
+        location = located(where)
+        if location.path is None:
+            return cls(location, timeout, key=create_in_database(location, key_file, by, timeout))
+        path = location.path
         if path.exists() or path.is_symlink():
             raise RegisterError(msg("register.exists", path=str(path)))
         try:
@@ -151,21 +125,7 @@ class RegisterFile(Sealer):
         key: RegisterKey | None = None
         try:
             key = create_key(path, key_file)
-            db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
-            try:
-                db.execute("BEGIN IMMEDIATE")
-                for statement in SCHEMA:
-                    db.execute(statement)
-                db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [
-                    ("format", FORMAT), ("version", str(VERSION)), ("created", now_utc()),
-                    ("key_id", key.key_id),
-                ])
-                Sealer(key).add_event(db, by, "created", detail=str(path.name))
-                db.execute("COMMIT")
-                last = db.execute("SELECT id, seal FROM events ORDER BY id DESC LIMIT 1").fetchone()
-            finally:
-                db.close()
-            head_place(path, key).write(Head(int(last[0]), str(last[1])))
+            head_place(path, key).write(fill(location, key, by, timeout, str(path.name)))
         except BaseException:
             path.unlink(missing_ok=True)
             if key is not None and key.source != KEY_ENV:
@@ -192,58 +152,42 @@ class RegisterFile(Sealer):
         if head != _SQLITE_MAGIC:
             raise RegisterError(msg("register.corrupt", path=str(path)))
 
-    def _connect(self, read_only: bool) -> sqlite3.Connection:
-        if read_only:
-            uri = "file:" + pathname2url(str(self.path.resolve())) + "?mode=ro"
-            return sqlite3.connect(uri, uri=True, timeout=self.timeout, isolation_level=None,
-                                   check_same_thread=False)
-        return sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+    def _not_a_register(self) -> RegisterError:
+        if self.location.is_postgres:
+            return RegisterError(msg("register.database-none", database=self.shown))
+        return RegisterError(msg("register.other-database", path=self.shown))
 
     def _read_meta(self) -> dict[str, str]:
-        db = self._conn
-        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables = self.database.tables()
         if "meta" not in tables or "certificates" not in tables:
-            raise RegisterError(msg("register.other-database", path=str(self.path)))
-        return {str(k): str(v) for k, v in db.execute("SELECT key, value FROM meta")}
+            raise self._not_a_register()
+        return {str(k): str(v) for k, v in self.database.execute("SELECT key, value FROM meta")}
 
     def _check_meta(self, upgrading: bool = False) -> None:
         meta = self.meta
         if meta.get("format") != FORMAT:
-            raise RegisterError(msg("register.other-database", path=str(self.path)))
+            raise self._not_a_register()
         if int(meta.get("version", "0")) > VERSION:
-            raise RegisterError(msg("register.newer", path=str(self.path)))
+            raise RegisterError(msg("register.newer", path=self.shown))
         if "secret" in meta or int(meta.get("version", "0")) < 2:
-            raise RegisterError(msg("register.key-inside", path=str(self.path)))
+            raise RegisterError(msg("register.key-inside", path=self.shown))
         if int(meta.get("version", "0")) < VERSION and not upgrading:
-            raise RegisterError(msg("register.no-head", path=str(self.path)))
+            raise RegisterError(msg("register.no-head", path=self.shown))
 
-    # -- errors ----------------------------------------------------------------------
-
-    def _wrap(self, e: sqlite3.Error) -> RegisterError:
-        """Turn an sqlite3 error into a message for the user."""
-        primary = (getattr(e, "sqlite_errorcode", 0) or 0) & 0xFF
-        text = str(e).lower()
-        if primary in (_BUSY, _LOCKED) or "locked" in text or "busy" in text:
-            return RegisterError(msg("register.locked", path=str(self.path)))
-        if primary in (_CORRUPT, _NOTADB) or "not a database" in text or "malformed" in text:
-            return RegisterError(msg("register.corrupt", path=str(self.path)))
-        if isinstance(e, sqlite3.IntegrityError):
-            return RegisterError(msg("register.refused", path=str(self.path), detail=str(e)))
-        return RegisterError(msg("register.cannot-write", path=str(self.path), detail=str(e)))
-
-    # -- context manager -------------------------------------------------------------
+    # -- the database ----------------------------------------------------------------
 
     @property
-    def _conn(self) -> sqlite3.Connection:
+    def database(self) -> Database:
+        """The open database (RegisterError once closed)."""
         if self._db is None:
-            raise RegisterError(msg("register.closed", path=str(self.path)))
+            raise RegisterError(msg("register.closed", path=self.shown))
         return self._db
 
     def close(self) -> None:
-        """Close the file; safe to call twice."""
+        """Close the register; safe to call twice."""
         if self._db is not None:
-            self._db.close()
-            self._db = None
+            db, self._db = self._db, None
+            db.close()
 
     def __enter__(self) -> Self:
         return self
@@ -257,35 +201,47 @@ class RegisterFile(Sealer):
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (``BEGIN IMMEDIATE``): committed when the block ends, rolled
-        back when it raises; then the head is written when events were added.
+    def transaction(self) -> Iterator[Database]:
+        """A write transaction that excludes every other writer: committed when the block
+        ends, rolled back when it raises; then the head is written when events were added.
 
         Refused (RegisterError) when the register no longer holds its head's event: a
         register rolled back is not written to, so the head keeps showing it.
         """
-        db = self._conn
+        before = after = None
         try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
+            with self.database.transaction("events") as db:
                 before = self.last_head()
                 behind = self.head_problem(before)
                 if behind is not None:
-                    raise RegisterError(msg("register.audit-failed", path=str(self.path),
+                    raise RegisterError(msg("register.audit-failed", path=self.shown,
                                             problems=behind))
                 yield db
                 after = self.last_head()
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as e:
-            raise self._wrap(e) from e
+        except DriverError as e:
+            raise wrap(e, self.location, self.timeout) from e
         if after is not None and after != before:
             kept = self.head_place.read()
             if kept is None or kept.event < after.event:  # another writer may be ahead
                 self.head_place.write(after)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads that see the register as one moment left it (in PostgreSQL, where other
+        hosts write meanwhile; a SQLite file is read as it is)."""
+        db = self.database
+        if db.dialect != "postgresql" or db.in_transaction:
+            yield
+            return
+        try:
+            db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        except DriverError as e:
+            raise wrap(e, self.location, self.timeout) from e
+        try:
+            yield
+        finally:
+            with suppress(DriverError):
+                db.rollback()
 
     # -- the head ----------------------------------------------------------------------
 
@@ -294,11 +250,11 @@ class RegisterFile(Sealer):
         found = self.query("SELECT id, seal FROM events ORDER BY id DESC LIMIT 1")
         return Head(int(found[0][0]), str(found[0][1])) if found else None
 
-    def head_problem(self, last: Head | None) -> Message | None:
-        """Why the register (whose last event is ``last``) is behind its head: the head's
-        event is missing or not the one the head recorded; None when it holds it, or is
-        ahead of it. No head kept at all is a problem too."""
-        kept = self.head_place.read()
+    def head_problem(self, last: Head | None, kept: Head | None = None) -> Message | None:
+        """Why the register (whose last event is ``last``) is behind its head (``kept``,
+        else read now): the head's event is missing or not the one the head recorded; None
+        when it holds it, or is ahead of it. No head kept at all is a problem too."""
+        kept = kept if kept is not None else self.head_place.read()
         if kept is None:
             return msg("audit.head-missing", head=self.head_place.source)
         if last is None or last.event < kept.event:
@@ -312,6 +268,25 @@ class RegisterFile(Sealer):
     def query(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[str, ...]]:
         """Rows of a read-only statement."""
         try:
-            return [tuple(r) for r in self._conn.execute(sql, params).fetchall()]
-        except sqlite3.Error as e:
-            raise self._wrap(e) from e
+            return self.database.execute(sql, params)
+        except DriverError as e:
+            raise wrap(e, self.location, self.timeout) from e
+
+    def tables(self) -> set[str]:
+        """The names of the database's tables."""
+        try:
+            return self.database.tables()
+        except DriverError as e:
+            raise wrap(e, self.location, self.timeout) from e
+
+    def columns(self, table: str) -> set[str]:
+        """The columns of ``table`` (empty when there is no such table)."""
+        try:
+            return self.database.columns(table)
+        except DriverError as e:
+            raise wrap(e, self.location, self.timeout) from e
+
+    def upsert_meta(self, db: Database, key: str, value: str) -> None:
+        """Set ``meta[key]`` (inside the caller's transaction ``db``)."""
+        db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))

@@ -8,6 +8,7 @@ import click
 
 from formgen.commands.common import (
     by_option,
+    database_option,
     finish,
     manifest_option,
     progress_callbacks,
@@ -26,6 +27,7 @@ from formgen.commands.credentialopts import (
     say_credentials,
 )
 from formgen.commands.printing import print_options, signing_from
+from formgen.database import Location
 from formgen.messages import msg
 
 
@@ -34,6 +36,7 @@ from formgen.messages import msg
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Output folder.")
 @register_option
+@database_option
 @register_key_option
 @click.option("--init-register", is_flag=True,
               help="Make the register (and its key) first when there is no file at --register.")
@@ -48,6 +51,7 @@ def command(
     data: tuple[Path, ...],
     out: Path,
     register: Path,
+    database: Location | None,
     register_key: Path | None,
     init_register: bool,
     verify_url: str | None,
@@ -86,7 +90,7 @@ def command(
 
     signing = signing_from(sign_key, sign_cert, sign_p12, sign_chain, timestamp_url, ltv)
     settings = settings_from(manifest_path, workers=workers, register=register,
-                             register_key=register_key)
+                             register_key=register_key, database=database)
     options = CertificateOptions(verify_url=verify_url, by=who(by),
                                  init_register=init_register, signing=signing)
     with progress_callbacks("Certificates") as (on_total, progress):

@@ -87,12 +87,32 @@ def settings_from(
     secret_file: Path | None = None,
     database: Location | None = None,
 ) -> Settings:
-    """The command's settings, from its options (the day pinned as the command starts)."""
+    """The command's settings, from its options (the day pinned as the command starts);
+    ``register`` and ``database`` as :func:`register_place` weighs them."""
+    if register is not None:
+        where = register_place(register, database)
+        register, database = where.path, (where if where.is_postgres else None)
     return load_settings(
         manifest_path, languages=list(langs) or None, workers=workers, timeout=timeout,
         paths=Paths(register=register, register_key=register_key, link_store=link_store,
                     secret_file=secret_file, database=database),
     )
+
+
+def register_place(register: Path, database: Location | None, name: str = "register") -> Location:
+    """Where the command's register is: the file ``--register`` (the option ``name``)
+    names on the command line; else ``--database`` (or ``$FORMGEN_DATABASE``); else the
+    file ``--register`` defaults to. Both options given on the command line are refused."""
+    ctx = click.get_current_context(silent=True)
+    given = ctx.get_parameter_source(name) if ctx is not None else None
+    register_given = given is not None and given.name != "DEFAULT"
+    if register_given and database is not None:
+        source = ctx.get_parameter_source("database") if ctx is not None else None
+        if source is not None and source.name == "COMMANDLINE":
+            raise FormgenError(msg("cli.register-and-database"))
+    if register_given or database is None:
+        return Location(path=register)
+    return database
 
 
 def _user() -> str:

@@ -1,4 +1,5 @@
-"""``formgen register init|migrate-key|migrate-head|migrate-status|audit|export``: the certificate register itself."""
+"""``formgen register init|migrate|migrate-key|migrate-head|migrate-status|audit|export``:
+the certificate register itself."""
 
 from __future__ import annotations
 
@@ -11,17 +12,21 @@ from formgen.certificates.keys import key_location
 from formgen.certificates.migrate import migrate_head, migrate_key, migrate_status
 from formgen.certificates.numbers import write_csv
 from formgen.certificates.register import DEFAULT_PATH, Register
+from formgen.certificates.transfer import copy_register
 from formgen.commands.common import (
     by_option,
+    database_option,
     force_option,
     register_key_option,
     register_option,
+    register_place,
     say,
     user_errors,
     who,
 )
 from formgen.commands.credentialopts import issuer_keys_option
 from formgen.credentials.keys import add_issuer_key, issuer_keys_exist, load_issuer_keys
+from formgen.database import Location, locate
 from formgen.messages import msg
 from formgen.paths import check_target
 
@@ -36,26 +41,33 @@ def command() -> None:
 
 @command.command("init")
 @_PATH
+@database_option
 @register_key_option
 @issuer_keys_option
 @by_option
 @user_errors
-def init(path: Path, register_key: Path | None, issuer_keys: Path | None,
-         by: str | None) -> None:
-    """Make a new, empty register at PATH (default build/register.sqlite) and its key.
+def init(path: Path, database: Location | None, register_key: Path | None,
+         issuer_keys: Path | None, by: str | None) -> None:
+    """Make a new, empty register at PATH (default build/register.sqlite) and its key;
+    with --database postgresql://…, in that database (which must hold no register yet;
+    its other tables are left alone).
 
     The key goes to --register-key, else to PATH with the suffix .key (permissions 0600),
     unless FORMGEN_REGISTER_KEY holds it. Refuses an existing PATH or key file. The
     issuer's key that signs digital credentials is made too (--issuer-keys, else
-    PATH with the suffix .issuer-keys.json, 0600), unless there is one already.
+    PATH with the suffix .issuer-keys.json, 0600), unless there is one already. A
+    register in PostgreSQL needs --register-key (or FORMGEN_REGISTER_KEY) and
+    --issuer-keys (or FORMGEN_ISSUER_KEYS): there is no file beside which they could be.
     """
-    with Register.create(path, key_file=register_key, by=who(by)) as reg:
-        say(msg("cli.register-made", path=str(path), key=reg.key.source,
+    where = register_place(path, database, "path")
+    keys_there = issuer_keys_exist(where, issuer_keys)  # in PostgreSQL: say first when none is named
+    with Register.create(where, key_file=register_key, by=who(by)) as reg:
+        say(msg("cli.register-made", path=where.shown, key=reg.key.source,
                 head=reg.head_place.source))
-    if issuer_keys_exist(path, issuer_keys):
-        say(msg("cli.issuer-keys-kept", keys=load_issuer_keys(path, issuer_keys).source))
+    if keys_there:
+        say(msg("cli.issuer-keys-kept", keys=load_issuer_keys(where, issuer_keys).source))
     else:
-        keys, _ = add_issuer_key(path, issuer_keys)
+        keys, _ = add_issuer_key(where, issuer_keys)
         say(msg("cli.issuer-key-made", keys=keys.source))
 
 
@@ -123,38 +135,76 @@ def migrate_status_command(path: Path, register_key: Path | None, by: str | None
     say(msg("cli.status-sealed", path=str(path), count=count))
 
 
-@command.command("audit")
+def _postgres(ctx: click.Context, param: click.Parameter, value: str) -> Location:
+    try:
+        found = locate(value)
+    except ValueError:
+        found = None
+    if found is None or not found.is_postgres:
+        raise click.BadParameter(str(msg("cli.migrate-to-postgres")), param_hint="--to")
+    return found
+
+
+@command.command("migrate")
 @register_option
 @register_key_option
+@click.option("--to", "to", required=True, metavar="URL", callback=_postgres,
+              help="The PostgreSQL database to copy the register into (postgresql://…); "
+                   "it must hold no register.")
 @user_errors
-def audit_command(register: Path, register_key: Path | None) -> None:
+def migrate_database(register: Path, register_key: Path | None, to: Location) -> None:
+    """Copy the register (the SQLite file --register) into a PostgreSQL database, then
+    check the copy: every table's rows counted and compared, every seal and the whole
+    audit, with the same key and head. The file is left as it was.
+
+    The key and head stay where they are: from then on give --database URL with
+    --register-key (or FORMGEN_REGISTER_KEY). Refused when the register fails its audit
+    or the database already holds a register. The link store is not part of the
+    register and is copied on its own.
+    """
+    copied = copy_register(register, to, register_key)
+    counts = [f"{table} {count}" for table, count in copied.counts.items()]
+    say(msg("cli.register-copied", path=str(register), database=to.shown, counts=counts,
+            events=copied.audit.events, head=str(copied.audit.head), key=copied.key,
+            kept=copied.audit.kept), err=False)
+
+
+@command.command("audit")
+@register_option
+@database_option
+@register_key_option
+@user_errors
+def audit_command(register: Path, database: Location | None, register_key: Path | None) -> None:
     """Check the whole register: every event sealed in one chain up to the head kept
     beside the key, every certificate row as sealed and as its events make it.
 
     Prints what failed and exits 1, or says that the register holds (with its head, to
     compare with the one published) and exits 0.
     """
-    with Register(register, key_file=register_key, read_only=True) as reg:
+    where = register_place(register, database)
+    with Register(where, key_file=register_key, read_only=True) as reg:
         found = audit(reg)
     for note in found.notes:
         say(note)
     if not found.holds:
-        say(msg("cli.audit-failed", path=str(register)))
+        say(msg("cli.audit-failed", path=where.shown))
         for problem in found.problems:
             say(msg("cli.audit-problem", problem=problem))
         raise SystemExit(1)
-    say(msg("cli.audit-holds", path=str(register), events=found.events,
+    say(msg("cli.audit-holds", path=where.shown, events=found.events,
             certificates=found.certificates, head=str(found.head), kept=found.kept), err=False)
 
 
 @command.command("export")
 @register_option
+@database_option
 @register_key_option
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
               help="CSV file to write (or a folder, for register.csv in it).")
 @force_option("the CSV file")
 @user_errors
-def export(register: Path, register_key: Path | None, out: Path, force: bool) -> None:
+def export(register: Path, database: Location | None, register_key: Path | None, out: Path,
+           force: bool) -> None:
     """Write every event of the register (numbered, printed, reprinted, voided, revoked,
     superseded …) with its certificate as it is now, oldest first, as CSV.
 
@@ -162,10 +212,11 @@ def export(register: Path, register_key: Path | None, out: Path, force: bool) ->
     Writes nothing and exits 1 when the register fails its audit (see `register audit`).
     Never writes over the register or its key; an existing CSV file only with --force.
     """
+    where = register_place(register, database)
     target = out / "register.csv" if out.is_dir() else out
-    check_target(target, [register, key_location(register, register_key)[0] or register],
-                 force=force)
-    with Register(register, key_file=register_key, read_only=True) as reg:
+    kept = [p for p in (where.path, key_location(where, register_key)[0]) if p is not None]
+    check_target(target, kept, force=force)
+    with Register(where, key_file=register_key, read_only=True) as reg:
         events, found = events_to_export(reg)
     written = write_csv(events, out)
     say(msg("cli.register-exported", count=found.events, path=str(written), head=str(found.head)))

@@ -9,6 +9,7 @@ import click
 from formgen.certificates.numbers import NUMBER_RE
 from formgen.commands.common import (
     by_option,
+    database_option,
     finish,
     manifest_option,
     progress_callbacks,
@@ -27,6 +28,7 @@ from formgen.commands.credentialopts import (
     say_credentials,
 )
 from formgen.commands.printing import print_options, signing_from
+from formgen.database import Location
 from formgen.exceptions import FormgenError
 from formgen.messages import joined, msg
 
@@ -48,6 +50,7 @@ def split_arguments(arguments: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Output folder.")
 @register_option
+@database_option
 @register_key_option
 @print_options
 @by_option
@@ -57,7 +60,7 @@ def split_arguments(arguments: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[
 @manifest_option
 @user_errors
 def command(arguments: tuple[str, ...], holders: tuple[str, ...], out: Path, register: Path,
-            register_key: Path | None, verify_url: str | None, workers: int | None,
+            database: Location | None, register_key: Path | None, verify_url: str | None, workers: int | None,
             sign_key: Path | None, sign_cert: Path | None, sign_p12: Path | None,
             sign_chain: tuple[Path, ...], timestamp_url: str | None, ltv: bool,
             by: str | None, credentials: bool, issuer_keys: Path | None,
@@ -81,7 +84,7 @@ def command(arguments: tuple[str, ...], holders: tuple[str, ...], out: Path, reg
         raise FormgenError(msg("reissue.nothing-named"))
     signing = signing_from(sign_key, sign_cert, sign_p12, sign_chain, timestamp_url, ltv)
     settings = settings_from(manifest_path, workers=workers, register=register,
-                             register_key=register_key)
+                             register_key=register_key, database=database)
     options = CertificateOptions(verify_url=verify_url, by=who(by), reissue=numbers,
                                  reissue_holders=holders, signing=signing)
     with progress_callbacks("Certificates") as (on_total, progress):

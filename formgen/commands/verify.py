@@ -12,13 +12,16 @@ from formgen.certificates.register import Register
 from formgen.certificates.signature import check_signed_pdf
 from formgen.certificates.verification import Verification, find
 from formgen.commands.common import (
+    database_option,
     manifest_option,
     register_key_option,
     register_option,
+    register_place,
     say,
     user_errors,
 )
 from formgen.commands.verifycredential import verify_credential_file, with_published_status
+from formgen.database import Location
 from formgen.exceptions import FormgenError, VerificationError
 from formgen.messages import Message, joined, msg
 from formgen.model.manifest import Manifest, load_manifest
@@ -76,7 +79,7 @@ def manifest_or_none(manifest_path: str | None) -> Manifest | None:
         return None
 
 
-def verify_pdf(path: Path, register: Path, register_given: bool, register_key: Path | None,
+def verify_pdf(path: Path, register: Location, register_given: bool, register_key: Path | None,
                trust: tuple[Path, ...], manifest_path: str | None) -> None:
     """Check a signed certificate PDF: its signature, then its number and code against the
     register (when there is one, or one was named); exit 1 when it is not genuine, or no
@@ -85,7 +88,7 @@ def verify_pdf(path: Path, register: Path, register_given: bool, register_key: P
     found = None
     links: list[Message] = []
     problems = list(check.problems)
-    if not problems and (register_given or register.is_file()):
+    if not problems and (register_given or (register.path is not None and register.path.is_file())):
         try:
             with Register(register, key_file=register_key, read_only=True) as reg:
                 audited(reg)
@@ -113,12 +116,13 @@ def verify_pdf(path: Path, register: Path, register_given: bool, register_key: P
         err=False)
     say(signed, err=False)
     say(msg("verify.pdf-holder", name=check.certificate.get("holder", "")), err=False)
-    say(msg("verify.register-not-checked", path=str(register)), err=False)
+    say(msg("verify.register-not-checked", path=register.shown), err=False)
 
 
 @click.command("verify")
 @click.argument("code")
 @register_option
+@database_option
 @register_key_option
 @click.option("--trust", "trust", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="For a PDF: a certificate (PEM or DER) of the authority whose signatures "
@@ -129,8 +133,8 @@ def verify_pdf(path: Path, register: Path, register_given: bool, register_key: P
                    "instead of fetching it from the issuer's did:web address.")
 @manifest_option
 @user_errors
-def command(code: str, register: Path, register_key: Path | None, trust: tuple[Path, ...],
-            did_document: Path | None, manifest_path: str | None) -> None:
+def command(code: str, register: Path, database: Location | None, register_key: Path | None,
+            trust: tuple[Path, ...], did_document: Path | None, manifest_path: str | None) -> None:
     """Check a certificate by its number, its verification code, its verification link
     (what its QR code holds) or the QR text of an older certificate; or a signed
     certificate PDF.
@@ -152,14 +156,15 @@ def command(code: str, register: Path, register_key: Path | None, trust: tuple[P
     if code.lower().endswith(".json"):
         verify_credential_file(Path(code), did_document)
         return
+    where = register_place(register, database)
     if code.lower().endswith(".pdf"):
         source = click.get_current_context().get_parameter_source("register")
-        given = source is not None and source.name != "DEFAULT"
+        given = (source is not None and source.name != "DEFAULT") or where.is_postgres
         with_published_status(Path(code), lambda: verify_pdf(
-            Path(code), register, given, register_key, trust, manifest_path))
+            Path(code), where, given, register_key, trust, manifest_path))
         return
     try:
-        with Register(register, key_file=register_key, read_only=True) as reg:
+        with Register(where, key_file=register_key, read_only=True) as reg:
             audited(reg)
             found = find(reg, code, manifest_or_none(manifest_path))
             links = reissue_of(found)

@@ -18,8 +18,8 @@ from typing import Any
 
 from formgen.certificates.batch import Piece
 from formgen.certificates.plan import Holder
-from formgen.certificates.register import DEFAULT_PATH
 from formgen.certificates.run import CertificateJob, CertificateOptions, CertificateRun
+from formgen.certificates.store import register_location
 from formgen.clock import now
 from formgen.credentials.badge import credential_path, signed_badge, write_did_document, write_json
 from formgen.credentials.keys import IssuerKeys, load_issuer_keys
@@ -63,7 +63,7 @@ class CredentialJob(CertificateJob):
         """Each certificate's signed credential, by (holder id, certificate)."""
         self.when = now()
         if credentials.credentials:
-            self.keys = load_issuer_keys(settings.paths.register or DEFAULT_PATH,
+            self.keys = load_issuer_keys(register_location(settings.paths),
                                          credentials.issuer_keys)
 
     def plan(self, report: Report, step: Progress) -> list[tuple[Holder, str]]:

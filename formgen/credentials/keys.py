@@ -8,7 +8,8 @@ order:
 1. the file named with ``--issuer-keys`` (or passed as ``key_file``);
 2. the environment variable ``FORMGEN_ISSUER_KEYS`` (the file's JSON text itself);
 3. the file beside the register: ``build/register.sqlite`` has
-   ``build/register.issuer-keys.json``.
+   ``build/register.issuer-keys.json``. A register in PostgreSQL has no file beside which
+   they could be: one of the first two is needed.
 
 A key file must be readable by its owner only (permissions 0600). It holds
 ``{"format": "formgen-issuer-keys", "keys": [{"created": ..., "seed": 64 hex}, ...]}``,
@@ -31,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from formgen.clock import utc_stamp
+from formgen.database import Location
 from formgen.exceptions import CredentialError
 from formgen.messages import msg
 from formgen.paths import key_file_location
@@ -93,6 +95,10 @@ class IssuerKeys:
         return self.keys[-1]
 
 
+Register = Path | Location
+"""A register's file, or where a register is (a file or a PostgreSQL database)."""
+
+
 def default_keys_path(register: Path) -> Path:
     """The key file beside ``register``: ``build/register.sqlite`` →
     ``build/register.issuer-keys.json``."""
@@ -100,17 +106,25 @@ def default_keys_path(register: Path) -> Path:
     return register.with_name(register.stem + SUFFIX)
 
 
-def _location(register: Path, key_file: Path | None) -> tuple[Path | None, str]:
+def _location(register: Register, key_file: Path | None) -> tuple[Path | None, str]:
+    if isinstance(register, Location):
+        if register.path is not None:
+            register = register.path
+        elif key_file is None and os.environ.get(ISSUER_KEYS_ENV) is None:
+            raise CredentialError(msg("credential.keys-needed", database=register.shown,
+                                      variable=ISSUER_KEYS_ENV))
+        else:
+            return key_file_location(key_file, ISSUER_KEYS_ENV, Path())
     return key_file_location(key_file, ISSUER_KEYS_ENV, default_keys_path(register))
 
 
-def issuer_keys_exist(register: Path, key_file: Path | None = None) -> bool:
+def issuer_keys_exist(register: Register, key_file: Path | None = None) -> bool:
     """Whether there are issuer keys for ``register`` (a key file, or the variable)."""
     path, _ = _location(register, key_file)
     return path is None or path.exists()
 
 
-def load_issuer_keys(register: Path, key_file: Path | None = None) -> IssuerKeys:
+def load_issuer_keys(register: Register, key_file: Path | None = None) -> IssuerKeys:
     """The issuer's keys for ``register``; CredentialError when there are none, a key
     file can be read by others, or it is not a key file."""
     path, source = _location(register, key_file)
@@ -154,7 +168,7 @@ def _new_key() -> IssuerKey:
     return IssuerKey(secrets.token_bytes(32), utc_stamp(dt.datetime.now(dt.UTC)))
 
 
-def create_issuer_keys(register: Path, key_file: Path | None = None) -> IssuerKeys:
+def create_issuer_keys(register: Register, key_file: Path | None = None) -> IssuerKeys:
     """The issuer's first key, written to its file (0600, never over an existing file);
     with ``$FORMGEN_ISSUER_KEYS`` set and no file named, the keys it holds."""
     path, source = _location(register, key_file)
@@ -174,7 +188,7 @@ def create_issuer_keys(register: Path, key_file: Path | None = None) -> IssuerKe
     return IssuerKeys(keys, source)
 
 
-def add_issuer_key(register: Path, key_file: Path | None = None) -> tuple[IssuerKeys, bool]:
+def add_issuer_key(register: Register, key_file: Path | None = None) -> tuple[IssuerKeys, bool]:
     """A new signing key: the first (a new file) when there is none, else added after the
     others, which are kept. Returns (the keys, whether a file was made)."""
     path, source = _location(register, key_file)

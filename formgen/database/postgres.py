@@ -10,12 +10,18 @@ readers go on.
 from __future__ import annotations
 
 import atexit
+import logging
 import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from formgen.database.connection import Database, DriverError
 from formgen.database.location import Location
+
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
+"""The pool's own warnings (a connection discarded, a reconnection failed) go to the
+application's log when it keeps one, never to the terminal of a command that says the
+error itself."""
 
 _POOLS: dict[str, Any] = {}
 _POOLS_LOCK = threading.Lock()
@@ -29,6 +35,7 @@ def _pool(url: str, timeout: float) -> Any:
     with _POOLS_LOCK:
         pool = _POOLS.get(url)
         if pool is None:
+            _probe(url, timeout)
             pool = ConnectionPool(
                 url, min_size=1, max_size=POOL_SIZE, open=False, timeout=timeout,
                 check=ConnectionPool.check_connection, name="formgen",
@@ -42,6 +49,17 @@ def _pool(url: str, timeout: float) -> Any:
                 raise
             _POOLS[url] = pool
         return pool
+
+
+def _probe(url: str, timeout: float) -> None:
+    """Connect once before a pool is made, so that a server that cannot be reached is
+    said at once, in the server's (or the network's) words, rather than after the pool
+    has waited ``timeout`` seconds for a connection it cannot make."""
+    import psycopg
+
+    with psycopg.connect(url, connect_timeout=max(1, int(timeout)), autocommit=True,
+                         application_name="formgen"):
+        pass
 
 
 @atexit.register

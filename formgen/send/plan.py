@@ -70,12 +70,12 @@ def find_certificates(out: Path, item: Outgoing, manifest: Manifest,
     """The holder's valid certificates and their PDFs in ``out``; the problem otherwise."""
     issued = [c for c in held.get(item.applicant.id, []) if c.status == "valid"]
     if not issued:
-        return msg("send.no-certificates", register=str(register.path))
+        return msg("send.no-certificates", register=register.shown)
     for cert in issued:
         row = register.row(cert.number)
         try:
             if row is None:
-                raise FormgenError(msg("send.no-certificates", register=str(register.path)))
+                raise FormgenError(msg("send.no-certificates", register=register.shown))
             register.genuine(row)
         except FormgenError as e:
             return e.message

@@ -24,7 +24,8 @@ from email.headerregistry import Address
 from pathlib import Path
 
 from formgen import clock
-from formgen.certificates.register import DEFAULT_PATH, Register
+from formgen.certificates.register import Register
+from formgen.certificates.store import register_location
 from formgen.exceptions import FormgenError, Problem
 from formgen.language import day
 from formgen.links.store import Vault, key_of, lookup_of, vault_location
@@ -148,7 +149,7 @@ def plan_batch(settings: Settings, data: list[Path], options: SendOptions,
     batch.invalid = list(report.failed)
     items = [Outgoing(v.source, v.applicant, options.kind) for v in report.valid]
     if options.kind == "certificate":
-        with Register(settings.paths.register or DEFAULT_PATH,
+        with Register(register_location(settings.paths),
                       key_file=settings.paths.register_key) as register:
             held = held_certificates(register)
             found = [(i, find_certificates(options.out, i, manifest, held, register)) for i in items]

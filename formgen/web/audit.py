@@ -14,7 +14,7 @@ from formgen.certificates.audit import AuditCache, AuditError
 from formgen.certificates.register import Register
 from formgen.exceptions import VerificationError
 from formgen.model.applicant import Language
-from formgen.web.registers import Place, named
+from formgen.web.registers import Place
 from formgen.web.state import state_of
 
 log = logging.getLogger("formgen.web.verify")
@@ -34,7 +34,7 @@ def refuse_disagreeing(audits: AuditCache, place: Place, e: VerificationError) -
     audit is made again at the next look-up)."""
     if e.code == "verify.events-disagree":
         audits.forget()
-        raise AuditError(named(place), [e.message]) from e
+        raise AuditError(str(place), [e.message]) from e
 
 
 def register_published(request: Request) -> dict[str, object]:

@@ -19,7 +19,6 @@ the same per-client limit as the certificate look-ups.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,11 +35,11 @@ from formgen.certificates.verification import Verification
 from formgen.clock import now
 from formgen.credentials.badge import credential_url, page_url, signed_badge
 from formgen.credentials.did import did_document
-from formgen.credentials.keys import ISSUER_KEYS_ENV, IssuerKeys, load_issuer_keys
+from formgen.credentials.keys import IssuerKeys, load_issuer_keys
 from formgen.credentials.status import entry_of, lists, set_bits, status_list_credential
 from formgen.exceptions import CredentialError, RegisterError, VerificationError
 from formgen.messages import msg
-from formgen.web.registers import Place, named, open_register
+from formgen.web.registers import Place, open_register
 from formgen.web.state import api_error, api_errors, state_of
 
 log = logging.getLogger("formgen.web")
@@ -68,12 +67,8 @@ def credential_service(register: Place, register_key: Path | None,
     cannot be had: then no credential, DID document or status list is served. A register
     in a database has no file beside which the keys would be: they come from
     ``issuer_keys`` or the environment."""
-    if not isinstance(register, Path) and issuer_keys is None and ISSUER_KEYS_ENV not in os.environ:
-        log.warning("no digital credentials served: give the issuer's keys with --issuer-keys "
-                    "or %s", ISSUER_KEYS_ENV)
-        return None
     try:
-        keys = load_issuer_keys(named(register), issuer_keys)
+        keys = load_issuer_keys(register, issuer_keys)
     except CredentialError as e:
         log.warning("no digital credentials served: %s", e.message.english)
         return None

@@ -9,7 +9,7 @@ PostgreSQL database (``--database postgresql://…``), that database when it hol
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from formgen.certificates.register import Register
 from formgen.database import DriverError, Location, connect
@@ -42,11 +42,4 @@ def register_place(paths: Paths) -> Place | None:
 def open_register(place: Place, **options: Any) -> Register:
     """The register at ``place``, opened read-only (``options``: Register's ``timeout``,
     ``key``, ``key_file``)."""
-    opener: Any = Register  # where it is: a Path, or a Location
-    return cast(Register, opener(place, read_only=True, **options))
-
-
-def named(place: Place) -> Path:
-    """``place`` where messages name the register as a path: they show ``str(place)``,
-    which for a database is its URL without the password."""
-    return cast(Path, place)
+    return Register(place, read_only=True, **options)
