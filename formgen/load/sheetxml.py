@@ -151,9 +151,9 @@ def sheet_parser() -> type[Any]:
         def parse(self) -> Iterator[tuple[int, list[dict[str, Any]]]]:
             """The sheet's rows, their cells as openpyxl's parser gives them."""
             for number, cells in self.cells():
-                yield number, [{"row": row, "column": column, "value": value,
-                                "data_type": data_type, "style_id": style}
-                               for column, value, data_type, style, row in cells]
+                yield number, [{"row": _row_of(place), "column": column, "value": value,
+                                "data_type": data_type, "style_id": int(style or 0)}
+                               for column, value, data_type, style, place in cells]
 
         def cells(self) -> Iterator[tuple[int, list[Cell]]]:
             """The sheet's rows, each with its cells (openpyxl reads the sheet's other parts
@@ -176,8 +176,8 @@ def sheet_parser() -> type[Any]:
                 kind = element.get("t")
                 if kind == "inlineStr" or kind == "s":  # a text cell, as _text_cell reads it
                     ref = element.get("r")
-                    place = _cell_place(ref) if ref else None
-                    if place is not None:
+                    column = _cell_column(ref) if ref else None
+                    if column is not None:
                         value = None
                         # its first <v> or <is>, as find() gives it (a path search in
                         # lxml: a third of the time of reading a sheet), usually its first
@@ -193,10 +193,8 @@ def sheet_parser() -> type[Any]:
                         else:
                             value = string_text(child)
                         if value is not None:
-                            self.col_counter = place[1]
-                            style = element.get("s")
-                            cells.append((place[1], value, "s", int(style) if style else 0,
-                                          place[0]))
+                            self.col_counter = column
+                            cells.append((column, value, "s", element.get("s"), ref))
                             continue
                 cell = self.parse_cell(element)
                 if cell["value"] is None and element.find(FORMULA_TAG) is not None:
@@ -237,8 +235,9 @@ def _text_cell(element: Any, shared_strings: list[str]) -> dict[str, Any] | None
             "style_id": int(style) if style else 0}
 
 
-Cell = tuple[int, Any, str, int, int]
-"""A cell as read: its column (1 for A), value, openpyxl's data type, style and row."""
+Cell = tuple[int, Any, str, Any, Any]
+"""A cell as read: its column (1 for A), value, openpyxl's data type, style (a number, or
+its text as the sheet gives it) and row (its number, or the cell's name such as ``B7``)."""
 
 
 def _cell(cell: dict[str, Any]) -> Cell:
@@ -246,18 +245,26 @@ def _cell(cell: dict[str, Any]) -> Cell:
 
 
 _REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
+_ZEROS = re.compile(r"0+")
 _COLUMNS: dict[str, int] = {}
 """The column of each column's letters read so far (``AB`` → 28)."""
 
 
-def _cell_place(ref: str) -> tuple[int, int] | None:
-    """:func:`_place`, without the regular expression once the column's letters are known."""
+def _cell_column(ref: str) -> int | None:
+    """The column of :func:`_place`, without the regular expression once the column's
+    letters are known."""
     letters = ref.rstrip("0123456789")
     column = _COLUMNS.get(letters)
     digits = len(ref) - len(letters)
     if column is None or not 0 < digits <= 7 or ref[len(letters)] == "0":
-        return _place(ref)
-    return int(ref[len(letters):]), column
+        place = _place(ref)
+        return None if place is None else place[1]
+    return column
+
+
+def _row_of(place: int | str) -> int:
+    """The row of a cell's :data:`Cell` place: its number, or its name's (read by _place)."""
+    return place if type(place) is int else _place(str(place))[0]  # type: ignore[index]
 
 
 def _place(ref: str) -> tuple[int, int] | None:
@@ -386,7 +393,7 @@ def _cell_text(cell: Any) -> Any:
             value = int(value)
         text = str(value)
         fmt = cell.number_format or ""
-        if re.fullmatch(r"0+", fmt) and isinstance(value, int):
+        if _ZEROS.fullmatch(fmt) and isinstance(value, int):
             text = text.zfill(len(fmt))  # a "000000" format keeps leading zeros on screen
         return text
     return str(value)
