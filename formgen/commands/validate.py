@@ -19,8 +19,12 @@ from formgen.messages import msg
 @user_errors
 def command(data: tuple[Path, ...], strict: bool, manifest_path: str | None) -> None:
     """Check applicant data files and report every problem at once."""
+    # The report lives until the command ends: no collection walks its problems, neither
+    # while they come nor at once when the check is done (a second at 100,000 applicants).
+    gc.disable()
     report = check_streamed(settings_from(manifest_path), list(data))
-    gc.freeze()  # the report lives until the command ends: no collection walks it again
+    gc.freeze()
+    gc.enable()
     errors, warnings = len(report.errors), len(report.warnings)
     unreadable = report.unreadable_files
     finish(

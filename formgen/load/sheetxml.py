@@ -149,12 +149,19 @@ def sheet_parser() -> type[Any]:
             return cell
 
         def parse(self) -> Iterator[tuple[int, list[dict[str, Any]]]]:
-            """The sheet's rows (openpyxl reads the sheet's other parts too, which values
-            do not need, with a parser written in Python)."""
+            """The sheet's rows, their cells as openpyxl's parser gives them."""
+            for number, cells in self.cells():
+                yield number, [{"row": _row_of(place), "column": column, "value": value,
+                                "data_type": data_type, "style_id": int(style or 0)}
+                               for column, value, data_type, style, place in cells]
+
+        def cells(self) -> Iterator[tuple[int, list[Cell]]]:
+            """The sheet's rows, each with its cells (openpyxl reads the sheet's other parts
+            too, which values do not need, with a parser written in Python)."""
             for row in elements(self.source, ROW_TAG):
                 yield self.parse_row(row)
 
-        def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
+        def parse_row(self, row: Any) -> tuple[int, list[Cell]]:
             attrib = row.attrib
             number = attrib.get("r")
             if (number is None or not (number.isascii() and number.isdigit())
@@ -163,24 +170,44 @@ def sheet_parser() -> type[Any]:
             # a row numbered as every writer numbers them, with no dimensions of its own:
             # openpyxl's reading of the row, its texts read here (a workbook's most cells)
             self.row_counter, self.col_counter = int(number), 0
-            cells = []
+            strings = self.shared_strings
+            cells: list[Cell] = []
             for element in row:
-                cell = _text_cell(element, self.shared_strings)
-                if cell is None:
-                    cell = self.parse_cell(element)
-                    if cell["value"] is None and element.find(FORMULA_TAG) is not None:
-                        cell["data_type"] = "uncalculated"
-                else:
-                    self.col_counter = cell["column"]
-                cells.append(cell)
+                kind = element.get("t")
+                if kind == "inlineStr" or kind == "s":  # a text cell, as _text_cell reads it
+                    ref = element.get("r")
+                    column = _cell_column(ref) if ref else None
+                    if column is not None:
+                        value = None
+                        # its first <v> or <is>, as find() gives it (a path search in
+                        # lxml: a third of the time of reading a sheet), usually its first
+                        want = _V if kind == "s" else _IS
+                        child = element[0] if len(element) else None
+                        if child is not None and child.tag != want:
+                            child = next(element.iterchildren(want), None)
+                        if child is None:
+                            pass
+                        elif kind == "s":
+                            if index := child.text:
+                                value = strings[int(index)]
+                        else:
+                            value = string_text(child)
+                        if value is not None:
+                            self.col_counter = column
+                            cells.append((column, value, "s", element.get("s"), ref))
+                            continue
+                cell = self.parse_cell(element)
+                if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                    cell["data_type"] = "uncalculated"
+                cells.append(_cell(cell))
             return self.row_counter, cells
 
-        def _parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
+        def _parse_row(self, row: Any) -> tuple[int, list[Cell]]:
             number, cells = super().parse_row(row)
             for cell, element in zip(cells, row, strict=False):
                 if cell["value"] is None and element.find(FORMULA_TAG) is not None:
                     cell["data_type"] = "uncalculated"
-            return number, cells
+            return number, [_cell(c) for c in cells]
 
     return SheetParser
 
@@ -208,8 +235,36 @@ def _text_cell(element: Any, shared_strings: list[str]) -> dict[str, Any] | None
             "style_id": int(style) if style else 0}
 
 
+Cell = tuple[int, Any, str, Any, Any]
+"""A cell as read: its column (1 for A), value, openpyxl's data type, style (a number, or
+its text as the sheet gives it) and row (its number, or the cell's name such as ``B7``)."""
+
+
+def _cell(cell: dict[str, Any]) -> Cell:
+    return cell["column"], cell["value"], cell["data_type"], cell["style_id"], cell["row"]
+
+
 _REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
+_ZEROS = re.compile(r"0+")
 _COLUMNS: dict[str, int] = {}
+"""The column of each column's letters read so far (``AB`` → 28)."""
+
+
+def _cell_column(ref: str) -> int | None:
+    """The column of :func:`_place`, without the regular expression once the column's
+    letters are known."""
+    letters = ref.rstrip("0123456789")
+    column = _COLUMNS.get(letters)
+    digits = len(ref) - len(letters)
+    if column is None or not 0 < digits <= 7 or ref[len(letters)] == "0":
+        place = _place(ref)
+        return None if place is None else place[1]
+    return column
+
+
+def _row_of(place: int | str) -> int:
+    """The row of a cell's :data:`Cell` place: its number, or its name's (read by _place)."""
+    return place if type(place) is int else _place(str(place))[0]  # type: ignore[index]
 
 
 def _place(ref: str) -> tuple[int, int] | None:
@@ -250,7 +305,7 @@ class _Reader:
                 date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats,
             )
             try:
-                yield from self._parsed(ws, parser.parse(), text_columns)
+                yield from self._parsed(ws, parser.cells(), text_columns)
             except ParseError as e:
                 raise DataFileError(self.name, not_xml(e, ws.path, ws.title).message) from e
 
@@ -271,13 +326,13 @@ class _Reader:
             row: list[Any] = self._empty_row(ws, number, cells)
             chars = self.chars
             for c in cells:
-                if c["column"] > len(row):  # cells out of order: the row grows to hold them
+                column, value, data_type, style_id, _ = c
+                if column > len(row):  # cells out of order: the row grows to hold them
                     row.extend(self._empty_row(ws, number, [c])[len(row):])
-                value = c["value"]
                 if value is None:
-                    if c["data_type"] == "uncalculated":
+                    if data_type == "uncalculated":
                         self.marked = True
-                        value = Uncalculated(_where(c["column"], number))
+                        value = Uncalculated(_where(column, number))
                 elif type(value) is str:
                     chars += len(value)
                     if chars > limits.text_chars:
@@ -285,18 +340,18 @@ class _Reader:
                             "file.xlsx-too-much-text", limit=limits.text_chars))
                 else:
                     value = self._value(ReadOnlyCell(
-                        ws, number, c["column"], value, c["data_type"], c["style_id"]
-                    ), text_at.get(c["column"] - 1))
-                row[c["column"] - 1] = value
+                        ws, number, column, value, data_type, style_id
+                    ), text_at.get(column - 1))
+                row[column - 1] = value
             self.chars = chars
             if number == 1:
                 text_at = {i: h.strip() for i, h in enumerate(row)
                            if isinstance(h, str) and h.strip() in text_columns}
             yield row
 
-    def _empty_row(self, ws: Any, number: int, cells: list[dict[str, Any]]) -> list[Any]:
+    def _empty_row(self, ws: Any, number: int, cells: list[Cell]) -> list[Any]:
         """A row as wide as its last cell, counted against the limits."""
-        width = max(cells[-1]["column"], cells[0]["column"]) if cells else 0
+        width = max(cells[-1][0], cells[0][0]) if cells else 0
         if width > self.limits.columns:
             raise DataFileError(self.name, msg(
                 "file.xlsx-too-many-columns", sheet=ws.title, row=str(number),
@@ -338,7 +393,7 @@ def _cell_text(cell: Any) -> Any:
             value = int(value)
         text = str(value)
         fmt = cell.number_format or ""
-        if re.fullmatch(r"0+", fmt) and isinstance(value, int):
+        if _ZEROS.fullmatch(fmt) and isinstance(value, int):
             text = text.zfill(len(fmt))  # a "000000" format keeps leading zeros on screen
         return text
     return str(value)

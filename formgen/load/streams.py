@@ -367,14 +367,22 @@ def _plain(loader: Any, node: yaml.Node, depth: int) -> Any:
         if tag in _SCALARS:
             return loader.yaml_constructors[tag](loader, node)
     elif depth < 64 and kind is yaml.SequenceNode and tag == _SEQ:
-        return [_plain(loader, child, depth + 1) for child in node.value]
+        return [child.value if type(child) is yaml.ScalarNode and child.tag == _STR
+                else _plain(loader, child, depth + 1) for child in node.value]
     elif depth < 64 and kind is yaml.MappingNode and tag == _MAP:
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _plain(loader, key_node, depth + 1)
+            # a text is taken here, without a call (most keys and values are texts)
+            if type(key_node) is yaml.ScalarNode and key_node.tag == _STR:
+                key = key_node.value
+            else:
+                key = _plain(loader, key_node, depth + 1)
             if type(key) not in (str, int, float, bool) or key in out:  # or given twice
                 raise _Unusual()
-            out[key] = _plain(loader, value_node, depth + 1)
+            if type(value_node) is yaml.ScalarNode and value_node.tag == _STR:
+                out[key] = value_node.value
+            else:
+                out[key] = _plain(loader, value_node, depth + 1)
         return out
     raise _Unusual()
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -79,13 +79,45 @@ class SafeTextLoader(DepthLimited, UniqueKeys, yaml.SafeLoader):
     max_depth = BATCH.depth + WRAPPING
 
 
+_TAGGED_CHARS = 64
+"""Plain texts up to this long have their tag kept (:class:`_CSafeTextLoader`) …"""
+_TAGGED = 20_000
+"""… this many of them at most (then the kept tags are forgotten)."""
+
 CSafeTextLoader: type[Any] | None = None
 """The same rules on libyaml's parser, several times faster; None without libyaml."""
 if yaml.__with_libyaml__:
 
     @_text_rules
     class _CSafeTextLoader(UniqueKeys, yaml.CSafeLoader):
-        """Safe YAML that keeps numbers with a leading zero as text (libyaml's parser)."""
+        """Safe YAML that keeps numbers with a leading zero as text (libyaml's parser).
+
+        libyaml's composer asks Python for each node's tag and tells it of each level it
+        enters and leaves (for path resolvers, which the safe loader has none of): the tag
+        of a plain text is kept, as a file repeats its keys and many of its values, and
+        the levels are not followed; together a quarter of the time of reading a list."""
+
+        _tags: ClassVar[dict[str, str]] = {}
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            if kind is yaml.ScalarNode and implicit[0] and len(value) <= _TAGGED_CHARS:
+                tag = self._tags.get(value)
+                if tag is None:
+                    tag = super().resolve(kind, value, implicit)
+                    if len(self._tags) >= _TAGGED:
+                        self._tags.clear()
+                    self._tags[value] = tag
+                return tag
+            return super().resolve(kind, value, implicit)
+
+        def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+            return None
+
+        def ascend_resolver(self) -> None:
+            return None
+
+    if _CSafeTextLoader.yaml_path_resolvers:  # pragma: no cover - PyYAML's safe loader has none
+        raise RuntimeError("the YAML loader has path resolvers, which it does not follow")
 
     CSafeTextLoader = _CSafeTextLoader
 

@@ -10,7 +10,7 @@ import datetime as dt
 import typing
 from collections import Counter
 from collections.abc import Callable, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -40,6 +40,7 @@ CAREER_YEARS = 5
 CPD_YEARS = 3
 CPD_HOURS_PER_YEAR = 48
 
+@lru_cache(maxsize=256)  # the same few days for every record of a run
 def _years_before(day: dt.date, years: int) -> dt.date:
     try:
         return day.replace(year=day.year - years)
@@ -138,12 +139,23 @@ def _programme_record_rules(
     programme, name = a.programme, prog.short_name
     if a.unit and prog.quota and a.unit not in prog.quota:
         out.append(problem("unit", msg("rule.unit-not-in-quota", unit=a.unit), "warning"))
-    deadline = prog.deadline_date(today.year)
+    deadline = _deadline(prog, today.year)
     if deadline and today > deadline:
         out.append(problem("programme", msg(
             "rule.registration-closed", programme=programme, name=name, deadline=deadline
         ), "warning"))
     return out
+
+
+def _deadline(prog: Programme, year: int) -> dt.date | None:
+    """``prog.deadline_date(year)``, worked out once for a run's records."""
+    key = (prog.deadline, year)
+    if key not in _DEADLINES:
+        _DEADLINES[key] = prog.deadline_date(year)
+    return _DEADLINES[key]
+
+
+_DEADLINES: dict[tuple[str | None, int], dt.date | None] = {}
 
 
 def _record_warnings(a: Applicant, today: dt.date, problem: ProblemMaker) -> list[Problem]:
