@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,14 +148,20 @@ def test_the_proxy_answers_while_a_host_is_stopped(site: Site) -> None:
     made = cli("links", EXAMPLE_FILE, "--base-url", BASE, "--database", site.database)
     token = made.stdout.split("\t")[2].strip().rsplit("/", 1)[1]
     with Host(site.folder / "c", *site.host_args(), env=HOST_ENV) as c, \
-            Balancer(site.folder / "proxy2", [site.b, c]) as proxy:
-        with client(proxy.url) as browser:
-            assert browser.get(f"/f/{token}").status_code == 200
-            c.stop()
-            for _ in range(10):  # at once, and after the health checks took host C out
-                page = browser.get(f"/f/{token}")
-                assert page.status_code == 200 and 'value="李晓明"' in page.text
-        assert "host2" in proxy.log.read_text()  # HAProxy saw it go: "Server hosts/host2 is DOWN"
+            Balancer(site.folder / "proxy2", [site.b, c]) as proxy, client(proxy.url) as browser:
+        assert browser.get(f"/f/{token}").status_code == 200
+        c.stop()
+        for _ in range(4):  # at once: a request that meets host C goes to host B
+            page = browser.get(f"/f/{token}")
+            assert page.status_code == 200 and 'value="李晓明"' in page.text
+        # HAProxy's health checks take host C out: "Server hosts/host2 is DOWN"
+        deadline = time.monotonic() + 60
+        while "host2 is DOWN" not in proxy.log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "host2 is DOWN" in proxy.log.read_text(), proxy.log.read_text()
+        for _ in range(4):  # and after
+            page = browser.get(f"/f/{token}")
+            assert page.status_code == 200 and 'value="李晓明"' in page.text
 
 
 def test_a_register_in_postgresql_answers_the_same_code_on_every_host(
