@@ -27,6 +27,7 @@ import os
 import re
 import secrets
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,15 +67,27 @@ def key_location(register: Path | Location, key_file: Path | None = None) -> tup
     """(the key file to read or None for the environment, how to name where the key is).
     RegisterError for a register in PostgreSQL when neither a file nor the variable is
     given."""
+    return key_beside_register(
+        register, key_file, KEY_ENV, default_key_path,
+        lambda database: RegisterError(msg("register.key-needed", database=database.shown,
+                                           variable=KEY_ENV)))
+
+
+def key_beside_register(register: Path | Location, key_file: Path | None, env: str,
+                        beside: Callable[[Path], Path],
+                        needed: Callable[[Location], Exception]) -> tuple[Path | None, str]:
+    """Where a key of ``register`` is (see :func:`formgen.paths.key_file_location`): the
+    file ``key_file``, else the variable ``env``, else the file ``beside`` the register's.
+    A register in PostgreSQL has no file to be beside: ``needed(database)`` is raised
+    when neither a file nor the variable is given."""
     if isinstance(register, Location):
         if register.path is not None:
             register = register.path
-        elif key_file is None and os.environ.get(KEY_ENV) is None:
-            raise RegisterError(msg("register.key-needed", database=register.shown,
-                                    variable=KEY_ENV))
+        elif key_file is None and os.environ.get(env) is None:
+            raise needed(register)
         else:
-            return key_file_location(key_file, KEY_ENV, Path())
-    return key_file_location(key_file, KEY_ENV, default_key_path(register))
+            return key_file_location(key_file, env, Path())
+    return key_file_location(key_file, env, beside(register))
 
 
 def load_key(register: Path | Location, key_file: Path | None = None) -> RegisterKey:

@@ -31,11 +31,11 @@ import base58
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from formgen.certificates.keys import key_beside_register
 from formgen.clock import utc_stamp
 from formgen.database import Location
 from formgen.exceptions import CredentialError
 from formgen.messages import msg
-from formgen.paths import key_file_location
 
 ISSUER_KEYS_ENV = "FORMGEN_ISSUER_KEYS"
 """Environment variable that may hold the key file's text."""
@@ -107,15 +107,10 @@ def default_keys_path(register: Path) -> Path:
 
 
 def _location(register: Register, key_file: Path | None) -> tuple[Path | None, str]:
-    if isinstance(register, Location):
-        if register.path is not None:
-            register = register.path
-        elif key_file is None and os.environ.get(ISSUER_KEYS_ENV) is None:
-            raise CredentialError(msg("credential.keys-needed", database=register.shown,
-                                      variable=ISSUER_KEYS_ENV))
-        else:
-            return key_file_location(key_file, ISSUER_KEYS_ENV, Path())
-    return key_file_location(key_file, ISSUER_KEYS_ENV, default_keys_path(register))
+    return key_beside_register(
+        register, key_file, ISSUER_KEYS_ENV, default_keys_path,
+        lambda database: CredentialError(msg("credential.keys-needed", database=database.shown,
+                                             variable=ISSUER_KEYS_ENV)))
 
 
 def issuer_keys_exist(register: Register, key_file: Path | None = None) -> bool:
