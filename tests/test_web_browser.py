@@ -12,8 +12,10 @@ import io
 import json
 import os
 import re
+import warnings
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +23,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 from conftest import CHROMIUM, Live
+from download_trace import BrowserLog, SiteLog, explain
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE = (Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
@@ -65,8 +68,17 @@ WORDS = {
 }
 
 
+@dataclass(frozen=True)
+class Site:
+    """The site under test: its address, the course of every request it had, its state."""
+
+    url: str
+    log: SiteLog
+    state: Any
+
+
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     from formgen.office.converter import Converter
     from formgen.settings import Paths
     from formgen.web import create_app, web_settings
@@ -77,8 +89,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         start_libreoffice(converter, tmp_path_factory.mktemp("first-pdfs"))
         app = create_app(web_settings(paths=Paths(link_store=store)),
                          secret="browser-test-secret-0123456789", converter=converter)
-        with Live(app) as live:
-            yield live.url
+        log = SiteLog(app)
+        with Live(log) as live:
+            yield Site(live.url, log, app.state.web)
 
 
 def start_libreoffice(converter: Any, folder: Path) -> None:
@@ -186,7 +199,7 @@ SAID_DONE = """() => {
 }"""
 
 
-def downloaded(page: Any, selector: str) -> tuple[str, bytes]:
+def downloaded(page: Any, site: Site, selector: str) -> tuple[str, bytes]:
     """Click a download button; the file the browser saved, by its name.
 
     The page's script fetches the file and hands it to the browser. When the site answers
@@ -194,41 +207,48 @@ def downloaded(page: Any, selector: str) -> tuple[str, bytes]:
     the page shows that message and no download ever begins: the test then fails at once
     with the answer and the message, instead of waiting for a download. When the page
     says the file is saved but the browser began no download, the test does what a person
-    would: it follows the page's "save it again" link."""
+    would: it follows the page's "save it again" link, and warns, saying what each side
+    did. A download that does not come fails the same way: what the page says, what the
+    browser saw and what the site did, each step timed from the click."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     def form_post(response: Any) -> bool:
         return response.request.method == "POST" and urlsplit(response.url).path == "/"
 
-    began: list[Any] = []
-
-    def note_download(download: Any) -> None:
-        began.append(download)
-
-    page.on("download", note_download)
+    seen = BrowserLog(page)
+    failure = ""
     try:
+        seen.note(f"click {selector}")
         with page.expect_response(form_post, timeout=90_000) as answered:
             page.click(selector)
         answer = answered.value
         if not (answer.ok and "attachment" in (answer.headers.get("content-disposition") or "")):
-            note = page.locator("#busy-note").inner_text()
-            pytest.fail(f"{selector}: the site answered {answer.status} without a file; the page says: {note!r}")
-        page.wait_for_function(SAID_DONE, timeout=90_000)
-        if not began:
-            with contextlib.suppress(Exception):
-                began.append(page.wait_for_event("download", timeout=10_000))
-        if not began:
-            with page.expect_download(timeout=90_000) as info:
-                page.click("#download-again")
-            began.append(info.value)
+            failure = explain(f"{selector}: the site answered {answer.status} without a file", seen, site.log)
+        else:
+            page.wait_for_function(SAID_DONE, timeout=90_000)
+            seen.note("the page says the file is downloaded")
+            if not seen.downloads:
+                with contextlib.suppress(PlaywrightTimeout):
+                    page.wait_for_event("download", timeout=10_000)
+            if not seen.downloads:
+                warnings.warn(explain(f"{selector}: the page handed the file over, and the browser began no "
+                                      "download in 10 s; following the page's 'save it again' link",
+                                      seen, site.log, site.state), stacklevel=2)
+                with page.expect_download(timeout=90_000):
+                    page.click("#download-again")
+    except PlaywrightTimeout as e:
+        failure = explain(f"{selector}: {e.message.splitlines()[0]}", seen, site.log, site.state)
     finally:
-        page.remove_listener("download", note_download)
-    download = began[0]
+        seen.close()
+    if failure:
+        pytest.fail(failure)
+    download = seen.downloads[0]
     return download.suggested_filename, Path(download.path()).read_bytes()
 
 
 @pytest.mark.parametrize(("lang", "choice"), [("zh", "csee-iet:IEng"), ("en", "cmes-soe:CEng")])
 def test_an_applicant_goes_from_empty_to_every_document(
-    site: str, browser: Any, lang: str, choice: str, tmp_path: Path
+    site: Site, browser: Any, lang: str, choice: str, tmp_path: Path
 ) -> None:
     shots = os.environ.get("FORMGEN_SCREENSHOTS")
     shot_dir = (ROOT / shots) if shots else tmp_path
@@ -237,7 +257,7 @@ def test_an_applicant_goes_from_empty_to_every_document(
     context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 1000})
     page = context.new_page()
     try:
-        page.goto(f"{site}/?lang={lang}")
+        page.goto(f"{site.url}/?lang={lang}")
         assert page.locator("h1").inner_text() == words["title"]
         axe_check(page, f"{lang} empty")
         assert page.locator("#f-cmes-group").is_hidden() and page.locator("#download-list").is_hidden()
@@ -284,7 +304,7 @@ def test_an_applicant_goes_from_empty_to_every_document(
         page.wait_for_selector(f'html[lang="{"zh-CN" if lang == "zh" else "en"}"]', state="attached")
 
         # save, then open the saved file on a fresh page
-        name, data = downloaded(page, 'button[value="save"]')
+        name, data = downloaded(page, site, 'button[value="save"]')
         shown_name = APPLICANTS[choice]["local"]["name"][0 if lang == "zh" else 1]
         assert name.endswith(".yaml") and shown_name in name
         # the page offers the same file again, for a browser that did not save it
@@ -296,7 +316,7 @@ def test_an_applicant_goes_from_empty_to_every_document(
         saved = yaml.safe_load(data)
         assert len(saved["career"]) == 2 and saved["email"] == APPLICANTS[choice]["email"]
         fresh = context.new_page()
-        fresh.goto(f"{site}/?lang={lang}")
+        fresh.goto(f"{site.url}/?lang={lang}")
         fresh.click("#resume summary")
         fresh.set_input_files("#f-upload", files=[{"name": name, "mimeType": "application/yaml", "buffer": data}])
         fresh.click('button[value="upload"]')
@@ -318,7 +338,7 @@ def test_an_applicant_goes_from_empty_to_every_document(
             kind, _, code, *rest = value.split(":")
             if kind == "blank":
                 if code == lang:
-                    file_name, content = downloaded(fresh, f'button[value="{value}"]')
+                    file_name, content = downloaded(fresh, site, f'button[value="{value}"]')
                     assert content.startswith(b"PK") and file_name.endswith(f"-{choice.split(':')[1]}.docx")
                     assert ("-空白-" if lang == "zh" else "-blank-") in file_name
                     blanks += 1
@@ -326,11 +346,11 @@ def test_an_applicant_goes_from_empty_to_every_document(
             fmt = rest[0]
             if (code, fmt) not in ((lang, "pdf"), (other, "docx")):
                 continue
-            file_name, content = downloaded(fresh, f'button[value="{value}"]')
+            file_name, content = downloaded(fresh, site, f'button[value="{value}"]')
             assert content.startswith(b"%PDF" if fmt == "pdf" else b"PK"), value
             assert file_name.endswith("." + fmt)
         assert blanks == (3 if choice.startswith("csee-iet") else 4)  # the forms to fill in
-        name, pack = downloaded(fresh, "#download-pack")
+        name, pack = downloaded(fresh, site, "#download-pack")
         assert name == f"{APPLICANTS[choice]['name_file']}.zip"  # no reference yet: the office assigns it
         with zipfile.ZipFile(io.BytesIO(pack)) as z:
             meta = json.loads(z.read("pack.json"))
@@ -349,7 +369,7 @@ def test_an_applicant_goes_from_empty_to_every_document(
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_a_phone_without_javascript(site: str, browser: Any, lang: str, tmp_path: Path) -> None:
+def test_a_phone_without_javascript(site: Site, browser: Any, lang: str, tmp_path: Path) -> None:
     """390 px wide and no script: one column, rows added and deleted by the server, no axe
     violation (checked on the same page of the same session, with scripts allowed for axe)."""
     shots = os.environ.get("FORMGEN_SCREENSHOTS")
@@ -357,7 +377,7 @@ def test_a_phone_without_javascript(site: str, browser: Any, lang: str, tmp_path
                                   device_scale_factor=1)
     page = context.new_page()
     try:
-        page.goto(f"{site}/?lang={lang}")
+        page.goto(f"{site.url}/?lang={lang}")
         page.select_option("#f-programme-grade", "cmes-soe:IEng")
         page.click('button[value="update"]')  # no script: the server shows the programme's parts
         page.wait_for_load_state()
