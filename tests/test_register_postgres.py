@@ -138,6 +138,13 @@ def test_the_register_in_postgresql_through_the_commands(postgres_url: str, tmp_
 def test_a_register_in_postgresql_needs_its_key_and_head_named(postgres_url: str,
                                                                tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    neither = cli("register", "init", "--database", postgres_url)
+    assert neither.exit_code == 1
+    assert neither.stderr == (  # both said at once
+        f"Error: the register in the database {postgres_url} has no file beside which its key "
+        f"could be: give the key with --register-key FILE or {KEY_ENV}\n"
+        f"the register in the database {postgres_url} has no file beside which the "
+        f"issuer's keys could be: give them with --issuer-keys FILE or {ISSUER_KEYS_ENV}\n")
     no_key = cli("register", "init", "--database", postgres_url, "--issuer-keys", tmp_path / "i.json")
     assert no_key.exit_code == 1
     assert no_key.stderr == (

@@ -27,7 +27,8 @@ from formgen.commands.common import (
 from formgen.commands.credentialopts import issuer_keys_option
 from formgen.credentials.keys import add_issuer_key, issuer_keys_exist, load_issuer_keys
 from formgen.database import Location, locate
-from formgen.messages import msg
+from formgen.exceptions import FormgenError, RegisterError
+from formgen.messages import joined, msg
 from formgen.paths import check_target
 
 _PATH = click.argument("path", type=click.Path(dir_okay=False, path_type=Path), required=False,
@@ -60,7 +61,19 @@ def init(path: Path, database: Location | None, register_key: Path | None,
     --issuer-keys (or FORMGEN_ISSUER_KEYS): there is no file beside which they could be.
     """
     where = register_place(path, database, "path")
-    keys_there = issuer_keys_exist(where, issuer_keys)  # in PostgreSQL: say first when none is named
+    missing: list[FormgenError] = []  # in PostgreSQL: both keys named, or both said at once
+    try:
+        key_location(where, register_key)
+    except FormgenError as e:
+        missing.append(e)
+    try:
+        keys_there = issuer_keys_exist(where, issuer_keys)
+    except FormgenError as e:
+        missing.append(e)
+    if len(missing) == 1:
+        raise missing[0]
+    if missing:
+        raise RegisterError(joined([e.message for e in missing], "\n"))
     with Register.create(where, key_file=register_key, by=who(by)) as reg:
         say(msg("cli.register-made", path=where.shown, key=reg.key.source,
                 head=reg.head_place.source))
