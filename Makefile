@@ -41,7 +41,7 @@ test: setup messages
 	$(BIN)/pytest -q -n auto --dist loadfile
 
 test-fast: setup messages
-	$(BIN)/pytest -q -m "not needs_office and not browser and not slow"
+	$(BIN)/pytest -q -n auto -m "not needs_office and not browser and not slow"
 
 # Every benchmark runs and reports its figures, even after one has missed its target (its
 # exit status says so); the run fails at the end, naming those that missed. Ctrl-C stops it.

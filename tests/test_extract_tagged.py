@@ -62,6 +62,7 @@ CARRIED = {  # what the forms of each programme carry, at the least
 }
 
 
+@pytest.mark.slow
 def test_render_then_extract_gives_the_records_back(tmp_path: Path) -> None:
     data = records()
     back = extract_all(tmp_path, render_all(tmp_path, data))

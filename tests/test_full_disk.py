@@ -58,6 +58,7 @@ def failed_lines(stderr: str) -> dict[str, str]:
     return lines
 
 
+@pytest.mark.slow
 def test_render_on_a_full_disk_writes_each_record_whole_or_not_at_all(
         tmp_path: Path, full_disk: Path) -> None:
     roomy = tmp_path / "roomy"

@@ -276,6 +276,7 @@ def test_a_message_holding_a_mapping_is_kept_as_it_is(tmp_path: Path) -> None:
     assert report.failed_records == 4
 
 
+@pytest.mark.slow
 def test_the_command_line_examines_a_large_file_in_worker_processes_alike(
         tmp_path: Path, example_record: dict) -> None:
     """Past POOL_AFTER records the command line (one thread) examines them in forked

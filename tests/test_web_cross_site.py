@@ -117,6 +117,7 @@ def test_a_real_browser_request_behind_a_real_server(store: Path, record: dict[s
         assert r.status_code == 403 and r.json()["errors"][0]["code"] == "api.cross-site"
 
 
+@pytest.mark.slow
 def test_refused_requests_get_their_answers_one_after_another(store: Path, record: dict[str, Any]) -> None:
     """A cross-site request is refused without being acted on, but its body is read first:
     a server that closes a connection with the body unread makes the client's system reset

@@ -191,6 +191,7 @@ def no_libreoffice(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     soffice_path.cache_clear()
 
 
+@pytest.mark.slow
 def test_without_libreoffice_pdfs_get_a_503(store: Path, record: dict, no_libreoffice: None) -> None:
     with TestClient(create_app(web_settings(paths=Paths(link_store=store)), secret=SECRET)) as c:
         docx = c.post("/api/render?doc=registration_form&format=docx", json=record)
