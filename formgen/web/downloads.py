@@ -29,8 +29,7 @@ router = APIRouter(include_in_schema=False)
 
 def disposition(name: str) -> str:
     """``attachment`` with an ASCII ``filename`` and the real name as ``filename*``."""
-    stem = name.rsplit(".", 1)[0] if "." in name else name
-    return (f'attachment; filename="{ascii_fallback(name, stem or "download")}"; '
+    return (f'attachment; filename="{ascii_fallback(name, "download")}"; '
             f"filename*=UTF-8''{quote(name, safe='')}")
 
 
