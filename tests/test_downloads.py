@@ -21,7 +21,7 @@ with warnings.catch_warnings():
 from formgen import clock
 from formgen.exceptions import OutputError
 from formgen.links.downloads import make_download_links
-from formgen.links.store import MAX_FILE, Vault, key_of
+from formgen.links.store import MAX_FILE, Vault, check_store, key_of
 from formgen.links.tokens import make_short_link
 from formgen.web.security import redact, redact_path
 
@@ -55,6 +55,7 @@ def test_a_file_downloads_under_its_own_name_and_the_store_holds_only_noise(
                   pdf_link.rsplit("/", 1)[1].encode(), key_of(pdf_link.rsplit("/", 1)[1]) or b"?"):
         assert clear not in kept, clear
     assert client.head(path_of(pdf_link)).status_code == 200
+    check_store(store)  # a store with files is still a link store to ``formgen serve``
 
 
 def test_changed_unknown_and_other_tokens_are_not_found(client: TestClient, store: Path) -> None:
