@@ -3,8 +3,9 @@
 :func:`plan_batch` validates the data, finds what each person is sent and writes every
 message as it will go: a person whose message the sent log holds as sent is skipped; one
 whose message an earlier run kept but did not send gets those same bytes (the same
-Message-ID, the same link); the others get a new message, their links made in one
-transaction (in a preview, stand-ins: nothing is made). The command shows the summary and
+Message-ID, the same link); the others get a new message, their links (and the download
+links of certificates too large to attach, :mod:`formgen.send.downloads`) made in one
+transaction each (in a preview, stand-ins: nothing is made). The command shows the summary and
 asks (declining withdraws the links made). :func:`send_batch` then sends, person by
 person, each message kept in the log before the server sees it.
 Transient failures are tried again after a back-off (``retry_wait``, doubled each time);
@@ -76,7 +77,7 @@ class SendOptions:
     log: Path | None = None
     """The sent log (default: OUT/sent.sqlite)."""
     base_url: str | None = None
-    """The web app's address, for links (and for packs too large to attach)."""
+    """The web app's address, for links (and for packs or certificates too large to attach)."""
     days: float = 30
     per_minute: int | None = None
     retries: int = 3
