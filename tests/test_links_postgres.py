@@ -105,6 +105,35 @@ def test_expired_entries_are_wiped_and_forgotten(postgres_url: str, site: TestCl
     assert site.get(fresh.removeprefix(BASE)).status_code == 200
 
 
+def test_files_for_download_are_kept_sealed_handed_over_and_wiped(postgres_url: str,
+                                                                 site: TestClient) -> None:
+    from formgen.links.downloads import make_download_links
+
+    vault = Vault(locate(postgres_url))
+    now = clock.now()
+    pdf = b"%PDF-1.7\n" + bytes(range(256)) * 20 + b"%%EOF\n"
+    [link] = make_download_links(vault, BASE, [("证书-李晓明.pdf", pdf)], days=7, now=now)
+    [old] = make_download_links(vault, BASE, [("old.pdf", pdf)], days=1, now=now - dt.timedelta(days=2))
+    got = site.get(link.removeprefix(BASE))
+    assert got.status_code == 200 and got.content == pdf
+    assert got.headers["content-disposition"].endswith(
+        "filename*=UTF-8''%E8%AF%81%E4%B9%A6-%E6%9D%8E%E6%99%93%E6%98%8E.pdf")
+    token = link.rsplit("/", 1)[1]
+    changed = token[:-3] + ("A" if token[-3] != "A" else "B") + token[-2:]
+    assert site.get(f"/d/{changed}").status_code == 404
+    make_download_links(vault, BASE, [("x.pdf", b"x")], now=now)  # a write: the expired are wiped
+    with connect(locate(postgres_url)) as db:
+        rows = db.execute("SELECT name, data FROM files")
+    kept = b"".join(bytes(v) for row in rows for v in row if v is not None)
+    assert len(rows) == 3 and sum(data is None for _, data in rows) == 1
+    assert pdf[:100] not in kept and "李晓明".encode() not in kept
+    gone = site.get(old.removeprefix(BASE) + "?lang=en")
+    assert gone.status_code == 410 and "This link has expired" in gone.text
+    key = key_of(token)
+    assert key is not None and vault.revoke_file(key)
+    assert site.get(link.removeprefix(BASE)).status_code == 410
+
+
 def test_a_page_between_submit_and_redirect_is_kept_in_the_database(
         postgres_url: str, site: TestClient, record: dict[str, Any]) -> None:
     from test_web import form_fields

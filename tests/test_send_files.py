@@ -3,6 +3,7 @@ certificates`` made, attached (or, past the size limit, a link), to a real SMTP 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -121,31 +122,79 @@ def test_each_holder_gets_their_certificates(made: dict[str, Any]) -> None:
     assert len(server.received()) == before + 2
 
 
-def test_certificates_over_the_size_limit_are_not_sent_and_errors_csv_says_why(
-        made: dict[str, Any], tmp_path: Path) -> None:
-    """A holder's certificates are not replaced by a link (the web app has no copy of the
-    signed PDFs to offer): over the limit, nothing is sent and errors.csv says why, in the
-    command line's language."""
-    import csv
+def test_certificates_over_the_size_limit_go_as_download_links(
+        made: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over the limit, each holder's files (the signed PDFs, and the credential beside one
+    when the run wrote it) are kept sealed in the link store; the message carries a link
+    to each, which the web app answers with the very bytes, until it expires."""
     import shutil
+    from urllib.parse import quote
+
+    from babel.dates import format_date
+    from conftest import WEB_SECRET, kept_bytes
+    from fastapi.testclient import TestClient
+
+    from formgen import clock
+    from formgen.settings import Paths
+    from formgen.web import create_app, web_settings
 
     server: Mailserver = made["server"]
     before = len(server.received())
     out = tmp_path / "certs"
     shutil.copytree(made["folder"] / "certs", out)
+    holder = made["people"][0]
+    pdfs = sorted((out / holder["id"]).glob("*.pdf"))
+    credential = pdfs[0].with_name(pdfs[0].stem + ".credential.json")
+    credential.write_text('{"type": ["VerifiableCredential"]}', encoding="utf-8")
     manifest = write_manifest(tmp_path / "m", attachment_limit_mb=0.01)
-    for env, words in [({}, "the certificates come to {size}, over the limit of 10 KB for "
-                            "attachments (mail.attachment_limit_mb)"),
-                       ({"LANG": "zh_CN.UTF-8"}, "证书共{size}，超过附件大小上限10 KB（mail.attachment_limit_mb）")]:
-        result = cli("send", made["data"], "--what", "certificates", "--out", out,
-                     "--register", made["register"], "--log", tmp_path / "sent.sqlite",
-                     "--manifest", manifest, "--smtp", server.url, "--yes", env=env)
-        assert result.exit_code == 1
-        with (out / "errors.csv").open(encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))[1:]
-        assert [r[0] for r in rows] == [p["id"] for p in made["people"]]
-        for row, person in zip(rows, made["people"], strict=True):
-            size = sum(p.stat().st_size for p in (out / person["id"]).glob("*.pdf"))
-            shown = f"{round(size / 1_000_000, 1)} MB" if size >= 1_000_000 else f"{round(size / 1000)} KB"
-            assert row[2] == words.format(size=shown)
-    assert len(server.received()) == before
+    store, log = tmp_path / "store" / "links.sqlite", tmp_path / "sent.sqlite"
+    args = ["send", made["data"], "--what", "certificates", "--out", out,
+            "--register", made["register"], "--log", log, "--manifest", manifest,
+            "--smtp", server.url, "--link-store", store, "--days", "7", "--yes"]
+    no_url = cli(*args)
+    assert no_url.exit_code == 1
+    assert no_url.stderr.splitlines()[-1] == \
+        "Error: --base-url is needed: the message carries a link to the web app"
+    result = cli(*args, "--base-url", "https://forms.example.org")
+    assert result.exit_code == 0, result.output
+    received = server.received()[before:]
+    assert len(received) == 2
+    _, message, _ = received[0]
+    assert list(message.iter_attachments()) == []
+    text = plain_text(message).replace("\r\n", "\n")
+    assert "Your certificates are too large to attach; download each from its link below (PDF)." in text
+    assert "您的证书超出邮件附件大小，请从下方链接分别下载（PDF）。" in text
+    until = clock.now().date() + dt.timedelta(days=7)
+    assert f"it works until {format_date(until, 'long', locale='en_GB')}" in text
+    assert f"链接有效期至{format_date(until, 'long', locale='zh_CN')}" in text
+    links = re.findall(r"^(\S+) \(\d+ KB\): download it from this link[^\n]*\n"
+                       r"https://forms\.example\.org(/d/[A-Za-z0-9_-]{22})$", text, re.M)
+    files = sorted([*pdfs, credential])
+    assert sorted(name for name, _ in links) == [p.name for p in files]
+    carried = json.loads(sent_rows(log)[0][1])
+    assert [c["file"] for c in carried] == [name for name, _ in links]
+    assert all(not c["attached"] and re.fullmatch(r"[0-9a-f]{32}", c["download"])
+               and c["expires"] == until.isoformat() for c in carried)
+    assert not any(path.rsplit("/", 1)[1] in json.dumps(carried) for _, path in links)
+    app = create_app(web_settings(paths=Paths(link_store=store)), secret=WEB_SECRET,
+                     converter=object())
+    with TestClient(app) as site:
+        for name, path in links:
+            got = site.get(path)
+            assert got.status_code == 200, name
+            assert got.content == (out / holder["id"] / name).read_bytes()
+            assert got.headers["content-disposition"].endswith(f"filename*=UTF-8''{quote(name, safe='')}")
+            assert got.headers["cache-control"] == "no-store"
+        token = links[0][1]
+        changed = token[:-5] + ("A" if token[-5] != "A" else "B") + token[-4:]
+        assert site.get(changed).status_code == 404
+        monkeypatch.setenv("FORMGEN_TODAY", (until + dt.timedelta(days=1)).isoformat())
+        expired = site.get(token + "?lang=en")
+        assert expired.status_code == 410
+        assert f"This link expired on {format_date(until, 'long', locale='en_GB')}." in expired.text
+    monkeypatch.undo()
+    assert pdfs[0].read_bytes()[:400] not in kept_bytes(store)
+    again = cli(*args, "--base-url", "https://forms.example.org")
+    assert again.exit_code == 0, again.output
+    assert "2 person(s) already sent this message" in again.output
+    assert len(server.received()) == before + 2

@@ -334,7 +334,7 @@ def test_openapi_describes_the_applicant_body(client: TestClient) -> None:
     applicant = spec["components"]["schemas"]["Applicant"]
     assert {"name", "email", "career", "education", "cpd", "competences", "cmes", "soe"} <= set(applicant["properties"])
     assert "Career" in spec["components"]["schemas"] and "LocalText" in spec["components"]["schemas"]
-    assert not any(p.startswith("/f/") or p == "/" for p in spec["paths"])
+    assert not any(p.startswith(("/f/", "/d/")) or p == "/" for p in spec["paths"])
 
 
 def test_nothing_lists_or_reaches_applicants(client: TestClient) -> None:
@@ -344,11 +344,13 @@ def test_nothing_lists_or_reaches_applicants(client: TestClient) -> None:
             yield from paths(inner.routes) if inner is not None else [route.path]
 
     assert sorted(paths(client.app.routes)) == [  # type: ignore[attr-defined]
-        "/", "/", "/api/pack", "/api/render", "/blank.yaml", "/email-link", "/f/{token}",
-        "/health", "/openapi.json", "/static", "/upload"]
+        "/", "/", "/api/pack", "/api/render", "/blank.yaml", "/d/{token}", "/email-link",
+        "/f/{token}", "/health", "/openapi.json", "/static", "/upload"]
     assert client.get("/health").text == "ok"  # for a load balancer: says nothing of anyone
     # /email-link sends only the link its form carries, to the address typed (test_web_mail.py)
     assert client.get("/f/").status_code == 404
+    # /d/{token} hands over only the file sealed under the key its link holds (test_downloads.py)
+    assert client.get("/d/").status_code == 404
     assert client.get("/api/pack").status_code == 405
 
 

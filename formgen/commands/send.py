@@ -51,9 +51,9 @@ from formgen.settings import Settings
               help="The packs' or certificates' output folder (the run's --out); the sent log "
                    "and errors.csv are kept there.")
 @click.option("--base-url", default=None, envvar="FORMGEN_BASE_URL",
-              help="Address of the web app, for links (and packs too large to attach).")
+              help="Address of the web app, for links (and packs or certificates too large to attach).")
 @click.option("--days", type=click.FloatRange(1, 365), default=30, show_default=True,
-              help="Days each link stays valid.")
+              help="Days each link (and download link) stays valid.")
 @click.option("--link-store", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The link store `formgen serve` reads (default: --database, else "
                    "$FORMGEN_LINK_STORE, else build/links.sqlite).")

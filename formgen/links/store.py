@@ -1,8 +1,8 @@
 """The link store: applicant records kept encrypted under keys the server does not keep.
 
-Two kinds of entry live in one SQLite file (``build/links.sqlite`` unless told otherwise),
-or in the tables ``links`` and ``pages`` of a PostgreSQL database that several servers
-share (``--database postgresql://…``):
+Three kinds of entry live in one SQLite file (``build/links.sqlite`` unless told otherwise),
+or in the tables ``links``, ``pages`` and ``files`` of a PostgreSQL database that several
+servers share (``--database postgresql://…``):
 
 * **links** that ``formgen links`` makes for staff to send: the record is encrypted with
   AES-GCM (the ``cryptography`` package) under a random 128-bit key that exists only in
@@ -12,49 +12,62 @@ share (``--database postgresql://…``):
 * **pages** between a submit and the page that follows it (Post/Redirect/Get): the form
   encrypted under a random key held in the visitor's browser session cookie, kept for
   :data:`PAGE_HOURS` hours.
+* **files** that ``formgen send`` offers for download (``/d/<22 characters>``) instead of
+  attaching them: certificates over the attachment limit. Each file's name and bytes are
+  sealed like a link's record, under a key that exists only in its link; at most
+  :data:`MAX_FILE` bytes.
 
 Without the key a row is noise: a copy of the file reveals how many entries there are,
 their sizes and their dates, nothing of what they hold. Expired entries are wiped
-(ciphertext removed) whenever the store is written. Writes run in a transaction that
+(ciphertext removed; a link's or file's row is kept :data:`TOMBSTONE_DAYS` days to say why
+it fails) whenever the store is written. Writes run in a transaction that
 excludes other writers (of every host, on PostgreSQL); reads go on meanwhile.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import hashlib
-import json
 import os
 import secrets
 import threading
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from formgen import clock
 from formgen.database import Database, DriverError, Location, connect
 from formgen.database.shared import create_tables
 from formgen.exceptions import OutputError
+from formgen.links.sealing import (
+    KEY_BYTES,
+    MAX_PLAIN,
+    TOKEN_LENGTH,
+    Undecryptable,
+    key_of,
+    lookup_of,
+    new_key,
+    seal,
+    seal_bytes,
+    token_of,
+    unseal,
+    unseal_bytes,
+)
 from formgen.messages import msg
 
-KEY_BYTES = 16
-"""128-bit AES keys: 22 characters in a link."""
-TOKEN_LENGTH = 22
+__all__ = ["KEY_BYTES", "MAX_PLAIN", "TOKEN_LENGTH", "Undecryptable", "key_of", "lookup_of",
+           "new_key", "seal", "seal_bytes", "token_of", "unseal", "unseal_bytes", "Vault",
+           "LinkEntry", "FileEntry", "MAX_FILE", "check_store", "vault_path", "vault_location"]
+
 PAGE_HOURS = 24
 """How long the server keeps a page's encrypted answers after the submit that made it."""
 TOMBSTONE_DAYS = 90
 """How long an expired or revoked link is remembered (without its data) to say why it fails."""
 DEFAULT_VAULT = Path("build") / "links.sqlite"
 VAULT_ENV = "FORMGEN_LINK_STORE"
-MAX_PLAIN = 8 * 1024 * 1024
+MAX_FILE = 5 * 1024 * 1024
+"""The largest file a download link holds (a signed certificate is a few hundred KB)."""
 
 _SCHEMA = ["""
 CREATE TABLE IF NOT EXISTS links (
@@ -72,12 +85,21 @@ CREATE TABLE IF NOT EXISTS pages (
   data BLOB NOT NULL
 )""",
     "CREATE INDEX IF NOT EXISTS pages_expires ON pages (expires)",
-    "CREATE INDEX IF NOT EXISTS links_expires ON links (expires)",
+    "CREATE INDEX IF NOT EXISTS links_expires ON links (expires)", """
+CREATE TABLE IF NOT EXISTS files (
+  lookup TEXT PRIMARY KEY,
+  created TEXT NOT NULL,
+  expires TEXT NOT NULL,
+  revoked TEXT,
+  name BLOB,
+  data BLOB
+)""",
+    "CREATE INDEX IF NOT EXISTS files_expires ON files (expires)",
 ]
 
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-_TABLES = {"links", "pages"}
+_TABLES = {"links", "pages", "files"}
 
 
 def check_store(path: Path) -> None:
@@ -124,54 +146,6 @@ def vault_location(link_store: str | Path | None = None, database: Location | No
     return Location(path=vault_path())
 
 
-class Undecryptable(Exception):
-    """The key does not open this ciphertext (a wrong key, or a changed row)."""
-
-
-def new_key() -> bytes:
-    return secrets.token_bytes(KEY_BYTES)
-
-
-def token_of(key: bytes) -> str:
-    """The key as 22 URL-safe characters."""
-    return base64.urlsafe_b64encode(key).decode("ascii").rstrip("=")
-
-
-def key_of(token: str) -> bytes | None:
-    """The key a token spells, or None when it is not one of ours."""
-    if len(token) != TOKEN_LENGTH or not token.isascii():
-        return None
-    try:
-        key = base64.urlsafe_b64decode(token + "==")
-    except (binascii.Error, ValueError):
-        return None
-    return key if len(key) == KEY_BYTES and token_of(key) == token else None
-
-
-def lookup_of(key: bytes, kind: str) -> str:
-    """Where an entry is filed: a one-way hash of its key, so the file never holds the key."""
-    return hashlib.sha256(b"formgen." + kind.encode() + b"\0" + key).hexdigest()[:32]
-
-
-def seal(key: bytes, value: Any, purpose: str) -> bytes:
-    """``value`` as compressed JSON, encrypted and authenticated for ``purpose``."""
-    plain = zlib.compress(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(), 6)
-    nonce = secrets.token_bytes(12)
-    return nonce + AESGCM(key).encrypt(nonce, plain, purpose.encode())
-
-
-def unseal(key: bytes, blob: bytes, purpose: str) -> Any:
-    try:
-        plain = AESGCM(key).decrypt(blob[:12], blob[12:], purpose.encode())
-    except (InvalidTag, ValueError):
-        raise Undecryptable() from None
-    inflater = zlib.decompressobj()
-    data = inflater.decompress(plain, MAX_PLAIN)
-    if inflater.unconsumed_tail:
-        raise Undecryptable()
-    return json.loads(data)
-
-
 def _when(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat(timespec="seconds")
 
@@ -198,6 +172,16 @@ class LinkEntry:
     original: bytes | None
     saved: bytes | None
     saved_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One file as the store keeps it (``name`` and ``data`` sealed; None once wiped)."""
+
+    expires: dt.datetime
+    revoked: dt.datetime | None
+    name: bytes | None
+    data: bytes | None
 
 
 class Vault:
@@ -275,6 +259,8 @@ class Vault:
         db.execute("DELETE FROM pages WHERE expires < ?", (stamp,))
         db.execute("UPDATE links SET original = NULL, saved = NULL WHERE expires < ? AND original IS NOT NULL", (stamp,))
         db.execute("DELETE FROM links WHERE expires < ?", (_when(now - dt.timedelta(days=TOMBSTONE_DAYS)),))
+        db.execute("UPDATE files SET name = NULL, data = NULL WHERE expires < ? AND data IS NOT NULL", (stamp,))
+        db.execute("DELETE FROM files WHERE expires < ?", (_when(now - dt.timedelta(days=TOMBSTONE_DAYS)),))
 
     def reachable(self) -> bool:
         """Whether the store can be read now."""
@@ -344,6 +330,44 @@ class Vault:
                 "WHERE lookup = ?",
                 (_when(now), lookup_of(key, "link")),
             ) == 1
+
+    # ---- files ----
+
+    def add_files(self, files: list[tuple[str, bytes]], expires: dt.datetime,
+                  now: dt.datetime | None = None) -> list[str]:
+        """File each (name, bytes) under a new key, in one transaction; their tokens, in
+        order (for ``/d/<token>``). OutputError for a file over :data:`MAX_FILE` bytes."""
+        for name, data in files:
+            if len(data) > MAX_FILE:
+                raise OutputError(msg("links.file-too-large", name=name, size=len(data), limit=MAX_FILE))
+        now = now or _now()
+        keys = [new_key() for _ in files]
+        with self._write() as db:
+            self._purge(db, now)
+            db.executemany(
+                "INSERT INTO files (lookup, created, expires, name, data) VALUES (?, ?, ?, ?, ?)",
+                [(lookup_of(key, "file"), _when(now), _when(expires), seal(key, name, "file.name"),
+                  seal_bytes(key, data, "file.data"))
+                 for key, (name, data) in zip(keys, files, strict=True)])
+        return [token_of(key) for key in keys]
+
+    def file(self, key: bytes) -> FileEntry | None:
+        with self._db() as db:
+            row = db.one("SELECT expires, revoked, name, data FROM files WHERE lookup = ?",
+                         (lookup_of(key, "file"),))
+        if row is None:
+            return None
+        expires = _parse(row[0])
+        assert expires is not None
+        return FileEntry(expires, _parse(row[1]), _bytes(row[2]), _bytes(row[3]))
+
+    def revoke_file(self, key: bytes, now: dt.datetime | None = None) -> bool:
+        """Withdraw a file: its data is wiped at once; False when there is no such file."""
+        now = now or _now()
+        with self._write() as db:
+            return db.changed(
+                "UPDATE files SET revoked = COALESCE(revoked, ?), name = NULL, data = NULL "
+                "WHERE lookup = ?", (_when(now), lookup_of(key, "file"))) == 1
 
     # ---- pages ----
 

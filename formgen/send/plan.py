@@ -4,8 +4,10 @@ and the variables its templates see.
 * ``links``: a link made by :mod:`formgen.links` when the message is written.
 * ``packs``: the applicant's ZIP from ``formgen pack``'s output (``OUT/<id>-<name>.zip``).
 * ``certificates``: the holder's PDFs from the certificate run's output
-  (``OUT/<id>/<certificate>.pdf``), each a certificate the register holds as valid and
-  whose row is genuine; the message names each number and verification code.
+  (``OUT/<id>/<certificate>.pdf``, and its ``.credential.json`` when the run wrote one),
+  each a certificate the register holds as valid and whose row is genuine; the message
+  names each number and verification code. Past the attachment limit the files go as
+  download links (:mod:`formgen.send.downloads`).
 
 A person whose files are missing, or whose certificates are not all valid, gets no
 message and a row in errors.csv saying why.
@@ -20,6 +22,7 @@ from typing import Any
 
 from formgen.certificates.numbers import Issued
 from formgen.certificates.register import Register
+from formgen.credentials.badge import credential_path
 from formgen.exceptions import FormgenError
 from formgen.forms.formatting import money
 from formgen.forms.naming import applicant_folder, output_name, pack_filename
@@ -88,6 +91,9 @@ def find_certificates(out: Path, item: Outgoing, manifest: Manifest,
         if not path.is_file():
             return msg("send.no-certificate-file", number=cert.number, path=str(path))
         item.files.append(path)
+        credential = credential_path(path)
+        if credential.is_file():
+            item.files.append(credential)
     item.certificates = issued
     return None
 

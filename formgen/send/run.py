@@ -3,8 +3,9 @@
 :func:`plan_batch` validates the data, finds what each person is sent and writes every
 message as it will go: a person whose message the sent log holds as sent is skipped; one
 whose message an earlier run kept but did not send gets those same bytes (the same
-Message-ID, the same link); the others get a new message, their links made in one
-transaction (in a preview, stand-ins: nothing is made). The command shows the summary and
+Message-ID, the same link); the others get a new message, their links (and the download
+links of certificates too large to attach, :mod:`formgen.send.downloads`) made in one
+transaction each (in a preview, stand-ins: nothing is made). The command shows the summary and
 asks (declining withdraws the links made). :func:`send_batch` then sends, person by
 person, each message kept in the log before the server sees it.
 Transient failures are tried again after a back-off (``retry_wait``, doubled each time);
@@ -28,6 +29,7 @@ from formgen.certificates.register import Register
 from formgen.certificates.store import register_location
 from formgen.exceptions import FormgenError, Problem
 from formgen.language import day
+from formgen.links.downloads import download_link
 from formgen.links.store import Vault, key_of, lookup_of, vault_location
 from formgen.links.tokens import json_safe, make_link, token_in
 from formgen.load import RawRecord
@@ -43,6 +45,7 @@ from formgen.send.compose import (
     new_message_id,
     parse_address,
 )
+from formgen.send.downloads import download_links
 from formgen.send.log import LOG_NAME, SentLog, held
 from formgen.send.plan import (
     Outgoing,
@@ -74,7 +77,7 @@ class SendOptions:
     log: Path | None = None
     """The sent log (default: OUT/sent.sqlite)."""
     base_url: str | None = None
-    """The web app's address, for links (and for packs too large to attach)."""
+    """The web app's address, for links (and for packs or certificates too large to attach)."""
     days: float = 30
     per_minute: int | None = None
     retries: int = 3
@@ -123,6 +126,8 @@ class Batch:
     unreadable: list[str] = field(default_factory=list)
     links_made: list[str] = field(default_factory=list)
     """The tokens of the links made for this batch (withdrawn if it is not sent)."""
+    files_made: list[str] = field(default_factory=list)
+    """The tokens of the download links made for this batch (withdrawn likewise)."""
 
     @property
     def total_size(self) -> int:
@@ -183,10 +188,17 @@ def plan_batch(settings: Settings, data: list[Path], options: SendOptions,
                                  now + dt.timedelta(days=options.days), now)
         links = {id(i): make_link(options.base_url or "", t) for i, t in zip(needing, tokens, strict=True)}
         batch.links_made = tokens
+    downloads, refused, batch.files_made = download_links(
+        [item for item, _ in fresh], options.attachment_limit, options.base_url,
+        options.days, vault, now, STAND_IN_TOKEN)
+    batch.failed += [(item.raw, why) for item, why in refused]
     for item, recipient in fresh:
+        if any(item is i for i, _ in refused):
+            continue
         try:
             written, message_id, carried = compose(item, recipient, options, settings,
-                                                   links.get(id(item)), now)
+                                                   links.get(id(item)), now,
+                                                   downloads.get(id(item)))
         except FormgenError as e:
             batch.failed.append((item.raw, e.message))
             continue
@@ -223,9 +235,11 @@ def _needs_link(item: Outgoing, options: SendOptions) -> bool:
 
 
 def compose(item: Outgoing, recipient: Address, options: SendOptions, settings: Settings,
-            link: str | None, now: dt.datetime) -> tuple[bytes, str, list[dict[str, object]]]:
-    """The message's bytes, its Message-ID and what it carries; without a ``link`` (a preview), the link a
-    message carries is a stand-in."""
+            link: str | None, now: dt.datetime, downloads: list[str] | None = None,
+            ) -> tuple[bytes, str, list[dict[str, object]]]:
+    """The message's bytes, its Message-ID and what it carries; without a ``link`` (a
+    preview), the link a message carries is a stand-in. ``downloads``: the link of each
+    file (certificates too large to attach), in order."""
     manifest, today = settings.manifest, settings.today
     expires = (now + dt.timedelta(days=options.days)).date()
     carried: list[dict[str, object]] = []
@@ -236,13 +250,16 @@ def compose(item: Outgoing, recipient: Address, options: SendOptions, settings: 
     files = [(p.name, p.read_bytes()) for p in item.files]
     total = sum(len(b) for _, b in files)
     oversize = total > options.attachment_limit
-    if oversize and item.kind != "pack":
-        raise FormgenError(msg("send.too-large", size=size_text(total, "en"),
-                               limit=size_text(options.attachment_limit, "en")))
+    if oversize and item.kind == "certificate" and downloads is None:
+        downloads = [download_link(options.base_url or "", STAND_IN_TOKEN) for _ in files]
+    urls = downloads if oversize and downloads is not None else [link_url] * len(files)
     attachments = [] if oversize else [Attachment(name, data) for name, data in files]
-    for name, data in files:
+    for (name, data), url in zip(files, urls, strict=True):
         carried.append({"file": name, "sha256": hashlib.sha256(data).hexdigest(),
                         "bytes": len(data), "attached": not oversize})
+        key = key_of(token_in(url)) if oversize and item.kind == "certificate" else None
+        if key is not None:
+            carried[-1].update(download=lookup_of(key, "file"), expires=expires.isoformat())
     parts = []
     for lang in languages_of(manifest, item.applicant):
         listed = [{"name": n, "size": size_text(len(b), lang)} for n, b in files]
@@ -250,8 +267,8 @@ def compose(item: Outgoing, recipient: Address, options: SendOptions, settings: 
             item, manifest, lang, today,
             link={"url": link_url, "expires": day(expires, lang)} if item.kind == "link" else None,
             attachments=[] if oversize else listed,
-            downloads=[dict(f, url=link_url, expires=day(expires, lang)) for f in listed]
-            if oversize else [])
+            downloads=[dict(f, url=url, expires=day(expires, lang))
+                       for f, url in zip(listed, urls, strict=True)] if oversize else [])
         parts.append(write(manifest, item.kind, lang, values))
     message_id = new_message_id(options.sender)
     message = build_message(parts, sender=options.sender, to=recipient,
@@ -266,12 +283,17 @@ def link_vault(settings: Settings) -> Vault:
 
 
 def withdraw_links(batch: Batch, vault: Vault) -> None:
-    """Withdraw the links a batch made, when it is not sent after all."""
+    """Withdraw the links and download links a batch made, when it is not sent after all."""
     for token in batch.links_made:
         key = key_of(token)
         if key is not None:
             vault.revoke(key)
+    for token in batch.files_made:
+        key = key_of(token)
+        if key is not None:
+            vault.revoke_file(key)
     batch.links_made = []
+    batch.files_made = []
 
 
 def write_previews(batch: Batch, folder: Path) -> list[Path]:

@@ -34,7 +34,7 @@ from formgen.model.applicant import LANGUAGES, Applicant, Language
 from formgen.model.reference import competence_statements
 from formgen.send.single import Mailer
 from formgen.settings import Settings, load_settings
-from formgen.web import api, credentials, mail, pages, verify
+from formgen.web import api, credentials, downloads, mail, pages, verify
 from formgen.web.credentials import credential_service
 from formgen.web.files import ConversionQueue
 from formgen.web.i18n import N_, TRANSLATORS, translations
@@ -212,6 +212,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(mail.router)
+    app.include_router(downloads.router)
 
     @app.api_route("/health", methods=["GET", "HEAD"], include_in_schema=False)
     async def health() -> Response:

@@ -19,7 +19,7 @@
   request with neither header (a script, the test client, a browser too old to send
   them) passes.
 * Access log lines lose their query string (``?page=…``, ``?number=…``), and whatever
-  in a path opens personal data is replaced by ``…``: a link's token (``/f/…``) and a
+  in a path opens personal data is replaced by ``…``: a link's token (``/f/…``, ``/d/…``) and a
   certificate's verification code (``/c/…``, ``/api/certificates/…``), each of which
   shows a holder's name; ``formgen serve`` turns the access log off by default.
 """
@@ -275,9 +275,9 @@ async def read_form(
 
 # ----------------------------------------------------------------------------- logs
 
-SECRET_PATHS = ("/f/", "/c/", "/api/certificates/")
-"""Paths whose rest opens personal data: a link's token, a certificate's verification
-code (the page and its JSON show the holder's name)."""
+SECRET_PATHS = ("/f/", "/d/", "/c/", "/api/certificates/")
+"""Paths whose rest opens personal data: a link's token, a download link's token, a
+certificate's verification code (the page and its JSON show the holder's name)."""
 _SECRET_IN_TEXT = re.compile("(" + "|".join(map(re.escape, SECRET_PATHS)) + r")[^\s\"'?#]+")
 
 
