@@ -5,7 +5,8 @@ in the user's words, naming the register (its password hidden)."""
 
 from __future__ import annotations
 
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -125,19 +126,17 @@ def begin_new(db: Database) -> None:
         raise RegisterError(msg("register.exists-database", database=db.location.shown))
 
 
-def fill(location: Location, key: RegisterKey, by: str, timeout: float, detail: str) -> Head:
-    """Make the register's tables at ``location``, with its first event; return its head."""
+@contextmanager
+def new_register(location: Location, timeout: float) -> Iterator[Database]:
+    """A transaction in which the register's tables are made at ``location`` (refused
+    when it holds a register already); the block fills them. Committed when it ends,
+    rolled back when it raises; a driver's error becomes a RegisterError."""
     try:
         with connect(location, timeout=timeout) as db:
             begin_new(db)
             try:
                 db.create(SCHEMA)
-                db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [
-                    ("format", FORMAT), ("version", str(VERSION)), ("created", now_utc()),
-                    ("key_id", key.key_id),
-                ])
-                Sealer(key).add_event(db, by, "created", detail=detail)
-                last = db.one("SELECT id, seal FROM events ORDER BY id DESC LIMIT 1")
+                yield db
                 db.commit()
             except BaseException:
                 with suppress(DriverError):
@@ -145,6 +144,17 @@ def fill(location: Location, key: RegisterKey, by: str, timeout: float, detail: 
                 raise
     except DriverError as e:
         raise wrap(e, location, timeout) from e
+
+
+def fill(location: Location, key: RegisterKey, by: str, timeout: float, detail: str) -> Head:
+    """Make the register's tables at ``location``, with its first event; return its head."""
+    with new_register(location, timeout) as db:
+        db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [
+            ("format", FORMAT), ("version", str(VERSION)), ("created", now_utc()),
+            ("key_id", key.key_id),
+        ])
+        Sealer(key).add_event(db, by, "created", detail=detail)
+        last = db.one("SELECT id, seal FROM events ORDER BY id DESC LIMIT 1")
     assert last is not None
     return Head(int(last[0]), str(last[1]))
 

@@ -23,7 +23,6 @@ The link store is not part of the register and is copied on its own.
 from __future__ import annotations
 
 import hashlib
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,8 +32,8 @@ from formgen.certificates.keys import KEY_ENV
 from formgen.certificates.places import TABLE as PLACES_TABLE
 from formgen.certificates.printed import TABLE as PARTICULARS_TABLE
 from formgen.certificates.register import Register
-from formgen.certificates.schema import begin_new
-from formgen.certificates.store import SCHEMA, TABLES, wrap
+from formgen.certificates.schema import new_register
+from formgen.certificates.store import TABLES, wrap
 from formgen.database import Database, DriverError, Location, connect
 from formgen.exceptions import RegisterError
 from formgen.messages import Joined, msg
@@ -74,30 +73,19 @@ def copy_register(source: Path, target: Location, key_file: Path | None = None,
         head_place(target, key)  # the copy's head must be found from the database's side
         tables = [t for t in TABLES if t in src.tables()]
         rows = {t: _rows(src.database, t, sorted(src.columns(t))) for t in tables}
-    try:
-        with connect(target, timeout=timeout) as db:
-            begin_new(db)
-            try:
-                db.create(SCHEMA)
-                for table in tables:
-                    db.create(_MADE.get(table, []))
-                    columns, found = rows[table]
-                    marks = ", ".join("?" * len(columns))
-                    for start in range(0, len(found), _CHUNK):
-                        db.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-                                       found[start:start + _CHUNK])
-                for table in tables:
-                    columns, found = rows[table]
-                    if _digest(_rows(db, table, columns)[1]) != _digest(found):
-                        raise RegisterError(msg("register.copy-differs", database=target.shown,
-                                                table=table))
-                db.commit()
-            except BaseException:
-                with suppress(DriverError):
-                    db.rollback()
-                raise
-    except DriverError as e:
-        raise wrap(e, target, timeout) from e
+    with new_register(target, timeout) as db:
+        for table in tables:
+            db.create(_MADE.get(table, []))
+            columns, found = rows[table]
+            marks = ", ".join("?" * len(columns))
+            for start in range(0, len(found), _CHUNK):
+                db.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+                               found[start:start + _CHUNK])
+        for table in tables:
+            columns, found = rows[table]
+            if _digest(_rows(db, table, columns)[1]) != _digest(found):
+                raise RegisterError(msg("register.copy-differs", database=target.shown,
+                                        table=table))
     with Register(target, timeout, key_file=None if key.source == KEY_ENV else Path(key.source),
                   read_only=True) as copy:
         found_audit = audit(copy)
