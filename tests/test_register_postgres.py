@@ -18,7 +18,8 @@ from pathlib import Path
 import psycopg
 import pytest
 import yaml
-from conftest import MANIFEST_FILE, SAMPLES_FILE, cli
+from conftest import EXAMPLE_FILE, MANIFEST_FILE, SAMPLES_FILE, WEB_SECRET, cli
+from fastapi.testclient import TestClient
 from postgres_server import PostgresServer, free_port
 
 from formgen.certificates.audit import audit
@@ -31,6 +32,8 @@ from formgen.credentials.keys import ISSUER_KEYS_ENV
 from formgen.credentials.status import allocate
 from formgen.database import DATABASE_ENV, locate
 from formgen.exceptions import RegisterError
+from formgen.settings import Paths
+from formgen.web import create_app, web_settings
 
 pytestmark = pytest.mark.postgres
 
@@ -349,8 +352,11 @@ def test_register_migrate_copies_a_sqlite_register_and_checks_the_copy(postgres_
         keep(reg, [(i.applicant_id, i.number, [Printed("Name", ("LI Xiaoming",))]) for i in issued])
         allocate(reg, [i.number for i in issued])
     kept = {p: p.read_bytes() for p in path.parent.iterdir()}
-    result = cli("register", "migrate", "--register", path, "--to", postgres_url)
+    result = cli("register", "migrate", "--register", path, "--to", postgres_url,
+                 "--link-store", path.parent / "links.sqlite")
     assert result.exit_code == 0, result.output
+    assert result.stdout.endswith(
+        f"no link store at {path.parent / 'links.sqlite'}: only the register was copied\n")
     assert result.stdout.startswith(
         f"copied the register {path} into {postgres_url} (meta 6, certificates 5, events ")
     assert "particulars 5, credential_status 5 rows) and checked the copy" in result.stdout
@@ -365,7 +371,8 @@ def test_register_migrate_copies_a_sqlite_register_and_checks_the_copy(postgres_
     assert genuine.exit_code == 0, genuine.output
     assert "Li Xiaoming".upper() in genuine.stdout.upper()
     assert cli("verify", issued[1].number, "--register-key", key, env=env).exit_code == 1
-    twice = cli("register", "migrate", "--register", path, "--to", postgres_url)
+    twice = cli("register", "migrate", "--register", path, "--to", postgres_url,
+                "--link-store", path.parent / "links.sqlite")
     assert twice.exit_code == 1
     assert twice.stderr == (f"Error: the database {postgres_url} already holds a certificate "
                             "register; formgen register init makes a new register only in a "
@@ -378,6 +385,35 @@ def test_register_migrate_copies_a_sqlite_register_and_checks_the_copy(postgres_
     assert behind.exit_code == 1  # the file, now behind the shared head, is not written to
     assert "its head records event 15, but the register ends at event 14" in behind.stderr
     assert cli("register", "migrate", "--register", path, "--to", path).exit_code == 2
+
+
+def test_register_migrate_copies_the_link_store_with_it(postgres_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "register.sqlite"
+    with Register.create(path, by="test") as reg:
+        reg.confirm([i.number for i in reg.issue([req("A1")])])
+    store = tmp_path / "links.sqlite"
+    made = cli("links", EXAMPLE_FILE, "--base-url", "https://forms.example.org", "--link-store", store)
+    assert made.exit_code == 0, made.output
+    token = made.stdout.strip().split("\t")[2].rsplit("/", 1)[1]
+    kept = store.read_bytes()
+    moved = cli("register", "migrate", "--register", path, "--to", postgres_url, "--link-store", store)
+    assert moved.exit_code == 0, moved.output
+    assert moved.stdout.endswith(
+        f"copied the link store {store} into {postgres_url} (links 1, pages 0, files 0 rows) "
+        f"and checked the copy row for row; {store} is left as it was. From now on give "
+        "formgen links, send and serve --database\n")
+    assert store.read_bytes() == kept
+    paths = Paths(database=locate(postgres_url), register_key=path.with_suffix(".key"))
+    with TestClient(create_app(web_settings(paths=paths), secret=WEB_SECRET, converter=object())) as site:
+        page = site.get(f"/f/{token}?lang=en")  # the link opens from the database
+    assert page.status_code == 200 and 'value="李晓明"' in page.text
+    # a database that holds links already takes no second copy, and no register is copied
+    other = tmp_path / "other.sqlite"
+    Register.create(other, by="test").close()
+    again = cli("register", "migrate", "--register", other, "--to", postgres_url, "--link-store", store)
+    assert again.exit_code == 1
+    assert again.stderr == (f"Error: the database {postgres_url} already holds links; the link "
+                            "store is copied only into a database that holds none\n")
 
 
 def test_a_register_failing_its_audit_is_not_copied(postgres_url: str, tmp_path: Path) -> None:

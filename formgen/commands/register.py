@@ -28,6 +28,8 @@ from formgen.commands.credentialopts import issuer_keys_option
 from formgen.credentials.keys import add_issuer_key, issuer_keys_exist, load_issuer_keys
 from formgen.database import Location, locate
 from formgen.exceptions import FormgenError, RegisterError
+from formgen.links.store import vault_path
+from formgen.links.transfer import check_copy, copy_store
 from formgen.messages import joined, msg
 from formgen.paths import check_target
 
@@ -161,25 +163,40 @@ def _postgres(ctx: click.Context, param: click.Parameter, value: str) -> Locatio
 @command.command("migrate")
 @register_option
 @register_key_option
+@click.option("--link-store", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The link store to copy with it (default: $FORMGEN_LINK_STORE, else "
+                   "build/links.sqlite, when there is one).")
 @click.option("--to", "to", required=True, metavar="URL", callback=_postgres,
               help="The PostgreSQL database to copy the register into (postgresql://…); "
                    "it must hold no register.")
 @user_errors
-def migrate_database(register: Path, register_key: Path | None, to: Location) -> None:
-    """Copy the register (the SQLite file --register) into a PostgreSQL database, then
-    check the copy: every table's rows counted and compared, every seal and the whole
-    audit, with the same key and head. The file is left as it was.
+def migrate_database(register: Path, register_key: Path | None, link_store: Path | None,
+                     to: Location) -> None:
+    """Copy the register (the SQLite file --register) and the link store into a
+    PostgreSQL database, then check the copy: every table's rows counted and compared,
+    every seal and the whole audit, with the same key and head. The files are left as
+    they were.
 
     The key and head stay where they are: from then on give --database URL with
-    --register-key (or FORMGEN_REGISTER_KEY). Refused when the register fails its audit
-    or the database already holds a register. The link store is not part of the
-    register and is copied on its own.
+    --register-key (or FORMGEN_REGISTER_KEY). Refused when the register fails its audit,
+    or the database already holds a register or links. Without a link store at
+    --link-store (or its default), the register alone is copied.
     """
+    store = vault_path(link_store)
+    links = store.exists() or store.is_symlink()
+    if links:
+        check_copy(store, to)  # before the register is copied
     copied = copy_register(register, to, register_key)
     counts = [f"{table} {count}" for table, count in copied.counts.items()]
     say(msg("cli.register-copied", path=str(register), database=to.shown, counts=counts,
             events=copied.audit.events, head=str(copied.audit.head), key=copied.key,
             kept=copied.audit.kept), err=False)
+    if not links:
+        say(msg("cli.links-none-to-copy", path=str(store)), err=False)
+        return
+    rows = copy_store(store, to)
+    say(msg("cli.links-copied", path=str(store), database=to.shown,
+            counts=[f"{table} {count}" for table, count in rows.items()]), err=False)
 
 
 @command.command("audit")

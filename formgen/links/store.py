@@ -69,7 +69,7 @@ VAULT_ENV = "FORMGEN_LINK_STORE"
 MAX_FILE = 5 * 1024 * 1024
 """The largest file a download link holds (a signed certificate is a few hundred KB)."""
 
-_SCHEMA = ["""
+SCHEMA = ["""
 CREATE TABLE IF NOT EXISTS links (
   lookup TEXT PRIMARY KEY,
   created TEXT NOT NULL,
@@ -233,7 +233,7 @@ class Vault:
                 if not self._ready:
                     try:
                         db.execute("PRAGMA journal_mode=WAL")
-                        db.create(_SCHEMA)
+                        db.create(SCHEMA)
                     except DriverError as e:  # another file given as the store
                         if e.kind != "corrupt":
                             raise
@@ -250,7 +250,7 @@ class Vault:
             if not self._ready:
                 with self._lock:
                     if not self._ready:
-                        create_tables(db, _SCHEMA)
+                        create_tables(db, SCHEMA)
                         self._ready = True
             yield db
 
