@@ -28,6 +28,9 @@ class Sealer:
 
     def __init__(self, key: RegisterKey):
         self.key = key
+        self.chain_end: tuple[int, str] | None = None
+        """The id and seal of the last event, while a write transaction that excludes every
+        other writer is under way (None: read it from the register)."""
 
     def mac(self, *fields: str) -> bytes:
         message = "\x1f".join(fields).encode("utf-8")
@@ -113,14 +116,19 @@ class Sealer:
     def add_event(self, db: Database, by: str, action: str, number: str = "",
                   detail: str = "", at: str | None = None) -> None:
         """Record an event, sealed after the last one (inside the caller's transaction)."""
-        last = db.one("SELECT id, seal FROM events ORDER BY id DESC LIMIT 1")
-        event_id, previous = (int(last[0]) + 1, str(last[1])) if last else (1, "")
+        last = self.chain_end
+        if last is None:
+            found = db.one("SELECT id, seal FROM events ORDER BY id DESC LIMIT 1")
+            last = (int(found[0]), str(found[1])) if found else (0, "")
+        event_id, previous = last[0] + 1, last[1]
         at = at or now_utc()
         seal = self._event_seal(previous, event_id, at, by, action, number, detail)
         db.execute(
             "INSERT INTO events (id, at, by, action, number, detail, seal) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (event_id, at, by, action, number, detail, seal),
         )
+        if self.chain_end is not None:
+            self.chain_end = (event_id, seal)
 
     def event_seal_matches(self, previous: str, event_id: int, at: str, by: str, action: str,
                            number: str, detail: str, seal: str) -> bool:

@@ -216,8 +216,14 @@ class RegisterFile(Sealer):
                 if behind is not None:
                     raise RegisterError(msg("register.audit-failed", path=self.shown,
                                             problems=behind))
-                yield db
-                after = self.last_head()
+                # no other writer can add an event until this one ends: the chain's end
+                # is known here, not read back before each event
+                self.chain_end = (before.event, before.seal) if before else (0, "")
+                try:
+                    yield db
+                finally:
+                    end, self.chain_end = self.chain_end, None
+                after = Head(*end) if end[0] else None
         except DriverError as e:
             raise wrap(e, self.location, self.timeout) from e
         if after is not None and after != before:
