@@ -22,7 +22,6 @@ The link store is not part of the register and is copied on its own.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +33,8 @@ from formgen.certificates.printed import TABLE as PARTICULARS_TABLE
 from formgen.certificates.register import Register
 from formgen.certificates.schema import new_register
 from formgen.certificates.store import TABLES, wrap
-from formgen.database import Database, DriverError, Location, connect
+from formgen.database import DriverError, Location, connect
+from formgen.database.copy import Rows, insert_rows, read_rows, same_rows
 from formgen.exceptions import RegisterError
 from formgen.messages import Joined, msg
 
@@ -42,7 +42,6 @@ ORDER = {"meta": "key", "certificates": "number", "events": "id", "particulars":
          "credential_status": "number"}
 """Each table's key: the order rows are read and compared in."""
 _MADE = {"particulars": PARTICULARS_TABLE, "credential_status": PLACES_TABLE}
-_CHUNK = 2000
 
 
 @dataclass(frozen=True)
@@ -72,18 +71,18 @@ def copy_register(source: Path, target: Location, key_file: Path | None = None,
         key = src.key
         head_place(target, key)  # the copy's head must be found from the database's side
         tables = [t for t in TABLES if t in src.tables()]
-        rows = {t: _rows(src.database, t, sorted(src.columns(t))) for t in tables}
+        rows: dict[str, tuple[list[str], Rows]] = {}
+        for t in tables:
+            columns = sorted(src.columns(t))
+            rows[t] = (columns, read_rows(src.database, t, columns, ORDER[t]))
     with new_register(target, timeout) as db:
         for table in tables:
             db.create(_MADE.get(table, []))
             columns, found = rows[table]
-            marks = ", ".join("?" * len(columns))
-            for start in range(0, len(found), _CHUNK):
-                db.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-                               found[start:start + _CHUNK])
+            insert_rows(db, table, columns, found)
         for table in tables:
             columns, found = rows[table]
-            if _digest(_rows(db, table, columns)[1]) != _digest(found):
+            if not same_rows(read_rows(db, table, columns, ORDER[table]), found):
                 raise RegisterError(msg("register.copy-differs", database=target.shown,
                                         table=table))
     with Register(target, timeout, key_file=None if key.source == KEY_ENV else Path(key.source),
@@ -94,17 +93,3 @@ def copy_register(source: Path, target: Location, key_file: Path | None = None,
                                 problems=Joined(tuple(found_audit.problems[:20]),
                                                 msg("list.semicolon"))))
     return Copied({t: len(rows[t][1]) for t in tables}, found_audit, key.source)
-
-
-def _rows(db: Database, table: str,
-          columns: list[str]) -> tuple[list[str], list[tuple[object, ...]]]:
-    return columns, db.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {ORDER[table]}")
-
-
-def _digest(rows: list[tuple[object, ...]]) -> str:
-    """A digest of rows, their values as text, in an order that does not depend on the
-    database's collation (both engines give the same)."""
-    h = hashlib.sha256()
-    for row in sorted(tuple(map(str, r)) for r in rows):
-        h.update("\x1f".join(row).encode("utf-8") + b"\x1e")
-    return h.hexdigest()

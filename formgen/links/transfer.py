@@ -5,17 +5,16 @@ committed. The file is only read."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
-from formgen.database import Database, DriverError, Location, connect
+from formgen.database import DriverError, Location, connect
+from formgen.database.copy import Rows, insert_rows, read_rows, same_rows
 from formgen.database.shared import create_tables
 from formgen.exceptions import OutputError
 from formgen.links.store import SCHEMA, check_store
 from formgen.messages import msg
 
 TABLES = ("links", "pages", "files")
-_CHUNK = 500
 
 
 def check_copy(source: Path, target: Location) -> None:
@@ -38,34 +37,21 @@ def copy_store(source: Path, target: Location) -> dict[str, int]:
     try:
         with connect(Location(path=source), timeout=30.0, read_only=True) as src:
             tables = [t for t in TABLES if t in src.tables()]
-            rows = {t: _rows(src, t) for t in tables}
+            rows: dict[str, tuple[list[str], Rows]] = {}
+            for t in tables:
+                columns = sorted(src.columns(t))
+                rows[t] = (columns, read_rows(src, t, columns, "lookup"))
         with connect(target, timeout=10.0) as db:
             create_tables(db, SCHEMA)
             with db.transaction("links"):
                 for table in tables:
                     columns, found = rows[table]
-                    marks = ", ".join("?" * len(columns))
-                    for start in range(0, len(found), _CHUNK):
-                        db.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-                                       found[start:start + _CHUNK])
+                    insert_rows(db, table, columns, found)
                 for table in tables:
-                    if _digest(_rows(db, table, rows[table][0])[1]) != _digest(rows[table][1]):
+                    columns, found = rows[table]
+                    if not same_rows(read_rows(db, table, columns, "lookup"), found):
                         raise OutputError(msg("links.copy-differs", database=target.shown,
                                               table=table))
     except DriverError as e:
         raise OutputError(msg("links.store-unavailable", store=target.shown, reason=e.detail)) from e
     return {t: len(rows[t][1]) for t in tables}
-
-
-def _rows(db: Database, table: str, columns: list[str] | None = None
-          ) -> tuple[list[str], list[tuple[object, ...]]]:
-    columns = columns or sorted(db.columns(table))
-    found = db.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY lookup")
-    return columns, [tuple(bytes(v) if isinstance(v, memoryview) else v for v in r) for r in found]
-
-
-def _digest(rows: list[tuple[object, ...]]) -> str:
-    h = hashlib.sha256()
-    for row in rows:
-        h.update(repr(row).encode())
-    return h.hexdigest()
