@@ -159,17 +159,23 @@ def fill(location: Location, key: RegisterKey, by: str, timeout: float, detail: 
     return Head(int(last[0]), str(last[1]))
 
 
-def create_in_database(location: Location, key_file: Path | None, by: str,
-                        timeout: float) -> RegisterKey:
-    """Make a register in an empty PostgreSQL database (other tables are left alone),
-    with its key (``key_file`` or the environment's) and head; return the key."""
-    key_location(location, key_file)  # a key file or the variable is needed: say so first
+def refuse_held(location: Location, timeout: float) -> None:
+    """RegisterError when the database at ``location`` holds a register already (said
+    before anything is made; :func:`begin_new` checks again under its lock)."""
     try:
         with connect(location, timeout=timeout) as db:
             if db.tables() & set(TABLES):
                 raise RegisterError(msg("register.exists-database", database=location.shown))
     except DriverError as e:
         raise wrap(e, location, timeout) from e
+
+
+def create_in_database(location: Location, key_file: Path | None, by: str,
+                        timeout: float) -> RegisterKey:
+    """Make a register in an empty PostgreSQL database (other tables are left alone),
+    with its key (``key_file`` or the environment's) and head; return the key."""
+    key_location(location, key_file)  # a key file or the variable is needed: say so first
+    refuse_held(location, timeout)
     key = create_key(location, key_file)
     try:
         place = head_place(location, key)

@@ -31,9 +31,9 @@ from formgen.certificates.keys import KEY_ENV
 from formgen.certificates.places import TABLE as PLACES_TABLE
 from formgen.certificates.printed import TABLE as PARTICULARS_TABLE
 from formgen.certificates.register import Register
-from formgen.certificates.schema import new_register
-from formgen.certificates.store import TABLES, wrap
-from formgen.database import DriverError, Location, connect
+from formgen.certificates.schema import new_register, refuse_held
+from formgen.certificates.store import TABLES
+from formgen.database import Location
 from formgen.database.copy import Rows, insert_rows, read_rows, same_rows
 from formgen.exceptions import RegisterError
 from formgen.messages import Joined, msg
@@ -60,12 +60,7 @@ def copy_register(source: Path, target: Location, key_file: Path | None = None,
                   timeout: float = 10.0) -> Copied:
     """Copy the SQLite register ``source`` into the empty PostgreSQL database ``target``
     and check the copy (see the module); RegisterError saying why when it cannot be done."""
-    try:
-        with connect(target, timeout=timeout) as db:
-            if db.tables() & set(TABLES):
-                raise RegisterError(msg("register.exists-database", database=target.shown))
-    except DriverError as e:
-        raise wrap(e, target, timeout) from e
+    refuse_held(target, timeout)
     with Register(source, timeout, key_file=key_file, read_only=True) as src:
         audit(src).check()
         key = src.key
