@@ -26,7 +26,6 @@ FORMAT = "formgen-register"
 VERSION = 3
 """Version 1 kept its key inside the register, version 2 had no head kept beside the key
 (see :mod:`formgen.certificates.migrate`)."""
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 TABLES = ("meta", "certificates", "events", "particulars", "credential_status")
 """The register's tables (the last two made when first needed): all a register in
 PostgreSQL owns of its database; other tables there are never touched."""

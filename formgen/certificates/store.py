@@ -35,7 +35,6 @@ from typing import Self
 from formgen.certificates.head import Head, HeadPlace, head_place
 from formgen.certificates.keys import KEY_ENV, RegisterKey, create_key, load_key
 from formgen.certificates.schema import (
-    _SQLITE_MAGIC,
     DEFAULT_PATH,
     FORMAT,
     SCHEMA,
@@ -49,6 +48,7 @@ from formgen.certificates.schema import (
 )
 from formgen.certificates.seals import Sealer
 from formgen.database import Database, DriverError, Location, connect
+from formgen.database.sqlite import SQLITE_MAGIC, file_header
 from formgen.exceptions import RegisterError
 from formgen.messages import Message, msg
 
@@ -141,15 +141,14 @@ class RegisterFile(Sealer):
         if path.is_dir():
             raise RegisterError(msg("register.is-a-folder", path=str(path)))
         try:
-            with path.open("rb") as fh:
-                head = fh.read(len(_SQLITE_MAGIC))
+            head = file_header(path)
         except FileNotFoundError:
             raise RegisterError(msg("register.not-found", path=str(path))) from None
         except OSError as e:
             raise RegisterError(msg("register.unreadable", path=str(path), reason=str(e.strerror))) from e
         if not head:
             raise RegisterError(msg("register.empty", path=str(path)))
-        if head != _SQLITE_MAGIC:
+        if head != SQLITE_MAGIC:
             raise RegisterError(msg("register.corrupt", path=str(path)))
 
     def _not_a_register(self) -> RegisterError:

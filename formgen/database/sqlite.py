@@ -12,6 +12,15 @@ from formgen.database.connection import Database, DriverError
 from formgen.database.location import Location
 
 _BUSY, _LOCKED, _CORRUPT, _NOTADB, _CANTOPEN = 5, 6, 11, 26, 14
+SQLITE_MAGIC = b"SQLite format 3\x00"
+"""The first bytes of every SQLite database file."""
+
+
+def file_header(path: Path) -> bytes:
+    """The first bytes of the file at ``path``, as many as :data:`SQLITE_MAGIC` has (fewer
+    for a shorter file, none for an empty one); OSError when it cannot be read."""
+    with path.open("rb") as fh:
+        return fh.read(len(SQLITE_MAGIC))
 
 
 class SqliteDatabase(Database):

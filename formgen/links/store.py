@@ -39,6 +39,7 @@ from typing import Any
 from formgen import clock
 from formgen.database import Database, DriverError, Location, connect
 from formgen.database.shared import create_tables
+from formgen.database.sqlite import SQLITE_MAGIC, file_header
 from formgen.exceptions import OutputError
 from formgen.links.sealing import (
     KEY_BYTES,
@@ -98,7 +99,6 @@ CREATE TABLE IF NOT EXISTS files (
 ]
 
 
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 _TABLES = {"links", "pages", "files"}
 
 
@@ -109,8 +109,7 @@ def check_store(path: Path) -> None:
     if not path.exists() and not path.is_symlink():
         return
     try:
-        with path.open("rb") as fh:
-            head = fh.read(len(_SQLITE_MAGIC))
+        head = file_header(path)
     except IsADirectoryError:
         raise OutputError(msg("links.not-a-store", path=str(path))) from None
     except OSError as e:
@@ -118,7 +117,7 @@ def check_store(path: Path) -> None:
     if not head:
         raise OutputError(msg("links.empty", path=str(path)))
     tables: set[str] = set()
-    if head == _SQLITE_MAGIC:
+    if head == SQLITE_MAGIC:
         try:
             with connect(Location(path=path), timeout=30, read_only=True) as db:
                 tables = db.tables()
