@@ -20,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Self
 
 HAPROXY = "/usr/sbin/haproxy"
 
@@ -55,7 +56,41 @@ def wait_for(url: str, process: subprocess.Popen[bytes], log: Path, timeout: flo
         time.sleep(0.1)
 
 
-class Host:
+class Served:
+    """A server process that answers ``/health`` at ``url``, logging to ``log``; stopped
+    (SIGTERM, then SIGKILL after ``grace`` seconds) when the ``with`` block ends."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+    log: Path
+    grace: float = 10.0
+
+    def ready(self, grace: float) -> None:
+        """Wait until it answers; stop it and raise when it does not."""
+        self.grace = grace
+        try:
+            wait_for(self.url + "/health", self.process, self.log)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=self.grace)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class Host(Served):
     """``formgen serve ARGS --port P`` in ``folder``, with ``env`` added to this environment."""
 
     def __init__(self, folder: Path, *args: str, env: dict[str, str] | None = None):
@@ -73,26 +108,7 @@ class Host:
                 [sys.executable, "-c", "from formgen.cli import main; main()", "serve",
                  "--host", "127.0.0.1", "--port", str(self.port), *args],
                 cwd=folder, env=environment, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            wait_for(self.url + "/health", self.process, self.log)
-        except BaseException:
-            self.stop()
-            raise
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-    def __enter__(self) -> Host:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        self.ready(20)
 
 
 CONFIG = """global
@@ -122,7 +138,7 @@ backend hosts
 """
 
 
-class Balancer:
+class Balancer(Served):
     """HAProxy in front of ``hosts`` (``balance``: roundrobin, or source), in ``folder``."""
 
     def __init__(self, folder: Path, hosts: list[Host], balance: str = "roundrobin"):
@@ -138,23 +154,4 @@ class Balancer:
         with self.log.open("wb") as out:
             self.process = subprocess.Popen([program, "-f", str(self.config), "-db"],
                                             stdout=out, stderr=subprocess.STDOUT)
-        try:
-            wait_for(self.url + "/health", self.process, self.log)
-        except BaseException:
-            self.stop()
-            raise
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-    def __enter__(self) -> Balancer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        self.ready(10)
