@@ -104,17 +104,23 @@ def test_pages_and_look_ups_are_not_refused(client: TestClient) -> None:
     assert client.head("/", headers=EVIL).status_code == 200
 
 
+def own_then_refused(http: httpx.Client, url: str, record: dict[str, Any]) -> None:
+    """A same-origin POST accepted, then a cross-site form POST and a foreign-origin API
+    POST refused, on one connection."""
+    own = {"Origin": url, "Sec-Fetch-Site": "same-origin"}
+    assert http.post("/?lang=en", data={"action": "check"}, headers=own).status_code == 303
+    r = http.post("/?lang=en", data={"action": "check"}, headers=EVIL)
+    assert r.status_code == 403 and REFUSED_EN in r.text
+    r = http.post("/api/render?doc=registration_form", json=record,
+                  headers={"Origin": "http://localhost:1"})
+    assert r.status_code == 403 and r.json()["errors"][0]["code"] == "api.cross-site"
+
+
 def test_a_real_browser_request_behind_a_real_server(store: Path, record: dict[str, Any]) -> None:
     """Through uvicorn, as a browser sends them: the Host header is the server's own."""
     app = create_app(web_settings(paths=Paths(link_store=store)), converter=object())
     with Live(app) as live, httpx.Client(base_url=live.url) as http:
-        own = {"Origin": live.url, "Sec-Fetch-Site": "same-origin"}
-        assert http.post("/?lang=en", data={"action": "check"}, headers=own).status_code == 303
-        r = http.post("/?lang=en", data={"action": "check"}, headers=EVIL)
-        assert r.status_code == 403 and REFUSED_EN in r.text
-        r = http.post("/api/render?doc=registration_form", json=record,
-                      headers={"Origin": "http://localhost:1"})
-        assert r.status_code == 403 and r.json()["errors"][0]["code"] == "api.cross-site"
+        own_then_refused(http, live.url, record)
 
 
 @pytest.mark.slow
@@ -125,11 +131,5 @@ def test_refused_requests_get_their_answers_one_after_another(store: Path, recor
     read first, this test failed about one run in three)."""
     app = create_app(web_settings(paths=Paths(link_store=store)), converter=object())
     with Live(app) as live, httpx.Client(base_url=live.url) as http:
-        own = {"Origin": live.url, "Sec-Fetch-Site": "same-origin"}
         for _ in range(50):  # each refusal on a connection kept open by an accepted request
-            assert http.post("/?lang=en", data={"action": "check"}, headers=own).status_code == 303
-            r = http.post("/?lang=en", data={"action": "check"}, headers=EVIL)
-            assert r.status_code == 403 and REFUSED_EN in r.text
-            r = http.post("/api/render?doc=registration_form", json=record,
-                          headers={"Origin": "http://localhost:1"})
-            assert r.status_code == 403 and r.json()["errors"][0]["code"] == "api.cross-site"
+            own_then_refused(http, live.url, record)
