@@ -36,6 +36,7 @@ from formgen.credentials.job import CredentialJob, CredentialOptions, Credential
 from formgen.exceptions import OutputError
 from formgen.extract import Extraction, extract
 from formgen.extract.output import check_output, write_records, write_report
+from formgen.fonts import require_families
 from formgen.forms.check import check_templates as template_problems
 from formgen.forms.check import context_texts, template_paths
 from formgen.forms.typefaces import check_fonts
@@ -92,6 +93,8 @@ def run_batch(
     records, report = job.narrow(records, report)
     result = job.result
     result.start(records, report.problems, report.failed)
+    if job.needs_converter:
+        require_families()  # a run that cannot draw its PDFs makes no output folder
     prepare_output(out)
     step = progress or _no_progress
     work: Path | None = None
