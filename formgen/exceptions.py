@@ -124,6 +124,9 @@ class DataFileError(FormgenError):
         """What is wrong with the file, without its name."""
         super().__init__(msg("file.problem", file=file, problem=reason))
 
+    def __reduce__(self) -> tuple[type[DataFileError], tuple[str, Message]]:
+        return (type(self), (self.file, self.reason))  # raised in a worker, read in the parent
+
 
 class TemplateError(FormgenError):
     """A template is missing, broken, or uses a variable the data does not have."""

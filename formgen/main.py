@@ -23,31 +23,22 @@ renders through :mod:`formgen.forms.documents`. Nothing below this module import
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from formgen.certificates.run import CertificateOptions, CertificateRun
-from formgen.credentials.job import CredentialJob, CredentialOptions, CredentialRun
 from formgen.exceptions import OutputError
-from formgen.extract import Extraction, extract
-from formgen.extract.output import check_output, write_records, write_report
 from formgen.fonts import require_families
-from formgen.forms.check import check_templates as template_problems
-from formgen.forms.check import context_texts, template_paths
-from formgen.forms.typefaces import check_fonts
-from formgen.forms.write import DocumentJob, write_blank
 from formgen.language import Language
 from formgen.load import RawRecord
 from formgen.messages import Message
 from formgen.office import cores, open_converter
-from formgen.packs.build import PackJob, PackResult
 from formgen.paths import cannot_write
-from formgen.roster import RosterSummary, write_roster
 from formgen.run import (
     ERRORS_CSV,
     BatchJob,
@@ -59,6 +50,31 @@ from formgen.run import (
 )
 from formgen.settings import Settings
 from formgen.validate import Report, check_files, validate_files
+
+if TYPE_CHECKING:
+    from formgen.certificates.run import CertificateOptions, CertificateRun
+    from formgen.credentials.job import CredentialOptions, CredentialRun
+    from formgen.extract import Extraction
+    from formgen.packs.build import PackResult
+    from formgen.roster import RosterSummary
+
+# Each feature is imported when its function is called, so that a command loads only
+# what it uses (``formgen validate`` does not load the certificates, the forms or the
+# web). The features' types are still found here, as they always were:
+_FROM_FEATURES = {
+    "CertificateOptions": "formgen.certificates.run", "CertificateRun": "formgen.certificates.run",
+    "CredentialOptions": "formgen.credentials.job", "CredentialRun": "formgen.credentials.job",
+    "Extraction": "formgen.extract", "PackResult": "formgen.packs.build",
+    "RosterSummary": "formgen.roster",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _FROM_FEATURES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "BuildResult", "CertificateOptions", "CertificateRun", "CredentialOptions", "Extraction", "PackResult",
@@ -186,6 +202,10 @@ def _no_progress(steps: int) -> None:
 def check_templates(settings: Settings) -> tuple[list[Message], list[Message]]:
     """The manifest's templates against the data and each other, and their fonts against
     the installed families: (what each font is drawn with, every problem)."""
+    from formgen.forms.check import check_templates as template_problems
+    from formgen.forms.check import context_texts, template_paths
+    from formgen.forms.typefaces import check_fonts
+
     manifest = settings.manifest
     problems = template_problems(manifest, settings.today)
     report, font_problems = check_fonts(template_paths(manifest),
@@ -213,6 +233,8 @@ def make_roster(
     settings: Settings, data: list[Path], out: Path, *, lang: Language = "en",
 ) -> RosterSummary:
     """Load and validate data files and write the intake roster (XLSX) to ``out``."""
+    from formgen.roster import write_roster
+
     records, report = validate_files(data, settings.manifest, settings.today)
     return write_roster(records, report, settings.manifest, settings.today, out, lang)
 
@@ -229,6 +251,9 @@ def extract_forms(
 ) -> Extraction:
     """Read filled forms back into records: write them to ``out`` (YAML, JSON or XLSX, every
     record, valid or not, for staff to complete) and the per-file report to ``report``."""
+    from formgen.extract import extract
+    from formgen.extract.output import check_output, write_records, write_report
+
     check_output(out)
     result = extract(settings, files, defaults, progress)
     write_records([r.data for r in result.records], out)
@@ -248,6 +273,8 @@ def render(
 ) -> BuildResult:
     """Write ``out/<id>/<lang>/<file>`` (DOCX, PDF or both) for every valid record, in
     the settings' languages."""
+    from formgen.forms.write import DocumentJob
+
     return run_batch(settings, data, out, DocumentJob(settings, out, docs, formats),
                      progress=progress, force=force)
 
@@ -262,6 +289,8 @@ def render_blank(
     formats: tuple[str, ...] = ("docx",),
 ) -> list[Path]:
     """Write the blank fillable forms of ``programme`` and ``grade`` to ``out/<lang>/``."""
+    from formgen.forms.write import write_blank
+
     return write_blank(settings, out, programme, grade, docs=docs, formats=formats)
 
 
@@ -277,6 +306,8 @@ def build_packs(
 ) -> PackResult:
     """Write ``out/<id>-<name>.zip`` for every valid record and ``out/errors.csv`` for the
     rest; packs whose inputs have not changed are left as they are."""
+    from formgen.packs.build import PackJob
+
     return run_batch(settings, data, out, PackJob(settings, out, pack),
                      progress=progress, on_total=on_total, force=force)
 
@@ -296,6 +327,9 @@ def print_certificates(
     per holder, ``register.csv``, ``errors.csv``); see :class:`CertificateOptions` for a
     reissue, signing and the verification address, :class:`CredentialOptions` for the
     digital credentials beside each PDF."""
+    from formgen.certificates.run import CertificateOptions
+    from formgen.credentials.job import CredentialJob, CredentialOptions
+
     check_errors_csv(out, data, force=force)  # before the register is opened (or made)
     job = CredentialJob(settings, options or CertificateOptions(), credentials or CredentialOptions())
     with job.opened_register():

@@ -18,7 +18,7 @@ from conftest import EXAMPLE_FILE, SAMPLES_FILE, SAMPLES_XLSX, TEST_DATA, with_i
 from conftest import cli as run_cli
 
 from formgen.exceptions import DataFileError
-from formgen.load import BATCH, sources, streams
+from formgen.load import BATCH, jsonstream, sources, streams
 from formgen.model.manifest import load_manifest
 from formgen.validate import check_files, stream, validate_files
 
@@ -31,7 +31,9 @@ def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pieces of text, groups of YAML items and batches far smaller than the records, so
     that every boundary is crossed many times."""
     monkeypatch.setattr(streams, "CHUNK", 97)
+    monkeypatch.setattr(jsonstream, "CHUNK", 97)
     monkeypatch.setattr(streams, "YAML_ITEMS", 3)
+    monkeypatch.setattr(jsonstream, "JSON_ITEMS", 3)
     monkeypatch.setattr(stream, "BATCH", 4)
     monkeypatch.setattr(stream, "POOL_AFTER", 5)
 
@@ -203,13 +205,13 @@ def test_the_record_limit_refuses_before_the_rest_is_read(
     for source in sources([path], limits):
         with pytest.raises(DataFileError) as e:
             for item in source.records(stream=True):
-                if isinstance(item, streams.Group):  # a YAML list's items, read on their own
+                if isinstance(item, (streams.Group, jsonstream.JsonGroup)):  # items read apart
                     group = item.records()
                     assert group is not None
                     read.extend(group[0])
                 else:
                     read.append(item)
-    assert len(read) == (9 if suffix == "yaml" else 10)  # YAML: the group past it is not read
+    assert len(read) == (10 if suffix == "xlsx" else 9)  # YAML, JSON: the group past it is not read
     assert e.value.reason.english == "holds more than 10 applicants; split it into several files"
 
 
@@ -248,6 +250,7 @@ def test_json_pieces_of_any_size(tmp_path: Path, chunk: int, monkeypatch: pytest
     from formgen.load import load_files
 
     monkeypatch.setattr(streams, "CHUNK", chunk)
+    monkeypatch.setattr(jsonstream, "CHUNK", chunk)
     rng = random.Random(chunk)
     path = tmp_path / "r.json"
     for _ in range(40):
@@ -259,7 +262,7 @@ def test_json_pieces_of_any_size(tmp_path: Path, chunk: int, monkeypatch: pytest
             text = text[:at] + rng.choice(["", ",", "]", "x", '"', " "]) + text[at + 1:]
         path.write_text(text)
         try:
-            streamed: Any = [r.data for r in streams.json_records(path, BATCH)]
+            streamed: Any = [r.data for r in jsonstream.read_json_list(path, BATCH)]
         except DataFileError as e:
             streamed = e.reason.english
         whole = load_files([path])

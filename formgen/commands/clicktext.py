@@ -62,14 +62,15 @@ def install(group: click.Group) -> None:
             module._ = gettext  # type: ignore[attr-defined]
         if getattr(module, "ngettext", None) is stdlib_gettext.ngettext:
             module.ngettext = ngettext  # type: ignore[attr-defined]
-    _use_context(group)
+    use_context(group)
 
 
-def _use_context(command: click.Command) -> None:
+def use_context(command: click.Command) -> None:
+    """``command`` and every command under it use :class:`Context`."""
     command.context_class = Context
     if isinstance(command, click.Group):
         for sub in command.commands.values():
-            _use_context(sub)
+            use_context(sub)
 
 
 def N_(text: str) -> str:  # noqa: N802 - the gettext marker

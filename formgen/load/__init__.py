@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from formgen.exceptions import DataFileError
+from formgen.load.jsonstream import JsonGroup, json_records
 from formgen.load.limits import BATCH, UPLOAD, Limits, check_size, read_within, too_large
 from formgen.load.records import (
     GROUPS,
@@ -32,7 +33,7 @@ from formgen.load.records import (
 )
 from formgen.load.sheets import group_of, read_csv
 from formgen.load.sheetstream import xlsx_stream
-from formgen.load.streams import Group, json_records, yaml_records
+from formgen.load.streams import Group, yaml_records
 from formgen.load.text import decode, from_documents, parse_json, parse_yaml
 from formgen.load.workbook import xlsx_records
 from formgen.messages import msg
@@ -58,7 +59,7 @@ class Source:
     def file(self) -> str:
         return str(self.path)
 
-    def records(self, stream: bool = False) -> Iterator[RawRecord | Group]:
+    def records(self, stream: bool = False) -> Iterator[RawRecord | Group | JsonGroup]:
         """The file's records; DataFileError, perhaps after some records, when it cannot be
         read. With ``stream``, YAML, JSON and XLSX files are read a record at a time
         (:mod:`formgen.load.streams`, :mod:`formgen.load.sheetstream`; a YAML list comes as
@@ -88,7 +89,7 @@ def sources(paths: list[Path] | list[str], limits: Limits = BATCH) -> list[Sourc
     return out
 
 
-def _stream(path: Path, limits: Limits) -> Iterator[RawRecord | Group]:
+def _stream(path: Path, limits: Limits) -> Iterator[RawRecord | Group | JsonGroup]:
     suffix = path.suffix.lower()
     try:
         if suffix == ".json":

@@ -13,7 +13,6 @@ caller drops them (:func:`formgen.validate.validate_sources`).
 from __future__ import annotations
 
 import codecs
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,11 +22,11 @@ from typing import Any
 import yaml
 
 import formgen.load.text as yaml_text
-from formgen.bounds import KeyTwice, check_graph, duplicate_json_key, unique_pairs
+from formgen.bounds import check_graph
 from formgen.exceptions import DataFileError
 from formgen.load.limits import Limits, check_size, refuse_oversized, too_large
 from formgen.load.records import RawRecord, not_a_mapping
-from formgen.load.text import WRAPPING, decode, from_documents, parse_json, parse_yaml
+from formgen.load.text import WRAPPING, decode, from_documents, parse_yaml
 from formgen.messages import msg
 
 CHUNK = 1 << 20
@@ -76,7 +75,7 @@ def _decoded(path: Path, limits: Limits, encoding: str) -> Iterator[str]:
         yield text
 
 
-def _whole(path: Path, limits: Limits) -> str:
+def whole_text(path: Path, limits: Limits) -> str:
     """The file's text read whole, as the classic reader reads it."""
     with path.open("rb") as f:
         data = f.read(limits.file_bytes + 1)
@@ -85,7 +84,7 @@ def _whole(path: Path, limits: Limits) -> str:
     return decode(str(path), data)
 
 
-class _Count:
+class Count:
     """Records numbered as they come; DataFileError past the file's limit, before the
     record past it is read further."""
 
@@ -97,124 +96,9 @@ class _Count:
         if self.count > self.limits.records:
             raise DataFileError(self.name, msg("file.too-many-records", limit=self.limits.records))
 
-    def record(self, item: Any) -> RawRecord:
-        self.add(1)
-        where = msg("place.record", number=str(self.count))
-        if not isinstance(item, dict):
-            return not_a_mapping(self.name, where)
-        raw = RawRecord(self.name, where, item)
-        refuse_oversized([raw], self.limits)
-        return raw
-
     def finish(self) -> None:
         if not self.count:
             raise DataFileError(self.name, msg("file.no-applicants"))
-
-
-# ----------------------------------------------------------------------------- JSON
-
-_WS = " \t\n\r"
-_DECODER = json.JSONDecoder(object_pairs_hook=unique_pairs)
-
-
-class _JsonText:
-    """The text of a JSON file from ``chunks``, kept from the item being read on."""
-
-    def __init__(self, chunks: Iterator[str]):
-        self.chunks = chunks
-        self.buf = ""
-        self.pos = 0
-        self.line = 1  # the line buf starts on
-        self.eof = False
-
-    def more(self, at_least: int = CHUNK) -> bool:
-        """Read on (at least ``at_least`` characters unless the file ends); False at its end."""
-        if self.eof:
-            return False
-        if self.pos:
-            self.line += self.buf.count("\n", 0, self.pos)
-            self.buf, self.pos = self.buf[self.pos:], 0
-        parts, got = [self.buf], 0
-        for piece in self.chunks:
-            parts.append(piece)
-            got += len(piece)
-            if got >= at_least:
-                break
-        else:
-            self.eof = True
-        self.buf = "".join(parts)
-        return got > 0
-
-    def skip_ws(self) -> str:
-        """The next character after whitespace ('' at the end of the file)."""
-        while True:
-            buf, pos = self.buf, self.pos
-            while pos < len(buf) and buf[pos] in _WS:
-                pos += 1
-            self.pos = pos
-            if pos < len(buf):
-                return buf[pos]
-            if not self.more():
-                return ""
-
-    def error(self, name: str, message: str, at: int) -> DataFileError:
-        line = self.line + self.buf.count("\n", 0, at)
-        return DataFileError(name, msg("file.not-json", line=str(line), detail=message))
-
-    def value(self, name: str, limits: Limits) -> Any:
-        """The JSON value at the position, read on as far as it reaches."""
-        want = CHUNK
-        while True:
-            try:
-                value, end = _DECODER.raw_decode(self.buf, self.pos)
-            except json.JSONDecodeError as e:
-                cut = e.pos >= len(self.buf) - 16 or e.msg.startswith("Unterminated string")
-                if cut and not self.eof:
-                    self.more(want)  # (which moves the text read: read the item again)
-                    want *= 2  # an item longer than what was read: read twice as much
-                    continue
-                raise self.error(name, e.msg, e.pos) from e
-            except RecursionError as e:
-                raise DataFileError(name, msg("file.too-deep", limit=limits.depth)) from e
-            except KeyTwice as e:
-                found = duplicate_json_key(self.buf[self.pos:], e.key,
-                                           self.line + self.buf.count("\n", 0, self.pos))
-                raise DataFileError(name, found.message) from None
-            except ValueError as e:  # an integer of more digits than Python converts
-                raise DataFileError(name, msg("file.not-json-value", detail=str(e))) from e
-            if not self.eof and end >= len(self.buf) - 16:
-                self.more(want)  # a number or a literal may go on past what was read
-                continue
-            self.pos = end
-            return value
-
-
-def json_records(path: Path, limits: Limits) -> Iterator[RawRecord]:
-    """The records of a JSON data file; a list is read an item at a time, anything else
-    whole (:func:`formgen.load.text.parse_json`)."""
-    name = str(path)
-    text = _JsonText(read_chunks(path, limits))
-    if text.skip_ws() != "[":
-        yield from from_documents(path, parse_json(name, _whole(path, limits), limits), limits)
-        return
-    text.pos += 1
-    count = _Count(name, limits)
-    if text.skip_ws() == "]":
-        text.pos += 1
-    else:
-        while True:
-            yield count.record(text.value(name, limits))
-            following = text.skip_ws()
-            if following == "]":
-                text.pos += 1
-                break
-            if following != ",":
-                raise text.error(name, "Expecting ',' delimiter", text.pos)
-            text.pos += 1
-            text.skip_ws()
-    if text.skip_ws():
-        raise text.error(name, "Extra data", text.pos)
-    count.finish()
 
 
 # ----------------------------------------------------------------------------- YAML
@@ -262,7 +146,7 @@ def yaml_records(path: Path, limits: Limits) -> Iterator[RawRecord | Group]:
     A group that does not read on its own (an alias of another group's anchor, a quoted
     text across a line that starts with ``- ``) asks for the file to be read whole."""
     name = str(path)
-    count = _Count(name, limits)
+    count = Count(name, limits)
     pending = ""
     started = False
 
@@ -389,7 +273,7 @@ def _plain(loader: Any, node: yaml.Node, depth: int) -> Any:
 
 def _read_whole(path: Path, limits: Limits) -> Iterator[RawRecord]:
     """The records of the file read whole."""
-    yield from from_documents(path, parse_yaml(str(path), _whole(path, limits), limits), limits)
+    yield from from_documents(path, parse_yaml(str(path), whole_text(path, limits), limits), limits)
 
 
-__all__ = ["Group", "json_records", "read_chunks", "yaml_records"]
+__all__ = ["Count", "Group", "read_chunks", "whole_text", "yaml_records"]

@@ -106,6 +106,10 @@ _MONTH = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:月)?\s*(?:[-/.]?\
 _MONTH_FIRST = re.compile(r"^\s*(\d{1,2})\s*[-/.]\s*(\d{4})\s*$")
 
 
+_PLAIN_MONTH = re.compile(r"\d{4}-\d\d\Z", re.ASCII)
+"""2012-07, as most data gives a month: read without the general rules."""
+
+
 def _month_parts(value: str) -> tuple[int, int, int | None] | None:
     """(year, month, day or None) of a month or date as people write them, or None."""
     value = unicodedata.normalize("NFKC", value)
@@ -119,6 +123,8 @@ def _month_parts(value: str) -> tuple[int, int, int | None] | None:
 
 
 def _to_month(value: Any) -> Any:
+    if type(value) is str and _PLAIN_MONTH.match(value) and "01" <= value[5:] <= "12":
+        return dt.date(int(value[:4]), int(value[5:]), 1)
     if isinstance(value, dt.datetime):
         return value.date().replace(day=1)
     if isinstance(value, dt.date):

@@ -77,7 +77,7 @@ def length_problems(data: Mapping[str, Any], problem: Any) -> list[Problem]:
     out: list[Problem] = []
     for part, name, dotted, limit in _FIELDS:
         holder = data.get(part) if part else data
-        if isinstance(holder, Mapping):
+        if isinstance(holder, dict):
             _check(out, problem, holder.get(name), limit, dotted)
     for group, widths in GROUP_WIDTHS.items():
         rows = data.get(group)
@@ -87,13 +87,13 @@ def length_problems(data: Mapping[str, Any], problem: Any) -> list[Problem]:
             out.append(problem(group, msg("field.too-many-rows", count=len(rows),
                                           limit=MAX_ROWS[group])))
         for number, row in enumerate(rows[: MAX_ROWS[group]], start=1):
-            if isinstance(row, Mapping):
+            if isinstance(row, dict):
                 for name, limit in widths.items():
                     _check(out, problem, row.get(name), limit, group, number, name)
     competences = data.get("competences")
-    if isinstance(competences, Mapping):
+    if isinstance(competences, dict):
         for code, entry in competences.items():
-            if isinstance(entry, Mapping):
+            if isinstance(entry, dict):
                 for name, limit in COMPETENCE_WIDTHS.items():
                     _check(out, problem, entry.get(name), limit, f"competences.{code}", None, name)
     return out
@@ -106,7 +106,7 @@ def _check(out: list[Problem], problem: Any, value: Any, limit: int, head: str,
     if type(value) is str:
         if len(value) * 2 > limit and (wide := width(value)) > limit:
             out.append(problem(_path(head, number, name), msg("field.too-wide", width=wide, limit=limit)))
-    elif isinstance(value, Mapping):
+    elif isinstance(value, dict):
         for lang in ("zh", "en"):
             text = value.get(lang)
             if type(text) is str and len(text) * 2 > limit and (wide := width(text)) > limit:

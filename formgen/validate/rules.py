@@ -321,19 +321,30 @@ def _local_texts(model: BaseModel, prefix: str = "") -> list[tuple[str, LocalTex
     for name in _nested(type(model)):
         value = getattr(model, name)
         path = f"{prefix}.{name}" if prefix else name
-        if isinstance(value, LocalText):
+        kind = type(value)  # types compared, not isinstance: a model's is an ABC's, slow to ask
+        if kind is LocalText:
             found.append((path, value))
-        elif isinstance(value, BaseModel):
-            found.extend(_local_texts(value, path))
-        elif isinstance(value, list):
+        elif kind is list:
             for i, item in enumerate(value, start=1):
-                if isinstance(item, BaseModel):
+                if _is_model(type(item)):
                     found.extend(_local_texts(item, f"{path}[{i}]"))
-        elif isinstance(value, dict):
+        elif kind is dict:
             for key, item in value.items():
-                if isinstance(item, BaseModel):
+                if _is_model(type(item)):
                     found.extend(_local_texts(item, f"{path}.{key}"))
+        elif _is_model(kind):
+            found.extend(_local_texts(value, path))
     return found
+
+
+def _is_model(kind: type) -> bool:
+    known = _MODEL_TYPES.get(kind)
+    if known is None:
+        known = _MODEL_TYPES[kind] = issubclass(kind, BaseModel)
+    return known
+
+
+_MODEL_TYPES: dict[type, bool] = {}
 
 
 Quota = tuple[str, "str | None", str]

@@ -24,6 +24,7 @@ from typing import Any
 
 from formgen.exceptions import DataFileError, Problem
 from formgen.load import RawRecord, ReadWhole, Source, unreadable, without_cycle_collection
+from formgen.load.jsonstream import JsonGroup
 from formgen.load.streams import Group
 from formgen.messages import Message, environment_language
 from formgen.model.manifest import Manifest
@@ -35,6 +36,9 @@ BATCH = 256
 """Records examined together (sent to a worker as one)."""
 POOL_AFTER = 2 * BATCH
 """Records examined in this process before workers are started: a small run has none."""
+
+Items = Group | JsonGroup
+"""Records handed on as text, to be read where they are examined."""
 
 Outcome = tuple[list[Problem], "Quota | None", int]
 """What the run keeps of an examined record: its problems, its quota entry when it has no
@@ -189,7 +193,7 @@ def _outcomes(batch: list[RawRecord], manifest: Manifest, today: dt.date) -> lis
     return [_outcome(raw, manifest, today) for raw in batch]
 
 
-def _examine_group(group: Group) -> tuple[list[RawRecord], list[Outcome], int] | None:
+def _examine_group(group: Items) -> tuple[list[RawRecord], list[Outcome], int] | None:
     """The records of a YAML group read and examined (in a worker), and the values its
     aliases add; None when it does not read on its own."""
     read = group.records()
@@ -217,7 +221,7 @@ class _Examiner:
         self.workers = workers if workers is not None else _cores()
         self.pool: Any = None
         self.seen = 0
-        self.pending: deque[tuple[list[RawRecord] | Group, Any]] = deque()
+        self.pending: deque[tuple[list[RawRecord] | Items, Any]] = deque()
         self.added = 0
 
     def __enter__(self) -> _Examiner:
@@ -228,14 +232,14 @@ class _Examiner:
             self.pool.terminate()
             self.pool.join()
 
-    def examine(self, items: Iterator[RawRecord | Group]) -> Iterator[tuple[RawRecord, Outcome]]:
+    def examine(self, items: Iterator[RawRecord | Items]) -> Iterator[tuple[RawRecord, Outcome]]:
         """Each record with its outcome, in order; the file's records are all examined
         (and their outcomes given) by the time this ends."""
         self.added = 0
         batch: list[RawRecord] = []
         for item in items:
             here = self._here()
-            if isinstance(item, Group):
+            if isinstance(item, (Group, JsonGroup)):
                 if batch:
                     yield from self._send(batch)
                     batch = []
@@ -270,20 +274,20 @@ class _Examiner:
             self.pool = context.Pool(self.workers, _start_worker, (self.manifest, self.today))
         return self.pool is None
 
-    def _send(self, work: list[RawRecord] | Group) -> Iterator[tuple[RawRecord, Outcome]]:
-        task = _examine_group if isinstance(work, Group) else _examine_batch
+    def _send(self, work: list[RawRecord] | Items) -> Iterator[tuple[RawRecord, Outcome]]:
+        task = _examine_group if isinstance(work, (Group, JsonGroup)) else _examine_batch
         self.pending.append((work, self.pool.apply_async(task, (work,))))
         while len(self.pending) > 2 * self.workers:
             yield from self._receive()
 
     def _receive(self) -> Iterator[tuple[RawRecord, Outcome]]:
         work, result = self.pending.popleft()
-        if isinstance(work, Group):
+        if isinstance(work, (Group, JsonGroup)):
             yield from self._read(work, result.get())
         else:
             yield from zip(work, result.get(), strict=True)
 
-    def _read(self, group: Group, read: Any) -> Iterator[tuple[RawRecord, Outcome]]:
+    def _read(self, group: Items, read: Any) -> Iterator[tuple[RawRecord, Outcome]]:
         if read is None:
             raise ReadWhole()
         records, outcomes, added = read

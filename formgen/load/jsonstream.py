@@ -1,0 +1,209 @@
+"""A JSON list of records read an item at a time, its items parsed where they are examined.
+
+The process that reads the file only finds where each item begins and ends (with the
+standard library's C scanner, which also finds every syntax error, with its line) and hands
+on the items' text in groups (:class:`JsonGroup`); a group's records are built, checked for
+a key given twice and for the record limits by :meth:`JsonGroup.records`, in a worker
+process when there are some (:mod:`formgen.validate.stream`). Anything but a list is read
+whole (:func:`formgen.load.text.parse_json`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from formgen.bounds import KeyTwice, duplicate_json_key, unique_pairs
+from formgen.exceptions import DataFileError
+from formgen.load.limits import Limits, refuse_oversized
+from formgen.load.records import RawRecord, not_a_mapping
+from formgen.load.streams import CHUNK, Count, read_chunks, whole_text
+from formgen.load.text import from_documents, parse_json
+from formgen.messages import msg
+
+JSON_ITEMS = 64
+"""Items of a JSON list handed on together."""
+
+_WS = " \t\n\r"
+_SCANNER = json.JSONDecoder()
+"""Finds where an item ends (and any syntax error): a key given twice is the group's to find."""
+_DECODER = json.JSONDecoder(object_pairs_hook=unique_pairs)
+
+
+@dataclass(frozen=True)
+class JsonGroup:
+    """Some items of a JSON list, each as its text, to be read by :meth:`records` (in a
+    worker process perhaps)."""
+
+    file: str
+    texts: tuple[str, ...]
+    """Each item's JSON text."""
+    lines: tuple[int, ...]
+    """The line of the file each item starts on."""
+    first: int
+    """The number of its first record in the file."""
+    limits: Limits
+
+    @property
+    def count(self) -> int:
+        return len(self.texts)
+
+    def records(self) -> tuple[list[RawRecord], int]:
+        """The records (none added by aliases: JSON has none); DataFileError, naming its
+        line, when an object gives a key twice."""
+        out = []
+        for number, (text, line) in enumerate(zip(self.texts, self.lines, strict=True), self.first):
+            try:
+                value = _DECODER.decode(text)
+            except KeyTwice as e:
+                found = duplicate_json_key(text, e.key, line)
+                raise DataFileError(self.file, found.message) from None
+            where = msg("place.record", number=str(number))
+            if isinstance(value, dict):
+                out.append(RawRecord(self.file, where, value))
+            else:
+                out.append(not_a_mapping(self.file, where))
+        refuse_oversized(out, self.limits)
+        return out, 0
+
+
+class _JsonText:
+    """The text of a JSON file from ``chunks``, kept from the item being read on."""
+
+    def __init__(self, chunks: Iterator[str]):
+        self.chunks = chunks
+        self.buf = ""
+        self.pos = 0
+        self.line = 1  # the line buf starts on
+        self.eof = False
+        self.mark = (0, 1)
+        """A place in buf and its line (lines are counted on from there)."""
+
+    def more(self, at_least: int | None = None) -> bool:
+        """Read on (at least ``at_least`` characters, CHUNK by default, unless the file
+        ends); False at its end."""
+        at_least = at_least or CHUNK
+        if self.eof:
+            return False
+        if self.pos:
+            self.line += self.buf.count("\n", 0, self.pos)
+            self.buf, self.pos = self.buf[self.pos:], 0
+        self.mark = (0, self.line)
+        parts, got = [self.buf], 0
+        for piece in self.chunks:
+            parts.append(piece)
+            got += len(piece)
+            if got >= at_least:
+                break
+        else:
+            self.eof = True
+        self.buf = "".join(parts)
+        return got > 0
+
+    def line_at(self, at: int) -> int:
+        """The line of the place ``at`` in buf, at or after the last place asked about."""
+        marked, line = self.mark
+        line += self.buf.count("\n", marked, at)
+        self.mark = (at, line)
+        return line
+
+    def skip_ws(self) -> str:
+        """The next character after whitespace ('' at the end of the file)."""
+        while True:
+            buf, pos = self.buf, self.pos
+            while pos < len(buf) and buf[pos] in _WS:
+                pos += 1
+            self.pos = pos
+            if pos < len(buf):
+                return buf[pos]
+            if not self.more():
+                return ""
+
+    def error(self, name: str, message: str, at: int) -> DataFileError:
+        line = self.line + self.buf.count("\n", 0, at)
+        return DataFileError(name, msg("file.not-json", line=str(line), detail=message))
+
+    def item(self, name: str, limits: Limits) -> tuple[str, int]:
+        """The text of the JSON value at the position, read on as far as it reaches, and
+        the line it starts on."""
+        want = CHUNK
+        while True:
+            try:
+                _, end = _SCANNER.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as e:
+                cut = e.pos >= len(self.buf) - 16 or e.msg.startswith("Unterminated string")
+                if cut and not self.eof:
+                    self.more(want)  # (which moves the text read: read the item again)
+                    want *= 2  # an item longer than what was read: read twice as much
+                    continue
+                raise self.error(name, e.msg, e.pos) from e
+            except RecursionError as e:
+                raise DataFileError(name, msg("file.too-deep", limit=limits.depth)) from e
+            except ValueError as e:  # an integer of more digits than Python converts
+                raise DataFileError(name, msg("file.not-json-value", detail=str(e))) from e
+            if not self.eof and end >= len(self.buf) - 16:
+                self.more(want)  # a number or a literal may go on past what was read
+                continue
+            start, self.pos = self.pos, end
+            return self.buf[start:end], self.line_at(start)
+
+
+def json_records(path: Path, limits: Limits) -> Iterator[RawRecord | JsonGroup]:
+    """The records of a JSON data file: a list as groups of items (:class:`JsonGroup`),
+    anything else read whole (:func:`formgen.load.text.parse_json`)."""
+    name = str(path)
+    text = _JsonText(read_chunks(path, limits))
+    if text.skip_ws() != "[":
+        yield from from_documents(path, parse_json(name, whole_text(path, limits), limits), limits)
+        return
+    text.pos += 1
+    count = Count(name, limits)
+    texts: list[str] = []
+    lines: list[int] = []
+
+    def group() -> JsonGroup:
+        first = count.count + 1
+        count.add(len(texts))
+        made = JsonGroup(name, tuple(texts), tuple(lines), first, limits)
+        texts.clear()
+        lines.clear()
+        return made
+
+    if text.skip_ws() == "]":
+        text.pos += 1
+    else:
+        while True:
+            if count.count + len(texts) >= limits.records:
+                count.add(len(texts) + 1)  # refused before the item past the limit is read
+            item, line = text.item(name, limits)
+            texts.append(item)
+            lines.append(line)
+            if len(texts) >= JSON_ITEMS:
+                yield group()
+            following = text.skip_ws()
+            if following == "]":
+                text.pos += 1
+                break
+            if following != ",":
+                raise text.error(name, "Expecting ',' delimiter", text.pos)
+            text.pos += 1
+            text.skip_ws()
+    if text.skip_ws():
+        raise text.error(name, "Extra data", text.pos)
+    if texts:
+        yield group()
+    count.finish()
+
+
+def read_json_list(path: Path, limits: Limits) -> Iterator[RawRecord]:
+    """The records of a JSON data file, a record at a time (each group read here)."""
+    for item in json_records(path, limits):
+        if isinstance(item, JsonGroup):
+            yield from item.records()[0]
+        else:
+            yield item
+
+
+__all__ = ["JSON_ITEMS", "JsonGroup", "json_records", "read_json_list"]
