@@ -21,7 +21,7 @@ from formgen.load import (
     without_cycle_collection,
 )
 from formgen.load.limits import LimitExceeded, check_record
-from formgen.messages import Message, msg
+from formgen.messages import msg
 from formgen.model.manifest import Manifest
 from formgen.validate.record import check_id, examine
 from formgen.validate.report import Report, Validated
@@ -45,7 +45,7 @@ def validate(
     """
     today = today or clock.today()
     report = Report()
-    seen_ids: dict[str, Message] = {}
+    seen_ids: dict[str, Any] = {}
     quotas = QuotaCount(manifest)
     with without_cycle_collection():
         for raw in records:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -38,13 +39,21 @@ def maker(raw: RawRecord) -> ProblemMaker:
     """``problem(field, message, severity)`` placed in ``raw``: at the row a repeating-group
     entry came from, else at the record."""
     rid = raw.record_id
+    at_record: list[Message] = []  # one object for the record's problems (sent once)
 
     def problem(field_name: str, message: Message, severity: str = "error") -> Problem:
-        place = raw.where
+        place = None
         for prefix, location in raw.locations.items():
             if field_name == prefix or field_name.startswith(prefix + "."):
                 place = location
-        return Problem(raw.file, with_id(place, rid), field_name, message, severity, rid)
+        if place is not None:
+            record = with_id(place, rid)
+        elif at_record:
+            record = at_record[0]
+        else:
+            record = with_id(raw.where, rid)
+            at_record.append(record)
+        return Problem(raw.file, record, field_name, message, severity, rid)
 
     return problem
 
@@ -85,7 +94,7 @@ def examine(raw: RawRecord, manifest: Manifest, today: dt.date) -> Examined:
     return Examined(problems, applicant, noted)
 
 
-def check_id(raw: RawRecord, found: Examined, seen_ids: dict[str, Message]) -> bool:
+def check_id(raw: RawRecord, found: Examined, seen_ids: dict[str, Any]) -> bool:
     """Whether the record's id is its own: the first record with an id notes it in
     ``seen_ids``; a later one gets the error, naming the first (in ``found.problems``)."""
     rid = raw.record_id
@@ -93,8 +102,10 @@ def check_id(raw: RawRecord, found: Examined, seen_ids: dict[str, Message]) -> b
         return True
     first = seen_ids.get(rid)
     if first is None:
-        seen_ids[rid] = msg("place.in-file", file=raw.file, place=raw.where)
+        seen_ids[rid] = (raw.file, raw.where)  # the message is made only for an id used twice
         return True
+    if type(first) is tuple:
+        first = msg("place.in-file", file=first[0], place=first[1])
     found.problems.insert(found.id_at, maker(raw)("id", msg("record.duplicate-id", id=rid, first=first)))
     return False
 

@@ -63,7 +63,7 @@ def check_sources(
 class _Stage:
     """What one file's records gave, kept apart until the file is read to its end."""
 
-    ids: dict[str, Message] = field(default_factory=dict)
+    ids: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     failed: list[RawRecord] = field(default_factory=list)
     places: list[tuple[RawRecord, Quota]] = field(default_factory=list)
@@ -73,7 +73,8 @@ class _Stage:
 class _Run:
     def __init__(self, manifest: Manifest):
         self.report = Report()
-        self.seen_ids: dict[str, Message] = {}
+        self.seen_ids: dict[str, Any] = {}
+        """Each id seen, with the file and place of its first record."""
         self.quotas = QuotaCount(manifest)
         self.messages: dict[Message, Message] = {}
         """Each problem's message, one object for all that are equal."""
