@@ -129,6 +129,20 @@ def test_json_files_give_the_report_of_the_whole_read(tmp_path: Path, text: str)
     same_report([path, EXAMPLE_FILE])
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_key_twice_found_in_a_worker_refuses_the_file(tmp_path: Path, workers: int) -> None:
+    """A JSON list's items are parsed where they are examined: a key given twice in an item
+    read by a worker process refuses the file, naming the line, as the whole read does."""
+    items = [f'{{"id": "A-{i}"}}' for i in range(1, 20)]
+    items[16] = '{"id": "A-17",\n "id": "A-18"}'
+    path = tmp_path / "a.json"
+    path.write_text("[\n" + ",\n".join(items) + "\n]\n", encoding="utf-8")
+    report = same_report([path, EXAMPLE_FILE], workers=workers)
+    assert report.unreadable_files == [str(path)]
+    assert [p.text("en") for p in report.problems][:1] == [
+        f"{path}: error: the key 'id' is given twice (lines 18 and 19)"]
+
+
 def test_gb18030_files_stream(tmp_path: Path, example_record: dict) -> None:
     path = tmp_path / "a.json"
     path.write_bytes(json.dumps(records(9, example_record), ensure_ascii=False).encode("gb18030"))
