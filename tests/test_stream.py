@@ -284,6 +284,66 @@ def test_json_pieces_of_any_size(tmp_path: Path, chunk: int, monkeypatch: pytest
         assert streamed == expected, text[:200]
 
 
+def _laid_out(items: list[Any], layout: str) -> str:
+    """``items`` as a JSON list written in one of the ways files lay their items out."""
+    one = [json.dumps(item, ensure_ascii=False) for item in items]
+    if layout == "indent 2":
+        return json.dumps(items, indent=2, ensure_ascii=False)
+    if layout == "indent 4, tabs and CRLF":
+        return json.dumps(items, indent="\t").replace("\n", "\r\n")
+    if layout == "one per line":
+        return "[\n" + ",\n".join(one) + "\n]\n"
+    if layout == "comma first":
+        return "[\n" + "\n,".join(one) + "\n]"
+    if layout == "nested at the items' indentation":  # an inner object on a line like an item's
+        return "[\n" + ",\n".join(t.replace('[{', '[\n{', 1) for t in one) + "]"
+    return json.dumps(items)  # on one line
+
+
+LAYOUTS = ["indent 2", "indent 4, tabs and CRLF", "one per line", "comma first",
+           "nested at the items' indentation", "one line"]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_items_cut_at_their_lines_read_as_the_scanner_reads_them(
+    tmp_path: Path, layout: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A JSON list whose items each start a line is cut at those lines rather than scanned
+    item by item; whatever the layout, and wherever the file is broken, the records and
+    refusals are those of the whole read."""
+    import random
+
+    from formgen.load import load_files
+
+    monkeypatch.setattr(jsonstream, "MOST_CUT", 500)
+    rng = random.Random(layout)
+    path = tmp_path / "r.json"
+    cut_seen = False
+    for _ in range(60):
+        items = [{"id": f"A-{i}", "n": rng.randint(0, 10 ** 6), "rows": [{"x": "{"}] * rng.randint(0, 2),
+                  "text": rng.choice(["", "a\nb", '"{', "\\", "x" * rng.randint(0, 400)])}
+                 for i in range(rng.randint(0, 12))]
+        text = _laid_out(items, layout)
+        if rng.random() < 0.3:
+            at = rng.randint(0, len(text))
+            text = text[:at] + rng.choice(["", ",", "]", "{", "x", '"', "\n{", '"id": 1, '])  + text[at + 1:]
+        path.write_text(text, encoding="utf-8")
+        try:
+            streamed: Any = [r.data for r in jsonstream.read_json_list(path, BATCH)]
+        except DataFileError as e:
+            streamed = e.reason.english
+        whole = load_files([path])
+        expected = whole[0].refused.english if whole and whole[0].whole_file else [r.data for r in whole]
+        assert streamed == expected, text[:300]
+        try:
+            cut_seen |= any(isinstance(g, jsonstream.JsonGroup) and g.cut
+                            for g in jsonstream.json_records(path, BATCH))
+        except DataFileError:
+            pass
+    assert cut_seen == (layout in ("indent 2", "indent 4, tabs and CRLF", "one per line", "comma first",
+                                   "nested at the items' indentation"))
+
+
 def test_a_message_holding_a_mapping_is_kept_as_it_is(tmp_path: Path) -> None:
     """Equal messages are kept once; one whose value cannot be hashed is kept as it came."""
     path = tmp_path / "a.yaml"

@@ -59,7 +59,15 @@ class Source:
     def file(self) -> str:
         return str(self.path)
 
-    def records(self, stream: bool = False) -> Iterator[RawRecord | Group | JsonGroup]:
+    def passes(self) -> list[tuple[bool, bool]]:
+        """The ways to read the file (``stream``, ``cut`` for :meth:`records`), each to be
+        tried when the one before asks for it (ReadWhole): a JSON list is cut at the lines
+        that start its items, else scanned; anything else streamed, else read whole."""
+        if self.path.suffix.lower() == ".json":
+            return [(True, True), (True, False), (False, False)]
+        return [(True, True), (False, False)]
+
+    def records(self, stream: bool = False, cut: bool = True) -> Iterator[RawRecord | Group | JsonGroup]:
         """The file's records; DataFileError, perhaps after some records, when it cannot be
         read. With ``stream``, YAML, JSON and XLSX files are read a record at a time
         (:mod:`formgen.load.streams`, :mod:`formgen.load.sheetstream`; a YAML list comes as
@@ -67,7 +75,7 @@ class Source:
         be read again without it."""
         suffix = self.path.suffix.lower()
         if stream and suffix in (".yaml", ".yml", ".json", ".xlsx") and self.path.is_file():
-            yield from _stream(self.path, self.limits)
+            yield from _stream(self.path, self.limits, cut)
         else:
             yield from self.whole()
 
@@ -89,11 +97,11 @@ def sources(paths: list[Path] | list[str], limits: Limits = BATCH) -> list[Sourc
     return out
 
 
-def _stream(path: Path, limits: Limits) -> Iterator[RawRecord | Group | JsonGroup]:
+def _stream(path: Path, limits: Limits, cut: bool = True) -> Iterator[RawRecord | Group | JsonGroup]:
     suffix = path.suffix.lower()
     try:
         if suffix == ".json":
-            yield from json_records(path, limits)
+            yield from json_records(path, limits, cut)
         elif suffix == ".xlsx":
             check_size(path, limits)
             with path.open("rb") as f:

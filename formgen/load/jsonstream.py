@@ -18,13 +18,15 @@ from pathlib import Path
 from formgen.bounds import KeyTwice, duplicate_json_key, unique_pairs
 from formgen.exceptions import DataFileError
 from formgen.load.limits import Limits, refuse_oversized
-from formgen.load.records import RawRecord, not_a_mapping
+from formgen.load.records import RawRecord, ReadWhole, not_a_mapping
 from formgen.load.streams import CHUNK, Count, read_chunks, whole_text
 from formgen.load.text import from_documents, parse_json
 from formgen.messages import msg
 
 JSON_ITEMS = 64
 """Items of a JSON list handed on together."""
+MOST_CUT = 4 << 20
+"""Characters looked through for the next item's line (beyond, the scanner finds its end)."""
 
 _WS = " \t\n\r"
 _SCANNER = json.JSONDecoder()
@@ -50,13 +52,28 @@ class JsonGroup:
     def count(self) -> int:
         return len(self.texts)
 
-    def records(self) -> tuple[list[RawRecord], int]:
+    cut: bool = False
+    """Whether each text was cut at a line that looks like the start of an item (a piece:
+    the item and the comma after it, :meth:`_JsonText.piece`) rather than found by the
+    scanner; such a text is checked to be that and nothing else."""
+
+    def records(self) -> tuple[list[RawRecord], int] | None:
         """The records (none added by aliases: JSON has none); DataFileError, naming its
-        line, when an object gives a key twice."""
+        line, when an object gives a key twice; None when a piece is not one item and its
+        comma (the file is then read again, the scanner finding each item)."""
         out = []
         for number, (text, line) in enumerate(zip(self.texts, self.lines, strict=True), self.first):
             try:
-                value = _DECODER.decode(text)
+                if self.cut:
+                    value, end = _DECODER.raw_decode(text)
+                    if text[end:].strip(_WS) != ",":
+                        return None
+                else:
+                    value = _DECODER.decode(text)
+            except json.JSONDecodeError:
+                return None  # (a text the scanner found has no syntax error)
+            except RecursionError:
+                return None
             except KeyTwice as e:
                 found = duplicate_json_key(text, e.key, line)
                 raise DataFileError(self.file, found.message) from None
@@ -125,6 +142,21 @@ class _JsonText:
         line = self.line + self.buf.count("\n", 0, at)
         return DataFileError(name, msg("file.not-json", line=str(line), detail=message))
 
+    def piece(self, start_of_item: str) -> tuple[str, int] | None:
+        """From an item's first character, the text up to the next line that reads
+        ``start_of_item`` (a line break, the indentation or comma the file puts before its
+        items, and ``{``), and the line it starts on: the item and the comma after it, if
+        that line starts the next item, which :meth:`JsonGroup.records` checks. A line
+        break is never inside a JSON text, so the cut is between two of the file's tokens.
+        None when no such line comes soon enough (the scanner reads the item instead)."""
+        while True:
+            cut = self.buf.find(start_of_item, self.pos + 1)
+            if cut >= 0:
+                start, self.pos = self.pos, cut + len(start_of_item) - 1
+                return self.buf[start:self.pos], self.line_at(start)
+            if len(self.buf) - self.pos > MOST_CUT or not self.more():
+                return None
+
     def item(self, name: str, limits: Limits) -> tuple[str, int]:
         """The text of the JSON value at the position, read on as far as it reaches, and
         the line it starts on."""
@@ -150,9 +182,32 @@ class _JsonText:
             return self.buf[start:end], self.line_at(start)
 
 
-def json_records(path: Path, limits: Limits) -> Iterator[RawRecord | JsonGroup]:
+def json_records(path: Path, limits: Limits, cut: bool = True) -> Iterator[RawRecord | JsonGroup]:
     """The records of a JSON data file: a list as groups of items (:class:`JsonGroup`),
-    anything else read whole (:func:`formgen.load.text.parse_json`)."""
+    anything else read whole (:func:`formgen.load.text.parse_json`). With ``cut``, once
+    the file shows how it lays out its items (each on a new line), the items are cut at
+    such lines rather than scanned here: a group that then does not read (None) asks for
+    the file to be read again without ``cut``, and so does a refusal found after a cut
+    (which may have been a wrong one: a line like an item's start, inside an item)."""
+    reading = _Reading(cut)
+    try:
+        yield from _json_records(path, limits, reading)
+    except DataFileError:
+        if reading.cut_yet:
+            raise ReadWhole() from None
+        raise
+
+
+@dataclass
+class _Reading:
+    cut: bool
+    """Whether items may be cut at their lines."""
+    cut_yet: bool = False
+    """Whether one was."""
+
+
+def _json_records(path: Path, limits: Limits, reading: _Reading) -> Iterator[RawRecord | JsonGroup]:
+    """The work of :func:`json_records`."""
     name = str(path)
     text = _JsonText(read_chunks(path, limits))
     if text.skip_ws() != "[":
@@ -163,25 +218,42 @@ def json_records(path: Path, limits: Limits) -> Iterator[RawRecord | JsonGroup]:
     texts: list[str] = []
     lines: list[int] = []
 
+    cutting = False
+
     def group() -> JsonGroup:
         first = count.count + 1
         count.add(len(texts))
-        made = JsonGroup(name, tuple(texts), tuple(lines), first, limits)
+        made = JsonGroup(name, tuple(texts), tuple(lines), first, limits, cutting)
         texts.clear()
         lines.clear()
         return made
 
+    start_of_item = ""  # once two items are read: the line break, indentation, comma, "{"
     if text.skip_ws() == "]":
         text.pos += 1
     else:
         while True:
             if count.count + len(texts) >= limits.records:
                 count.add(len(texts) + 1)  # refused before the item past the limit is read
+            piece = text.piece(start_of_item) if start_of_item else None
+            if piece is not None:
+                if cutting is False and texts:
+                    yield group()
+                cutting = reading.cut_yet = True
+                texts.append(piece[0])
+                lines.append(piece[1])
+                if len(texts) >= JSON_ITEMS:
+                    yield group()
+                continue
+            if cutting and texts:
+                yield group()
+            cutting = False
             item, line = text.item(name, limits)
             texts.append(item)
             lines.append(line)
             if len(texts) >= JSON_ITEMS:
                 yield group()
+            ended = text.pos
             following = text.skip_ws()
             if following == "]":
                 text.pos += 1
@@ -189,7 +261,10 @@ def json_records(path: Path, limits: Limits) -> Iterator[RawRecord | JsonGroup]:
             if following != ",":
                 raise text.error(name, "Expecting ',' delimiter", text.pos)
             text.pos += 1
-            text.skip_ws()
+            if text.skip_ws() == "{" and reading.cut and not start_of_item and count.count + len(texts) > 1:
+                gap = text.buf[ended:text.pos]
+                if "\n" in gap:
+                    start_of_item = gap[gap.rfind("\n"):] + "{"
     if text.skip_ws():
         raise text.error(name, "Extra data", text.pos)
     if texts:
@@ -197,13 +272,26 @@ def json_records(path: Path, limits: Limits) -> Iterator[RawRecord | JsonGroup]:
     count.finish()
 
 
-def read_json_list(path: Path, limits: Limits) -> Iterator[RawRecord]:
-    """The records of a JSON data file, a record at a time (each group read here)."""
-    for item in json_records(path, limits):
-        if isinstance(item, JsonGroup):
-            yield from item.records()[0]
+def read_json_list(path: Path, limits: Limits) -> list[RawRecord]:
+    """The records of a JSON data file: the file read to its end first, as validation reads
+    ahead of the groups being read, then each group read."""
+    for cut in (True, False):
+        try:
+            items = list(json_records(path, limits, cut))
+        except ReadWhole:
+            continue
+        records: list[RawRecord] = []
+        for item in items:
+            if not isinstance(item, JsonGroup):
+                records.append(item)
+                continue
+            read = item.records()
+            if read is None:
+                break
+            records.extend(read[0])
         else:
-            yield item
+            return records
+    raise AssertionError("a JSON list the scanner read does not read")
 
 
 __all__ = ["JSON_ITEMS", "JsonGroup", "json_records", "read_json_list"]

@@ -85,11 +85,11 @@ class _Run:
     def read(self, source: Source, examiner: _Examiner) -> None:
         """Read and examine ``source``'s records; its file's refusal instead, should it
         not be read to its end."""
-        for stream in (True, False):
+        for stream, cut in source.passes():
             stage = _Stage()
             seen = ChainMap(stage.ids, self.seen_ids)
             try:
-                for raw, outcome in examiner.examine(source.records(stream)):
+                for raw, outcome in examiner.examine(source.records(stream, cut)):
                     self._add(stage, seen, raw, outcome)
             except ReadWhole:
                 examiner.drop()
