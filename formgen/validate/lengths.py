@@ -78,7 +78,9 @@ def length_problems(data: Mapping[str, Any], problem: Any) -> list[Problem]:
     for part, name, dotted, limit in _FIELDS:
         holder = data.get(part) if part else data
         if isinstance(holder, dict):
-            _check(out, problem, holder.get(name), limit, dotted)
+            value = holder.get(name)
+            if value is not None and not _short(value, limit):
+                _check(out, problem, value, limit, dotted)
     for group, widths in GROUP_WIDTHS.items():
         rows = data.get(group)
         if type(rows) is not list:
@@ -89,7 +91,9 @@ def length_problems(data: Mapping[str, Any], problem: Any) -> list[Problem]:
         for number, row in enumerate(rows[: MAX_ROWS[group]], start=1):
             if isinstance(row, dict):
                 for name, limit in widths.items():
-                    _check(out, problem, row.get(name), limit, group, number, name)
+                    value = row.get(name)
+                    if value is not None and not _short(value, limit):
+                        _check(out, problem, value, limit, group, number, name)
     competences = data.get("competences")
     if isinstance(competences, dict):
         for code, entry in competences.items():
@@ -97,6 +101,17 @@ def length_problems(data: Mapping[str, Any], problem: Any) -> list[Problem]:
                 for name, limit in COMPETENCE_WIDTHS.items():
                     _check(out, problem, entry.get(name), limit, f"competences.{code}", None, name)
     return out
+
+
+def _short(value: Any, limit: int) -> bool:
+    """Whether ``value`` is a text, or {zh, en} of texts, short enough for any width to fit."""
+    if type(value) is str:
+        return len(value) * 2 <= limit
+    if type(value) is dict:
+        zh, en = value.get("zh"), value.get("en")
+        return ((zh is None or (type(zh) is str and len(zh) * 2 <= limit))
+                and (en is None or (type(en) is str and len(en) * 2 <= limit)))
+    return False
 
 
 def _check(out: list[Problem], problem: Any, value: Any, limit: int, head: str,
