@@ -178,7 +178,10 @@ class Joined:
 
 def msg(id: str, /, **params: Any) -> Message:  # noqa: A002 - the gettext word
     """The message ``id`` with its parameters (the id must be a literal: it is extracted)."""
-    return Message(id, tuple((name, _frozen(value)) for name, value in params.items()))
+    return Message(id, tuple([
+        (name, _frozen(value) if isinstance(value, (list, tuple)) else value)
+        for name, value in params.items()
+    ]))
 
 
 ITEMS = msg("list.items")

@@ -5,6 +5,7 @@ dropped; the refusal past the record limit comes before the file is read further
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -18,7 +19,7 @@ from conftest import EXAMPLE_FILE, SAMPLES_FILE, SAMPLES_XLSX, TEST_DATA, with_i
 from conftest import cli as run_cli
 
 from formgen.exceptions import DataFileError
-from formgen.load import BATCH, jsonstream, sources, streams
+from formgen.load import BATCH, ReadWhole, jsonstream, sources, streams
 from formgen.model.manifest import load_manifest
 from formgen.validate import check_files, stream, validate_files
 
@@ -335,11 +336,9 @@ def test_items_cut_at_their_lines_read_as_the_scanner_reads_them(
         whole = load_files([path])
         expected = whole[0].refused.english if whole and whole[0].whole_file else [r.data for r in whole]
         assert streamed == expected, text[:300]
-        try:
+        with contextlib.suppress(DataFileError, ReadWhole):  # (a broken file)
             cut_seen |= any(isinstance(g, jsonstream.JsonGroup) and g.cut
                             for g in jsonstream.json_records(path, BATCH))
-        except DataFileError:
-            pass
     assert cut_seen == (layout in ("indent 2", "indent 4, tabs and CRLF", "one per line", "comma first",
                                    "nested at the items' indentation"))
 

@@ -101,7 +101,7 @@ class RawRecord:
         """The id as text; a list or mapping where the id should be gives none (it is never
         turned into text: an alias bomb would expand)."""
         value = self.data.get("id")
-        if isinstance(value, str):
+        if type(value) is str or isinstance(value, str):
             return value.strip()
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return str(value)

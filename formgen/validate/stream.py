@@ -134,6 +134,9 @@ class _Run:
 def _slim(raw: RawRecord) -> RawRecord:
     """``raw`` without its data but its id (a failed record is reported by place and id)."""
     value = raw.data.get("id")
+    if (raw.data.keys() <= {"id"} and (value is None or isinstance(value, (str, int, float)))
+            and not raw.locations and not raw.notes):
+        return raw  # (slim already: a worker sent it so)
     data = {"id": value} if isinstance(value, (str, int, float)) else {}
     return RawRecord(raw.file, raw.where, data, refused=raw.refused, kind=raw.kind,
                      orphan_of=raw.orphan_of, group=raw.group)
