@@ -343,6 +343,21 @@ def test_items_cut_at_their_lines_read_as_the_scanner_reads_them(
                                    "nested at the items' indentation"))
 
 
+@pytest.mark.parametrize("layout", ["indent 2", "comma first", "nested at the items' indentation"])
+def test_cut_lists_give_the_report_of_the_whole_read(
+    tmp_path: Path, example_record: dict, layout: str
+) -> None:
+    """Through worker processes too: a wrong cut (an inner object on a line like an item's)
+    has the file read again, scanned, and the report is the whole read's."""
+    batch = records(23, example_record)
+    batch[7]["email"] = "nobody"
+    batch[15]["id"] = batch[2]["id"]
+    path = tmp_path / "a.json"
+    path.write_text(_laid_out(batch, layout), encoding="utf-8")
+    report = same_report([path, EXAMPLE_FILE], workers=2)
+    assert (report.record_count, report.valid_count) == (24, 22)
+
+
 def test_a_message_holding_a_mapping_is_kept_as_it_is(tmp_path: Path) -> None:
     """Equal messages are kept once; one whose value cannot be hashed is kept as it came."""
     path = tmp_path / "a.yaml"
