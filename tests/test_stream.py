@@ -254,6 +254,25 @@ def test_a_zip_that_is_no_workbook_streams_its_refusal(tmp_path: Path) -> None:
     same_report([path, EXAMPLE_FILE])
 
 
+def read_both_ways(path: Path, text: str, rng: Any, breaks: list[str]) -> None:
+    """Write ``text`` (broken at a random place, three times in ten, by one of ``breaks``)
+    to ``path``, and check that the stream reads what the whole read does, or refuses it
+    in the same words."""
+    from formgen.load import load_files
+
+    if rng.random() < 0.3:
+        at = rng.randint(0, len(text))
+        text = text[:at] + rng.choice(breaks) + text[at + 1:]
+    path.write_text(text, encoding="utf-8")
+    try:
+        streamed: Any = [r.data for r in jsonstream.read_json_list(path, BATCH)]
+    except DataFileError as e:
+        streamed = e.reason.english
+    whole = load_files([path])
+    expected = whole[0].refused.english if whole and whole[0].whole_file else [r.data for r in whole]
+    assert streamed == expected, text[:300]
+
+
 @pytest.mark.parametrize("chunk", [1, 7, 97, 4096])
 def test_json_pieces_of_any_size(tmp_path: Path, chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """A 50,000-applicant list was refused at its end ("Expecting ',' delimiter") when its
@@ -262,7 +281,6 @@ def test_json_pieces_of_any_size(tmp_path: Path, chunk: int, monkeypatch: pytest
     message."""
     import random
 
-    from formgen.load import load_files
 
     monkeypatch.setattr(streams, "CHUNK", chunk)
     monkeypatch.setattr(jsonstream, "CHUNK", chunk)
@@ -272,17 +290,7 @@ def test_json_pieces_of_any_size(tmp_path: Path, chunk: int, monkeypatch: pytest
         items = [{"id": "A" * rng.randint(0, 40), "n": rng.randint(0, 10 ** rng.randint(0, 25)),
                   "x": [True, None, 1.5e3] * rng.randint(0, 3)} for _ in range(rng.randint(0, 30))]
         text = json.dumps(items, indent=rng.choice([None, 1])) + rng.choice(["", "\n", " \n "])
-        if rng.random() < 0.3:
-            at = rng.randint(0, len(text))
-            text = text[:at] + rng.choice(["", ",", "]", "x", '"', " "]) + text[at + 1:]
-        path.write_text(text)
-        try:
-            streamed: Any = [r.data for r in jsonstream.read_json_list(path, BATCH)]
-        except DataFileError as e:
-            streamed = e.reason.english
-        whole = load_files([path])
-        expected = whole[0].refused.english if whole and whole[0].whole_file else [r.data for r in whole]
-        assert streamed == expected, text[:200]
+        read_both_ways(path, text, rng, ["", ",", "]", "x", '"', " "])
 
 
 def _laid_out(items: list[Any], layout: str) -> str:
@@ -314,7 +322,6 @@ def test_items_cut_at_their_lines_read_as_the_scanner_reads_them(
     refusals are those of the whole read."""
     import random
 
-    from formgen.load import load_files
 
     monkeypatch.setattr(jsonstream, "MOST_CUT", 500)
     rng = random.Random(layout)
@@ -325,17 +332,7 @@ def test_items_cut_at_their_lines_read_as_the_scanner_reads_them(
                   "text": rng.choice(["", "a\nb", '"{', "\\", "x" * rng.randint(0, 400)])}
                  for i in range(rng.randint(0, 12))]
         text = _laid_out(items, layout)
-        if rng.random() < 0.3:
-            at = rng.randint(0, len(text))
-            text = text[:at] + rng.choice(["", ",", "]", "{", "x", '"', "\n{", '"id": 1, '])  + text[at + 1:]
-        path.write_text(text, encoding="utf-8")
-        try:
-            streamed: Any = [r.data for r in jsonstream.read_json_list(path, BATCH)]
-        except DataFileError as e:
-            streamed = e.reason.english
-        whole = load_files([path])
-        expected = whole[0].refused.english if whole and whole[0].whole_file else [r.data for r in whole]
-        assert streamed == expected, text[:300]
+        read_both_ways(path, text, rng, ["", ",", "]", "{", "x", '"', "\n{", '"id": 1, '])
         with contextlib.suppress(DataFileError, ReadWhole):  # (a broken file)
             cut_seen |= any(isinstance(g, jsonstream.JsonGroup) and g.cut
                             for g in jsonstream.json_records(path, BATCH))
