@@ -1,0 +1,206 @@
+"""The rows of a worksheet read by regular expressions over its text, for the sheets that
+spreadsheet programs write (each row ``<row r="2">`` of cells ``<c r="B2" …>`` holding an
+inline text, a shared string's index or a number), several times faster than a parser.
+
+:func:`fast_cells` gives the rows exactly as :meth:`SheetParser.cells
+<formgen.load.sheetxml.sheet_parser>` gives them. It takes on trust nothing a parser would
+check: the rows it reads are matched whole, every character of them accounted for (their
+texts' entities and characters checked as XML checks them), and the rest of the part (what
+comes before the rows and after them) is read by expat. Anything else, a formula, a date, a
+comment, a namespace declared again, an entity it does not know, raises
+:class:`Unsupported`, perhaps after some rows: the caller then reads the sheet by the parser,
+from its start, the rows given already skipped, and so reports what the parser reports.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator
+from typing import Any
+from xml.parsers import expat
+
+CHUNK = 1 << 20
+"""Bytes of the sheet read at a time."""
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+_TYPE = r"(?:s|inlineStr|n)"
+_TEXT = r"[^<\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]*"
+"""A text as it may stand in a row: no character XML does not allow, no carriage return
+(which XML would change)."""
+_CELL = (
+    r'<c r="([A-Z]{1,3})[1-9][0-9]{0,6}"'
+    rf'(?: s="([0-9]+)"(?: t="({_TYPE})")?| t="({_TYPE})"(?: s="([0-9]+)")?)?'
+    rf'(?:(/>|></c>)|><is>(<t(?: xml:space="preserve")?>)({_TEXT})</t></is></c>|><v>({_TEXT})</v></c>)'
+)
+"""A cell: its column's letters, its style (either of two places), its type (either of
+two), its end when it is empty, its ``<t>`` and text when it holds an inline text, or the
+text of its value."""
+_CELL_RE = re.compile(_CELL)
+_ROW_RE = re.compile(
+    r'[ \t\n]*<row r="([0-9]+)"(?: spans="[0-9: ]*")?(?:/>|>((?:'
+    + re.sub(r"\((?!\?)", "(?:", _CELL) + r")*)</row>)"
+)
+"""A row: its number and its cells (each as :data:`_CELL`, nothing between them)."""
+_TEXTS = re.compile(
+    r'<c r="([A-Z]{1,3})[1-9][0-9]{0,6}"(?: s="[0-9]+")? t="inlineStr"(?: s="[0-9]+")?>'
+    rf'<is><t(?: xml:space="preserve")?>({_TEXT})</t></is></c>'
+)
+"""A cell holding an inline text (in a row :data:`_ROW_RE` has read, so its style is given
+once at most): its column's letters and its text."""
+_HEAD = re.compile(
+    r'(?:<\?xml version="1\.[0-9]"(?: encoding="(?i:utf-?8)")?(?: standalone="(?:yes|no)")?'
+    r"[ \t\n]*\?>)?[ \t\n]*<worksheet(?:[ \t\n]+[A-Za-z_][\w:.-]*=\"[^\"<&]*\")*[ \t\n]*>"
+)
+"""The start of a sheet, up to its root's tag."""
+_ROW_TAG = re.compile(r"[<:]row[ \t\n/>]")
+_ENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_NUMBER = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[Ee][-+]?[0-9]+)?")
+
+Cell = tuple[int, Any, str, Any, Any]
+
+
+class TextRow(tuple[str, ...]):
+    """The texts of a row whose cells are all inline texts, in columns A, B, C … in turn."""
+
+    __slots__ = ()
+
+
+class Unsupported(Exception):
+    """The sheet holds what :func:`fast_cells` does not read: a parser is to read it."""
+
+
+def fast_cells(source: Any, strings: list[str], date_styles: Any,
+               columns: dict[str, int]) -> Iterator[tuple[int, list[Cell] | TextRow]]:
+    """The rows of the sheet ``source`` (a binary file) as (number, cells); Unsupported,
+    perhaps after some rows, when it is not a sheet this reads. ``date_styles``: the styles
+    of dates, whose numbers are not read here; ``columns``: each column's number by its
+    letters, added to as letters are met."""
+    from openpyxl.utils import column_index_from_string
+    from openpyxl.worksheet._reader import _cast_number
+
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    checker = expat.ParserCreate(None, "}")
+    eof = False
+
+    def more() -> str:
+        nonlocal eof
+        data = source.read(CHUNK)
+        try:
+            text = decoder.decode(data, final=not data)
+        except UnicodeDecodeError as e:
+            raise Unsupported() from e
+        eof = not data
+        return text
+
+    def check(part: str, final: bool = False) -> None:
+        try:
+            checker.Parse(part, final)
+        except expat.ExpatError as e:
+            raise Unsupported() from e
+
+    buf = ""
+    while (start := buf.find("<sheetData>")) < 0:  # the head, read by expat
+        if eof or len(buf) > CHUNK * 16:
+            raise Unsupported()
+        buf += more()
+    pos = start + len("<sheetData>")
+    head = buf[:pos]
+    root = _HEAD.match(head)
+    if (root is None or "<!" in head or "<?" in head[root.end():] or _ROW_TAG.search(head)
+            or len(re.findall(r"xmlns[ \t\n]*=", head)) != 1 or head.count(_MAIN) != 1
+            or f' xmlns="{_MAIN}"' not in root.group()):
+        raise Unsupported()  # rows elsewhere, or names in another namespace
+    check(head)
+    row_match, cells_of, texts_of = _ROW_RE.match, _CELL_RE.findall, _TEXTS.findall
+    while True:  # the rows
+        rows = []
+        while (m := row_match(buf, pos)) is not None:
+            rows.append(m)
+            pos = m.end()
+        if rows and "]]>" in buf[rows[0].start():pos]:
+            raise Unsupported()
+        for m in rows:
+            number, body = int(m.group(1)), m.group(2)
+            cells: list[Cell] = []
+            if body:
+                found = texts_of(body)
+                if len(found) == body.count("<c "):  # every cell an inline text
+                    letters, values = zip(*found, strict=True)
+                    if letters == _LETTERS[:len(letters)]:
+                        if "&" in body:
+                            values = tuple(_unescape(v) if "&" in v else v for v in values)
+                        yield number, TextRow(values)
+                        continue
+            if body:
+                for letters, s1, t1, t2, s2, empty, inline, text, value in cells_of(body):
+                    column = columns.get(letters)
+                    if column is None:
+                        column = columns[letters] = column_index_from_string(letters)
+                    kind = t1 or t2
+                    if inline:
+                        if kind != "inlineStr":
+                            raise Unsupported()
+                        cells.append((column, _unescape(text) if "&" in text else text,
+                                      "s", None, number))
+                    elif empty:
+                        cells.append((column, None, "n", 0, number))
+                    elif kind == "s" and value.isascii() and value.isdigit():
+                        index = int(value)
+                        if index >= len(strings):
+                            raise Unsupported()
+                        cells.append((column, strings[index], "s", None, number))
+                    elif kind != "s" and kind != "inlineStr" and _NUMBER.fullmatch(value):
+                        style = int(s1 or s2 or 0)
+                        if style in date_styles:
+                            raise Unsupported()
+                        cells.append((column, _cast_number(value), "n", style, number))
+                    else:
+                        raise Unsupported()
+            yield number, cells
+        rest = buf[pos:].lstrip(" \t\n")
+        if rest.startswith("</sheetData>"):
+            break
+        if "</row>" in rest or eof:
+            raise Unsupported()  # a row this does not read
+        buf = rest + more()
+        pos = 0
+    tail, carry = rest, ""  # the rest, read by expat: no more rows in it
+    while True:
+        if _ROW_TAG.search(carry + tail):
+            raise Unsupported()
+        check(tail, eof)
+        if eof:
+            return
+        carry = (carry + tail)[-8:]
+        tail = more()
+
+
+def _letters(n: int) -> str:
+    name = ""
+    while n:
+        n, rest = divmod(n - 1, 26)
+        name = chr(65 + rest) + name
+    return name
+
+
+_LETTERS = tuple(_letters(n) for n in range(1, 703))
+"""The letters of columns A to ZZ."""
+
+
+def _unescape(text: str) -> str:
+    """``text`` with its entities replaced as XML replaces them; Unsupported for an ``&``
+    that starts no entity of XML's own, or a character XML does not allow."""
+    def one(m: re.Match[str]) -> str:
+        if m.group(1):
+            return _NAMED[m.group(1)]
+        code = int(m.group(2)) if m.group(2) else int(m.group(3), 16)
+        if not (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
+                or 0x10000 <= code <= 0x10FFFF):
+            raise Unsupported()
+        return chr(code)
+
+    if "&" in _ENTITY.sub("", text):
+        raise Unsupported()
+    return _ENTITY.sub(one, text)
