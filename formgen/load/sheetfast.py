@@ -25,9 +25,8 @@ CHUNK = 1 << 20
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 _TYPE = r"(?:s|inlineStr|n)"
-_TEXT = r"[^<\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]*"
-"""A text as it may stand in a row: no character XML does not allow, no carriage return
-(which XML would change)."""
+_TEXT = r"[^<]*"
+"""A text as it stands in a row (:func:`_plain` has checked its characters)."""
 _CELL = (
     r'<c r="([A-Z]{1,3})[1-9][0-9]{0,6}"'
     rf'(?: s="([0-9]+)"(?: t="({_TYPE})")?| t="({_TYPE})"(?: s="([0-9]+)")?)?'
@@ -82,11 +81,15 @@ def fast_cells(source: Any, strings: list[str], date_styles: Any,
 
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     checker = expat.ParserCreate(None, "}")
-    eof = False
+    eof, last = False, b""
 
     def more() -> str:
         nonlocal eof
+        nonlocal last
         data = source.read(CHUNK)
+        if not _plain(last + data):
+            raise Unsupported()
+        last = data[-2:]
         try:
             text = decoder.decode(data, final=not data)
         except UnicodeDecodeError as e:
@@ -175,6 +178,19 @@ def fast_cells(source: Any, strings: list[str], date_styles: Any,
             return
         carry = (carry + tail)[-8:]
         tail = more()
+
+
+_CONTROLS = bytes(range(32, 256))
+_CHARACTERS = (b"\t", b"\n", b"\xef\xbf\xbe", b"\xef\xbf\xbf")
+
+
+def _plain(data: bytes) -> bool:
+    """Whether ``data`` (of a sheet in UTF-8) holds no character XML does not allow and
+    no carriage return (which XML would change): no control character but tab and line
+    feed, no U+FFFE or U+FFFF."""
+    controls = data.translate(None, _CONTROLS)
+    return not (controls.translate(None, _CHARACTERS[0] + _CHARACTERS[1])
+                or _CHARACTERS[2] in data or _CHARACTERS[3] in data)
 
 
 def _letters(n: int) -> str:
