@@ -36,17 +36,13 @@ _CELL = (
 two), its end when it is empty, its ``<t>`` and text when it holds an inline text, or the
 text of its value."""
 _CELL_RE = re.compile(_CELL)
-_ROW_RE = re.compile(
-    r'[ \t\n]*<row r="([0-9]+)"(?: spans="[0-9: ]*")?(?:/>|>((?:'
-    + re.sub(r"\((?!\?)", "(?:", _CELL) + r")*)</row>)"
-)
-"""A row: its number and its cells (each as :data:`_CELL`, nothing between them)."""
+_ROW_START = re.compile(r'[ \t\n]*<row r="([0-9]+)"(?: spans="[0-9: ]*")?>')
+"""The start of a row: its number."""
 _TEXTS = re.compile(
-    r'<c r="([A-Z]{1,3})[1-9][0-9]{0,6}"(?: s="[0-9]+")? t="inlineStr"(?: s="[0-9]+")?>'
+    r'<c r="([A-Z]{1,3})[1-9][0-9]{0,6}"(?: s="[0-9]+" t="inlineStr"| t="inlineStr"(?: s="[0-9]+")?)>'
     rf'<is><t(?: xml:space="preserve")?>({_TEXT})</t></is></c>'
 )
-"""A cell holding an inline text (in a row :data:`_ROW_RE` has read, so its style is given
-once at most): its column's letters and its text."""
+"""A cell holding an inline text: its column's letters and its text."""
 _HEAD = re.compile(
     r'(?:<\?xml version="1\.[0-9]"(?: encoding="(?i:utf-?8)")?(?: standalone="(?:yes|no)")?'
     r"[ \t\n]*\?>)?[ \t\n]*<worksheet(?:[ \t\n]+[A-Za-z_][\w:.-]*=\"[^\"<&]*\")*[ \t\n]*>"
@@ -70,15 +66,11 @@ class Unsupported(Exception):
     """The sheet holds what :func:`fast_cells` does not read: a parser is to read it."""
 
 
-def fast_cells(source: Any, strings: list[str], date_styles: Any,
-               columns: dict[str, int]) -> Iterator[tuple[int, list[Cell] | TextRow]]:
+def fast_cells(source: Any, strings: list[str],
+               date_styles: Any) -> Iterator[tuple[int, list[Cell] | TextRow]]:
     """The rows of the sheet ``source`` (a binary file) as (number, cells); Unsupported,
     perhaps after some rows, when it is not a sheet this reads. ``date_styles``: the styles
-    of dates, whose numbers are not read here; ``columns``: each column's number by its
-    letters, added to as letters are met."""
-    from openpyxl.utils import column_index_from_string
-    from openpyxl.worksheet._reader import _cast_number
-
+    of dates, whose numbers are not read here."""
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     checker = expat.ParserCreate(None, "}")
     eof, last = False, b""
@@ -116,59 +108,24 @@ def fast_cells(source: Any, strings: list[str], date_styles: Any,
             or f' xmlns="{_MAIN}"' not in root.group()):
         raise Unsupported()  # rows elsewhere, or names in another namespace
     check(head)
-    row_match, cells_of, texts_of = _ROW_RE.match, _CELL_RE.findall, _TEXTS.findall
-    while True:  # the rows
-        rows = []
-        while (m := row_match(buf, pos)) is not None:
-            rows.append(m)
-            pos = m.end()
-        if rows and "]]>" in buf[rows[0].start():pos]:
+    buf = buf[pos:]
+    while True:  # the rows, those of a chunk at a time
+        if "]]>" in buf:
             raise Unsupported()
-        for m in rows:
-            number, body = int(m.group(1)), m.group(2)
-            cells: list[Cell] = []
-            if body:
-                found = texts_of(body)
-                if len(found) == body.count("<c "):  # every cell an inline text
-                    letters, values = zip(*found, strict=True)
-                    if letters == _LETTERS[:len(letters)]:
-                        if "&" in body:
-                            values = tuple(_unescape(v) if "&" in v else v for v in values)
-                        yield number, TextRow(values)
-                        continue
-            if body:
-                for letters, s1, t1, t2, s2, empty, inline, text, value in cells_of(body):
-                    column = columns.get(letters)
-                    if column is None:
-                        column = columns[letters] = column_index_from_string(letters)
-                    kind = t1 or t2
-                    if inline:
-                        if kind != "inlineStr":
-                            raise Unsupported()
-                        cells.append((column, _unescape(text) if "&" in text else text,
-                                      "s", None, number))
-                    elif empty:
-                        cells.append((column, None, "n", 0, number))
-                    elif kind == "s" and value.isascii() and value.isdigit():
-                        index = int(value)
-                        if index >= len(strings):
-                            raise Unsupported()
-                        cells.append((column, strings[index], "s", None, number))
-                    elif kind != "s" and kind != "inlineStr" and _NUMBER.fullmatch(value):
-                        style = int(s1 or s2 or 0)
-                        if style in date_styles:
-                            raise Unsupported()
-                        cells.append((column, _cast_number(value), "n", style, number))
-                    else:
-                        raise Unsupported()
-            yield number, cells
-        rest = buf[pos:].lstrip(" \t\n")
+        pieces = buf.split("</row>")
+        buf = pieces.pop()  # what follows the last whole row
+        for piece in pieces:
+            head_of = _ROW_START.match(piece)
+            if head_of is None:
+                raise Unsupported()  # a row this does not read, or rows after the sheet's data
+            number = int(head_of.group(1))
+            yield number, _cells(piece[head_of.end():], number, strings, date_styles)
+        rest = buf.lstrip(" \t\n")
         if rest.startswith("</sheetData>"):
             break
-        if "</row>" in rest or eof:
-            raise Unsupported()  # a row this does not read
+        if eof:
+            raise Unsupported()
         buf = rest + more()
-        pos = 0
     tail, carry = rest, ""  # the rest, read by expat: no more rows in it
     while True:
         if _ROW_TAG.search(carry + tail):
@@ -178,6 +135,63 @@ def fast_cells(source: Any, strings: list[str], date_styles: Any,
             return
         carry = (carry + tail)[-8:]
         tail = more()
+
+
+def _cells(body: str, number: int, strings: list[str], date_styles: Any) -> list[Cell] | TextRow:
+    """The cells of a row whose cells are ``body``; Unsupported unless every cell is one
+    this reads, and nothing else is there."""
+    if not body:
+        return []
+    parts = _TEXTS.split(body)  # between the cells, nothing: every cell an inline text
+    if not any(parts[::3]):
+        letters, values = parts[1::3], parts[2::3]
+        if "&" in body:
+            values = [_unescape(v) if "&" in v else v for v in values]
+        if letters == _LETTERS[:len(letters)]:
+            return TextRow(values)
+        return [(_COLUMNS[c], v, "s", None, number) for c, v in zip(letters, values, strict=True)]
+    parts = _CELL_RE.split(body)
+    if any(parts[::10]):
+        raise Unsupported()
+    from openpyxl.worksheet._reader import _cast_number
+
+    cells: list[Cell] = []
+    it = iter(parts[1:])
+    for letters, s1, t1, t2, s2, empty, inline, text, value, _ in zip(*[it] * 10, strict=True):
+        column = _COLUMNS[letters]
+        kind = t1 or t2
+        if inline:
+            if kind != "inlineStr":
+                raise Unsupported()
+            cells.append((column, _unescape(text) if "&" in text else text, "s", None, number))
+        elif empty:
+            cells.append((column, None, "n", 0, number))
+        elif kind == "s" and value.isascii() and value.isdigit():
+            index = int(value)
+            if index >= len(strings):
+                raise Unsupported()
+            cells.append((column, strings[index], "s", None, number))
+        elif kind != "s" and kind != "inlineStr" and _NUMBER.fullmatch(value):
+            style = int(s1 or s2 or 0)
+            if style in date_styles:
+                raise Unsupported()
+            cells.append((column, _cast_number(value), "n", style, number))
+        else:
+            raise Unsupported()
+    return cells
+
+
+class _Columns(dict[str, int]):
+    """Each column's number by its letters (``AB`` → 28), as they are met."""
+
+    def __missing__(self, letters: str) -> int:
+        from openpyxl.utils import column_index_from_string
+
+        column = self[letters] = column_index_from_string(letters)
+        return column
+
+
+_COLUMNS = _Columns()
 
 
 _CONTROLS = bytes(range(32, 256))
@@ -201,7 +215,7 @@ def _letters(n: int) -> str:
     return name
 
 
-_LETTERS = tuple(_letters(n) for n in range(1, 703))
+_LETTERS = [_letters(n) for n in range(1, 703)]
 """The letters of columns A to ZZ."""
 
 

@@ -14,7 +14,6 @@ from formgen.exceptions import DataFileError
 from formgen.load.limits import Limits
 from formgen.load.sheetfast import TextRow, Unsupported, fast_cells
 from formgen.load.sheetxml import (
-    _COLUMNS,
     _MOBILE,
     PHONE_COLUMNS,
     Cell,
@@ -58,7 +57,7 @@ class _Reader:
         given = 0
         with wb._archive.open(ws.path) as source:
             try:
-                for row in fast_cells(source, ws.strings, wb._date_formats, _COLUMNS):
+                for row in fast_cells(source, ws.strings, wb._date_formats):
                     given += 1
                     yield row
                 return
