@@ -51,6 +51,7 @@ _HEAD = re.compile(
 _ROW_TAG = re.compile(r"[<:]row[ \t\n/>]")
 _ENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_NAMED_REFS = {f"&{name};": _NAMED[name] for name in ("lt", "gt", "quot", "apos", "amp")}
 _NUMBER = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[Ee][-+]?[0-9]+)?")
 
 Cell = tuple[int, Any, str, Any, Any]
@@ -142,19 +143,31 @@ def _cells(body: str, number: int, strings: list[str], date_styles: Any) -> list
     this reads, and nothing else is there."""
     if not body:
         return []
-    parts = _TEXTS.split(body)  # between the cells, nothing: every cell an inline text
-    if not any(parts[::3]):
-        letters, values = parts[1::3], parts[2::3]
-        if "&" in body:
-            values = [_unescape(v) if "&" in v else v for v in values]
+    parts = _TEXTS.split(body)  # the inline texts, and what is between them
+    letters, values = parts[1::3], parts[2::3]
+    if "&" in body:
+        values = [_unescape(v) if "&" in v else v for v in values]
+    if not any(parts[::3]):  # nothing between them: every cell an inline text
         if letters == _LETTERS[:len(letters)]:
             return TextRow(values)
         return [(_COLUMNS[c], v, "s", None, number) for c, v in zip(letters, values, strict=True)]
-    parts = _CELL_RE.split(body)
-    if any(parts[::10]):
-        raise Unsupported()
+    cells: list[Cell] = []
+    for at, between in enumerate(parts[::3]):
+        if between:
+            cells.extend(_other_cells(between, number, strings, date_styles))
+        if at < len(values):
+            cells.append((_COLUMNS[letters[at]], values[at], "s", None, number))
+    return cells
+
+
+def _other_cells(cells_text: str, number: int, strings: list[str], date_styles: Any) -> list[Cell]:
+    """The cells of ``cells_text`` (other than inline texts, mostly): Unsupported unless
+    each is one this reads, and nothing else is there."""
     from openpyxl.worksheet._reader import _cast_number
 
+    parts = _CELL_RE.split(cells_text)
+    if any(parts[::10]):
+        raise Unsupported()
     cells: list[Cell] = []
     it = iter(parts[1:])
     for letters, s1, t1, t2, s2, empty, inline, text, value, _ in zip(*[it] * 10, strict=True):
@@ -231,6 +244,10 @@ def _unescape(text: str) -> str:
             raise Unsupported()
         return chr(code)
 
+    if "&#" not in text and text.count("&") == sum(map(text.count, _NAMED_REFS)):
+        for ref, char in _NAMED_REFS.items():  # &amp; last: "&amp;lt;" is "&lt;"
+            text = text.replace(ref, char)
+        return text
     if "&" in _ENTITY.sub("", text):
         raise Unsupported()
     return _ENTITY.sub(one, text)
