@@ -1,6 +1,8 @@
-"""XLSX workbooks read a record at a time: each applicant's row of the main sheet is given
+"""XLSX workbooks read a record at a time: each applicant's row of the main sheet is taken
 with its rows of the group sheets, read alongside (each group sheet from where it stands),
-so that memory does not grow with the number of applicants.
+so that memory does not grow with the number of applicants. The rows of some applicants go
+together (:class:`SheetGroup`) to where the records are made of them and examined: a worker
+process, once there are workers; the process that reads only counts and matches them.
 
 This holds while each group sheet lists its rows in the order of the applicants, each
 applicant's rows together (as formgen writes them, and as staff keep them). A row that

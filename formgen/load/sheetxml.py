@@ -1,7 +1,8 @@
 """The cells of an XLSX workbook's sheets: read by libxml2 a row at a time, each cell by its
-value (a formula by its saved result, a number in a text column flagged), with rows,
-columns, cells and the characters of their text counted against the limits as they come.
-:mod:`formgen.load.workbook` opens the workbook and makes records of the rows.
+value (a formula by its saved result, a number in a text column flagged), for the sheets
+:mod:`formgen.load.sheetfast` does not read; :mod:`formgen.load.sheetrows` counts them
+against the limits, :mod:`formgen.load.workbook` opens the workbook and makes records of
+the rows.
 """
 
 from __future__ import annotations
