@@ -22,6 +22,8 @@ from xml.parsers import expat
 
 CHUNK = 1 << 20
 """Bytes of the sheet read at a time."""
+LONGEST_ROW = 8 * CHUNK
+"""Characters of the longest row read here."""
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 _TYPE = r"(?:s|inlineStr|n)"
@@ -115,6 +117,8 @@ def fast_cells(source: Any, strings: list[str],
             raise Unsupported()
         pieces = buf.split("</row>")
         buf = pieces.pop()  # what follows the last whole row
+        if len(buf) > LONGEST_ROW:
+            raise Unsupported()  # the parser reads it without reading it again and again
         for piece in pieces:
             head_of = _ROW_START.match(piece)
             if head_of is None:
