@@ -39,7 +39,7 @@ from formgen.load.workbook import (
     main_sheet,
     open_checked,
 )
-from formgen.messages import msg
+from formgen.messages import Message, msg
 
 SHEET_ITEMS = 200
 """Applicants made records together (in a worker process, once there are workers)."""
@@ -97,18 +97,23 @@ class SheetGroup(Group):
         texts: dict[str, str] = {}
         out = []
         for number, values, rows, marked in self.applicants:
-            raw = RawRecord(self.file, msg("place.sheet-row", sheet=layout.main, row=str(number)),
+            raw = RawRecord(self.file, _place(layout.main, number),
                             row_record(layout.columns, values, texts))
             for (group, title, columns), found in zip(layout.groups, rows, strict=True):
                 if found and columns is not None:
                     attach([raw], group, [
-                        (msg("place.sheet-row", sheet=title, row=str(n)),
-                         row_record(columns, row, texts)) for n, row in found])
+                        (_place(title, n), row_record(columns, row, texts)) for n, row in found])
             if marked:
                 _take_notes(raw)
             refuse_oversized([raw], self.limits)
             out.append(raw)
         return out, 0
+
+
+def _place(sheet: str, row: int) -> Message:
+    """``msg("place.sheet-row", sheet=sheet, row=str(row))``, made as msg makes it, without
+    its look at each value (every row of a record has its place)."""
+    return Message("place.sheet-row", (("sheet", sheet), ("row", str(row))))
 
 
 _NONE: Any = object()
