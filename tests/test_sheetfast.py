@@ -115,3 +115,50 @@ def test_workbooks_formgen_and_excel_write_are_read_without_the_parser(
                 if name.startswith("xl/worksheets/"):
                     with z.open(name) as part:
                         assert len(list(fast_cells(part, strings, set()))) >= 2, name
+
+
+X14AC = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac"
+
+
+def _as_excel(data: bytes) -> bytes:
+    """The sheet as Excel writes it: a declaration then CRLF, the root declaring more
+    namespaces, each row with its spans and height, each cell its style."""
+    data = data.replace(b'<?xml version="1.0"?>', (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'))
+    data = data.replace(f'<worksheet xmlns="{MAIN}">'.encode(), (
+        f'<worksheet xmlns="{MAIN}" xmlns:mc="http://schemas.openxmlformats.org/'
+        f'markup-compatibility/2006" mc:Ignorable="x14ac" xmlns:x14ac="{X14AC}">'
+        '<dimension ref="A1:B2"/><sheetFormatPr defaultRowHeight="15" '
+        'x14ac:dyDescent="0.25"/>').encode())
+    for n in (1, 2):
+        data = data.replace(f'<row r="{n}">'.encode(),
+                            f'<row r="{n}" spans="1:2" x14ac:dyDescent="0.25">'.encode())
+    return data.replace(b'" t="s">', b'" s="1" t="s">')
+
+
+EXCEL: dict[str, Callable[[bytes], bytes]] = {
+    "as Excel writes it": lambda data: data,
+    "a prefix not declared": lambda data: data.replace(b"x14ac:dyDescent", b"x15:dyDescent"),
+    "an attribute twice": _replace(b'spans="1:2"', b'spans="1:2" ht="20" ht="20"'),
+    "a namespace declared on a row": _replace(b'spans="1:2"', b'xmlns="urn:other"'),
+    "a shared string not there": _replace(b"<v>3</v>", b"<v>9</v>"),
+}
+
+
+@pytest.mark.parametrize("change", list(EXCEL))
+def test_an_excel_sheet_reads_as_the_parser_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str,
+) -> None:
+    good = shared_workbook(tmp_path / "good.xlsx", ["id", "name.en", "A-1", "LI & X"],
+                           [[0, 1], [2, 3]])
+    path = tmp_path / "changed.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info)
+            out.writestr(info, EXCEL[change](_as_excel(data)) if info.filename == SHEET else data)
+    if change == "as Excel writes it":
+        with zipfile.ZipFile(path) as z, z.open(SHEET) as part:
+            assert len(list(fast_cells(part, ["id", "name.en", "A-1", "LI & X"], set()))) == 2
+    fast = _records(path)
+    monkeypatch.setattr(formgen.load.sheetrows, "fast_cells", _parser_only)
+    assert fast == _records(path)

@@ -38,8 +38,9 @@ _CELL = (
 two), its end when it is empty, its ``<t>`` and text when it holds an inline text, or the
 text of its value."""
 _CELL_RE = re.compile(_CELL)
-_ROW_START = re.compile(r'[ \t\n]*<row r="([0-9]+)"(?: spans="[0-9: ]*")?>')
-"""The start of a row: its number."""
+_ROW_START = re.compile(r'[ \t\n]*<row r="([0-9]+)"((?: [A-Za-z][\w:.-]*="[^"<&]*")*)>')
+"""The start of a row: its number, and its other attributes (its height, its spans …)."""
+_NAME = re.compile(r' ([^=]+)=')
 _TEXTS = re.compile(
     r'<c r="([A-Z]{1,3})[1-9][0-9]{0,6}"(?: s="[0-9]+" t="inlineStr"| t="inlineStr"(?: s="[0-9]+")?)>'
     rf'<is><t(?: xml:space="preserve")?>({_TEXT})</t></is></c>'
@@ -47,7 +48,7 @@ _TEXTS = re.compile(
 """A cell holding an inline text: its column's letters and its text."""
 _HEAD = re.compile(
     r'(?:<\?xml version="1\.[0-9]"(?: encoding="(?i:utf-?8)")?(?: standalone="(?:yes|no)")?'
-    r"[ \t\n]*\?>)?[ \t\n]*<worksheet(?:[ \t\n]+[A-Za-z_][\w:.-]*=\"[^\"<&]*\")*[ \t\n]*>"
+    r"[ \t\r\n]*\?>)?[ \t\r\n]*<worksheet(?:[ \t\r\n]+[A-Za-z_][\w:.-]*=\"[^\"<&]*\")*[ \t\r\n]*>"
 )
 """The start of a sheet, up to its root's tag."""
 _ROW_TAG = re.compile(r"[<:]row[ \t\n/>]")
@@ -107,13 +108,17 @@ def fast_cells(source: Any, strings: list[str],
     head = buf[:pos]
     root = _HEAD.match(head)
     if (root is None or "<!" in head or "<?" in head[root.end():] or _ROW_TAG.search(head)
-            or len(re.findall(r"xmlns[ \t\n]*=", head)) != 1 or head.count(_MAIN) != 1
+            or len(re.findall(r"xmlns[ \t\r\n]*=", head)) != 1 or head.count(_MAIN) != 1
             or f' xmlns="{_MAIN}"' not in root.group()):
         raise Unsupported()  # rows elsewhere, or names in another namespace
     check(head)
+    prefixes = {"xml", *re.findall(r"xmlns:([A-Za-z_][\w.-]*)=", root.group())}
+    attributes: set[str] = {""}
+    """The other attributes of rows seen (Excel gives each row the same), each name once,
+    each prefix declared."""
     buf = buf[pos:]
     while True:  # the rows, those of a chunk at a time
-        if "]]>" in buf:
+        if "]]>" in buf or "\r" in buf:  # texts XML would change
             raise Unsupported()
         pieces = buf.split("</row>")
         buf = pieces.pop()  # what follows the last whole row
@@ -123,6 +128,10 @@ def fast_cells(source: Any, strings: list[str],
             head_of = _ROW_START.match(piece)
             if head_of is None:
                 raise Unsupported()  # a row this does not read, or rows after the sheet's data
+            if (other := head_of.group(2)) not in attributes:
+                if not _attributes(other, prefixes) or len(attributes) > 64:
+                    raise Unsupported()
+                attributes.add(other)
             number = int(head_of.group(1))
             yield number, _cells(piece[head_of.end():], number, strings, date_styles)
         rest = buf.lstrip(" \t\n")
@@ -140,6 +149,16 @@ def fast_cells(source: Any, strings: list[str],
             return
         carry = (carry + tail)[-8:]
         tail = more()
+
+
+def _attributes(other: str, prefixes: set[str]) -> bool:
+    """Whether a row's ``other`` attributes are as XML allows: each name once (and not
+    ``r``), each prefix one the sheet declares, no namespace declared."""
+    names = _NAME.findall(other)
+    return (len(set(names)) == len(names) and "r" not in names and "xmlns" not in names
+            and all(name.count(":") == 0 or (name.count(":") == 1 and name.split(":")[0]
+                                              in prefixes and name.split(":")[1])
+                    for name in names))
 
 
 def _cells(body: str, number: int, strings: list[str], date_styles: Any) -> list[Cell] | TextRow:
@@ -212,16 +231,16 @@ _COLUMNS = _Columns()
 
 
 _CONTROLS = bytes(range(32, 256))
-_CHARACTERS = (b"\t", b"\n", b"\xef\xbf\xbe", b"\xef\xbf\xbf")
+_NOT_FORBIDDEN = b"\t\n\r"
+_NONCHARACTERS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
 
 
 def _plain(data: bytes) -> bool:
-    """Whether ``data`` (of a sheet in UTF-8) holds no character XML does not allow and
-    no carriage return (which XML would change): no control character but tab and line
-    feed, no U+FFFE or U+FFFF."""
+    """Whether ``data`` (of a sheet in UTF-8) holds no character XML does not allow: no
+    control character but tab, line feed and carriage return, no U+FFFE or U+FFFF."""
     controls = data.translate(None, _CONTROLS)
-    return not (controls.translate(None, _CHARACTERS[0] + _CHARACTERS[1])
-                or _CHARACTERS[2] in data or _CHARACTERS[3] in data)
+    return not (controls.translate(None, _NOT_FORBIDDEN)
+                or _NONCHARACTERS[0] in data or _NONCHARACTERS[1] in data)
 
 
 def _letters(n: int) -> str:
