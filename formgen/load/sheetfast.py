@@ -46,6 +46,11 @@ _TEXTS = re.compile(
     rf'<is><t(?: xml:space="preserve")?>({_TEXT})</t></is></c>'
 )
 """A cell holding an inline text: its column's letters and its text."""
+_SHARED = re.compile(
+    r'<c r="([A-Z]{1,3})[1-9][0-9]{0,6}"(?: s="[0-9]+" t="s"| t="s"(?: s="[0-9]+")?)>'
+    r"<v>([0-9]+)</v></c>"
+)
+"""A cell holding a shared string: its column's letters and the string's index."""
 _HEAD = re.compile(
     r'(?:<\?xml version="1\.[0-9]"(?: encoding="(?i:utf-?8)")?(?: standalone="(?:yes|no)")?'
     r"[ \t\r\n]*\?>)?[ \t\r\n]*<worksheet(?:[ \t\r\n]+[A-Za-z_][\w:.-]*=\"[^\"<&]*\")*[ \t\r\n]*>"
@@ -168,9 +173,16 @@ def _cells(body: str, number: int, strings: list[str], date_styles: Any) -> list
         return []
     parts = _TEXTS.split(body)  # the inline texts, and what is between them
     letters, values = parts[1::3], parts[2::3]
-    if "&" in body:
+    if "&" in body and values:
         values = [_unescape(v) if "&" in v else v for v in values]
-    if not any(parts[::3]):  # nothing between them: every cell an inline text
+    if len(parts) == 1:  # no inline text: shared strings perhaps, as Excel writes them
+        parts = _SHARED.split(body)
+        letters = parts[1::3]
+        try:
+            values = [strings[int(index)] for index in parts[2::3]]
+        except IndexError:
+            raise Unsupported() from None
+    if not any(parts[::3]):  # nothing between them: every cell a text
         if letters == _LETTERS[:len(letters)]:
             return TextRow(values)
         return [(_COLUMNS[c], v, "s", None, number) for c, v in zip(letters, values, strict=True)]
