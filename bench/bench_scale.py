@@ -13,8 +13,8 @@ time grows linearly).
 Targets, at 100,000 applicants: under 20 s and under 1 GB (1,024 MB). The benchmark prints
 every figure, then exits with status 1 when a target is missed.
 
-Usage: python bench/bench_scale.py [SIZE ...]   (sizes default to 10000 50000 100000;
-the targets are checked at the largest)
+Usage: python bench/bench_scale.py [--format FORMAT ...] [SIZE ...]   (formats default to
+json yaml xlsx, sizes to 10000 50000 100000; the targets are checked at the largest)
 """
 
 from __future__ import annotations
@@ -164,10 +164,10 @@ def validate(path: Path, count: int) -> Run:
     return run
 
 
-def main(sizes: list[int]) -> int:
+def main(sizes: list[int], formats: tuple[str, ...] = FORMATS) -> int:
     results: dict[tuple[str, int], Run] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for kind in FORMATS:
+        for kind in formats:
             for count in sizes:
                 path = Path(tmp) / f"applicants-{count}.{kind}"
                 WRITERS[kind](path, count)
@@ -178,7 +178,7 @@ def main(sizes: list[int]) -> int:
                       f"CPU {run.cpu:6.1f} s, peak {run.peak_mb:6.0f} MB", flush=True)
     largest, smallest = max(sizes), min(sizes)
     missed = []
-    for kind in FORMATS:
+    for kind in formats:
         run = results[kind, largest]
         if largest != smallest:
             ratio = run.wall / results[kind, smallest].wall
@@ -195,5 +195,16 @@ def main(sizes: list[int]) -> int:
     return 0
 
 
+def _arguments(args: list[str]) -> tuple[list[int], tuple[str, ...]]:
+    sizes, formats = [], []
+    while args:
+        arg = args.pop(0)
+        if arg == "--format":
+            formats.append(args.pop(0))
+        else:
+            sizes.append(int(arg))
+    return sizes or list(SIZES), tuple(formats) or FORMATS
+
+
 if __name__ == "__main__":
-    sys.exit(main([int(a) for a in sys.argv[1:]] or list(SIZES)))
+    sys.exit(main(*_arguments(sys.argv[1:])))

@@ -223,6 +223,44 @@ def records_to_rows(
     return main, groups
 
 
+Columns = list[tuple[int, tuple[str, ...]]]
+"""The columns of a sheet that give a field: each column's place and its dotted path."""
+
+
+def header_columns(header: Sequence[Any]) -> Columns:
+    """The columns a header row names (each column's path split once, so every record
+    shares the same key strings)."""
+    return [
+        (index, _path(column))
+        for index, column in enumerate(str(h).strip() if h is not None else "" for h in header)
+        if column
+    ]
+
+
+def row_record(columns: Columns, row: Sequence[Any], texts: dict[str, str]) -> dict[str, Any]:
+    """The nested record of a row under a header of ``columns``; ``texts`` keeps each text
+    once for all its cells (a unit, a month, an organizer recurs)."""
+    record: dict[str, Any] = {}
+    width = len(row)
+    for index, keys in columns:
+        if index >= width:
+            break
+        value = row[index]
+        if isinstance(value, str):
+            if not value.strip():
+                continue
+            value = texts.setdefault(value, value)
+        elif value is None:
+            continue
+        if len(keys) == 1:
+            record[keys[0]] = value
+        elif len(keys) == 2 and type(child := record.get(keys[0])) is dict:
+            child[keys[1]] = value  # as _set_path sets it, without the call
+        else:
+            _set_path(record, keys, value)
+    return record
+
+
 def rows_to_dicts(
     name: str, rows: Iterable[Sequence[Any]]
 ) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -231,31 +269,10 @@ def rows_to_dicts(
     header = next(row_iter, None)
     if header is None:
         return
-    # Each column's path is split once, so every record shares the same key strings.
-    columns = [
-        (index, _path(column))
-        for index, column in enumerate(str(h).strip() if h is not None else "" for h in header)
-        if column
-    ]
-    # A text that recurs (a unit, a month, an organizer) is kept once for all its cells.
+    columns = header_columns(header)
     texts: dict[str, str] = {}
     for number, row in enumerate(row_iter, start=2):
-        record: dict[str, Any] = {}
-        width = len(row)
-        for index, keys in columns:
-            if index >= width:
-                break
-            value = row[index]
-            if isinstance(value, str):
-                if not value.strip():
-                    continue
-                value = texts.setdefault(value, value)
-            elif value is None:
-                continue
-            if len(keys) == 1:
-                record[keys[0]] = value
-            else:
-                _set_path(record, keys, value)
+        record = row_record(columns, row, texts)
         if record:
             yield number, record
 

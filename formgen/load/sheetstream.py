@@ -1,6 +1,8 @@
-"""XLSX workbooks read a record at a time: each applicant's row of the main sheet is given
+"""XLSX workbooks read a record at a time: each applicant's row of the main sheet is taken
 with its rows of the group sheets, read alongside (each group sheet from where it stands),
-so that memory does not grow with the number of applicants.
+so that memory does not grow with the number of applicants. The rows of some applicants go
+together (:class:`SheetGroup`) to where the records are made of them and examined: a worker
+process, once there are workers; the process that reads only counts and matches them.
 
 This holds while each group sheet lists its rows in the order of the applicants, each
 applicant's rows together (as formgen writes them, and as staff keep them). A row that
@@ -13,11 +15,22 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from formgen.exceptions import DataFileError
 from formgen.load.limits import Limits, refuse_oversized
-from formgen.load.records import GROUPS, RawRecord, ReadWhole, attach, orphan, rows_to_dicts
+from formgen.load.records import (
+    GROUPS,
+    Columns,
+    RawRecord,
+    ReadWhole,
+    attach,
+    header_columns,
+    orphan,
+    row_record,
+)
+from formgen.load.streams import Group
 from formgen.load.workbook import (
     TEXT_NUMBER_COLUMNS,
     Sheet,
@@ -28,14 +41,21 @@ from formgen.load.workbook import (
 )
 from formgen.messages import Message, msg
 
-Row = tuple[Message, str, dict[str, Any]]
-"""A group row: where it is, the applicant id it gives, its fields."""
+SHEET_ITEMS = 200
+"""Applicants made records together (in a worker process, once there are workers)."""
+
+Row = tuple[int, list[Any]]
+"""A row read: its number and its values."""
+Applicant = tuple[int, list[Any], tuple[list[Row], ...], bool]
+"""An applicant as read: the number and values of its row of the main sheet, its rows of
+each group sheet, and whether a cell read so far was marked (see :func:`_take_notes`)."""
 
 
-def xlsx_stream(name: str, source: Any, limits: Limits) -> Iterator[RawRecord]:
-    """The records of a workbook (``source`` a binary file) one at a time; DataFileError
-    when it cannot be read or passes ``limits``, ReadWhole when its group rows are not in
-    the order of its applicants."""
+def xlsx_stream(name: str, source: Any, limits: Limits) -> Iterator[RawRecord | Group]:
+    """The records of a workbook (``source`` a binary file), its applicants in groups of
+    rows (:class:`SheetGroup`, each made records on its own) and its stray group rows one
+    at a time; DataFileError when it cannot be read or passes ``limits``, ReadWhole when
+    its group rows are not in the order of its applicants."""
     workbook, sheets = open_checked(name, source, limits)
     try:
         records = _records(name, workbook, sheets, limits)
@@ -53,24 +73,115 @@ def xlsx_stream(name: str, source: Any, limits: Limits) -> Iterator[RawRecord]:
         workbook.close()
 
 
+@dataclass(frozen=True)
+class Layout:
+    """The sheets of a workbook: the main sheet's title and columns, and each group sheet's
+    group, title and columns (None while its header is not read)."""
+
+    main: str
+    columns: Columns
+    groups: tuple[tuple[str, str, Columns | None], ...]
+
+
+@dataclass(frozen=True)
+class SheetGroup(Group):
+    """Applicants of a workbook as their rows were read, to be made records by
+    :meth:`records` (in a worker process perhaps), as the main process made them before."""
+
+    layout: Layout | None = None
+    applicants: tuple[Applicant, ...] = ()
+
+    def records(self) -> tuple[list[RawRecord], int]:
+        layout = self.layout
+        assert layout is not None
+        texts: dict[str, str] = {}
+        out = []
+        for number, values, rows, marked in self.applicants:
+            raw = RawRecord(self.file, _place(layout.main, number),
+                            row_record(layout.columns, values, texts))
+            for (group, title, columns), found in zip(layout.groups, rows, strict=True):
+                if found and columns is not None:
+                    attach([raw], group, [
+                        (_place(title, n), row_record(columns, row, texts)) for n, row in found])
+            if marked:
+                _take_notes(raw)
+            refuse_oversized([raw], self.limits)
+            out.append(raw)
+        return out, 0
+
+
+def _place(sheet: str, row: int) -> Message:
+    """``msg("place.sheet-row", sheet=sheet, row=str(row))``, made as msg makes it, without
+    its look at each value (every row of a record has its place)."""
+    return Message("place.sheet-row", (("sheet", sheet), ("row", str(row))))
+
+
+_NONE: Any = object()
+"""No id given."""
+
+
+class _Rows:
+    """A sheet's rows that give a record (not empty under its header), each with the id it
+    gives, as :func:`formgen.load.records.rows_to_dicts` reads them."""
+
+    def __init__(self, rows: Iterator[list[Any]]):
+        self.rows = rows
+        self.columns: Columns | None = None
+        self.id_at: int | None = None
+        """The column of the id, when one column alone gives it."""
+
+    def __iter__(self) -> Iterator[tuple[int, list[Any], Any]]:
+        header = next(self.rows, None)
+        if header is None:
+            return
+        columns = self.columns = header_columns(header)
+        ids = [(index, keys) for index, keys in columns if keys[0] == "id"]
+        if len(ids) == 1 and ids[0][1] == ("id",):
+            self.id_at = ids[0][0]
+        for number, row in enumerate(self.rows, start=2):
+            if _filled(columns, row):
+                yield number, row, self._id(columns, row)
+
+    def _id(self, columns: Columns, row: list[Any]) -> Any:
+        at = self.id_at
+        if at is None:
+            return row_record(columns, row, {}).get("id", _NONE)
+        value = row[at] if at < len(row) else None
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return _NONE
+        return value
+
+
+def _filled(columns: Columns, row: list[Any]) -> bool:
+    """Whether a column of ``columns`` gives ``row`` a value (it makes a record)."""
+    width = len(row)
+    for index, _ in columns:
+        if index >= width:
+            return False
+        value = row[index]
+        if value is not None and not (isinstance(value, str) and not value.strip()):
+            return True
+    return False
+
+
 class _Group:
     """A group sheet's rows, read as far as the applicants given so far need."""
 
-    def __init__(self, group: str, sheet: Sheet, rows: Iterator[tuple[int, dict[str, Any]]]):
+    def __init__(self, group: str, sheet: Sheet, rows: _Rows):
         self.group, self.sheet, self.rows = group, sheet, rows
-        self.ahead: Row | None = None
+        self.read = iter(rows)
+        self.ahead: tuple[int, str, list[Any]] | None = None
         """The row read last, for an applicant still to come (or for nobody)."""
 
-    def next(self) -> Row | None:
+    def next(self) -> tuple[int, str, list[Any]] | None:
         if self.ahead is not None:
             row, self.ahead = self.ahead, None
             return row
-        for number, data in self.rows:
-            where = msg("place.sheet-row", sheet=self.sheet.title, row=str(number))
-            return where, str(data.get("id", "") or "").strip(), data
+        for number, values, given in self.read:
+            return number, "" if given is _NONE else str(given or "").strip(), values
         return None
 
-    def take(self, applicant_id: str, given: set[str]) -> list[tuple[Message, dict[str, Any]]]:
+    def take(self, applicant_id: str, given: set[str]) -> list[Row]:
         """The rows of ``applicant_id``, which come next; ReadWhole when a row of an
         applicant given already comes instead."""
         found = []
@@ -85,37 +196,64 @@ class _Group:
         return found
 
 
-def _records(name: str, workbook: Any, worksheets: list[Sheet], limits: Limits) -> Iterator[RawRecord]:
+def _record_id(value: Any) -> str:
+    """The id of a record whose ``id`` is ``value``, as :attr:`RawRecord.record_id` gives it."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def _records(name: str, workbook: Any, worksheets: list[Sheet],
+             limits: Limits) -> Iterator[RawRecord | Group]:
     sheets, main = main_sheet(name, worksheets)
     reader = _Reader(name, workbook, limits)
-    groups = [_Group(group, ws, rows_to_dicts(name, reader.rows(ws, set())))
+    groups = [_Group(group, ws, _Rows(reader.rows(ws, set())))
               for group in GROUPS if (ws := sheets.get(group)) is not None]
+    main_rows = _Rows(reader.rows(main, TEXT_NUMBER_COLUMNS))
+    pending: list[Applicant] = []
+    count = done = 0
+
+    def flush() -> SheetGroup:
+        nonlocal done
+        layout = Layout(main.title, main_rows.columns or [], tuple(
+            (g.group, g.sheet.title, g.rows.columns) for g in groups))
+        group = SheetGroup(name, "", done + 1, len(pending), limits, layout, tuple(pending))
+        done += len(pending)
+        pending.clear()
+        return group
+
     given: set[str] = set()
     with_rows: set[str] = set()
-    count = 0
-    for number, data in rows_to_dicts(name, reader.rows(main, TEXT_NUMBER_COLUMNS)):
-        count += 1
-        if count > limits.records:
-            raise DataFileError(name, msg("file.too-many-records", limit=limits.records))
-        raw = RawRecord(name, msg("place.sheet-row", sheet=main.title, row=str(number)), data)
-        applicant_id = raw.record_id
-        if applicant_id:
-            if applicant_id in with_rows:  # read whole, the rows go to the last of them
-                raise ReadWhole()
-            given.add(applicant_id)
-            for group in groups:
-                rows = group.take(applicant_id, given)
-                if rows:
+    try:
+        for number, values, value in main_rows:
+            count += 1
+            if count > limits.records:
+                raise DataFileError(name, msg("file.too-many-records", limit=limits.records))
+            applicant_id = _record_id(None if value is _NONE else value)
+            rows: tuple[list[Row], ...] = tuple([] for _ in groups)
+            if applicant_id:
+                if applicant_id in with_rows:  # read whole, the rows go to the last of them
+                    raise ReadWhole()
+                given.add(applicant_id)
+                rows = tuple(group.take(applicant_id, given) for group in groups)
+                if any(rows):
                     with_rows.add(applicant_id)
-                    attach([raw], group.group, rows)
-        if reader.marked:
-            _take_notes(raw)
-        refuse_oversized([raw], limits)
-        yield raw
+            pending.append((number, values, rows, reader.marked))
+            if len(pending) >= SHEET_ITEMS:
+                yield flush()
+    except Exception:
+        if pending:  # the applicants read before, as they were given before
+            yield flush()
+        raise
+    if pending:
+        yield flush()
     if not count:
         raise DataFileError(name, msg("file.no-applicants"))
     for group in groups:  # rows for nobody, as the whole read reports them
         while (row := group.next()) is not None:
             if row[1] in given:
                 raise ReadWhole()
-            yield orphan(name, row[0], row[1], group.group)
+            where = msg("place.sheet-row", sheet=group.sheet.title, row=str(row[0]))
+            yield orphan(name, where, row[1], group.group)

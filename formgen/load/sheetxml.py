@@ -1,7 +1,8 @@
 """The cells of an XLSX workbook's sheets: read by libxml2 a row at a time, each cell by its
-value (a formula by its saved result, a number in a text column flagged), with rows,
-columns, cells and the characters of their text counted against the limits as they come.
-:mod:`formgen.load.workbook` opens the workbook and makes records of the rows.
+value (a formula by its saved result, a number in a text column flagged), for the sheets
+:mod:`formgen.load.sheetfast` does not read; :mod:`formgen.load.sheetrows` counts them
+against the limits, :mod:`formgen.load.workbook` opens the workbook and makes records of
+the rows.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from typing import Any
 from xml.etree.ElementTree import ParseError, iterparse
 from xml.parsers.expat import ErrorString
 
-from formgen.exceptions import DataFileError
-from formgen.load.limits import Limits
 from formgen.messages import msg
 
 TEXT_NUMBER_COLUMNS = {
@@ -279,98 +278,6 @@ def _place(ref: str) -> tuple[int, int] | None:
 
         column = _COLUMNS[letters] = column_index_from_string(letters)
     return int(match.group(2)), column
-
-
-class _Reader:
-    """Reads the rows of a workbook's sheets, counting cells across them."""
-
-    def __init__(self, name: str, workbook: Any, limits: Limits):
-        self.name = name
-        self.workbook = workbook
-        self.limits = limits
-        self.cells = 0
-        self.chars = 0
-        """Characters of text read from the cells so far, across the sheets."""
-        self.marked = False
-        """Whether a cell was read as Uncalculated or NumberText."""
-        self.parser = sheet_parser()
-
-    def rows(self, ws: Any, text_columns: set[str]) -> Iterator[list[Any]]:
-        """The sheet's rows as lists of values (a missing row as an empty list), the
-        header first; cells of ``text_columns`` that hold numbers come as NumberText."""
-        wb = self.workbook
-        with wb._archive.open(ws.path) as source:
-            parser = self.parser(
-                source, ws.strings, data_only=True, epoch=wb.epoch,
-                date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats,
-            )
-            try:
-                yield from self._parsed(ws, parser.cells(), text_columns)
-            except ParseError as e:
-                raise DataFileError(self.name, not_xml(e, ws.path, ws.title).message) from e
-
-    def _parsed(self, ws: Sheet, parsed: Iterator[Any], text_columns: set[str]) -> Iterator[list[Any]]:
-        from openpyxl.cell.read_only import ReadOnlyCell
-
-        limits = self.limits
-        expected = 1
-        text_at: dict[int, str] = {}
-        for number, cells in parsed:
-            if number > limits.rows_per_sheet:
-                raise DataFileError(self.name, msg(
-                    "file.xlsx-too-many-rows", sheet=ws.title, limit=limits.rows_per_sheet))
-            while expected < number:  # rows left out of the sheet's XML
-                expected += 1
-                yield []
-            expected = number + 1
-            row: list[Any] = self._empty_row(ws, number, cells)
-            chars = self.chars
-            for c in cells:
-                column, value, data_type, style_id, _ = c
-                if column > len(row):  # cells out of order: the row grows to hold them
-                    row.extend(self._empty_row(ws, number, [c])[len(row):])
-                if value is None:
-                    if data_type == "uncalculated":
-                        self.marked = True
-                        value = Uncalculated(_where(column, number))
-                elif type(value) is str:
-                    chars += len(value)
-                    if chars > limits.text_chars:
-                        raise DataFileError(self.name, msg(
-                            "file.xlsx-too-much-text", limit=limits.text_chars))
-                else:
-                    value = self._value(ReadOnlyCell(
-                        ws, number, column, value, data_type, style_id
-                    ), text_at.get(column - 1))
-                row[column - 1] = value
-            self.chars = chars
-            if number == 1:
-                text_at = {i: h.strip() for i, h in enumerate(row)
-                           if isinstance(h, str) and h.strip() in text_columns}
-            yield row
-
-    def _empty_row(self, ws: Any, number: int, cells: list[Cell]) -> list[Any]:
-        """A row as wide as its last cell, counted against the limits."""
-        width = max(cells[-1][0], cells[0][0]) if cells else 0
-        if width > self.limits.columns:
-            raise DataFileError(self.name, msg(
-                "file.xlsx-too-many-columns", sheet=ws.title, row=str(number),
-                limit=self.limits.columns))
-        self.cells += width
-        if self.cells > self.limits.cells:
-            raise DataFileError(self.name, msg("file.too-many-cells", limit=self.limits.cells))
-        return [None] * width
-
-    def _value(self, cell: Any, column: str | None) -> Any:
-        """The value of a cell that holds no text; ``column`` the header of a text column."""
-        value = cell.value
-        text = _cell_text(cell)
-        if column and isinstance(value, (int, float)) and not isinstance(value, bool):
-            if text.startswith("0") or (column in PHONE_COLUMNS and _MOBILE.fullmatch(text)):
-                return text  # the format kept its zeros, or there was no zero to lose
-            self.marked = True
-            return NumberText(_where(cell.column, cell.row), text)
-        return text
 
 
 def _where(column: int, row: int) -> str:

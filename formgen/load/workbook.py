@@ -24,6 +24,7 @@ from formgen.docxzip import declared_entities
 from formgen.exceptions import DataFileError
 from formgen.load.limits import MB, RATIO_FLOOR, Limits, check_count, refuse_oversized
 from formgen.load.records import GROUPS, Note, RawRecord, attach, rows_to_dicts
+from formgen.load.sheetrows import _Reader
 from formgen.load.sheetxml import (
     PHONE_COLUMNS,
     TEXT_NUMBER_COLUMNS,
@@ -31,7 +32,6 @@ from formgen.load.sheetxml import (
     NumberText,
     Sheet,
     Uncalculated,
-    _Reader,
     not_xml,
     read_string_table,
     sheet_parser,

@@ -1,0 +1,164 @@
+"""Sheets read by regular expressions (formgen/load/sheetfast.py) give what the XML parser
+gives: the same records, warnings and refusals, whatever the sheet holds; a sheet they do
+not read (a formula, a comment, a namespace declared again, rows after the sheet's data)
+is read by the parser, from its start, the rows given already skipped."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import write_xlsx
+from test_hostile_input import shared_workbook
+
+import formgen.load.sheetrows
+from formgen.exceptions import DataFileError
+from formgen.load import ReadWhole, Source, load_file
+from formgen.load.sheetfast import Unsupported, fast_cells
+from formgen.load.streams import Group
+
+SHEET = "xl/worksheets/sheet1.xml"
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _replace(old: bytes, new: bytes) -> Callable[[bytes], bytes]:
+    def change(data: bytes) -> bytes:
+        assert old in data, old
+        return data.replace(old, new, 1)
+    return change
+
+
+CHANGES: dict[str, Callable[[bytes], bytes]] = {
+    "as written": lambda data: data,
+    "entities": _replace(b"LI Xiaoming", b"LI &lt;&amp;&gt;&quot;&apos; &#x4E2D;&#65;&#13; X"),
+    "an entity of HTML": _replace(b"LI Xiaoming", b"LI&nbsp;Xiaoming"),
+    "a character XML refuses": _replace(b"LI Xiaoming", b"LI&#1;Xiaoming"),
+    "a control character": _replace(b"LI Xiaoming", b"LI\x01Xiaoming"),
+    "a carriage return": _replace(b"LI Xiaoming", b"LI\r\nXiaoming"),
+    "CDATA": _replace(b"<t>LI Xiaoming</t>", b"<t><![CDATA[LI <b>]]></t>"),
+    "a comment": _replace(b'<row r="2"', b'<!-- <row r="9"/> --><row r="2"'),
+    "a formula": _replace(b"<is><t>LI Xiaoming</t></is>", b"<f>1+1</f>"),
+    "a number in the id": _replace(b"<is><t>A-001</t></is>", b"<v>1.5E3</v>"),
+    "a row with its height": _replace(b'<row r="2"', b'<row r="2" ht="20" customHeight="1"'),
+    "pretty-printed": lambda data: data.replace(b"<row", b"\n  <row").replace(
+        b"</sheetData>", b"\n</sheetData>\n"),
+    "a namespace declared again": _replace(b'<row r="2"', b'<row xmlns="urn:other" r="2"'),
+    "a row after the data": _replace(b"</sheetData>", (
+        b'</sheetData><x:row xmlns:x="' + MAIN.encode()
+        + b'" r="9"><x:c r="A9" t="inlineStr"><x:is><x:t>A-009</x:t></x:is></x:c></x:row>')),
+    "not well-formed after the data": _replace(b"</sheetData>", b"</sheetData><a>&nbsp;</a>"),
+    "cut short": lambda data: data[: len(data) * 2 // 3],
+    "a row out of place": _replace(b'<row r="2"', b'<row r="7"'),
+    "invalid UTF-8": _replace(b"LI Xiaoming", b"LI \xff Xiaoming"),
+}
+
+
+def _records(path: Path) -> Any:
+    """What a whole read and a streamed read give: records, or the refusal."""
+    def stream() -> Iterator[Any]:
+        for item in Source(path).records(stream=True):
+            yield from (item.records() or ([], 0))[0] if isinstance(item, Group) else [item]
+
+    out = []
+    for read in (lambda: load_file(path), lambda: list(stream())):
+        try:
+            out.append([(r.where, r.data, r.notes, r.kind, r.locations, r.refused)
+                        for r in read()])
+        except DataFileError as e:
+            out.append([e.reason])
+        except ReadWhole:  # group rows for an applicant given already: read whole instead
+            out.append(["read whole"])
+    return out
+
+
+def _parser_only(*args: Any) -> Iterator[Any]:
+    raise Unsupported()
+    yield
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_a_sheet_reads_as_the_parser_reads_it(
+    tmp_path: Path, example_record: dict, monkeypatch: pytest.MonkeyPatch, change: str,
+) -> None:
+    records = []
+    for n in range(3):
+        record = dict(example_record, id=f"A-{n:03d}")
+        if n == 1:
+            record["name"] = dict(record["name"], en="LI Xiaoming")
+        records.append(record)
+    good = write_xlsx(tmp_path / "good.xlsx", records)
+    path = tmp_path / "changed.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info)
+            out.writestr(info, CHANGES[change](data) if info.filename == SHEET else data)
+    fast = _records(path)
+    monkeypatch.setattr(formgen.load.sheetrows, "fast_cells", _parser_only)
+    assert fast == _records(path)
+
+
+def test_workbooks_formgen_and_excel_write_are_read_without_the_parser(
+    tmp_path: Path, example_record: dict,
+) -> None:
+    """Inline texts (as formgen and openpyxl write them), shared strings (as Excel does)
+    and numbers are read by regular expressions, every sheet to its end."""
+    paths = [write_xlsx(tmp_path / "a.xlsx", [example_record]),
+             shared_workbook(tmp_path / "b.xlsx", ["id", "name.en", "A-1", "LI & X"],
+                             [[0, 1], [2, 3]])]
+    for path in paths:
+        with zipfile.ZipFile(path) as z:
+            strings = ["id", "name.en", "A-1", "LI & X"]
+            for name in z.namelist():
+                if name.startswith("xl/worksheets/"):
+                    with z.open(name) as part:
+                        assert len(list(fast_cells(part, strings, set()))) >= 2, name
+
+
+X14AC = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac"
+
+
+def _as_excel(data: bytes) -> bytes:
+    """The sheet as Excel writes it: a declaration then CRLF, the root declaring more
+    namespaces, each row with its spans and height, each cell its style."""
+    data = data.replace(b'<?xml version="1.0"?>', (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'))
+    data = data.replace(f'<worksheet xmlns="{MAIN}">'.encode(), (
+        f'<worksheet xmlns="{MAIN}" xmlns:mc="http://schemas.openxmlformats.org/'
+        f'markup-compatibility/2006" mc:Ignorable="x14ac" xmlns:x14ac="{X14AC}">'
+        '<dimension ref="A1:B2"/><sheetFormatPr defaultRowHeight="15" '
+        'x14ac:dyDescent="0.25"/>').encode())
+    for n in (1, 2):
+        data = data.replace(f'<row r="{n}">'.encode(),
+                            f'<row r="{n}" spans="1:2" x14ac:dyDescent="0.25">'.encode())
+    return data.replace(b'" t="s">', b'" s="1" t="s">')
+
+
+EXCEL: dict[str, Callable[[bytes], bytes]] = {
+    "as Excel writes it": lambda data: data,
+    "a prefix not declared": lambda data: data.replace(b"x14ac:dyDescent", b"x15:dyDescent"),
+    "an attribute twice": _replace(b'spans="1:2"', b'spans="1:2" ht="20" ht="20"'),
+    "a namespace declared on a row": _replace(b'spans="1:2"', b'xmlns="urn:other"'),
+    "a shared string not there": _replace(b"<v>3</v>", b"<v>9</v>"),
+}
+
+
+@pytest.mark.parametrize("change", list(EXCEL))
+def test_an_excel_sheet_reads_as_the_parser_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str,
+) -> None:
+    good = shared_workbook(tmp_path / "good.xlsx", ["id", "name.en", "A-1", "LI & X"],
+                           [[0, 1], [2, 3]])
+    path = tmp_path / "changed.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info)
+            out.writestr(info, EXCEL[change](_as_excel(data)) if info.filename == SHEET else data)
+    if change == "as Excel writes it":
+        with zipfile.ZipFile(path) as z, z.open(SHEET) as part:
+            assert len(list(fast_cells(part, ["id", "name.en", "A-1", "LI & X"], set()))) == 2
+    fast = _records(path)
+    monkeypatch.setattr(formgen.load.sheetrows, "fast_cells", _parser_only)
+    assert fast == _records(path)
