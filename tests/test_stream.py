@@ -24,6 +24,8 @@ from formgen.model.manifest import load_manifest
 from formgen.validate import check_files, stream, validate_files
 
 MANIFEST = load_manifest()
+QUOTA = 10
+"""The example applicant's unit's places (the shipped manifest's quota table)."""
 TODAY = dt.date(2026, 11, 23)
 
 
@@ -142,6 +144,23 @@ def test_a_key_twice_found_in_a_worker_refuses_the_file(tmp_path: Path, workers:
     assert report.unreadable_files == [str(path)]
     assert [p.text("en") for p in report.problems][:1] == [
         f"{path}: error: the key 'id' is given twice (lines 18 and 19)"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_file_refused_part_way_takes_no_places(tmp_path: Path, example_record: dict, workers: int) -> None:
+    """The places a file's applicants take in their unit's quota count only once the file
+    is read to its end: a file refused after some applicants takes none."""
+    first, broken, last = (tmp_path / f"{name}.json" for name in "abc")
+    batch = records(30, example_record)
+    first.write_text(json.dumps(batch[:12], ensure_ascii=False, indent=1), encoding="utf-8")
+    broken.write_text(json.dumps(batch[12:24], ensure_ascii=False, indent=1)[:-1], encoding="utf-8")
+    last.write_text(json.dumps(batch[24:], ensure_ascii=False, indent=1), encoding="utf-8")
+    report = same_report([first, broken, last], workers=workers)
+    over = [p.text("en") for p in report.problems if p.code == "rule.over-quota"]
+    assert len(over) == 12 + 6 - QUOTA
+    assert over[-1] == (f"{last}, record 6 (A-029), unit: warning: 中国电力建设集团有限公司 is over "
+                        f"its quota of {QUOTA} places (this is applicant 18)")
+    assert report.unreadable_files == [str(broken)]
 
 
 def test_gb18030_files_stream(tmp_path: Path, example_record: dict) -> None:

@@ -379,6 +379,21 @@ class QuotaCount:
                 "warning", applicant_id,
             ))
 
+    def staged(self) -> QuotaCount:
+        """A count that goes on from this one, for applicants that may yet be dropped (a
+        file refused part way): :meth:`take` keeps what it counted."""
+        staged = QuotaCount.__new__(QuotaCount)
+        staged.programmes = self.programmes
+        staged.counts = {pid: Counter(counts) for pid, counts in self.counts.items()}
+        staged.found = {pid: [] for pid in self.programmes}
+        return staged
+
+    def take(self, staged: QuotaCount) -> None:
+        """Keep what ``staged`` (from :meth:`staged`) counted."""
+        self.counts = staged.counts
+        for pid, found in staged.found.items():
+            self.found[pid].extend(found)
+
     def warnings(self) -> list[Problem]:
         """The warnings, programme by programme in the manifest's order."""
         return [p for pid in self.programmes for p in self.found[pid]]

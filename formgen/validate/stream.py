@@ -63,10 +63,13 @@ def check_sources(
 class _Stage:
     """What one file's records gave, kept apart until the file is read to its end."""
 
+    quotas: QuotaCount
+    """The places taken, counted on from the files read before (kept if this one is read
+    to its end)."""
     ids: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     failed: list[RawRecord] = field(default_factory=list)
-    places: list[tuple[RawRecord, Quota]] = field(default_factory=list)
+    valid: int = 0
     records: int = 0
 
 
@@ -86,7 +89,7 @@ class _Run:
         """Read and examine ``source``'s records; its file's refusal instead, should it
         not be read to its end."""
         for stream, cut in source.passes():
-            stage = _Stage()
+            stage = _Stage(quotas=self.quotas.staged())
             seen = ChainMap(stage.ids, self.seen_ids)
             try:
                 for raw, outcome in examiner.examine(source.records(stream, cut)):
@@ -118,7 +121,8 @@ class _Run:
         if place is None or not own_id:
             stage.failed.append(_slim(raw))
         else:
-            stage.places.append((_slim(raw), place))
+            stage.valid += 1
+            stage.quotas.add(raw, place)
 
     def _commit(self, stage: _Stage) -> None:
         report = self.report
@@ -126,9 +130,8 @@ class _Run:
         report.problems.extend(stage.problems)
         report.failed.extend(stage.failed)
         report.record_count += stage.records
-        report.valid_count += len(stage.places)
-        for raw, place in stage.places:
-            self.quotas.add(raw, place)
+        report.valid_count += stage.valid
+        self.quotas.take(stage.quotas)
 
 
 def _slim(raw: RawRecord) -> RawRecord:
