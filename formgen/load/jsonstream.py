@@ -1,11 +1,14 @@
 """A JSON list of records read an item at a time, its items parsed where they are examined.
 
-The process that reads the file only finds where each item begins and ends (with the
-standard library's C scanner, which also finds every syntax error, with its line) and hands
-on the items' text in groups (:class:`JsonGroup`); a group's records are built, checked for
-a key given twice and for the record limits by :meth:`JsonGroup.records`, in a worker
-process when there are some (:mod:`formgen.validate.stream`). Anything but a list is read
-whole (:func:`formgen.load.text.parse_json`).
+The process that reads the file only finds where each item begins and ends and hands on
+the items' text in groups (:class:`JsonGroup`); a group's records are built, checked for a
+key given twice and for the record limits by :meth:`JsonGroup.records`, in a worker process
+when there are some (:mod:`formgen.validate.stream`). Where the file starts each item on a
+new line, the same way each time (an indented ``json.dump``, one item a line), the items
+are cut at those lines, and each piece is checked where it is read to be one item and its
+comma; otherwise the standard library's C scanner finds each item's end (and any syntax
+error, with its line). Anything but a list is read whole
+(:func:`formgen.load.text.parse_json`).
 """
 
 from __future__ import annotations
@@ -47,15 +50,14 @@ class JsonGroup:
     first: int
     """The number of its first record in the file."""
     limits: Limits
-
-    @property
-    def count(self) -> int:
-        return len(self.texts)
-
     cut: bool = False
     """Whether each text was cut at a line that looks like the start of an item (a piece:
     the item and the comma after it, :meth:`_JsonText.piece`) rather than found by the
     scanner; such a text is checked to be that and nothing else."""
+
+    @property
+    def count(self) -> int:
+        return len(self.texts)
 
     def records(self) -> tuple[list[RawRecord], int] | None:
         """The records (none added by aliases: JSON has none); DataFileError, naming its
