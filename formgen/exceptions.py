@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from formgen.language import Language
-from formgen.messages import Joined, Message, environment_language, joined, msg
+from formgen.messages import Joined, Message, environment_language, joined, msg, shown, translations
 
 SEVERITIES = {"error": msg("problem.error"), "warning": msg("problem.warning")}
 """How each severity reads in a problem's line."""
@@ -61,10 +61,16 @@ class Problem:
         """The whole line: where, how bad, what."""
         if self.said is not None and self.said[0] == lang:
             return self.said[1]
-        return msg(  # each line is said once: kept by no cache
-            "problem.line", place=self.place(), severity=SEVERITIES[self.severity],
-            message=self.message,
-        )._said(lang)
+        # msg("problem.line", place=self.place(), ...) said, without making the messages
+        # (a batch says thousands of lines; each is said once: kept by no cache)
+        words = translations(lang)
+        record = None if self.record == WHOLE_FILE else self.record
+        place = words.gettext("list.place").join(
+            shown(p, lang) for p in (self.file, record, self.field) if p)
+        return words.gettext("problem.line") % {
+            "place": place, "severity": shown(SEVERITIES[self.severity], lang),
+            "message": shown(self.message, lang),
+        }
 
     def __reduce__(self) -> tuple[Any, ...]:
         # pickled as its fields: a worker process sends thousands back
