@@ -374,6 +374,24 @@ def test_cut_lists_give_the_report_of_the_whole_read(
     assert (report.record_count, report.valid_count) == (24, 22)
 
 
+def test_a_cut_list_past_the_record_limit_is_refused_once_the_cuts_before_have_read(
+    tmp_path: Path, example_record: dict
+) -> None:
+    """A refusal found while items are cut comes after the groups cut before it, so it is
+    said once they have read (and the file is not read a second time for it)."""
+    path = tmp_path / "a.json"
+    path.write_text(_laid_out(records(23, example_record), "indent 2"), encoding="utf-8")
+    limits = dataclasses.replace(BATCH, records=10)
+    items = list(jsonstream.json_records(path, limits))
+    assert [(g.cut, g.count) for g in items if isinstance(g, jsonstream.JsonGroup)] == [
+        (False, 2), (True, 3), (True, 3), (True, 2), (False, 0)]
+    assert items[-1].refusal is not None
+    assert items[-1].refusal.english == "holds more than 10 applicants; split it into several files"
+    report = stream.check_sources(sources([path], limits), MANIFEST, TODAY, workers=2)
+    assert [p.text("en") for p in report.problems] == [
+        f"{path}: error: holds more than 10 applicants; split it into several files"]
+
+
 def test_a_message_holding_a_mapping_is_kept_as_it_is(tmp_path: Path) -> None:
     """Equal messages are kept once; one whose value cannot be hashed is kept as it came."""
     path = tmp_path / "a.yaml"

@@ -21,10 +21,10 @@ from pathlib import Path
 from formgen.bounds import KeyTwice, duplicate_json_key, unique_pairs
 from formgen.exceptions import DataFileError
 from formgen.load.limits import Limits, refuse_oversized
-from formgen.load.records import RawRecord, ReadWhole, not_a_mapping
+from formgen.load.records import RawRecord, not_a_mapping
 from formgen.load.streams import CHUNK, Count, read_chunks, whole_text
 from formgen.load.text import from_documents, parse_json
-from formgen.messages import msg
+from formgen.messages import Message, msg
 
 JSON_ITEMS = 64
 """Items of a JSON list handed on together."""
@@ -54,6 +54,9 @@ class JsonGroup:
     """Whether each text was cut at a line that looks like the start of an item (a piece:
     the item and the comma after it, :meth:`_JsonText.piece`) rather than found by the
     scanner; such a text is checked to be that and nothing else."""
+    refusal: Message | None = None
+    """Why the file is refused, found after items were cut: said by :meth:`records` (a
+    group of no items), once the groups before it have read."""
 
     @property
     def count(self) -> int:
@@ -63,6 +66,8 @@ class JsonGroup:
         """The records (none added by aliases: JSON has none); DataFileError, naming its
         line, when an object gives a key twice; None when a piece is not one item and its
         comma (the file is then read again, the scanner finding each item)."""
+        if self.refusal is not None:
+            raise DataFileError(self.file, self.refusal)
         out = []
         for number, (text, line) in enumerate(zip(self.texts, self.lines, strict=True), self.first):
             try:
@@ -189,99 +194,100 @@ def json_records(path: Path, limits: Limits, cut: bool = True) -> Iterator[RawRe
     anything else read whole (:func:`formgen.load.text.parse_json`). With ``cut``, once
     the file shows how it lays out its items (each on a new line), the items are cut at
     such lines rather than scanned here: a group that then does not read (None) asks for
-    the file to be read again without ``cut``, and so does a refusal found after a cut
-    (which may have been a wrong one: a line like an item's start, inside an item)."""
-    reading = _Reading(cut)
-    try:
-        yield from _json_records(path, limits, reading)
-    except DataFileError:
-        if reading.cut_yet:
-            raise ReadWhole() from None
-        raise
-
-
-@dataclass
-class _Reading:
-    cut: bool
-    """Whether items may be cut at their lines."""
-    cut_yet: bool = False
-    """Whether one was."""
-
-
-def _json_records(path: Path, limits: Limits, reading: _Reading) -> Iterator[RawRecord | JsonGroup]:
-    """The work of :func:`json_records`."""
+    the file to be read again without ``cut``. A refusal found after a cut comes as a group
+    of its own (:attr:`JsonGroup.refusal`), read after the groups before it: it holds only
+    if they read (a wrong cut, a line like an item's start inside an item, would be found
+    there first)."""
     name = str(path)
     text = _JsonText(read_chunks(path, limits))
     if text.skip_ws() != "[":
         yield from from_documents(path, parse_json(name, whole_text(path, limits), limits), limits)
         return
     text.pos += 1
-    count = Count(name, limits)
-    texts: list[str] = []
-    lines: list[int] = []
+    items = _Items(name, limits)
+    try:
+        yield from items.read(text, cut)
+    except DataFileError as e:
+        if not items.cut_yet:
+            raise
+        if items.texts:
+            yield items.group()
+        yield JsonGroup(name, (), (), items.count.count + 1, limits, refusal=e.reason)
+        return
+    items.count.finish()
 
-    cutting = False
 
-    def group() -> JsonGroup:
-        first = count.count + 1
-        count.add(len(texts))
-        made = JsonGroup(name, tuple(texts), tuple(lines), first, limits, cutting)
-        texts.clear()
-        lines.clear()
+class _Items:
+    """The items of a JSON list read so far, not yet handed on."""
+
+    def __init__(self, name: str, limits: Limits):
+        self.name, self.limits = name, limits
+        self.count = Count(name, limits)
+        self.texts: list[str] = []
+        self.lines: list[int] = []
+        self.cutting = False
+        """Whether the items held were cut at their lines."""
+        self.cut_yet = False
+        """Whether any item was."""
+
+    def group(self) -> JsonGroup:
+        first = self.count.count + 1
+        self.count.add(len(self.texts))
+        made = JsonGroup(self.name, tuple(self.texts), tuple(self.lines), first, self.limits,
+                         self.cutting)
+        self.texts.clear()
+        self.lines.clear()
         return made
 
-    start_of_item = ""  # once two items are read: the line break, indentation, comma, "{"
-    if text.skip_ws() == "]":
-        text.pos += 1
-    else:
-        while True:
-            if count.count + len(texts) >= limits.records:
-                count.add(len(texts) + 1)  # refused before the item past the limit is read
-            piece = text.piece(start_of_item) if start_of_item else None
-            if piece is not None:
-                if cutting is False and texts:
-                    yield group()
-                cutting = reading.cut_yet = True
-                texts.append(piece[0])
-                lines.append(piece[1])
-                if len(texts) >= JSON_ITEMS:
-                    yield group()
-                continue
-            if cutting and texts:
-                yield group()
-            cutting = False
-            item, line = text.item(name, limits)
-            texts.append(item)
-            lines.append(line)
-            if len(texts) >= JSON_ITEMS:
-                yield group()
-            ended = text.pos
-            following = text.skip_ws()
-            if following == "]":
-                text.pos += 1
-                break
-            if following != ",":
-                raise text.error(name, "Expecting ',' delimiter", text.pos)
+    def take(self, item: tuple[str, int], cutting: bool) -> Iterator[JsonGroup]:
+        if cutting != self.cutting and self.texts:
+            yield self.group()
+        self.cutting = cutting
+        self.cut_yet = self.cut_yet or cutting
+        self.texts.append(item[0])
+        self.lines.append(item[1])
+        if len(self.texts) >= JSON_ITEMS:
+            yield self.group()
+
+    def read(self, text: _JsonText, cut: bool) -> Iterator[JsonGroup]:
+        """The groups of the list's items, from after its ``[``."""
+        name, limits = self.name, self.limits
+        start_of_item = ""  # once two items are read: the line break, indentation, comma, "{"
+        if text.skip_ws() == "]":
             text.pos += 1
-            if text.skip_ws() == "{" and reading.cut and not start_of_item and count.count + len(texts) > 1:
-                gap = text.buf[ended:text.pos]
-                if "\n" in gap:
-                    start_of_item = gap[gap.rfind("\n"):] + "{"
-    if text.skip_ws():
-        raise text.error(name, "Extra data", text.pos)
-    if texts:
-        yield group()
-    count.finish()
+        else:
+            while True:
+                if self.count.count + len(self.texts) >= limits.records:  # before the item past it is read
+                    raise DataFileError(name, msg("file.too-many-records", limit=limits.records))
+                piece = text.piece(start_of_item) if start_of_item else None
+                if piece is not None:
+                    yield from self.take(piece, cutting=True)
+                    continue
+                yield from self.take(text.item(name, limits), cutting=False)
+                ended = text.pos
+                following = text.skip_ws()
+                if following == "]":
+                    text.pos += 1
+                    break
+                if following != ",":
+                    raise text.error(name, "Expecting ',' delimiter", text.pos)
+                text.pos += 1
+                if (text.skip_ws() == "{" and cut and not start_of_item
+                        and self.count.count + len(self.texts) > 1):
+                    gap = text.buf[ended:text.pos]
+                    if "\n" in gap:
+                        start_of_item = gap[gap.rfind("\n"):] + "{"
+        if text.skip_ws():
+            raise text.error(name, "Extra data", text.pos)
+        if self.texts:
+            yield self.group()
 
 
 def read_json_list(path: Path, limits: Limits) -> list[RawRecord]:
     """The records of a JSON data file: the file read to its end first, as validation reads
     ahead of the groups being read, then each group read."""
     for cut in (True, False):
-        try:
-            items = list(json_records(path, limits, cut))
-        except ReadWhole:
-            continue
+        items = list(json_records(path, limits, cut))
         records: list[RawRecord] = []
         for item in items:
             if not isinstance(item, JsonGroup):
