@@ -119,14 +119,7 @@ class _Reader:
     def _texts(self, ws: Any, number: int, texts: TextRow) -> list[Any]:
         """A row of texts in columns A, B, C … as :meth:`_parsed` reads its cells one by
         one, counted against the limits."""
-        width = len(texts)
-        if width > self.limits.columns:
-            raise DataFileError(self.name, msg(
-                "file.xlsx-too-many-columns", sheet=ws.title, row=str(number),
-                limit=self.limits.columns))
-        self.cells += width
-        if self.cells > self.limits.cells:
-            raise DataFileError(self.name, msg("file.too-many-cells", limit=self.limits.cells))
+        self._count_cells(ws, number, len(texts))
         self.chars += sum(map(len, texts))
         if self.chars > self.limits.text_chars:
             raise DataFileError(self.name, msg("file.xlsx-too-much-text", limit=self.limits.text_chars))
@@ -135,6 +128,11 @@ class _Reader:
     def _empty_row(self, ws: Any, number: int, cells: list[Cell]) -> list[Any]:
         """A row as wide as its last cell, counted against the limits."""
         width = max(cells[-1][0], cells[0][0]) if cells else 0
+        self._count_cells(ws, number, width)
+        return [None] * width
+
+    def _count_cells(self, ws: Any, number: int, width: int) -> None:
+        """Count a row ``width`` cells wide against the limits (columns, cells)."""
         if width > self.limits.columns:
             raise DataFileError(self.name, msg(
                 "file.xlsx-too-many-columns", sheet=ws.title, row=str(number),
@@ -142,7 +140,6 @@ class _Reader:
         self.cells += width
         if self.cells > self.limits.cells:
             raise DataFileError(self.name, msg("file.too-many-cells", limit=self.limits.cells))
-        return [None] * width
 
     def _value(self, cell: Any, column: str | None) -> Any:
         """The value of a cell that holds no text; ``column`` the header of a text column."""
