@@ -28,6 +28,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 import yaml
+from openpyxl.utils import get_column_letter
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -87,12 +88,7 @@ _PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
 
 
-def _column(n: int) -> str:
-    name = ""
-    while n:
-        n, rest = divmod(n - 1, 26)
-        name = chr(65 + rest) + name
-    return name
+_column = get_column_letter
 
 
 def _row(number: int | str, values: list[Any]) -> str:

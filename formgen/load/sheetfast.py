@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from typing import Any
 from xml.parsers import expat
 
+from openpyxl.utils import get_column_letter
+
 CHUNK = 1 << 20
 """Bytes of the sheet read at a time."""
 LONGEST_ROW = 8 * CHUNK
@@ -255,15 +257,7 @@ def _plain(data: bytes) -> bool:
                 or _NONCHARACTERS[0] in data or _NONCHARACTERS[1] in data)
 
 
-def _letters(n: int) -> str:
-    name = ""
-    while n:
-        n, rest = divmod(n - 1, 26)
-        name = chr(65 + rest) + name
-    return name
-
-
-_LETTERS = [_letters(n) for n in range(1, 703)]
+_LETTERS = [get_column_letter(n) for n in range(1, 703)]
 """The letters of columns A to ZZ."""
 
 
