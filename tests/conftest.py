@@ -375,6 +375,25 @@ def client(store: Path) -> Iterator[Any]:
         yield c
 
 
+@pytest.fixture(scope="module")
+def page_client() -> Iterator[Any]:
+    """The web app with its LibreOffice, one for a test module, on ``TODAY``: for pages that
+    read uploaded forms."""
+    from fastapi.testclient import TestClient
+
+    from formgen.web.app import create_app
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FORMGEN_TODAY", TODAY)
+        with TestClient(create_app(secret="a-test-secret-of-some-length")) as c:
+            yield c
+
+
+def upload(client: Any, name: str, data: bytes, lang: str = "zh") -> Any:
+    """The page's answer to ``data`` uploaded as the file ``name``."""
+    return client.post(f"/upload?lang={lang}", files={"file": (name, data, "application/octet-stream")})
+
+
 @pytest.fixture
 def servers(tmp_path: Path) -> Iterator[Any]:
     """Start real SMTP servers in their own processes (``servers(*args)``, the arguments of

@@ -19,7 +19,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 from click.testing import CliRunner
-from conftest import Live
+from conftest import Live, upload
 
 with warnings.catch_warnings():  # starlette's note that it prefers httpx2
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -355,10 +355,6 @@ def test_nothing_lists_or_reaches_applicants(client: TestClient) -> None:
 
 
 # ----------------------------------------------------------------------------- uploads
-
-def upload(client: TestClient, name: str, data: bytes, lang: str = "zh") -> httpx.Response:
-    return client.post(f"/upload?lang={lang}", files={"file": (name, data, "application/octet-stream")})
-
 
 def xlsx_of(record: dict[str, Any]) -> bytes:
     import openpyxl

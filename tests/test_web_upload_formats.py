@@ -7,30 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 import subprocess
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from conftest import MANIFEST_FILE, TODAY, example_dict
+from conftest import MANIFEST_FILE, TODAY, example_dict, upload
 from fastapi.testclient import TestClient
 
 from formgen.forms.documents import render_document
 from formgen.model.applicant import Applicant
 from formgen.model.manifest import load_manifest
-from formgen.web.app import create_app
 
 pytestmark = [pytest.mark.needs_office, pytest.mark.slow]
 
-SECRET = "a-test-secret-of-some-length"
 FORMATS = ("doc", "odt", "rtf")
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[TestClient]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("FORMGEN_TODAY", TODAY)
-        with TestClient(create_app(secret=SECRET)) as c:
-            yield c
 
 
 @pytest.fixture(scope="module")
@@ -50,24 +38,21 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     return {fmt: (root / f"报名表.{fmt}").read_bytes() for fmt in FORMATS}
 
 
-def upload(client: TestClient, name: str, data: bytes, lang: str = "zh") -> Any:
-    return client.post(f"/upload?lang={lang}", files={"file": (name, data, "application/octet-stream")})
-
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_a_form_saved_by_libreoffice_fills_in_the_page(client: TestClient, saved: dict[str, bytes],
+def test_a_form_saved_by_libreoffice_fills_in_the_page(page_client: TestClient, saved: dict[str, bytes],
                                                        fmt: str) -> None:
     assert saved[fmt][:4] in (b"\xd0\xcf\x11\xe0", b"PK\x03\x04", b"{\\rt")  # the format itself
-    r = upload(client, f"报名表.{fmt}", saved[fmt])
+    r = upload(page_client, f"报名表.{fmt}", saved[fmt])
     assert r.status_code == 200, r.text[:300]
     assert 'value="李晓明"' in r.text and 'value="三峡大学"' in r.text
     assert 'value="li.xiaoming@example.com"' in r.text
     assert 'value="csee-iet:IEng" selected' in r.text
 
 
-def test_the_name_does_not_decide_the_format(client: TestClient, saved: dict[str, bytes]) -> None:
+def test_the_name_does_not_decide_the_format(page_client: TestClient, saved: dict[str, bytes]) -> None:
     """An .odt named .docx is converted as an .odt; a .docx named .doc is read as it is."""
-    r = upload(client, "报名表.docx", saved["odt"], lang="en")
+    r = upload(page_client, "报名表.docx", saved["odt"], lang="en")
     assert r.status_code == 200, r.text[:300]
     assert 'value="李晓明"' in r.text
 
@@ -78,17 +63,17 @@ def test_the_name_does_not_decide_the_format(client: TestClient, saved: dict[str
     ("form.rtf", b"", "This file is empty.", "此文件是空的。"),
     ("form.odt", b"PK\x03\x04 not really a zip", "the file is damaged and cannot be read", "文件已损坏，无法读取"),
 ])
-def test_a_file_that_is_not_a_form_is_refused_in_words(client: TestClient, name: str, data: bytes,
+def test_a_file_that_is_not_a_form_is_refused_in_words(page_client: TestClient, name: str, data: bytes,
                                                        en: str, zh: str) -> None:
-    r = upload(client, name, data, lang="en")
+    r = upload(page_client, name, data, lang="en")
     assert r.status_code == 400
     assert en in r.text
-    r = upload(client, name, data, lang="zh")
+    r = upload(page_client, name, data, lang="zh")
     assert r.status_code == 400
     assert zh in r.text
 
 
-def test_a_form_libreoffice_cannot_open_is_refused_in_words(client: TestClient,
+def test_a_form_libreoffice_cannot_open_is_refused_in_words(page_client: TestClient,
                                                             saved: dict[str, bytes]) -> None:
     """An OpenDocument file that passes the checks but that LibreOffice cannot open: the
     page says what to do, and names no file of the server's."""
@@ -104,9 +89,9 @@ def test_a_form_libreoffice_cannot_open_is_refused_in_words(client: TestClient,
                "Word, WPS or LibreOffice and open that."),
         ("zh", "无法打开并读取此表格。请在 Word、WPS 或 LibreOffice 中将它另存为 Word 文档（.docx），再打开该文件。"),
     ]:
-        r = upload(client, "form.odt", buffer.getvalue(), lang=lang)
+        r = upload(page_client, "form.odt", buffer.getvalue(), lang=lang)
         assert r.status_code == 400
         assert words in r.text
         assert "formgen-extract" not in r.text and "Traceback" not in r.text
-    r = upload(client, "报名表.odt", saved["odt"])  # the app's LibreOffice still converts
+    r = upload(page_client, "报名表.odt", saved["odt"])  # the app's LibreOffice still converts
     assert r.status_code == 200 and 'value="李晓明"' in r.text
