@@ -274,15 +274,7 @@ class Vault:
 
     def add_link(self, record: dict[str, Any], expires: dt.datetime, now: dt.datetime | None = None) -> str:
         """File ``record`` under a new key; the key's token (for the link) is returned."""
-        key = new_key()
-        now = now or _now()
-        with self._write() as db:
-            self._purge(db, now)
-            db.execute(
-                "INSERT INTO links (lookup, created, expires, original) VALUES (?, ?, ?, ?)",
-                (lookup_of(key, "link"), _when(now), _when(expires), seal(key, record, "link.original")),
-            )
-        return token_of(key)
+        return self.add_links([record], expires, now)[0]
 
     def add_links(self, records: list[dict[str, Any]], expires: dt.datetime,
                   now: dt.datetime | None = None) -> list[str]:
