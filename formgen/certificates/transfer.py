@@ -34,13 +34,15 @@ from formgen.certificates.register import Register
 from formgen.certificates.schema import new_register, refuse_held
 from formgen.certificates.store import TABLES
 from formgen.database import Location
-from formgen.database.copy import Rows, insert_rows, read_rows, same_rows
+from formgen.database.copy import read_tables, write_tables
 from formgen.exceptions import RegisterError
 from formgen.messages import Joined, msg
 
-ORDER = {"meta": "key", "certificates": "number", "events": "id", "particulars": "number",
+_KEYS = {"meta": "key", "certificates": "number", "events": "id", "particulars": "number",
          "credential_status": "number"}
-"""Each table's key: the order rows are read and compared in."""
+ORDER = {table: _KEYS[table] for table in TABLES}
+"""Each of the register's tables, in order, with its key: the order its rows are read and
+compared in (every table has one, or this fails at import)."""
 _MADE = {"particulars": PARTICULARS_TABLE, "credential_status": PLACES_TABLE}
 
 
@@ -65,21 +67,13 @@ def copy_register(source: Path, target: Location, key_file: Path | None = None,
         audit(src).check()
         key = src.key
         head_place(target, key)  # the copy's head must be found from the database's side
-        tables = [t for t in TABLES if t in src.tables()]
-        rows: dict[str, tuple[list[str], Rows]] = {}
-        for t in tables:
-            columns = sorted(src.columns(t))
-            rows[t] = (columns, read_rows(src.database, t, columns, ORDER[t]))
+        tables = read_tables(src.database, ORDER)
     with new_register(target, timeout) as db:
         for table in tables:
             db.create(_MADE.get(table, []))
-            columns, found = rows[table]
-            insert_rows(db, table, columns, found)
-        for table in tables:
-            columns, found = rows[table]
-            if not same_rows(read_rows(db, table, columns, ORDER[table]), found):
-                raise RegisterError(msg("register.copy-differs", database=target.shown,
-                                        table=table))
+        differs = write_tables(db, tables, ORDER)
+        if differs is not None:
+            raise RegisterError(msg("register.copy-differs", database=target.shown, table=differs))
     with Register(target, timeout, key_file=None if key.source == KEY_ENV else Path(key.source),
                   read_only=True) as copy:
         found_audit = audit(copy)
@@ -87,4 +81,4 @@ def copy_register(source: Path, target: Location, key_file: Path | None = None,
         raise RegisterError(msg("register.copy-audit-failed", database=target.shown,
                                 problems=Joined(tuple(found_audit.problems[:20]),
                                                 msg("list.semicolon"))))
-    return Copied({t: len(rows[t][1]) for t in tables}, found_audit, key.source)
+    return Copied({t: len(rows) for t, (_, rows) in tables.items()}, found_audit, key.source)

@@ -4,11 +4,13 @@ link store from its SQLite file into PostgreSQL."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from formgen.database.connection import Database
 
 Rows = list[tuple[object, ...]]
+Tables = dict[str, tuple[list[str], Rows]]
+"""Each table's columns and rows, as :func:`read_tables` reads them."""
 CHUNK = 2000
 
 
@@ -37,3 +39,26 @@ def _digest(rows: Rows) -> str:
     for row in sorted(tuple(v.hex() if isinstance(v, bytes) else str(v) for v in r) for r in rows):
         h.update("\x1f".join(row).encode("utf-8") + b"\x1e")
     return h.hexdigest()
+
+
+def read_tables(db: Database, order: Mapping[str, str]) -> Tables:
+    """The columns and rows of each table of ``order`` that ``db`` has (``order`` maps a
+    table to the column its rows are read in order of)."""
+    held = db.tables()
+    found: Tables = {}
+    for table, key in order.items():
+        if table in held:
+            columns = sorted(db.columns(table))
+            found[table] = (columns, read_rows(db, table, columns, key))
+    return found
+
+
+def write_tables(db: Database, tables: Tables, order: Mapping[str, str]) -> str | None:
+    """Insert the rows of ``tables`` (from :func:`read_tables`) into ``db``, then read them
+    back: the first table whose rows there differ, None when every table's are the same."""
+    for table, (columns, rows) in tables.items():
+        insert_rows(db, table, columns, rows)
+    for table, (columns, rows) in tables.items():
+        if not same_rows(read_rows(db, table, columns, order[table]), rows):
+            return table
+    return None

@@ -8,13 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from formgen.database import DriverError, Location, connect
-from formgen.database.copy import Rows, insert_rows, read_rows, same_rows
+from formgen.database.copy import read_tables, write_tables
 from formgen.database.shared import create_tables
 from formgen.exceptions import OutputError
 from formgen.links.store import SCHEMA, check_store
 from formgen.messages import msg
 
 TABLES = ("links", "pages", "files")
+ORDER = dict.fromkeys(TABLES, "lookup")
+"""Each table's key: the order rows are read and compared in."""
 
 
 def check_copy(source: Path, target: Location) -> None:
@@ -36,22 +38,14 @@ def copy_store(source: Path, target: Location) -> dict[str, int]:
     check_copy(source, target)
     try:
         with connect(Location(path=source), timeout=30.0, read_only=True) as src:
-            tables = [t for t in TABLES if t in src.tables()]
-            rows: dict[str, tuple[list[str], Rows]] = {}
-            for t in tables:
-                columns = sorted(src.columns(t))
-                rows[t] = (columns, read_rows(src, t, columns, "lookup"))
+            tables = read_tables(src, ORDER)
         with connect(target, timeout=10.0) as db:
             create_tables(db, SCHEMA)
             with db.transaction("links"):
-                for table in tables:
-                    columns, found = rows[table]
-                    insert_rows(db, table, columns, found)
-                for table in tables:
-                    columns, found = rows[table]
-                    if not same_rows(read_rows(db, table, columns, "lookup"), found):
-                        raise OutputError(msg("links.copy-differs", database=target.shown,
-                                              table=table))
+                differs = write_tables(db, tables, ORDER)
+                if differs is not None:
+                    raise OutputError(msg("links.copy-differs", database=target.shown,
+                                          table=differs))
     except DriverError as e:
         raise OutputError(msg("links.store-unavailable", store=target.shown, reason=e.detail)) from e
-    return {t: len(rows[t][1]) for t in tables}
+    return {t: len(rows) for t, (_, rows) in tables.items()}
