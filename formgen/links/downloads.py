@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from formgen import clock
 from formgen.links.store import Undecryptable, Vault, key_of, unseal, unseal_bytes
-from formgen.links.tokens import LinkExpired, LinkInvalid, LinkRevoked
+from formgen.links.tokens import LinkInvalid, check_in_force
 from formgen.messages import msg
 
 DOWNLOAD_PATH = "/d/"
@@ -47,10 +47,8 @@ def open_download(token: str, vault: Vault, *, now: dt.datetime | None = None) -
     entry = vault.file(key) if key is not None else None
     if key is None or entry is None:
         raise LinkInvalid(msg("link.changed"))
-    if entry.revoked is not None:
-        raise LinkRevoked(entry.revoked)
-    if (now or clock.now()) >= entry.expires or entry.data is None or entry.name is None:
-        raise LinkExpired(entry.expires)
+    check_in_force(entry.revoked, entry.expires, entry.data is not None and entry.name is not None, now)
+    assert entry.data is not None and entry.name is not None
     try:
         name = unseal(key, entry.name, "file.name")
         data = unseal_bytes(key, entry.data, "file.data")

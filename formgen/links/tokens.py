@@ -89,14 +89,11 @@ def open_link(
     key = key_of(token)
     if key is None:
         return read_token(token, secret, now=now)
-    now = now or clock.now()
     entry = vault.link(key)
     if entry is None:
         raise LinkInvalid(msg("link.changed"))
-    if entry.revoked is not None:
-        raise LinkRevoked(entry.revoked)
-    if now >= entry.expires or entry.original is None:
-        raise LinkExpired(entry.expires)
+    check_in_force(entry.revoked, entry.expires, entry.original is not None, now)
+    assert entry.original is not None
     use_saved = entry.saved is not None and not original
     try:
         if use_saved:
@@ -110,6 +107,16 @@ def open_link(
         raise LinkInvalid(msg("link.no-record"))
     return LinkData(record, entry.expires, entry.saved_at if use_saved else None,
                     entry.saved is not None, short=True)
+
+
+def check_in_force(revoked: dt.datetime | None, expires: dt.datetime, kept: bool,
+                   now: dt.datetime | None = None) -> None:
+    """LinkRevoked when a stored link (or download) was withdrawn, LinkExpired when it has
+    expired or its data is no longer ``kept`` (wiped once expired)."""
+    if revoked is not None:
+        raise LinkRevoked(revoked)
+    if (now or clock.now()) >= expires or not kept:
+        raise LinkExpired(expires)
 
 
 def _serializer(secret: str) -> URLSafeSerializer:
