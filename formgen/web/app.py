@@ -41,7 +41,7 @@ from formgen.web.i18n import N_, TRANSLATORS, translations
 from formgen.web.messages import described_by, has_error, input_id, label_parts
 from formgen.web.parsing import ParseLimits, Parser
 from formgen.web.ratelimit import PER_ADDRESS, PER_CLIENT, MailLimits, limiter
-from formgen.web.registers import register_place
+from formgen.web.registers import served_register
 from formgen.web.security import (
     DEFAULT_BODY_TIMEOUT,
     BodyTooLarge,
@@ -142,7 +142,7 @@ def create_app(
     """
     settings = settings or web_settings()
     paths = settings.paths
-    place = register_place(paths)
+    place = served_register(paths)
     verifier = (Verifier(place, paths.register_key, verify_rate,
                          limiter(paths.database, "verify", verify_rate))
                 if place is not None else None)

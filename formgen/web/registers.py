@@ -21,7 +21,7 @@ Place = Path | Location
 """Where a register is: its file, or the PostgreSQL database holding it."""
 
 
-def register_place(paths: Paths) -> Place | None:
+def served_register(paths: Paths) -> Place | None:
     """The register to serve: ``paths.register`` when one is named, else the PostgreSQL
     database of ``paths.database`` when it holds a register (its ``certificates`` table),
     else None (no verification page). FormgenError when that database cannot be reached."""
