@@ -11,7 +11,6 @@ names), never kept by a cache; access logs show ``/d/…`` without the token.
 from __future__ import annotations
 
 import mimetypes
-from urllib.parse import quote
 
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
@@ -20,17 +19,11 @@ from starlette.responses import Response
 
 from formgen.links.downloads import open_download
 from formgen.links.tokens import LinkExpired, LinkInvalid, LinkRevoked
-from formgen.web.files import ascii_fallback
+from formgen.web.files import ascii_fallback, disposition
 from formgen.web.i18n import N_, TRANSLATORS
 from formgen.web.state import language_of, state_of
 
 router = APIRouter(include_in_schema=False)
-
-
-def disposition(name: str) -> str:
-    """``attachment`` with an ASCII ``filename`` and the real name as ``filename*``."""
-    return (f'attachment; filename="{ascii_fallback(name, "download")}"; '
-            f"filename*=UTF-8''{quote(name, safe='')}")
 
 
 @router.api_route("/d/{token}", methods=["GET", "HEAD"], name="download")
@@ -56,4 +49,4 @@ async def download(request: Request, token: str) -> Response:
             message=tr(N_("This link has been changed or is incomplete, so it cannot be opened. Copy the whole link from your message, or ask the programme office for a new one.")))
     kind = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
     return Response(found.data, media_type=kind, headers={
-        "Content-Disposition": disposition(found.name), "Cache-Control": "no-store"})
+        "Content-Disposition": disposition(found.name, ascii_fallback(found.name, "download")), "Cache-Control": "no-store"})

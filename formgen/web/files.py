@@ -107,16 +107,19 @@ def ascii_fallback(filename: str, default_stem: str) -> str:
     return f"{safe}.{ext}" if ext else safe
 
 
+def disposition(filename: str, fallback: str) -> str:
+    """``attachment`` with the plain ``fallback`` as ``filename`` and the real name as
+    ``filename*`` (RFC 6266/5987): Chinese names survive."""
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
 def attachment(download: Download) -> Response:
     """The file as an attachment; Chinese names survive through ``filename*``."""
-    disposition = (
-        f'attachment; filename="{download.fallback}"; '
-        f"filename*=UTF-8''{quote(download.filename, safe='')}"
-    )
     return Response(
         download.data,
         media_type=MEDIA_TYPES[download.kind],
-        headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
+        headers={"Content-Disposition": disposition(download.filename, download.fallback),
+                 "Cache-Control": "no-store"},
     )
 
 
