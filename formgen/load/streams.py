@@ -24,6 +24,7 @@ import yaml
 import formgen.load.text as yaml_text
 from formgen.bounds import check_graph
 from formgen.exceptions import DataFileError
+from formgen.load import yamlblock
 from formgen.load.limits import Limits, check_size, refuse_oversized, too_large
 from formgen.load.records import RawRecord, not_a_mapping
 from formgen.load.text import WRAPPING, decode, from_documents, parse_yaml
@@ -205,9 +206,13 @@ def _head(text: str) -> bool | None:
 
 def _group(text: str, limits: Limits, budget: int) -> tuple[list[Any], int] | None:
     """The items of a part of the list and the values its aliases add; None when the part
-    does not read on its own as a list."""
+    does not read on its own as a list. Plain block YAML is read line by line
+    (:mod:`formgen.load.yamlblock`), the rest by the loader."""
     if _MARKER.search(text):
         return None
+    plain = yamlblock.read_list(text, limits.depth + WRAPPING)
+    if plain is not None:
+        return plain, 0
     loader = yaml_text.YAML_LOADER(text)
     loader.max_depth = limits.depth + WRAPPING
     added = 0

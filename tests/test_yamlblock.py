@@ -1,0 +1,282 @@
+"""YAML lists read line by line (formgen/load/yamlblock.py): each text gives the values
+the loader gives it, to the type and the order of the keys, or nothing (the loader reads it).
+
+Every text here is read both ways: by :func:`read_list` and by the loader's path of
+:func:`formgen.load.streams._group` (the one a text read here never takes)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import string
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import EXAMPLE_FILE, SAMPLES_FILE
+from conftest import cli as run_cli
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from formgen.load import BATCH, streams, yamlblock
+from formgen.load.text import WRAPPING
+
+FUZZ = settings(max_examples=300, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+DEPTH = BATCH.depth + WRAPPING
+
+
+def read_list(text: str) -> Any:
+    return yamlblock.read_list(text, DEPTH)
+
+
+def loaders(text: str) -> Any:
+    """What the loader's path of a group gives: its items, or None (the file is read whole)."""
+    saved = yamlblock.read_list
+    yamlblock.read_list = lambda text, depth: None  # type: ignore[assignment]
+    try:
+        read = streams._group(text, BATCH, BATCH.yaml_nodes)
+    finally:
+        yamlblock.read_list = saved  # type: ignore[assignment]
+    return None if read is None else read[0]
+
+
+def typed(value: Any) -> Any:
+    """``value`` with the type of every part, the order of keys, and floats by their repr
+    (nan is nan)."""
+    if isinstance(value, dict):
+        return ("map", [(typed(k), typed(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("seq", [typed(v) for v in value])
+    if isinstance(value, float):
+        return ("float", repr(value))
+    return (type(value).__name__, value)
+
+
+def same_or_left(text: str) -> Any:
+    """The items read here, which are the loader's; None when left to the loader. A group
+    gives what it gave before either way."""
+    expected = loaders(text)
+    read = streams._group(text, BATCH, BATCH.yaml_nodes)
+    assert typed(read and read[0]) == typed(expected)
+    if streams._MARKER.search(text):
+        return None  # (read whole: never here)
+    fast = read_list(text)
+    if fast is not None:
+        assert expected is not None, "read here, refused by the loader"
+        assert typed(fast) == typed(expected)
+    return fast
+
+
+def as_item(source: str) -> str:
+    """A YAML mapping as the one item of a list."""
+    return "- " + source.replace("\n", "\n  ").rstrip(" ") + ("" if source.endswith("\n") else "\n")
+
+
+WORDS = ["yes", "Yes", "YES", "no", "No", "NO", "y", "Y", "n", "N", "true", "True", "TRUE",
+         "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null",
+         "NULL", "~", "=", "<<", "yEs", "nULL"]
+NUMBERS = ["0", "00", "0123", "0731", "-0", "+0", "1", "-1", "+1", "1_000", "0x1F", "0x_",
+           "0o17", "0b101", "1:30", "1:30.5", "1.", ".5", "-.5", "+.5", "1.5", "1.e5", "1.0e5",
+           "1.0e+5", "1e3", "1E3", "1.5e-3", ".inf", "-.inf", "+.inf", ".Inf", ".INF", ".nan",
+           ".NaN", ".NAN", "NaN", "Infinity", "-Infinity", "123456789012345678901234567890",
+           "1.7976931348623157e309", "00.5", "1__2", "-"]
+DAYS = ["2001-09-01", "2001-9-1", "2025-02-30", "2001-12-14t21:59:43.10-05:00",
+        "2001-12-14 21:59:43.10 -5", "2001-12-15T02:59:43.1Z", "2001-12-14 21:59:43.10", "2013-07",
+        "21:59", "2001-12-14T21:59:43", "2025-13-01"]
+TEXTS = ["", "x", "中文", "李晓明", "a b", "a: b", "a #b", "#x", "'q'", '"q"', "it's", "R&D", "a & b",
+         "Hello!", "50%", "@x", "`x`", "é\u00a0x", "😀", "CSEE-2026-0007", "li.xiaoming@example.com",
+         "+86 139 1000 2233", "0731-8556 1234", "a\\nb", "}", "]", "|", ">", "&", "*", "-x", ":x",
+         "?x", ",x", "%x"]
+PLACES = ["- a: {v}\n", "- {v}\n", "- [{v}]\n", "- {{k: {v}}}\n", "- a: '{v}'\n", '- a: "{v}"\n',
+          "- {v}: x\n", "- a: |-\n    {v}\n", "- a: >-\n    {v}\n", "- a: |\n    {v}\n",
+          "- a:\n  - {v}\n  - b\n", "- {{k: [{v}, x]}}\n"]
+SHAPES = [
+    "- a: line one\n    line two\n\n    para\n   trailing\n",
+    "- a: 'multi\n    line\n\n    quoted'\n", '- a: "multi\\\n    line \\\n  x"\n',
+    '- a: "x\\ty\\u00e9\\x41\\N\\_\\L\\P\\e\\0\\/\\ \\a\\b\\v\\f\\r\\U0001F600"\n',
+    "- a: |\n   keep\n    more\n\n  \n", "- a: |+\n   keep\n\n\n- b: 1\n",
+    "- a: >\n   fold\n   this\n\n   para\n    indented\n   back\n", "- a: |2\n     x\n",
+    "- a: |\n", "- a: >\n- b\n", "- a: |2\n     \n", "- a: |\n    x\n      \n    y\n",
+    "- a: >-\n    x\n\n      y\n", "- a:\n    'b:\n      c': 1\n", '- "b\\\n  c": 1\n',
+    "- [b\n  c: 1]\n", "- ['b\n  c': 1]\n", "- {'b\n  c': 1}\n", "- a: 'b\n    c'\n", "- a: |\n\n\n  x\n", "- a: ''\n", '- a: ""\n', "- a:\n", "-\n",
+    "- \n- ~\n- ''\n", "- a: > # a comment\n    x\n", "- s: > #-\n   }\n", "- a: |\n    x\n  # c\n",
+    "- {a, b: , c: d}\n", "- [a, b: c]\n", "- {a: [1, {b: 2}], c: {}}\n", "- []\n- {}\n",
+    "- [a, b, ]\n", "- {a: 1,}\n", "- {a:,b}\n", "- {a: :b}\n", "- [?x]\n", "- [a, ?b]\n",
+    "- a: 1\n  a: 2\n", "- a: 1\n  'a': 2\n", "- {a: 1, a: 2}\n", "- 1: a\n", "- '1': a\n",
+    "- yes: a\n", "- : a\n", "- '': a\n", "- ~: a\n", "- <<: {a: 1}\n", "- a: <<\n", "- a: =\n",
+    "- a: b\r\n  c: d\r\n", "- a: b\rc: d\n", "- a: b\tc\n", "- a:\tb\n", "- a: \"\u2028\"\n",
+    "- a: x\x85y\n", "- a: \ufeffx\n", "- a: \x7f\n", '- a: "\\x01"\n', '- a: "\\uD800"\n',
+    "- a: b\n c: d\n", "- a: 'unterminated\n", "- a: [1, 2\n", "- a: b: c\n", "- a: - b\n",
+    "- a:\n  - b\n  c: d\n", "- a: {b: c\n", "- a: b\n  - c\n", "- - - a\n  - b\n", "- a\n b\n",
+    "- a: x # comment\n  # c\n  b: 'y' #c\n", "# c\n- a\n# d\n", "- a: x#y\n", "- a: [x#y]\n",
+    "- {k: a #b}\n", "- a: 'x' y\n", '- a: "x" y\n', "- a: %x\n", "- a: @x\n", "- a: `x`\n",
+    "- a: &\n", "- a: & b\n", "- a: *b\n", "- a: !!str 1\n", "- ? a\n  : b\n", "- a: x\n- 1\n",
+    "-a\n", "- a\n-b\n", "  - a\n  - b\n", "- a:\n    b:\n      c:\n        d: 1\n", "- a: 1\n   b: 2\n",
+    "- " + "[" * 70 + "]" * 70 + "\n", "- " + "[" * 12 + "]" * 12 + "\n", "- a: " + "x" * 100_000 + "\n",
+    "- a: b", "- a: |\n    x", "- g:\n  - [a]  b: 1\n", "- g:\n  - {a: 1}  b: 1\n",
+    "- g:\n  - 'a'  b: 1\n", '- g:\n  - ".inf"  b: .nan\n', "- a: x # [a] b\n",
+    '- a: "x #" [a] b\n', "- g:\n  - a  b: 1\n", "- g:\n  - [a]\n   b: []\n",
+    "- g:\n  - 'a'\n   b: 1\n", "- g:\n  - {a: 1}\n    b: 1\n", '- " k": 1\n',
+]
+BLOCK_SHAPES = [
+    "- a: b\n  c:\n  - d\n  - e: f\n    g: h\n  i: j\n", "- a:\n  - b\n- c\n", "- a:\n- b\n",
+    "- a: x\n   y\n- b\n", "- a: x\n  y\n", "- a: x\n    y: z\n", "- a: x\n    - y\n",
+    "- a: x\n    # c\n    y\n", "- a: x\n\n    y\n", "- a: x #c\n    y\n", "- a: x\n    [y]\n",
+    "- x\n  y\n", "- x\n y\n", "- x\n- y\n  z\n", "- a: x   \n    y  \n", "- a: 'x'\n    y\n",
+    "- {zh: 李晓明, en: LI Xiaoming}\n", "- a: {zh: 李, en: [x, 'y', \"z\"], n: {}}\n",
+    "- a: {b: c:d}\n", "- a: {b: c: d}\n", "- a: {b: c,}\n", "- a: {b: }\n", "- a: {b:c}\n",
+    "- a: [b, c] # x\n", "- a: [b, c]#x\n", "- a: [b, c] d\n", "- a: [b c, d  ]\n",
+    "- a: {b: 1, b: 2}\n", "- a: {yes: 1}\n", "- a: [?b]\n", "- a: [b?c]\n", "- a: [-1, -b]\n",
+    "- a: [a: b]\n", "- a: {b: [c, {d: e}]}\n", "- a:  b  \n", "- a:   # c\n    b: 1\n",
+    "- a:\n  b: 1\n c: 2\n", "- a:\n    b: 1\n  c: 2\n", "- a:\n    b: 1\n   c: 2\n",
+    "- a:\n  - b\n   - c\n", "- - a\n", "-  a: b\n   c: d\n", "-   a\n", "- a:    b\n",
+    "- a: ---\n", "- a: -- x\n", "- a: x\n---\n", "- a: x\n...\n", "- a: b\n  c d: e\n",
+    "- 中文: x\n", "- a.b-c_d: x\n", "- a: 'it''s'\n", "- a: ''''\n", "- a: '\n", "- a: \"\n",
+    "- a: x\n  b: y\n  a: z\n", "- a: 1\n- a: 1\n", "- a: x:y\n", "- a: x::y\n", "- a: http://x\n",
+    "- a: C#\n", "- a: x #\n", "- a: x\n  #\n", "- a: 1\n  b:\n", "- a: b\n  c: |\n    d\n",
+    "\n\n- a\n\n\n- b\n\n", "  # c\n- a\n", "- a\n  # c\n- b\n", "- a: x\n    y\n   z\n  w: 1\n",
+    "- a: x\n    y\n- b: x\n    -y\n", "- a: x\n    &y\n", "- a: x\n    y #z\n", "- a: x\n    y:\n",
+]
+TEXTS_READ = ([place.format(v=v) for v in WORDS + NUMBERS + DAYS + TEXTS for place in PLACES]
+              + SHAPES + BLOCK_SHAPES)
+
+
+@pytest.mark.parametrize("text", TEXTS_READ)
+def test_each_text_gives_the_loaders_values_or_is_left_to_it(text: str) -> None:
+    same_or_left(text)
+
+
+READ_HERE = {
+    "the contract's example": as_item(EXAMPLE_FILE.read_text(encoding="utf-8")),
+    "a list written by PyYAML": yaml.safe_dump(
+        [yaml.safe_load(EXAMPLE_FILE.read_text(encoding="utf-8")) for _ in range(3)], allow_unicode=True,
+        sort_keys=False),
+    "the sample applicants": SAMPLES_FILE.read_text(encoding="utf-8"),
+    "values of every kind": (
+        "- day: 2025-06-18\n  at: 2025-06-18 09:30:00\n  month: 2025-06\n  bad: 2025-02-30\n"
+        "  quoted: 'yes'\n  a: yes\n  b: Off\n  c: ~\n  d: ''\n  e:\n  f: 0731\n  g: '0731'\n"
+        "  h: 1_000\n  i: 0x1F\n  j: 1.5\n  k: 1.\n  l: .inf\n  m: -.5\n  n: 1e3\n  o: -12\n"
+        "  p: [1, '1', \"2\", true, 'true', null, 'null', 2025-06-18, '2025-06-18']\n"
+        "  q: {zh: 李晓明, en: \"LI Xiaoming\"}\n  t: a plain\n    text on two lines\n"),
+    "lines ending in CR LF": "- a: b\r\n  c:\r\n  - d\r\n",
+    "items with their blocks below": "-\n  a: 1\n- # c\n  - x\n-\n- b\n-   \n",
+}
+
+
+@pytest.mark.parametrize("text", list(READ_HERE.values()), ids=list(READ_HERE))
+def test_plain_data_is_read_here(text: str) -> None:
+    assert same_or_left(text) is not None
+
+
+def test_the_values_are_built_as_the_loader_builds_them() -> None:
+    [item] = same_or_left(READ_HERE["values of every kind"])
+    assert item["day"] == dt.date(2025, 6, 18) and item["at"] == dt.datetime(2025, 6, 18, 9, 30)
+    assert (item["month"], item["bad"], item["quoted"], item["a"], item["b"], item["c"]) == (
+        "2025-06", "2025-02-30", "yes", True, False, None)
+    assert (item["e"], item["f"], item["h"], item["i"], item["k"], item["m"], item["n"]) == (
+        None, "0731", 1000, 31, 1.0, "-.5", "1e3")
+    assert item["p"] == [1, "1", "2", True, "true", None, "null", dt.date(2025, 6, 18), "2025-06-18"]
+    assert item["q"] == {"zh": "李晓明", "en": "LI Xiaoming"}
+    assert item["t"] == "a plain text on two lines"
+
+
+LEFT = {
+    "an anchor": "- a: &x 1\n  b: 2\n",
+    "an alias": "- a: *x\n",
+    "a tag": "- a: !!str 1\n",
+    "a complex key": "- ? a\n  : b\n",
+    "a tab": "- a: b\tc\n",
+    "a key given twice": "- a: 1\n  a: 2\n",
+    "a key given twice in a flow": "- a: {b: 1, b: 2}\n",
+    "a merge": "- <<: {a: 1}\n",
+    "a number as a key": "- 1: a\n",
+    "true as a key": "- yes: a\n",
+    "an empty key": "- '': a\n",
+    "an escape": '- a: "x\\ty"\n',
+    "a block text": "- a: |\n    x\n",
+    "a folded text": "- a: >\n    x\n",
+    "a quoted text over lines": "- a: 'b\n    c'\n",
+    "a plain text after a blank line": "- a: b\n\n    c\n",
+    "a plain text after a comment": "- a: b\n    # c\n    d\n",
+    "a text below its key": "- a:\n    b\n",
+    "a lone carriage return": "- a\r- b\n",
+    "a line break of YAML's own": "- a: x\u2028y\n",
+    "a byte-order mark": "- a: \ufeffx\n",
+    "a mapping": "a: 1\n",
+    "a list indented": "  - a\n",
+    "a key indented oddly": "- a: 1\n   b: 2\n",
+    "a flow over lines": "- a: [b,\n    c]\n",
+    "a comma at a flow's end": "- a: [b, c,]\n",
+    "too deep": "- a:\n" + "".join("  " * i + "    b:\n" for i in range(DEPTH)),
+}
+
+
+@pytest.mark.parametrize("text", list(LEFT.values()), ids=list(LEFT))
+def test_what_is_not_sure_is_left_to_the_loader(text: str) -> None:
+    assert read_list(text) is None
+
+
+scalars = (st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.floats()
+           | st.dates().map(lambda d: d) | st.sampled_from(WORDS + NUMBERS + DAYS + TEXTS)
+           | st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=20))
+keys = st.sampled_from(["id", "name", "zh", "en", "start", "end", "hours"]) | st.text(
+    alphabet=string.ascii_letters + "中文_-. ", min_size=1, max_size=8)
+values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
+                      | st.dictionaries(keys, inner, max_size=4), max_leaves=25)
+records = st.lists(st.dictionaries(keys, values, min_size=1, max_size=6), min_size=1, max_size=4)
+
+
+@FUZZ
+@given(records, st.sampled_from([None, True, False]), st.booleans(), st.integers(20, 200))
+def test_lists_written_by_pyyaml(items: list[Any], flow: bool | None, unicode: bool, width: int) -> None:
+    text = yaml.safe_dump(items, default_flow_style=flow, allow_unicode=unicode, width=width,
+                          sort_keys=False)
+    if text.startswith("- "):
+        same_or_left(text)
+
+
+PIECES = list(" \n:-#'\"[]{},|>?&*!%@`\\.0xy") + ["  ", "\n  ", "\n- ", ": ", " #", "\r\n", "\t"]
+
+
+@FUZZ
+@given(st.sampled_from(list(READ_HERE.values()) + SHAPES + BLOCK_SHAPES),
+       st.lists(st.tuples(st.floats(0, 1), st.sampled_from(["insert", "delete", "replace"]),
+                          st.sampled_from(PIECES)), min_size=1, max_size=3))
+def test_texts_changed_here_and_there(text: str, changes: list[tuple[float, str, str]]) -> None:
+    for where, how, piece in changes:
+        at = int(where * (len(text) - 1))
+        text = (text[:at] + piece + text[at:] if how == "insert" else
+                text[:at] + text[at + 1:] if how == "delete" else text[:at] + piece + text[at + 1:])
+    same_or_left(text)
+
+
+def list_of_records(count: int) -> str:
+    """``count`` records of plain YAML as staff write them: the samples' applicants again
+    and again, each with its own id and e-mail address."""
+    samples = yaml.safe_load(SAMPLES_FILE.read_text(encoding="utf-8"))
+    records = []
+    for n in range(count):
+        record = copy.deepcopy(samples[n % len(samples)])
+        record["id"] = f"CSEE-2026-{n:05d}"
+        record["email"] = f"applicant{n}@example.com"
+        records.append(record)
+    return yaml.safe_dump(records, allow_unicode=True, sort_keys=False, width=60)
+
+
+def test_validate_says_the_same_of_a_list_read_here_or_by_the_loader(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command's whole output (problems, places, counts) is the same either way, for a
+    list long enough to be examined by worker processes."""
+    path = tmp_path / "applicants.yaml"
+    text = list_of_records(1200)
+    assert read_list(text) is not None
+    path.write_text(text + "- id: CSEE-2026-00000\n  name: {zh: 重复}\n", encoding="utf-8")
+    env = {"FORMGEN_TODAY": "2026-11-23"}
+    here = run_cli("validate", path, env=env)
+    monkeypatch.setattr(yamlblock, "read_list", lambda text, depth: None)
+    loader = run_cli("validate", path, env=env)
+    assert here.exit_code == loader.exit_code == 1
+    assert "record 1201 (CSEE-2026-00000), id: error: 'CSEE-2026-00000' is used twice" in here.stderr
+    assert here.stderr == loader.stderr and here.stdout == loader.stdout
