@@ -23,7 +23,7 @@ from formgen.certificates.keys import KEY_ENV
 from formgen.certificates.register import DEFAULT_PATH
 from formgen.database import DATABASE_ENV, Location, locate
 from formgen.exceptions import FormgenError, Problem
-from formgen.messages import Message, msg
+from formgen.messages import Message, environment_language, msg
 from formgen.settings import Paths, Settings, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -173,9 +173,10 @@ def say(message: Message | Problem, err: bool = True) -> None:
 def show_problems(problems: Iterable[Problem]) -> None:
     """Each problem on a line of stderr, written a thousand lines at a time (a batch of many
     thousands has as many lines)."""
+    lang = environment_language()
     lines: list[str] = []
     for p in problems:
-        lines.append(str(p))
+        lines.append(p.text(lang))
         if len(lines) == 1000:
             click.echo("\n".join(lines), err=True)
             lines.clear()

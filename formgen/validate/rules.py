@@ -164,8 +164,7 @@ def _record_warnings(a: Applicant, today: dt.date, problem: ProblemMaker) -> lis
         out.append(problem("education", msg("rule.more-than-highest-degree"), "warning"))
 
     out.extend(_cpd_hours(a.cpd, today, problem))
-    for path, text in _local_texts(a):
-        out.extend(_language_warnings(path, text, problem))
+    _one_language(a, "", problem, out)
     return out
 
 
@@ -316,25 +315,27 @@ def _may_nest(annotation: Any) -> bool:
         _may_nest(a) for a in typing.get_args(annotation))
 
 
-def _local_texts(model: BaseModel, prefix: str = "") -> list[tuple[str, LocalText]]:
-    found: list[tuple[str, LocalText]] = []
+def _one_language(model: BaseModel, prefix: str, problem: ProblemMaker, out: list[Problem]) -> None:
+    """A warning in ``out`` for each text of ``model`` (and of the models in it) given in
+    one language only; a field's path is made only for those."""
     for name in _nested(type(model)):
         value = getattr(model, name)
-        path = f"{prefix}.{name}" if prefix else name
         kind = type(value)  # types compared, not isinstance: a model's is an ABC's, slow to ask
         if kind is LocalText:
-            found.append((path, value))
-        elif kind is list:
+            if bool(value.zh) != bool(value.en):
+                out.extend(_language_warnings(f"{prefix}.{name}" if prefix else name, value, problem))
+            continue
+        path = f"{prefix}.{name}" if prefix else name
+        if kind is list:
             for i, item in enumerate(value, start=1):
                 if _is_model(type(item)):
-                    found.extend(_local_texts(item, f"{path}[{i}]"))
+                    _one_language(item, f"{path}[{i}]", problem, out)
         elif kind is dict:
             for key, item in value.items():
                 if _is_model(type(item)):
-                    found.extend(_local_texts(item, f"{path}.{key}"))
+                    _one_language(item, f"{path}.{key}", problem, out)
         elif _is_model(kind):
-            found.extend(_local_texts(value, path))
-    return found
+            _one_language(value, path, problem, out)
 
 
 def _is_model(kind: type) -> bool:
