@@ -95,7 +95,9 @@ class _Scalars:
 
 
 _KEPT_CHARS = 64
+"""Plain texts up to this long have their tag kept …"""
 _KEPT = 20_000
+"""… this many of them at most (then the kept tags are forgotten)."""
 
 
 _scalars: _Scalars | None = None
