@@ -22,12 +22,12 @@ from formgen.bounds import KeyTwice, duplicate_json_key, unique_pairs
 from formgen.exceptions import DataFileError
 from formgen.load.limits import Limits, refuse_oversized
 from formgen.load.records import RawRecord, not_a_mapping
-from formgen.load.streams import CHUNK, Count, read_chunks, whole_text
+from formgen.load.streams import CHUNK, GROUP_CHARS, Count, read_chunks, whole_text
 from formgen.load.text import from_documents, parse_json
 from formgen.messages import Message, msg
 
 JSON_ITEMS = 64
-"""Items of a JSON list handed on together."""
+"""Items of a JSON list handed on together (fewer when their text passes GROUP_CHARS)."""
 MOST_CUT = 4 << 20
 """Characters looked through for the next item's line (beyond, the scanner finds its end)."""
 
@@ -149,24 +149,28 @@ class _JsonText:
         line = self.line + self.buf.count("\n", 0, at)
         return DataFileError(name, msg("file.not-json", line=str(line), detail=message))
 
-    def piece(self, start_of_item: str) -> tuple[str, int] | None:
+    def piece(self, start_of_item: str, longest: int) -> tuple[str, int] | None:
         """From an item's first character, the text up to the next line that reads
         ``start_of_item`` (a line break, the indentation or comma the file puts before its
         items, and ``{``), and the line it starts on: the item and the comma after it, if
         that line starts the next item, which :meth:`JsonGroup.records` checks. A line
         break is never inside a JSON text, so the cut is between two of the file's tokens.
-        None when no such line comes soon enough (the scanner reads the item instead)."""
+        None when no such line comes within ``longest`` characters, nor soon enough (the
+        scanner reads the item instead)."""
         while True:
             cut = self.buf.find(start_of_item, self.pos + 1)
+            if cut - self.pos > longest:
+                return None
             if cut >= 0:
                 start, self.pos = self.pos, cut + len(start_of_item) - 1
                 return self.buf[start:self.pos], self.line_at(start)
             if len(self.buf) - self.pos > MOST_CUT or not self.more():
                 return None
 
-    def item(self, name: str, limits: Limits) -> tuple[str, int]:
-        """The text of the JSON value at the position, read on as far as it reaches, and
-        the line it starts on."""
+    def item(self, name: str, limits: Limits, number: int) -> tuple[str, int]:
+        """The text of the JSON value at the position (record ``number`` of the list), read
+        on as far as it reaches, and the line it starts on; DataFileError when it is longer
+        than a record may be."""
         want = CHUNK
         while True:
             try:
@@ -174,6 +178,9 @@ class _JsonText:
             except json.JSONDecodeError as e:
                 cut = e.pos >= len(self.buf) - 16 or e.msg.startswith("Unterminated string")
                 if cut and not self.eof:
+                    if len(self.buf) - self.pos > limits.record_chars:
+                        raise DataFileError(name, msg("file.record-too-long", number=number,
+                                                      limit=limits.record_chars)) from None
                     self.more(want)  # (which moves the text read: read the item again)
                     want *= 2  # an item longer than what was read: read twice as much
                     continue
@@ -185,6 +192,9 @@ class _JsonText:
             if not self.eof and end >= len(self.buf) - 16:
                 self.more(want)  # a number or a literal may go on past what was read
                 continue
+            if end - self.pos > limits.record_chars:
+                raise DataFileError(name, msg("file.record-too-long", number=number,
+                                              limit=limits.record_chars))
             start, self.pos = self.pos, end
             return self.buf[start:end], self.line_at(start)
 
@@ -225,6 +235,8 @@ class _Items:
         self.count = Count(name, limits)
         self.texts: list[str] = []
         self.lines: list[int] = []
+        self.chars = 0
+        """Characters of the texts held."""
         self.cutting = False
         """Whether the items held were cut at their lines."""
         self.cut_yet = False
@@ -237,6 +249,7 @@ class _Items:
                          self.cutting)
         self.texts.clear()
         self.lines.clear()
+        self.chars = 0
         return made
 
     def take(self, item: tuple[str, int], cutting: bool) -> Iterator[JsonGroup]:
@@ -246,7 +259,8 @@ class _Items:
         self.cut_yet = self.cut_yet or cutting
         self.texts.append(item[0])
         self.lines.append(item[1])
-        if len(self.texts) >= JSON_ITEMS:
+        self.chars += len(item[0])
+        if len(self.texts) >= JSON_ITEMS or self.chars >= GROUP_CHARS:
             yield self.group()
 
     def read(self, text: _JsonText, cut: bool) -> Iterator[JsonGroup]:
@@ -259,11 +273,12 @@ class _Items:
             while True:
                 if self.count.count + len(self.texts) >= limits.records:  # before the item past it is read
                     raise DataFileError(name, msg("file.too-many-records", limit=limits.records))
-                piece = text.piece(start_of_item) if start_of_item else None
+                piece = text.piece(start_of_item, limits.record_chars) if start_of_item else None
                 if piece is not None:
                     yield from self.take(piece, cutting=True)
                     continue
-                yield from self.take(text.item(name, limits), cutting=False)
+                number = self.count.count + len(self.texts) + 1
+                yield from self.take(text.item(name, limits, number), cutting=False)
                 ended = text.pos
                 following = text.skip_ws()
                 if following == "]":

@@ -49,6 +49,10 @@ class Limits:
     text_chars: int
     """XLSX: characters of text the cells of a workbook hold, a shared string counted at
     every cell that uses it (one long text in thousands of cells is that many texts)."""
+    record_chars: int
+    """Characters of one record of a YAML or JSON list as the file writes it: the list is
+    read a record at a time, and a record past this refuses the file before it is parsed
+    (parsing takes many times a text's size in memory)."""
 
     @property
     def megabytes(self) -> int:
@@ -68,6 +72,7 @@ BATCH = Limits(
     unpacked_bytes=2048 * MB,
     part_ratio=100,
     text_chars=500_000_000,
+    record_chars=4 * MB,
 )
 """The command line's limits: about five times 20,000 applicants."""
 
@@ -84,6 +89,7 @@ UPLOAD = Limits(
     unpacked_bytes=32 * MB,
     part_ratio=100,
     text_chars=5_000_000,
+    record_chars=4 * MB,
 )
 """The web app's limits, for an uploaded file or an API body."""
 

@@ -33,7 +33,10 @@ from formgen.messages import msg
 CHUNK = 1 << 20
 """Characters read at a time."""
 YAML_ITEMS = 200
-"""Records of a YAML list parsed at a time."""
+"""Records of a YAML list parsed at a time …"""
+GROUP_CHARS = 4 << 20
+"""… unless their text passes this many characters first (a group is cut before the item
+that passes it)."""
 
 
 def read_chunks(path: Path, limits: Limits) -> Iterator[str]:
@@ -160,23 +163,35 @@ def yaml_records(path: Path, limits: Limits) -> Iterator[RawRecord | Group]:
         pending += piece
         if not started:
             head = _head(pending)
-            if head is None:  # only blank lines and comments so far
+            if head is None:  # only blank lines and comments so far: not kept
+                pending = ""
                 continue
             if not head:
                 yield from _read_whole(path, limits)
                 return
             started = True
-        starts = [m.start() for m in _ITEM.finditer(pending)]
-        begin = 0
-        for cut in starts[YAML_ITEMS::YAML_ITEMS]:  # a group ends where another item starts
-            yield group(pending[begin:cut], YAML_ITEMS)
-            begin = cut
+        begin = items = 0
+        last = -1
+        for at in [m.start() for m in _ITEM.finditer(pending)]:
+            if items and at - last > limits.record_chars:  # the item before this one
+                raise _too_long(name, count.count + items, limits)
+            if items and (items >= YAML_ITEMS or at - begin >= GROUP_CHARS):
+                yield group(pending[begin:at], items)  # a group ends where another item starts
+                begin, items = at, 0
+            items += 1
+            last = at
+        if len(pending) - last > limits.record_chars:  # the last item, as far as it is read
+            raise _too_long(name, count.count + items, limits)
         pending = pending[begin:]
     if not started:
         yield from _read_whole(path, limits)
         return
     yield group(pending, len(_ITEM.findall(pending)))
     count.finish()
+
+
+def _too_long(name: str, number: int, limits: Limits) -> DataFileError:
+    return DataFileError(name, msg("file.record-too-long", number=number, limit=limits.record_chars))
 
 
 def _lines(chunks: Iterator[str]) -> Iterator[str]:
