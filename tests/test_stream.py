@@ -84,6 +84,19 @@ YAML_CASES = {
     "a document marker": "---\n- id: A-1\n- id: A-2\n- id: A-3\n- id: A-4\n",
     "a marker between": "- id: A-1\n- id: A-2\n- id: A-3\n- id: A-4\n...\n",
     "a mapping": "applicants:\n- id: A-1\n- id: A-2\n- id: A-3\n- id: A-4\n",
+    "a mapping, its list indented": "# c\napplicants:  # the list\n\n  - id: A-1\n    name: {zh: 李}\n"
+                                    "  # c\n  - id: A-2\n  - id: A-3\n  -\n    id: A-4\n",
+    "a mapping with CR LF": "applicants:\r\n  - id: A-1\r\n  - id: A-2\r\n  - id: A-3\r\n",
+    "a mapping, a key after its list": "applicants:\n  - id: A-1\n  - id: A-2\n  - id: A-3\n"
+                                       "  - id: A-4\nunit: x\n",
+    "a mapping, its list at the key": "applicants:\n- id: A-1\n- id: A-2\n- id: A-3\n- id: A-4\nunit: x\n",
+    "a mapping given twice": "applicants:\n- id: A-1\n- id: A-2\n- id: A-3\napplicants:\n- id: A-4\n",
+    "a mapping, items oddly indented": "applicants:\n  - id: A-1\n  - id: A-2\n   - id: A-3\n  - id: A-4\n",
+    "a mapping, nothing below": "applicants:\n",
+    "a mapping, an empty list": "applicants: []\n",
+    "a mapping, a text below": "applicants:\n  nobody\n",
+    "a mapping, a deep item": "applicants:\n  - id: A-1\n  - id: A-2\n  - id: A-3\n  - id: A-4\n"
+                              "  - id: " + "[" * 40 + "]" * 40 + "\n",
     "broken late": "- id: A-1\n- id: A-2\n- id: A-3\n- id: A-4\n- id: [A-5\n",
     "a key twice late": "- id: A-1\n- id: A-2\n- id: A-3\n- id: A-4\n- {id: A-5, id: A-6}\n",
     "a tag late": "- id: A-1\n- id: A-2\n- id: A-3\n- id: A-4\n- id: !!python/name:os.system\n",
@@ -113,6 +126,15 @@ JSON_CASES = {
     "unclosed string": '[{"id": "A-1"},\n{"id": "A-2',
     "a key twice late": '[{"id": "A-1"},\n{"id": "A-2"},\n{"id": "A-3",\n "id": "A-4"}]',
     "a mapping": '{"applicants": [{"id": "A-1"}, {"id": "A-2"}]}',
+    "a mapping, indented": '{\n  "applicants": [\n    {"id": "A-1"},\n    {"id": "A-2"},\n'
+                           '    {"id": "A-3"},\n    {"id": "A-4"}\n  ]\n}\n',
+    "a mapping, a key after": '{"applicants": [{"id": "A-1"}, {"id": "A-2"}], "unit": "x"}',
+    "a mapping given twice": '{"applicants": [{"id": "A-1"}], "applicants": [{"id": "A-2"}]}',
+    "a mapping, a key before": '{"unit": "x", "applicants": [{"id": "A-1"}]}',
+    "a mapping, not closed": '{"applicants": [{"id": "A-1"}, {"id": "A-2"}]',
+    "a mapping, extra data": '{"applicants": [{"id": "A-1"}]} x',
+    "a mapping, an empty list": '{"applicants": []}',
+    "a mapping, broken late": '{"applicants": [{"id": "A-1"}, {"id": "A-2"}, {"id": tru}]}',
     "one record": '{"id": "A-1"}',
     "numbers across pieces": "[" + ", ".join(["12345678901234567890"] * 30) + "]",
     "literals across pieces": "[" + ", ".join(["true", "null", "false"] * 20) + "]",
@@ -425,3 +447,30 @@ def test_the_command_line_examines_a_large_file_in_worker_processes_alike(
     assert lines[-1].startswith(f"{count} record(s): {count - 1} valid, 1 with errors; 1 error(s)")
     assert [line for line in lines if ": error: " in line] == [
         str(p) for p in here.problems if p.severity == "error"]
+
+
+@pytest.mark.parametrize("layout", ["yaml at the key", "yaml indented", "json", "json indented"])
+def test_a_list_under_applicants_streams(tmp_path: Path, example_record: dict, layout: str) -> None:
+    """``applicants:`` (or ``{"applicants": […]}``) with the list in it is read a group of
+    items at a time, as a list alone is, and each group reads on its own."""
+    batch = records(8, example_record)
+    if layout.startswith("yaml"):
+        listed = yaml.safe_dump(batch, allow_unicode=True)
+        if layout == "yaml indented":
+            listed = "".join("  " + line for line in listed.splitlines(keepends=True))
+        path = tmp_path / "a.yaml"
+        path.write_text("# staff's list\napplicants:\n" + listed, encoding="utf-8")
+        read = list(streams.yaml_records(path, BATCH))
+    else:
+        path = tmp_path / "a.json"
+        indent = 2 if layout == "json indented" else None
+        path.write_text(json.dumps({"applicants": batch}, ensure_ascii=False, indent=indent),
+                        encoding="utf-8")
+        read = list(jsonstream.json_records(path, BATCH))
+    assert read and all(isinstance(g, (streams.Group, jsonstream.JsonGroup)) for g in read)
+    assert sum(g.count for g in read) == 8 and max(g.count for g in read) <= 3  # (groups of 3 here)
+    if layout == "yaml indented":
+        assert {g.indent for g in read} == {2}  # type: ignore[union-attr]
+    made = [r for g in read for r in g.records()[0]]  # type: ignore[index]
+    assert [r.data for r in made] == [r.data for r in sources([path])[0].whole()]
+    same_report([path], workers=2)

@@ -19,6 +19,7 @@ from conftest import cli as run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import formgen.load.text as yaml_text
 from formgen.load import BATCH, streams, yamlblock
 from formgen.load.text import WRAPPING
 
@@ -34,7 +35,7 @@ def read_list(text: str) -> Any:
 def loaders(text: str) -> Any:
     """What the loader's path of a group gives: its items, or None (the file is read whole)."""
     saved = yamlblock.read_list
-    yamlblock.read_list = lambda text, depth: None  # type: ignore[assignment]
+    yamlblock.read_list = lambda *args: None  # type: ignore[assignment]
     try:
         read = streams._group(text, BATCH, BATCH.yaml_nodes)
     finally:
@@ -275,8 +276,22 @@ def test_validate_says_the_same_of_a_list_read_here_or_by_the_loader(
     path.write_text(text + "- id: CSEE-2026-00000\n  name: {zh: 重复}\n", encoding="utf-8")
     env = {"FORMGEN_TODAY": "2026-11-23"}
     here = run_cli("validate", path, env=env)
-    monkeypatch.setattr(yamlblock, "read_list", lambda text, depth: None)
+    monkeypatch.setattr(yamlblock, "read_list", lambda *args: None)
     loader = run_cli("validate", path, env=env)
     assert here.exit_code == loader.exit_code == 1
     assert "record 1201 (CSEE-2026-00000), id: error: 'CSEE-2026-00000' is used twice" in here.stderr
     assert here.stderr == loader.stderr and here.stdout == loader.stdout
+
+
+@pytest.mark.parametrize("text", list(READ_HERE.values()) + BLOCK_SHAPES[:30], ids=list(READ_HERE) + [
+    f"shape {n}" for n in range(30)])
+def test_a_list_indented_under_its_key_reads_as_the_loader_reads_it(text: str) -> None:
+    """The list under ``applicants:`` may be indented: read with its items' indentation,
+    a text gives what the loader gives it, or is left to the loader."""
+    indented = "".join(("  " + line) if line.strip() else line for line in text.splitlines(keepends=True))
+    fast = yamlblock.read_list(indented, DEPTH, 2)
+    if fast is not None:
+        assert typed(fast) == typed(yaml.load(indented, Loader=yaml_text.YAML_LOADER))
+    if text in READ_HERE.values():
+        assert fast is not None
+        assert yamlblock.read_list(indented, DEPTH, 0) is None  # not at the indentation given

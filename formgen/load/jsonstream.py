@@ -14,6 +14,7 @@ error, with its line). Anything but a list is read whole
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from pathlib import Path
 from formgen.bounds import KeyTwice, duplicate_json_key, unique_pairs
 from formgen.exceptions import DataFileError
 from formgen.load.limits import Limits, refuse_oversized
-from formgen.load.records import RawRecord, not_a_mapping
+from formgen.load.records import RawRecord, ReadWhole, not_a_mapping
 from formgen.load.streams import CHUNK, GROUP_CHARS, Count, read_chunks, whole_text
 from formgen.load.text import from_documents, parse_json
 from formgen.messages import Message, msg
@@ -35,6 +36,8 @@ _WS = " \t\n\r"
 _SCANNER = json.JSONDecoder()
 """Finds where an item ends (and any syntax error): a key given twice is the group's to find."""
 _DECODER = json.JSONDecoder(object_pairs_hook=unique_pairs)
+_WRAPPER = re.compile(r'\{[ \t\n\r]{0,16}"applicants"[ \t\n\r]{0,16}:[ \t\n\r]{0,16}\[')
+"""The start of ``{"applicants": [``."""
 
 
 @dataclass(frozen=True)
@@ -210,13 +213,20 @@ def json_records(path: Path, limits: Limits, cut: bool = True) -> Iterator[RawRe
     there first)."""
     name = str(path)
     text = _JsonText(read_chunks(path, limits))
+    wrapped = False
+    if text.skip_ws() == "{":  # {"applicants": [...]}: the list streams, if nothing else is there
+        if len(text.buf) - text.pos < 64:
+            text.more(64)
+        opening = _WRAPPER.match(text.buf, text.pos)
+        if opening is not None:
+            text.pos, wrapped = opening.end() - 1, True
     if text.skip_ws() != "[":
         yield from from_documents(path, parse_json(name, whole_text(path, limits), limits), limits)
         return
     text.pos += 1
     items = _Items(name, limits)
     try:
-        yield from items.read(text, cut)
+        yield from items.read(text, cut, wrapped)
     except DataFileError as e:
         if not items.cut_yet:
             raise
@@ -263,8 +273,10 @@ class _Items:
         if len(self.texts) >= JSON_ITEMS or self.chars >= GROUP_CHARS:
             yield self.group()
 
-    def read(self, text: _JsonText, cut: bool) -> Iterator[JsonGroup]:
-        """The groups of the list's items, from after its ``[``."""
+    def read(self, text: _JsonText, cut: bool, wrapped: bool = False) -> Iterator[JsonGroup]:
+        """The groups of the list's items, from after its ``[``; with ``wrapped``, the
+        list is the value of ``{"applicants": …}``, and anything after it but the ``}``
+        asks for the file to be read whole (ReadWhole)."""
         name, limits = self.name, self.limits
         start_of_item = ""  # once two items are read: the line break, indentation, comma, "{"
         if text.skip_ws() == "]":
@@ -292,7 +304,13 @@ class _Items:
                     gap = text.buf[ended:text.pos]
                     if "\n" in gap:
                         start_of_item = gap[gap.rfind("\n"):] + "{"
+        if wrapped:
+            if text.skip_ws() != "}":
+                raise ReadWhole()  # more keys: the whole read says what they are
+            text.pos += 1
         if text.skip_ws():
+            if wrapped:
+                raise ReadWhole()
             raise text.error(name, "Extra data", text.pos)
         if self.texts:
             yield self.group()

@@ -219,7 +219,8 @@ def _records(name: str, workbook: Any, worksheets: list[Sheet],
         nonlocal done
         layout = Layout(main.title, main_rows.columns or [], tuple(
             (g.group, g.sheet.title, g.rows.columns) for g in groups))
-        group = SheetGroup(name, "", done + 1, len(pending), limits, layout, tuple(pending))
+        group = SheetGroup(name, "", done + 1, len(pending), limits, layout=layout,
+                           applicants=tuple(pending))
         done += len(pending)
         pending.clear()
         return group

@@ -109,6 +109,11 @@ class Count:
 
 _ITEM = re.compile(r"^-(?:[ \t]|$)", re.M)
 """A line that starts an item of a top-level list."""
+_ITEM_LINE = re.compile(r"( *)-(?:[ \t]|$)")
+"""A line that starts an item of a list, at some indentation."""
+_WRAPPER = re.compile(r"applicants:[ \t]*(?:#[^\r]*)?\r?$")
+"""The line of a mapping that holds the list (``applicants:``, its items below it)."""
+_WAIT, _WHOLE = "wait", "whole"
 _MARKER = re.compile(r"^(?:---|\.\.\.|%)", re.M)
 """A line with a document marker or a directive: the file is read whole."""
 
@@ -125,11 +130,13 @@ class Group:
     count: int
     """Its items: the lines that start one."""
     limits: Limits
+    indent: int = 0
+    """The indentation of its items' lines (a list under ``applicants:`` may have one)."""
 
     def records(self) -> tuple[list[RawRecord], int] | None:
         """The records, and the values the aliases added; None when the text does not read
         on its own as a list of ``count`` items (the file is then to be read whole)."""
-        parsed = _group(self.text, self.limits, self.limits.yaml_nodes)
+        parsed = _group(self.text, self.limits, self.limits.yaml_nodes, self.indent)
         if parsed is None or len(parsed[0]) != self.count:
             return None
         items, added = parsed
@@ -145,34 +152,45 @@ class Group:
 
 
 def yaml_records(path: Path, limits: Limits) -> Iterator[RawRecord | Group]:
-    """The records of a YAML data file: a top-level list as groups of items (:class:`Group`,
-    each read on its own), anything else read whole (:func:`formgen.load.text.parse_yaml`).
-    A group that does not read on its own (an alias of another group's anchor, a quoted
-    text across a line that starts with ``- ``) asks for the file to be read whole."""
+    """The records of a YAML data file: a top-level list, or the list under
+    ``applicants:``, as groups of items (:class:`Group`, each read on its own), anything
+    else read whole (:func:`formgen.load.text.parse_yaml`). A group that does not read on
+    its own (an alias of another group's anchor, a quoted text across a line that starts
+    with ``- ``, a key after the list under ``applicants:``) asks for the file to be read
+    whole."""
     name = str(path)
     count = Count(name, limits)
     pending = ""
     started = False
+    item_line = _ITEM
+    indent = 0
 
     def group(text: str, items: int) -> Group:
         first = count.count + 1
         count.add(items)
-        return Group(name, text, first, items, limits)
+        return Group(name, text, first, items, limits, indent)
 
     for piece in _lines(read_chunks(path, limits)):
         pending += piece
         if not started:
-            head = _head(pending)
+            head = _list_start(pending)
             if head is None:  # only blank lines and comments so far: not kept
                 pending = ""
                 continue
-            if not head:
+            if head == _WAIT:
+                continue
+            if head == _WHOLE:
                 yield from _read_whole(path, limits)
                 return
+            assert isinstance(head, tuple)
+            at, indent = head
+            pending = pending[at:]
+            if indent:
+                item_line = re.compile(rf"^ {{{indent}}}-(?:[ \t]|$)", re.M)
             started = True
         begin = items = 0
         last = -1
-        for at in [m.start() for m in _ITEM.finditer(pending)]:
+        for at in [m.start() for m in item_line.finditer(pending)]:
             if items and at - last > limits.record_chars:  # the item before this one
                 raise _too_long(name, count.count + items, limits)
             if items and (items >= YAML_ITEMS or at - begin >= GROUP_CHARS):
@@ -186,7 +204,7 @@ def yaml_records(path: Path, limits: Limits) -> Iterator[RawRecord | Group]:
     if not started:
         yield from _read_whole(path, limits)
         return
-    yield group(pending, len(_ITEM.findall(pending)))
+    yield group(pending, len(item_line.findall(pending)))
     count.finish()
 
 
@@ -207,25 +225,35 @@ def _lines(chunks: Iterator[str]) -> Iterator[str]:
         yield rest
 
 
-def _head(text: str) -> bool | None:
-    """Whether the text's first line of content starts a top-level list (None when it has
-    none yet): ``- `` at the start of a line, after blank lines and comments, with no
-    document marker or directive anywhere but a ``---`` first."""
-    for line in text.splitlines():
+def _list_start(text: str) -> tuple[int, int] | str | None:
+    """Where the list starts in the text and the indentation of its items' lines, when its
+    first line of content starts a top-level list (``- `` at the start of a line) or is
+    ``applicants:`` with an item of the list its next line of content (at any indentation);
+    _WHOLE when the file is anything else; None when it has no line of content yet (only
+    blank lines and comments), _WAIT when it has only ``applicants:``."""
+    at = 0
+    wrapped = False
+    for line in text.split("\n"):
         stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        return bool(_ITEM.match(line))
-    return None
+        if stripped and not stripped.startswith("#"):
+            if not wrapped and _WRAPPER.match(line):
+                wrapped = True
+            else:
+                item = _ITEM_LINE.match(line)
+                if item is None or (item.group(1) and not wrapped):
+                    return _WHOLE
+                return at, len(item.group(1))
+        at += len(line) + 1
+    return _WAIT if wrapped else None
 
 
-def _group(text: str, limits: Limits, budget: int) -> tuple[list[Any], int] | None:
-    """The items of a part of the list and the values its aliases add; None when the part
-    does not read on its own as a list. Plain block YAML is read line by line
-    (:mod:`formgen.load.yamlblock`), the rest by the loader."""
+def _group(text: str, limits: Limits, budget: int, indent: int = 0) -> tuple[list[Any], int] | None:
+    """The items of a part of the list (its items' lines at ``indent``) and the values its
+    aliases add; None when the part does not read on its own as a list. Plain block YAML is
+    read line by line (:mod:`formgen.load.yamlblock`), the rest by the loader."""
     if _MARKER.search(text):
         return None
-    plain = yamlblock.read_list(text, limits.depth + WRAPPING)
+    plain = yamlblock.read_list(text, limits.depth + WRAPPING, indent)
     if plain is not None:
         return plain, 0
     loader = yaml_text.YAML_LOADER(text)

@@ -103,9 +103,10 @@ _KEPT = 20_000
 _scalars: _Scalars | None = None
 
 
-def read_list(text: str, max_depth: int) -> list[Any] | None:
-    """The items of the YAML list ``text`` as the loader builds them, or None when the text
-    is not of the lines read here (the loader then reads it)."""
+def read_list(text: str, max_depth: int, indent: int = 0) -> list[Any] | None:
+    """The items of the YAML list ``text`` (its items' lines at ``indent``) as the loader
+    builds them, or None when the text is not of the lines read here (the loader then reads
+    it)."""
     global _scalars
     if _UNSURE.search(text):
         if "\r" not in text or text.count("\r") != text.count("\r\n"):
@@ -116,7 +117,7 @@ def read_list(text: str, max_depth: int) -> list[Any] | None:
     if _scalars is None:
         _scalars = _Scalars()
     try:
-        return _Reader(_scalars, max_depth - _MARGIN).read(text)
+        return _Reader(_scalars, max_depth - _MARGIN).read(text, root_indent=indent)
     except _Left:
         return None
 
@@ -129,12 +130,12 @@ class _Reader:
         # the open levels, innermost last: (indentation, list or mapping); -1 stands below all
         self.levels: list[tuple[int, Any]] = [(-1, None)]
 
-    def read(self, text: str) -> list[Any]:
+    def read(self, text: str, root_indent: int = 0) -> list[Any]:
         # One loop, its state in local names: the time of a call per line is much of the
         # time of reading one.
         root: list[Any] = []
         levels = self.levels
-        levels.append((0, root))
+        levels.append((root_indent, root))
         tags = self.scalars.tags
         scalars = self.scalars
         max_depth = self.max_depth
