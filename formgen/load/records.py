@@ -256,6 +256,8 @@ def row_record(columns: Columns, row: Sequence[Any], texts: dict[str, str]) -> d
             record[keys[0]] = value
         elif len(keys) == 2 and type(child := record.get(keys[0])) is dict:
             child[keys[1]] = value  # as _set_path sets it, without the call
+        elif len(keys) == 2 and child is None:
+            record[keys[0]] = {keys[1]: value}  # (likewise)
         else:
             _set_path(record, keys, value)
     return record
