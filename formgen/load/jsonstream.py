@@ -22,7 +22,7 @@ from pathlib import Path
 from formgen.bounds import KeyTwice, duplicate_json_key, unique_pairs
 from formgen.exceptions import DataFileError
 from formgen.load.limits import Limits, refuse_oversized
-from formgen.load.records import RawRecord, ReadWhole, not_a_mapping
+from formgen.load.records import RawRecord, ReadWhole, listed
 from formgen.load.streams import CHUNK, GROUP_CHARS, Count, read_chunks, whole_text
 from formgen.load.text import from_documents, parse_json
 from formgen.messages import Message, msg
@@ -87,11 +87,7 @@ class JsonGroup:
             except KeyTwice as e:
                 found = duplicate_json_key(text, e.key, line)
                 raise DataFileError(self.file, found.message) from None
-            where = msg("place.record", number=str(number))
-            if isinstance(value, dict):
-                out.append(RawRecord(self.file, where, value))
-            else:
-                out.append(not_a_mapping(self.file, where))
+            out.append(listed(self.file, number, value))
         refuse_oversized(out, self.limits)
         return out, 0
 

@@ -101,7 +101,7 @@ class RawRecord:
         """The id as text; a list or mapping where the id should be gives none (it is never
         turned into text: an alias bomb would expand)."""
         value = self.data.get("id")
-        if type(value) is str or isinstance(value, str):
+        if isinstance(value, str):
             return value.strip()
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return str(value)
@@ -133,6 +133,13 @@ def unreadable(file: str, reason: Message) -> RawRecord:
 def not_a_mapping(file: str, where: Message) -> RawRecord:
     """The stand-in for an item of a file's list of records that is not a record."""
     return RawRecord(file, where, {}, kind="not_a_mapping")
+
+
+def listed(file: str, number: int, item: Any) -> RawRecord:
+    """The record of the item ``number`` of a file's list of records: the item, when it is
+    a mapping, else the stand-in that says it is not one."""
+    where = msg("place.record", number=str(number))
+    return RawRecord(file, where, item) if isinstance(item, dict) else not_a_mapping(file, where)
 
 
 def orphan(file: str, where: Message, applicant_id: str, group: str) -> RawRecord:

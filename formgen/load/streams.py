@@ -26,7 +26,7 @@ from formgen.bounds import check_graph
 from formgen.exceptions import DataFileError
 from formgen.load import yamlblock
 from formgen.load.limits import Limits, check_size, refuse_oversized, too_large
-from formgen.load.records import RawRecord, not_a_mapping
+from formgen.load.records import RawRecord, listed
 from formgen.load.text import WRAPPING, decode, from_documents, parse_yaml
 from formgen.messages import msg
 
@@ -140,13 +140,7 @@ class Group:
         if parsed is None or len(parsed[0]) != self.count:
             return None
         items, added = parsed
-        out = []
-        for number, item in enumerate(items, start=self.first):
-            where = msg("place.record", number=str(number))
-            if isinstance(item, dict):
-                out.append(RawRecord(self.file, where, item))
-            else:
-                out.append(not_a_mapping(self.file, where))
+        out = [listed(self.file, number, item) for number, item in enumerate(items, start=self.first)]
         refuse_oversized(out, self.limits)
         return out, added
 

@@ -23,7 +23,7 @@ import yaml
 from formgen.bounds import DepthLimited, Refused, TooDeep, UniqueKeys, check_graph, json_loads
 from formgen.exceptions import DataFileError
 from formgen.load.limits import BATCH, Limits, check_count, refuse_oversized
-from formgen.load.records import RawRecord, not_a_mapping
+from formgen.load.records import RawRecord, listed
 from formgen.messages import msg
 
 WRAPPING = 2
@@ -219,10 +219,6 @@ def from_documents(path: Path, doc: Any, limits: Limits = BATCH) -> list[RawReco
     elif not isinstance(doc, list):
         raise DataFileError(str(path), msg("file.not-applicants"))
     check_count(str(path), len(doc), limits)
-    out = []
-    for i, item in enumerate(doc, start=1):
-        where = msg("place.record", number=str(i))
-        out.append(RawRecord(str(path), where, item) if isinstance(item, dict)
-                   else not_a_mapping(str(path), where))
+    out = [listed(str(path), number, item) for number, item in enumerate(doc, start=1)]
     refuse_oversized(out, limits)
     return out
