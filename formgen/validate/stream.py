@@ -201,8 +201,9 @@ def _outcomes(batch: list[RawRecord], manifest: Manifest, today: dt.date) -> lis
 
 
 def _examine_group(group: Items) -> tuple[list[RawRecord], list[Outcome], int] | None:
-    """The records of a YAML group read and examined (in a worker), and the values its
-    aliases add; None when it does not read on its own."""
+    """The records of a group (YAML or JSON items as text, a workbook's rows) read and
+    examined (in a worker), and the values YAML aliases add; None when it does not read
+    on its own."""
     read = group.records()
     if read is None:
         return None
@@ -246,7 +247,7 @@ class _Examiner:
         batch: list[RawRecord] = []
         for item in items:
             here = self._here()
-            if isinstance(item, (Group, JsonGroup)):
+            if isinstance(item, Items):
                 if batch:
                     yield from self._send(batch)
                     batch = []
@@ -282,14 +283,14 @@ class _Examiner:
         return self.pool is None
 
     def _send(self, work: list[RawRecord] | Items) -> Iterator[tuple[RawRecord, Outcome]]:
-        task = _examine_group if isinstance(work, (Group, JsonGroup)) else _examine_batch
+        task = _examine_group if isinstance(work, Items) else _examine_batch
         self.pending.append((work, self.pool.apply_async(task, (work,))))
         while len(self.pending) > 2 * self.workers:
             yield from self._receive()
 
     def _receive(self) -> Iterator[tuple[RawRecord, Outcome]]:
         work, result = self.pending.popleft()
-        if isinstance(work, (Group, JsonGroup)):
+        if isinstance(work, Items):
             yield from self._read(work, result.get())
         else:
             yield from zip(work, result.get(), strict=True)
