@@ -7,8 +7,8 @@ when there are some (:mod:`formgen.validate.stream`). Where the file starts each
 new line, the same way each time (an indented ``json.dump``, one item a line), the items
 are cut at those lines, and each piece is checked where it is read to be one item and its
 comma; otherwise the standard library's C scanner finds each item's end (and any syntax
-error, with its line). Anything but a list is read whole
-(:func:`formgen.load.text.parse_json`).
+error, with its line). A list alone or as the only value of ``{"applicants": …}`` is read
+so; anything else is read whole (:func:`formgen.load.text.parse_json`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from formgen.bounds import KeyTwice, duplicate_json_key, unique_pairs
 from formgen.exceptions import DataFileError
 from formgen.load.limits import Limits, refuse_oversized
 from formgen.load.records import RawRecord, ReadWhole, listed
-from formgen.load.streams import CHUNK, GROUP_CHARS, Count, read_chunks, whole_text
+from formgen.load.streams import CHUNK, GROUP_CHARS, Count, read_chunks, too_long, whole_text
 from formgen.load.text import from_documents, parse_json
 from formgen.messages import Message, msg
 
@@ -178,8 +178,7 @@ class _JsonText:
                 cut = e.pos >= len(self.buf) - 16 or e.msg.startswith("Unterminated string")
                 if cut and not self.eof:
                     if len(self.buf) - self.pos > limits.record_chars:
-                        raise DataFileError(name, msg("file.record-too-long", number=number,
-                                                      limit=limits.record_chars)) from None
+                        raise too_long(name, number, limits) from None
                     self.more(want)  # (which moves the text read: read the item again)
                     want *= 2  # an item longer than what was read: read twice as much
                     continue
@@ -192,15 +191,15 @@ class _JsonText:
                 self.more(want)  # a number or a literal may go on past what was read
                 continue
             if end - self.pos > limits.record_chars:
-                raise DataFileError(name, msg("file.record-too-long", number=number,
-                                              limit=limits.record_chars))
+                raise too_long(name, number, limits)
             start, self.pos = self.pos, end
             return self.buf[start:end], self.line_at(start)
 
 
 def json_records(path: Path, limits: Limits, cut: bool = True) -> Iterator[RawRecord | JsonGroup]:
-    """The records of a JSON data file: a list as groups of items (:class:`JsonGroup`),
-    anything else read whole (:func:`formgen.load.text.parse_json`). With ``cut``, once
+    """The records of a JSON data file: a list, alone or as ``{"applicants": …}``, as
+    groups of items (:class:`JsonGroup`), anything else read whole
+    (:func:`formgen.load.text.parse_json`). With ``cut``, once
     the file shows how it lays out its items (each on a new line), the items are cut at
     such lines rather than scanned here: a group that then does not read (None) asks for
     the file to be read again without ``cut``. A refusal found after a cut comes as a group

@@ -1,13 +1,15 @@
-"""YAML and JSON data files read a record at a time, so that memory does not grow with the
-number of applicants: a JSON list is parsed item by item from the file, a YAML list of
-records in groups of items cut at its top-level ``- `` lines.
+"""Data files read a record at a time, so that memory does not grow with the number of
+applicants: a YAML list (alone, or under ``applicants:``) in groups of items cut at the
+lines that start them, read where they are examined; and what JSON lists
+(:mod:`formgen.load.jsonstream`) share with them: the text read in pieces, the records
+counted as they come, a record's size bounded before it is parsed.
 
 Each yields the records :func:`formgen.load.text.from_documents` gives for the whole file,
 in order, with the same refusals: what the file as a whole is checked for (its encoding,
 the number of records) is checked as it is read, and a file read this way in a form it
-does not expect (a mapping, YAML anchors used across records, a document marker) is read
-whole instead. A file refused part way (DataFileError) has had some records yielded: the
-caller drops them (:func:`formgen.validate.validate_sources`).
+does not expect (a mapping with more than the list, YAML anchors used across records, a
+document marker) is read whole instead. A file refused part way (DataFileError) has had
+some records yielded: the caller drops them (:func:`formgen.validate.validate_sources`).
 """
 
 from __future__ import annotations
@@ -186,14 +188,14 @@ def yaml_records(path: Path, limits: Limits) -> Iterator[RawRecord | Group]:
         last = -1
         for at in [m.start() for m in item_line.finditer(pending)]:
             if items and at - last > limits.record_chars:  # the item before this one
-                raise _too_long(name, count.count + items, limits)
+                raise too_long(name, count.count + items, limits)
             if items and (items >= YAML_ITEMS or at - begin >= GROUP_CHARS):
                 yield group(pending[begin:at], items)  # a group ends where another item starts
                 begin, items = at, 0
             items += 1
             last = at
         if len(pending) - last > limits.record_chars:  # the last item, as far as it is read
-            raise _too_long(name, count.count + items, limits)
+            raise too_long(name, count.count + items, limits)
         pending = pending[begin:]
     if not started:
         yield from _read_whole(path, limits)
@@ -202,7 +204,8 @@ def yaml_records(path: Path, limits: Limits) -> Iterator[RawRecord | Group]:
     count.finish()
 
 
-def _too_long(name: str, number: int, limits: Limits) -> DataFileError:
+def too_long(name: str, number: int, limits: Limits) -> DataFileError:
+    """The refusal of a file whose record ``number`` is longer than a record may be."""
     return DataFileError(name, msg("file.record-too-long", number=number, limit=limits.record_chars))
 
 
@@ -318,4 +321,4 @@ def _read_whole(path: Path, limits: Limits) -> Iterator[RawRecord]:
     yield from from_documents(path, parse_yaml(str(path), whole_text(path, limits), limits), limits)
 
 
-__all__ = ["Count", "Group", "read_chunks", "whole_text", "yaml_records"]
+__all__ = ["Count", "Group", "read_chunks", "too_long", "whole_text", "yaml_records"]
