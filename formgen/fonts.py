@@ -292,6 +292,9 @@ def _ranges(charsets: str) -> list[tuple[int, int]]:
 class _Coverage:
     not_drawable: re.Pattern[str]
     """Matches any character no font has."""
+    drawable: re.Pattern[str]
+    """Matches a run of characters a font has (a text matched whole has no other, found
+    several times faster than by searching for one)."""
     all_ascii: bool
     """Every printable ASCII character has a font (the common case, checked fast)."""
 
@@ -313,7 +316,8 @@ def _coverage(conf: Path) -> _Coverage | None:
         for first, last in ranges
     )
     pattern = re.compile(f"[^{covered}]")
-    return _Coverage(pattern, pattern.search("".join(map(chr, range(0x20, 0x7F)))) is None)
+    return _Coverage(pattern, re.compile(f"[{covered}]*+"),
+                     pattern.search("".join(map(chr, range(0x20, 0x7F)))) is None)
 
 
 def read_coverage() -> None:
@@ -327,6 +331,8 @@ def undrawable(text: str) -> list[str]:
     once, in order (controls and invisible format characters need no glyph)."""
     coverage = _coverage(fonts_conf())
     if coverage is None or (coverage.all_ascii and text.isascii()):
+        return []
+    if coverage.drawable.match(text).end() == len(text):  # type: ignore[union-attr]
         return []
     found: list[str] = []
     for char in coverage.not_drawable.findall(text):

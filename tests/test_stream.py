@@ -474,3 +474,21 @@ def test_a_list_under_applicants_streams(tmp_path: Path, example_record: dict, l
     made = [r for g in read for r in g.records()[0]]  # type: ignore[index]
     assert [r.data for r in made] == [r.data for r in sources([path])[0].whole()]
     same_report([path], workers=2)
+
+
+@pytest.mark.parametrize("indent", [0, 2])
+def test_item_lines_are_found_as_a_search_from_each_line_start_finds_them(indent: int) -> None:
+    """The lines that start an item, searched for from the line break before them, are
+    the lines ``^ {indent}-`` finds, from any line's start on."""
+    import random
+    import re
+
+    rng = random.Random(indent)
+    by_line = re.compile(rf"^ {{{indent}}}-(?:[ \t]|$)", re.M)
+    lines = streams._ItemLines(indent)
+    for _ in range(3000):
+        text = "".join(rng.choice(["-", " ", "  ", "\t", "\n", "x", "- ", "\r\n"]) for _ in range(rng.randint(0, 25)))
+        line_starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+        start = rng.choice(line_starts)
+        expected = [m.start() for m in by_line.finditer(text) if m.start() >= start]
+        assert lines.starts(text, start) == expected, (text, start)

@@ -109,15 +109,38 @@ class Count:
 
 # ----------------------------------------------------------------------------- YAML
 
-_ITEM = re.compile(r"^-(?:[ \t]|$)", re.M)
+_ITEM = r"-(?:[ \t]|$)"
 """A line that starts an item of a top-level list."""
 _ITEM_LINE = re.compile(r"( *)-(?:[ \t]|$)")
 """A line that starts an item of a list, at some indentation."""
 _WRAPPER = re.compile(r"applicants:[ \t]*(?:#[^\r]*)?\r?$")
 """The line of a mapping that holds the list (``applicants:``, its items below it)."""
 _WAIT, _WHOLE = "wait", "whole"
-_MARKER = re.compile(r"^(?:---|\.\.\.|%)", re.M)
-"""A line with a document marker or a directive: the file is read whole."""
+_MARKER = re.compile(r"\n(?:---|\.\.\.|%)")
+
+
+def has_marker(text: str) -> bool:
+    """Whether a line of ``text`` has a document marker or a directive (the file is then
+    read whole)."""
+    return _MARKER.search(text) is not None or text.startswith(("---", "...", "%"))
+
+
+class _ItemLines:
+    """Finds the lines that start an item of the list (at the list's indentation)."""
+
+    def __init__(self, indent: int):
+        line = " " * indent + _ITEM
+        self.at_start = re.compile(line, re.M)
+        # (searched for many times faster than a pattern that starts with "^")
+        self.after_break = re.compile("\n" + line, re.M)
+
+    def starts(self, text: str, start: int = 0) -> list[int]:
+        """Where the lines that start an item begin in ``text``, from ``start`` (where a
+        line begins) on."""
+        found = [m.start() + 1 for m in self.after_break.finditer(text, start - 1 if start else 0)]
+        if not start and self.at_start.match(text):
+            found.insert(0, 0)
+        return found
 
 
 @dataclass(frozen=True)
@@ -158,8 +181,10 @@ def yaml_records(path: Path, limits: Limits) -> Iterator[RawRecord | Group]:
     count = Count(name, limits)
     pending = ""
     started = False
-    item_line = _ITEM
+    item_lines = _ItemLines(0)
     indent = 0
+    known: list[int] = []  # where the items found in ``pending`` start …
+    scanned = 0  # … which is searched for them up to here
 
     def group(text: str, items: int) -> Group:
         first = count.count + 1
@@ -182,11 +207,12 @@ def yaml_records(path: Path, limits: Limits) -> Iterator[RawRecord | Group]:
             at, indent = head
             pending = pending[at:]
             if indent:
-                item_line = re.compile(rf"^ {{{indent}}}-(?:[ \t]|$)", re.M)
+                item_lines = _ItemLines(indent)
             started = True
+        starts = known + item_lines.starts(pending, scanned)
         begin = items = 0
         last = -1
-        for at in [m.start() for m in item_line.finditer(pending)]:
+        for at in starts:
             if items and at - last > limits.record_chars:  # the item before this one
                 raise too_long(name, count.count + items, limits)
             if items and (items >= YAML_ITEMS or at - begin >= GROUP_CHARS):
@@ -197,10 +223,12 @@ def yaml_records(path: Path, limits: Limits) -> Iterator[RawRecord | Group]:
         if len(pending) - last > limits.record_chars:  # the last item, as far as it is read
             raise too_long(name, count.count + items, limits)
         pending = pending[begin:]
+        known = [at - begin for at in starts if at >= begin]
+        scanned = len(pending)
     if not started:
         yield from _read_whole(path, limits)
         return
-    yield group(pending, len(item_line.findall(pending)))
+    yield group(pending, len(known))
     count.finish()
 
 
@@ -248,7 +276,7 @@ def _group(text: str, limits: Limits, budget: int, indent: int = 0) -> tuple[lis
     """The items of a part of the list (its items' lines at ``indent``) and the values its
     aliases add; None when the part does not read on its own as a list. Plain block YAML is
     read line by line (:mod:`formgen.load.yamlblock`), the rest by the loader."""
-    if _MARKER.search(text):
+    if has_marker(text):
         return None
     plain = yamlblock.read_list(text, limits.depth + WRAPPING, indent)
     if plain is not None:

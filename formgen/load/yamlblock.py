@@ -37,10 +37,16 @@ import formgen.load.text as yaml_text
 _LINES = re.compile(r"^( *+)(-(?: ++|$))?(?:(\w[\w.\-]*+):(?: ++|$))?(.*)$", re.M)
 """Each line's indentation, its ``-`` and the spaces after it, its key (each perhaps
 empty), and the rest."""
-_UNSURE = re.compile(
-    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
-"""A character left to the loader: a tab, a control character, a line break of YAML's own
-(NEL, LS, PS), a byte-order mark or one YAML does not allow."""
+_SURE = re.compile(
+    "[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*+")
+"""Characters read here: not a tab, a control character, a line break of YAML's own (NEL,
+LS, PS), a byte-order mark or one YAML does not allow, which are left to the loader."""
+
+
+def _unsure(text: str) -> bool:
+    """Whether ``text`` has a character left to the loader (a run of the others matched is
+    several times faster than a search for one)."""
+    return _SURE.match(text).end() != len(text)  # type: ignore[union-attr]
 _SINGLE = re.compile(r"'((?:[^'\n]|'')*)'(?: +(?:#.*)?)?$")
 _DOUBLE = re.compile(r'"([^"\\\n]*)"(?: +(?:#.*)?)?$')
 _FLOW_SCALAR = re.compile(r"'(?:[^'\n]|'')*'|\"[^\"\\\n]*\""
@@ -108,11 +114,11 @@ def read_list(text: str, max_depth: int, indent: int = 0) -> list[Any] | None:
     builds them, or None when the text is not of the lines read here (the loader then reads
     it)."""
     global _scalars
-    if _UNSURE.search(text):
+    if _unsure(text):
         if "\r" not in text or text.count("\r") != text.count("\r\n"):
             return None
         text = text.replace("\r\n", "\n")
-        if _UNSURE.search(text):
+        if _unsure(text):
             return None
     if _scalars is None:
         _scalars = _Scalars()
