@@ -293,8 +293,9 @@ class _Coverage:
     not_drawable: re.Pattern[str]
     """Matches any character no font has."""
     drawable: re.Pattern[str]
-    """Matches a run of characters a font has (a text matched whole has no other, found
-    several times faster than by searching for one)."""
+    """Matches a run of characters a font has, and of tabs and line breaks, which need none
+    (a text matched whole has no other, found several times faster than by searching for
+    one)."""
     all_ascii: bool
     """Every printable ASCII character has a font (the common case, checked fast)."""
 
@@ -316,7 +317,7 @@ def _coverage(conf: Path) -> _Coverage | None:
         for first, last in ranges
     )
     pattern = re.compile(f"[^{covered}]")
-    return _Coverage(pattern, re.compile(f"[{covered}]*+"),
+    return _Coverage(pattern, re.compile(f"[\t\n\r{covered}]*+"),
                      pattern.search("".join(map(chr, range(0x20, 0x7F)))) is None)
 
 
@@ -339,6 +340,17 @@ def undrawable(text: str) -> list[str]:
         if char not in found and unicodedata.category(char) not in _NO_GLYPH_NEEDED and not _is_variation_selector(char):
             found.append(char)
     return found
+
+
+def drawn_alike(text: str) -> bool:
+    """Whether every character of ``text`` and of printable ASCII has a font (or needs none):
+    then so do the texts made of them (as a data file's values are made of its text, and
+    numbers and days written as text are ASCII). True when the fonts cannot be asked, as
+    :func:`undrawable` then finds nothing either."""
+    coverage = _coverage(fonts_conf())
+    if coverage is None:
+        return True
+    return coverage.all_ascii and coverage.drawable.match(text).end() == len(text)  # type: ignore[union-attr]
 
 
 def _is_variation_selector(char: str) -> bool:

@@ -5,6 +5,7 @@ dropped; the refusal past the record limit comes before the file is read further
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import dataclasses
 import datetime as dt
@@ -492,3 +493,43 @@ def test_item_lines_are_found_as_a_search_from_each_line_start_finds_them(indent
         start = rng.choice(line_starts)
         expected = [m.start() for m in by_line.finditer(text) if m.start() >= start]
         assert lines.starts(text, start) == expected, (text, start)
+
+
+UNDRAWABLE = {  # 𪚥 (U+2A6A5), which no font of the configuration has, as each file may give it
+    "yaml, as it is": ("yaml", "张𪚥"),
+    "yaml, escaped": ("yaml", '"张\\U0002A6A5"'),
+    "yaml, binary": ("yaml", "!!binary " + base64.b64encode("张𪚥".encode()).decode()),
+    "json, as it is": ("json", '"张𪚥"'),
+    "json, escaped": ("json", '"\\u5f20\\ud869\\udea5"'),
+    "xlsx, as it is": ("xlsx", "张𪚥"),
+}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("given", UNDRAWABLE.values(), ids=UNDRAWABLE.keys())
+def test_a_character_no_font_has_is_found_however_the_file_gives_it(
+    tmp_path: Path, example_record: dict, given: tuple[str, str], workers: int
+) -> None:
+    """A group whose text every font draws is not looked at record by record; a character
+    that an escape, a tag or a cell makes is still found, as the whole read finds it."""
+    kind, zh = given
+    batch = records(12, example_record)
+    path = tmp_path / f"a.{kind}"
+    name = batch[7]["name"]
+    if kind == "xlsx":
+        batch[7]["name"] = {"zh": zh, "en": name["en"]}
+        write_xlsx(path, batch)
+    elif kind == "yaml":
+        dumped = yaml.safe_dump(batch, allow_unicode=True, sort_keys=False)
+        old = f"name:\n    zh: {name['zh']}\n"
+        at = dumped.index(old, dumped.index(batch[7]["id"]))
+        path.write_text(f"{dumped[:at]}name:\n    zh: {zh}\n{dumped[at + len(old):]}", encoding="utf-8")
+    else:
+        dumped = "[\n" + ",\n".join(json.dumps(r, ensure_ascii=False) for r in batch) + "\n]\n"
+        old = '"name": ' + json.dumps(name, ensure_ascii=False)
+        at = dumped.index(old, dumped.index(batch[7]["id"]))
+        given_name = '"name": {"zh": ' + zh + ', "en": ' + json.dumps(name["en"]) + "}"
+        path.write_text(dumped[:at] + given_name + dumped[at + len(old):], encoding="utf-8")
+    report = same_report([path], workers=workers)
+    found = [p.text("en") for p in report.problems if "no installed font can draw" in p.text("en")]
+    assert len(found) == 1 and f"({batch[7]['id']})" in found[0] and "name.zh" in found[0], found

@@ -65,6 +65,13 @@ class JsonGroup:
     def count(self) -> int:
         return len(self.texts)
 
+    def value_texts(self) -> tuple[str, ...] | None:
+        """Texts whose characters, with printable ASCII, make every text of the records;
+        None when a text may hold others (an escape such as ``\\u4e00``)."""
+        if any("\\" in text for text in self.texts):
+            return None
+        return self.texts
+
     def records(self) -> tuple[list[RawRecord], int] | None:
         """The records (none added by aliases: JSON has none); DataFileError, naming its
         line, when an object gives a key twice; None when a piece is not one item and its

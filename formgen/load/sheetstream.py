@@ -13,6 +13,7 @@ order. The records are those the whole read gives, in the same order.
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -91,6 +92,20 @@ class SheetGroup(Group):
     layout: Layout | None = None
     applicants: tuple[Applicant, ...] = ()
 
+    def value_texts(self) -> tuple[str, ...] | None:
+        """The texts of the cells (the numbers and days in them are made texts of ASCII);
+        None when a cell holds anything else."""
+        texts: list[str] = []
+        for _, values, rows, _ in self.applicants:
+            for row in (values, *(row for found in rows for _, row in found)):
+                for value in row:
+                    kind = type(value)
+                    if kind is str:
+                        texts.append(value)
+                    elif value is not None and kind not in _ASCII_VALUES:
+                        return None
+        return ("".join(texts),)
+
     def records(self) -> tuple[list[RawRecord], int]:
         layout = self.layout
         assert layout is not None
@@ -108,6 +123,10 @@ class SheetGroup(Group):
             refuse_oversized([raw], self.limits)
             out.append(raw)
         return out, 0
+
+
+_ASCII_VALUES = frozenset((int, float, bool, dt.date, dt.datetime, dt.time))
+"""Cell values whose text (as the model makes it) is ASCII."""
 
 
 def _place(sheet: str, row: int) -> Message:

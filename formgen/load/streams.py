@@ -158,6 +158,13 @@ class Group:
     indent: int = 0
     """The indentation of its items' lines (a list under ``applicants:`` may have one)."""
 
+    def value_texts(self) -> tuple[str, ...] | None:
+        """Texts whose characters, with printable ASCII, make every text of the records;
+        None when a text may hold others (YAML's escapes and tags, such as ``!!binary``)."""
+        if "\\" in self.text or "!" in self.text:
+            return None
+        return (self.text,)
+
     def records(self) -> tuple[list[RawRecord], int] | None:
         """The records, and the values the aliases added; None when the text does not read
         on its own as a list of ``count`` items (the file is then to be read whole)."""

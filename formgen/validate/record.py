@@ -58,9 +58,10 @@ def maker(raw: RawRecord) -> ProblemMaker:
     return problem
 
 
-def examine(raw: RawRecord, manifest: Manifest, today: dt.date) -> Examined:
+def examine(raw: RawRecord, manifest: Manifest, today: dt.date, *, drawable: bool = False) -> Examined:
     """The applicant when the record has no error of its own (else None), and every
-    problem found."""
+    problem found. ``drawable``: every character of the record's texts is known to have a
+    font (its group's text was looked at), so they are not looked at again."""
     problem = maker(raw)
     if raw.refused is not None:  # refused, or a whole file
         return Examined([problem("", raw.refused)], None)
@@ -88,7 +89,8 @@ def examine(raw: RawRecord, manifest: Manifest, today: dt.date) -> Examined:
         return Examined(_dedupe(problems), None, len(_dedupe(problems[:noted])))
     problems.extend(programme_problems)
     problems.extend(record_rules(applicant, prog, today, problem))
-    problems.extend(glyph_warnings(data, applicant, problem))
+    if not drawable:
+        problems.extend(glyph_warnings(data, applicant, problem))
     if any(p.severity == "error" for p in problems):
         return Examined(problems, None, noted)
     return Examined(problems, applicant, noted)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from formgen.exceptions import DataFileError, Problem
+from formgen.fonts import drawn_alike
 from formgen.load import RawRecord, ReadWhole, Source, unreadable, without_cycle_collection
 from formgen.load.jsonstream import JsonGroup
 from formgen.load.streams import Group
@@ -148,8 +149,8 @@ def _slim(raw: RawRecord) -> RawRecord:
 # ----------------------------------------------------------------------------- examining
 
 
-def _outcome(raw: RawRecord, manifest: Manifest, today: dt.date) -> Outcome:
-    found = examine(raw, manifest, today)
+def _outcome(raw: RawRecord, manifest: Manifest, today: dt.date, drawable: bool = False) -> Outcome:
+    found = examine(raw, manifest, today, drawable=drawable)
     place = quota_of(found.applicant) if found.applicant is not None else None
     return found.problems, place, found.id_at
 
@@ -162,7 +163,7 @@ def _start_worker(manifest: Manifest, today: dt.date) -> None:
     gc.disable()  # a worker makes and drops models; none holds a cycle
 
 
-def _examine_batch(batch: list[RawRecord]) -> list[Outcome]:
+def _examine_batch(batch: list[RawRecord], drawable: bool = False) -> list[Outcome]:
     """The outcomes of ``batch`` (in a worker), each problem's line said in the command
     line's language here, alongside the other workers, rather than by the one process that
     prints them. Equal messages are one object (as the process that reads them keeps them),
@@ -170,7 +171,7 @@ def _examine_batch(batch: list[RawRecord]) -> list[Outcome]:
     lang = environment_language()
     messages: dict[Message, Message] = _WORKER.setdefault("messages", {})
     out = []
-    for problems, place, id_at in _outcomes(batch, _WORKER["manifest"], _WORKER["today"]):
+    for problems, place, id_at in _outcomes(batch, _WORKER["manifest"], _WORKER["today"], drawable):
         for problem in problems:
             _share(problem, messages)
             problem.say(lang)
@@ -196,8 +197,16 @@ def _share(problem: Problem, messages: dict[Message, Message]) -> bool:
     return True
 
 
-def _outcomes(batch: list[RawRecord], manifest: Manifest, today: dt.date) -> list[Outcome]:
-    return [_outcome(raw, manifest, today) for raw in batch]
+def _outcomes(batch: list[RawRecord], manifest: Manifest, today: dt.date,
+              drawable: bool = False) -> list[Outcome]:
+    return [_outcome(raw, manifest, today, drawable) for raw in batch]
+
+
+def _drawable(group: Items) -> bool:
+    """Whether every text of the group's records is known to have a font: the texts they
+    are made of have one (looked at once, rather than each record's texts)."""
+    texts = group.value_texts()
+    return texts is not None and all(drawn_alike(text) for text in texts)
 
 
 def _examine_group(group: Items) -> tuple[list[RawRecord], list[Outcome], int] | None:
@@ -208,7 +217,7 @@ def _examine_group(group: Items) -> tuple[list[RawRecord], list[Outcome], int] |
     if read is None:
         return None
     records, added = read
-    return [_slim(r) for r in records], _examine_batch(records), added
+    return [_slim(r) for r in records], _examine_batch(records, _drawable(group)), added
 
 
 def _cores() -> int:
@@ -254,7 +263,7 @@ class _Examiner:
                 if here:
                     read = item.records()
                     yield from self._read(item, read and (
-                        read[0], _outcomes(read[0], self.manifest, self.today), read[1]))
+                        read[0], _outcomes(read[0], self.manifest, self.today, _drawable(item)), read[1]))
                 else:
                     yield from self._send(item)
                 continue
