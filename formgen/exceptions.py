@@ -57,8 +57,9 @@ class Problem:
         record = None if self.record == WHOLE_FILE else self.record
         return Joined(tuple(p for p in (self.file, record, self.field) if p), msg("list.place"))
 
-    def text(self, lang: Language) -> str:
-        """The whole line: where, how bad, what."""
+    def text(self, lang: Language, message_text: str | None = None) -> str:
+        """The whole line: where, how bad, what (``message_text``: the message in ``lang``,
+        when it was said already)."""
         if self.said is not None and self.said[0] == lang:
             return self.said[1]
         # msg("problem.line", place=self.place(), ...) said, without making the messages
@@ -69,7 +70,7 @@ class Problem:
             shown(p, lang) for p in (self.file, record, self.field) if p)
         return words.gettext("problem.line") % {
             "place": place, "severity": shown(SEVERITIES[self.severity], lang),
-            "message": shown(self.message, lang),
+            "message": shown(self.message, lang) if message_text is None else message_text,
         }
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -77,9 +78,10 @@ class Problem:
         return _problem, (self.file, self.record, self.field, self.message, self.severity,
                           self.record_id, self.said)
 
-    def say(self, lang: Language) -> Problem:
-        """The problem with its line in ``lang`` kept, e.g. by the process that found it."""
-        object.__setattr__(self, "said", (lang, self.text(lang)))
+    def say(self, lang: Language, message_text: str | None = None) -> Problem:
+        """The problem with its line in ``lang`` kept, e.g. by the process that found it
+        (``message_text``: the message in ``lang``, when it was said already)."""
+        object.__setattr__(self, "said", (lang, self.text(lang, message_text)))
         return self
 
     def __str__(self) -> str:

@@ -170,14 +170,25 @@ def _examine_batch(batch: list[RawRecord], drawable: bool = False) -> list[Outco
     so a batch's answer carries each once: thousands of records have the same warning."""
     lang = environment_language()
     messages: dict[Message, Message] = _WORKER.setdefault("messages", {})
+    said: dict[int, str] = _WORKER.setdefault(f"said {lang}", {})
+    """The text in ``lang`` of each message kept in ``messages``, by the message's id (said
+    once)."""
     out = []
     for problems, place, id_at in _outcomes(batch, _WORKER["manifest"], _WORKER["today"], drawable):
         for problem in problems:
-            _share(problem, messages)
-            problem.say(lang)
+            if _share(problem, messages):
+                message = problem.message
+                text = said.get(id(message))
+                if text is None:
+                    text = said[id(message)] = message.text(lang)
+                problem.say(lang, text)
+            else:
+                problem.say(lang)
         out.append((problems, place, id_at))
     if len(messages) > SHARED:  # messages of values the records' own: not kept for ever
         messages.clear()
+        for key in ("said zh", "said en"):
+            _WORKER.pop(key, None)
     return out
 
 
