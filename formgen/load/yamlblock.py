@@ -149,8 +149,11 @@ class _Reader:
         # and the indentation a line needs to go on with it
         plain_in: Any = None
         plain_slot: Any = None
-        plain_lines: list[str] = []
+        plain_first = ""
+        plain_more: list[str] | None = None  # its lines, once it goes on below
         plain_need = 0
+        top_at: int = root_indent  # the innermost level (levels[-1])
+        top: Any = root
         # a key or "-" with nothing after it: its container, key or index, and indentation
         open_in: Any = None
         open_slot: Any = None
@@ -172,10 +175,12 @@ class _Reader:
                     rest = rest.rstrip(" ")
                     if ": " in rest or " #" in rest or rest[-1] == ":":
                         raise _Left()
-                    plain_lines.append(rest)
+                    if plain_more is None:
+                        plain_more = [plain_first]
+                    plain_more.append(rest)
                     continue
-                if len(plain_lines) > 1:
-                    plain_in[plain_slot] = scalars.value(" ".join(plain_lines))
+                if plain_more is not None:
+                    plain_in[plain_slot] = scalars.value(" ".join(plain_more))
                 plain_in = None
             if not dash and not key:
                 if rest and rest[0] != "#":
@@ -188,16 +193,19 @@ class _Reader:
                     block: list[Any] | dict[str, Any] = [] if dash else {}
                     open_in[open_slot] = block
                     levels.append((indent, block))
+                    top_at, top = indent, block
                     if len(levels) > max_depth:
                         raise _Left()
                 else:
                     open_in[open_slot] = scalars.value("")
                 open_in = None
-            while levels[-1][0] > indent:
-                levels.pop()
-            at, container = levels[-1]
-            if at != indent:
+            if top_at > indent:
+                while levels[-1][0] > indent:
+                    levels.pop()
+                top_at, top = levels[-1]
+            if top_at != indent:
                 raise _Left()
+            container = top
             if dash:
                 if type(container) is not list:
                     raise _Left()
@@ -206,6 +214,7 @@ class _Reader:
                     mapping: dict[str, Any] = {}
                     container.append(mapping)
                     levels.append((indent, mapping))
+                    top_at, top = indent, mapping
                     if len(levels) > max_depth:
                         raise _Left()
                     container = mapping
@@ -214,9 +223,10 @@ class _Reader:
                     container.append(None)
             elif type(container) is list:  # a list at its key's indentation ends with a key
                 levels.pop()
-                at, container = levels[-1]
-                if at != indent or type(container) is not dict:
+                top_at, top = levels[-1]
+                if top_at != indent or type(top) is not dict:
                     raise _Left()
+                container = top
             if key:
                 if tags.get(key) != _STR:
                     scalars.key(key)
@@ -229,16 +239,16 @@ class _Reader:
                 if ": " in value or value[-1] == ":":
                     raise _Left()
                 container[slot] = value if tags.get(value) == _STR else scalars.value(value)
-                plain_in, plain_slot, plain_lines, plain_need = container, slot, [value], indent + 1
+                plain_in, plain_slot, plain_first, plain_more, plain_need = container, slot, value, None, indent + 1
             elif not first or first == "#":
                 container[slot] = None
                 open_in, open_slot, open_at = container, slot, indent
             else:
                 container[slot], plain = self.other(rest)
                 if plain is not None:
-                    plain_in, plain_slot, plain_lines, plain_need = container, slot, [plain], indent + 1
-        if plain_in is not None and len(plain_lines) > 1:
-            plain_in[plain_slot] = scalars.value(" ".join(plain_lines))
+                    plain_in, plain_slot, plain_first, plain_more, plain_need = container, slot, plain, None, indent + 1
+        if plain_in is not None and plain_more is not None:
+            plain_in[plain_slot] = scalars.value(" ".join(plain_more))
         if open_in is not None:
             open_in[open_slot] = scalars.value("")
         if not root:  # no document at all
