@@ -34,12 +34,20 @@ def _no_key_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(KEY_ENV, raising=False)
 
 
+def _command(name: str) -> click.Command:
+    """The sub-command ``name``, loaded as ``formgen`` loads it when it is run (the group
+    holds only the commands asked for so far)."""
+    command = main.get_command(click.Context(main), name)
+    assert command is not None, name
+    return command
+
+
 def _options(command: str) -> set[str]:
-    return {opt for p in main.commands[command].params for opt in p.opts if opt.startswith("--")}
+    return {opt for p in _command(command).params for opt in p.opts if opt.startswith("--")}
 
 
 def _helps(command: str) -> dict[str, str]:
-    return {p.opts[0]: p.help or "" for p in main.commands[command].params
+    return {p.opts[0]: p.help or "" for p in _command(command).params
             if isinstance(p, click.Option)}
 
 
