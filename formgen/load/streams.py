@@ -111,7 +111,7 @@ class Count:
 
 _ITEM = r"-(?:[ \t]|$)"
 """A line that starts an item of a top-level list."""
-_ITEM_LINE = re.compile(r"( *)-(?:[ \t]|$)")
+_ITEM_LINE = re.compile("( *)" + _ITEM)
 """A line that starts an item of a list, at some indentation."""
 _WRAPPER = re.compile(r"applicants:[ \t]*(?:#[^\r]*)?\r?$")
 """The line of a mapping that holds the list (``applicants:``, its items below it)."""
