@@ -333,7 +333,7 @@ def undrawable(text: str) -> list[str]:
     coverage = _coverage(fonts_conf())
     if coverage is None or (coverage.all_ascii and text.isascii()):
         return []
-    if coverage.drawable.match(text).end() == len(text):  # type: ignore[union-attr]
+    if _all_drawn(coverage, text):
         return []
     found: list[str] = []
     for char in coverage.not_drawable.findall(text):
@@ -350,7 +350,12 @@ def drawn_alike(text: str) -> bool:
     coverage = _coverage(fonts_conf())
     if coverage is None:
         return True
-    return coverage.all_ascii and coverage.drawable.match(text).end() == len(text)  # type: ignore[union-attr]
+    return coverage.all_ascii and _all_drawn(coverage, text)
+
+
+def _all_drawn(coverage: _Coverage, text: str) -> bool:
+    """Whether every character of ``text`` has a font or needs none."""
+    return coverage.drawable.match(text).end() == len(text)  # type: ignore[union-attr]
 
 
 def _is_variation_selector(char: str) -> bool:
