@@ -170,7 +170,7 @@ def _examine_batch(batch: list[RawRecord], drawable: bool = False) -> list[Outco
     so a batch's answer carries each once: thousands of records have the same warning."""
     lang = environment_language()
     messages: dict[Message, Message] = _WORKER.setdefault("messages", {})
-    said: dict[int, str] = _WORKER.setdefault(f"said {lang}", {})
+    said: dict[int, str] = _WORKER.setdefault("said", {}).setdefault(lang, {})
     """The text in ``lang`` of each message kept in ``messages``, by the message's id (said
     once)."""
     out = []
@@ -187,8 +187,7 @@ def _examine_batch(batch: list[RawRecord], drawable: bool = False) -> list[Outco
         out.append((problems, place, id_at))
     if len(messages) > SHARED:  # messages of values the records' own: not kept for ever
         messages.clear()
-        for key in ("said zh", "said en"):
-            _WORKER.pop(key, None)
+        _WORKER.pop("said", None)
     return out
 
 
