@@ -12,6 +12,7 @@ import io
 import json
 import os
 import re
+import time
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -199,8 +200,36 @@ SAID_DONE = """() => {
 }"""
 
 
+BURST_DOWNLOADS = 10
+"""Downloads a page may begin within a second. Chromium's renderer drops any more, with no
+event and no message, until a second has passed since the first of them (Blink's
+``LocalFrame::ShouldThrottleDownload``, ``kBurstDownloadLimit``). A person cannot click
+that fast; a test can: the documents of one applicant are eleven downloads or more."""
+
+_BEGUN: dict[Any, list[float]] = {}
+"""When each page's downloads had begun (``time.monotonic()``), by page."""
+
+
+def pace_download(page: Any) -> None:
+    """Wait until a download the page begins now cannot be one more than
+    :data:`BURST_DOWNLOADS` within a second: a second (and a little) after the download
+    that many back had begun, as seen here (later than the page asked for it)."""
+    begun = _BEGUN.get(page, [])
+    if len(begun) >= BURST_DOWNLOADS:
+        wait = begun[-BURST_DOWNLOADS] + 1.1 - time.monotonic()
+        if wait > 0:
+            page.wait_for_timeout(wait * 1000)
+
+
+def note_download(page: Any) -> None:
+    _BEGUN.setdefault(page, []).append(time.monotonic())
+
+
 def downloaded(page: Any, site: Site, selector: str) -> tuple[str, bytes]:
     """Click a download button; the file the browser saved, by its name.
+
+    The clicks are paced (:func:`pace_download`) so that the browser does not drop a
+    download for coming too soon after ten others.
 
     The page's script fetches the file and hands it to the browser. When the site answers
     with something else (its message that PDFs cannot be made now, or that it is busy),
@@ -218,6 +247,7 @@ def downloaded(page: Any, site: Site, selector: str) -> tuple[str, bytes]:
     seen = BrowserLog(page)
     failure = ""
     try:
+        pace_download(page)
         seen.note(f"click {selector}")
         with page.expect_response(form_post, timeout=90_000) as answered:
             page.click(selector)
@@ -234,8 +264,10 @@ def downloaded(page: Any, site: Site, selector: str) -> tuple[str, bytes]:
                 warnings.warn(explain(f"{selector}: the page handed the file over, and the browser began no "
                                       "download in 10 s; following the page's 'save it again' link",
                                       seen, site.log, site.state), stacklevel=2)
+                pace_download(page)
                 with page.expect_download(timeout=90_000):
                     page.click("#download-again")
+            note_download(page)
     except PlaywrightTimeout as e:
         failure = explain(f"{selector}: {e.message.splitlines()[0]}", seen, site.log, site.state)
     finally:
@@ -309,8 +341,10 @@ def test_an_applicant_goes_from_empty_to_every_document(
         assert name.endswith(".yaml") and shown_name in name
         # the page offers the same file again, for a browser that did not save it
         assert page.locator("#download-again").inner_text() == ("重新保存" if lang == "zh" else "Save it again")
+        pace_download(page)
         with page.expect_download(timeout=30_000) as again:
             page.click("#download-again")
+        note_download(page)
         assert again.value.suggested_filename == name
         assert Path(again.value.path()).read_bytes() == data
         saved = yaml.safe_load(data)
