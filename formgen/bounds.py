@@ -15,7 +15,7 @@ import re
 import stat
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -30,6 +30,8 @@ SETTINGS_DEPTH = 16
 value one more; formgen's nest 7 levels), as in a data file's record."""
 SETTINGS_ALIAS_VALUES = 100_000
 """Values the YAML aliases of the manifest or the reference data may add."""
+SETTINGS_ALIAS_CHARS = SETTINGS_BYTES
+"""Characters of text the YAML aliases of the manifest or the reference data may add."""
 
 
 class Refused(Exception):
@@ -134,12 +136,27 @@ def shown_key(key: Any) -> str:
     return key if isinstance(key, str) else repr(key)
 
 
-def check_graph(root: yaml.Node, depth_limit: int, alias_values: int) -> int:
-    """The values the aliases of the document add; Refused or TooDeep when the document,
-    its aliases expanded, nests deeper than ``depth_limit`` levels, lets its aliases add
-    more than ``alias_values`` values, or has an alias inside what it names. Each node is
-    visited once, so the work is that of the text however far its aliases would expand."""
+class Expansion(NamedTuple):
+    """What the aliases of a YAML text add once expanded: values, and characters of text
+    (each text counted at every alias that names it, as a shared string of a workbook is
+    counted at every cell)."""
+
+    values: int = 0
+    chars: int = 0
+
+    def plus(self, other: Expansion) -> Expansion:
+        return Expansion(self.values + other.values, self.chars + other.chars)
+
+
+def check_graph(root: yaml.Node, depth_limit: int, alias_values: int, alias_chars: int) -> Expansion:
+    """What the aliases of the document add; Refused or TooDeep when the document, its
+    aliases expanded, nests deeper than ``depth_limit`` levels, lets its aliases add more
+    than ``alias_values`` values or ``alias_chars`` characters of text, or has an alias
+    inside what it names. Each node is visited once, so the work is that of the text
+    however far its aliases would expand."""
     expanded: dict[int, int] = {}  # id(node) → nodes below it, itself included, expanded
+    chars: dict[int, int] = {}  # id(node) → characters of the texts below it, expanded
+    own_chars = 0  # characters of the texts as written, each once
     depth: dict[int, int] = {}
     entered: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
@@ -150,6 +167,11 @@ def check_graph(root: yaml.Node, depth_limit: int, alias_values: int) -> int:
         if finished:
             entered.discard(key)
             expanded[key] = 1 + sum(expanded[id(c)] for c in children)
+            if isinstance(node, yaml.ScalarNode):
+                chars[key] = len(node.value)
+                own_chars += chars[key]
+            else:
+                chars[key] = sum(chars[id(c)] for c in children)
             depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
             if depth[key] > depth_limit:
                 raise TooDeep()
@@ -161,9 +183,11 @@ def check_graph(root: yaml.Node, depth_limit: int, alias_values: int) -> int:
         entered.add(key)
         stack.append((node, True))
         stack.extend((c, False) for c in children if id(c) not in expanded)
-    added = expanded[id(root)] - len(expanded)
-    if added > alias_values:
+    added = Expansion(expanded[id(root)] - len(expanded), chars[id(root)] - own_chars)
+    if added.values > alias_values:
         raise Refused(msg("file.too-many-alias-values", limit=alias_values))
+    if added.chars > alias_chars:
+        raise Refused(msg("file.too-much-alias-text", limit=alias_chars))
     return added
 
 
@@ -179,11 +203,12 @@ class SettingsLoader(DepthLimited, UniqueKeys, yaml.SafeLoader):
     """Safe YAML, bounded: what the manifest and its reference data are read with."""
 
 
-def load_yaml(text: str, depth: int, alias_values: int) -> Any:
+def load_yaml(text: str, depth: int, alias_values: int, alias_chars: int) -> Any:
     """The document in ``text`` by the safe loader's rules; Refused when it nests deeper
     than ``depth`` levels (the document is level 1, a plain value one more), lets its
-    aliases add more than ``alias_values`` values, has an alias in what it names or gives
-    a key twice in a mapping (DuplicateKey); yaml.YAMLError when it is not YAML."""
+    aliases add more than ``alias_values`` values or ``alias_chars`` characters, has an
+    alias in what it names or gives a key twice in a mapping (DuplicateKey);
+    yaml.YAMLError when it is not YAML."""
     loader = SettingsLoader(text)
     loader.max_depth = depth
     try:
@@ -191,7 +216,7 @@ def load_yaml(text: str, depth: int, alias_values: int) -> Any:
             node = loader.get_single_node()
             if node is None:
                 return None
-            check_graph(node, depth, alias_values)
+            check_graph(node, depth, alias_values, alias_chars)
         except TooDeep as e:
             raise Refused(msg("file.too-deep", limit=depth)) from e
         return loader.construct_document(node)
@@ -201,10 +226,11 @@ def load_yaml(text: str, depth: int, alias_values: int) -> Any:
 
 def load_settings_file(path: Path) -> Any:
     """:func:`load_yaml` on the regular file at ``path`` (the manifest, the reference data)
-    within SETTINGS_BYTES, SETTINGS_DEPTH and SETTINGS_ALIAS_VALUES, in UTF-8. Refused past
-    a bound; OSError, UnicodeDecodeError or yaml.YAMLError when it cannot be read."""
+    within SETTINGS_BYTES, SETTINGS_DEPTH, SETTINGS_ALIAS_VALUES and SETTINGS_ALIAS_CHARS,
+    in UTF-8. Refused past a bound; OSError, UnicodeDecodeError or yaml.YAMLError when it
+    cannot be read."""
     text = read_regular(path, SETTINGS_BYTES).decode("utf-8")
-    return load_yaml(text, SETTINGS_DEPTH, SETTINGS_ALIAS_VALUES)
+    return load_yaml(text, SETTINGS_DEPTH, SETTINGS_ALIAS_VALUES, SETTINGS_ALIAS_CHARS)
 
 
 # ----------------------------------------------------------------------------- JSON

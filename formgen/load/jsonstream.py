@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from formgen.bounds import KeyTwice, duplicate_json_key, unique_pairs
+from formgen.bounds import Expansion, KeyTwice, duplicate_json_key, unique_pairs
 from formgen.exceptions import DataFileError
 from formgen.load.limits import Limits, refuse_oversized
 from formgen.load.records import RawRecord, ReadWhole, listed
@@ -72,7 +72,7 @@ class JsonGroup:
             return None
         return self.texts
 
-    def records(self) -> tuple[list[RawRecord], int] | None:
+    def records(self) -> tuple[list[RawRecord], Expansion] | None:
         """The records (none added by aliases: JSON has none); DataFileError, naming its
         line, when an object gives a key twice; None when a piece is not one item and its
         comma (the file is then read again, the scanner finding each item)."""
@@ -96,7 +96,7 @@ class JsonGroup:
                 raise DataFileError(self.file, found.message) from None
             out.append(listed(self.file, number, value))
         refuse_oversized(out, self.limits)
-        return out, 0
+        return out, Expansion()
 
 
 class _JsonText:

@@ -47,8 +47,9 @@ class Limits:
     part_ratio: int
     """XLSX: unpacked size of one part over its packed size (for parts over 1 MB)."""
     text_chars: int
-    """XLSX: characters of text the cells of a workbook hold, a shared string counted at
-    every cell that uses it (one long text in thousands of cells is that many texts)."""
+    """Characters of text the cells of an XLSX workbook hold, a shared string counted at
+    every cell that uses it, and characters the aliases of a YAML file add, a text counted
+    at every alias that names it (one long text in thousands of places is that many)."""
     record_chars: int
     """Characters of one record of a YAML or JSON list as the file writes it: the list is
     read a record at a time, and a record past this refuses the file before it is parsed

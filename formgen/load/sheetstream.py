@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from formgen.bounds import Expansion
 from formgen.exceptions import DataFileError
 from formgen.load.limits import Limits, refuse_oversized
 from formgen.load.records import (
@@ -106,7 +107,7 @@ class SheetGroup(Group):
                         return None
         return ("".join(texts),)
 
-    def records(self) -> tuple[list[RawRecord], int]:
+    def records(self) -> tuple[list[RawRecord], Expansion]:
         layout = self.layout
         assert layout is not None
         texts: dict[str, str] = {}
@@ -122,7 +123,7 @@ class SheetGroup(Group):
                 _take_notes(raw)
             refuse_oversized([raw], self.limits)
             out.append(raw)
-        return out, 0
+        return out, Expansion()
 
 
 _ASCII_VALUES = frozenset((int, float, bool, dt.date, dt.datetime, dt.time))

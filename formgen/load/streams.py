@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 import formgen.load.text as yaml_text
-from formgen.bounds import check_graph
+from formgen.bounds import Expansion, check_graph
 from formgen.exceptions import DataFileError
 from formgen.load import yamlblock
 from formgen.load.limits import Limits, check_size, refuse_oversized, too_large
@@ -165,8 +165,8 @@ class Group:
             return None
         return (self.text,)
 
-    def records(self) -> tuple[list[RawRecord], int] | None:
-        """The records, and the values the aliases added; None when the text does not read
+    def records(self) -> tuple[list[RawRecord], Expansion] | None:
+        """The records, and what the aliases added; None when the text does not read
         on its own as a list of ``count`` items (the file is then to be read whole)."""
         parsed = _group(self.text, self.limits, self.limits.yaml_nodes, self.indent)
         if parsed is None or len(parsed[0]) != self.count:
@@ -279,24 +279,24 @@ def _list_start(text: str) -> tuple[int, int] | str | None:
     return _WAIT if wrapped else None
 
 
-def _group(text: str, limits: Limits, budget: int, indent: int = 0) -> tuple[list[Any], int] | None:
-    """The items of a part of the list (its items' lines at ``indent``) and the values its
-    aliases add; None when the part does not read on its own as a list. Plain block YAML is
+def _group(text: str, limits: Limits, budget: int, indent: int = 0) -> tuple[list[Any], Expansion] | None:
+    """The items of a part of the list (its items' lines at ``indent``) and what its
+    aliases add (values, at most ``budget``, and characters of text); None when the part does not read on its own as a list. Plain block YAML is
     read line by line (:mod:`formgen.load.yamlblock`), the rest by the loader."""
     if has_marker(text):
         return None
     plain = yamlblock.read_list(text, limits.depth + WRAPPING, indent)
     if plain is not None:
-        return plain, 0
+        return plain, Expansion()
     loader = yaml_text.YAML_LOADER(text)
     loader.max_depth = limits.depth + WRAPPING
-    added = 0
+    added = Expansion()
     try:
         node = loader.get_single_node()
         if node is None:
             return None
         if yaml_text._may_have_anchors(text):
-            added = check_graph(node, limits.depth + WRAPPING, budget)
+            added = check_graph(node, limits.depth + WRAPPING, budget, limits.text_chars)
             items = loader.construct_document(node)
         else:
             try:

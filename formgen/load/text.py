@@ -184,7 +184,7 @@ def _load(text: str, loader_class: type[Any], limits: Limits) -> Any:
         if node is None:
             return None
         if _may_have_anchors(text):
-            check_graph(node, limits.depth + WRAPPING, limits.yaml_nodes)
+            check_graph(node, limits.depth + WRAPPING, limits.yaml_nodes, limits.text_chars)
         return loader.construct_document(node)
     finally:
         loader.dispose()

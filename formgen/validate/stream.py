@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from formgen.bounds import Expansion
 from formgen.exceptions import DataFileError, Problem
 from formgen.fonts import drawn_alike
 from formgen.load import RawRecord, ReadWhole, Source, unreadable, without_cycle_collection
@@ -219,9 +220,9 @@ def _drawable(group: Items) -> bool:
     return texts is not None and all(drawn_alike(text) for text in texts)
 
 
-def _examine_group(group: Items) -> tuple[list[RawRecord], list[Outcome], int] | None:
+def _examine_group(group: Items) -> tuple[list[RawRecord], list[Outcome], Expansion] | None:
     """The records of a group (YAML or JSON items as text, a workbook's rows) read and
-    examined (in a worker), and the values YAML aliases add; None when it does not read
+    examined (in a worker), and what YAML aliases add; None when it does not read
     on its own."""
     read = group.records()
     if read is None:
@@ -249,7 +250,7 @@ class _Examiner:
         self.pool: Any = None
         self.seen = 0
         self.pending: deque[tuple[list[RawRecord] | Items, Any]] = deque()
-        self.added = 0
+        self.added = Expansion()
 
     def __enter__(self) -> _Examiner:
         return self
@@ -262,7 +263,7 @@ class _Examiner:
     def examine(self, items: Iterator[RawRecord | Items]) -> Iterator[tuple[RawRecord, Outcome]]:
         """Each record with its outcome, in order; the file's records are all examined
         (and their outcomes given) by the time this ends."""
-        self.added = 0
+        self.added = Expansion()
         batch: list[RawRecord] = []
         for item in items:
             here = self._here()
@@ -318,8 +319,8 @@ class _Examiner:
         if read is None:
             raise ReadWhole()
         records, outcomes, added = read
-        self.added += added
-        if self.added > group.limits.yaml_nodes:
+        self.added = self.added.plus(added)
+        if self.added.values > group.limits.yaml_nodes or self.added.chars > group.limits.text_chars:
             raise ReadWhole()  # read whole, the file is refused naming the limit
         self.seen += len(records)
         yield from zip(records, outcomes, strict=True)
