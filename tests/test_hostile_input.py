@@ -278,6 +278,11 @@ def test_a_manifest_past_its_size_or_its_aliases_is_refused(tmp_path: Path) -> N
     assert _manifest_error(bomb) == (
         f"Error: {bomb}: cannot read the manifest: its aliases (*name) add more than 100,000 "
         "values; refused")
+    long = tmp_path / "long.yaml"  # 100 KB named 50 times: 5 MB of text from a 100 KB file
+    long.write_text(f'text: &t "{"x" * 100_000}"\nagain: [{", ".join(["*t"] * 50)}]\n')
+    assert _manifest_error(long) == (
+        f"Error: {long}: cannot read the manifest: its aliases (*name) add more than 4,194,304 "
+        "characters of text (a text counted at every alias that names it); refused")
 
 
 def test_the_shipped_manifest_still_reads(tmp_path: Path) -> None:
