@@ -204,8 +204,9 @@ def test_a_json_integer_of_many_digits_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "big.json"
     path.write_text('{"id": ' + "9" * 5000 + "}")
     result = cli("validate", path)
-    assert result.stderr.splitlines()[0].startswith(
-        f"{path}: error: holds a value JSON cannot hold here (Exceeds the limit (4300 digits)")
+    assert result.stderr.splitlines()[0] == f"{path}: error: holds a number of more than 4,300 digits; refused"
+    result = run_cli("validate", path, env={"LANG": "zh_CN.UTF-8"})
+    assert result.stderr.splitlines()[0] == f"{path}：错误：含有超过 4,300 位的数字，已拒绝"
 
 
 def test_limits_name_themselves(tmp_path: Path, example_record: dict) -> None:

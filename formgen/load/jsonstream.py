@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,7 +194,7 @@ class _JsonText:
             except RecursionError as e:
                 raise DataFileError(name, msg("file.too-deep", limit=limits.depth)) from e
             except ValueError as e:  # an integer of more digits than Python converts
-                raise DataFileError(name, msg("file.not-json-value", detail=str(e))) from e
+                raise DataFileError(name, msg("file.json-number-too-long", limit=sys.get_int_max_str_digits())) from e
             if not self.eof and end >= len(self.buf) - 16:
                 self.more(want)  # a number or a literal may go on past what was read
                 continue

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -202,7 +203,7 @@ def parse_json(name: str, text: str, limits: Limits = BATCH) -> Any:
     except RecursionError as e:
         raise DataFileError(name, msg("file.too-deep", limit=limits.depth)) from e
     except ValueError as e:  # an integer of more digits than Python converts
-        raise DataFileError(name, msg("file.not-json-value", detail=str(e))) from e
+        raise DataFileError(name, msg("file.json-number-too-long", limit=sys.get_int_max_str_digits())) from e
     except Refused as e:  # a key given twice
         raise DataFileError(name, e.message) from e
 
