@@ -121,6 +121,29 @@ def test_misspelt_nested_field_gets_a_hint_from_its_own_group(
     ) in lines(result)
 
 
+def test_the_hint_is_difflibs_own_for_any_name() -> None:
+    """The hint is difflib's closest match, kept for names that come again and not looked
+    for in a name too long to be alike enough: compared with difflib itself on misspellings
+    of every field, on names of every length up to well past the longest field, and on the
+    same names again."""
+    import difflib
+    import random
+
+    from formgen.model.applicant import Applicant, Career, CpdEntry
+    from formgen.validate.fields import _closest
+
+    chance = random.Random(19)
+    for model in (Applicant, Career, CpdEntry):
+        fields = tuple(model.model_fields)
+        names = [f[:i] + f[i + 1:] for f in fields for i in range(len(f))]  # a letter left out
+        names += [f + "x" * extra for f in fields for extra in range(0, 3 * len(f), 3)]
+        names += ["".join(chance.choice("aeilmnorst_") for _ in range(chance.randint(1, 120)))
+                  for _ in range(2_000)]
+        for name in names + names:
+            close = difflib.get_close_matches(name, fields, n=1)
+            assert _closest(name, fields) == (close[0] if close else None), name
+
+
 def test_misspelt_language_key(tmp_path: Path, clean: dict) -> None:
     clean["name"]["eng"] = clean["name"].pop("en")
     assert _one_error(tmp_path, clean, "name.eng") == "is not a known field; did you mean 'en'?"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import typing
 from typing import Any
 
@@ -32,10 +33,9 @@ def _message(err: Any, model_fields: list[str]) -> Message:
     if kind == "missing":
         return msg("field.missing")
     if kind == "extra_forbidden":
-        name = str(err["loc"][-1])
-        close = difflib.get_close_matches(name, model_fields, n=1)
-        if close:
-            return msg("field.unknown-did-you-mean", close=close[0])
+        close = _closest(str(err["loc"][-1]), tuple(model_fields))
+        if close is not None:
+            return msg("field.unknown-did-you-mean", close=close)
         return msg("field.unknown")
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
@@ -59,6 +59,21 @@ def _message(err: Any, model_fields: list[str]) -> Message:
         return msg("field.not-a-number", value=str(value))
     detail = str(err.get("msg", "")).removeprefix("Value error, ")
     return msg("field.invalid", detail=detail)
+
+
+def _closest(name: str, fields: tuple[str, ...]) -> str | None:
+    """The field most like ``name`` by difflib's measure, if one is alike enough."""
+    if len(name) > 3 * max(map(len, fields), default=0):
+        return None  # too long to be alike enough (a ratio of 0.6) to any of them
+    return _closest_known(name, fields)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _closest_known(name: str, fields: tuple[str, ...]) -> str | None:
+    """:func:`_closest`, kept for names that come again: a misspelt column is unknown in
+    every row of a sheet, and difflib takes some 0.1 ms a name."""
+    close = difflib.get_close_matches(name, fields, n=1)
+    return close[0] if close else None
 
 
 def _fields_of(model: type[BaseModel]) -> list[str]:
