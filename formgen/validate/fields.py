@@ -23,8 +23,8 @@ def field_path(loc: tuple[Any, ...]) -> str:
     return out
 
 
-
-def _message(err: Any, model_fields: list[str]) -> Message:
+def field_message(err: Any) -> Message:
+    """The message for one of pydantic's errors (``err`` from ``ValidationError.errors()``)."""
     kind = err["type"]
     value = err.get("input")
     carried = err.get("ctx", {}).get("message")
@@ -33,7 +33,7 @@ def _message(err: Any, model_fields: list[str]) -> Message:
     if kind == "missing":
         return msg("field.missing")
     if kind == "extra_forbidden":
-        close = _closest(str(err["loc"][-1]), tuple(model_fields))
+        close = _closest(str(err["loc"][-1]), _fields_around(err["loc"]))
         if close is not None:
             return msg("field.unknown-did-you-mean", close=close)
         return msg("field.unknown")
@@ -76,10 +76,6 @@ def _closest_known(name: str, fields: tuple[str, ...]) -> str | None:
     return close[0] if close else None
 
 
-def _fields_of(model: type[BaseModel]) -> list[str]:
-    return list(model.model_fields)
-
-
 def _model_in(annotation: Any) -> type[BaseModel] | None:
     """The model inside an annotation such as ``list[Career]`` or ``Cmes | None``."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -91,7 +87,7 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _fields_around(loc: tuple[Any, ...]) -> list[str]:
+def _fields_around(loc: tuple[Any, ...]) -> tuple[str, ...]:
     """The field names of the model that holds the field at ``loc`` (for spelling hints)."""
     model: type[BaseModel] = Applicant
     for part in loc[:-1]:
@@ -99,10 +95,4 @@ def _fields_around(loc: tuple[Any, ...]) -> list[str]:
         inner = _model_in(info.annotation) if info is not None else None
         if inner is not None:
             model = inner
-    return _fields_of(model)
-
-
-
-def field_message(err: Any) -> Message:
-    """The message for one of pydantic's errors (``err`` from ``ValidationError.errors()``)."""
-    return _message(err, _fields_around(err["loc"]))
+    return tuple(model.model_fields)
