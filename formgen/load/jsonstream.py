@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ from formgen.exceptions import DataFileError
 from formgen.load.limits import Limits, refuse_oversized
 from formgen.load.records import RawRecord, ReadWhole, listed
 from formgen.load.streams import CHUNK, GROUP_CHARS, Count, read_chunks, too_long, whole_text
-from formgen.load.text import from_documents, parse_json
+from formgen.load.text import from_documents, json_refused, parse_json
 from formgen.messages import Message, msg
 
 JSON_ITEMS = 64
@@ -191,10 +190,8 @@ class _JsonText:
                     want *= 2  # an item longer than what was read: read twice as much
                     continue
                 raise self.error(name, e.msg, e.pos) from e
-            except RecursionError as e:
-                raise DataFileError(name, msg("file.too-deep", limit=limits.depth)) from e
-            except ValueError as e:  # an integer of more digits than Python converts
-                raise DataFileError(name, msg("file.json-number-too-long", limit=sys.get_int_max_str_digits())) from e
+            except (RecursionError, ValueError) as e:
+                raise json_refused(name, e, limits) from e
             if not self.eof and end >= len(self.buf) - 16:
                 self.more(want)  # a number or a literal may go on past what was read
                 continue

@@ -200,12 +200,18 @@ def parse_json(name: str, text: str, limits: Limits = BATCH) -> Any:
         return json_loads(text)
     except json.JSONDecodeError as e:
         raise DataFileError(name, msg("file.not-json", line=str(e.lineno), detail=e.msg)) from e
-    except RecursionError as e:
-        raise DataFileError(name, msg("file.too-deep", limit=limits.depth)) from e
-    except ValueError as e:  # an integer of more digits than Python converts
-        raise DataFileError(name, msg("file.json-number-too-long", limit=sys.get_int_max_str_digits())) from e
+    except (RecursionError, ValueError) as e:
+        raise json_refused(name, e, limits) from e
     except Refused as e:  # a key given twice
         raise DataFileError(name, e.message) from e
+
+
+def json_refused(name: str, error: RecursionError | ValueError, limits: Limits) -> DataFileError:
+    """The refusal of a JSON text that is JSON but that Python cannot build: one nested
+    too deep for it, or with an integer of more digits than it converts (a ValueError)."""
+    if isinstance(error, RecursionError):
+        return DataFileError(name, msg("file.too-deep", limit=limits.depth))
+    return DataFileError(name, msg("file.json-number-too-long", limit=sys.get_int_max_str_digits()))
 
 
 def from_documents(path: Path, doc: Any, limits: Limits = BATCH) -> list[RawRecord]:
