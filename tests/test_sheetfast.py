@@ -5,19 +5,22 @@ is read by the parser, from its start, the rows given already skipped."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import write_xlsx
+import yaml
+from conftest import EXAMPLE_FILE, write_xlsx
 from test_hostile_input import shared_workbook
 
 import formgen.load.sheetrows
 from formgen.exceptions import DataFileError
-from formgen.load import ReadWhole, Source, load_file
-from formgen.load.sheetfast import Unsupported, fast_cells
+from formgen.load import ReadWhole, Source, load_file, records_to_rows
+from formgen.load.sheetfast import Dates, Unsupported, fast_cells
 from formgen.load.streams import Group
 
 SHEET = "xl/worksheets/sheet1.xml"
@@ -114,7 +117,7 @@ def test_workbooks_formgen_and_excel_write_are_read_without_the_parser(
             for name in z.namelist():
                 if name.startswith("xl/worksheets/"):
                     with z.open(name) as part:
-                        assert len(list(fast_cells(part, strings, set()))) >= 2, name
+                        assert len(list(fast_cells(part, strings, Dates(set())))) >= 2, name
 
 
 X14AC = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac"
@@ -158,7 +161,83 @@ def test_an_excel_sheet_reads_as_the_parser_reads_it(
             out.writestr(info, EXCEL[change](_as_excel(data)) if info.filename == SHEET else data)
     if change == "as Excel writes it":
         with zipfile.ZipFile(path) as z, z.open(SHEET) as part:
-            assert len(list(fast_cells(part, ["id", "name.en", "A-1", "LI & X"], set()))) == 2
+            assert len(list(fast_cells(part, ["id", "name.en", "A-1", "LI & X"], Dates(set())))) == 2
     fast = _records(path)
+    monkeypatch.setattr(formgen.load.sheetrows, "fast_cells", _parser_only)
+    assert fast == _records(path)
+
+
+def _openpyxl_workbook(path: Path, records: list[dict[str, Any]], write_only: bool) -> Path:
+    """The records as a user's script writes them with openpyxl: each value as itself (true
+    and false, days, numbers), texts inline with every character not ASCII a reference."""
+    import openpyxl
+
+    main, groups = records_to_rows(records)
+    workbook = openpyxl.Workbook(write_only=write_only)
+    if not write_only:
+        workbook.remove(workbook.active)
+    for title, rows in [("applicants", main), *groups.items()]:
+        if rows:
+            sheet = workbook.create_sheet(title)
+            columns = list(dict.fromkeys(key for row in rows for key in row))
+            sheet.append(columns)
+            for row in rows:
+                sheet.append([row.get(column) for column in columns])
+    workbook.save(path)
+    return path
+
+
+OPENPYXL: dict[str, Callable[[bytes], bytes]] = {
+    "as openpyxl writes it": lambda data: data,
+    "true written as 2": _replace(b't="b"><v>0</v>', b't="b"><v>2</v>'),
+    "a day out of range": _replace(b'<v>45826</v>', b'<v>99999999</v>'),
+    "references and entities": _replace(b"&#26446;&#26195;&#26126;", b"&#26446;&amp;&#x6653;&#26126;"),
+    "a reference of too many digits": _replace(b"&#26446;", b"&#00000026446;"),
+    "a reference to a character XML refuses": _replace(b"&#26446;", b"&#65535;"),
+}
+
+
+FAST_READ = {"as openpyxl writes it", "references and entities"}
+"""The changes read without the parser: what XML allows, and openpyxl reads as it is."""
+
+
+@pytest.mark.parametrize("write_only", [True, False], ids=["write-only", "workbook"])
+@pytest.mark.parametrize("change", list(OPENPYXL))
+def test_a_workbook_openpyxl_writes_reads_as_the_parser_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str, write_only: bool,
+) -> None:
+    """true/false, days and references to characters, as openpyxl writes them, are read
+    without the parser, and as it reads them; what is not as XML or openpyxl has it, by it."""
+    data = yaml.safe_load(EXAMPLE_FILE.read_text(encoding="utf-8"))
+    assert isinstance(data["english_interview"], bool) and isinstance(data["cpd"][0]["date"], dt.date)
+    records = [dict(data, id=f"A-{n:03d}", email=f"a{n}@example.com") for n in range(3)]
+    good = _openpyxl_workbook(tmp_path / "good.xlsx", records, write_only)
+    path = tmp_path / "changed.xlsx"
+    changed = False
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data_bytes = src.read(info)
+            if info.filename.startswith("xl/worksheets/") and not changed:
+                with contextlib.suppress(AssertionError):  # (not in this sheet)
+                    data_bytes, changed = OPENPYXL[change](data_bytes), True
+            out.writestr(info, data_bytes)
+    assert changed
+    left: list[str] = []
+
+    def watched(source: Any, *args: Any) -> Iterator[Any]:
+        try:
+            yield from fast_cells(source, *args)
+        except Unsupported:
+            left.append(source.name)
+            raise
+
+    monkeypatch.setattr(formgen.load.sheetrows, "fast_cells", watched)
+    fast = _records(path)
+    assert (left == []) == (change in FAST_READ), left
+    if change == "as openpyxl writes it":
+        first = fast[0][0]
+        assert first[1]["english_interview"] is False
+        assert first[1]["name"] == {"zh": "李晓明", "en": "LI Xiaoming"}
+        assert first[4]["cpd[1]"] and fast[0][2][1]["cpd"][0]["date"] == "2025-06-18"
     monkeypatch.setattr(formgen.load.sheetrows, "fast_cells", _parser_only)
     assert fast == _records(path)

@@ -1,13 +1,14 @@
 """The rows of a worksheet read by regular expressions over its text, for the sheets that
 spreadsheet programs write (each row ``<row r="2">`` of cells ``<c r="B2" …>`` holding an
-inline text, a shared string's index or a number), several times faster than a parser.
+inline text, a shared string's index, a number, a date or true/false), several times faster
+than a parser.
 
 :func:`fast_cells` gives the rows exactly as :meth:`SheetParser.cells
 <formgen.load.sheetxml.sheet_parser>` gives them. It takes on trust nothing a parser would
 check: the rows it reads are matched whole, every character of them accounted for (their
 texts' entities and characters checked as XML checks them), and the rest of the part (what
-comes before the rows and after them) is read by expat. Anything else, a formula, a date, a
-comment, a namespace declared again, an entity it does not know, raises
+comes before the rows and after them) is read by expat. Anything else, a formula, a date out
+of range, a comment, a namespace declared again, an entity it does not know, raises
 :class:`Unsupported`, perhaps after some rows: the caller then reads the sheet by the parser,
 from its start, the rows given already skipped, and so reports what the parser reports.
 """
@@ -15,12 +16,14 @@ from its start, the rows given already skipped, and so reports what the parser r
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import re
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Collection, Iterator
+from typing import Any, NamedTuple
 from xml.parsers import expat
 
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel
 
 CHUNK = 1 << 20
 """Bytes of the sheet read at a time."""
@@ -28,7 +31,7 @@ LONGEST_ROW = 8 * CHUNK
 """Characters of the longest row read here."""
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
-_TYPE = r"(?:s|inlineStr|n)"
+_TYPE = r"(?:s|inlineStr|n|b)"
 _TEXT = r"[^<]*"
 """A text as it stands in a row (:func:`_plain` has checked its characters)."""
 _CELL = (
@@ -59,6 +62,8 @@ _HEAD = re.compile(
 )
 """The start of a sheet, up to its root's tag."""
 _ROW_TAG = re.compile(r"[<:]row[ \t\n/>]")
+_DECIMAL = re.compile(r"&#([0-9]{1,7});")
+"""A character given by its decimal number, as openpyxl writes every character not ASCII."""
 _ENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _NAMED_REFS = {f"&{name};": _NAMED[name] for name in ("lt", "gt", "quot", "apos", "amp")}
@@ -77,11 +82,19 @@ class Unsupported(Exception):
     """The sheet holds what :func:`fast_cells` does not read: a parser is to read it."""
 
 
+class Dates(NamedTuple):
+    """What makes a number cell a date, as the parser reads it: the workbook's styles of
+    dates, those of them that are spans of time, and the day its numbers count from."""
+
+    styles: Collection[int]
+    durations: Collection[int] = frozenset()
+    epoch: dt.datetime = CALENDAR_WINDOWS_1900
+
+
 def fast_cells(source: Any, strings: list[str],
-               date_styles: Any) -> Iterator[tuple[int, list[Cell] | TextRow]]:
+               dates: Dates) -> Iterator[tuple[int, list[Cell] | TextRow]]:
     """The rows of the sheet ``source`` (a binary file) as (number, cells); Unsupported,
-    perhaps after some rows, when it is not a sheet this reads. ``date_styles``: the styles
-    of dates, whose numbers are not read here."""
+    perhaps after some rows, when it is not a sheet this reads."""
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     checker = expat.ParserCreate(None, "}")
     eof, last = False, b""
@@ -140,7 +153,7 @@ def fast_cells(source: Any, strings: list[str],
                     raise Unsupported()
                 attributes.add(other)
             number = int(head_of.group(1))
-            yield number, _cells(piece[head_of.end():], number, strings, date_styles)
+            yield number, _cells(piece[head_of.end():], number, strings, dates)
         rest = buf.lstrip(" \t\n")
         if rest.startswith("</sheetData>"):
             break
@@ -168,7 +181,7 @@ def _attributes(other: str, prefixes: set[str]) -> bool:
                     for name in names))
 
 
-def _cells(body: str, number: int, strings: list[str], date_styles: Any) -> list[Cell] | TextRow:
+def _cells(body: str, number: int, strings: list[str], dates: Dates) -> list[Cell] | TextRow:
     """The cells of a row whose cells are ``body``; Unsupported unless every cell is one
     this reads, and nothing else is there."""
     if not body:
@@ -176,7 +189,7 @@ def _cells(body: str, number: int, strings: list[str], date_styles: Any) -> list
     parts = _TEXTS.split(body)  # the inline texts, and what is between them
     letters, values = parts[1::3], parts[2::3]
     if "&" in body and values:
-        values = [_unescape(v) if "&" in v else v for v in values]
+        values = _unescape_all(values)
     if len(parts) == 1:  # no inline text: shared strings perhaps, as Excel writes them
         parts = _SHARED.split(body)
         letters = parts[1::3]
@@ -191,13 +204,13 @@ def _cells(body: str, number: int, strings: list[str], date_styles: Any) -> list
     cells: list[Cell] = []
     for at, between in enumerate(parts[::3]):
         if between:
-            cells.extend(_other_cells(between, number, strings, date_styles))
+            cells.extend(_other_cells(between, number, strings, dates))
         if at < len(values):
             cells.append((_COLUMNS[letters[at]], values[at], "s", None, number))
     return cells
 
 
-def _other_cells(cells_text: str, number: int, strings: list[str], date_styles: Any) -> list[Cell]:
+def _other_cells(cells_text: str, number: int, strings: list[str], dates: Dates) -> list[Cell]:
     """The cells of ``cells_text`` (other than inline texts, mostly): Unsupported unless
     each is one this reads, and nothing else is there."""
     from openpyxl.worksheet._reader import _cast_number
@@ -221,11 +234,19 @@ def _other_cells(cells_text: str, number: int, strings: list[str], date_styles: 
             if index >= len(strings):
                 raise Unsupported()
             cells.append((column, strings[index], "s", None, number))
-        elif kind != "s" and kind != "inlineStr" and _NUMBER.fullmatch(value):
+        elif kind == "b" and (value == "0" or value == "1"):
+            cells.append((column, value == "1", "b", int(s1 or s2 or 0), number))
+        elif kind != "s" and kind != "inlineStr" and kind != "b" and _NUMBER.fullmatch(value):
             style = int(s1 or s2 or 0)
-            if style in date_styles:
-                raise Unsupported()
-            cells.append((column, _cast_number(value), "n", style, number))
+            if style in dates.styles:
+                try:
+                    day = from_excel(_cast_number(value), dates.epoch,
+                                     timedelta=style in dates.durations)
+                except (OverflowError, ValueError):
+                    raise Unsupported() from None  # the parser warns of it
+                cells.append((column, day, "d", style, number))
+            else:
+                cells.append((column, _cast_number(value), "n", style, number))
         else:
             raise Unsupported()
     return cells
@@ -261,22 +282,61 @@ _LETTERS = [get_column_letter(n) for n in range(1, 703)]
 """The letters of columns A to ZZ."""
 
 
+def _unescape_all(texts: list[str]) -> list[str]:
+    """Each of ``texts`` unescaped (:func:`_unescape`), the texts of a row at once: joined by
+    ``<``, which none holds, and parted again where no reference made one."""
+    unescaped = _unescape("<".join(texts))
+    if unescaped.count("<") == len(texts) - 1:
+        return unescaped.split("<")
+    return [_unescape(text) if "&" in text else text for text in texts]
+
+
 def _unescape(text: str) -> str:
     """``text`` with its entities replaced as XML replaces them; Unsupported for an ``&``
     that starts no entity of XML's own, or a character XML does not allow."""
-    def one(m: re.Match[str]) -> str:
-        if m.group(1):
-            return _NAMED[m.group(1)]
-        code = int(m.group(2)) if m.group(2) else int(m.group(3), 16)
-        if not (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
-                or 0x10000 <= code <= 0x10FFFF):
-            raise Unsupported()
-        return chr(code)
-
-    if "&#" not in text and text.count("&") == sum(map(text.count, _NAMED_REFS)):
+    if "&#" in text:
+        parts = _DECIMAL.split(text)  # its texts, and between them the numbers of characters
+        if len(parts) > 1:
+            try:
+                chars = [_DECIMALS[number] for number in parts[1::2]]
+            except KeyError:
+                chars = [_decimal(number) for number in parts[1::2]]
+            parts[1::2] = chars
+            if text.count("&") != len(chars):  # other references between them
+                parts[::2] = [_unescape(part) if "&" in part else part for part in parts[::2]]
+            return "".join(parts)
+    elif text.count("&") == sum(map(text.count, _NAMED_REFS)):
         for ref, char in _NAMED_REFS.items():  # &amp; last: "&amp;lt;" is "&lt;"
             text = text.replace(ref, char)
         return text
     if "&" in _ENTITY.sub("", text):
         raise Unsupported()
-    return _ENTITY.sub(one, text)
+    return _ENTITY.sub(_reference, text)
+
+
+def _reference(m: re.Match[str]) -> str:
+    if m.group(1):
+        return _NAMED[m.group(1)]
+    return _character(int(m.group(2)) if m.group(2) else int(m.group(3), 16))
+
+
+def _character(code: int) -> str:
+    """The character numbered ``code``; Unsupported for one XML does not allow."""
+    if not (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
+            or 0x10000 <= code <= 0x10FFFF):
+        raise Unsupported()
+    return chr(code)
+
+
+_DECIMALS: dict[str, str] = {}
+"""The character of each decimal reference met (``20013`` → 中), a text's characters looked
+up rather than each replaced by a call: openpyxl writes every character not ASCII so."""
+
+
+def _decimal(number: str) -> str:
+    char = _DECIMALS.get(number)
+    if char is None:
+        char = _character(int(number))
+        if len(_DECIMALS) < 1 << 16:
+            _DECIMALS[number] = char
+    return char

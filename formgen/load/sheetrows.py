@@ -12,7 +12,7 @@ from xml.etree.ElementTree import ParseError
 
 from formgen.exceptions import DataFileError
 from formgen.load.limits import Limits
-from formgen.load.sheetfast import TextRow, Unsupported, fast_cells
+from formgen.load.sheetfast import Dates, TextRow, Unsupported, fast_cells
 from formgen.load.sheetxml import (
     _MOBILE,
     PHONE_COLUMNS,
@@ -55,9 +55,10 @@ class _Reader:
         can, then by the parser from the start, the rows given already skipped."""
         wb = self.workbook
         given = 0
+        dates = Dates(wb._date_formats, wb._timedelta_formats, wb.epoch)
         with wb._archive.open(ws.path) as source:
             try:
-                for row in fast_cells(source, ws.strings, wb._date_formats):
+                for row in fast_cells(source, ws.strings, dates):
                     given += 1
                     yield row
                 return
