@@ -197,7 +197,7 @@ OPENPYXL: dict[str, Callable[[bytes], bytes]] = {
 }
 
 
-FAST_READ = {"as openpyxl writes it", "references and entities"}
+FAST_READ = {"as openpyxl writes it", "references and entities", "a reference of too many digits"}
 """The changes read without the parser: what XML allows, and openpyxl reads as it is."""
 
 
@@ -241,3 +241,35 @@ def test_a_workbook_openpyxl_writes_reads_as_the_parser_reads_it(
         assert first[4]["cpd[1]"] and fast[0][2][1]["cpd"][0]["date"] == "2025-06-18"
     monkeypatch.setattr(formgen.load.sheetrows, "fast_cells", _parser_only)
     assert fast == _records(path)
+
+
+def _expat_text(text: str) -> str:
+    """``text`` as expat reads it, the content of an element of its own."""
+    from xml.parsers import expat
+
+    read: list[str] = []
+    parser = expat.ParserCreate()
+    parser.CharacterDataHandler = read.append
+    parser.Parse(f"<t>{text}</t>", True)
+    return "".join(read)
+
+
+def test_a_rows_texts_are_unescaped_as_expat_reads_each_alone() -> None:
+    """A row's texts, given to one parser that reads the whole sheet's, come back each as
+    it reads alone: an empty one, one longer than the parser's buffer, one after a text
+    it refused (a character XML does not allow), which says so."""
+    from formgen.load.sheetfast import CHUNK, _Texts
+
+    texts = _Texts()
+    rows = [
+        ["&#26446;&#26195;&#26126;", "", "LI &amp; &#x4E2D;&lt;", "plain", "&#13;&#10;"],
+        ["&#26446;" * (CHUNK // 2), "a &#65; b", ""],
+        ["&#26446;", "&#00000026446;"],
+    ]
+    for row in rows:
+        assert texts.unescape(row) == [_expat_text(text) for text in row]
+    with pytest.raises(Unsupported):
+        texts.unescape(["&#26446;", "LI&#1;X"])
+    with pytest.raises(Unsupported):
+        texts.unescape(["LI&nbsp;X"])
+    assert texts.unescape(rows[0]) == [_expat_text(text) for text in rows[0]]
