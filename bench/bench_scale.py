@@ -6,17 +6,18 @@ address (as issue 19 measured it): a JSON list, a YAML list, and two workbooks w
 ``applicants`` and the education, career, cpd and competences sheets: ``xlsx`` its values
 all texts, inline and in UTF-8; ``xlsx-openpyxl`` as a user's script writes the records with
 openpyxl (true and false, days and numbers as themselves, every character not ASCII as a
-reference such as ``&#26446;``): openpyxl writes one applicant, whose rows are repeated. ``formgen validate`` runs in a child process; for each format and
-size the benchmark prints the wall seconds, the CPU seconds (the child and its worker
-processes) and the peak memory (resident, of the child or of any one of its workers,
-whichever is larger), then the ratio of the time at 100,000 to the time at 10,000 (10 when
-time grows linearly).
+reference such as ``&#26446;``): openpyxl writes one applicant, whose rows are repeated.
+``formgen validate`` runs in a child process; for each format and size the benchmark prints
+the wall seconds, the CPU seconds (the child and its worker processes) and the peak memory
+(resident, of the child or of any one of its workers, whichever is larger), then the ratio
+of the time at 100,000 to the time at 10,000 (10 when time grows linearly).
 
 Targets, at 100,000 applicants: under 20 s and under 1 GB (1,024 MB). The benchmark prints
 every figure, then exits with status 1 when a target is missed.
 
 Usage: python bench/bench_scale.py [--format FORMAT ...] [SIZE ...]   (formats default to
-json yaml xlsx, sizes to 10000 50000 100000; the targets are checked at the largest)
+json yaml xlsx xlsx-openpyxl, sizes to 10000 50000 100000; the targets are checked at the
+largest)
 """
 
 from __future__ import annotations
