@@ -62,8 +62,6 @@ _HEAD = re.compile(
 )
 """The start of a sheet, up to its root's tag."""
 _ROW_TAG = re.compile(r"[<:]row[ \t\n/>]")
-_DECIMAL = re.compile(r"&#([0-9]{1,7});")
-"""A character given by its decimal number, as openpyxl writes every character not ASCII."""
 _ENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _NAMED_REFS = {f"&{name};": _NAMED[name] for name in ("lt", "gt", "quot", "apos", "amp")}
@@ -335,18 +333,7 @@ def _unescape_all(texts: list[str]) -> list[str]:
 def _unescape(text: str) -> str:
     """``text`` with its entities replaced as XML replaces them; Unsupported for an ``&``
     that starts no entity of XML's own, or a character XML does not allow."""
-    if "&#" in text:
-        parts = _DECIMAL.split(text)  # its texts, and between them the numbers of characters
-        if len(parts) > 1:
-            try:
-                chars = [_DECIMALS[number] for number in parts[1::2]]
-            except KeyError:
-                chars = [_decimal(number) for number in parts[1::2]]
-            parts[1::2] = chars
-            if text.count("&") != len(chars):  # other references between them
-                parts[::2] = [_unescape(part) if "&" in part else part for part in parts[::2]]
-            return "".join(parts)
-    elif text.count("&") == sum(map(text.count, _NAMED_REFS)):
+    if "&#" not in text and text.count("&") == sum(map(text.count, _NAMED_REFS)):
         for ref, char in _NAMED_REFS.items():  # &amp; last: "&amp;lt;" is "&lt;"
             text = text.replace(ref, char)
         return text
@@ -356,28 +343,11 @@ def _unescape(text: str) -> str:
 
 
 def _reference(m: re.Match[str]) -> str:
+    """The character of an entity or reference; Unsupported for one XML does not allow."""
     if m.group(1):
         return _NAMED[m.group(1)]
-    return _character(int(m.group(2)) if m.group(2) else int(m.group(3), 16))
-
-
-def _character(code: int) -> str:
-    """The character numbered ``code``; Unsupported for one XML does not allow."""
+    code = int(m.group(2)) if m.group(2) else int(m.group(3), 16)
     if not (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
             or 0x10000 <= code <= 0x10FFFF):
         raise Unsupported()
     return chr(code)
-
-
-_DECIMALS: dict[str, str] = {}
-"""The character of each decimal reference met (``20013`` → 中), a text's characters looked
-up rather than each replaced by a call: openpyxl writes every character not ASCII so."""
-
-
-def _decimal(number: str) -> str:
-    char = _DECIMALS.get(number)
-    if char is None:
-        char = _character(int(number))
-        if len(_DECIMALS) < 1 << 16:
-            _DECIMALS[number] = char
-    return char
