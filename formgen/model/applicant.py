@@ -352,11 +352,6 @@ class Applicant(Model):
     certificate: CertificateInfo = CertificateInfo()
     """Certificate details, for successful applicants."""
 
-    @field_validator("mobile", "company_phone", "email", "unit", "id", mode="after")
-    @classmethod
-    def _xml_safe(cls, value: str) -> str:
-        return _check_xml_text(value)
-
     @field_validator("email", mode="after")
     @classmethod
     def _email(cls, value: str) -> str:
