@@ -109,6 +109,18 @@ def _row(number: int | str, values: list[Any]) -> str:
     return f'<row r="{number}">' + "".join(cells) + "</row>"
 
 
+def _write_copies(part: Any, templates: list[str], count: int) -> None:
+    """The rows of ``count`` applicants from row 2: each of one applicant's rows (``templates``)
+    with the applicant's id, e-mail and row number."""
+    number = 2
+    for i in range(count):
+        block = []
+        for template in templates:
+            block.append(_fill(template, i).replace(ROW, str(number)))
+            number += 1
+        part.write("".join(block).encode())
+
+
 def write_xlsx(path: Path, count: int) -> None:
     main, groups = records_to_rows([example()])
     sheets = [("applicants", main), *((g, rows) for g, rows in groups.items() if rows)]
@@ -120,13 +132,7 @@ def write_xlsx(path: Path, count: int) -> None:
             with z.open(f"xl/worksheets/sheet{n}.xml", "w") as part:
                 part.write(f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{_MAIN}">'
                            f"<sheetData>{_row(1, columns)}".encode())
-                number = 2
-                for i in range(count):
-                    block = []
-                    for template in templates:
-                        block.append(_fill(template, i).replace(ROW, str(number)))
-                        number += 1
-                    part.write("".join(block).encode())
+                _write_copies(part, templates, count)
                 part.write(b"</sheetData></worksheet>")
             names.append(title)
         z.writestr("[Content_Types].xml", (
@@ -179,13 +185,7 @@ def write_openpyxl(path: Path, count: int) -> None:
                          for row in re.findall(r'<row r="[0-9]+".*?</row>', part[start:end])]
             with out.open(info.filename, "w") as sheet_part:
                 sheet_part.write(part[:start].encode())
-                number = 2
-                for i in range(count):
-                    block = []
-                    for template in templates:
-                        block.append(_fill(template, i).replace(ROW, str(number)))
-                        number += 1
-                    sheet_part.write("".join(block).encode())
+                _write_copies(sheet_part, templates, count)
                 sheet_part.write(part[end:].encode())
     one.unlink()
 
