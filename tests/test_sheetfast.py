@@ -194,10 +194,21 @@ OPENPYXL: dict[str, Callable[[bytes], bytes]] = {
     "references and entities": _replace(b"&#26446;&#26195;&#26126;", b"&#26446;&amp;&#x6653;&#26126;"),
     "a reference of too many digits": _replace(b"&#26446;", b"&#00000026446;"),
     "a reference to a character XML refuses": _replace(b"&#26446;", b"&#65535;"),
+    "true and false as LibreOffice writes them": _replace(
+        b't="b"><v>0</v>', b't="b"><f aca="false">FALSE()</f><v>0</v>'),
+    "a shared formula": _replace(b't="b"><v>0</v>', b't="b"><f t="shared" ref="U2:U4" si="0"/><v>0</v>'),
+    "a formula with entities": _replace(b"<v>24</v>", b"<f>&quot;2&quot;&amp;&quot;4&quot;</f><v>24</v>"),
+    "a formula with an entity of HTML": _replace(b"<v>24</v>", b"<f>A1&nbsp;</f><v>24</v>"),
+    "a formula's attribute twice": _replace(b't="b"><v>0</v>', b't="b"><f ca="1" ca="1">FALSE()</f><v>0</v>'),
+    "a formula's attribute of a prefix not declared": _replace(
+        b't="b"><v>0</v>', b't="b"><f x:ca="1">FALSE()</f><v>0</v>'),
+    "a formula without its value": _replace(b't="b"><v>0</v>', b't="b"><f>FALSE()</f>'),
+    "a formula of an empty value": _replace(b"<v>24</v>", b"<f>A1</f><v></v>"),
 }
 
 
-FAST_READ = {"as openpyxl writes it", "references and entities", "a reference of too many digits"}
+FAST_READ = {"as openpyxl writes it", "references and entities", "a reference of too many digits",
+             "true and false as LibreOffice writes them", "a shared formula", "a formula with entities"}
 """The changes read without the parser: what XML allows, and openpyxl reads as it is."""
 
 

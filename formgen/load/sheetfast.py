@@ -1,14 +1,15 @@
 """The rows of a worksheet read by regular expressions over its text, for the sheets that
 spreadsheet programs write (each row ``<row r="2">`` of cells ``<c r="B2" …>`` holding an
-inline text, a shared string's index, a number, a date or true/false), several times faster
-than a parser.
+inline text, a shared string's index, a number, a date or true/false, perhaps given by a
+formula), several times faster than a parser.
 
 :func:`fast_cells` gives the rows exactly as :meth:`SheetParser.cells
 <formgen.load.sheetxml.sheet_parser>` gives them. It takes on trust nothing a parser would
 check: the rows it reads are matched whole, every character of them accounted for (their
 texts' entities and characters checked as XML checks them), and the rest of the part (what
-comes before the rows and after them) is read by expat. Anything else, a formula, a date out
-of range, a comment, a namespace declared again, an entity it does not know, raises
+comes before the rows and after them) is read by expat. Anything else, a formula without
+the value it gave, a date out of range, a comment, a namespace declared again, an entity it
+does not know, raises
 :class:`Unsupported`, perhaps after some rows: the caller then reads the sheet by the parser,
 from its start, the rows given already skipped, and so reports what the parser reports.
 """
@@ -34,14 +35,18 @@ _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _TYPE = r"(?:s|inlineStr|n|b)"
 _TEXT = r"[^<]*"
 """A text as it stands in a row (:func:`_plain` has checked its characters)."""
+_FORMULA = r'(?:<f((?: [A-Za-z][A-Za-z0-9]*="[^"<&]*")*)(?:/>|>([^<]*)</f>))?'
+"""A formula before a cell's value: its attributes and its text."""
 _CELL = (
     r'<c r="([A-Z]{1,3})[1-9][0-9]{0,6}"'
     rf'(?: s="([0-9]+)"(?: t="({_TYPE})")?| t="({_TYPE})"(?: s="([0-9]+)")?)?'
-    rf'(?:(/>|></c>)|><is>(<t(?: xml:space="preserve")?>)({_TEXT})</t></is></c>|><v>({_TEXT})</v></c>)'
+    rf'(?:(/>|></c>)|><is>(<t(?: xml:space="preserve")?>)({_TEXT})</t></is></c>'
+    rf'|>{_FORMULA}<v>({_TEXT})</v></c>)'
 )
 """A cell: its column's letters, its style (either of two places), its type (either of
 two), its end when it is empty, its ``<t>`` and text when it holds an inline text, or the
-text of its value."""
+text of its value, after the attributes and text of the formula that gave it, if one did
+(as LibreOffice writes true and false: ``<f aca="false">FALSE()</f><v>0</v>``)."""
 _CELL_RE = re.compile(_CELL)
 _ROW_START = re.compile(r'[ \t\n]*<row r="([0-9]+)"((?: [A-Za-z][\w:.-]*="[^"<&]*")*)>')
 """The start of a row: its number, and its other attributes (its height, its spans …)."""
@@ -217,13 +222,16 @@ def _other_cells(cells_text: str, number: int, strings: list[str], dates: Dates)
     from openpyxl.worksheet._reader import _cast_number
 
     parts = _CELL_RE.split(cells_text)
-    if any(parts[::10]):
+    if any(parts[::12]):
         raise Unsupported()
     cells: list[Cell] = []
     it = iter(parts[1:])
-    for letters, s1, t1, t2, s2, empty, inline, text, value, _ in zip(*[it] * 10, strict=True):
+    for (letters, s1, t1, t2, s2, empty, inline, text, formula, formula_text, value,
+         _) in zip(*[it] * 12, strict=True):
         column = _COLUMNS[letters]
         kind = t1 or t2
+        if formula is not None:  # the value it gave is the cell's, as the parser reads it
+            _check_formula(formula, formula_text)
         if inline:
             if kind != "inlineStr":
                 raise Unsupported()
@@ -251,6 +259,16 @@ def _other_cells(cells_text: str, number: int, strings: list[str], dates: Dates)
         else:
             raise Unsupported()
     return cells
+
+
+def _check_formula(attributes: str, text: str | None) -> None:
+    """Unsupported unless a formula's ``attributes`` are as XML allows (each name once, no
+    namespace declared) and its ``text`` holds no entity XML does not know."""
+    names = _NAME.findall(attributes)
+    if len(set(names)) != len(names) or "xmlns" in names:
+        raise Unsupported()
+    if text and "&" in text:
+        _unescape(text)
 
 
 class _Columns(dict[str, int]):
