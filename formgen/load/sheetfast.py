@@ -9,9 +9,9 @@ check: the rows it reads are matched whole, every character of them accounted fo
 texts' entities and characters checked as XML checks them), and the rest of the part (what
 comes before the rows and after them) is read by expat. Anything else, a formula without
 the value it gave, a date out of range, a comment, a namespace declared again, an entity it
-does not know, raises
-:class:`Unsupported`, perhaps after some rows: the caller then reads the sheet by the parser,
-from its start, the rows given already skipped, and so reports what the parser reports.
+does not know, raises :class:`Unsupported`, perhaps after some rows: the caller then reads
+the sheet by the parser, from its start, the rows given already skipped, and so reports what
+the parser reports.
 """
 
 from __future__ import annotations
