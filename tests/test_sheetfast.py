@@ -204,11 +204,16 @@ OPENPYXL: dict[str, Callable[[bytes], bytes]] = {
         b't="b"><v>0</v>', b't="b"><f x:ca="1">FALSE()</f><v>0</v>'),
     "a formula without its value": _replace(b't="b"><v>0</v>', b't="b"><f>FALSE()</f>'),
     "a formula of an empty value": _replace(b"<v>24</v>", b"<f>A1</f><v></v>"),
+    "a text a formula gave": _replace(
+        b't="b"><v>0</v>', b't="str"><f>IF(A2&lt;&gt;"","x","y")</f><v>x &amp; y</v>'),
+    "an error a formula gave": _replace(b't="n"><v>24</v>', b't="e"><f>1/0</f><v>#DIV/0!</v>'),
+    "an empty text a formula gave": _replace(b't="b"><v>0</v>', b't="str"><f>""</f><v></v>'),
 }
 
 
 FAST_READ = {"as openpyxl writes it", "references and entities", "a reference of too many digits",
-             "true and false as LibreOffice writes them", "a shared formula", "a formula with entities"}
+             "true and false as LibreOffice writes them", "a shared formula", "a formula with entities",
+             "a text a formula gave", "an error a formula gave"}
 """The changes read without the parser: what XML allows, and openpyxl reads as it is."""
 
 

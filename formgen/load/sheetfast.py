@@ -32,7 +32,7 @@ LONGEST_ROW = 8 * CHUNK
 """Characters of the longest row read here."""
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
-_TYPE = r"(?:s|inlineStr|n|b)"
+_TYPE = r"(?:s|inlineStr|n|b|str|e)"
 _TEXT = r"[^<]*"
 """A text as it stands in a row (:func:`_plain` has checked its characters)."""
 _FORMULA = r'(?:<f((?: [A-Za-z][A-Za-z0-9]*="[^"<&]*")*)(?:/>|>([^<]*)</f>))?'
@@ -243,9 +243,12 @@ def _other_cells(cells_text: str, number: int, strings: list[str], dates: Dates)
             if index >= len(strings):
                 raise Unsupported()
             cells.append((column, strings[index], "s", None, number))
+        elif (kind == "str" or kind == "e") and value:  # a formula's text, or its error
+            cells.append((column, _unescape(value) if "&" in value else value,
+                          "s" if kind == "str" else "e", int(s1 or s2 or 0), number))
         elif kind == "b" and (value == "0" or value == "1"):
             cells.append((column, value == "1", "b", int(s1 or s2 or 0), number))
-        elif kind != "s" and kind != "inlineStr" and kind != "b" and _NUMBER.fullmatch(value):
+        elif (kind is None or kind == "n") and _NUMBER.fullmatch(value):
             style = int(s1 or s2 or 0)
             if style in dates.styles:
                 try:
