@@ -238,6 +238,20 @@ def test_a_workbook_openpyxl_writes_reads_as_the_parser_reads_it(
                     data_bytes, changed = OPENPYXL[change](data_bytes), True
             out.writestr(info, data_bytes)
     assert changed
+    left = _watched(monkeypatch)
+    fast = _records(path)
+    assert (left == []) == (change in FAST_READ), left
+    if change == "as openpyxl writes it":
+        first = fast[0][0]
+        assert first[1]["english_interview"] is False
+        assert first[1]["name"] == {"zh": "李晓明", "en": "LI Xiaoming"}
+        assert first[4]["cpd[1]"] and fast[0][2][1]["cpd"][0]["date"] == "2025-06-18"
+    monkeypatch.setattr(formgen.load.sheetrows, "fast_cells", _parser_only)
+    assert fast == _records(path)
+
+
+def _watched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The sheets the regular expressions leave to the parser from now on."""
     left: list[str] = []
 
     def watched(source: Any, *args: Any) -> Iterator[Any]:
@@ -248,13 +262,37 @@ def test_a_workbook_openpyxl_writes_reads_as_the_parser_reads_it(
             raise
 
     monkeypatch.setattr(formgen.load.sheetrows, "fast_cells", watched)
+    return left
+
+
+@pytest.mark.needs_office
+def test_a_workbook_libreoffice_saves_reads_as_the_parser_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A workbook saved by LibreOffice Calc (shared strings, every cell and row with its
+    style, true and false as formulas with their values) is read without the parser, and
+    as it reads it."""
+    import subprocess
+
+    from formgen.office.process import soffice_path
+
+    data = yaml.safe_load(EXAMPLE_FILE.read_text(encoding="utf-8"))
+    records = [dict(data, id=f"A-{n:03d}", email=f"a{n}@example.com") for n in range(3)]
+    source = _openpyxl_workbook(tmp_path / "applicants.xlsx", records, write_only=True)
+    subprocess.run(
+        [soffice_path(), f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
+         "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(tmp_path / "saved"),
+         str(source)],
+        check=True, capture_output=True, timeout=180)
+    path = tmp_path / "saved" / "applicants.xlsx"
+    with zipfile.ZipFile(path) as z:
+        sheet = z.read(SHEET)
+        assert b'FALSE()</f><v>0</v>' in sheet and b't="s"' in sheet  # as LibreOffice saves
+    left = _watched(monkeypatch)
     fast = _records(path)
-    assert (left == []) == (change in FAST_READ), left
-    if change == "as openpyxl writes it":
-        first = fast[0][0]
-        assert first[1]["english_interview"] is False
-        assert first[1]["name"] == {"zh": "李晓明", "en": "LI Xiaoming"}
-        assert first[4]["cpd[1]"] and fast[0][2][1]["cpd"][0]["date"] == "2025-06-18"
+    assert left == []
+    assert fast[0][0][1]["english_interview"] is False
+    assert fast[0][0][1]["name"] == {"zh": "李晓明", "en": "LI Xiaoming"}
     monkeypatch.setattr(formgen.load.sheetrows, "fast_cells", _parser_only)
     assert fast == _records(path)
 
