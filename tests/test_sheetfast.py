@@ -40,6 +40,8 @@ CHANGES: dict[str, Callable[[bytes], bytes]] = {
     "an entity of HTML": _replace(b"LI Xiaoming", b"LI&nbsp;Xiaoming"),
     "a character XML refuses": _replace(b"LI Xiaoming", b"LI&#1;Xiaoming"),
     "a control character": _replace(b"LI Xiaoming", b"LI\x01Xiaoming"),
+    "U+FFFE as itself": _replace(b"LI Xiaoming", "LI\ufffeXiaoming".encode()),
+    "U+FFFF as itself": _replace(b"LI Xiaoming", "LI\uffffXiaoming".encode()),
     "a carriage return": _replace(b"LI Xiaoming", b"LI\r\nXiaoming"),
     "CDATA": _replace(b"<t>LI Xiaoming</t>", b"<t><![CDATA[LI <b>]]></t>"),
     "a comment": _replace(b'<row r="2"', b'<!-- <row r="9"/> --><row r="2"'),
