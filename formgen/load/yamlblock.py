@@ -50,7 +50,7 @@ def _unsure(text: str) -> bool:
 _SINGLE = re.compile(r"'((?:[^'\n]|'')*)'(?: +(?:#.*)?)?$")
 _DOUBLE = re.compile(r'"([^"\\\n]*)"(?: +(?:#.*)?)?$')
 _FLOW_SCALAR = re.compile(r"'(?:[^'\n]|'')*'|\"[^\"\\\n]*\""
-                          r"|[^\s,\[\]{}#:'\"!&*|>%@`?\-](?:[^,\[\]{}#:'\"?\n]|:(?=[^\s,\[\]{}]))*")
+                          r"|[^\s,\[\]{}#:'\"!&*|>%@`?\-](?:[^,\[\]{}#:'\"?\n]++|:(?=[^\s,\[\]{}]))*+")
 """A text in a flow (``{zh: 李晓明, en: LI Xiaoming}``, ``[a, b]``) on one line: quoted (no ``\\``
 in double quotes), or plain without flow indicators, quotes, ``#`` or ``?``."""
 _FLOW_KEY = re.compile(r"(\w[\w.\-]*): +")
