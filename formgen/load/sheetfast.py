@@ -195,7 +195,7 @@ def _cells(body: str, number: int, strings: list[str], dates: Dates,
     letters, values = parts[1::3], parts[2::3]
     if "&" in body and values:
         # references to characters, as openpyxl writes every one not ASCII, by expat
-        values = texts.unescape(values) if "&#" in body else _unescape_all(values)
+        values = texts.unescape(values) if "&#" in body else _unescape_each(values)
     if len(parts) == 1:  # no inline text: shared strings perhaps, as Excel writes them
         parts = _SHARED.split(body)
         letters = parts[1::3]
@@ -331,7 +331,7 @@ class _Texts:
         if self.parser is not None and len(read) == len(texts):
             return [text[1:] for text in read]
         self.parser = None  # refused, or a text longer than the buffer came in parts
-        return [_unescape(text) if "&" in text else text for text in texts]
+        return _unescape_each(texts)
 
     def _parser(self) -> Any:
         parser = expat.ParserCreate()
@@ -343,12 +343,8 @@ class _Texts:
         return parser
 
 
-def _unescape_all(texts: list[str]) -> list[str]:
-    """Each of ``texts`` unescaped (:func:`_unescape`), the texts of a row at once: joined by
-    ``<``, which none holds, and parted again where no reference made one."""
-    unescaped = _unescape("<".join(texts))
-    if unescaped.count("<") == len(texts) - 1:
-        return unescaped.split("<")
+def _unescape_each(texts: list[str]) -> list[str]:
+    """Each of ``texts`` unescaped by :func:`_unescape`."""
     return [_unescape(text) if "&" in text else text for text in texts]
 
 
