@@ -176,8 +176,9 @@ def fast_cells(source: Any, strings: list[str],
 
 
 def _attributes(other: str, prefixes: set[str]) -> bool:
-    """Whether a row's ``other`` attributes are as XML allows: each name once (and not
-    ``r``), each prefix one the sheet declares, no namespace declared."""
+    """Whether an element's ``other`` attributes (a row's but its ``r``, a formula's) are as
+    XML allows: each name once (and not ``r``), each prefix one of ``prefixes``, which the
+    sheet declares, no namespace declared."""
     names = _NAME.findall(other)
     return (len(set(names)) == len(names) and "r" not in names and "xmlns" not in names
             and all(name.count(":") == 0 or (name.count(":") == 1 and name.split(":")[0]
@@ -265,10 +266,10 @@ def _other_cells(cells_text: str, number: int, strings: list[str], dates: Dates)
 
 
 def _check_formula(attributes: str, text: str | None) -> None:
-    """Unsupported unless a formula's ``attributes`` are as XML allows (each name once, no
-    namespace declared) and its ``text`` holds no entity XML does not know."""
-    names = _NAME.findall(attributes)
-    if len(set(names)) != len(names) or "xmlns" in names:
+    """Unsupported unless a formula's ``attributes`` are as XML allows (:func:`_attributes`;
+    :data:`_FORMULA` takes none with a prefix) and its ``text`` holds no entity XML does not
+    know."""
+    if not _attributes(attributes, set()):
         raise Unsupported()
     if text and "&" in text:
         _unescape(text)
