@@ -169,6 +169,13 @@ def test_an_excel_sheet_reads_as_the_parser_reads_it(
     assert fast == _records(path)
 
 
+def _typed_records() -> list[dict[str, Any]]:
+    """Three applicants of the contract's example as YAML reads it (true/false, days)."""
+    data = yaml.safe_load(EXAMPLE_FILE.read_text(encoding="utf-8"))
+    assert isinstance(data["english_interview"], bool) and isinstance(data["cpd"][0]["date"], dt.date)
+    return [dict(data, id=f"A-{n:03d}", email=f"a{n}@example.com") for n in range(3)]
+
+
 def _openpyxl_workbook(path: Path, records: list[dict[str, Any]], write_only: bool) -> Path:
     """The records as a user's script writes them with openpyxl: each value as itself (true
     and false, days, numbers), texts inline with every character not ASCII a reference."""
@@ -226,10 +233,7 @@ def test_a_workbook_openpyxl_writes_reads_as_the_parser_reads_it(
 ) -> None:
     """true/false, days and references to characters, as openpyxl writes them, are read
     without the parser, and as it reads them; what is not as XML or openpyxl has it, by it."""
-    data = yaml.safe_load(EXAMPLE_FILE.read_text(encoding="utf-8"))
-    assert isinstance(data["english_interview"], bool) and isinstance(data["cpd"][0]["date"], dt.date)
-    records = [dict(data, id=f"A-{n:03d}", email=f"a{n}@example.com") for n in range(3)]
-    good = _openpyxl_workbook(tmp_path / "good.xlsx", records, write_only)
+    good = _openpyxl_workbook(tmp_path / "good.xlsx", _typed_records(), write_only)
     path = tmp_path / "changed.xlsx"
     changed = False
     with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
@@ -278,9 +282,7 @@ def test_a_workbook_libreoffice_saves_reads_as_the_parser_reads_it(
 
     from formgen.office.process import soffice_path
 
-    data = yaml.safe_load(EXAMPLE_FILE.read_text(encoding="utf-8"))
-    records = [dict(data, id=f"A-{n:03d}", email=f"a{n}@example.com") for n in range(3)]
-    source = _openpyxl_workbook(tmp_path / "applicants.xlsx", records, write_only=True)
+    source = _openpyxl_workbook(tmp_path / "applicants.xlsx", _typed_records(), write_only=True)
     subprocess.run(
         [soffice_path(), f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
          "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(tmp_path / "saved"),

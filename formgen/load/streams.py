@@ -281,8 +281,9 @@ def _list_start(text: str) -> tuple[int, int] | str | None:
 
 def _group(text: str, limits: Limits, budget: int, indent: int = 0) -> tuple[list[Any], Expansion] | None:
     """The items of a part of the list (its items' lines at ``indent``) and what its
-    aliases add (values, at most ``budget``, and characters of text); None when the part does not read on its own as a list. Plain block YAML is
-    read line by line (:mod:`formgen.load.yamlblock`), the rest by the loader."""
+    aliases add (values, at most ``budget``, and characters of text); None when the part
+    does not read on its own as a list. Plain block YAML is read line by line
+    (:mod:`formgen.load.yamlblock`), the rest by the loader."""
     if has_marker(text):
         return None
     plain = yamlblock.read_list(text, limits.depth + WRAPPING, indent)
