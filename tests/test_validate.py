@@ -149,6 +149,37 @@ def test_misspelt_language_key(tmp_path: Path, clean: dict) -> None:
     assert _one_error(tmp_path, clean, "name.eng") == "is not a known field; did you mean 'en'?"
 
 
+def test_a_comma_in_a_yaml_flow_text_is_said_to_need_quotes(tmp_path: Path) -> None:
+    """``{zh: …, en: Sinohydro Co., Ltd.}`` cuts the English text at the comma: the error
+    says so, in either language, rather than only that ``Ltd.`` is not a field."""
+    example = Path(__file__).parent.parent / "data" / "applicant-example.yaml"
+    text = example.read_text(encoding="utf-8").replace(
+        'en: "Sinohydro Bureau 8 Co., Ltd."}', "en: Sinohydro Bureau 8 Co., Ltd.}", 1)
+    path = tmp_path / "comma.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = validate_cli(path)
+    assert result.exit_code == 1
+    assert [line for line in lines(result) if ": error: " in line] == [
+        f"{path}, record 1 (CSEE-2026-0007), company.Ltd.: error: is not a known field: in YAML, "
+        "a comma in {zh: …, en: …} ends a text, and what follows it (Ltd.) is read as a key. "
+        'Put a text that holds a comma in quotes: en: "Sinohydro Bureau 8 Co., Ltd."']
+    result = CliRunner().invoke(main, ["validate", str(path)], env={"LANG": "zh_CN.UTF-8"})
+    assert [line for line in lines(result) if "错误：" in line and "记录：" not in line] == [
+        f"{path}，第1条记录（CSEE-2026-0007），company.Ltd.：错误：未知字段：YAML 的 {{zh: …, en: …}} "
+        "中，逗号会结束文本，逗号后的内容（Ltd.）被读作字段名。含逗号的文本请加引号，"
+        '例如 en: "Sinohydro Bureau 8 Co., Ltd."']
+
+
+def test_a_language_key_of_no_value_outside_a_text_is_only_unknown(tmp_path: Path, clean: dict) -> None:
+    """The comma's hint is for a key of no value beside zh and en only: a misspelt key with
+    a value is a misspelling, a key of no value elsewhere is only unknown."""
+    clean["name"]["eng"] = "LI Xiaoming"
+    assert _one_error(tmp_path, clean, "name.eng") == "is not a known field; did you mean 'en'?"
+    del clean["name"]["eng"]
+    clean["Ltd."] = None
+    assert _one_error(tmp_path, clean, "Ltd.") == "is not a known field"
+
+
 def test_unknown_field_without_a_close_match(tmp_path: Path, clean: dict) -> None:
     clean["favourite_colour"] = "blue"
     assert _one_error(tmp_path, clean, "favourite_colour") == "is not a known field"

@@ -33,7 +33,11 @@ def field_message(err: Any) -> Message:
     if kind == "missing":
         return msg("field.missing")
     if kind == "extra_forbidden":
-        close = _closest(str(err["loc"][-1]), _fields_around(err["loc"]))
+        around = _fields_around(err["loc"])
+        if value is None and around == _LANGUAGE_KEYS:
+            # {zh: 中车, en: CRRC Co., Ltd.} is read as en "CRRC Co" and a key "Ltd." of no value
+            return msg("field.unknown-after-comma", key=str(err["loc"][-1]))
+        close = _closest(str(err["loc"][-1]), around)
         if close is not None:
             return msg("field.unknown-did-you-mean", close=close)
         return msg("field.unknown")
@@ -59,6 +63,10 @@ def field_message(err: Any) -> Message:
         return msg("field.not-a-number", value=str(value))
     detail = str(err.get("msg", "")).removeprefix("Value error, ")
     return msg("field.invalid", detail=detail)
+
+
+_LANGUAGE_KEYS = ("zh", "en")
+"""The fields of a text in two languages."""
 
 
 def _closest(name: str, fields: tuple[str, ...]) -> str | None:
