@@ -6,7 +6,9 @@ address (as issue 19 measured it): a JSON list, a YAML list, and two workbooks w
 ``applicants`` and the education, career, cpd and competences sheets: ``xlsx`` its values
 all texts, inline and in UTF-8; ``xlsx-openpyxl`` as a user's script writes the records with
 openpyxl (true and false, days and numbers as themselves, every character not ASCII as a
-reference such as ``&#26446;``): openpyxl writes one applicant, whose rows are repeated.
+reference such as ``&#26446;``): openpyxl writes one applicant, whose rows are repeated;
+``xlsx-sorted`` as ``xlsx``, its cpd sheet sorted the other way (the last applicant's rows
+first, as a sheet sorted by date or by hand may come: its rows are filed by id).
 ``formgen validate`` runs in a child process; for each format and size the benchmark prints
 the wall seconds, the CPU seconds (the child and its worker processes) and the peak memory
 (resident, of the child or of any one of its workers, whichever is larger), then the ratio
@@ -16,8 +18,8 @@ Targets, at 100,000 applicants: under 20 s and under 1 GB (1,024 MB). The benchm
 every figure, then exits with status 1 when a target is missed.
 
 Usage: python bench/bench_scale.py [--format FORMAT ...] [SIZE ...]   (formats default to
-json yaml xlsx xlsx-openpyxl, sizes to 10000 50000 100000; the targets are checked at the
-largest)
+json yaml xlsx xlsx-openpyxl xlsx-sorted, sizes to 10000 50000 100000; the targets are
+checked at the largest)
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from common import Run, run_child  # noqa: E402
 from formgen.load import records_to_rows  # noqa: E402
 
 SIZES = (10_000, 50_000, 100_000)
-FORMATS = ("json", "yaml", "xlsx", "xlsx-openpyxl")
+FORMATS = ("json", "yaml", "xlsx", "xlsx-openpyxl", "xlsx-sorted")
 TODAY = "2026-11-23"
 LIMIT_S = 20.0
 LIMIT_MB = 1024.0
@@ -109,11 +111,11 @@ def _row(number: int | str, values: list[Any]) -> str:
     return f'<row r="{number}">' + "".join(cells) + "</row>"
 
 
-def _write_copies(part: Any, templates: list[str], count: int) -> None:
+def _write_copies(part: Any, templates: list[str], count: int, reverse: bool = False) -> None:
     """The rows of ``count`` applicants from row 2: each of one applicant's rows (``templates``)
-    with the applicant's id, e-mail and row number."""
+    with the applicant's id, e-mail and row number; the last applicant's first if ``reverse``."""
     number = 2
-    for i in range(count):
+    for i in reversed(range(count)) if reverse else range(count):
         block = []
         for template in templates:
             block.append(_fill(template, i).replace(ROW, str(number)))
@@ -121,7 +123,7 @@ def _write_copies(part: Any, templates: list[str], count: int) -> None:
         part.write("".join(block).encode())
 
 
-def write_xlsx(path: Path, count: int) -> None:
+def write_xlsx(path: Path, count: int, reversed_sheets: tuple[str, ...] = ()) -> None:
     main, groups = records_to_rows([example()])
     sheets = [("applicants", main), *((g, rows) for g, rows in groups.items() if rows)]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
@@ -132,7 +134,7 @@ def write_xlsx(path: Path, count: int) -> None:
             with z.open(f"xl/worksheets/sheet{n}.xml", "w") as part:
                 part.write(f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{_MAIN}">'
                            f"<sheetData>{_row(1, columns)}".encode())
-                _write_copies(part, templates, count)
+                _write_copies(part, templates, count, title in reversed_sheets)
                 part.write(b"</sheetData></worksheet>")
             names.append(title)
         z.writestr("[Content_Types].xml", (
@@ -190,8 +192,12 @@ def write_openpyxl(path: Path, count: int) -> None:
     one.unlink()
 
 
+def write_sorted(path: Path, count: int) -> None:
+    write_xlsx(path, count, reversed_sheets=("cpd",))
+
+
 WRITERS = {"json": write_json, "yaml": write_yaml, "xlsx": write_xlsx,
-           "xlsx-openpyxl": write_openpyxl}
+           "xlsx-openpyxl": write_openpyxl, "xlsx-sorted": write_sorted}
 
 
 def validate(path: Path, count: int) -> Run:

@@ -213,7 +213,8 @@ def _reordered(good: Path, path: Path, sheet: str, order: Any) -> Path:
     ["reversed", "orphan first", "orphan last", "id twice", "id twice without rows"],
 )
 def test_workbooks_with_group_rows_in_any_order(tmp_path: Path, example_record: dict, change: str) -> None:
-    """Group rows out of the applicants' order make the workbook be read again whole."""
+    """Group rows out of the applicants' order make the workbook be read again, its group
+    rows filed by id first."""
     batch = records(7, example_record)
     if change == "id twice":
         batch[5]["id"] = batch[1]["id"]
@@ -232,6 +233,118 @@ def test_workbooks_with_group_rows_in_any_order(tmp_path: Path, example_record: 
         path = good
     same_report([path, EXAMPLE_FILE])
     same_report([path], workers=2)
+    # group rows in another order are filed by id, in bounded memory; an id given to two
+    # applicants with rows has the workbook read whole, which gives them to the last
+    assert read_whole(path) == change.startswith("id twice")
+
+
+def read_whole(path: Path) -> bool:
+    """Whether the streamed read of ``path`` ended in reading it whole."""
+    import formgen.load
+
+    whole = formgen.load.xlsx_records
+    calls: list[str] = []
+
+    def counted(*args: Any) -> Any:
+        calls.append(args[0])
+        return whole(*args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(formgen.load, "xlsx_records", counted)
+        check_files([path], MANIFEST, TODAY, workers=1)
+    return bool(calls)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("seed", range(6))
+def test_workbooks_sorted_another_way_are_filed_by_id(
+    tmp_path: Path, example_record: dict, seed: int, workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Staff sort a sheet by date or by name: its rows, shuffled, with rows of no id and of
+    ids nobody has among them, give the whole read's report without the whole read."""
+    import random
+
+    chance = random.Random(seed)
+    batch = records(9, example_record)
+    for record in batch[::3]:  # some applicants have no rows of a group
+        record.pop("cpd", None)
+    good = write_xlsx(tmp_path / "good.xlsx", batch)
+
+    def shuffled(rows: list[Any]) -> list[Any]:
+        strays = []
+        for given in chance.sample(["NOBODY", "NOBODY ELSE", None, "  A-001  "], 3):
+            stray = list(chance.choice(rows))
+            stray[0] = given
+            strays.append(stray)
+        rows = [*rows, *strays]
+        chance.shuffle(rows)
+        return rows
+
+    path = good
+    for sheet in chance.sample(["education", "career", "cpd", "competences"], 2):
+        path = _reordered(path, tmp_path / f"{sheet}.xlsx", sheet, shuffled)
+    assert filed_times(monkeypatch, lambda: same_report([path, EXAMPLE_FILE], workers=workers)) == 1
+    assert not read_whole(path)
+    # each row with its applicant, in its sheet's order; the rows for nobody in theirs
+    assert filed_records(path) == sources([path])[0].whole()
+
+
+def filed_records(path: Path) -> list[Any]:
+    """The records of the workbook at ``path`` read with its group rows filed by id."""
+    out: list[Any] = []
+    for item in sources([path])[0].records(stream=True, cut=False):
+        out.extend(item.records()[0] if isinstance(item, streams.Group) else [item])
+    return out
+
+
+def filed_times(monkeypatch: pytest.MonkeyPatch, run: Any) -> int:
+    """How many times ``run`` filed a workbook's group rows by id."""
+    from formgen.load import sheetstream
+
+    times: list[bool] = []
+    filed = sheetstream.RowFile
+
+    def counted() -> Any:
+        times.append(True)
+        return filed()
+
+    monkeypatch.setattr(sheetstream, "RowFile", counted)
+    run()
+    monkeypatch.setattr(sheetstream, "RowFile", filed)
+    return len(times)
+
+
+def test_a_group_row_waiting_past_its_limit_has_the_rows_filed(
+    tmp_path: Path, example_record: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows in the applicants' order after many applicants without any are read the same
+    when the read in order gives up waiting for their applicant and files them."""
+    from formgen.load import sheetstream
+
+    batch = records(8, example_record)
+    for record in batch[:6]:
+        record.pop("career", None)
+    path = write_xlsx(tmp_path / "late.xlsx", batch)
+    assert filed_times(monkeypatch, lambda: same_report([path], workers=1)) == 0
+    monkeypatch.setattr(sheetstream, "AHEAD_WAIT", 2)
+    # the read in order gives up, and the rows are filed once
+    assert filed_times(monkeypatch, lambda: same_report([path], workers=1)) == 1
+    assert not read_whole(path)
+
+
+def test_a_workbook_is_read_whole_when_its_rows_cannot_be_filed(
+    tmp_path: Path, example_record: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No folder for the file of rows (a temporary folder that is gone): the workbook is
+    read whole, as before filing, and gives the same report."""
+    import tempfile
+
+    batch = records(5, example_record)
+    good = write_xlsx(tmp_path / "good.xlsx", batch)
+    path = _reordered(good, tmp_path / "a.xlsx", "cpd", lambda rows: rows[::-1])
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
+    same_report([path], workers=1)
+    assert read_whole(path)
 
 
 def test_a_file_refused_part_way_has_its_records_dropped(tmp_path: Path, example_record: dict) -> None:

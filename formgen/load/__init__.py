@@ -62,8 +62,9 @@ class Source:
     def passes(self) -> list[tuple[bool, bool]]:
         """The ways to read the file (``stream``, ``cut`` for :meth:`records`), each to be
         tried when the one before asks for it (ReadWhole): a JSON list is cut at the lines
-        that start its items, else scanned; anything else streamed, else read whole."""
-        if self.path.suffix.lower() == ".json":
+        that start its items, else scanned; a workbook's group sheets read alongside its
+        applicants, else filed by id first; anything else streamed; else read whole."""
+        if self.path.suffix.lower() in (".json", ".xlsx"):
             return [(True, True), (True, False), (False, False)]
         return [(True, True), (False, False)]
 
@@ -105,7 +106,7 @@ def _stream(path: Path, limits: Limits, cut: bool = True) -> Iterator[RawRecord 
         elif suffix == ".xlsx":
             check_size(path, limits)
             with path.open("rb") as f:
-                yield from xlsx_stream(str(path), f, limits)
+                yield from xlsx_stream(str(path), f, limits, filed=not cut)
         else:
             yield from yaml_records(path, limits)
     except OSError as e:

@@ -5,10 +5,14 @@ together (:class:`SheetGroup`) to where the records are made of them and examine
 process, once there are workers; the process that reads only counts and matches them.
 
 This holds while each group sheet lists its rows in the order of the applicants, each
-applicant's rows together (as formgen writes them, and as staff keep them). A row that
-turns up for an applicant already given ends it: :class:`ReadWhole` asks for the workbook
-to be read whole (:func:`formgen.load.workbook.xlsx_records`), which attaches rows in any
-order. The records are those the whole read gives, in the same order.
+applicant's rows together (as formgen writes them). A row that turns up for an applicant
+already given, or one that waits for its applicant past :data:`AHEAD_WAIT` applicants (a
+sheet sorted otherwise: by date, by name), ends it: :class:`ReadWhole` asks for the
+workbook to be read again with its group sheets filed by applicant id first
+(:mod:`formgen.load.sheetfiled`, ``filed``), which takes rows in any order, in memory that
+does not grow either. An id given to two applicants with rows asks for it to be read whole
+(:func:`formgen.load.workbook.xlsx_records`), which gives the rows to the last of them.
+The records are those the whole read gives, in the same order.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from formgen.load.records import (
     orphan,
     row_record,
 )
+from formgen.load.sheetfiled import RowFile
 from formgen.load.streams import Group
 from formgen.load.workbook import (
     TEXT_NUMBER_COLUMNS,
@@ -45,6 +50,9 @@ from formgen.messages import Message, msg
 
 SHEET_ITEMS = 200
 """Applicants made records together (in a worker process, once there are workers)."""
+AHEAD_WAIT = 1_000
+"""Applicants given, none of them its own, after which a group row read ahead ends the read
+in order (its sheet is taken to be in another order: the workbook is read again, filed)."""
 
 Row = tuple[int, list[Any]]
 """A row read: its number and its values."""
@@ -53,14 +61,17 @@ Applicant = tuple[int, list[Any], tuple[list[Row], ...], bool]
 each group sheet, and whether a cell read so far was marked (see :func:`_take_notes`)."""
 
 
-def xlsx_stream(name: str, source: Any, limits: Limits) -> Iterator[RawRecord | Group]:
+def xlsx_stream(name: str, source: Any, limits: Limits,
+                filed: bool = False) -> Iterator[RawRecord | Group]:
     """The records of a workbook (``source`` a binary file), its applicants in groups of
     rows (:class:`SheetGroup`, each made records on its own) and its stray group rows one
     at a time; DataFileError when it cannot be read or passes ``limits``, ReadWhole when
-    its group rows are not in the order of its applicants."""
+    its group rows are not in the order of its applicants (unless ``filed``: the group
+    sheets are then filed by id first) or an id with rows is given twice."""
     workbook, sheets = open_checked(name, source, limits)
+    file = RowFile() if filed else None
     try:
-        records = _records(name, workbook, sheets, limits)
+        records = _records(name, workbook, sheets, limits, file)
         while True:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -73,6 +84,8 @@ def xlsx_stream(name: str, source: Any, limits: Limits) -> Iterator[RawRecord | 
             yield raw
     finally:
         workbook.close()
+        if file is not None:
+            file.close()
 
 
 @dataclass(frozen=True)
@@ -192,6 +205,8 @@ class _Group:
         self.read = iter(rows)
         self.ahead: tuple[int, str, list[Any]] | None = None
         """The row read last, for an applicant still to come (or for nobody)."""
+        self.waited = 0
+        """Applicants given since :attr:`ahead` was read, none of them its."""
 
     def next(self) -> tuple[int, str, list[Any]] | None:
         if self.ahead is not None:
@@ -213,7 +228,39 @@ class _Group:
                 raise ReadWhole()
             self.ahead = row
             break
+        if found or self.ahead is None:
+            self.waited = 0
+        else:
+            self.waited += 1
+            if self.waited > AHEAD_WAIT:
+                raise ReadWhole()
         return found
+
+    def left(self, given: set[str]) -> Iterator[tuple[int, str, list[Any]]]:
+        """The rows for nobody, once every applicant is given; ReadWhole when a row of an
+        applicant given comes instead."""
+        while (row := self.next()) is not None:
+            if row[1] in given:
+                raise ReadWhole()
+            yield row
+
+
+class _FiledGroup:
+    """A group sheet's rows filed by applicant id (read whole into ``file`` at once), each
+    applicant's taken wherever they stand."""
+
+    def __init__(self, group: str, sheet: Sheet, rows: _Rows, file: RowFile):
+        self.group, self.sheet, self.rows, self.file = group, sheet, rows, file
+        self.number = file.add((number, "" if given is _NONE else str(given or "").strip(), values)
+                               for number, values, given in rows)
+
+    def take(self, applicant_id: str, given: set[str]) -> list[Row]:
+        """The rows of ``applicant_id``."""
+        return self.file.rows_of(self.number, applicant_id)
+
+    def left(self, given: set[str]) -> Iterator[tuple[int, str, list[Any]]]:
+        """The rows for nobody (of no applicant in ``given``), in the sheet's order."""
+        return self.file.left(self.number, given)
 
 
 def _record_id(value: Any) -> str:
@@ -226,11 +273,15 @@ def _record_id(value: Any) -> str:
 
 
 def _records(name: str, workbook: Any, worksheets: list[Sheet],
-             limits: Limits) -> Iterator[RawRecord | Group]:
+             limits: Limits, file: RowFile | None) -> Iterator[RawRecord | Group]:
     sheets, main = main_sheet(name, worksheets)
     reader = _Reader(name, workbook, limits)
-    groups = [_Group(group, ws, _Rows(reader.rows(ws, set())))
-              for group in GROUPS if (ws := sheets.get(group)) is not None]
+    groups: list[_Group | _FiledGroup] = [
+        _Group(group, ws, _Rows(reader.rows(ws, set()))) if file is None
+        else _FiledGroup(group, ws, _Rows(reader.rows(ws, set())), file)
+        for group in GROUPS if (ws := sheets.get(group)) is not None]
+    if file is not None:
+        file.index()
     main_rows = _Rows(reader.rows(main, TEXT_NUMBER_COLUMNS))
     pending: list[Applicant] = []
     count = done = 0
@@ -273,8 +324,6 @@ def _records(name: str, workbook: Any, worksheets: list[Sheet],
     if not count:
         raise DataFileError(name, msg("file.no-applicants"))
     for group in groups:  # rows for nobody, as the whole read reports them
-        while (row := group.next()) is not None:
-            if row[1] in given:
-                raise ReadWhole()
+        for row in group.left(given):
             where = msg("place.sheet-row", sheet=group.sheet.title, row=str(row[0]))
             yield orphan(name, where, row[1], group.group)
