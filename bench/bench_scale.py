@@ -8,7 +8,9 @@ all texts, inline and in UTF-8; ``xlsx-openpyxl`` as a user's script writes the 
 openpyxl (true and false, days and numbers as themselves, every character not ASCII as a
 reference such as ``&#26446;``): openpyxl writes one applicant, whose rows are repeated;
 ``xlsx-sorted`` as ``xlsx``, its cpd sheet sorted the other way (the last applicant's rows
-first, as a sheet sorted by date or by hand may come: its rows are filed by id).
+first, as a sheet sorted by date or by hand may come: its rows are filed by id); ``csv``
+a CSV file of the applicants with a file of each group's rows beside it
+(``applicants.education.csv`` …).
 ``formgen validate`` runs in a child process; for each format and size the benchmark prints
 the wall seconds, the CPU seconds (the child and its worker processes) and the peak memory
 (resident, of the child or of any one of its workers, whichever is larger), then the ratio
@@ -18,8 +20,8 @@ Targets, at 100,000 applicants: under 20 s and under 1 GB (1,024 MB). The benchm
 every figure, then exits with status 1 when a target is missed.
 
 Usage: python bench/bench_scale.py [--format FORMAT ...] [SIZE ...]   (formats default to
-json yaml xlsx xlsx-openpyxl xlsx-sorted, sizes to 10000 50000 100000; the targets are
-checked at the largest)
+json yaml xlsx xlsx-openpyxl xlsx-sorted csv, sizes to 10000 50000 100000; the targets
+are checked at the largest)
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from common import Run, run_child  # noqa: E402
 from formgen.load import records_to_rows  # noqa: E402
 
 SIZES = (10_000, 50_000, 100_000)
-FORMATS = ("json", "yaml", "xlsx", "xlsx-openpyxl", "xlsx-sorted")
+FORMATS = ("json", "yaml", "xlsx", "xlsx-openpyxl", "xlsx-sorted", "csv")
 TODAY = "2026-11-23"
 LIMIT_S = 20.0
 LIMIT_MB = 1024.0
@@ -192,12 +194,37 @@ def write_openpyxl(path: Path, count: int) -> None:
     one.unlink()
 
 
+def write_csv(path: Path, count: int) -> None:
+    """The applicants in ``path`` and their groups' rows in ``<stem>.<group>.csv`` beside it."""
+    import csv
+    import io
+
+    main, groups = records_to_rows([example()])
+    for file, rows in [(path, main), *((path.with_name(f"{path.stem}.{g}.csv"), rows)
+                                       for g, rows in groups.items() if rows)]:
+        columns = list(dict.fromkeys(k for row in rows for k in row))
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerow(columns)
+        header = text.getvalue()
+        templates = []
+        for row in rows:
+            text.seek(0)
+            text.truncate()
+            writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
+            templates.append(text.getvalue())
+        with file.open("w", encoding="utf-8", newline="") as f:
+            f.write(header)
+            for i in range(count):
+                f.write("".join(_fill(t, i) for t in templates))
+
+
 def write_sorted(path: Path, count: int) -> None:
     write_xlsx(path, count, reversed_sheets=("cpd",))
 
 
 WRITERS = {"json": write_json, "yaml": write_yaml, "xlsx": write_xlsx,
-           "xlsx-openpyxl": write_openpyxl, "xlsx-sorted": write_sorted}
+           "xlsx-openpyxl": write_openpyxl, "xlsx-sorted": write_sorted, "csv": write_csv}
 
 
 def validate(path: Path, count: int) -> Run:

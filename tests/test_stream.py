@@ -16,7 +16,16 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import EXAMPLE_FILE, SAMPLES_FILE, SAMPLES_XLSX, TEST_DATA, with_id, write_xlsx
+from conftest import (
+    EXAMPLE_FILE,
+    SAMPLES_FILE,
+    SAMPLES_XLSX,
+    TEST_DATA,
+    with_id,
+    write_csv,
+    write_csv_rows,
+    write_xlsx,
+)
 from conftest import cli as run_cli
 
 from formgen.exceptions import DataFileError
@@ -73,9 +82,12 @@ def test_every_format_gives_the_report_of_the_whole_read(
     as_yaml.write_text("# a comment first\n\n" + yaml.safe_dump(batch, allow_unicode=True),
                        encoding="utf-8")
     as_xlsx = write_xlsx(tmp_path / "a.xlsx", [r for r in batch if isinstance(r, dict)])
+    as_csv = write_csv(tmp_path / "a.csv", [r for r in batch if isinstance(r, dict)])
+    in_gb18030 = write_csv(tmp_path / "gb" / "b.csv", [r for r in batch if isinstance(r, dict)],
+                           style="plain", encoding="gb18030")
     report = same_report([as_json, as_yaml, as_xlsx, SAMPLES_FILE, SAMPLES_XLSX, EXAMPLE_FILE,
-                          TEST_DATA / "bad" / "records.yaml"], workers)
-    assert report.record_count == 24 + 24 + 23 + 6 + 6 + 1 + 4
+                          TEST_DATA / "bad" / "records.yaml", as_csv[0], *in_gb18030], workers)
+    assert report.record_count == 24 + 24 + 23 + 6 + 6 + 1 + 4 + 23 + 23
     assert any(p.code == "record.duplicate-id" for p in report.problems)
 
 
@@ -194,6 +206,103 @@ def test_gb18030_files_stream(tmp_path: Path, example_record: dict) -> None:
     assert same_report([path]).unreadable_files == [str(path)]
 
 
+def read_csv_rows(path: Path) -> list[list[str]]:
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.reader(f))
+
+
+def write_rows(path: Path, rows: list[list[Any]]) -> Path:
+    import csv
+
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    return path
+
+
+CSV_CHANGES = ["as written", "career reversed", "cpd shuffled with strays", "id twice",
+               "an empty group file", "a group file of spaces", "a multi-line text, CR LF",
+               "broken late", "header only"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("change", CSV_CHANGES)
+def test_csv_files_give_the_report_of_the_whole_read(
+    tmp_path: Path, example_record: dict, change: str, workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CSV file and its group files are read a row at a time, the group files' rows in
+    the applicants' order read alongside, in another order filed by id: the records and the
+    report are the whole read's, refusals included."""
+    import random
+
+    batch = records(9, example_record)
+    if change == "id twice":
+        batch[6]["id"] = batch[2]["id"]
+    main, *groups = write_csv(tmp_path / "a.csv", batch)
+    by_name = {p.name: p for p in groups}
+    career, cpd = by_name["a.career.csv"], by_name["a.cpd.csv"]
+    if change == "career reversed":
+        rows = read_csv_rows(career)
+        write_rows(career, [rows[0], *rows[:0:-1]])
+    elif change == "cpd shuffled with strays":
+        rows = read_csv_rows(cpd)
+        strays = [["NOBODY", *rows[1][1:]], ["", *rows[2][1:]], ["  A-001 ", *rows[3][1:]]]
+        body = rows[1:] + strays
+        random.Random(7).shuffle(body)
+        write_rows(cpd, [rows[0], *body])
+    elif change == "an empty group file":
+        cpd.write_text("", encoding="utf-8")
+    elif change == "a group file of spaces":
+        cpd.write_text(" \n\n  ", encoding="utf-8")
+    elif change == "a multi-line text, CR LF":
+        rows = read_csv_rows(main)
+        rows[3][rows[0].index("description.en")] = "two\r\nlines, \"quoted\""
+        with main.open("w", encoding="utf-8", newline="") as f:
+            import csv
+
+            csv.writer(f, lineterminator="\r\n").writerows(rows)
+    elif change == "broken late":
+        with main.open("a", encoding="utf-8") as f:
+            f.write('A-999,"never closed\n')
+    elif change == "header only":
+        write_csv_rows(main, [{"id": None, "programme": None}])
+    report = filed_and_report(monkeypatch, main, workers, change)
+    if change == "id twice":  # the whole read gives the rows to the last of the two
+        with pytest.raises(ReadWhole):
+            filed_records(main)
+        assert read_whole_csv(main)
+    elif not report.unreadable_files:
+        assert filed_records(main) == sources([main])[0].whole()
+        assert not read_whole_csv(main)
+
+
+def filed_and_report(monkeypatch: pytest.MonkeyPatch, path: Path, workers: int, change: str) -> Any:
+    """The streamed report of ``path`` (the whole read's), having checked that its group
+    files were filed by id exactly when their rows are in another order."""
+    found: list[Any] = []
+    times = filed_times(monkeypatch, lambda: found.append(same_report([path], workers)))
+    assert times == (1 if change in ("career reversed", "cpd shuffled with strays", "id twice") else 0)
+    return found[0]
+
+
+def read_whole_csv(path: Path) -> bool:
+    """Whether the streamed read of the CSV file ``path`` ended in reading it whole."""
+    import formgen.load
+
+    whole = formgen.load.read_csv
+    calls: list[Path] = []
+
+    def counted(*args: Any) -> Any:
+        calls.append(args[0])
+        return whole(*args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(formgen.load, "read_csv", counted)
+        check_files([path], MANIFEST, TODAY, workers=1)
+    return bool(calls)
+
+
 def _reordered(good: Path, path: Path, sheet: str, order: Any) -> Path:
     """The workbook with the data rows of ``sheet`` put in another order."""
     import openpyxl
@@ -299,7 +408,7 @@ def filed_records(path: Path) -> list[Any]:
 
 def filed_times(monkeypatch: pytest.MonkeyPatch, run: Any) -> int:
     """How many times ``run`` filed a workbook's group rows by id."""
-    from formgen.load import sheetstream
+    from formgen.load import sheets, sheetstream
 
     times: list[bool] = []
     filed = sheetstream.RowFile
@@ -308,9 +417,11 @@ def filed_times(monkeypatch: pytest.MonkeyPatch, run: Any) -> int:
         times.append(True)
         return filed()
 
-    monkeypatch.setattr(sheetstream, "RowFile", counted)
+    for module in (sheets, sheetstream):
+        monkeypatch.setattr(module, "RowFile", counted)
     run()
-    monkeypatch.setattr(sheetstream, "RowFile", filed)
+    for module in (sheets, sheetstream):
+        monkeypatch.setattr(module, "RowFile", filed)
     return len(times)
 
 

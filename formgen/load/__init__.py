@@ -31,7 +31,7 @@ from formgen.load.records import (
     with_id,
     without_cycle_collection,
 )
-from formgen.load.sheets import group_of, read_csv
+from formgen.load.sheets import csv_stream, group_of, read_csv
 from formgen.load.sheetstream import xlsx_stream
 from formgen.load.streams import Group, yaml_records
 from formgen.load.text import decode, from_documents, parse_json, parse_yaml
@@ -62,9 +62,10 @@ class Source:
     def passes(self) -> list[tuple[bool, bool]]:
         """The ways to read the file (``stream``, ``cut`` for :meth:`records`), each to be
         tried when the one before asks for it (ReadWhole): a JSON list is cut at the lines
-        that start its items, else scanned; a workbook's group sheets read alongside its
-        applicants, else filed by id first; anything else streamed; else read whole."""
-        if self.path.suffix.lower() in (".json", ".xlsx"):
+        that start its items, else scanned; a workbook's group sheets (a CSV file's group
+        files) read alongside its applicants, else filed by id first; anything else
+        streamed; else read whole."""
+        if self.path.suffix.lower() in (".json", ".xlsx", ".csv"):
             return [(True, True), (True, False), (False, False)]
         return [(True, True), (False, False)]
 
@@ -75,7 +76,9 @@ class Source:
         groups of items, each to be read on its own), and ReadWhole may ask for the file to
         be read again without it."""
         suffix = self.path.suffix.lower()
-        if stream and suffix in (".yaml", ".yml", ".json", ".xlsx") and self.path.is_file():
+        if suffix == ".csv" and stream and not self.alone and self.path.is_file():
+            yield from _csv_stream(self.path, list(self.group_files), self.limits, cut)
+        elif stream and suffix in (".yaml", ".yml", ".json", ".xlsx") and self.path.is_file():
             yield from _stream(self.path, self.limits, cut)
         else:
             yield from self.whole()
@@ -109,6 +112,14 @@ def _stream(path: Path, limits: Limits, cut: bool = True) -> Iterator[RawRecord 
                 yield from xlsx_stream(str(path), f, limits, filed=not cut)
         else:
             yield from yaml_records(path, limits)
+    except OSError as e:
+        raise DataFileError(str(path), msg("file.unreadable", reason=str(e.strerror))) from e
+
+
+def _csv_stream(path: Path, group_files: list[Path], limits: Limits,
+                cut: bool) -> Iterator[RawRecord | Group]:
+    try:
+        yield from csv_stream(path, group_files, limits, filed=not cut)
     except OSError as e:
         raise DataFileError(str(path), msg("file.unreadable", reason=str(e.strerror))) from e
 

@@ -17,9 +17,10 @@ The records are those the whole read gives, in the same order.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,11 +92,21 @@ def xlsx_stream(name: str, source: Any, limits: Limits,
 @dataclass(frozen=True)
 class Layout:
     """The sheets of a workbook: the main sheet's title and columns, and each group sheet's
-    group, title and columns (None while its header is not read)."""
+    group, title and columns (None while its header is not read); or a CSV file's and those
+    of its group files (``csv``: each group file's title its name)."""
 
     main: str
     columns: Columns
     groups: tuple[tuple[str, str, Columns | None], ...]
+    csv: bool = False
+
+    def place(self, title: str, row: int) -> Message:
+        """Where row ``row`` of sheet or group file ``title`` is, as the whole read says."""
+        return _place(title, row) if not self.csv else _file_place(title, row)
+
+    def main_place(self, row: int) -> Message:
+        """Where row ``row`` of the main sheet or file is, as the whole read says."""
+        return _place(self.main, row) if not self.csv else Message("place.row", (("row", str(row)),))
 
 
 @dataclass(frozen=True)
@@ -126,12 +137,12 @@ class SheetGroup(Group):
         texts: dict[str, str] = {}
         out = []
         for number, values, rows, marked in self.applicants:
-            raw = RawRecord(self.file, _place(layout.main, number),
+            raw = RawRecord(self.file, layout.main_place(number),
                             row_record(layout.columns, values, texts))
             for (group, title, columns), found in zip(layout.groups, rows, strict=True):
                 if found and columns is not None:
                     attach([raw], group, [
-                        (_place(title, n), row_record(columns, row, texts)) for n, row in found])
+                        (layout.place(title, n), row_record(columns, row, texts)) for n, row in found])
             if marked:
                 _take_notes(raw)
             refuse_oversized([raw], self.limits)
@@ -149,11 +160,16 @@ def _place(sheet: str, row: int) -> Message:
     return Message("place.sheet-row", (("sheet", sheet), ("row", str(row))))
 
 
+def _file_place(file: str, row: int) -> Message:
+    """``msg("place.file-row", file=file, row=str(row))``, as :func:`_place`."""
+    return Message("place.file-row", (("file", file), ("row", str(row))))
+
+
 _NONE: Any = object()
 """No id given."""
 
 
-class _Rows:
+class Rows:
     """A sheet's rows that give a record (not empty under its header), each with the id it
     gives, as :func:`formgen.load.records.rows_to_dicts` reads them."""
 
@@ -200,8 +216,8 @@ def _filled(columns: Columns, row: list[Any]) -> bool:
 class _Group:
     """A group sheet's rows, read as far as the applicants given so far need."""
 
-    def __init__(self, group: str, sheet: Sheet, rows: _Rows):
-        self.group, self.sheet, self.rows = group, sheet, rows
+    def __init__(self, group: str, title: str, rows: Rows):
+        self.group, self.title, self.rows = group, title, rows
         self.read = iter(rows)
         self.ahead: tuple[int, str, list[Any]] | None = None
         """The row read last, for an applicant still to come (or for nobody)."""
@@ -249,8 +265,8 @@ class _FiledGroup:
     """A group sheet's rows filed by applicant id (read whole into ``file`` at once), each
     applicant's taken wherever they stand."""
 
-    def __init__(self, group: str, sheet: Sheet, rows: _Rows, file: RowFile):
-        self.group, self.sheet, self.rows, self.file = group, sheet, rows, file
+    def __init__(self, group: str, title: str, rows: Rows, file: RowFile):
+        self.group, self.title, self.rows, self.file = group, title, rows, file
         self.number = file.add((number, "" if given is _NONE else str(given or "").strip(), values)
                                for number, values, given in rows)
 
@@ -276,22 +292,34 @@ def _records(name: str, workbook: Any, worksheets: list[Sheet],
              limits: Limits, file: RowFile | None) -> Iterator[RawRecord | Group]:
     sheets, main = main_sheet(name, worksheets)
     reader = _Reader(name, workbook, limits)
+    groups = [(group, ws.title, Rows(reader.rows(ws, set())))
+              for group in GROUPS if (ws := sheets.get(group)) is not None]
+    yield from applicants(name, limits, Layout(main.title, [], ()),
+                          Rows(reader.rows(main, TEXT_NUMBER_COLUMNS)), groups, file,
+                          lambda: reader.marked)
+
+
+def applicants(name: str, limits: Limits, layout: Layout, main_rows: Rows,
+               group_rows: list[tuple[str, str, Rows]], file: RowFile | None,
+               marked: Callable[[], bool] = lambda: False) -> Iterator[RawRecord | Group]:
+    """The records of a workbook's main sheet (or a CSV file), its rows ``main_rows``, with
+    each applicant's rows of the group sheets (or files) ``group_rows`` (group, title, rows)
+    read alongside, or filed by id first into ``file``; ``layout`` gives the main sheet's
+    title and how places are said; ``marked`` whether a cell read so far was marked."""
     groups: list[_Group | _FiledGroup] = [
-        _Group(group, ws, _Rows(reader.rows(ws, set()))) if file is None
-        else _FiledGroup(group, ws, _Rows(reader.rows(ws, set())), file)
-        for group in GROUPS if (ws := sheets.get(group)) is not None]
+        _Group(group, title, rows) if file is None else _FiledGroup(group, title, rows, file)
+        for group, title, rows in group_rows]
     if file is not None:
         file.index()
-    main_rows = _Rows(reader.rows(main, TEXT_NUMBER_COLUMNS))
     pending: list[Applicant] = []
     count = done = 0
 
     def flush() -> SheetGroup:
         nonlocal done
-        layout = Layout(main.title, main_rows.columns or [], tuple(
-            (g.group, g.sheet.title, g.rows.columns) for g in groups))
-        group = SheetGroup(name, "", done + 1, len(pending), limits, layout=layout,
-                           applicants=tuple(pending))
+        group = SheetGroup(name, "", done + 1, len(pending), limits, layout=dataclasses.replace(
+            layout, columns=main_rows.columns or [],
+            groups=tuple((g.group, g.title, g.rows.columns) for g in groups)),
+            applicants=tuple(pending))
         done += len(pending)
         pending.clear()
         return group
@@ -312,7 +340,7 @@ def _records(name: str, workbook: Any, worksheets: list[Sheet],
                 rows = tuple(group.take(applicant_id, given) for group in groups)
                 if any(rows):
                     with_rows.add(applicant_id)
-            pending.append((number, values, rows, reader.marked))
+            pending.append((number, values, rows, marked()))
             if len(pending) >= SHEET_ITEMS:
                 yield flush()
     except Exception:
@@ -325,5 +353,4 @@ def _records(name: str, workbook: Any, worksheets: list[Sheet],
         raise DataFileError(name, msg("file.no-applicants"))
     for group in groups:  # rows for nobody, as the whole read reports them
         for row in group.left(given):
-            where = msg("place.sheet-row", sheet=group.sheet.title, row=str(row[0]))
-            yield orphan(name, where, row[1], group.group)
+            yield orphan(name, layout.place(group.title, row[0]), row[1], group.group)

@@ -198,7 +198,7 @@ def yaml_records(path: Path, limits: Limits) -> Iterator[RawRecord | Group]:
         count.add(items)
         return Group(name, text, first, items, limits, indent)
 
-    for piece in _lines(read_chunks(path, limits)):
+    for piece in line_pieces(read_chunks(path, limits)):
         pending += piece
         if not started:
             head = _list_start(pending)
@@ -244,7 +244,7 @@ def too_long(name: str, number: int, limits: Limits) -> DataFileError:
     return DataFileError(name, msg("file.record-too-long", number=number, limit=limits.record_chars))
 
 
-def _lines(chunks: Iterator[str]) -> Iterator[str]:
+def line_pieces(chunks: Iterator[str]) -> Iterator[str]:
     """The text in pieces that end at a line break (the last perhaps not)."""
     rest = ""
     for chunk in chunks:
