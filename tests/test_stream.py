@@ -271,10 +271,10 @@ def test_csv_files_give_the_report_of_the_whole_read(
     if change == "id twice":  # the whole read gives the rows to the last of the two
         with pytest.raises(ReadWhole):
             filed_records(main)
-        assert read_whole_csv(main)
+        assert read_whole(main)
     elif not report.unreadable_files:
         assert filed_records(main) == sources([main])[0].whole()
-        assert not read_whole_csv(main)
+        assert not read_whole(main)
 
 
 def filed_and_report(monkeypatch: pytest.MonkeyPatch, path: Path, workers: int, change: str) -> Any:
@@ -284,23 +284,6 @@ def filed_and_report(monkeypatch: pytest.MonkeyPatch, path: Path, workers: int, 
     times = filed_times(monkeypatch, lambda: found.append(same_report([path], workers)))
     assert times == (1 if change in ("career reversed", "cpd shuffled with strays", "id twice") else 0)
     return found[0]
-
-
-def read_whole_csv(path: Path) -> bool:
-    """Whether the streamed read of the CSV file ``path`` ended in reading it whole."""
-    import formgen.load
-
-    whole = formgen.load.read_csv
-    calls: list[Path] = []
-
-    def counted(*args: Any) -> Any:
-        calls.append(args[0])
-        return whole(*args)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(formgen.load, "read_csv", counted)
-        check_files([path], MANIFEST, TODAY, workers=1)
-    return bool(calls)
 
 
 def _reordered(good: Path, path: Path, sheet: str, order: Any) -> Path:
@@ -348,10 +331,12 @@ def test_workbooks_with_group_rows_in_any_order(tmp_path: Path, example_record: 
 
 
 def read_whole(path: Path) -> bool:
-    """Whether the streamed read of ``path`` ended in reading it whole."""
+    """Whether the streamed read of ``path`` (a workbook, or a CSV file) ended in reading
+    it whole."""
     import formgen.load
 
-    whole = formgen.load.xlsx_records
+    reader = "read_csv" if path.suffix == ".csv" else "xlsx_records"
+    whole = getattr(formgen.load, reader)
     calls: list[str] = []
 
     def counted(*args: Any) -> Any:
@@ -359,7 +344,7 @@ def read_whole(path: Path) -> bool:
         return whole(*args)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(formgen.load, "xlsx_records", counted)
+        patch.setattr(formgen.load, reader, counted)
         check_files([path], MANIFEST, TODAY, workers=1)
     return bool(calls)
 
