@@ -9,6 +9,7 @@ import csv
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import SAMPLES_FILE, cli
@@ -158,3 +159,47 @@ def test_certificates_on_a_full_disk_fail_their_holders_and_void_the_numbers(
                   if row["number"]}
     assert status and all(s == ("void" if i in failed else "valid")
                           for (i, _), s in status.items()), status
+
+
+def test_a_sorted_workbook_is_read_whole_when_its_rows_fill_the_disk(
+    full_disk: Path, tmp_path: Path, example_record: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The temporary folder where a workbook's group rows in another order are filed by id
+    fills up: the workbook is read whole instead, the report is the whole read's, and the
+    half-written file of rows is gone."""
+    import datetime as dt
+    import tempfile
+
+    import openpyxl
+    from conftest import with_id, write_xlsx
+
+    from formgen.model.manifest import load_manifest
+    from formgen.validate import check_files, validate_files
+
+    batch = [with_id(example_record, f"A-{i:03d}", email=f"a{i}@example.com") for i in range(400)]
+    path = write_xlsx(tmp_path / "a.xlsx", batch)
+    workbook = openpyxl.load_workbook(path)
+    rows = [list(r) for r in workbook["cpd"].iter_rows(values_only=True)]
+    workbook.remove(workbook["cpd"])
+    sheet = workbook.create_sheet("cpd")
+    for row in [rows[0], *rows[:0:-1]]:  # the last applicant's rows first
+        sheet.append(row)
+    workbook.save(path)
+    import formgen.load
+
+    read_whole = formgen.load.xlsx_records
+    wholly: list[str] = []
+
+    def counted(*args: Any) -> Any:
+        wholly.append(args[0])
+        return read_whole(*args)
+
+    monkeypatch.setattr(tempfile, "tempdir", str(full_disk))
+    monkeypatch.setattr(formgen.load, "xlsx_records", counted)
+    manifest, today = load_manifest(), dt.date(2026, 11, 23)
+    streamed = check_files([path], manifest, today, workers=1)
+    assert wholly == [str(path)]  # the rows filled the disk: read whole
+    _, whole = validate_files([path], manifest, today, keep_applicants=False)
+    assert [p.text("en") for p in streamed.problems] == [p.text("en") for p in whole.problems]
+    assert (streamed.record_count, streamed.valid_count) == (400, 400)
+    assert files_under(full_disk) == set()
