@@ -13,6 +13,9 @@ workbook to be read again with its group sheets filed by applicant id first
 does not grow either. An id given to two applicants with rows asks for it to be read whole
 (:func:`formgen.load.workbook.xlsx_records`), which gives the rows to the last of them.
 The records are those the whole read gives, in the same order.
+
+:func:`applicants` does this for any rows: a workbook's sheets here, a CSV file and its
+group files in :func:`formgen.load.sheets.csv_stream`.
 """
 
 from __future__ import annotations
