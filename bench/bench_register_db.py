@@ -9,8 +9,9 @@ numbered (``Register.issue``) and then recorded as printed (``Register.confirm``
 batch of ``--batch`` in each pair of transactions, as a certificate run takes them:
 every number, row and event sealed, the head written after each transaction. Measured
 with one process, then with ``--processes`` processes at once on one register (each
-transaction excluding the other writers). Prints certificates per second on each engine
-and the ratio PostgreSQL / SQLite.
+transaction excluding the other writers), the two engines in turn, three times over, each
+time on a new register; the best rate of each counts. Prints certificates per second on
+each engine and the ratio PostgreSQL / SQLite.
 
 Target: PostgreSQL at least 0.3 times as fast as SQLite, with one process and with
 several: the price of a register several hosts share is a round trip to the server for
@@ -46,6 +47,9 @@ from formgen.database import Location, locate  # noqa: E402
 
 ONE_TARGET = 0.3
 MANY_TARGET = 0.3
+ROUNDS = 3
+"""Measurements of each engine, taken in turn with the other's; the best of each counts
+(the machine's speed drifts: one measurement of each, minutes apart, gave 0.29 and 0.35)."""
 DAY = dt.date(2026, 3, 14)
 SPAWN = multiprocessing.get_context("spawn")
 
@@ -110,18 +114,19 @@ def main() -> int:
     try:
         server.start()
         with tempfile.TemporaryDirectory() as folder:
-            figures: dict[str, dict[int, float]] = {}
-            for engine in ("sqlite", "postgresql"):
-                figures[engine] = {}
+            figures: dict[str, dict[int, float]] = {"sqlite": {}, "postgresql": {}}
+            for turn in range(ROUNDS):  # the engines in turn, each on a new register
                 for processes in (1, args.processes):
-                    tag = f"{engine}-{processes}"
-                    key = Path(folder) / f"{tag}.key"
-                    where = (locate(server.new_database()) if engine == "postgresql"
-                             else Location(path=Path(folder) / f"{tag}.sqlite"))
-                    Register.create(where, key_file=key, by="bench").close()
-                    figures[engine][processes] = rate(where, key, args.count, args.batch, processes)
-                    count = args.count if processes == 1 else args.count // processes * processes
-                    check(where, key, count)
+                    for engine in ("sqlite", "postgresql"):
+                        tag = f"{engine}-{processes}-{turn}"
+                        key = Path(folder) / f"{tag}.key"
+                        where = (locate(server.new_database()) if engine == "postgresql"
+                                 else Location(path=Path(folder) / f"{tag}.sqlite"))
+                        Register.create(where, key_file=key, by="bench").close()
+                        found = rate(where, key, args.count, args.batch, processes)
+                        figures[engine][processes] = max(found, figures[engine].get(processes, 0.0))
+                        count = args.count if processes == 1 else args.count // processes * processes
+                        check(where, key, count)
     finally:
         server.remove()
     ok = True
