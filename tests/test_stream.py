@@ -393,7 +393,7 @@ def filed_records(path: Path) -> list[Any]:
 
 def filed_times(monkeypatch: pytest.MonkeyPatch, run: Any) -> int:
     """How many times ``run`` filed a workbook's group rows by id."""
-    from formgen.load import sheets, sheetstream
+    from formgen.load import sheetstream
 
     times: list[bool] = []
     filed = sheetstream.RowFile
@@ -402,11 +402,9 @@ def filed_times(monkeypatch: pytest.MonkeyPatch, run: Any) -> int:
         times.append(True)
         return filed()
 
-    for module in (sheets, sheetstream):
-        monkeypatch.setattr(module, "RowFile", counted)
+    monkeypatch.setattr(sheetstream, "RowFile", counted)
     run()
-    for module in (sheets, sheetstream):
-        monkeypatch.setattr(module, "RowFile", filed)
+    monkeypatch.setattr(sheetstream, "RowFile", filed)
     return len(times)
 
 

@@ -20,8 +20,7 @@ from typing import Any
 from formgen.exceptions import DataFileError
 from formgen.load.limits import Limits, check_count, read_within, refuse_oversized
 from formgen.load.records import GROUPS, RawRecord, attach, rows_to_dicts
-from formgen.load.sheetfiled import RowFile
-from formgen.load.sheetstream import Layout, Rows, applicants
+from formgen.load.sheetstream import Rows, applicants
 from formgen.load.streams import Group, line_pieces, read_chunks
 from formgen.load.text import decode
 from formgen.messages import msg
@@ -125,13 +124,8 @@ def csv_stream(path: Path, extra_group_files: list[Path], limits: Limits,
     """The records of a CSV file as :func:`read_csv` gives them, a row at a time, with
     each applicant's rows of its group files read alongside (or filed by id first), as
     :func:`formgen.load.sheetstream.xlsx_stream` reads a workbook's."""
-    file = RowFile() if filed else None
-    try:
-        yield from applicants(
-            str(path), limits, Layout("", [], (), csv=True), Rows(_streamed_rows(path, limits)),
-            [(group, group_path.name, Rows(_streamed_rows(group_path, limits)))
-             for group_path, group in group_files(path, extra_group_files).items()],
-            file)
-    finally:
-        if file is not None:
-            file.close()
+    yield from applicants(
+        str(path), limits, Rows(_streamed_rows(path, limits)),
+        [(group, group_path.name, Rows(_streamed_rows(group_path, limits)))
+         for group_path, group in group_files(path, extra_group_files).items()],
+        filed, csv=True)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +40,7 @@ from formgen.load.records import (
     orphan,
     row_record,
 )
-from formgen.load.sheetfiled import RowFile
+from formgen.load.sheetfiled import Filed, Row, RowFile
 from formgen.load.streams import Group
 from formgen.load.workbook import (
     TEXT_NUMBER_COLUMNS,
@@ -58,8 +58,6 @@ AHEAD_WAIT = 1_000
 """Applicants given, none of them its own, after which a group row read ahead ends the read
 in order (its sheet is taken to be in another order: the workbook is read again, filed)."""
 
-Row = tuple[int, list[Any]]
-"""A row read: its number and its values."""
 Applicant = tuple[int, list[Any], tuple[list[Row], ...], bool]
 """An applicant as read: the number and values of its row of the main sheet, its rows of
 each group sheet, and whether a cell read so far was marked (see :func:`_take_notes`)."""
@@ -73,9 +71,8 @@ def xlsx_stream(name: str, source: Any, limits: Limits,
     its group rows are not in the order of its applicants (unless ``filed``: the group
     sheets are then filed by id first) or an id with rows is given twice."""
     workbook, sheets = open_checked(name, source, limits)
-    file = RowFile() if filed else None
+    records = _records(name, workbook, sheets, limits, filed)
     try:
-        records = _records(name, workbook, sheets, limits, file)
         while True:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -87,9 +84,8 @@ def xlsx_stream(name: str, source: Any, limits: Limits,
                     raise DataFileError(name, msg("file.xlsx-unreadable", detail=str(e))) from e
             yield raw
     finally:
+        records.close()  # (its file of rows deleted)
         workbook.close()
-        if file is not None:
-            file.close()
 
 
 @dataclass(frozen=True)
@@ -222,17 +218,17 @@ class _Group:
     def __init__(self, group: str, title: str, rows: Rows):
         self.group, self.title, self.rows = group, title, rows
         self.read = iter(rows)
-        self.ahead: tuple[int, str, list[Any]] | None = None
+        self.ahead: Filed | None = None
         """The row read last, for an applicant still to come (or for nobody)."""
         self.waited = 0
         """Applicants given since :attr:`ahead` was read, none of them its."""
 
-    def next(self) -> tuple[int, str, list[Any]] | None:
+    def next(self) -> Filed | None:
         if self.ahead is not None:
             row, self.ahead = self.ahead, None
             return row
         for number, values, given in self.read:
-            return number, "" if given is _NONE else str(given or "").strip(), values
+            return number, _group_row_id(given), values
         return None
 
     def take(self, applicant_id: str, given: set[str]) -> list[Row]:
@@ -255,7 +251,7 @@ class _Group:
                 raise ReadWhole()
         return found
 
-    def left(self, given: set[str]) -> Iterator[tuple[int, str, list[Any]]]:
+    def left(self, given: set[str]) -> Iterator[Filed]:
         """The rows for nobody, once every applicant is given; ReadWhole when a row of an
         applicant given comes instead."""
         while (row := self.next()) is not None:
@@ -270,16 +266,21 @@ class _FiledGroup:
 
     def __init__(self, group: str, title: str, rows: Rows, file: RowFile):
         self.group, self.title, self.rows, self.file = group, title, rows, file
-        self.number = file.add((number, "" if given is _NONE else str(given or "").strip(), values)
-                               for number, values, given in rows)
+        self.number = file.add((number, _group_row_id(given), values) for number, values, given in rows)
 
     def take(self, applicant_id: str, given: set[str]) -> list[Row]:
         """The rows of ``applicant_id``."""
         return self.file.rows_of(self.number, applicant_id)
 
-    def left(self, given: set[str]) -> Iterator[tuple[int, str, list[Any]]]:
+    def left(self, given: set[str]) -> Iterator[Filed]:
         """The rows for nobody (of no applicant in ``given``), in the sheet's order."""
         return self.file.left(self.number, given)
+
+
+def _group_row_id(value: Any) -> str:
+    """The applicant id a group row gives (``value`` as :class:`Rows` found it), as
+    :func:`formgen.load.records.attach` reads it."""
+    return "" if value is _NONE else str(value or "").strip()
 
 
 def _record_id(value: Any) -> str:
@@ -292,23 +293,35 @@ def _record_id(value: Any) -> str:
 
 
 def _records(name: str, workbook: Any, worksheets: list[Sheet],
-             limits: Limits, file: RowFile | None) -> Iterator[RawRecord | Group]:
+             limits: Limits, filed: bool) -> Generator[RawRecord | Group, None, None]:
     sheets, main = main_sheet(name, worksheets)
     reader = _Reader(name, workbook, limits)
     groups = [(group, ws.title, Rows(reader.rows(ws, set())))
               for group in GROUPS if (ws := sheets.get(group)) is not None]
-    yield from applicants(name, limits, Layout(main.title, [], ()),
-                          Rows(reader.rows(main, TEXT_NUMBER_COLUMNS)), groups, file,
-                          lambda: reader.marked)
+    yield from applicants(name, limits, Rows(reader.rows(main, TEXT_NUMBER_COLUMNS)), groups,
+                          filed, main_title=main.title, marked=lambda: reader.marked)
 
 
-def applicants(name: str, limits: Limits, layout: Layout, main_rows: Rows,
-               group_rows: list[tuple[str, str, Rows]], file: RowFile | None,
+def applicants(name: str, limits: Limits, main_rows: Rows, group_rows: list[tuple[str, str, Rows]],
+               filed: bool, *, main_title: str = "", csv: bool = False,
                marked: Callable[[], bool] = lambda: False) -> Iterator[RawRecord | Group]:
-    """The records of a workbook's main sheet (or a CSV file), its rows ``main_rows``, with
-    each applicant's rows of the group sheets (or files) ``group_rows`` (group, title, rows)
-    read alongside, or filed by id first into ``file``; ``layout`` gives the main sheet's
-    title and how places are said; ``marked`` whether a cell read so far was marked."""
+    """The records of a workbook's main sheet ``main_title`` (or of a CSV file: ``csv``),
+    its rows ``main_rows``, with each applicant's rows of the group sheets (or files)
+    ``group_rows`` (group, title, rows) read alongside, or, ``filed``, filed by id first in
+    a :class:`RowFile` that is deleted when this ends; ``marked`` whether a cell read so
+    far was marked."""
+    file = RowFile() if filed else None
+    try:
+        yield from _applicants(name, limits, main_rows, group_rows, file,
+                               Layout(main_title, [], (), csv), marked)
+    finally:
+        if file is not None:
+            file.close()
+
+
+def _applicants(name: str, limits: Limits, main_rows: Rows, group_rows: list[tuple[str, str, Rows]],
+                file: RowFile | None, places: Layout,
+                marked: Callable[[], bool]) -> Iterator[RawRecord | Group]:
     groups: list[_Group | _FiledGroup] = [
         _Group(group, title, rows) if file is None else _FiledGroup(group, title, rows, file)
         for group, title, rows in group_rows]
@@ -320,7 +333,7 @@ def applicants(name: str, limits: Limits, layout: Layout, main_rows: Rows,
     def flush() -> SheetGroup:
         nonlocal done
         group = SheetGroup(name, "", done + 1, len(pending), limits, layout=dataclasses.replace(
-            layout, columns=main_rows.columns or [],
+            places, columns=main_rows.columns or [],
             groups=tuple((g.group, g.title, g.rows.columns) for g in groups)),
             applicants=tuple(pending))
         done += len(pending)
@@ -356,4 +369,4 @@ def applicants(name: str, limits: Limits, layout: Layout, main_rows: Rows,
         raise DataFileError(name, msg("file.no-applicants"))
     for group in groups:  # rows for nobody, as the whole read reports them
         for row in group.left(given):
-            yield orphan(name, layout.place(group.title, row[0]), row[1], group.group)
+            yield orphan(name, places.place(group.title, row[0]), row[1], group.group)
