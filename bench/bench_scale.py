@@ -40,8 +40,10 @@ from openpyxl.utils import get_column_letter
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "tests"))
 
 from common import Run, run_child  # noqa: E402
+from conftest import write_openpyxl as records_with_openpyxl  # noqa: E402
 
 from formgen.load import records_to_rows  # noqa: E402
 
@@ -164,20 +166,8 @@ def write_xlsx(path: Path, count: int, reversed_sheets: tuple[str, ...] = ()) ->
 def write_openpyxl(path: Path, count: int) -> None:
     import re
 
-    from openpyxl import Workbook
-
     data = yaml.safe_load((ROOT / "data" / "applicant-example.yaml").read_text(encoding="utf-8"))
-    main, groups = records_to_rows([{**data, "id": ID, "email": EMAIL}])
-    one = path.with_name("one.xlsx")
-    workbook = Workbook(write_only=True)
-    for title, rows in [("applicants", main), *groups.items()]:
-        if rows:
-            sheet = workbook.create_sheet(title)
-            columns = list(dict.fromkeys(key for row in rows for key in row))
-            sheet.append(columns)
-            for row in rows:
-                sheet.append([row.get(column) for column in columns])
-    workbook.save(one)
+    one = records_with_openpyxl(path.with_name("one.xlsx"), [{**data, "id": ID, "email": EMAIL}])
     with zipfile.ZipFile(one) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
         for info in src.infolist():
             part = src.read(info).decode("utf-8")

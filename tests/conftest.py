@@ -269,6 +269,27 @@ def write_csv(
     return written
 
 
+def write_openpyxl(path: Path, records: list[dict[str, Any]], write_only: bool = True) -> Path:
+    """The records as a user's script writes them with openpyxl: each value as itself (true
+    and false, days, numbers); in ``write_only`` mode texts inline, every character not
+    ASCII a reference. (``bench/bench_scale.py`` writes its workbooks so too.)"""
+    import openpyxl
+
+    main, groups = records_to_rows(records)
+    workbook = openpyxl.Workbook(write_only=write_only)
+    if not write_only:
+        workbook.remove(workbook.active)
+    for title, rows in [("applicants", main), *groups.items()]:
+        if rows:
+            sheet = workbook.create_sheet(title)
+            columns = list(dict.fromkeys(key for row in rows for key in row))
+            sheet.append(columns)
+            for row in rows:
+                sheet.append([row.get(column) for column in columns])
+    workbook.save(path)
+    return path
+
+
 def write_xlsx(path: Path, records: list[dict[str, Any]], text_cells: bool = True) -> Path:
     """Sheet ``applicants`` with dotted columns and one sheet per group, as staff keep it."""
     import openpyxl

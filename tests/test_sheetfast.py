@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import EXAMPLE_FILE, write_xlsx
+from conftest import EXAMPLE_FILE, write_openpyxl, write_xlsx
 from test_hostile_input import shared_workbook
 
 import formgen.load.sheetrows
 from formgen.exceptions import DataFileError
-from formgen.load import ReadWhole, Source, load_file, records_to_rows
+from formgen.load import ReadWhole, Source, load_file
 from formgen.load.sheetfast import Dates, Unsupported, fast_cells
 from formgen.load.streams import Group
 
@@ -176,26 +176,6 @@ def _typed_records() -> list[dict[str, Any]]:
     return [dict(data, id=f"A-{n:03d}", email=f"a{n}@example.com") for n in range(3)]
 
 
-def _openpyxl_workbook(path: Path, records: list[dict[str, Any]], write_only: bool) -> Path:
-    """The records as a user's script writes them with openpyxl: each value as itself (true
-    and false, days, numbers), texts inline with every character not ASCII a reference."""
-    import openpyxl
-
-    main, groups = records_to_rows(records)
-    workbook = openpyxl.Workbook(write_only=write_only)
-    if not write_only:
-        workbook.remove(workbook.active)
-    for title, rows in [("applicants", main), *groups.items()]:
-        if rows:
-            sheet = workbook.create_sheet(title)
-            columns = list(dict.fromkeys(key for row in rows for key in row))
-            sheet.append(columns)
-            for row in rows:
-                sheet.append([row.get(column) for column in columns])
-    workbook.save(path)
-    return path
-
-
 OPENPYXL: dict[str, Callable[[bytes], bytes]] = {
     "as openpyxl writes it": lambda data: data,
     "true written as 2": _replace(b't="b"><v>0</v>', b't="b"><v>2</v>'),
@@ -233,7 +213,7 @@ def test_a_workbook_openpyxl_writes_reads_as_the_parser_reads_it(
 ) -> None:
     """true/false, days and references to characters, as openpyxl writes them, are read
     without the parser, and as it reads them; what is not as XML or openpyxl has it, by it."""
-    good = _openpyxl_workbook(tmp_path / "good.xlsx", _typed_records(), write_only)
+    good = write_openpyxl(tmp_path / "good.xlsx", _typed_records(), write_only)
     path = tmp_path / "changed.xlsx"
     changed = False
     with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
@@ -282,7 +262,7 @@ def test_a_workbook_libreoffice_saves_reads_as_the_parser_reads_it(
 
     from formgen.office.process import soffice_path
 
-    source = _openpyxl_workbook(tmp_path / "applicants.xlsx", _typed_records(), write_only=True)
+    source = write_openpyxl(tmp_path / "applicants.xlsx", _typed_records(), write_only=True)
     subprocess.run(
         [soffice_path(), f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
          "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(tmp_path / "saved"),
