@@ -92,7 +92,10 @@ TEXTS = ["", "x", "中文", "李晓明", "a b", "a: b", "a #b", "#x", "'q'", '"q
          "?x", ",x", "%x"]
 PLACES = ["- a: {v}\n", "- {v}\n", "- [{v}]\n", "- {{k: {v}}}\n", "- a: '{v}'\n", '- a: "{v}"\n',
           "- {v}: x\n", "- a: |-\n    {v}\n", "- a: >-\n    {v}\n", "- a: |\n    {v}\n",
-          "- a:\n  - {v}\n  - b\n", "- {{k: [{v}, x]}}\n"]
+          "- a:\n  - {v}\n  - b\n", "- {{k: [{v}, x]}}\n",
+          # a text in two languages, in each of the ways it is written
+          "- n: 1\n  a:\n    zh: {v}\n    en: x\n", "- a:\n    zh: x\n    en: {v}\n  b: 1\n",
+          "- a:\n    zh: {v}\n    en: {v}", "- a: {{zh: {v}, en: x}}\n", "- a: {{zh: x, en: {v}}} # c\n"]
 SHAPES = [
     "- a: line one\n    line two\n\n    para\n   trailing\n",
     "- a: 'multi\n    line\n\n    quoted'\n", '- a: "multi\\\n    line \\\n  x"\n',
@@ -140,8 +143,33 @@ BLOCK_SHAPES = [
     "\n\n- a\n\n\n- b\n\n", "  # c\n- a\n", "- a\n  # c\n- b\n", "- a: x\n    y\n   z\n  w: 1\n",
     "- a: x\n    y\n- b: x\n    -y\n", "- a: x\n    &y\n", "- a: x\n    y #z\n", "- a: x\n    y:\n",
 ]
+TWO_TEXTS = [  # a key, and below it a mapping of two texts, and what may come before and after
+    "- a:\n    zh: 李晓明\n    en: LI Xiaoming\n", "- a:\n    zh: x\n    en: y", "- a:\n    zh: x\n    en: y\n\n",
+    "- n: 1\n  a:\n    zh: x\n    en: y\n  b: 2\n- c: 3\n", "- a:\n    zh: x\n    en: y\n- b\n",
+    "- a:\n    zh: x\n    en: y\n      z\n", "- a:\n    zh: x\n    en: y\n    z\n",
+    "- a:\n    zh: x\n    en: y\n\n      z\n", "- a:\n    zh: x\n    en: y\n  # c\n  b: 1\n",
+    "- a:\n    zh: x\n    en: y\n      # c\n", "- a:\n    zh: x\n    en: y\n    fr: z\n",
+    "- a:\n    zh: x\n    en: y\n   b: 1\n", "- a:\n    zh: x\n    zh: y\n", "- a:\n    yes: x\n    en: y\n",
+    "- a:\n    zh: x\n    1: y\n", "- a:\n    zh: x\n     en: y\n", "- a:\n     zh: x\n    en: y\n",
+    "- a:\n  zh: x\n  en: y\n", "-  a:\n     zh: x\n     en: y\n", "- a:  \n    zh: x\n    en: y  \n",
+    "- a: # c\n    zh: x\n    en: y\n", "- a:\n    zh: x # c\n    en: y\n", "- a:\n    zh: x\n    en: y # c\n",
+    "- a:\n    zh: x: y\n    en: z\n", "- a:\n    zh: x:\n    en: z\n", "- a:\n    zh: x:y#z\n    en: C#\n",
+    "- a:\n    zh: 'x'\n    en: y\n", "- a:\n    zh: x\n    en:\n", "- a:\n    zh:\n    en: y\n",
+    "- a:\n    zh: - x\n    en: y\n", "- a:\n    zh: -x\n    en: y\n", "- a:\n    zh: 中　文\n    en: y\n",
+    "- a:\n    zh: 2013\n    en: yes\n", "- a:\n    zh: 2020-01-01\n    en: ~\n",
+    "- a:\n    zh: x\n    en: y\n  a: 1\n", "- a: 1\n  b:\n    zh: x\n    en: y\n  a:\n    zh: x\n    en: y\n",
+    "- b:\n    a:\n      zh: x\n      en: y\n    c: 1\n  d: 2\n", "- a:\n  - b:\n      zh: x\n      en: y\n",
+    "- a:\n    zh: x\n    en: y\r\n  b: 1\r\n", "- a:\n    zh: x\n    en: y\n" + "  b: 1\n" * 3,
+    "- a: {zh: x, en: y}\n", "- a: {zh: x,en: y}\n", "- a: { zh: x , en: y }  # c\n", "- a: {zh: x, en: y} z\n",
+    "- a: {zh: 'it''s', en: \"q\"}\n", "- a: {zh: x, zh: y}\n", "- a: {yes: x, en: y}\n", "- a: {zh: x, en: y,}\n",
+    "- a: {zh: [x], en: y}\n", "- a: {zh: x:y, en: z}\n", "- a: {zh: x, en: {y: z}}\n", "- {zh: x, en: y}\n",
+    "- a: {zh: 1, en: off}\n", "- a: {zh: x , en: y , }\n", "- a: {zh:x, en: y}\n", "- a: {zh: x, en: y}#c\n",
+]
+TWO_TEXTS += [  # as deep as may be read here, and one deeper
+    "- a:\n" + "".join("  " * i + "    b:\n" for i in range(levels)) + "  " * levels + "    zh: x\n"
+    + "  " * levels + "    en: y\n" for levels in range(DEPTH - 8, DEPTH)]
 TEXTS_READ = ([place.format(v=v) for v in WORDS + NUMBERS + DAYS + TEXTS for place in PLACES]
-              + SHAPES + BLOCK_SHAPES)
+              + SHAPES + BLOCK_SHAPES + TWO_TEXTS)
 
 
 @pytest.mark.parametrize("text", TEXTS_READ)
@@ -160,8 +188,10 @@ READ_HERE = {
         "  quoted: 'yes'\n  a: yes\n  b: Off\n  c: ~\n  d: ''\n  e:\n  f: 0731\n  g: '0731'\n"
         "  h: 1_000\n  i: 0x1F\n  j: 1.5\n  k: 1.\n  l: .inf\n  m: -.5\n  n: 1e3\n  o: -12\n"
         "  p: [1, '1', \"2\", true, 'true', null, 'null', 2025-06-18, '2025-06-18']\n"
-        "  q: {zh: 李晓明, en: \"LI Xiaoming\"}\n  t: a plain\n    text on two lines\n"),
+        "  q: {zh: 李晓明, en: \"LI Xiaoming\"}\n  t: a plain\n    text on two lines\n"
+        "  r:\n    zh: 2013\n    en: yes\n  s: {zh: 2025-06-18, en: 'yes'}\n"),
     "lines ending in CR LF": "- a: b\r\n  c:\r\n  - d\r\n",
+    "texts in two languages": "- a:\n    zh: 李晓明\n    en: LI Xiaoming\n  b: {zh: 2013, en: 'C#'}\n",
     "items with their blocks below": "-\n  a: 1\n- # c\n  - x\n-\n- b\n-   \n",
 }
 
@@ -181,6 +211,7 @@ def test_the_values_are_built_as_the_loader_builds_them() -> None:
     assert item["p"] == [1, "1", "2", True, "true", None, "null", dt.date(2025, 6, 18), "2025-06-18"]
     assert item["q"] == {"zh": "李晓明", "en": "LI Xiaoming"}
     assert item["t"] == "a plain text on two lines"
+    assert item["r"] == {"zh": 2013, "en": True} and item["s"] == {"zh": dt.date(2025, 6, 18), "en": "yes"}
 
 
 LEFT = {
@@ -242,7 +273,7 @@ PIECES = list(" \n:-#'\"[]{},|>?&*!%@`\\.0xy") + ["  ", "\n  ", "\n- ", ": ", " 
 
 
 @FUZZ
-@given(st.sampled_from(list(READ_HERE.values()) + SHAPES + BLOCK_SHAPES),
+@given(st.sampled_from(list(READ_HERE.values()) + SHAPES + BLOCK_SHAPES + TWO_TEXTS),
        st.lists(st.tuples(st.floats(0, 1), st.sampled_from(["insert", "delete", "replace"]),
                           st.sampled_from(PIECES)), min_size=1, max_size=3))
 def test_texts_changed_here_and_there(text: str, changes: list[tuple[float, str, str]]) -> None:

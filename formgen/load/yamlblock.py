@@ -34,9 +34,22 @@ import yaml
 
 import formgen.load.text as yaml_text
 
-_LINES = re.compile(r"^( *+)(-(?: ++|$))?(?:(\w[\w.\-]*+):(?: ++|$))?(.*)$", re.M)
+_PAIR_TEXT = (r"[^ \n\-?:,\[\]{}#&*!|>'\"%@`][^\n:#]*+(?:(?::(?=[^ \n])|(?<! )#)[^\n:#]*+)*+"
+              r"(?<! )")
+"""A plain text that is a value on its line as it stands: no indicator first, no ``: ``,
+no `` #``, no ``:`` last, its spaces after it left out."""
+_LINES = re.compile(
+    r"^( *+)(-(?: ++|$))?(?:(\w[\w.\-]*+):(?: ++|$))?"
+    r"(?:(?(2)(?!)|(?(3)\n\1( ++)(\w[\w.\-]*+): ++(" + _PAIR_TEXT + r")"
+    r"\n\1\4(\w[\w.\-]*+): ++(" + _PAIR_TEXT + r")$(?=\n(?!\1\4)(?! *+(?:#|$))|\n?\Z)"
+    r"|(?!)))|(.*))$", re.M)
 """Each line's indentation, its ``-`` and the spaces after it, its key (each perhaps
-empty), and the rest."""
+empty), and the rest; or, for a key with nothing after it (no ``-`` before it) whose value
+is a mapping of two plain texts on the two lines below it (``name:`` then ``zh: 李晓明`` and
+``en: LI Xiaoming``, as a text in two languages is written) and nothing more (the line
+after them less indented and neither blank nor a comment: no text goes on below them), its
+indentation and key, the mapping's indentation beyond the key's, and its two keys and
+texts, the three lines in one."""
 _SURE = re.compile(
     "[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*+")
 """Characters read here: not a tab, a control character, a line break of YAML's own (NEL,
@@ -49,11 +62,18 @@ def _unsure(text: str) -> bool:
     return _SURE.match(text).end() != len(text)  # type: ignore[union-attr]
 _SINGLE = re.compile(r"'((?:[^'\n]|'')*)'(?: +(?:#.*)?)?$")
 _DOUBLE = re.compile(r'"([^"\\\n]*)"(?: +(?:#.*)?)?$')
-_FLOW_SCALAR = re.compile(r"'(?:[^'\n]|'')*'|\"[^\"\\\n]*\""
-                          r"|[^\s,\[\]{}#:'\"!&*|>%@`?\-](?:[^,\[\]{}#:'\"?\n]++|:(?=[^\s,\[\]{}]))*+")
+_FLOW_TEXT = (r"'(?:[^'\n]|'')*'|\"[^\"\\\n]*\""
+              r"|[^\s,\[\]{}#:'\"!&*|>%@`?\-](?:[^,\[\]{}#:'\"?\n]++|:(?=[^\s,\[\]{}]))*+")
+_FLOW_SCALAR = re.compile(_FLOW_TEXT)
 """A text in a flow (``{zh: 李晓明, en: LI Xiaoming}``, ``[a, b]``) on one line: quoted (no ``\\``
 in double quotes), or plain without flow indicators, quotes, ``#`` or ``?``."""
-_FLOW_KEY = re.compile(r"(\w[\w.\-]*): +")
+_FLOW_KEY_TEXT = r"(\w[\w.\-]*): +"
+_FLOW_KEY = re.compile(_FLOW_KEY_TEXT)
+_FLOW_PAIR = re.compile(rf"\{{ *{_FLOW_KEY_TEXT}((?>{_FLOW_TEXT})) *, *{_FLOW_KEY_TEXT}((?>{_FLOW_TEXT})) *\}}"
+                        r"(?: +(?:#.*)?)?$")
+"""A flow mapping of two texts that is all the rest of its line (``{zh: 李晓明, en: LI
+Xiaoming}``, as a text in two languages is written): its keys and texts, each text as
+:data:`_FLOW_SCALAR` finds it, and nothing but spaces and a comment after it."""
 _SPACES = re.compile(r" *")
 _FLOW_END = re.compile(r"(?: +(?:#.*)?)?$")
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
@@ -160,9 +180,8 @@ class _Reader:
         open_at = 0
         gap = False  # a blank or comment line since the last value
         lines = _LINES.findall(text)
-        if len(lines) != text.count("\n") + 1:  # (one match a line, as ever)
-            raise _Left()
-        for spaces, dash, key, rest in lines:
+        pairs = 0  # mappings of two texts read with their key's line (three lines each)
+        for spaces, dash, key, _pair_indent, key1, text1, key2, text2, rest in lines:
             indent = len(spaces)
             if plain_in is not None:
                 if indent >= plain_need:  # below the value, more indented than its level
@@ -233,6 +252,17 @@ class _Reader:
                 if key in container:
                     raise _Left()
                 slot = key
+            if key1:  # its mapping of two texts, as the lines below it would make it
+                if len(levels) >= max_depth or key1 == key2:
+                    raise _Left()
+                if tags.get(key1) != _STR:
+                    scalars.key(key1)
+                if tags.get(key2) != _STR:
+                    scalars.key(key2)
+                container[slot] = {key1: text1 if tags.get(text1) == _STR else scalars.value(text1),
+                                   key2: text2 if tags.get(text2) == _STR else scalars.value(text2)}
+                pairs += 1
+                continue
             first = rest[:1]
             if first and first not in _INDICATORS and " #" not in rest:  # a plain text
                 value = rest.rstrip(" ")
@@ -247,6 +277,8 @@ class _Reader:
                 container[slot], plain = self.other(rest)
                 if plain is not None:
                     plain_in, plain_slot, plain_first, plain_more, plain_need = container, slot, plain, None, indent + 1
+        if len(lines) + 2 * pairs != text.count("\n") + 1:  # (one match a line, as ever)
+            raise _Left()
         if plain_in is not None and plain_more is not None:
             plain_in[plain_slot] = scalars.value(" ".join(plain_more))
         if open_in is not None:
@@ -281,7 +313,20 @@ class _Reader:
 
     def flow(self, text: str) -> Any:
         """The flow mapping or list ``text``, all on its line."""
-        value, at = self.flow_node(text, 0, self.max_depth - len(self.levels))
+        depth = self.max_depth - len(self.levels)
+        pair = _FLOW_PAIR.match(text)
+        if pair is not None and depth > 0:  # as flow_node reads it, in one match
+            key1, text1, key2, text2 = pair.groups()
+            tags = self.scalars.tags
+            if key1 == key2:
+                raise _Left()
+            if tags.get(key1) != _STR:
+                self.scalars.key(key1)
+            if tags.get(key2) != _STR:
+                self.scalars.key(key2)
+            return {key1: self.flow_scalar(text1) if text1[0] in "'\"" or tags.get(text1) != _STR else text1,
+                    key2: self.flow_scalar(text2) if text2[0] in "'\"" or tags.get(text2) != _STR else text2}
+        value, at = self.flow_node(text, 0, depth)
         if _FLOW_END.match(text, at) is None:
             raise _Left()
         return value

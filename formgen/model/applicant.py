@@ -140,7 +140,16 @@ def _to_month(value: Any) -> Any:
     raise invalid(msg("value.month-expected"))
 
 
+_PLAIN_DAY = re.compile(r"\d{4}-\d\d-\d\d\Z", re.ASCII)
+"""2025-06-18, as most data gives a day: read without the general rules."""
+
+
 def _to_date(value: Any) -> Any:
+    if type(value) is str and _PLAIN_DAY.match(value):
+        try:
+            return dt.date(int(value[:4]), int(value[5:7]), int(value[8:]))
+        except ValueError:
+            raise invalid(msg("value.no-such-day", value=value)) from None
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, str):
