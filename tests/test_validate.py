@@ -445,6 +445,20 @@ def test_unit_over_quota(tmp_path: Path, clean: dict) -> None:
     assert validate_cli(ten, "--strict").exit_code == 0
 
 
+@pytest.mark.parametrize("count", [11, 700])
+def test_unit_over_quota_in_chinese(tmp_path: Path, clean: dict, count: int) -> None:
+    """The warnings of the places past a quota read in the command line's language, in a
+    run examined by worker processes too (700 records)."""
+    records = [with_id(clean, f"SGCC-{i:03d}", unit="国家电网有限公司") for i in range(1, count + 1)]
+    path = write_yaml(tmp_path / "q.yaml", records)
+    result = CliRunner().invoke(main, ["validate", str(path)], env={"LANG": "zh_CN.UTF-8"})
+    assert result.exit_code == 0, result.output
+    assert lines(result)[0] == (f"{path}，第11条记录（SGCC-011），unit：警告：国家电网有限公司已超出10个名额"
+                                "（此为第11名申请人）。")
+    assert len(lines(result)) == count - 10 + 1
+    assert lines(result)[-2].endswith(f"（此为第{count:,}名申请人）。")
+
+
 def test_unit_not_in_quota_table(tmp_path: Path, clean: dict) -> None:
     clean["unit"] = "某某电力公司"
     path = write_yaml(tmp_path / "u.yaml", clean)

@@ -365,20 +365,24 @@ class QuotaCount:
         self.counts: dict[str, Counter[str]] = {pid: Counter() for pid in self.programmes}
         self.found: dict[str, list[Problem]] = {pid: [] for pid in self.programmes}
 
-    def add(self, source: RawRecord, place: Quota) -> None:
-        """Count the valid applicant of ``source`` in its unit's places."""
+    def add(self, source: RawRecord, place: Quota) -> Problem | None:
+        """Count the valid applicant of ``source`` in its unit's places; the warning, when
+        it is past the unit's quota."""
         programme, unit, applicant_id = place
         prog = self.programmes.get(programme)
         if prog is None or unit is None or unit not in prog.quota:
-            return
+            return None
         counts = self.counts[programme]
         counts[unit] += 1
-        if counts[unit] > prog.quota[unit]:
-            self.found[programme].append(Problem(
-                source.file, source.place, "unit",
-                msg("rule.over-quota", unit=unit, places=prog.quota[unit], number=counts[unit]),
-                "warning", applicant_id,
-            ))
+        if counts[unit] <= prog.quota[unit]:
+            return None
+        warning = Problem(
+            source.file, source.place, "unit",
+            msg("rule.over-quota", unit=unit, places=prog.quota[unit], number=counts[unit]),
+            "warning", applicant_id,
+        )
+        self.found[programme].append(warning)
+        return warning
 
     def staged(self) -> QuotaCount:
         """A count that goes on from this one, for applicants that may yet be dropped (a

@@ -84,6 +84,7 @@ class _Run:
         self.messages: dict[Message, Message] = {}
         """Each problem's message, one object for all that are equal."""
         self.last: tuple[object, Message | None] = (object(), None)
+        self.lang = environment_language()
         """The last message shared: as it came (a worker sends one object for equal
         messages of a batch), and the one kept."""
 
@@ -124,7 +125,9 @@ class _Run:
             stage.failed.append(_slim(raw))
         else:
             stage.valid += 1
-            stage.quotas.add(raw, place)
+            warning = stage.quotas.add(raw, place)
+            if warning is not None:  # its line said now, alongside the workers, not at the end
+                warning.say(self.lang)
 
     def _commit(self, stage: _Stage) -> None:
         report = self.report
