@@ -2,7 +2,9 @@
 and XLSX.
 
 Each file holds copies of ``data/applicant-example.yaml``, each with its own id and e-mail
-address (as issue 19 measured it): a JSON list, a YAML list, and two workbooks with sheet
+address (as issue 19 measured it): a JSON list, a YAML list as PyYAML writes it (``yaml``),
+a YAML list of copies of the example file itself, its comments and ``{zh: …, en: …}`` flows
+kept (``yaml-example``), and workbooks with sheet
 ``applicants`` and the education, career, cpd and competences sheets: ``xlsx`` its values
 all texts, inline and in UTF-8; ``xlsx-openpyxl`` as a user's script writes the records with
 openpyxl (true and false, days and numbers as themselves, every character not ASCII as a
@@ -20,7 +22,7 @@ Targets, at 100,000 applicants: under 20 s and under 1 GB (1,024 MB). The benchm
 every figure, then exits with status 1 when a target is missed.
 
 Usage: python bench/bench_scale.py [--format FORMAT ...] [SIZE ...]   (formats default to
-json yaml xlsx xlsx-openpyxl xlsx-sorted csv, sizes to 10000 50000 100000; the targets
+json yaml yaml-example xlsx xlsx-openpyxl xlsx-sorted csv, sizes to 10000 50000 100000; the targets
 are checked at the largest)
 """
 
@@ -48,7 +50,7 @@ from conftest import write_openpyxl as records_with_openpyxl  # noqa: E402
 from formgen.load import records_to_rows  # noqa: E402
 
 SIZES = (10_000, 50_000, 100_000)
-FORMATS = ("json", "yaml", "xlsx", "xlsx-openpyxl", "xlsx-sorted", "csv")
+FORMATS = ("json", "yaml", "yaml-example", "xlsx", "xlsx-openpyxl", "xlsx-sorted", "csv")
 TODAY = "2026-11-23"
 LIMIT_S = 20.0
 LIMIT_MB = 1024.0
@@ -86,6 +88,21 @@ def write_json(path: Path, count: int) -> None:
 
 def write_yaml(path: Path, count: int) -> None:
     template = yaml.safe_dump([example()], allow_unicode=True, sort_keys=False)
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(count):
+            f.write(_fill(template, i))
+
+
+def write_yaml_example(path: Path, count: int) -> None:
+    """The contract's example file itself, again and again, each copy an item of the list
+    (its lines indented under ``- ``, its comments and ``{zh: …, en: …}`` flows kept)."""
+    text = (ROOT / "data" / "applicant-example.yaml").read_text(encoding="utf-8")
+    record = yaml.safe_load(text)
+    text = text.replace(record["id"], ID).replace(record["email"], EMAIL)
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.strip() and not line.startswith("#"))
+    template = "".join(("- " if i == first else "  " if line else "") + line + "\n"
+                       for i, line in enumerate(lines))
     with path.open("w", encoding="utf-8") as f:
         for i in range(count):
             f.write(_fill(template, i))
@@ -213,8 +230,9 @@ def write_sorted(path: Path, count: int) -> None:
     write_xlsx(path, count, reversed_sheets=("cpd",))
 
 
-WRITERS = {"json": write_json, "yaml": write_yaml, "xlsx": write_xlsx,
-           "xlsx-openpyxl": write_openpyxl, "xlsx-sorted": write_sorted, "csv": write_csv}
+WRITERS = {"json": write_json, "yaml": write_yaml, "yaml-example": write_yaml_example,
+           "xlsx": write_xlsx, "xlsx-openpyxl": write_openpyxl, "xlsx-sorted": write_sorted,
+           "csv": write_csv}
 
 
 def validate(path: Path, count: int) -> Run:
