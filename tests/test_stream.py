@@ -740,3 +740,137 @@ def test_a_character_no_font_has_is_found_however_the_file_gives_it(
     report = same_report([path], workers=workers)
     found = [p.text("en") for p in report.problems if "no installed font can draw" in p.text("en")]
     assert len(found) == 1 and f"({batch[7]['id']})" in found[0] and "name.zh" in found[0], found
+
+
+def _sheet_changed(path: Path, out: Path, sheet: str, change: Any) -> Path:
+    """The workbook at ``path`` with the XML of its worksheet ``sheet`` changed."""
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            dst.writestr(info, change(data.decode("utf-8")).encode("utf-8") if info.filename == sheet else data)
+    return out
+
+
+def _stray_row(xml: str, text: str) -> str:
+    """``xml`` (a sheet) with a row after its last whose one cell holds ``text`` as written."""
+    last = max(int(n) for n in __import__("re").findall(r'<row r="([0-9]+)"', xml))
+    row = f'<row r="{last + 1}"><c r="A{last + 1}" t="inlineStr"><is><t>{text}</t></is></c></row>'
+    return xml.replace("</sheetData>", row + "</sheetData>")
+
+
+CAREER, CPD = "xl/worksheets/sheet3.xml", "xl/worksheets/sheet4.xml"
+WRITTEN_TEXTS: dict[str, tuple[str, Any, bool]] = {
+    # what is changed: (sheet, change, whether the workbook is read again, its texts replaced
+    # by the reader)
+    "as openpyxl writes it": (CPD, lambda xml: xml, False),
+    "an id as references": (CAREER, lambda xml: xml.replace("<t>A-003</t>", "<t>A&#45;00&#x33;</t>"), False),
+    "a row of a space as a reference": (CPD, lambda xml: _stray_row(xml, "&#32;&#x9;"), False),
+    "a row of a stray id as references": (CPD, lambda xml: _stray_row(xml, "N&#79;BODY"), False),
+    "an entity of HTML": (CAREER, lambda xml: xml.replace("Sinohydro", "Sino&nbsp;hydro", 2), True),
+    "a character XML refuses": (CPD, lambda xml: xml.replace("PowerChina", "Power&#1;China", 3), True),
+    "a reference to nothing": (CPD, lambda xml: xml.replace("PowerChina", "Power&#0;China", 1), True),
+}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("change", list(WRITTEN_TEXTS))
+def test_the_references_in_a_workbooks_texts_are_replaced_where_its_records_are_made(
+    tmp_path: Path, example_record: dict, monkeypatch: pytest.MonkeyPatch, change: str, workers: int,
+) -> None:
+    """openpyxl writes every character not ASCII as a reference (``&#26446;``): the reading
+    process leaves them, and they are replaced where the records are made (in the workers),
+    the report the whole read's. A text that does not read (an entity of HTML, a character
+    XML refuses) has the workbook read again by a reader that replaces them itself and says
+    why, as the whole read does."""
+    from conftest import write_openpyxl
+
+    good = write_openpyxl(tmp_path / "good.xlsx", records(9, example_record))
+    sheet, edit, again = WRITTEN_TEXTS[change]
+    path = _sheet_changed(good, tmp_path / "a.xlsx", sheet, edit)
+    found: list[Any] = []
+    assert filed_times(monkeypatch, lambda: found.append(same_report([path], workers))) == again
+    assert not read_whole(path)
+    if not again:
+        assert found[0].record_count == 9 + change.startswith("a row of a stray")
+        assert found[0].failed_records == change.startswith("a row of a stray")
+
+
+def test_shared_strings_are_replaced_where_the_records_are_made(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Texts of the shared strings with what XML writes as references (``&``, ``<``,
+    ``>``) read as the whole read reads them, the workbook read once."""
+    from test_hostile_input import shared_workbook
+
+    strings = ["id", "name.en", "A-1", "LI & <X> ]]> &amp; &#26446;", "A-2", "  ", "A & B"]
+    path = shared_workbook(tmp_path / "s.xlsx", strings, [[0, 1], [2, 3], [4, 5], [6, 3]])
+    found: list[Any] = []
+    assert filed_times(monkeypatch, lambda: found.append(same_report([path], 2))) == 0
+    assert found[0].record_count == 3
+    [record] = [r for r in sources([path])[0].whole() if r.record_id == "A-1"]
+    assert record.data["name"] == {"en": "LI & <X> ]]> &amp; &#26446;"}
+
+
+def _passed(source: Any) -> list[Any]:
+    """The records of ``source`` as validation reads them: each way of reading it in turn,
+    until one does not ask for the next (ReadWhole)."""
+    for stream_it, cut in source.passes():
+        try:
+            out: list[Any] = []
+            for item in source.records(stream=stream_it, cut=cut):
+                if isinstance(item, streams.Group):
+                    read = item.records()
+                    if read is None:
+                        raise ReadWhole()
+                    out.extend(read[0])
+                else:
+                    out.append(item)
+            return out
+        except ReadWhole:
+            continue
+    raise AssertionError("no way of reading the file was left")
+
+
+def test_the_text_limit_counts_characters_not_references(tmp_path: Path, example_record: dict,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A workbook whose texts as written (``&#26446;`` for 李) pass the limit on the
+    characters of text, but whose characters do not, is read again by a reader that counts
+    characters, and read as the whole read reads it; one whose characters pass the limit is
+    refused by that reader, with the whole read's words."""
+    import re
+
+    from conftest import write_openpyxl
+
+    from formgen.load import Source, load_file
+
+    path = write_openpyxl(tmp_path / "a.xlsx", records(3, example_record))
+    with zipfile.ZipFile(path) as z:
+        written = sum(len(text) for name in z.namelist() if name.startswith("xl/worksheets/")
+                      for text in re.findall(r"<t>([^<]*)</t>", z.read(name).decode()))
+    chars = sum(len(value) for record in load_file(path) for value in _texts_of(record.data)
+                if isinstance(value, str))
+    assert written > chars * 2  # (the headers are in both)
+    for limit, refused in ((written - 10, False), (chars // 2, True)):
+        limits = dataclasses.replace(BATCH, text_chars=limit)
+        try:
+            expected: Any = [(r.where, r.data) for r in load_file(path, [], limits)]
+        except DataFileError as e:
+            expected = e.reason
+        found: list[Any] = []
+
+        def read(found: list[Any] = found, limits: Any = limits) -> None:
+            try:
+                found.append([(r.where, r.data) for r in _passed(Source(path, (), limits))])
+            except DataFileError as e:
+                found.append(e.reason)
+
+        assert filed_times(monkeypatch, read) == 1  # (read again: the first count is no proof)
+        assert found[0] == expected
+        assert isinstance(found[0], list) != refused
+
+
+def _texts_of(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _texts_of(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _texts_of(v)]
+    return [value]

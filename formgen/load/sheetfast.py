@@ -94,10 +94,14 @@ class Dates(NamedTuple):
     epoch: dt.datetime = CALENDAR_WINDOWS_1900
 
 
-def fast_cells(source: Any, strings: list[str],
-               dates: Dates) -> Iterator[tuple[int, list[Cell] | TextRow]]:
+def fast_cells(source: Any, strings: list[str], dates: Dates,
+               escaped: list[str] | None = None) -> Iterator[tuple[int, list[Cell] | TextRow]]:
     """The rows of the sheet ``source`` (a binary file) as (number, cells); Unsupported,
-    perhaps after some rows, when it is not a sheet this reads."""
+    perhaps after some rows, when it is not a sheet this reads. With ``escaped`` (the
+    shared strings as :func:`escape` writes them), the texts of the rows after the first
+    are given as the sheet writes them, references and entities in place (checked and
+    replaced by :func:`unescape_row`, where the records are made), and its shared strings
+    as ``escaped`` gives them."""
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     checker = expat.ParserCreate(None, "}")
     eof, last = False, b""
@@ -157,7 +161,10 @@ def fast_cells(source: Any, strings: list[str],
                     raise Unsupported()
                 attributes.add(other)
             number = int(head_of.group(1))
-            yield number, _cells(piece[head_of.end():], number, strings, dates, texts)
+            if escaped is not None and number > 1:
+                yield number, _cells(piece[head_of.end():], number, escaped, dates, None)
+            else:
+                yield number, _cells(piece[head_of.end():], number, strings, dates, texts)
         rest = buf.lstrip(" \t\n")
         if rest.startswith("</sheetData>"):
             break
@@ -187,14 +194,14 @@ def _attributes(other: str, prefixes: set[str]) -> bool:
 
 
 def _cells(body: str, number: int, strings: list[str], dates: Dates,
-           texts: _Texts) -> list[Cell] | TextRow:
+           texts: _Texts | None) -> list[Cell] | TextRow:
     """The cells of a row whose cells are ``body``; Unsupported unless every cell is one
-    this reads, and nothing else is there."""
+    this reads, and nothing else is there. Without ``texts``, its texts as they stand."""
     if not body:
         return []
     parts = _TEXTS.split(body)  # the inline texts, and what is between them
     letters, values = parts[1::3], parts[2::3]
-    if "&" in body and values:
+    if "&" in body and values and texts is not None:
         # references to characters, as openpyxl writes every one not ASCII, by expat
         values = texts.unescape(values) if "&#" in body else _unescape_each(values)
     if len(parts) == 1:  # no inline text: shared strings perhaps, as Excel writes them
@@ -211,15 +218,17 @@ def _cells(body: str, number: int, strings: list[str], dates: Dates,
     cells: list[Cell] = []
     for at, between in enumerate(parts[::3]):
         if between:
-            cells.extend(_other_cells(between, number, strings, dates))
+            cells.extend(_other_cells(between, number, strings, dates, texts is not None))
         if at < len(values):
             cells.append((_COLUMNS[letters[at]], values[at], "s", None, number))
     return cells
 
 
-def _other_cells(cells_text: str, number: int, strings: list[str], dates: Dates) -> list[Cell]:
+def _other_cells(cells_text: str, number: int, strings: list[str], dates: Dates,
+                 unescape: bool = True) -> list[Cell]:
     """The cells of ``cells_text`` (other than inline texts, mostly): Unsupported unless
-    each is one this reads, and nothing else is there."""
+    each is one this reads, and nothing else is there (``unescape``: their texts with their
+    references replaced, else as they stand)."""
     from openpyxl.worksheet._reader import _cast_number
 
     parts = _CELL_RE.split(cells_text)
@@ -236,7 +245,8 @@ def _other_cells(cells_text: str, number: int, strings: list[str], dates: Dates)
         if inline:
             if kind != "inlineStr":
                 raise Unsupported()
-            cells.append((column, _unescape(text) if "&" in text else text, "s", None, number))
+            cells.append((column, _unescape(text) if unescape and "&" in text else text, "s", None,
+                          number))
         elif empty:
             cells.append((column, None, "n", 0, number))
         elif kind == "s" and value.isascii() and value.isdigit():
@@ -245,7 +255,7 @@ def _other_cells(cells_text: str, number: int, strings: list[str], dates: Dates)
                 raise Unsupported()
             cells.append((column, strings[index], "s", None, number))
         elif (kind == "str" or kind == "e") and value:  # a formula's text, or its error
-            cells.append((column, _unescape(value) if "&" in value else value,
+            cells.append((column, _unescape(value) if unescape and "&" in value else value,
                           "s" if kind == "str" else "e", int(s1 or s2 or 0), number))
         elif kind == "b" and (value == "0" or value == "1"):
             cells.append((column, value == "1", "b", int(s1 or s2 or 0), number))
@@ -370,3 +380,28 @@ def _reference(m: re.Match[str]) -> str:
             or 0x10000 <= code <= 0x10FFFF):
         raise Unsupported()
     return chr(code)
+
+
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
+
+
+def escape(strings: list[str]) -> list[str]:
+    """Each text of ``strings`` as a sheet may write it: what XML would change (``&``, ``<``,
+    ``>``, a carriage return) as references, which :func:`unescape_row` replaces again."""
+    return [re.sub("[&<>\r]", lambda m: _ESCAPES[m.group()], text)
+            if ("&" in text or "<" in text or ">" in text or "\r" in text) else text
+            for text in strings]
+
+
+_ROW_TEXTS = _Texts()
+
+
+def unescape_row(values: list[Any]) -> None:
+    """Replace the references and entities in the texts of ``values`` (a row as
+    :func:`fast_cells` gave it with ``escaped``), in place, as XML replaces them;
+    Unsupported for an ``&`` that starts no entity of XML's own, or a character XML does
+    not allow."""
+    at = [i for i, value in enumerate(values) if type(value) is str and "&" in value]
+    if at:
+        for i, text in zip(at, _ROW_TEXTS.unescape([values[i] for i in at]), strict=True):
+            values[i] = text

@@ -1,6 +1,12 @@
 """The rows of a workbook's sheets as lists of values: read by :mod:`formgen.load.sheetfast`
 where it can, else by :mod:`formgen.load.sheetxml`'s parser, with rows, columns, cells and
 the characters of their texts counted against the limits as they come.
+
+A reader that leaves the texts as the sheets write them (``escaped``: their references,
+such as ``&#26446;``, replaced later, where the records are made, alongside the other
+workers) reads only sheets :func:`fast_cells` reads whole, and counts a text's characters
+as it stands (no fewer than it has): anything else asks for the workbook to be read again
+(ReadWhole) by a reader that replaces them itself.
 """
 
 from __future__ import annotations
@@ -12,7 +18,8 @@ from xml.etree.ElementTree import ParseError
 
 from formgen.exceptions import DataFileError
 from formgen.load.limits import Limits
-from formgen.load.sheetfast import Dates, TextRow, Unsupported, fast_cells
+from formgen.load.records import ReadWhole
+from formgen.load.sheetfast import Dates, TextRow, Unsupported, escape, fast_cells
 from formgen.load.sheetxml import (
     _MOBILE,
     PHONE_COLUMNS,
@@ -31,10 +38,14 @@ from formgen.messages import msg
 class _Reader:
     """Reads the rows of a workbook's sheets, counting cells across them."""
 
-    def __init__(self, name: str, workbook: Any, limits: Limits):
+    def __init__(self, name: str, workbook: Any, limits: Limits, escaped: bool = False):
         self.name = name
         self.workbook = workbook
         self.limits = limits
+        self.escaped = escaped
+        """Whether the texts of the rows after the first are left as the sheets write them."""
+        self.escaped_strings: tuple[list[str], list[str]] | None = None
+        """The workbook's shared strings, and the same as :func:`escape` writes them."""
         self.cells = 0
         self.chars = 0
         """Characters of text read from the cells so far, across the sheets."""
@@ -58,18 +69,34 @@ class _Reader:
         dates = Dates(wb._date_formats, wb._timedelta_formats, wb.epoch)
         with wb._archive.open(ws.path) as source:
             try:
-                for row in fast_cells(source, ws.strings, dates):
+                for row in fast_cells(source, ws.strings, dates, self._escaped(ws.strings)):
                     given += 1
                     yield row
                 return
             except Unsupported:
-                pass
+                if self.escaped:
+                    raise ReadWhole() from None
         with wb._archive.open(ws.path) as source:
             parser = self.parser(
                 source, ws.strings, data_only=True, epoch=wb.epoch,
                 date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats,
             )
             yield from islice(parser.cells(), given, None)
+
+    def _escaped(self, strings: list[str]) -> list[str] | None:
+        """``strings`` as :func:`escape` writes them, when the texts are left as written."""
+        if not self.escaped:
+            return None
+        if self.escaped_strings is None or self.escaped_strings[0] is not strings:
+            self.escaped_strings = (strings, escape(strings))
+        return self.escaped_strings[1]
+
+    def _too_much_text(self) -> Exception:
+        """The refusal of a workbook with more text than the limit; ReadWhole when the texts
+        are counted as written (a reference counts for more than its character)."""
+        if self.escaped:
+            return ReadWhole()
+        return DataFileError(self.name, msg("file.xlsx-too-much-text", limit=self.limits.text_chars))
 
     def _parsed(self, ws: Sheet, parsed: Iterator[Any], text_columns: set[str]) -> Iterator[list[Any]]:
         from openpyxl.cell.read_only import ReadOnlyCell
@@ -104,8 +131,7 @@ class _Reader:
                 elif type(value) is str:
                     chars += len(value)
                     if chars > limits.text_chars:
-                        raise DataFileError(self.name, msg(
-                            "file.xlsx-too-much-text", limit=limits.text_chars))
+                        raise self._too_much_text()
                 else:
                     value = self._value(ReadOnlyCell(
                         ws, number, column, value, data_type, style_id
@@ -123,7 +149,7 @@ class _Reader:
         self._count_cells(ws, number, len(texts))
         self.chars += sum(map(len, texts))
         if self.chars > self.limits.text_chars:
-            raise DataFileError(self.name, msg("file.xlsx-too-much-text", limit=self.limits.text_chars))
+            raise self._too_much_text()
         return list(texts)
 
     def _empty_row(self, ws: Any, number: int, cells: list[Cell]) -> list[Any]:

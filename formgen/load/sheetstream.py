@@ -40,6 +40,7 @@ from formgen.load.records import (
     orphan,
     row_record,
 )
+from formgen.load.sheetfast import Unsupported, unescape_row
 from formgen.load.sheetfiled import Filed, Row, RowFile
 from formgen.load.streams import Group
 from formgen.load.workbook import (
@@ -98,6 +99,9 @@ class Layout:
     columns: Columns
     groups: tuple[tuple[str, str, Columns | None], ...]
     csv: bool = False
+    escaped: bool = False
+    """Whether the texts of the rows (but the headers) are as the sheets write them, their
+    references (``&#26446;``) to be replaced where the records are made."""
 
     def place(self, title: str, row: int) -> Message:
         """Where row ``row`` of sheet or group file ``title`` is, as the whole read says."""
@@ -130,9 +134,18 @@ class SheetGroup(Group):
                         return None
         return ("".join(texts),)
 
-    def records(self) -> tuple[list[RawRecord], Expansion]:
+    def records(self) -> tuple[list[RawRecord], Expansion] | None:
         layout = self.layout
         assert layout is not None
+        if layout.escaped:  # the texts made as the sheets' parser makes them, here
+            try:
+                for _, values, rows, _ in self.applicants:
+                    unescape_row(values)
+                    for found in rows:
+                        for _, row in found:
+                            unescape_row(row)
+            except Unsupported:
+                return None  # (the workbook is read again by a reader that says why)
         texts: dict[str, str] = {}
         out = []
         for number, values, rows, marked in self.applicants:
@@ -170,10 +183,12 @@ _NONE: Any = object()
 
 class Rows:
     """A sheet's rows that give a record (not empty under its header), each with the id it
-    gives, as :func:`formgen.load.records.rows_to_dicts` reads them."""
+    gives, as :func:`formgen.load.records.rows_to_dicts` reads them (``escaped``: the texts
+    of the rows after the header as the sheet writes them, see :class:`Layout`)."""
 
-    def __init__(self, rows: Iterator[list[Any]]):
+    def __init__(self, rows: Iterator[list[Any]], escaped: bool = False):
         self.rows = rows
+        self.escaped = escaped
         self.columns: Columns | None = None
         self.id_at: int | None = None
         """The column of the id, when one column alone gives it."""
@@ -186,30 +201,47 @@ class Rows:
         ids = [(index, keys) for index, keys in columns if keys[0] == "id"]
         if len(ids) == 1 and ids[0][1] == ("id",):
             self.id_at = ids[0][0]
+        escaped = self.escaped
         for number, row in enumerate(self.rows, start=2):
-            if _filled(columns, row):
+            if _filled(columns, row, escaped):
                 yield number, row, self._id(columns, row)
 
     def _id(self, columns: Columns, row: list[Any]) -> Any:
         at = self.id_at
         if at is None:
-            return row_record(columns, row, {}).get("id", _NONE)
+            return row_record(columns, _unescaped(row) if self.escaped else row, {}).get("id", _NONE)
         value = row[at] if at < len(row) else None
+        if self.escaped and type(value) is str and "&" in value:
+            value = _unescaped([value])[0]
         if value is None or (isinstance(value, str) and not value.strip()):
             return _NONE
         return value
 
 
-def _filled(columns: Columns, row: list[Any]) -> bool:
-    """Whether a column of ``columns`` gives ``row`` a value (it makes a record)."""
+def _filled(columns: Columns, row: list[Any], escaped: bool = False) -> bool:
+    """Whether a column of ``columns`` gives ``row`` a value (it makes a record); its texts
+    as the sheet writes them when ``escaped`` (a reference may stand for a space)."""
     width = len(row)
     for index, _ in columns:
         if index >= width:
             return False
         value = row[index]
+        if escaped and type(value) is str and "&" in value:
+            value = _unescaped([value])[0]
         if value is not None and not (isinstance(value, str) and not value.strip()):
             return True
     return False
+
+
+def _unescaped(values: list[Any]) -> list[Any]:
+    """A copy of ``values`` with its texts' references replaced (:func:`unescape_row`);
+    ReadWhole when they do not read (the workbook is read again by a reader that says why)."""
+    values = list(values)
+    try:
+        unescape_row(values)
+    except Unsupported:
+        raise ReadWhole() from None
+    return values
 
 
 class _Group:
@@ -295,16 +327,18 @@ def _record_id(value: Any) -> str:
 def _records(name: str, workbook: Any, worksheets: list[Sheet],
              limits: Limits, filed: bool) -> Generator[RawRecord | Group, None, None]:
     sheets, main = main_sheet(name, worksheets)
-    reader = _Reader(name, workbook, limits)
-    groups = [(group, ws.title, Rows(reader.rows(ws, set())))
+    escaped = not filed  # (the texts as written, but when read again after a doubt)
+    reader = _Reader(name, workbook, limits, escaped=escaped)
+    groups = [(group, ws.title, Rows(reader.rows(ws, set()), escaped))
               for group in GROUPS if (ws := sheets.get(group)) is not None]
-    yield from applicants(name, limits, Rows(reader.rows(main, TEXT_NUMBER_COLUMNS)), groups,
-                          filed, main_title=main.title, marked=lambda: reader.marked)
+    yield from applicants(name, limits, Rows(reader.rows(main, TEXT_NUMBER_COLUMNS), escaped), groups,
+                          filed, main_title=main.title, marked=lambda: reader.marked, escaped=escaped)
 
 
 def applicants(name: str, limits: Limits, main_rows: Rows, group_rows: list[tuple[str, str, Rows]],
                filed: bool, *, main_title: str = "", csv: bool = False,
-               marked: Callable[[], bool] = lambda: False) -> Iterator[RawRecord | Group]:
+               marked: Callable[[], bool] = lambda: False,
+               escaped: bool = False) -> Iterator[RawRecord | Group]:
     """The records of a workbook's main sheet ``main_title`` (or of a CSV file: ``csv``),
     its rows ``main_rows``, with each applicant's rows of the group sheets (or files)
     ``group_rows`` (group, title, rows) read alongside, or, ``filed``, filed by id first in
@@ -313,7 +347,7 @@ def applicants(name: str, limits: Limits, main_rows: Rows, group_rows: list[tupl
     file = RowFile() if filed else None
     try:
         yield from _applicants(name, limits, main_rows, group_rows, file,
-                               Layout(main_title, [], (), csv), marked)
+                               Layout(main_title, [], (), csv, escaped), marked)
     finally:
         if file is not None:
             file.close()
