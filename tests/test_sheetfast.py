@@ -346,3 +346,4 @@ def test_shared_strings_escaped_read_back_as_they_were(texts: list[str]) -> None
     values: list[Any] = [*escape(allowed), 3, None]
     unescape_row(values)
     assert values == [*allowed, 3, None]
+

@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import re
+import threading
 from collections.abc import Collection, Iterator
 from typing import Any, NamedTuple
 from xml.parsers import expat
@@ -393,7 +394,8 @@ def escape(strings: list[str]) -> list[str]:
             for text in strings]
 
 
-_ROW_TEXTS = _Texts()
+_ROW_TEXTS = threading.local()
+"""Each thread's :class:`_Texts` (an expat parser serves one thread)."""
 
 
 def unescape_row(values: list[Any]) -> None:
@@ -403,5 +405,8 @@ def unescape_row(values: list[Any]) -> None:
     not allow."""
     at = [i for i, value in enumerate(values) if type(value) is str and "&" in value]
     if at:
-        for i, text in zip(at, _ROW_TEXTS.unescape([values[i] for i in at]), strict=True):
+        texts = getattr(_ROW_TEXTS, "texts", None)
+        if texts is None:
+            texts = _ROW_TEXTS.texts = _Texts()
+        for i, text in zip(at, texts.unescape([values[i] for i in at]), strict=True):
             values[i] = text

@@ -14,6 +14,12 @@ does not grow either. An id given to two applicants with rows asks for it to be 
 (:func:`formgen.load.workbook.xlsx_records`), which gives the rows to the last of them.
 The records are those the whole read gives, in the same order.
 
+The texts of the rows are left as the sheets write them (:class:`Layout` ``escaped``), and
+their references (openpyxl writes every character not ASCII as one, ``&#26446;``) are
+replaced where the records are made, in a worker once there are workers: the process that
+reads is the busiest. A text that does not read asks for the workbook to be read again,
+filed, by a reader that replaces them itself (:mod:`formgen.load.sheetrows`).
+
 :func:`applicants` does this for any rows: a workbook's sheets here, a CSV file and its
 group files in :func:`formgen.load.sheets.csv_stream`.
 """
