@@ -343,7 +343,7 @@ def test_shared_strings_escaped_read_back_as_they_were(texts: list[str]) -> None
     from formgen.load.sheetfast import escape, unescape_row
 
     allowed = [t for t in texts if not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", t)]
-    values: list[Any] = [*escape(allowed), 3, None]
+    values: list[Any] = [*map(escape, allowed), 3, None]
     unescape_row(values)
     assert values == [*allowed, 3, None]
 

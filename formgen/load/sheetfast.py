@@ -96,13 +96,12 @@ class Dates(NamedTuple):
 
 
 def fast_cells(source: Any, strings: list[str], dates: Dates,
-               escaped: list[str] | None = None) -> Iterator[tuple[int, list[Cell] | TextRow]]:
+               escaped: bool = False) -> Iterator[tuple[int, list[Cell] | TextRow]]:
     """The rows of the sheet ``source`` (a binary file) as (number, cells); Unsupported,
-    perhaps after some rows, when it is not a sheet this reads. With ``escaped`` (the
-    shared strings as :func:`escape` writes them), the texts of the rows after the first
-    are given as the sheet writes them, references and entities in place (checked and
-    replaced by :func:`unescape_row`, where the records are made), and its shared strings
-    as ``escaped`` gives them."""
+    perhaps after some rows, when it is not a sheet this reads. ``escaped``: the texts of
+    the rows after the first are given as the sheet writes them, references and entities in
+    place (checked and replaced by :func:`unescape_row`, where the records are made), and
+    shared strings as :func:`escape` writes them."""
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     checker = expat.ParserCreate(None, "}")
     eof, last = False, b""
@@ -162,8 +161,8 @@ def fast_cells(source: Any, strings: list[str], dates: Dates,
                     raise Unsupported()
                 attributes.add(other)
             number = int(head_of.group(1))
-            if escaped is not None and number > 1:
-                yield number, _cells(piece[head_of.end():], number, escaped, dates, None)
+            if escaped and number > 1:
+                yield number, _cells(piece[head_of.end():], number, strings, dates, None)
             else:
                 yield number, _cells(piece[head_of.end():], number, strings, dates, texts)
         rest = buf.lstrip(" \t\n")
@@ -210,6 +209,8 @@ def _cells(body: str, number: int, strings: list[str], dates: Dates,
         letters = parts[1::3]
         try:
             values = [strings[int(index)] for index in parts[2::3]]
+            if texts is None:
+                values = [escape(text) for text in values]
         except IndexError:
             raise Unsupported() from None
     if not any(parts[::3]):  # nothing between them: every cell a text
@@ -254,7 +255,8 @@ def _other_cells(cells_text: str, number: int, strings: list[str], dates: Dates,
             index = int(value)
             if index >= len(strings):
                 raise Unsupported()
-            cells.append((column, strings[index], "s", None, number))
+            text = strings[index]
+            cells.append((column, text if unescape else escape(text), "s", None, number))
         elif (kind == "str" or kind == "e") and value:  # a formula's text, or its error
             cells.append((column, _unescape(value) if unescape and "&" in value else value,
                           "s" if kind == "str" else "e", int(s1 or s2 or 0), number))
@@ -386,12 +388,12 @@ def _reference(m: re.Match[str]) -> str:
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
 
 
-def escape(strings: list[str]) -> list[str]:
-    """Each text of ``strings`` as a sheet may write it: what XML would change (``&``, ``<``,
-    ``>``, a carriage return) as references, which :func:`unescape_row` replaces again."""
-    return [re.sub("[&<>\r]", lambda m: _ESCAPES[m.group()], text)
-            if ("&" in text or "<" in text or ">" in text or "\r" in text) else text
-            for text in strings]
+def escape(text: str) -> str:
+    """``text`` as a sheet may write it: what XML would change (``&``, ``<``, ``>``, a
+    carriage return) as references, which :func:`unescape_row` replaces again."""
+    if "&" in text or "<" in text or ">" in text or "\r" in text:
+        return re.sub("[&<>\r]", lambda m: _ESCAPES[m.group()], text)
+    return text
 
 
 _ROW_TEXTS = threading.local()

@@ -19,7 +19,7 @@ from xml.etree.ElementTree import ParseError
 from formgen.exceptions import DataFileError
 from formgen.load.limits import Limits
 from formgen.load.records import ReadWhole
-from formgen.load.sheetfast import Dates, TextRow, Unsupported, escape, fast_cells
+from formgen.load.sheetfast import Dates, TextRow, Unsupported, fast_cells
 from formgen.load.sheetxml import (
     _MOBILE,
     PHONE_COLUMNS,
@@ -44,8 +44,6 @@ class _Reader:
         self.limits = limits
         self.escaped = escaped
         """Whether the texts of the rows after the first are left as the sheets write them."""
-        self.escaped_strings: tuple[list[str], list[str]] | None = None
-        """The workbook's shared strings, and the same as :func:`escape` writes them."""
         self.cells = 0
         self.chars = 0
         """Characters of text read from the cells so far, across the sheets."""
@@ -69,7 +67,7 @@ class _Reader:
         dates = Dates(wb._date_formats, wb._timedelta_formats, wb.epoch)
         with wb._archive.open(ws.path) as source:
             try:
-                for row in fast_cells(source, ws.strings, dates, self._escaped(ws.strings)):
+                for row in fast_cells(source, ws.strings, dates, self.escaped):
                     given += 1
                     yield row
                 return
@@ -82,14 +80,6 @@ class _Reader:
                 date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats,
             )
             yield from islice(parser.cells(), given, None)
-
-    def _escaped(self, strings: list[str]) -> list[str] | None:
-        """``strings`` as :func:`escape` writes them, when the texts are left as written."""
-        if not self.escaped:
-            return None
-        if self.escaped_strings is None or self.escaped_strings[0] is not strings:
-            self.escaped_strings = (strings, escape(strings))
-        return self.escaped_strings[1]
 
     def _too_much_text(self) -> Exception:
         """The refusal of a workbook with more text than the limit; ReadWhole when the texts
