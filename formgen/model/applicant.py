@@ -108,10 +108,14 @@ _MONTH_FIRST = re.compile(r"^\s*(\d{1,2})\s*[-/.]\s*(\d{4})\s*$")
 
 _PLAIN_MONTH = re.compile(r"\d{4}-\d\d\Z", re.ASCII)
 """2012-07, as most data gives a month: read without the general rules."""
+_PLAIN_DAY = re.compile(r"\d{4}-\d\d-\d\d\Z", re.ASCII)
+"""2025-06-18, as most data gives a day: read without the general rules."""
 
 
 def _month_parts(value: str) -> tuple[int, int, int | None] | None:
     """(year, month, day or None) of a month or date as people write them, or None."""
+    if _PLAIN_DAY.match(value):
+        return int(value[:4]), int(value[5:7]), int(value[8:])
     value = unicodedata.normalize("NFKC", value)
     m = _MONTH.match(value)
     if m and (m.group(3) is None or "年" in value or re.search(r"\d\s*[-/.]\s*\d+\s*[-/.]\s*\d", value)):
@@ -140,16 +144,7 @@ def _to_month(value: Any) -> Any:
     raise invalid(msg("value.month-expected"))
 
 
-_PLAIN_DAY = re.compile(r"\d{4}-\d\d-\d\d\Z", re.ASCII)
-"""2025-06-18, as most data gives a day: read without the general rules."""
-
-
 def _to_date(value: Any) -> Any:
-    if type(value) is str and _PLAIN_DAY.match(value):
-        try:
-            return dt.date(int(value[:4]), int(value[5:7]), int(value[8:]))
-        except ValueError:
-            raise invalid(msg("value.no-such-day", value=value)) from None
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, str):
