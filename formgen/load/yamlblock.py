@@ -317,15 +317,10 @@ class _Reader:
         pair = _FLOW_PAIR.match(text)
         if pair is not None and depth > 0:  # as flow_node reads it, in one match
             key1, text1, key2, text2 = pair.groups()
-            tags = self.scalars.tags
             if key1 == key2:
                 raise _Left()
-            if tags.get(key1) != _STR:
-                self.scalars.key(key1)
-            if tags.get(key2) != _STR:
-                self.scalars.key(key2)
-            return {key1: self.flow_scalar(text1) if text1[0] in "'\"" or tags.get(text1) != _STR else text1,
-                    key2: self.flow_scalar(text2) if text2[0] in "'\"" or tags.get(text2) != _STR else text2}
+            return {self.scalars.key(key1): self.flow_scalar(text1),
+                    self.scalars.key(key2): self.flow_scalar(text2)}
         value, at = self.flow_node(text, 0, depth)
         if _FLOW_END.match(text, at) is None:
             raise _Left()
