@@ -217,8 +217,8 @@ class Rows:
         if at is None:
             return row_record(columns, _unescaped(row) if self.escaped else row, {}).get("id", _NONE)
         value = row[at] if at < len(row) else None
-        if self.escaped and type(value) is str and "&" in value:
-            value = _unescaped([value])[0]
+        if self.escaped:
+            value = _text_read(value)
         if value is None or (isinstance(value, str) and not value.strip()):
             return _NONE
         return value
@@ -232,11 +232,17 @@ def _filled(columns: Columns, row: list[Any], escaped: bool = False) -> bool:
         if index >= width:
             return False
         value = row[index]
-        if escaped and type(value) is str and "&" in value:
-            value = _unescaped([value])[0]
+        if escaped:
+            value = _text_read(value)
         if value is not None and not (isinstance(value, str) and not value.strip()):
             return True
     return False
+
+
+def _text_read(value: Any) -> Any:
+    """``value`` as written in a sheet, as read: a text's references replaced
+    (:func:`_unescaped`)."""
+    return _unescaped([value])[0] if type(value) is str and "&" in value else value
 
 
 def _unescaped(values: list[Any]) -> list[Any]:
