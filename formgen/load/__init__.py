@@ -71,15 +71,14 @@ class Source:
 
     def records(self, stream: bool = False, cut: bool = True) -> Iterator[RawRecord | Group | JsonGroup]:
         """The file's records; DataFileError, perhaps after some records, when it cannot be
-        read. With ``stream``, YAML, JSON and XLSX files are read a record at a time
-        (:mod:`formgen.load.streams`, :mod:`formgen.load.sheetstream`; a YAML list comes as
-        groups of items, each to be read on its own), and ReadWhole may ask for the file to
-        be read again without it."""
+        read. With ``stream``, YAML, JSON, XLSX and CSV files are read a record at a time
+        (:mod:`formgen.load.streams`, :mod:`formgen.load.sheetstream`,
+        :func:`formgen.load.sheets.csv_stream`; a YAML list comes as groups of items, each to
+        be read on its own), and ReadWhole may ask for the file to be read again another way."""
         suffix = self.path.suffix.lower()
-        if suffix == ".csv" and stream and not self.alone and self.path.is_file():
-            yield from _csv_stream(self.path, list(self.group_files), self.limits, cut)
-        elif stream and suffix in (".yaml", ".yml", ".json", ".xlsx") and self.path.is_file():
-            yield from _stream(self.path, self.limits, cut)
+        if (stream and self.path.is_file()
+                and (suffix in (".yaml", ".yml", ".json", ".xlsx") or (suffix == ".csv" and not self.alone))):
+            yield from _stream(self.path, self.limits, cut, list(self.group_files))
         else:
             yield from self.whole()
 
@@ -101,10 +100,13 @@ def sources(paths: list[Path] | list[str], limits: Limits = BATCH) -> list[Sourc
     return out
 
 
-def _stream(path: Path, limits: Limits, cut: bool = True) -> Iterator[RawRecord | Group | JsonGroup]:
+def _stream(path: Path, limits: Limits, cut: bool = True,
+            group_files: list[Path] | None = None) -> Iterator[RawRecord | Group | JsonGroup]:
     suffix = path.suffix.lower()
     try:
-        if suffix == ".json":
+        if suffix == ".csv":
+            yield from csv_stream(path, group_files or [], limits, filed=not cut)
+        elif suffix == ".json":
             yield from json_records(path, limits, cut)
         elif suffix == ".xlsx":
             check_size(path, limits)
@@ -112,14 +114,6 @@ def _stream(path: Path, limits: Limits, cut: bool = True) -> Iterator[RawRecord 
                 yield from xlsx_stream(str(path), f, limits, filed=not cut)
         else:
             yield from yaml_records(path, limits)
-    except OSError as e:
-        raise DataFileError(str(path), msg("file.unreadable", reason=str(e.strerror))) from e
-
-
-def _csv_stream(path: Path, group_files: list[Path], limits: Limits,
-                cut: bool) -> Iterator[RawRecord | Group]:
-    try:
-        yield from csv_stream(path, group_files, limits, filed=not cut)
     except OSError as e:
         raise DataFileError(str(path), msg("file.unreadable", reason=str(e.strerror))) from e
 
