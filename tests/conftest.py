@@ -24,7 +24,8 @@ import pytest
 import yaml
 from postgres_server import PostgresServer, postgres_missing
 
-from formgen.load import records_to_rows
+from formgen.load import ReadWhole, Source, records_to_rows
+from formgen.load.streams import Group
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_FILE = ROOT / "data" / "applicant-example.yaml"
@@ -473,3 +474,24 @@ class Live:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=20)
+
+
+def read_as_validation_reads(source: Source) -> list[Any]:
+    """The records of ``source`` as validation reads them: each way of reading it in turn
+    (:meth:`Source.passes`), until one does not ask for the next (ReadWhole), each group
+    of items made its records."""
+    for stream, cut in source.passes():
+        try:
+            out: list[Any] = []
+            for item in source.records(stream=stream, cut=cut):
+                if isinstance(item, Group):
+                    read = item.records()
+                    if read is None:
+                        raise ReadWhole()
+                    out.extend(read[0])
+                else:
+                    out.append(item)
+            return out
+        except ReadWhole:
+            continue
+    raise AssertionError("no way of reading the file was left")

@@ -15,16 +15,15 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import EXAMPLE_FILE, write_openpyxl, write_xlsx
+from conftest import EXAMPLE_FILE, read_as_validation_reads, write_openpyxl, write_xlsx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_hostile_input import shared_workbook
 
 import formgen.load.sheetrows
 from formgen.exceptions import DataFileError
-from formgen.load import ReadWhole, Source, load_file
+from formgen.load import Source, load_file
 from formgen.load.sheetfast import Dates, Unsupported, fast_cells
-from formgen.load.streams import Group
 
 SHEET = "xl/worksheets/sheet1.xml"
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -68,28 +67,8 @@ def _records(path: Path) -> Any:
     """What a whole read and a streamed read give: records, or the refusal. The streamed
     read goes on to the next way of reading the file when one asks for it (ReadWhole), as
     validation does."""
-    source = Source(path)
-
-    def stream(cut: bool) -> Iterator[Any]:
-        for item in source.records(stream=True, cut=cut):
-            if isinstance(item, Group):
-                read = item.records()
-                if read is None:
-                    raise ReadWhole()
-                yield from read[0]
-            else:
-                yield item
-
-    def streamed() -> list[Any]:
-        for stream_it, cut in source.passes():
-            try:
-                return list(stream(cut) if stream_it else source.whole())
-            except ReadWhole:
-                continue
-        raise AssertionError("no way of reading the file was left")
-
     out = []
-    for read in (lambda: load_file(path), streamed):
+    for read in (lambda: load_file(path), lambda: read_as_validation_reads(Source(path))):
         try:
             out.append([(r.where, r.data, r.notes, r.kind, r.locations, r.refused)
                         for r in read()])

@@ -21,6 +21,7 @@ from conftest import (
     SAMPLES_FILE,
     SAMPLES_XLSX,
     TEST_DATA,
+    read_as_validation_reads,
     with_id,
     write_csv,
     write_csv_rows,
@@ -810,26 +811,6 @@ def test_shared_strings_are_replaced_where_the_records_are_made(tmp_path: Path,
     assert record.data["name"] == {"en": "LI & <X> ]]> &amp; &#26446;"}
 
 
-def _passed(source: Any) -> list[Any]:
-    """The records of ``source`` as validation reads them: each way of reading it in turn,
-    until one does not ask for the next (ReadWhole)."""
-    for stream_it, cut in source.passes():
-        try:
-            out: list[Any] = []
-            for item in source.records(stream=stream_it, cut=cut):
-                if isinstance(item, streams.Group):
-                    read = item.records()
-                    if read is None:
-                        raise ReadWhole()
-                    out.extend(read[0])
-                else:
-                    out.append(item)
-            return out
-        except ReadWhole:
-            continue
-    raise AssertionError("no way of reading the file was left")
-
-
 def test_the_text_limit_counts_characters_not_references(tmp_path: Path, example_record: dict,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """A workbook whose texts as written (``&#26446;`` for 李) pass the limit on the
@@ -859,7 +840,7 @@ def test_the_text_limit_counts_characters_not_references(tmp_path: Path, example
 
         def read(found: list[Any] = found, limits: Any = limits) -> None:
             try:
-                found.append([(r.where, r.data) for r in _passed(Source(path, (), limits))])
+                found.append([(r.where, r.data) for r in read_as_validation_reads(Source(path, (), limits))])
             except DataFileError as e:
                 found.append(e.reason)
 
