@@ -3,7 +3,8 @@ and XLSX.
 
 Each file holds copies of ``data/applicant-example.yaml``, each with its own id and e-mail
 address (as issue 19 measured it): a JSON list, a YAML list as PyYAML writes it (``yaml``),
-a YAML list of copies of the example file itself, its comments and ``{zh: …, en: …}`` flows
+the same as PyYAML writes it unless told to keep Unicode (``yaml-escaped``: every Chinese
+character an escape such as ``\\u674E``, long texts over lines), a YAML list of copies of the example file itself, its comments and ``{zh: …, en: …}`` flows
 kept (``yaml-example``), and workbooks with sheet
 ``applicants`` and the education, career, cpd and competences sheets: ``xlsx`` its values
 all texts, inline and in UTF-8; ``xlsx-openpyxl`` as a user's script writes the records with
@@ -22,7 +23,7 @@ Targets, at 100,000 applicants: under 20 s and under 1 GB (1,024 MB). The benchm
 every figure, then exits with status 1 when a target is missed.
 
 Usage: python bench/bench_scale.py [--format FORMAT ...] [SIZE ...]   (formats default to
-json yaml yaml-example xlsx xlsx-openpyxl xlsx-sorted csv, sizes to 10000 50000 100000; the targets
+json yaml yaml-escaped yaml-example xlsx xlsx-openpyxl xlsx-sorted csv, sizes to 10000 50000 100000; the targets
 are checked at the largest)
 """
 
@@ -50,7 +51,7 @@ from conftest import write_openpyxl as records_with_openpyxl  # noqa: E402
 from formgen.load import records_to_rows  # noqa: E402
 
 SIZES = (10_000, 50_000, 100_000)
-FORMATS = ("json", "yaml", "yaml-example", "xlsx", "xlsx-openpyxl", "xlsx-sorted", "csv")
+FORMATS = ("json", "yaml", "yaml-escaped", "yaml-example", "xlsx", "xlsx-openpyxl", "xlsx-sorted", "csv")
 TODAY = "2026-11-23"
 LIMIT_S = 20.0
 LIMIT_MB = 1024.0
@@ -88,6 +89,13 @@ def write_json(path: Path, count: int) -> None:
 
 def write_yaml(path: Path, count: int) -> None:
     template = yaml.safe_dump([example()], allow_unicode=True, sort_keys=False)
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(count):
+            f.write(_fill(template, i))
+
+
+def write_yaml_escaped(path: Path, count: int) -> None:
+    template = yaml.safe_dump([example()], sort_keys=False)
     with path.open("w", encoding="utf-8") as f:
         for i in range(count):
             f.write(_fill(template, i))
@@ -230,7 +238,8 @@ def write_sorted(path: Path, count: int) -> None:
     write_xlsx(path, count, reversed_sheets=("cpd",))
 
 
-WRITERS = {"json": write_json, "yaml": write_yaml, "yaml-example": write_yaml_example,
+WRITERS = {"json": write_json, "yaml": write_yaml, "yaml-escaped": write_yaml_escaped,
+           "yaml-example": write_yaml_example,
            "xlsx": write_xlsx, "xlsx-openpyxl": write_openpyxl, "xlsx-sorted": write_sorted,
            "csv": write_csv}
 

@@ -168,8 +168,27 @@ TWO_TEXTS = [  # a key, and below it a mapping of two texts, and what may come b
 TWO_TEXTS += [  # as deep as may be read here, and one deeper
     "- a:\n" + "".join("  " * i + "    b:\n" for i in range(levels)) + "  " * levels + "    zh: x\n"
     + "  " * levels + "    en: y\n" for levels in range(DEPTH - 8, DEPTH)]
+ESCAPED = [  # double-quoted texts with escapes, on a line or over lines, where texts stand
+    '- a: "\\u674E\\u6653\\u660E"\n', '- a: "\\u674e x \\x41\\\\ \\"q\\" \\/ \\  \\_ \\U0001F600"\n',
+    '- a: "\\N"\n', '- a: "\\L\\P"\n', '- a: "\\e"\n', '- a: "\\0"\n', '- a: "\\a\\b\\v\\f\\r"\n',
+    '- a: "x\\ny"\n', '- a: "\\q"\n', '- a: "\\u12"\n', '- a: "\\uZZZZ"\n', '- a: "\\xZ1"\n',
+    '- a: "\\U00110000"\n', '- a: "\\U0010FFFF"\n', '- a: "\\uFEFF"\n', '- a: "\\uDC00x"\n',
+    '- a: "\\\\u674E"\n', '- a: "\\\\\\u674E"\n', '- a: "x\\"\n', '- a: "x\\" # c\n', '- a: "x" y\n',
+    '- a: "\\u674E" # c\n', '- a: "\\u674E"  \n', '- "\\u674E"\n', '- ["\\u674E", "\\"x"]\n',
+    '- {k: "\\u674E\\u6653"}\n', '- a: {zh: "\\u674E", en: "LI \\"X\\""}\n', '- "\\u674E": 1\n',
+    '- a: "\\u674E\\\n    \\u6653"\n', '- a: "x \\\n    \\ y"\n', '- a: "x\\\n    \\  y"\n',
+    '- a: "x\\\n    y\\\n    z"\n', '- a: "x\\\n  y"\n', '- a: "x\\\n y"\n', '- a: "x\\\ny"\n',
+    '- a: "x\\\n\n    y"\n', '- a: "x\\\n    \n    y"\n', '- a: "x\\\\\n    y"\n', '- a: "x\n    y"\n',
+    '- a: "x\\\n    y" # c\n', '- a: "x\\\n    y" z\n', '- a: "x\\\n    y\n', '- a: "x\\\n    y\\\n',
+    '- a: "x\\\n    # y"\n', '- a: "x\\\n    - y: z"\n', '- a: "x\\\n    y: z"\n  b: 1\n',
+    '- a: "x\\\n    \\u674E"\n  b:\n    zh: "\\u674E"\n    en: y\n', '- a: ["x\\\n    y"]\n',
+    '- a:\n    zh: "\\u674E\\u6653"\n    en: "LI \\"X\\""\n', '- a:\n    zh: "x"\n    en: "y" # c\n',
+    '- a:\n    zh: "x"  \n    en: y\n', '- a:\n    zh: "\\e"\n    en: y\n', '- a:\n    zh: "x\\\n      y"\n    en: z\n',
+    '- a:\n    zh: "x" y\n    en: z\n', '- a:\n    zh: "x\n    en: "y"\n', '- a:\n    zh: "\\q"\n    en: y\n',
+    '- a: x\n    "y"\n', '- a: "x"\n    y\n', '- - "x\\\n    y"\n', '- a:\n  - "x\\\n    y"\n  - b\n',
+]
 TEXTS_READ = ([place.format(v=v) for v in WORDS + NUMBERS + DAYS + TEXTS for place in PLACES]
-              + SHAPES + BLOCK_SHAPES + TWO_TEXTS)
+              + SHAPES + BLOCK_SHAPES + TWO_TEXTS + ESCAPED)
 
 
 @pytest.mark.parametrize("text", TEXTS_READ)
@@ -182,6 +201,12 @@ READ_HERE = {
     "a list written by PyYAML": yaml.safe_dump(
         [yaml.safe_load(EXAMPLE_FILE.read_text(encoding="utf-8")) for _ in range(3)], allow_unicode=True,
         sort_keys=False),
+    "a list written by PyYAML, its Chinese escaped": yaml.safe_dump(
+        [yaml.safe_load(EXAMPLE_FILE.read_text(encoding="utf-8")) for _ in range(3)]),
+    "escapes in double quotes": (
+        '- a: "\\u674E\\u6653\\u660E"\n  b: "x \\\\ \\"q\\" \\/ \\x41 \\_ \\U0001F600 \\n"\n'
+        '  c: "\\u4E2D\\u56FD\\\n    \\u6C34\\\n    \\ & y"\n  d:\n    zh: "\\u674E"\n    en: "LI \\"X\\""\n'
+        '  e: {zh: "\\u674E", en: x}\n'),
     "the sample applicants": SAMPLES_FILE.read_text(encoding="utf-8"),
     "values of every kind": (
         "- day: 2025-06-18\n  at: 2025-06-18 09:30:00\n  month: 2025-06\n  bad: 2025-02-30\n"
@@ -199,6 +224,15 @@ READ_HERE = {
 @pytest.mark.parametrize("text", list(READ_HERE.values()), ids=list(READ_HERE))
 def test_plain_data_is_read_here(text: str) -> None:
     assert same_or_left(text) is not None
+
+
+def test_escaped_texts_read_as_the_texts_they_stand_for() -> None:
+    [item] = same_or_left(READ_HERE["escapes in double quotes"])
+    assert item == {"a": "李晓明", "b": 'x \\ "q" / A \xa0 😀 \n', "c": "中国水 & y",
+                    "d": {"zh": "李", "en": 'LI "X"'}, "e": {"zh": "李", "en": "x"}}
+    escaped = same_or_left(READ_HERE["a list written by PyYAML, its Chinese escaped"])
+    assert escaped == same_or_left(READ_HERE["a list written by PyYAML"])
+    assert escaped[0]["company_address"]["zh"] == "湖南省长沙市雨花区木莲东路 & 振华路口"
 
 
 def test_the_values_are_built_as_the_loader_builds_them() -> None:
@@ -226,7 +260,13 @@ LEFT = {
     "a number as a key": "- 1: a\n",
     "true as a key": "- yes: a\n",
     "an empty key": "- '': a\n",
-    "an escape": '- a: "x\\ty"\n',
+    "an escape of a tab": '- a: "x\\ty"\n',
+    "an escape of a control character": '- a: "\\u0001"\n',
+    "an escape of YAML's own line break": '- a: "\\N"\n',
+    "an escape YAML does not have": '- a: "\\q"\n',
+    "an escaped line break before a blank line": '- a: "x\\\n\n    y"\n',
+    "an escaped line break to a line no more indented": '- a: "x\\\ny"\n',
+    "a double-quoted text over lines without escaped breaks": '- a: "x\n    y"\n',
     "a block text": "- a: |\n    x\n",
     "a folded text": "- a: >\n    x\n",
     "a quoted text over lines": "- a: 'b\n    c'\n",
@@ -284,9 +324,10 @@ def test_texts_changed_here_and_there(text: str, changes: list[tuple[float, str,
     same_or_left(text)
 
 
-def list_of_records(count: int) -> str:
+def list_of_records(count: int, unicode: bool = True) -> str:
     """``count`` records of plain YAML as staff write them: the samples' applicants again
-    and again, each with its own id and e-mail address."""
+    and again, each with its own id and e-mail address (``unicode`` false: as PyYAML writes
+    them unless told to keep Unicode, every Chinese character an escape)."""
     samples = yaml.safe_load(SAMPLES_FILE.read_text(encoding="utf-8"))
     records = []
     for n in range(count):
@@ -294,15 +335,16 @@ def list_of_records(count: int) -> str:
         record["id"] = f"CSEE-2026-{n:05d}"
         record["email"] = f"applicant{n}@example.com"
         records.append(record)
-    return yaml.safe_dump(records, allow_unicode=True, sort_keys=False, width=60)
+    return yaml.safe_dump(records, allow_unicode=unicode, sort_keys=False, width=60)
 
 
+@pytest.mark.parametrize("unicode", [True, False], ids=["Unicode", "escaped"])
 def test_validate_says_the_same_of_a_list_read_here_or_by_the_loader(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unicode: bool) -> None:
     """The command's whole output (problems, places, counts) is the same either way, for a
     list long enough to be examined by worker processes."""
     path = tmp_path / "applicants.yaml"
-    text = list_of_records(1200)
+    text = list_of_records(1200, unicode)
     assert read_list(text) is not None
     path.write_text(text + "- id: CSEE-2026-00000\n  name: {zh: 重复}\n", encoding="utf-8")
     env = {"FORMGEN_TODAY": "2026-11-23"}

@@ -11,15 +11,19 @@ What is read here, and nothing else:
   given once in its mapping;
 - values on the key's line: plain texts (and what the loader reads them as: numbers, days,
   true, false, null), a plain text continued on the lines below it (more indented, no blank
-  or comment line between), a quoted text on one line (without ``\\`` in double quotes),
+  or comment line between), a quoted text on one line, a double-quoted text over lines
+  each but the last ending in an escaped line break (``\\``, as PyYAML writes a long one),
   and flows on one line (``{zh: 李晓明, en: LI Xiaoming}``, ``[a, b]``, ``[]``) of such
   texts and flows;
+- YAML's escapes in double quotes (``"\\u674E\\u6653\\u660E"``, as PyYAML writes every
+  character not ASCII unless told to keep them), when the character is one read here;
 - comment lines, blank lines and comments after a value; lines ending in CR LF.
 
-Anything else (anchors, aliases, tags, block scalars, quoted texts or flows over lines,
-escapes, tabs, a character YAML does not allow or reads as a line break, odd indentation,
-a key given twice, nesting near the loader's limit) is left to the loader, which reads it
-or says why not as ever. A text is never read half here: it is read whole, or not at all.
+Anything else (anchors, aliases, tags, block scalars, quoted texts or flows over lines
+otherwise, tabs, a character YAML does not allow or reads as a line break, written as it is
+or as an escape, odd indentation, a key given twice, nesting near the loader's limit) is
+left to the loader, which reads it or says why not as ever. A text is never read half
+here: it is read whole, or not at all.
 
 The values are built by the loader's own resolver and constructors, so a text is a number,
 a day or true exactly when the loader says so.
@@ -34,22 +38,28 @@ import yaml
 
 import formgen.load.text as yaml_text
 
+_DOUBLE_TEXT = r'(?:[^"\\\n]++|\\.)*+'
+"""The inside of a double-quoted text on one line: its characters and escapes (``\\u674E``)."""
 _PAIR_TEXT = (r"[^ \n\-?:,\[\]{}#&*!|>'\"%@`][^\n:#]*+(?:(?::(?=[^ \n])|(?<! )#)[^\n:#]*+)*+"
               r"(?<! )")
 """A plain text that is a value on its line as it stands: no indicator first, no ``: ``,
 no `` #``, no ``:`` last, its spaces after it left out."""
+_PAIR_VALUE = _PAIR_TEXT + '|"' + _DOUBLE_TEXT + '"'
+"""A plain text as above, or a double-quoted text on its line and nothing after it."""
 _LINES = re.compile(
     r"^( *+)(-(?: ++|$))?(?:(\w[\w.\-]*+):(?: ++|$))?"
-    r"(?:(?(2)(?!)|(?(3)\n\1( ++)(\w[\w.\-]*+): ++(" + _PAIR_TEXT + r")"
-    r"\n\1\4(\w[\w.\-]*+): ++(" + _PAIR_TEXT + r")$(?=\n(?!\1\4)(?! *+(?:#|$))|\n?\Z)"
-    r"|(?!)))|(.*))$", re.M)
+    r"(?:(?(2)(?!)|(?(3)\n\1( ++)(\w[\w.\-]*+): ++(" + _PAIR_VALUE + r")"
+    r"\n\1\4(\w[\w.\-]*+): ++(" + _PAIR_VALUE + r")$(?=\n(?!\1\4)(?! *+(?:#|$))|\n?\Z)"
+    r"|(?!)))|(" + r'(?="[^\n]*\\\n)"' + _DOUBLE_TEXT + r'(?:\\\n\1 ++' + _DOUBLE_TEXT + r')++"[^\n]*|.*))$', re.M)
 """Each line's indentation, its ``-`` and the spaces after it, its key (each perhaps
 empty), and the rest; or, for a key with nothing after it (no ``-`` before it) whose value
-is a mapping of two plain texts on the two lines below it (``name:`` then ``zh: 李晓明`` and
+is a mapping of two texts (plain, or double-quoted) on the two lines below it (``name:`` then ``zh: 李晓明`` and
 ``en: LI Xiaoming``, as a text in two languages is written) and nothing more (the line
 after them less indented and neither blank nor a comment: no text goes on below them), its
 indentation and key, the mapping's indentation beyond the key's, and its two keys and
-texts, the three lines in one."""
+texts, the three lines in one; or, for a double-quoted text whose lines but the last end
+in an escaped line break (``\\``, as PyYAML writes a long one), the rest of its first line
+with the lines it goes on to (each more indented than the first), the lines in one."""
 _SURE = re.compile(
     "[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*+")
 """Characters read here: not a tab, a control character, a line break of YAML's own (NEL,
@@ -60,13 +70,29 @@ def _unsure(text: str) -> bool:
     """Whether ``text`` has a character left to the loader (a run of the others matched is
     several times faster than a search for one)."""
     return _SURE.match(text).end() != len(text)  # type: ignore[union-attr]
+
+
 _SINGLE = re.compile(r"'((?:[^'\n]|'')*)'(?: +(?:#.*)?)?$")
-_DOUBLE = re.compile(r'"([^"\\\n]*)"(?: +(?:#.*)?)?$')
-_FLOW_TEXT = (r"'(?:[^'\n]|'')*'|\"[^\"\\\n]*\""
+_DOUBLE = re.compile(r'"((?:[^"\\\n]++|\\.|\\\n)*+)"(?: +(?:#.*)?)?\Z')
+"""A double-quoted text that is all the rest of its line, perhaps over lines (each but the
+last ending in an escaped line break)."""
+_BREAK = re.compile(r"\\\n *(?:\\(?= ))?")
+"""An escaped line break and the next line's indentation: nothing in the text (but the
+escaped space that may start the line, as PyYAML writes one there)."""
+_ESCAPE = re.compile(r"\\(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
+_ESCAPED = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\v", "f": "\f",
+            "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85",
+            "_": "\xa0", "L": "\u2028", "P": "\u2029"}
+"""What each escape of one character stands for (YAML's escapes)."""
+_NOT_PYTHON = re.compile(r'\\(?![\\"n]|x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})')
+"""A ``\\`` that does not start an escape meaning in Python what it means in YAML
+(``\\u674E``, ``\\"``); found in none, a text is read by Python's own decoder. (It may be
+the second of an escaped ``\\``: then the text is only read the slower way.)"""
+_FLOW_TEXT = (r"'(?:[^'\n]|'')*'|\"(?:[^\"\\\n]|\\.)*+\""
               r"|[^\s,\[\]{}#:'\"!&*|>%@`?\-](?:[^,\[\]{}#:'\"?\n]++|:(?=[^\s,\[\]{}]))*+")
 _FLOW_SCALAR = re.compile(_FLOW_TEXT)
-"""A text in a flow (``{zh: 李晓明, en: LI Xiaoming}``, ``[a, b]``) on one line: quoted (no ``\\``
-in double quotes), or plain without flow indicators, quotes, ``#`` or ``?``."""
+"""A text in a flow (``{zh: 李晓明, en: LI Xiaoming}``, ``[a, b]``) on one line: quoted, or
+plain without flow indicators, quotes, ``#`` or ``?``."""
 _FLOW_KEY_TEXT = r"(\w[\w.\-]*): +"
 _FLOW_KEY = re.compile(_FLOW_KEY_TEXT)
 _FLOW_PAIR = re.compile(rf"\{{ *{_FLOW_KEY_TEXT}((?>{_FLOW_TEXT})) *, *{_FLOW_KEY_TEXT}((?>{_FLOW_TEXT})) *\}}"
@@ -86,6 +112,39 @@ _MARGIN = 2
 
 class _Left(Exception):
     """The text is left to the loader."""
+
+
+def _unescaped(inside: str) -> str:
+    """The text of a double-quoted text (``inside`` it, its escapes as written), as the
+    loader reads it: ``_Left`` when an escape is not YAML's, or stands for a character left
+    to the loader."""
+    if "\\" not in inside:
+        return inside
+    if "\n" in inside:
+        inside = _BREAK.sub("", inside)
+    if inside.isascii() and (inside.count("\\") == inside.count("\\u")
+                             or _NOT_PYTHON.search(inside) is None):
+        try:
+            text = inside.encode("ascii").decode("unicode_escape")
+        except UnicodeDecodeError:  # past U+10FFFF
+            raise _Left() from None
+    else:
+        text = _ESCAPE.sub(_escape, inside)
+    if _unsure(text):
+        raise _Left()
+    return text
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = match.group(1) or match.group(2) or match.group(3)
+    if code is not None:
+        if int(code, 16) > 0x10FFFF:
+            raise _Left()
+        return chr(int(code, 16))
+    text = _ESCAPED.get(match.group(4))
+    if text is None:
+        raise _Left()
+    return text
 
 
 class _Scalars:
@@ -181,6 +240,7 @@ class _Reader:
         gap = False  # a blank or comment line since the last value
         lines = _LINES.findall(text)
         pairs = 0  # mappings of two texts read with their key's line (three lines each)
+        breaks = 0  # escaped line breaks of double-quoted texts read with their first line
         for spaces, dash, key, _pair_indent, key1, text1, key2, text2, rest in lines:
             indent = len(spaces)
             if plain_in is not None:
@@ -259,8 +319,12 @@ class _Reader:
                     scalars.key(key1)
                 if tags.get(key2) != _STR:
                     scalars.key(key2)
-                container[slot] = {key1: text1 if tags.get(text1) == _STR else scalars.value(text1),
-                                   key2: text2 if tags.get(text2) == _STR else scalars.value(text2)}
+                # (no double-quoted text has a tag kept: it is never a plain text)
+                container[slot] = {
+                    key1: text1 if tags.get(text1) == _STR else
+                    _unescaped(text1[1:-1]) if text1[0] == '"' else scalars.value(text1),
+                    key2: text2 if tags.get(text2) == _STR else
+                    _unescaped(text2[1:-1]) if text2[0] == '"' else scalars.value(text2)}
                 pairs += 1
                 continue
             first = rest[:1]
@@ -274,10 +338,12 @@ class _Reader:
                 container[slot] = None
                 open_in, open_slot, open_at = container, slot, indent
             else:
+                if first == '"' and "\n" in rest:
+                    breaks += rest.count("\n")
                 container[slot], plain = self.other(rest)
                 if plain is not None:
                     plain_in, plain_slot, plain_first, plain_more, plain_need = container, slot, plain, None, indent + 1
-        if len(lines) + 2 * pairs != text.count("\n") + 1:  # (one match a line, as ever)
+        if len(lines) + 2 * pairs + breaks != text.count("\n") + 1:  # (one match a line, as ever)
             raise _Left()
         if plain_in is not None and plain_more is not None:
             plain_in[plain_slot] = scalars.value(" ".join(plain_more))
@@ -300,7 +366,7 @@ class _Reader:
             match = _DOUBLE.match(rest)
             if match is None:
                 raise _Left()
-            return match.group(1), None
+            return _unescaped(match.group(1)), None
         if first in "[{":
             return self.flow(rest), None
         if first in _INDICATORS and not (first == "-" and rest[1:2] not in ("", " ")):
@@ -366,5 +432,5 @@ class _Reader:
         if text[0] == "'":
             return text[1:-1].replace("''", "'")
         if text[0] == '"':
-            return text[1:-1]
+            return _unescaped(text[1:-1])
         return self.scalars.value(text.rstrip(" "))
