@@ -168,22 +168,37 @@ def _record_warnings(a: Applicant, today: dt.date, problem: ProblemMaker) -> lis
     return out
 
 
+@lru_cache(maxsize=16)
+def _cpd_years(today: dt.date) -> tuple[tuple[dt.date, dt.date], ...]:
+    """The first day before and the last day of each year the CPD hours are counted in,
+    the latest first (each year begins where the one before it ends)."""
+    return tuple((_years_before(today, year + 1), _years_before(today, year)) for year in range(CPD_YEARS))
+
+
 def _cpd_hours(cpd: list[CpdEntry], today: dt.date, problem: ProblemMaker) -> list[Problem]:
     if not cpd:
         return []
-    short = []
-    for year in range(CPD_YEARS):
-        end = _years_before(today, year)
-        start = _years_before(today, year + 1)
-        hours = sum(c.hours for c in cpd if start < c.date <= end)
-        if hours < CPD_HOURS_PER_YEAR:
-            short.append(msg("rule.cpd-hours-in-year", hours=hours, end=end))
+    years = _cpd_years(today)
+    hours: list[float] = [0] * CPD_YEARS
+    for entry in cpd:
+        day = entry.date
+        for year, (start, end) in enumerate(years):
+            if start < day <= end:
+                hours[year] += entry.hours
+                break
+    warning = _cpd_warning(tuple(hours), today)
+    return [] if warning is None else [problem("cpd", warning, "warning")]
+
+
+@lru_cache(maxsize=1024)  # many records have the same hours (none, or one course a year)
+def _cpd_warning(hours: tuple[float, ...], today: dt.date) -> Message | None:
+    """The warning for the CPD ``hours`` of each year (:func:`_cpd_years`), when one is short."""
+    short = [msg("rule.cpd-hours-in-year", hours=total, end=end)
+             for total, (_, end) in zip(hours, _cpd_years(today), strict=True) if total < CPD_HOURS_PER_YEAR]
     if not short:
-        return []
-    return [problem("cpd", msg(
-        "rule.cpd-hours-short", hours=CPD_HOURS_PER_YEAR,
-        years=Joined(tuple(short), msg("list.semicolon")),
-    ), "warning")]
+        return None
+    return msg("rule.cpd-hours-short", hours=CPD_HOURS_PER_YEAR,
+               years=Joined(tuple(short), msg("list.semicolon")))
 
 
 def _language_warnings(path: str, text: LocalText, problem: ProblemMaker) -> list[Problem]:
