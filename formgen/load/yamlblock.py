@@ -37,57 +37,29 @@ from typing import Any
 import yaml
 
 import formgen.load.text as yaml_text
+from formgen.load.yamlquoted import DOUBLE, DOUBLE_TEXT, unescaped, unsure
 
-_DOUBLE_TEXT = r'(?:[^"\\\n]++|\\.)*+'
-"""The inside of a double-quoted text on one line: its characters and escapes (``\\u674E``)."""
 _PAIR_TEXT = (r"[^ \n\-?:,\[\]{}#&*!|>'\"%@`][^\n:#]*+(?:(?::(?=[^ \n])|(?<! )#)[^\n:#]*+)*+"
               r"(?<! )")
 """A plain text that is a value on its line as it stands: no indicator first, no ``: ``,
 no `` #``, no ``:`` last, its spaces after it left out."""
-_PAIR_VALUE = _PAIR_TEXT + '|"' + _DOUBLE_TEXT + '"'
+_PAIR_VALUE = _PAIR_TEXT + '|"' + DOUBLE_TEXT + '"'
 """A plain text as above, or a double-quoted text on its line and nothing after it."""
 _LINES = re.compile(
     r"^( *+)(-(?: ++|$))?(?:(\w[\w.\-]*+):(?: ++|$))?"
     r"(?:(?(2)(?!)|(?(3)\n\1( ++)(\w[\w.\-]*+): ++(" + _PAIR_VALUE + r")"
     r"\n\1\4(\w[\w.\-]*+): ++(" + _PAIR_VALUE + r")$(?=\n(?!\1\4)(?! *+(?:#|$))|\n?\Z)"
-    r"|(?!)))|(" + r'(?="[^\n]*\\\n)"' + _DOUBLE_TEXT + r'(?:\\\n\1 ++' + _DOUBLE_TEXT + r')++"[^\n]*|.*))$', re.M)
+    r"|(?!)))|(" + r'(?="[^\n]*\\\n)"' + DOUBLE_TEXT + r'(?:\\\n\1 ++' + DOUBLE_TEXT + r')++"[^\n]*|.*))$', re.M)
 """Each line's indentation, its ``-`` and the spaces after it, its key (each perhaps
 empty), and the rest; or, for a key with nothing after it (no ``-`` before it) whose value
-is a mapping of two texts (plain, or double-quoted) on the two lines below it (``name:`` then ``zh: 李晓明`` and
-``en: LI Xiaoming``, as a text in two languages is written) and nothing more (the line
-after them less indented and neither blank nor a comment: no text goes on below them), its
-indentation and key, the mapping's indentation beyond the key's, and its two keys and
-texts, the three lines in one; or, for a double-quoted text whose lines but the last end
+is a mapping of two texts (plain, or double-quoted) on the two lines below it (``name:``
+then ``zh: 李晓明`` and ``en: LI Xiaoming``, as a text in two languages is written) and
+nothing more (the line after them less indented and neither blank nor a comment: no text
+goes on below them), its indentation and key, the mapping's indentation beyond the key's,
+and its two keys and texts, the three lines in one; or, for a double-quoted text whose lines but the last end
 in an escaped line break (``\\``, as PyYAML writes a long one), the rest of its first line
 with the lines it goes on to (each more indented than the first), the lines in one."""
-_SURE = re.compile(
-    "[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*+")
-"""Characters read here: not a tab, a control character, a line break of YAML's own (NEL,
-LS, PS), a byte-order mark or one YAML does not allow, which are left to the loader."""
-
-
-def _unsure(text: str) -> bool:
-    """Whether ``text`` has a character left to the loader (a run of the others matched is
-    several times faster than a search for one)."""
-    return _SURE.match(text).end() != len(text)  # type: ignore[union-attr]
-
-
 _SINGLE = re.compile(r"'((?:[^'\n]|'')*)'(?: +(?:#.*)?)?$")
-_DOUBLE = re.compile(r'"((?:[^"\\\n]++|\\.|\\\n)*+)"(?: +(?:#.*)?)?\Z')
-"""A double-quoted text that is all the rest of its line, perhaps over lines (each but the
-last ending in an escaped line break)."""
-_BREAK = re.compile(r"\\\n *(?:\\(?= ))?")
-"""An escaped line break and the next line's indentation: nothing in the text (but the
-escaped space that may start the line, as PyYAML writes one there)."""
-_ESCAPE = re.compile(r"\\(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
-_ESCAPED = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\v", "f": "\f",
-            "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85",
-            "_": "\xa0", "L": "\u2028", "P": "\u2029"}
-"""What each escape of one character stands for (YAML's escapes)."""
-_NOT_PYTHON = re.compile(r'\\(?![\\"n]|x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})')
-"""A ``\\`` that does not start an escape meaning in Python what it means in YAML
-(``\\u674E``, ``\\"``); found in none, a text is read by Python's own decoder. (It may be
-the second of an escaped ``\\``: then the text is only read the slower way.)"""
 _FLOW_TEXT = (r"'(?:[^'\n]|'')*'|\"(?:[^\"\\\n]|\\.)*+\""
               r"|[^\s,\[\]{}#:'\"!&*|>%@`?\-](?:[^,\[\]{}#:'\"?\n]++|:(?=[^\s,\[\]{}]))*+")
 _FLOW_SCALAR = re.compile(_FLOW_TEXT)
@@ -114,34 +86,9 @@ class _Left(Exception):
     """The text is left to the loader."""
 
 
-def _unescaped(inside: str) -> str:
-    """The text of a double-quoted text (``inside`` it, its escapes as written), as the
-    loader reads it: ``_Left`` when an escape is not YAML's, or stands for a character left
-    to the loader."""
-    if "\\" not in inside:
-        return inside
-    if "\n" in inside:
-        inside = _BREAK.sub("", inside)
-    if inside.isascii() and (inside.count("\\") == inside.count("\\u")
-                             or _NOT_PYTHON.search(inside) is None):
-        try:
-            text = inside.encode("ascii").decode("unicode_escape")
-        except UnicodeDecodeError:  # past U+10FFFF
-            raise _Left() from None
-    else:
-        text = _ESCAPE.sub(_escape, inside)
-    if _unsure(text):
-        raise _Left()
-    return text
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = match.group(1) or match.group(2) or match.group(3)
-    if code is not None:
-        if int(code, 16) > 0x10FFFF:
-            raise _Left()
-        return chr(int(code, 16))
-    text = _ESCAPED.get(match.group(4))
+def _double(inside: str) -> str:
+    """The text of a double-quoted text (``inside`` it) as the loader reads it, or _Left."""
+    text = unescaped(inside)
     if text is None:
         raise _Left()
     return text
@@ -193,11 +140,11 @@ def read_list(text: str, max_depth: int, indent: int = 0) -> list[Any] | None:
     builds them, or None when the text is not of the lines read here (the loader then reads
     it)."""
     global _scalars
-    if _unsure(text):
+    if unsure(text):
         if "\r" not in text or text.count("\r") != text.count("\r\n"):
             return None
         text = text.replace("\r\n", "\n")
-        if _unsure(text):
+        if unsure(text):
             return None
     if _scalars is None:
         _scalars = _Scalars()
@@ -322,9 +269,9 @@ class _Reader:
                 # (no double-quoted text has a tag kept: it is never a plain text)
                 container[slot] = {
                     key1: text1 if tags.get(text1) == _STR else
-                    _unescaped(text1[1:-1]) if text1[0] == '"' else scalars.value(text1),
+                    _double(text1[1:-1]) if text1[0] == '"' else scalars.value(text1),
                     key2: text2 if tags.get(text2) == _STR else
-                    _unescaped(text2[1:-1]) if text2[0] == '"' else scalars.value(text2)}
+                    _double(text2[1:-1]) if text2[0] == '"' else scalars.value(text2)}
                 pairs += 1
                 continue
             first = rest[:1]
@@ -363,10 +310,10 @@ class _Reader:
                 raise _Left()
             return match.group(1).replace("''", "'"), None
         if first == '"':
-            match = _DOUBLE.match(rest)
+            match = DOUBLE.match(rest)
             if match is None:
                 raise _Left()
-            return _unescaped(match.group(1)), None
+            return _double(match.group(1)), None
         if first in "[{":
             return self.flow(rest), None
         if first in _INDICATORS and not (first == "-" and rest[1:2] not in ("", " ")):
@@ -432,5 +379,5 @@ class _Reader:
         if text[0] == "'":
             return text[1:-1].replace("''", "'")
         if text[0] == '"':
-            return _unescaped(text[1:-1])
+            return _double(text[1:-1])
         return self.scalars.value(text.rstrip(" "))
