@@ -186,6 +186,9 @@ ESCAPED = [  # double-quoted texts with escapes, on a line or over lines, where 
     '- a:\n    zh: "x"  \n    en: y\n', '- a:\n    zh: "\\e"\n    en: y\n', '- a:\n    zh: "x\\\n      y"\n    en: z\n',
     '- a:\n    zh: "x" y\n    en: z\n', '- a:\n    zh: "x\n    en: "y"\n', '- a:\n    zh: "\\q"\n    en: y\n',
     '- a: x\n    "y"\n', '- a: "x"\n    y\n', '- - "x\\\n    y"\n', '- a:\n  - "x\\\n    y"\n  - b\n',
+    '- a:\n    zh: x\n    en: "y\\\n      z"\n  b: 1\n', '- a:\n    zh: "x\\\n    y"\n    en: z\n',
+    '- a:\n    zh: "x\\\n      y\\\n       \\ z"\n    en: "w\\\n      v"\n', '- a:\n    zh: "x\\\n     y"\n    en: z\n      w\n',
+    '- a:\n    zh: "x\\\n      y" # c\n    en: z\n', '- a:\n    zh: "x\\\n\n      y"\n    en: z\n',
 ]
 TEXTS_READ = ([place.format(v=v) for v in WORDS + NUMBERS + DAYS + TEXTS for place in PLACES]
               + SHAPES + BLOCK_SHAPES + TWO_TEXTS + ESCAPED)
@@ -313,7 +316,7 @@ PIECES = list(" \n:-#'\"[]{},|>?&*!%@`\\.0xy") + ["  ", "\n  ", "\n- ", ": ", " 
 
 
 @FUZZ
-@given(st.sampled_from(list(READ_HERE.values()) + SHAPES + BLOCK_SHAPES + TWO_TEXTS),
+@given(st.sampled_from(list(READ_HERE.values()) + SHAPES + BLOCK_SHAPES + TWO_TEXTS + ESCAPED),
        st.lists(st.tuples(st.floats(0, 1), st.sampled_from(["insert", "delete", "replace"]),
                           st.sampled_from(PIECES)), min_size=1, max_size=3))
 def test_texts_changed_here_and_there(text: str, changes: list[tuple[float, str, str]]) -> None:

@@ -43,8 +43,9 @@ _PAIR_TEXT = (r"[^ \n\-?:,\[\]{}#&*!|>'\"%@`][^\n:#]*+(?:(?::(?=[^ \n])|(?<! )#)
               r"(?<! )")
 """A plain text that is a value on its line as it stands: no indicator first, no ``: ``,
 no `` #``, no ``:`` last, its spaces after it left out."""
-_PAIR_VALUE = _PAIR_TEXT + '|"' + DOUBLE_TEXT + '"'
-"""A plain text as above, or a double-quoted text on its line and nothing after it."""
+_PAIR_VALUE = _PAIR_TEXT + '|"' + DOUBLE_TEXT + r'(?:\\\n\1\4 ++' + DOUBLE_TEXT + ')*+"'
+"""A plain text as above, or a double-quoted text and nothing after it (over lines more
+indented than its key, each but the last ending in an escaped line break)."""
 _LINES = re.compile(
     r"^( *+)(-(?: ++|$))?(?:(\w[\w.\-]*+):(?: ++|$))?"
     r"(?:(?(2)(?!)|(?(3)\n\1( ++)(\w[\w.\-]*+): ++(" + _PAIR_VALUE + r")"
@@ -273,6 +274,8 @@ class _Reader:
                     key2: text2 if tags.get(text2) == _STR else
                     _double(text2[1:-1]) if text2[0] == '"' else scalars.value(text2)}
                 pairs += 1
+                if "\n" in text1 or "\n" in text2:
+                    breaks += text1.count("\n") + text2.count("\n")
                 continue
             first = rest[:1]
             if first and first not in _INDICATORS and " #" not in rest:  # a plain text
