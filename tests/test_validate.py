@@ -428,6 +428,24 @@ def test_cpd_under_48_hours_a_year(tmp_path: Path, example_record: dict) -> None
     assert validate_cli(path, "--strict").exit_code == 1
 
 
+def test_each_record_has_the_cpd_warning_of_its_own_hours(tmp_path: Path, example_record: dict) -> None:
+    """Records with the same hours share a warning; one with other hours has its own."""
+    more = copy.deepcopy(example_record)
+    more["cpd"][0]["hours"] = 50  # 2025-06-18: the year to 23 November 2025
+    more["cpd"].append(dict(more["cpd"][1], date="2026-05-01", hours=12.5))
+    records = [with_id(example_record, "A-1"), with_id(more, "A-2"), with_id(example_record, "A-3")]
+    path = write_yaml(tmp_path / "w.yaml", records)
+    result = validate_cli(path)
+    assert result.exit_code == 0
+    assert [line.split("programme expects: ")[1] for line in lines(result) if "CPD hours" in line] == [
+        "0 h in the year to 23 November 2026; 24 h in the year to 23 November 2025; "
+        "16 h in the year to 23 November 2024",
+        "12.5 h in the year to 23 November 2026; 16 h in the year to 23 November 2024",
+        "0 h in the year to 23 November 2026; 24 h in the year to 23 November 2025; "
+        "16 h in the year to 23 November 2024",
+    ]
+
+
 def test_unit_over_quota(tmp_path: Path, clean: dict) -> None:
     records = [
         with_id(clean, f"SGCC-{i:02d}", unit="国家电网有限公司") for i in range(1, 12)
