@@ -33,6 +33,7 @@ from formgen.exceptions import DataFileError
 from formgen.load import BATCH, ReadWhole, jsonstream, sources, streams
 from formgen.model.manifest import load_manifest
 from formgen.validate import check_files, stream, validate_files
+from formgen.validate.glyphs import all_drawn
 
 MANIFEST = load_manifest()
 QUOTA = 10
@@ -741,6 +742,16 @@ def test_a_character_no_font_has_is_found_however_the_file_gives_it(
     report = same_report([path], workers=workers)
     found = [p.text("en") for p in report.problems if "no installed font can draw" in p.text("en")]
     assert len(found) == 1 and f"({batch[7]['id']})" in found[0] and "name.zh" in found[0], found
+
+
+def test_records_are_looked_at_together_for_a_character_no_font_has() -> None:
+    """Records whose text has escapes are looked at as one text, as the check of each
+    reads its own: all of them drawn, or one with a character no font has."""
+    assert all_drawn([{"name": {"zh": "李晓明"}}, {"day": dt.date(2025, 6, 18), "hours": 1.5}])
+    assert not all_drawn([{"name": {"zh": "李晓明"}}, {"name": {"zh": "张𪚥"}}])
+    looped: list[Any] = []
+    looped.append(looped)  # (YAML's aliases can make one)
+    assert not all_drawn([{"a": looped}])
 
 
 def _sheet_changed(path: Path, out: Path, sheet: str, change: Any) -> Path:
