@@ -33,13 +33,15 @@ def read_list(text: str) -> Any:
 
 
 def loaders(text: str) -> Any:
-    """What the loader's path of a group gives: its items, or None (the file is read whole)."""
-    saved = yamlblock.read_list
+    """What the loader's path of a group gives, the group read whole: its items, or None
+    (the file is read whole)."""
+    saved, apart = yamlblock.read_list, streams._items_apart
     yamlblock.read_list = lambda *args: None  # type: ignore[assignment]
+    streams._items_apart = lambda *args: None  # type: ignore[assignment]
     try:
         read = streams._group(text, BATCH, BATCH.yaml_nodes)
     finally:
-        yamlblock.read_list = saved  # type: ignore[assignment]
+        yamlblock.read_list, streams._items_apart = saved, apart  # type: ignore[assignment]
     return None if read is None else read[0]
 
 
@@ -325,6 +327,60 @@ def test_texts_changed_here_and_there(text: str, changes: list[tuple[float, str,
         text = (text[:at] + piece + text[at:] if how == "insert" else
                 text[:at] + text[at + 1:] if how == "delete" else text[:at] + piece + text[at + 1:])
     same_or_left(text)
+
+
+READ_ALONE = {  # an item the line reader leaves to the loader, which reads it on its own
+    "a block text": "- id: B\n  description: |\n    line one\n    line two\n",
+    "a text over lines in single quotes": "- id: B\n  note: 'Awards: first prize, second prize,\n    third prize'\n",
+    "a tab": "- id: B\n  note: a\tb\n",
+}
+NOT_ALONE = {  # … or does not read on its own: the item, and the piece of it read alone
+    "a key given twice": ("- id: B\n  id: C\n", "- id: B\n  id: C\n"),
+    "a quoted text across an item's line": ("- id: B\n  note: 'x\n- y'\n", "- id: B\n  note: 'x\n"),
+    "an item that is not YAML": ("- id: B\n  note: [x\n", "- id: B\n  note: [x\n"),
+}
+PLAIN_ITEMS = [f"- id: A{n}\n  name: {{zh: 李晓明, en: LI Xiaoming}}\n  # note\n" for n in range(6)]
+
+
+@pytest.fixture
+def loaded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts the loader reads for a group: a whole group, or an item of one."""
+    texts: list[str] = []
+    real = streams._loaded
+    monkeypatch.setattr(streams, "_loaded", lambda text, *args: texts.append(text) or real(text, *args))
+    return texts
+
+
+@pytest.mark.parametrize("odd", list(READ_ALONE.values()), ids=list(READ_ALONE))
+@pytest.mark.parametrize("where", [0, 3, 6])
+def test_an_item_left_to_the_loader_is_read_alone(odd: str, where: int, loaded: list[str]) -> None:
+    """A group with an item the line reader cannot read has that item alone read by the
+    loader, the others line by line, to the items the loader gives the group."""
+    text = "# applicants\n" + "".join(PLAIN_ITEMS[:where] + [odd] + PLAIN_ITEMS[where:])
+    assert same_or_left(text) is None and loaders(text) is not None
+    loaded.clear()
+    assert typed(streams._group(text, BATCH, BATCH.yaml_nodes)[0]) == typed(loaders(text))  # type: ignore[index]
+    assert loaded[0] == ("# applicants\n" if where == 0 else "") + odd
+    assert len(loaded) == 2  # (and the group, whole, by loaders())
+
+
+def test_more_items_left_to_the_loader_than_a_few_have_it_read_the_group(loaded: list[str]) -> None:
+    odd = READ_ALONE["a block text"]
+    text = "".join([odd.replace("id: B", f"id: B{n}") for n in range(streams.APART_LOADED + 1)] + PLAIN_ITEMS)
+    assert same_or_left(text) is None
+    loaded.clear()
+    assert streams._group(text, BATCH, BATCH.yaml_nodes) is not None
+    assert len(loaded) == streams.APART_LOADED + 1 and loaded[-1] == text
+
+
+@pytest.mark.parametrize(("odd", "piece"), list(NOT_ALONE.values()), ids=list(NOT_ALONE))
+def test_an_item_that_does_not_read_alone_has_the_loader_read_the_group(
+        odd: str, piece: str, loaded: list[str]) -> None:
+    text = "".join(PLAIN_ITEMS[:3] + [odd] + PLAIN_ITEMS[3:])
+    same_or_left(text)
+    loaded.clear()
+    streams._group(text, BATCH, BATCH.yaml_nodes)
+    assert loaded == [piece, text]
 
 
 def list_of_records(count: int, unicode: bool = True) -> str:

@@ -15,6 +15,7 @@ some records yielded: the caller drops them (:func:`formgen.validate.validate_so
 from __future__ import annotations
 
 import codecs
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -283,12 +284,52 @@ def _group(text: str, limits: Limits, budget: int, indent: int = 0) -> tuple[lis
     """The items of a part of the list (its items' lines at ``indent``) and what its
     aliases add (values, at most ``budget``, and characters of text); None when the part
     does not read on its own as a list. Plain block YAML is read line by line
-    (:mod:`formgen.load.yamlblock`), the rest by the loader."""
+    (:mod:`formgen.load.yamlblock`), the rest by the loader: without anchors, only the
+    items that are not plain (:func:`_items_apart`)."""
     if has_marker(text):
         return None
     plain = yamlblock.read_list(text, limits.depth + WRAPPING, indent)
     if plain is not None:
         return plain, Expansion()
+    if not yaml_text._may_have_anchors(text):
+        apart = _items_apart(text, limits, indent)
+        if apart is not None:
+            return apart, Expansion()
+    return _loaded(text, limits, budget)
+
+
+APART_LOADED = 8
+"""Items of a group read by the loader one at a time, at most (more: it reads the group)."""
+
+
+def _items_apart(text: str, limits: Limits, indent: int) -> list[Any] | None:
+    """The items of a part of the list without anchors, each read on its own: line by line
+    where it can be, else by the loader (a text over lines in single quotes, a block text,
+    a tab …), so that one such item does not have the whole part read by the loader; None
+    when more than :data:`APART_LOADED` items need the loader, or one does not read on its
+    own (the items are then read together). Items without anchors share nothing, so each
+    reads alone as it reads among the others."""
+    starts = _ItemLines(indent).starts(text)
+    if len(starts) < 2:
+        return None
+    bounds = [0, *starts[1:], len(text)]  # (what comes before the first item goes with it)
+    items: list[Any] = []
+    loaded = 0
+    for start, end in itertools.pairwise(bounds):
+        piece = text[start:end]
+        read = yamlblock.read_list(piece, limits.depth + WRAPPING, indent)
+        if read is None:
+            loaded += 1
+            parsed = _loaded(piece, limits, 0) if loaded <= APART_LOADED else None
+            if parsed is None:
+                return None
+            read = parsed[0]
+        items.extend(read)
+    return items
+
+
+def _loaded(text: str, limits: Limits, budget: int) -> tuple[list[Any], Expansion] | None:
+    """The items of a part of the list as the loader reads them (:func:`_group`)."""
     loader = yaml_text.YAML_LOADER(text)
     loader.max_depth = limits.depth + WRAPPING
     added = Expansion()
