@@ -364,6 +364,18 @@ def test_an_item_left_to_the_loader_is_read_alone(odd: str, where: int, loaded: 
     assert len(loaded) == 2  # (and the group, whole, by loaders())
 
 
+def test_an_item_of_a_list_under_its_key_is_read_alone_as_well(loaded: list[str]) -> None:
+    """The items of the list under ``applicants:``, indented, each read as the loader reads
+    the group."""
+    odd = READ_ALONE["a text over lines in single quotes"]
+    text = "".join("  " + line if line.strip() else line
+                   for line in "".join(PLAIN_ITEMS[:2] + [odd] + PLAIN_ITEMS[2:]).splitlines(keepends=True))
+    items = streams._group(text, BATCH, BATCH.yaml_nodes, 2)
+    assert items is not None and len(loaded) == 1
+    assert typed(items[0]) == typed(yaml.load(text, Loader=yaml_text.YAML_LOADER))
+    assert items[0][2]["note"] == "Awards: first prize, second prize, third prize"
+
+
 def test_more_items_left_to_the_loader_than_a_few_have_it_read_the_group(loaded: list[str]) -> None:
     odd = READ_ALONE["a block text"]
     text = "".join([odd.replace("id: B", f"id: B{n}") for n in range(streams.APART_LOADED + 1)] + PLAIN_ITEMS)
