@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import json
+import pickle
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -25,12 +26,14 @@ from conftest import (
     with_id,
     write_csv,
     write_csv_rows,
+    write_openpyxl,
     write_xlsx,
 )
 from conftest import cli as run_cli
 
 from formgen.exceptions import DataFileError
 from formgen.load import BATCH, ReadWhole, jsonstream, sources, streams
+from formgen.load.sheetstream import SheetGroup, xlsx_stream
 from formgen.model.manifest import load_manifest
 from formgen.validate import check_files, stream, validate_files
 from formgen.validate.glyphs import all_drawn
@@ -742,6 +745,25 @@ def test_a_character_no_font_has_is_found_however_the_file_gives_it(
     report = same_report([path], workers=workers)
     found = [p.text("en") for p in report.problems if "no installed font can draw" in p.text("en")]
     assert len(found) == 1 and f"({batch[7]['id']})" in found[0] and "name.zh" in found[0], found
+
+
+@pytest.mark.parametrize("mobile", ["+86 139 1000 2233", 10002233], ids=["text", "number"])
+def test_a_group_of_a_workbooks_applicants_reaches_a_worker_as_it_was(
+        tmp_path: Path, example_record: dict, mobile: Any) -> None:
+    """Sent to a worker process, a group of applicants' rows makes the records it makes
+    here: its rows as marshal's bytes, or, with a cell marked (a number in a text
+    column), as they are."""
+    batch = records(3, example_record)
+    batch[1]["mobile"] = mobile
+    path = write_openpyxl(tmp_path / "a.xlsx", batch)
+    with path.open("rb") as source:
+        [group] = [g for g in xlsx_stream(str(path), source, BATCH) if isinstance(g, SheetGroup)]
+    sent = pickle.loads(pickle.dumps(group))
+    assert sent == group and type(sent.applicants[0][1]) is list
+    here, there = group.records(), sent.records()
+    assert here is not None and there is not None
+    assert [(r.where, r.data, r.notes) for r in here[0]] == [(r.where, r.data, r.notes) for r in there[0]]
+    assert bool(here[0][1].notes) == (mobile != "+86 139 1000 2233")
 
 
 def test_records_are_looked_at_together_for_a_character_no_font_has() -> None:
