@@ -36,7 +36,6 @@ from formgen.load import BATCH, ReadWhole, jsonstream, sources, streams
 from formgen.load.sheetstream import SheetGroup, xlsx_stream
 from formgen.model.manifest import load_manifest
 from formgen.validate import check_files, stream, validate_files
-from formgen.validate.glyphs import all_drawn
 
 MANIFEST = load_manifest()
 QUOTA = 10
@@ -764,16 +763,6 @@ def test_a_group_of_a_workbooks_applicants_reaches_a_worker_as_it_was(
     assert here is not None and there is not None
     assert [(r.where, r.data, r.notes) for r in here[0]] == [(r.where, r.data, r.notes) for r in there[0]]
     assert bool(here[0][1].notes) == (mobile != "+86 139 1000 2233")
-
-
-def test_records_are_looked_at_together_for_a_character_no_font_has() -> None:
-    """Records whose text has escapes are looked at as one text, as the check of each
-    reads its own: all of them drawn, or one with a character no font has."""
-    assert all_drawn([{"name": {"zh": "李晓明"}}, {"day": dt.date(2025, 6, 18), "hours": 1.5}])
-    assert not all_drawn([{"name": {"zh": "李晓明"}}, {"name": {"zh": "张𪚥"}}])
-    looped: list[Any] = []
-    looped.append(looped)  # (YAML's aliases can make one)
-    assert not all_drawn([{"a": looped}])
 
 
 def _sheet_changed(path: Path, out: Path, sheet: str, change: Any) -> Path:

@@ -35,17 +35,6 @@ def glyph_warnings(data: Any, applicant: Applicant, problem: ProblemMaker) -> li
     ]
 
 
-def all_drawn(records: list[Any]) -> bool:
-    """Whether no record of ``records`` (as read) has a character no font has, as
-    :func:`glyph_warnings` reads each (all of them in one text: a record whose own text
-    has such a character makes this False, and each is then looked at on its own)."""
-    try:
-        text = to_json(records, fallback=str).decode("utf-8")
-    except ValueError:  # a value that refers to itself (YAML's aliases)
-        return False
-    return not undrawable(text)
-
-
 def _texts(value: object, path: str = "") -> Iterator[tuple[str, str]]:
     """Every text in ``value`` with its field's path (``name.zh``, ``career[1].company``)."""
     if isinstance(value, str):

@@ -30,7 +30,6 @@ from formgen.load.jsonstream import JsonGroup
 from formgen.load.streams import Group
 from formgen.messages import Message, environment_language
 from formgen.model.manifest import Manifest
-from formgen.validate.glyphs import all_drawn
 from formgen.validate.record import Examined, check_id, examine
 from formgen.validate.report import Report
 from formgen.validate.rules import Quota, QuotaCount, quota_of
@@ -217,15 +216,11 @@ def _outcomes(batch: list[RawRecord], manifest: Manifest, today: dt.date,
     return [_outcome(raw, manifest, today, drawable) for raw in batch]
 
 
-def _drawable(group: Items, records: list[RawRecord]) -> bool:
-    """Whether every text of the group's ``records`` is known to have a font: the texts
-    they are made of have one, or else (escapes such as ``\\u674E`` in them) the records
-    as the check of one reads it (:func:`formgen.validate.glyphs.all_drawn`), looked at
-    once rather than each record's texts."""
+def _drawable(group: Items) -> bool:
+    """Whether every text of the group's records is known to have a font: the texts they
+    are made of have one (looked at once, rather than each record's texts)."""
     texts = group.value_texts()
-    if texts is not None:
-        return all(drawn_alike(text) for text in texts)
-    return all_drawn([raw.data for raw in records])
+    return texts is not None and all(drawn_alike(text) for text in texts)
 
 
 def _examine_group(group: Items) -> tuple[list[RawRecord], list[Outcome], Expansion] | None:
@@ -236,7 +231,7 @@ def _examine_group(group: Items) -> tuple[list[RawRecord], list[Outcome], Expans
     if read is None:
         return None
     records, added = read
-    return [_slim(r) for r in records], _examine_batch(records, _drawable(group, records)), added
+    return [_slim(r) for r in records], _examine_batch(records, _drawable(group)), added
 
 
 def _cores() -> int:
@@ -282,7 +277,7 @@ class _Examiner:
                 if here:
                     read = item.records()
                     yield from self._read(item, read and (
-                        read[0], _outcomes(read[0], self.manifest, self.today, _drawable(item, read[0])), read[1]))
+                        read[0], _outcomes(read[0], self.manifest, self.today, _drawable(item)), read[1]))
                 else:
                     yield from self._send(item)
                 continue
