@@ -376,7 +376,20 @@ def test_an_item_of_a_list_under_its_key_is_read_alone_as_well(loaded: list[str]
     assert items[0][2]["note"] == "Awards: first prize, second prize, third prize"
 
 
+def test_items_left_to_the_loader_here_and_there_are_each_read_alone(loaded: list[str]) -> None:
+    """One item in five left to the loader, more than a few in all: each is read alone."""
+    odd = READ_ALONE["a text over lines in single quotes"]
+    items = [odd.replace("id: B", f"id: B{n}") if n % 5 == 0 else PLAIN_ITEMS[n % 6] for n in range(60)]
+    text = "".join(items)
+    assert same_or_left(text) is None
+    loaded.clear()
+    read = streams._group(text, BATCH, BATCH.yaml_nodes)
+    assert read is not None and len(read[0]) == 60
+    assert loaded == [item for n, item in enumerate(items) if n % 5 == 0]
+
+
 def test_more_items_left_to_the_loader_than_a_few_have_it_read_the_group(loaded: list[str]) -> None:
+    """Most items left to the loader, past a few: it reads the group."""
     odd = READ_ALONE["a block text"]
     text = "".join([odd.replace("id: B", f"id: B{n}") for n in range(streams.APART_LOADED + 1)] + PLAIN_ITEMS)
     assert same_or_left(text) is None

@@ -299,28 +299,30 @@ def _group(text: str, limits: Limits, budget: int, indent: int = 0) -> tuple[lis
 
 
 APART_LOADED = 8
-"""Items of a group read by the loader one at a time, at most (more: it reads the group)."""
+"""Items of a group read by the loader one at a time before it may read the group instead:
+when more of them need it than half of those read so far."""
 
 
 def _items_apart(text: str, limits: Limits, indent: int) -> list[Any] | None:
     """The items of a part of the list without anchors, each read on its own: line by line
     where it can be, else by the loader (a text over lines in single quotes, a block text,
     a tab …), so that one such item does not have the whole part read by the loader; None
-    when more than :data:`APART_LOADED` items need the loader, or one does not read on its
-    own (the items are then read together). Items without anchors share nothing, so each
-    reads alone as it reads among the others."""
+    when most items need the loader (past :data:`APART_LOADED`), or one does not read on
+    its own (the items are then read together). Items without anchors share nothing, so
+    each reads alone as it reads among the others."""
     starts = _ItemLines(indent).starts(text)
     if len(starts) < 2:
         return None
     bounds = [0, *starts[1:], len(text)]  # (what comes before the first item goes with it)
     items: list[Any] = []
     loaded = 0
-    for start, end in itertools.pairwise(bounds):
+    for seen, (start, end) in enumerate(itertools.pairwise(bounds), start=1):
         piece = text[start:end]
         read = yamlblock.read_list(piece, limits.depth + WRAPPING, indent)
         if read is None:
             loaded += 1
-            parsed = _loaded(piece, limits, 0) if loaded <= APART_LOADED else None
+            most = loaded > APART_LOADED and loaded * 2 > seen
+            parsed = None if most else _loaded(piece, limits, 0)
             if parsed is None:
                 return None
             read = parsed[0]
