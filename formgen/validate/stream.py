@@ -84,9 +84,10 @@ class _Run:
         self.messages: dict[Message, Message] = {}
         """Each problem's message, one object for all that are equal."""
         self.last: tuple[object, Message | None] = (object(), None)
-        self.lang = environment_language()
         """The last message shared: as it came (a worker sends one object for equal
         messages of a batch), and the one kept."""
+        self.lang = environment_language()
+        """The language the warnings found here are said in (the command line's)."""
 
     def read(self, source: Source, examiner: _Examiner) -> None:
         """Read and examine ``source``'s records; its file's refusal instead, should it
