@@ -37,7 +37,7 @@ from typing import Any
 import yaml
 
 import formgen.load.text as yaml_text
-from formgen.load.yamlquoted import DOUBLE, DOUBLE_TEXT, unescaped, unsure
+from formgen.load.yamlquoted import DOUBLE, DOUBLE_TEXT, Left, unescaped, unsure
 
 _PAIR_TEXT = (r"[^ \n\-?:,\[\]{}#&*!|>'\"%@`][^\n:#]*+(?:(?::(?=[^ \n])|(?<! )#)[^\n:#]*+)*+"
               r"(?<! )")
@@ -57,9 +57,10 @@ is a mapping of two texts (plain, or double-quoted) on the two lines below it (`
 then ``zh: 李晓明`` and ``en: LI Xiaoming``, as a text in two languages is written) and
 nothing more (the line after them less indented and neither blank nor a comment: no text
 goes on below them), its indentation and key, the mapping's indentation beyond the key's,
-and its two keys and texts, the three lines in one; or, for a double-quoted text whose lines but the last end
-in an escaped line break (``\\``, as PyYAML writes a long one), the rest of its first line
-with the lines it goes on to (each more indented than the first), the lines in one."""
+and its two keys and texts, the three lines in one; or, for a double-quoted text whose
+lines but the last end in an escaped line break (``\\``, as PyYAML writes a long one), the
+rest of its first line with the lines it goes on to (each more indented than the first),
+the lines in one."""
 _SINGLE = re.compile(r"'((?:[^'\n]|'')*)'(?: +(?:#.*)?)?$")
 _FLOW_TEXT = (r"'(?:[^'\n]|'')*'|\"(?:[^\"\\\n]|\\.)*+\""
               r"|[^\s,\[\]{}#:'\"!&*|>%@`?\-](?:[^,\[\]{}#:'\"?\n]++|:(?=[^\s,\[\]{}]))*+")
@@ -81,18 +82,6 @@ _STR = "tag:yaml.org,2002:str"
 _BUILT = {"tag:yaml.org,2002:" + t for t in ("int", "float", "bool", "null", "timestamp")}
 _MARGIN = 2
 """Levels short of the loader's limit at which a text is left to it."""
-
-
-class _Left(Exception):
-    """The text is left to the loader."""
-
-
-def _double(inside: str) -> str:
-    """The text of a double-quoted text (``inside`` it) as the loader reads it, or _Left."""
-    text = unescaped(inside)
-    if text is None:
-        raise _Left()
-    return text
 
 
 class _Scalars:
@@ -118,12 +107,12 @@ class _Scalars:
         if tag == _STR:
             return text
         if tag not in _BUILT:
-            raise _Left()
+            raise Left()
         return self.loader.yaml_constructors[tag](self.loader, yaml.ScalarNode(tag, text))
 
     def key(self, text: str) -> str:
         if self.tag(text) != _STR:
-            raise _Left()
+            raise Left()
         return text
 
 
@@ -151,7 +140,7 @@ def read_list(text: str, max_depth: int, indent: int = 0) -> list[Any] | None:
         _scalars = _Scalars()
     try:
         return _Reader(_scalars, max_depth - _MARGIN).read(text, root_indent=indent)
-    except _Left:
+    except Left:
         return None
 
 
@@ -187,8 +176,7 @@ class _Reader:
         open_at = 0
         gap = False  # a blank or comment line since the last value
         lines = _LINES.findall(text)
-        pairs = 0  # mappings of two texts read with their key's line (three lines each)
-        breaks = 0  # escaped line breaks of double-quoted texts read with their first line
+        joined = 0  # line breaks within one line's match (a text in two languages, escaped ones)
         for spaces, dash, key, _pair_indent, key1, text1, key2, text2, rest in lines:
             indent = len(spaces)
             if plain_in is not None:
@@ -198,10 +186,10 @@ class _Reader:
                         continue
                     # a "-" or a key would start the line with "- " or give it ": "
                     if gap or dash or key or rest[0] in _INDICATORS:
-                        raise _Left()
+                        raise Left()
                     rest = rest.rstrip(" ")
                     if ": " in rest or " #" in rest or rest[-1] == ":":
-                        raise _Left()
+                        raise Left()
                     if plain_more is None:
                         plain_more = [plain_first]
                     plain_more.append(rest)
@@ -211,7 +199,7 @@ class _Reader:
                 plain_in = None
             if not dash and not key:
                 if rest and rest[0] != "#":
-                    raise _Left()
+                    raise Left()
                 gap = True
                 continue
             gap = False
@@ -222,7 +210,7 @@ class _Reader:
                     levels.append((indent, block))
                     top_at, top = indent, block
                     if len(levels) > max_depth:
-                        raise _Left()
+                        raise Left()
                 else:
                     open_in[open_slot] = scalars.value("")
                 open_in = None
@@ -231,11 +219,11 @@ class _Reader:
                     levels.pop()
                 top_at, top = levels[-1]
             if top_at != indent:
-                raise _Left()
+                raise Left()
             container = top
             if dash:
                 if type(container) is not list:
-                    raise _Left()
+                    raise Left()
                 if key:  # "- key: …" starts a mapping at the key's indentation
                     indent += len(dash)
                     mapping: dict[str, Any] = {}
@@ -243,7 +231,7 @@ class _Reader:
                     levels.append((indent, mapping))
                     top_at, top = indent, mapping
                     if len(levels) > max_depth:
-                        raise _Left()
+                        raise Left()
                     container = mapping
                 else:
                     slot: Any = len(container)
@@ -252,17 +240,17 @@ class _Reader:
                 levels.pop()
                 top_at, top = levels[-1]
                 if top_at != indent or type(top) is not dict:
-                    raise _Left()
+                    raise Left()
                 container = top
             if key:
                 if tags.get(key) != _STR:
                     scalars.key(key)
                 if key in container:
-                    raise _Left()
+                    raise Left()
                 slot = key
             if key1:  # its mapping of two texts, as the lines below it would make it
                 if len(levels) >= max_depth or key1 == key2:
-                    raise _Left()
+                    raise Left()
                 if tags.get(key1) != _STR:
                     scalars.key(key1)
                 if tags.get(key2) != _STR:
@@ -270,37 +258,35 @@ class _Reader:
                 # (no double-quoted text has a tag kept: it is never a plain text)
                 container[slot] = {
                     key1: text1 if tags.get(text1) == _STR else
-                    _double(text1[1:-1]) if text1[0] == '"' else scalars.value(text1),
+                    unescaped(text1[1:-1]) if text1[0] == '"' else scalars.value(text1),
                     key2: text2 if tags.get(text2) == _STR else
-                    _double(text2[1:-1]) if text2[0] == '"' else scalars.value(text2)}
-                pairs += 1
-                if "\n" in text1 or "\n" in text2:
-                    breaks += text1.count("\n") + text2.count("\n")
+                    unescaped(text2[1:-1]) if text2[0] == '"' else scalars.value(text2)}
+                joined += 2 + text1.count("\n") + text2.count("\n")
                 continue
             first = rest[:1]
             if first and first not in _INDICATORS and " #" not in rest:  # a plain text
                 value = rest.rstrip(" ")
                 if ": " in value or value[-1] == ":":
-                    raise _Left()
+                    raise Left()
                 container[slot] = value if tags.get(value) == _STR else scalars.value(value)
                 plain_in, plain_slot, plain_first, plain_more, plain_need = container, slot, value, None, indent + 1
             elif not first or first == "#":
                 container[slot] = None
                 open_in, open_slot, open_at = container, slot, indent
             else:
-                if first == '"' and "\n" in rest:
-                    breaks += rest.count("\n")
+                if first == '"':
+                    joined += rest.count("\n")
                 container[slot], plain = self.other(rest)
                 if plain is not None:
                     plain_in, plain_slot, plain_first, plain_more, plain_need = container, slot, plain, None, indent + 1
-        if len(lines) + 2 * pairs + breaks != text.count("\n") + 1:  # (one match a line, as ever)
-            raise _Left()
+        if len(lines) + joined != text.count("\n") + 1:  # (one match a line, as ever)
+            raise Left()
         if plain_in is not None and plain_more is not None:
             plain_in[plain_slot] = scalars.value(" ".join(plain_more))
         if open_in is not None:
             open_in[open_slot] = scalars.value("")
         if not root:  # no document at all
-            raise _Left()
+            raise Left()
         return root
 
     def other(self, rest: str) -> tuple[Any, str | None]:
@@ -310,21 +296,21 @@ class _Reader:
         if first == "'":
             match = _SINGLE.match(rest)
             if match is None:
-                raise _Left()
+                raise Left()
             return match.group(1).replace("''", "'"), None
         if first == '"':
             match = DOUBLE.match(rest)
             if match is None:
-                raise _Left()
-            return _double(match.group(1)), None
+                raise Left()
+            return unescaped(match.group(1)), None
         if first in "[{":
             return self.flow(rest), None
         if first in _INDICATORS and not (first == "-" and rest[1:2] not in ("", " ")):
-            raise _Left()
+            raise Left()
         cut = rest.find(" #")
         text = (rest if cut < 0 else rest[:cut]).rstrip(" ")
         if ": " in text or text.endswith(":"):
-            raise _Left()
+            raise Left()
         return self.scalars.value(text), (text if cut < 0 else None)
 
     def flow(self, text: str) -> Any:
@@ -334,12 +320,12 @@ class _Reader:
         if pair is not None and depth > 0:  # as flow_node reads it, in one match
             key1, text1, key2, text2 = pair.groups()
             if key1 == key2:
-                raise _Left()
+                raise Left()
             return {self.scalars.key(key1): self.flow_scalar(text1),
                     self.scalars.key(key2): self.flow_scalar(text2)}
         value, at = self.flow_node(text, 0, depth)
         if _FLOW_END.match(text, at) is None:
-            raise _Left()
+            raise Left()
         return value
 
     def flow_node(self, text: str, at: int, depth: int) -> tuple[Any, int]:
@@ -348,10 +334,10 @@ class _Reader:
         if opening not in ("{", "["):
             scalar = _FLOW_SCALAR.match(text, at)
             if scalar is None:
-                raise _Left()
+                raise Left()
             return self.flow_scalar(scalar.group()), scalar.end()
         if depth <= 0:
-            raise _Left()
+            raise Left()
         closing = "}" if opening == "{" else "]"
         mapping: dict[str, Any] = {}
         items: list[Any] = []
@@ -362,10 +348,10 @@ class _Reader:
             if opening == "{":
                 key_match = _FLOW_KEY.match(text, at)
                 if key_match is None:
-                    raise _Left()
+                    raise Left()
                 key = self.scalars.key(key_match.group(1))
                 if key in mapping:
-                    raise _Left()
+                    raise Left()
                 mapping[key], at = self.flow_node(text, key_match.end(), depth - 1)
             else:
                 item, at = self.flow_node(text, at, depth - 1)
@@ -375,12 +361,12 @@ class _Reader:
             if mark == closing:
                 return (mapping if opening == "{" else items), at + 1
             if mark != ",":
-                raise _Left()
+                raise Left()
             at = _SPACES.match(text, at + 1).end()  # type: ignore[union-attr]
 
     def flow_scalar(self, text: str) -> Any:
         if text[0] == "'":
             return text[1:-1].replace("''", "'")
         if text[0] == '"':
-            return _double(text[1:-1])
+            return unescaped(text[1:-1])
         return self.scalars.value(text.rstrip(" "))

@@ -4,7 +4,7 @@
 PyYAML writes every character that is not ASCII as an escape in double quotes
 (``"\\u674E\\u6653\\u660E"``) unless told to keep Unicode, and breaks a long text over lines
 each ending in an escaped line break (``\\``). Such a text is read here to the loader's
-value, or not at all (None: the loader reads it).
+value, or not at all (:class:`Left`: the loader reads it).
 """
 
 from __future__ import annotations
@@ -42,13 +42,13 @@ _NOT_PYTHON = re.compile(r'\\(?![\\"n]|x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa
 the second of an escaped ``\\``: then the text is only read the slower way.)"""
 
 
-class _NotRead(Exception):
-    pass
+class Left(Exception):
+    """The text is left to the loader."""
 
 
-def unescaped(inside: str) -> str | None:
+def unescaped(inside: str) -> str:
     """The text of a double-quoted text (``inside`` it, its escapes as written), as the
-    loader reads it; None when an escape is not YAML's, or stands for a character left to
+    loader reads it; Left when an escape is not YAML's, or stands for a character left to
     the loader."""
     if "\\" not in inside:
         return inside
@@ -59,22 +59,21 @@ def unescaped(inside: str) -> str | None:
         try:
             text = inside.encode("ascii").decode("unicode_escape")
         except UnicodeDecodeError:  # past U+10FFFF
-            return None
+            raise Left() from None
     else:
-        try:
-            text = _ESCAPE.sub(_escape, inside)
-        except _NotRead:
-            return None
-    return None if unsure(text) else text
+        text = _ESCAPE.sub(_escape, inside)
+    if unsure(text):
+        raise Left()
+    return text
 
 
 def _escape(match: re.Match[str]) -> str:
     code = match.group(1) or match.group(2) or match.group(3)
     if code is not None:
         if int(code, 16) > 0x10FFFF:
-            raise _NotRead()
+            raise Left()
         return chr(int(code, 16))
     text = _ESCAPED.get(match.group(4))
     if text is None:
-        raise _NotRead()
+        raise Left()
     return text
