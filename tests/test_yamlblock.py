@@ -347,7 +347,7 @@ def loaded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The texts the loader reads for a group: a whole group, or an item of one."""
     texts: list[str] = []
     real = streams._loaded
-    monkeypatch.setattr(streams, "_loaded", lambda text, *args: texts.append(text) or real(text, *args))
+    monkeypatch.setattr(streams, "_loaded", lambda text, *args, **kwargs: texts.append(text) or real(text, *args, **kwargs))
     return texts
 
 

@@ -291,11 +291,12 @@ def _group(text: str, limits: Limits, budget: int, indent: int = 0) -> tuple[lis
     plain = yamlblock.read_list(text, limits.depth + WRAPPING, indent)
     if plain is not None:
         return plain, Expansion()
-    if not yaml_text._may_have_anchors(text):
+    anchors = yaml_text._may_have_anchors(text)
+    if not anchors:
         apart = _items_apart(text, limits, indent)
         if apart is not None:
             return apart, Expansion()
-    return _loaded(text, limits, budget)
+    return _loaded(text, limits, budget, anchors)
 
 
 APART_LOADED = 8
@@ -322,7 +323,7 @@ def _items_apart(text: str, limits: Limits, indent: int) -> list[Any] | None:
         if read is None:
             loaded += 1
             most = loaded > APART_LOADED and loaded * 2 > seen
-            parsed = None if most else _loaded(piece, limits, 0)
+            parsed = None if most else _loaded(piece, limits, 0, anchors=False)
             if parsed is None:
                 return None
             read = parsed[0]
@@ -330,8 +331,9 @@ def _items_apart(text: str, limits: Limits, indent: int) -> list[Any] | None:
     return items
 
 
-def _loaded(text: str, limits: Limits, budget: int) -> tuple[list[Any], Expansion] | None:
-    """The items of a part of the list as the loader reads them (:func:`_group`)."""
+def _loaded(text: str, limits: Limits, budget: int, anchors: bool) -> tuple[list[Any], Expansion] | None:
+    """The items of a part of the list as the loader reads them (:func:`_group`; ``anchors``:
+    whether the text may have anchors)."""
     loader = yaml_text.YAML_LOADER(text)
     loader.max_depth = limits.depth + WRAPPING
     added = Expansion()
@@ -339,7 +341,7 @@ def _loaded(text: str, limits: Limits, budget: int) -> tuple[list[Any], Expansio
         node = loader.get_single_node()
         if node is None:
             return None
-        if yaml_text._may_have_anchors(text):
+        if anchors:
             added = check_graph(node, limits.depth + WRAPPING, budget, limits.text_chars)
             items = loader.construct_document(node)
         else:
