@@ -4,8 +4,9 @@ and XLSX.
 Each file holds copies of ``data/applicant-example.yaml``, each with its own id and e-mail
 address (as issue 19 measured it): a JSON list, a YAML list as PyYAML writes it (``yaml``),
 the same as PyYAML writes it unless told to keep Unicode (``yaml-escaped``: every Chinese
-character an escape such as ``\\u674E``, long texts over lines), a YAML list of copies of the example file itself, its comments and ``{zh: …, en: …}`` flows
-kept (``yaml-example``), and workbooks with sheet
+character an escape such as ``\\u674E``, long texts over lines), a YAML list of copies of
+the example file itself, its comments and ``{zh: …, en: …}`` flows kept (``yaml-example``),
+and workbooks with sheet
 ``applicants`` and the education, career, cpd and competences sheets: ``xlsx`` its values
 all texts, inline and in UTF-8; ``xlsx-openpyxl`` as a user's script writes the records with
 openpyxl (true and false, days and numbers as themselves, every character not ASCII as a
@@ -23,8 +24,8 @@ Targets, at 100,000 applicants: under 20 s and under 1 GB (1,024 MB). The benchm
 every figure, then exits with status 1 when a target is missed.
 
 Usage: python bench/bench_scale.py [--format FORMAT ...] [SIZE ...]   (formats default to
-json yaml yaml-escaped yaml-example xlsx xlsx-openpyxl xlsx-sorted csv, sizes to 10000 50000 100000; the targets
-are checked at the largest)
+json yaml yaml-escaped yaml-example xlsx xlsx-openpyxl xlsx-sorted csv, sizes to 10000 50000
+100000; the targets are checked at the largest)
 """
 
 from __future__ import annotations
@@ -87,18 +88,19 @@ def write_json(path: Path, count: int) -> None:
         f.write("]\n")
 
 
-def write_yaml(path: Path, count: int) -> None:
-    template = yaml.safe_dump([example()], allow_unicode=True, sort_keys=False)
+def _write_items(path: Path, template: str, count: int) -> None:
+    """``count`` copies of the list item ``template``, each with its own id and e-mail."""
     with path.open("w", encoding="utf-8") as f:
         for i in range(count):
             f.write(_fill(template, i))
+
+
+def write_yaml(path: Path, count: int, unicode: bool = True) -> None:
+    _write_items(path, yaml.safe_dump([example()], allow_unicode=unicode, sort_keys=False), count)
 
 
 def write_yaml_escaped(path: Path, count: int) -> None:
-    template = yaml.safe_dump([example()], sort_keys=False)
-    with path.open("w", encoding="utf-8") as f:
-        for i in range(count):
-            f.write(_fill(template, i))
+    write_yaml(path, count, unicode=False)
 
 
 def write_yaml_example(path: Path, count: int) -> None:
@@ -111,9 +113,7 @@ def write_yaml_example(path: Path, count: int) -> None:
     first = next(i for i, line in enumerate(lines) if line.strip() and not line.startswith("#"))
     template = "".join(("- " if i == first else "  " if line else "") + line + "\n"
                        for i, line in enumerate(lines))
-    with path.open("w", encoding="utf-8") as f:
-        for i in range(count):
-            f.write(_fill(template, i))
+    _write_items(path, template, count)
 
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
