@@ -18,12 +18,14 @@ import yaml
 from conftest import EXAMPLE_FILE, read_as_validation_reads, write_openpyxl, write_xlsx
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from openpyxl.utils import get_column_letter
 from test_hostile_input import shared_workbook
 
 import formgen.load.sheetrows
 from formgen.exceptions import DataFileError
 from formgen.load import Source, load_file
-from formgen.load.sheetfast import Dates, Unsupported, fast_cells
+from formgen.load.sheetfast import Dates, fast_cells
+from formgen.load.sheettexts import Unsupported
 
 SHEET = "xl/worksheets/sheet1.xml"
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -234,6 +236,70 @@ def test_a_workbook_openpyxl_writes_reads_as_the_parser_reads_it(
     assert fast == _records(path)
 
 
+def _text(ref: str, text: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+MIXED_HEADER = ["id", "name.en", "mobile", "english_interview", "company_phone", "name.zh",
+                "extra.day", "extra.count"]
+MIXED_ROWS = {
+    "texts among numbers, a day and false, column after column": (
+        _text("A{n}", "A-000") + _text("B{n}", "LI Xiaoming") + '<c r="C{n}" t="n"><v>13912345678</v></c>'
+        + '<c r="D{n}" t="b"><v>0</v></c><c r="E{n}" t="n"><v>13912345678</v></c>'
+        + _text("F{n}", "&#26446;") + '<c r="G{n}" s="1" t="n"><v>45826</v></c>'
+        + '<c r="H{n}" t="n"><v>16</v></c>'),
+    "a column left out": (
+        _text("A{n}", "A-001") + '<c r="D{n}" t="b"><v>1</v></c>' + _text("F{n}", "&#26195;")
+        + '<c r="H{n}" t="n"><v>13912345678</v></c>'),
+    "cells out of order": (
+        _text("B{n}", "LI &amp; X") + _text("A{n}", "A-002") + '<c r="H{n}" t="n"><v>16</v></c>'
+        + '<c r="C{n}" t="n"><v>1390000</v></c>'),
+    "an empty text and a day as a number": (
+        _text("A{n}", "A-003") + '<c r="B{n}" t="inlineStr"></c><c r="C{n}" t="n"><v>13912345678</v></c>'
+        + _text("D{n}", "no") + '<c r="E{n}" t="n"><v>0139</v></c>' + _text("F{n}", "x")
+        + '<c r="G{n}" t="n"><v>45826</v></c>'),
+    "the same cells again": (
+        _text("A{n}", "A-004") + _text("B{n}", "LI Xiaoming") + '<c r="C{n}" t="n"><v>13912345678</v></c>'
+        + '<c r="D{n}" t="b"><v>0</v></c><c r="E{n}" t="n"><v>13912345678</v></c>'
+        + _text("F{n}", "&#26446;") + '<c r="G{n}" s="1" t="n"><v>45826</v></c>'
+        + '<c r="H{n}" t="n"><v>16</v></c>'),
+}
+
+
+def test_rows_of_texts_and_other_cells_read_as_the_parser_reads_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Rows whose cells hold texts and numbers, days, true and false, in turn or with a
+    column left out or out of order, read without the parser and as it reads them: a cell
+    that holds what one before held gives what the parser gives for it where it stands (a
+    number in a text column is that column's text; a day's style makes it a day)."""
+    good = write_openpyxl(tmp_path / "good.xlsx", _typed_records(), True)
+    header = "".join(_text(f"{get_column_letter(i)}1", h) for i, h in enumerate(MIXED_HEADER, 1))
+    rows = "".join(f'<row r="{n}">' + row.format(n=n) + "</row>"
+                   for n, row in enumerate(MIXED_ROWS.values(), 2))
+    path = tmp_path / "mixed.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == SHEET:
+                data = re.sub(rb"<sheetData>.*</sheetData>",
+                              f'<sheetData><row r="1">{header}</row>{rows}</sheetData>'.encode(), data)
+            out.writestr(info, data)
+    left = _watched(monkeypatch)
+    fast = _records(path)
+    assert left == []
+    read = {r[0].english: r[1] for r in fast[0]}
+    assert read["sheet applicants row 2"]["mobile"] == "13912345678"
+    assert read["sheet applicants row 2"]["extra"] == {"day": "2025-06-18", "count": "16"}
+    assert read["sheet applicants row 3"]["extra"] == {"count": "13912345678"}
+    assert read["sheet applicants row 5"]["extra"] == {"day": "45826"}
+    own = {"id", "name", "mobile", "english_interview", "company_phone", "extra"}  # (no group rows)
+    assert read["sheet applicants row 6"] == {
+        key: value for key, value in read["sheet applicants row 2"].items() if key in own} | {"id": "A-004"}
+    monkeypatch.setattr(formgen.load.sheetrows, "fast_cells", _parser_only)
+    assert fast == _records(path)
+
+
 def _watched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The sheets the regular expressions leave to the parser from now on."""
     left: list[str] = []
@@ -294,12 +360,12 @@ def test_a_rows_texts_are_unescaped_as_expat_reads_each_alone() -> None:
     """A row's texts, given to one parser that reads the whole sheet's, come back each as
     it reads alone: an empty one, one longer than the parser's buffer, one after a text
     it refused (a character XML does not allow), which says so."""
-    from formgen.load.sheetfast import CHUNK, _Texts
+    from formgen.load.sheettexts import BUFFER, RowTexts
 
-    texts = _Texts()
+    texts = RowTexts()
     rows = [
         ["&#26446;&#26195;&#26126;", "", "LI &amp; &#x4E2D;&lt;", "plain", "&#13;&#10;"],
-        ["&#26446;" * (CHUNK // 2), "a &#65; b", ""],
+        ["&#26446;" * (BUFFER // 2), "a &#65; b", ""],
         ["&#26446;", "&#00000026446;"],
     ]
     for row in rows:
@@ -319,7 +385,7 @@ def test_a_rows_texts_are_unescaped_as_expat_reads_each_alone() -> None:
 def test_shared_strings_escaped_read_back_as_they_were(texts: list[str]) -> None:
     """Shared strings as :func:`escape` writes them read back, by :func:`unescape_row`, as
     the texts they were, whatever characters XML allows they hold."""
-    from formgen.load.sheetfast import escape, unescape_row
+    from formgen.load.sheettexts import escape, unescape_row
 
     allowed = [t for t in texts if not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", t)]
     values: list[Any] = [*map(escape, allowed), 3, None]

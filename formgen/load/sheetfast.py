@@ -19,13 +19,15 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import re
-import threading
 from collections.abc import Collection, Iterator
 from typing import Any, NamedTuple
 from xml.parsers import expat
 
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel
+from openpyxl.worksheet._reader import _cast_number
+
+from formgen.load.sheettexts import RowTexts, Unsupported, escape, unescape_text, unescape_texts
 
 CHUNK = 1 << 20
 """Bytes of the sheet read at a time."""
@@ -53,10 +55,11 @@ _ROW_START = re.compile(r'[ \t\n]*<row r="([0-9]+)"((?: [A-Za-z][\w:.-]*="[^"<&]
 """The start of a row: its number, and its other attributes (its height, its spans …)."""
 _NAME = re.compile(r' ([^=]+)=')
 _TEXTS = re.compile(
-    r'<c r="([A-Z]{1,3})[1-9][0-9]{0,6}"(?: s="[0-9]+" t="inlineStr"| t="inlineStr"(?: s="[0-9]+")?)>'
+    r'<c r="([A-Z]{1,3})[1-9][0-9]{0,6}"(?: t="inlineStr"(?: s="[0-9]+")?| s="[0-9]+" t="inlineStr")>'
     rf'<is><t(?: xml:space="preserve")?>({_TEXT})</t></is></c>'
 )
-"""A cell holding an inline text: its column's letters and its text."""
+"""A cell holding an inline text: its column's letters and its text (a type before a style
+first: as openpyxl and formgen write them, a tenth faster)."""
 _SHARED = re.compile(
     r'<c r="([A-Z]{1,3})[1-9][0-9]{0,6}"(?: s="[0-9]+" t="s"| t="s"(?: s="[0-9]+")?)>'
     r"<v>([0-9]+)</v></c>"
@@ -68,10 +71,12 @@ _HEAD = re.compile(
 )
 """The start of a sheet, up to its root's tag."""
 _ROW_TAG = re.compile(r"[<:]row[ \t\n/>]")
-_ENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));")
-_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
-_NAMED_REFS = {f"&{name};": _NAMED[name] for name in ("lt", "gt", "quot", "apos", "amp")}
 _NUMBER = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[Ee][-+]?[0-9]+)?")
+_ONE_CELL = re.compile(r'<c r="([A-Z]{1,3})[1-9][0-9]{0,6}"([^<>]*(?:/>|>(?:<v>[^<]*</v>)?</c>))')
+"""A cell alone, holding no formula and no inline text: its column's letters, and the rest
+of it (which gives its value wherever it stands)."""
+KNOWN_CELLS = 4096
+"""Cells kept by what they hold (:func:`_other_cells`), in a sheet, at most."""
 
 Cell = tuple[int, Any, str, Any, Any]
 
@@ -82,8 +87,16 @@ class TextRow(tuple[str, ...]):
     __slots__ = ()
 
 
-class Unsupported(Exception):
-    """The sheet holds what :func:`fast_cells` does not read: a parser is to read it."""
+class MixedRow:
+    """The values of a row whose cells stand in columns A, B, C … in turn, most of them
+    inline texts: ``values`` in order, ``texts`` the inline texts among them, ``others``
+    where each other cell stands in ``values``, with its type and style (as a
+    :data:`Cell` gives them)."""
+
+    __slots__ = ("values", "texts", "others")
+
+    def __init__(self, values: list[Any], texts: list[str], others: list[tuple[int, str, Any]]):
+        self.values, self.texts, self.others = values, texts, others
 
 
 class Dates(NamedTuple):
@@ -96,7 +109,7 @@ class Dates(NamedTuple):
 
 
 def fast_cells(source: Any, strings: list[str], dates: Dates,
-               escaped: bool = False) -> Iterator[tuple[int, list[Cell] | TextRow]]:
+               escaped: bool = False) -> Iterator[tuple[int, list[Cell] | TextRow | MixedRow]]:
     """The rows of the sheet ``source`` (a binary file) as (number, cells); Unsupported,
     perhaps after some rows, when it is not a sheet this reads. ``escaped``: the texts of
     the rows after the first are given as the sheet writes them, references and entities in
@@ -126,7 +139,8 @@ def fast_cells(source: Any, strings: list[str], dates: Dates,
         except expat.ExpatError as e:
             raise Unsupported() from e
 
-    texts = _Texts()
+    texts = RowTexts()
+    known: dict[tuple[str, bool], tuple[Any, str, Any]] = {}
     buf = ""
     while (start := buf.find("<sheetData>")) < 0:  # the head, read by expat
         if eof or len(buf) > CHUNK * 16:
@@ -146,7 +160,8 @@ def fast_cells(source: Any, strings: list[str], dates: Dates,
     each prefix declared."""
     buf = buf[pos:]
     while True:  # the rows, those of a chunk at a time
-        if "]]>" in buf or "\r" in buf:  # texts XML would change
+        if ("]" in buf and "]]>" in buf) or "\r" in buf:  # texts XML would change (a "]" is
+            # looked for first: a byte is found many times faster than three)
             raise Unsupported()
         pieces = buf.split("</row>")
         buf = pieces.pop()  # what follows the last whole row
@@ -162,9 +177,9 @@ def fast_cells(source: Any, strings: list[str], dates: Dates,
                 attributes.add(other)
             number = int(head_of.group(1))
             if escaped and number > 1:
-                yield number, _cells(piece[head_of.end():], number, strings, dates, None)
+                yield number, _cells(piece[head_of.end():], number, strings, dates, None, known)
             else:
-                yield number, _cells(piece[head_of.end():], number, strings, dates, texts)
+                yield number, _cells(piece[head_of.end():], number, strings, dates, texts, known)
         rest = buf.lstrip(" \t\n")
         if rest.startswith("</sheetData>"):
             break
@@ -194,16 +209,18 @@ def _attributes(other: str, prefixes: set[str]) -> bool:
 
 
 def _cells(body: str, number: int, strings: list[str], dates: Dates,
-           texts: _Texts | None) -> list[Cell] | TextRow:
+           texts: RowTexts | None, known: dict[tuple[str, bool], tuple[Any, str, Any]],
+           ) -> list[Cell] | TextRow | MixedRow:
     """The cells of a row whose cells are ``body``; Unsupported unless every cell is one
-    this reads, and nothing else is there. Without ``texts``, its texts as they stand."""
+    this reads, and nothing else is there. Without ``texts``, its texts as they stand;
+    ``known``: the values of cells read before in the sheet (:func:`_other_cells`)."""
     if not body:
         return []
     parts = _TEXTS.split(body)  # the inline texts, and what is between them
     letters, values = parts[1::3], parts[2::3]
     if "&" in body and values and texts is not None:
         # references to characters, as openpyxl writes every one not ASCII, by expat
-        values = texts.unescape(values) if "&#" in body else _unescape_each(values)
+        values = texts.unescape(values) if "&#" in body else unescape_texts(values)
     if len(parts) == 1:  # no inline text: shared strings perhaps, as Excel writes them
         parts = _SHARED.split(body)
         letters = parts[1::3]
@@ -217,13 +234,53 @@ def _cells(body: str, number: int, strings: list[str], dates: Dates,
         if letters == _LETTERS[:len(letters)]:
             return TextRow(values)
         return [(_COLUMNS[c], v, "s", None, number) for c, v in zip(letters, values, strict=True)]
-    cells: list[Cell] = []
+    # the other cells among the texts, each where it stands
+    row_letters: list[str] = []
+    row_values: list[Any] = []
+    others: list[tuple[int, str, Any]] = []
+    other_cells: list[Cell] = []
+    start = 0
     for at, between in enumerate(parts[::3]):
-        if between:
-            cells.extend(_other_cells(between, number, strings, dates, texts is not None))
-        if at < len(values):
-            cells.append((_COLUMNS[letters[at]], values[at], "s", None, number))
+        if not between:
+            continue
+        row_letters += letters[start:at]
+        row_values += values[start:at]
+        start = at
+        for cell in _between(between, number, strings, dates, texts is not None, known):
+            column, value, data_type, style, _ = cell
+            others.append((len(row_values), data_type, style))
+            other_cells.append(cell)
+            row_letters.append(_LETTERS[column - 1] if column <= len(_LETTERS) else "")
+            row_values.append(value)
+    row_letters += letters[start:]
+    row_values += values[start:]
+    if row_letters == _LETTERS[:len(row_letters)]:
+        return MixedRow(row_values, values, others)
+    cells: list[Cell] = []  # a column left out, or out of order: each cell as it stands
+    taken = 0
+    for index, (c, v) in enumerate(zip(row_letters, row_values, strict=True)):
+        if taken < len(others) and others[taken][0] == index:
+            cells.append(other_cells[taken])
+            taken += 1
+        else:
+            cells.append((_COLUMNS[c], v, "s", None, number))
     return cells
+
+
+def _between(cells_text: str, number: int, strings: list[str], dates: Dates, unescape: bool,
+             known: dict[tuple[str, bool], tuple[Any, str, Any]]) -> list[Cell]:
+    """The cells of ``cells_text`` (between a row's inline texts) by :func:`_other_cells`;
+    a cell alone as a cell holding the same was read before, in ``known``."""
+    one = _ONE_CELL.fullmatch(cells_text)
+    if one is None:
+        return _other_cells(cells_text, number, strings, dates, unescape)
+    letters, rest = one.groups()
+    if (value := known.get((rest, unescape))) is None:
+        if len(known) >= KNOWN_CELLS:
+            known.clear()
+        value = known[rest, unescape] = _other_cells(
+            cells_text, number, strings, dates, unescape)[0][1:4]
+    return [(_COLUMNS[letters], *value, number)]
 
 
 def _other_cells(cells_text: str, number: int, strings: list[str], dates: Dates,
@@ -231,8 +288,6 @@ def _other_cells(cells_text: str, number: int, strings: list[str], dates: Dates,
     """The cells of ``cells_text`` (other than inline texts, mostly): Unsupported unless
     each is one this reads, and nothing else is there (``unescape``: their texts with their
     references replaced, else as they stand)."""
-    from openpyxl.worksheet._reader import _cast_number
-
     parts = _CELL_RE.split(cells_text)
     if any(parts[::12]):
         raise Unsupported()
@@ -247,7 +302,7 @@ def _other_cells(cells_text: str, number: int, strings: list[str], dates: Dates,
         if inline:
             if kind != "inlineStr":
                 raise Unsupported()
-            cells.append((column, _unescape(text) if unescape and "&" in text else text, "s", None,
+            cells.append((column, unescape_text(text) if unescape and "&" in text else text, "s", None,
                           number))
         elif empty:
             cells.append((column, None, "n", 0, number))
@@ -258,7 +313,7 @@ def _other_cells(cells_text: str, number: int, strings: list[str], dates: Dates,
             text = strings[index]
             cells.append((column, text if unescape else escape(text), "s", None, number))
         elif (kind == "str" or kind == "e") and value:  # a formula's text, or its error
-            cells.append((column, _unescape(value) if unescape and "&" in value else value,
+            cells.append((column, unescape_text(value) if unescape and "&" in value else value,
                           "s" if kind == "str" else "e", int(s1 or s2 or 0), number))
         elif kind == "b" and (value == "0" or value == "1"):
             cells.append((column, value == "1", "b", int(s1 or s2 or 0), number))
@@ -285,7 +340,7 @@ def _check_formula(attributes: str, text: str | None) -> None:
     if not _attributes(attributes, set()):
         raise Unsupported()
     if text and "&" in text:
-        _unescape(text)
+        unescape_text(text)
 
 
 class _Columns(dict[str, int]):
@@ -317,98 +372,3 @@ def _plain(data: bytes) -> bool:
 
 _LETTERS = [get_column_letter(n) for n in range(1, 703)]
 """The letters of columns A to ZZ."""
-
-
-class _Texts:
-    """The texts of a sheet's rows with their references and entities replaced by expat, as
-    XML replaces them: a row's texts at once, each an element of one document that goes on
-    for the whole sheet (about a fifth of the time of a call a reference)."""
-
-    def __init__(self) -> None:
-        self.parser: Any = None
-        self.read: list[str] = []
-        self.ends: list[str] = []
-
-    def unescape(self, texts: list[str]) -> list[str]:
-        """Each of ``texts`` (none holds ``<``) unescaped; Unsupported for an ``&`` that
-        starts no entity of XML's own, or a character XML does not allow."""
-        read = self.read
-        read.clear()
-        self.ends.clear()
-        try:
-            if self.parser is None:
-                self.parser = self._parser()
-            # each text after an "x", so that an empty one is read too
-            self.parser.Parse("<t>x" + "</t><t>x".join(texts) + "</t>", False)
-        except expat.ExpatError:
-            self.parser = None
-        if self.parser is not None and len(read) == len(texts):
-            return [text[1:] for text in read]
-        self.parser = None  # refused, or a text longer than the buffer came in parts
-        return _unescape_each(texts)
-
-    def _parser(self) -> Any:
-        parser = expat.ParserCreate()
-        parser.buffer_text = True  # a text in one piece …
-        parser.buffer_size = CHUNK
-        parser.CharacterDataHandler = self.read.append
-        parser.EndElementHandler = self.ends.append  # … given at its end
-        parser.Parse("<texts>", False)
-        return parser
-
-
-def _unescape_each(texts: list[str]) -> list[str]:
-    """Each of ``texts`` unescaped by :func:`_unescape`."""
-    return [_unescape(text) if "&" in text else text for text in texts]
-
-
-def _unescape(text: str) -> str:
-    """``text`` with its entities replaced as XML replaces them; Unsupported for an ``&``
-    that starts no entity of XML's own, or a character XML does not allow."""
-    if "&#" not in text and text.count("&") == sum(map(text.count, _NAMED_REFS)):
-        for ref, char in _NAMED_REFS.items():  # &amp; last: "&amp;lt;" is "&lt;"
-            text = text.replace(ref, char)
-        return text
-    if "&" in _ENTITY.sub("", text):
-        raise Unsupported()
-    return _ENTITY.sub(_reference, text)
-
-
-def _reference(m: re.Match[str]) -> str:
-    """The character of an entity or reference; Unsupported for one XML does not allow."""
-    if m.group(1):
-        return _NAMED[m.group(1)]
-    code = int(m.group(2)) if m.group(2) else int(m.group(3), 16)
-    if not (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
-            or 0x10000 <= code <= 0x10FFFF):
-        raise Unsupported()
-    return chr(code)
-
-
-_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
-
-
-def escape(text: str) -> str:
-    """``text`` as a sheet may write it: what XML would change (``&``, ``<``, ``>``, a
-    carriage return) as references, which :func:`unescape_row` replaces again."""
-    if "&" in text or "<" in text or ">" in text or "\r" in text:
-        return re.sub("[&<>\r]", lambda m: _ESCAPES[m.group()], text)
-    return text
-
-
-_ROW_TEXTS = threading.local()
-"""Each thread's :class:`_Texts` (an expat parser serves one thread)."""
-
-
-def unescape_row(values: list[Any]) -> None:
-    """Replace the references and entities in the texts of ``values`` (a row as
-    :func:`fast_cells` gave it with ``escaped``), in place, as XML replaces them;
-    Unsupported for an ``&`` that starts no entity of XML's own, or a character XML does
-    not allow."""
-    at = [i for i, value in enumerate(values) if type(value) is str and "&" in value]
-    if at:
-        texts = getattr(_ROW_TEXTS, "texts", None)
-        if texts is None:
-            texts = _ROW_TEXTS.texts = _Texts()
-        for i, text in zip(at, texts.unescape([values[i] for i in at]), strict=True):
-            values[i] = text

@@ -19,7 +19,8 @@ from xml.etree.ElementTree import ParseError
 from formgen.exceptions import DataFileError
 from formgen.load.limits import Limits
 from formgen.load.records import ReadWhole
-from formgen.load.sheetfast import Dates, TextRow, Unsupported, fast_cells
+from formgen.load.sheetfast import KNOWN_CELLS, Dates, MixedRow, TextRow, fast_cells
+from formgen.load.sheettexts import Unsupported
 from formgen.load.sheetxml import (
     _MOBILE,
     PHONE_COLUMNS,
@@ -59,7 +60,7 @@ class _Reader:
         except ParseError as e:
             raise DataFileError(self.name, not_xml(e, ws.path, ws.title).message) from e
 
-    def _cells(self, ws: Any) -> Iterator[tuple[int, list[Cell] | TextRow]]:
+    def _cells(self, ws: Any) -> Iterator[tuple[int, list[Cell] | TextRow | MixedRow]]:
         """The sheet's rows, each with its cells: read by :func:`fast_cells` as far as it
         can, then by the parser from the start, the rows given already skipped."""
         wb = self.workbook
@@ -89,11 +90,10 @@ class _Reader:
         return DataFileError(self.name, msg("file.xlsx-too-much-text", limit=self.limits.text_chars))
 
     def _parsed(self, ws: Sheet, parsed: Iterator[Any], text_columns: set[str]) -> Iterator[list[Any]]:
-        from openpyxl.cell.read_only import ReadOnlyCell
-
         limits = self.limits
         expected = 1
         text_at: dict[int, str] = {}
+        known: dict[tuple[Any, ...], Any] = {}
         for number, cells in parsed:
             if number > limits.rows_per_sheet:
                 raise DataFileError(self.name, msg(
@@ -108,30 +108,60 @@ class _Reader:
                     text_at = {i: h.strip() for i, h in enumerate(texts) if h.strip() in text_columns}
                 yield texts
                 continue
-            row: list[Any] = self._empty_row(ws, number, cells)
-            chars = self.chars
-            for c in cells:
-                column, value, data_type, style_id, _ = c
-                if column > len(row):  # cells out of order: the row grows to hold them
-                    row.extend(self._empty_row(ws, number, [c])[len(row):])
-                if value is None:
-                    if data_type == "uncalculated":
-                        self.marked = True
-                        value = Uncalculated(_where(column, number))
-                elif type(value) is str:
-                    chars += len(value)
-                    if chars > limits.text_chars:
-                        raise self._too_much_text()
-                else:
-                    value = self._value(ReadOnlyCell(
-                        ws, number, column, value, data_type, style_id
-                    ), text_at.get(column - 1))
-                row[column - 1] = value
+            if type(cells) is MixedRow:
+                row = cells.values
+                self._count_cells(ws, number, len(row))
+                chars = self.chars + sum(map(len, cells.texts))
+                for index, data_type, style_id in cells.others:
+                    value = row[index]
+                    if type(value) is str:
+                        chars += len(value)
+                    elif value is not None or data_type == "uncalculated":
+                        row[index] = self._other(ws, number, index + 1, value, data_type, style_id,
+                                                 text_at.get(index), known)
+                if chars > limits.text_chars:
+                    raise self._too_much_text()
+            else:
+                row = self._empty_row(ws, number, cells)
+                chars = self.chars
+                for c in cells:
+                    column, value, data_type, style_id, _ = c
+                    if column > len(row):  # cells out of order: the row grows to hold them
+                        row.extend(self._empty_row(ws, number, [c])[len(row):])
+                    if type(value) is str:
+                        chars += len(value)
+                        if chars > limits.text_chars:
+                            raise self._too_much_text()
+                    elif value is not None or data_type == "uncalculated":
+                        value = self._other(ws, number, column, value, data_type, style_id,
+                                            text_at.get(column - 1), known)
+                    row[column - 1] = value
             self.chars = chars
             if number == 1:
                 text_at = {i: h.strip() for i, h in enumerate(row)
                            if isinstance(h, str) and h.strip() in text_columns}
             yield row
+
+    def _other(self, ws: Any, number: int, column: int, value: Any, data_type: str,
+               style_id: Any, text_column: str | None, known: dict[tuple[Any, ...], Any]) -> Any:
+        """The value of a cell that holds no text, in column ``text_column`` (a text
+        column's header) or another; ``known`` the values of the sheet's other cells that
+        held the same, by what they held (read once)."""
+        from openpyxl.cell.read_only import ReadOnlyCell
+
+        if value is None:  # (uncalculated)
+            self.marked = True
+            return Uncalculated(_where(column, number))
+        if text_column is not None:
+            return self._value(ReadOnlyCell(ws, number, column, value, data_type, style_id),
+                               text_column)
+        key = (value.__class__, value, data_type, style_id)
+        if (text := known.get(key)) is None:
+            if len(known) >= KNOWN_CELLS:
+                known.clear()
+            text = known[key] = self._value(
+                ReadOnlyCell(ws, number, column, value, data_type, style_id), None)
+        return text
 
     def _texts(self, ws: Any, number: int, texts: TextRow) -> list[Any]:
         """A row of texts in columns A, B, C … as :meth:`_parsed` reads its cells one by

@@ -46,8 +46,8 @@ from formgen.load.records import (
     orphan,
     row_record,
 )
-from formgen.load.sheetfast import Unsupported, unescape_row
 from formgen.load.sheetfiled import Filed, Row, RowFile
+from formgen.load.sheettexts import Unsupported, unescape_row
 from formgen.load.streams import Group
 from formgen.load.workbook import (
     TEXT_NUMBER_COLUMNS,
