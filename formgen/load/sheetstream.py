@@ -47,7 +47,7 @@ from formgen.load.records import (
     row_record,
 )
 from formgen.load.sheetfiled import Filed, Row, RowFile
-from formgen.load.sheettexts import Unsupported, unescape_row
+from formgen.load.sheettexts import Unsupported, unescape_row, unescape_rows
 from formgen.load.streams import Group
 from formgen.load.workbook import (
     TEXT_NUMBER_COLUMNS,
@@ -145,11 +145,8 @@ class SheetGroup(Group):
         assert layout is not None
         if layout.escaped:  # the texts made as the sheets' parser makes them, here
             try:
-                for _, values, rows, _ in self.applicants:
-                    unescape_row(values)
-                    for found in rows:
-                        for _, row in found:
-                            unescape_row(row)
+                unescape_rows([row for _, values, rows, _ in self.applicants
+                               for row in (values, *(row for found in rows for _, row in found))])
             except Unsupported:
                 return None  # (the workbook is read again by a reader that says why)
         texts: dict[str, str] = {}

@@ -110,10 +110,16 @@ def unescape_row(values: list[Any]) -> None:
     :func:`fast_cells` gave it with ``escaped``), in place, as XML replaces them;
     Unsupported for an ``&`` that starts no entity of XML's own, or a character XML does
     not allow."""
-    at = [i for i, value in enumerate(values) if type(value) is str and "&" in value]
+    unescape_rows([values])
+
+
+def unescape_rows(rows: list[list[Any]]) -> None:
+    """:func:`unescape_row` for each of ``rows``, their texts given to expat at once."""
+    at = [(values, i) for values in rows
+          for i, value in enumerate(values) if type(value) is str and "&" in value]
     if at:
         texts = getattr(_ROW_TEXTS, "texts", None)
         if texts is None:
             texts = _ROW_TEXTS.texts = RowTexts()
-        for i, text in zip(at, texts.unescape([values[i] for i in at]), strict=True):
+        for (values, i), text in zip(at, texts.unescape([values[i] for values, i in at]), strict=True):
             values[i] = text
