@@ -176,7 +176,9 @@ def test_a_sorted_workbook_is_read_whole_when_its_rows_fill_the_disk(
     from formgen.model.manifest import load_manifest
     from formgen.validate import check_files, validate_files
 
-    batch = [with_id(example_record, f"A-{i:03d}", email=f"a{i}@example.com") for i in range(400)]
+    # the cpd sheet alone is filed: rows enough to fill the disk on their own
+    more_cpd = dict(example_record, cpd=example_record["cpd"] * 3)
+    batch = [with_id(more_cpd, f"A-{i:03d}", email=f"a{i}@example.com") for i in range(400)]
     path = write_xlsx(tmp_path / "a.xlsx", batch)
     workbook = openpyxl.load_workbook(path)
     rows = [list(r) for r in workbook["cpd"].iter_rows(values_only=True)]

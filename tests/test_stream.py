@@ -286,7 +286,9 @@ def filed_and_report(monkeypatch: pytest.MonkeyPatch, path: Path, workers: int, 
     files were filed by id exactly when their rows are in another order."""
     found: list[Any] = []
     times = filed_times(monkeypatch, lambda: found.append(same_report([path], workers)))
-    assert times == (1 if change in ("career reversed", "cpd shuffled with strays", "id twice") else 0)
+    # an id given twice looks like rows out of order: the file of its rows is filed, then
+    # every group file, then it is read whole
+    assert times == {"career reversed": 1, "cpd shuffled with strays": 1, "id twice": 2}.get(change, 0)
     return found[0]
 
 
@@ -379,9 +381,13 @@ def test_workbooks_sorted_another_way_are_filed_by_id(
         return rows
 
     path = good
-    for sheet in chance.sample(["education", "career", "cpd", "competences"], 2):
+    sheets = chance.sample(["education", "career", "cpd", "competences"], 2)
+    for sheet in sheets:
         path = _reordered(path, tmp_path / f"{sheet}.xlsx", sheet, shuffled)
-    assert filed_times(monkeypatch, lambda: same_report([path, EXAMPLE_FILE], workers=workers)) == 1
+    # the first sheet found out of order is filed, then every one once the second is found
+    filed = filed_sheets(monkeypatch, lambda: same_report([path, EXAMPLE_FILE], workers=workers))
+    assert len(filed) == 2 and len(filed[0]) == 1 and filed[0][0] in sheets, filed
+    assert filed[1] == ("education", "career", "cpd", "competences"), filed
     assert not read_whole(path)
     # each row with its applicant, in its sheet's order; the rows for nobody in theirs
     assert filed_records(path) == sources([path])[0].whole()
@@ -410,6 +416,40 @@ def filed_times(monkeypatch: pytest.MonkeyPatch, run: Any) -> int:
     run()
     monkeypatch.setattr(sheetstream, "RowFile", filed)
     return len(times)
+
+
+def filed_sheets(monkeypatch: pytest.MonkeyPatch, run: Any) -> list[tuple[str, ...]]:
+    """The group sheets (or files) filed by id, each time ``run`` filed any."""
+    from formgen.load import sheetstream
+
+    filed: list[tuple[str, ...]] = []
+    files: list[Any] = []
+    file_rows = sheetstream._FiledGroup
+
+    def counted(group: str, title: str, rows: Any, file: Any) -> Any:
+        if not files or files[-1] is not file:
+            files.append(file)
+            filed.append(())
+        filed[-1] = (*filed[-1], title)
+        return file_rows(group, title, rows, file)
+
+    monkeypatch.setattr(sheetstream, "_FiledGroup", counted)
+    run()
+    monkeypatch.setattr(sheetstream, "_FiledGroup", file_rows)
+    return filed
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_only_the_sheet_sorted_another_way_is_filed(
+    tmp_path: Path, example_record: dict, workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A workbook whose cpd sheet is sorted another way has that sheet filed by id, and
+    its other group sheets read alongside the applicants: the whole read's report."""
+    good = write_xlsx(tmp_path / "good.xlsx", records(9, example_record))
+    path = _reordered(good, tmp_path / "a.xlsx", "cpd", lambda rows: rows[::-1])
+    filed = filed_sheets(monkeypatch, lambda: same_report([path, EXAMPLE_FILE], workers=workers))
+    assert filed == [("cpd",)]
+    assert not read_whole(path)
 
 
 def test_a_group_row_waiting_past_its_limit_has_the_rows_filed(

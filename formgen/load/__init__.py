@@ -69,16 +69,19 @@ class Source:
             return [(True, True), (True, False), (False, False)]
         return [(True, True), (False, False)]
 
-    def records(self, stream: bool = False, cut: bool = True) -> Iterator[RawRecord | Group | JsonGroup]:
+    def records(self, stream: bool = False, cut: bool = True,
+                file_only: frozenset[str] = frozenset()) -> Iterator[RawRecord | Group | JsonGroup]:
         """The file's records; DataFileError, perhaps after some records, when it cannot be
         read. With ``stream``, YAML, JSON, XLSX and CSV files are read a record at a time
         (:mod:`formgen.load.streams`, :mod:`formgen.load.sheetstream`,
         :func:`formgen.load.sheets.csv_stream`; a YAML list comes as groups of items, each to
-        be read on its own), and ReadWhole may ask for the file to be read again another way."""
+        be read on its own), and ReadWhole may ask for the file to be read again another way.
+        ``file_only``: the group sheets (or files) to file by id, when not ``cut`` (all when
+        it names none)."""
         suffix = self.path.suffix.lower()
         if (stream and self.path.is_file()
                 and (suffix in (".yaml", ".yml", ".json", ".xlsx") or (suffix == ".csv" and not self.alone))):
-            yield from _stream(self.path, self.limits, cut, list(self.group_files))
+            yield from _stream(self.path, self.limits, cut, list(self.group_files), file_only)
         else:
             yield from self.whole()
 
@@ -100,18 +103,18 @@ def sources(paths: list[Path] | list[str], limits: Limits = BATCH) -> list[Sourc
     return out
 
 
-def _stream(path: Path, limits: Limits, cut: bool = True,
-            group_files: list[Path] | None = None) -> Iterator[RawRecord | Group | JsonGroup]:
+def _stream(path: Path, limits: Limits, cut: bool = True, group_files: list[Path] | None = None,
+            file_only: frozenset[str] = frozenset()) -> Iterator[RawRecord | Group | JsonGroup]:
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            yield from csv_stream(path, group_files or [], limits, filed=not cut)
+            yield from csv_stream(path, group_files or [], limits, filed=not cut, file_only=file_only)
         elif suffix == ".json":
             yield from json_records(path, limits, cut)
         elif suffix == ".xlsx":
             check_size(path, limits)
             with path.open("rb") as f:
-                yield from xlsx_stream(str(path), f, limits, filed=not cut)
+                yield from xlsx_stream(str(path), f, limits, filed=not cut, file_only=file_only)
         else:
             yield from yaml_records(path, limits)
     except OSError as e:

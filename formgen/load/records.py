@@ -124,6 +124,12 @@ class ReadWhole(Exception):
     not in the order of its applicants): the records given so far are to be dropped and
     the file read again whole."""
 
+    def __init__(self, out_of_order: Iterable[str] = ()):
+        super().__init__()
+        self.out_of_order = frozenset(out_of_order)
+        """The group sheets (or files) found not in the order of the applicants, when that
+        is why: a read that files these by id first may do (the others read alongside)."""
+
 
 def unreadable(file: str, reason: Message) -> RawRecord:
     """The stand-in for a file that cannot be read: validation reports ``reason`` for it."""

@@ -119,13 +119,14 @@ def read_csv(path: Path, extra_group_files: list[Path], limits: Limits) -> list[
     return records
 
 
-def csv_stream(path: Path, extra_group_files: list[Path], limits: Limits,
-               filed: bool = False) -> Iterator[RawRecord | Group]:
+def csv_stream(path: Path, extra_group_files: list[Path], limits: Limits, filed: bool = False,
+               file_only: frozenset[str] = frozenset()) -> Iterator[RawRecord | Group]:
     """The records of a CSV file as :func:`read_csv` gives them, a row at a time, with
-    each applicant's rows of its group files read alongside (or filed by id first), as
+    each applicant's rows of its group files read alongside (or filed by id first: those
+    ``file_only`` names, when it names any), as
     :func:`formgen.load.sheetstream.xlsx_stream` reads a workbook's."""
     yield from applicants(
         str(path), limits, Rows(_streamed_rows(path, limits)),
         [(group, group_path.name, Rows(_streamed_rows(group_path, limits)))
          for group_path, group in group_files(path, extra_group_files).items()],
-        filed, csv=True)
+        filed, csv=True, file_only=file_only)

@@ -70,15 +70,16 @@ Applicant = tuple[int, list[Any], tuple[list[Row], ...], bool]
 each group sheet, and whether a cell read so far was marked (see :func:`_take_notes`)."""
 
 
-def xlsx_stream(name: str, source: Any, limits: Limits,
-                filed: bool = False) -> Iterator[RawRecord | Group]:
+def xlsx_stream(name: str, source: Any, limits: Limits, filed: bool = False,
+                file_only: frozenset[str] = frozenset()) -> Iterator[RawRecord | Group]:
     """The records of a workbook (``source`` a binary file), its applicants in groups of
     rows (:class:`SheetGroup`, each made records on its own) and its stray group rows one
     at a time; DataFileError when it cannot be read or passes ``limits``, ReadWhole when
     its group rows are not in the order of its applicants (unless ``filed``: the group
-    sheets are then filed by id first) or an id with rows is given twice."""
+    sheets are then filed by id first, those of ``file_only`` only when it names any) or
+    an id with rows is given twice."""
     workbook, sheets = open_checked(name, source, limits)
-    records = _records(name, workbook, sheets, limits, filed)
+    records = _records(name, workbook, sheets, limits, filed, file_only)
     try:
         while True:
             with warnings.catch_warnings():
@@ -281,7 +282,7 @@ class _Group:
                 found.append((row[0], row[2]))
                 continue
             if row[1] in given:
-                raise ReadWhole()
+                raise ReadWhole((self.title,))
             self.ahead = row
             break
         if found or self.ahead is None:
@@ -289,7 +290,7 @@ class _Group:
         else:
             self.waited += 1
             if self.waited > AHEAD_WAIT:
-                raise ReadWhole()
+                raise ReadWhole((self.title,))
         return found
 
     def left(self, given: set[str]) -> Iterator[Filed]:
@@ -297,7 +298,7 @@ class _Group:
         applicant given comes instead."""
         while (row := self.next()) is not None:
             if row[1] in given:
-                raise ReadWhole()
+                raise ReadWhole((self.title,))
             yield row
 
 
@@ -333,40 +334,44 @@ def _record_id(value: Any) -> str:
     return ""
 
 
-def _records(name: str, workbook: Any, worksheets: list[Sheet],
-             limits: Limits, filed: bool) -> Generator[RawRecord | Group, None, None]:
+def _records(name: str, workbook: Any, worksheets: list[Sheet], limits: Limits, filed: bool,
+             file_only: frozenset[str]) -> Generator[RawRecord | Group, None, None]:
     sheets, main = main_sheet(name, worksheets)
     escaped = not filed  # (the texts as written, but when read again after a doubt)
     reader = _Reader(name, workbook, limits, escaped=escaped)
     groups = [(group, ws.title, Rows(reader.rows(ws, set()), escaped))
               for group in GROUPS if (ws := sheets.get(group)) is not None]
     yield from applicants(name, limits, Rows(reader.rows(main, TEXT_NUMBER_COLUMNS), escaped), groups,
-                          filed, main_title=main.title, marked=lambda: reader.marked, escaped=escaped)
+                          filed, main_title=main.title, marked=lambda: reader.marked, escaped=escaped,
+                          file_only=file_only)
 
 
 def applicants(name: str, limits: Limits, main_rows: Rows, group_rows: list[tuple[str, str, Rows]],
                filed: bool, *, main_title: str = "", csv: bool = False,
                marked: Callable[[], bool] = lambda: False,
-               escaped: bool = False) -> Iterator[RawRecord | Group]:
+               escaped: bool = False,
+               file_only: frozenset[str] = frozenset()) -> Iterator[RawRecord | Group]:
     """The records of a workbook's main sheet ``main_title`` (or of a CSV file: ``csv``),
     its rows ``main_rows``, with each applicant's rows of the group sheets (or files)
     ``group_rows`` (group, title, rows) read alongside, or, ``filed``, filed by id first in
-    a :class:`RowFile` that is deleted when this ends; ``marked`` whether a cell read so
-    far was marked."""
+    a :class:`RowFile` that is deleted when this ends (those whose titles ``file_only``
+    gives, when it gives any: the others still read alongside); ``marked`` whether a cell
+    read so far was marked."""
     file = RowFile() if filed else None
     try:
         yield from _applicants(name, limits, main_rows, group_rows, file,
-                               Layout(main_title, [], (), csv, escaped), marked)
+                               Layout(main_title, [], (), csv, escaped), marked, file_only)
     finally:
         if file is not None:
             file.close()
 
 
 def _applicants(name: str, limits: Limits, main_rows: Rows, group_rows: list[tuple[str, str, Rows]],
-                file: RowFile | None, places: Layout,
-                marked: Callable[[], bool]) -> Iterator[RawRecord | Group]:
+                file: RowFile | None, places: Layout, marked: Callable[[], bool],
+                file_only: frozenset[str]) -> Iterator[RawRecord | Group]:
     groups: list[_Group | _FiledGroup] = [
-        _Group(group, title, rows) if file is None else _FiledGroup(group, title, rows, file)
+        _FiledGroup(group, title, rows, file)
+        if file is not None and (not file_only or title in file_only) else _Group(group, title, rows)
         for group, title, rows in group_rows]
     if file is not None:
         file.index()

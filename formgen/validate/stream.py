@@ -92,14 +92,30 @@ class _Run:
     def read(self, source: Source, examiner: _Examiner) -> None:
         """Read and examine ``source``'s records; its file's refusal instead, should it
         not be read to its end."""
-        for stream, cut in source.passes():
+        out_of_order: frozenset[str] = frozenset()
+        """The group sheets (or files) the first pass found not in the order of the
+        applicants: the pass that does not cut (see :meth:`Source.passes`) files those by
+        id, the others read alongside, and goes again filing them all should another be
+        found so (an id given twice looks so too: no more than once again)."""
+        passes = iter(source.passes())
+        stream, cut = next(passes)
+        while True:
             stage = _Stage(quotas=self.quotas.staged())
             seen = ChainMap(stage.ids, self.seen_ids)
             try:
-                for raw, outcome in examiner.examine(source.records(stream, cut)):
+                for raw, outcome in examiner.examine(source.records(stream, cut, out_of_order)):
                     self._add(stage, seen, raw, outcome)
-            except ReadWhole:
+            except ReadWhole as e:
                 examiner.drop()
+                if cut:
+                    out_of_order = e.out_of_order
+                elif out_of_order and not e.out_of_order <= out_of_order:
+                    out_of_order = frozenset()
+                    continue
+                following = next(passes, None)
+                if following is None:  # (the whole read asks for none)
+                    return
+                stream, cut = following
                 continue
             except DataFileError as e:
                 examiner.drop()
