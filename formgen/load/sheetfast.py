@@ -270,7 +270,7 @@ def _cells(body: str, number: int, strings: list[str], dates: Dates,
 def _between(cells_text: str, number: int, strings: list[str], dates: Dates, unescape: bool,
              known: dict[tuple[str, bool], tuple[Any, str, Any]]) -> list[Cell]:
     """The cells of ``cells_text`` (between a row's inline texts) by :func:`_other_cells`;
-    a cell alone as a cell holding the same was read before, in ``known``."""
+    a cell alone takes the value of one read before that held the same (``known``)."""
     one = _ONE_CELL.fullmatch(cells_text)
     if one is None:
         return _other_cells(cells_text, number, strings, dates, unescape)
