@@ -116,6 +116,9 @@ class _Reader:
                     value = row[index]
                     if type(value) is str:
                         chars += len(value)
+                    elif value is not None and index not in text_at and (
+                            text := known.get((value.__class__, value, data_type, style_id))) is not None:
+                        row[index] = text  # (as _other gives it, without the call)
                     elif value is not None or data_type == "uncalculated":
                         row[index] = self._other(ws, number, index + 1, value, data_type, style_id,
                                                  text_at.get(index), known)
@@ -132,6 +135,9 @@ class _Reader:
                         chars += len(value)
                         if chars > limits.text_chars:
                             raise self._too_much_text()
+                    elif value is not None and column - 1 not in text_at and (
+                            text := known.get((value.__class__, value, data_type, style_id))) is not None:
+                        value = text  # (as _other gives it, without the call)
                     elif value is not None or data_type == "uncalculated":
                         value = self._other(ws, number, column, value, data_type, style_id,
                                             text_at.get(column - 1), known)
