@@ -205,9 +205,12 @@ class Rows:
         ids = [(index, keys) for index, keys in columns if keys[0] == "id"]
         if len(ids) == 1 and ids[0][1] == ("id",):
             self.id_at = ids[0][0]
-        escaped = self.escaped
+        escaped, at = self.escaped, self.id_at
         for number, row in enumerate(self.rows, start=2):
-            if _filled(columns, row, escaped):
+            if (at is not None and at < len(row) and type(value := row[at]) is str
+                    and "&" not in value and value.strip()):
+                yield number, row, value  # (as _filled and _id find it, without their calls)
+            elif _filled(columns, row, escaped):
                 yield number, row, self._id(columns, row)
 
     def _id(self, columns: Columns, row: list[Any]) -> Any:
