@@ -452,6 +452,35 @@ def test_only_the_sheet_sorted_another_way_is_filed(
     assert not read_whole(path)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_text_that_does_not_read_in_a_sorted_workbook_has_every_sheet_filed(
+    tmp_path: Path, example_record: dict, workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cpd sheet, its first two applicants' rows the other way round, is filed alone,
+    its texts left as written; a text of a later applicant that does not read (an entity of
+    HTML) has the workbook read again with every group sheet filed, by the reader that
+    replaces texts as it reads them: the whole read's refusal, in its words."""
+    import re
+    import zipfile
+
+    good = write_xlsx(tmp_path / "good.xlsx", records(9, example_record))
+    sorted_path = _reordered(good, tmp_path / "sorted.xlsx", "cpd",
+                             lambda rows: [*rows[2:4], *rows[:2], *rows[4:]])
+    path = tmp_path / "a.xlsx"
+    with zipfile.ZipFile(sorted_path) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":  # the seventh applicant's row
+                row = re.search(rb'<row r="8".*?</row>', data)
+                assert row is not None and b"LI Xiaoming" in row.group()
+                data = data.replace(row.group(), row.group().replace(b"LI Xiaoming", b"LI&nbsp;X"))
+            out.writestr(info, data)
+    filed = filed_sheets(monkeypatch, lambda: same_report([path, EXAMPLE_FILE], workers=workers))
+    assert filed == [("cpd",), ("education", "career", "cpd", "competences")]
+    report = same_report([path], workers=workers)
+    assert [p.code for p in report.problems if p.severity == "error"] == ["file.xlsx-sheet-not-xml"]
+
+
 def test_a_group_row_waiting_past_its_limit_has_the_rows_filed(
     tmp_path: Path, example_record: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:

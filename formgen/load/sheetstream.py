@@ -7,10 +7,11 @@ process, once there are workers; the process that reads only counts and matches 
 This holds while each group sheet lists its rows in the order of the applicants, each
 applicant's rows together (as formgen writes them). A row that turns up for an applicant
 already given, or one that waits for its applicant past :data:`AHEAD_WAIT` applicants (a
-sheet sorted otherwise: by date, by name), ends it: :class:`ReadWhole` asks for the
-workbook to be read again with its group sheets filed by applicant id first
-(:mod:`formgen.load.sheetfiled`, ``filed``), which takes rows in any order, in memory that
-does not grow either. An id given to two applicants with rows asks for it to be read whole
+sheet sorted otherwise: by date, by name), ends it: :class:`ReadWhole` names the sheet
+and asks for the workbook to be read again with that sheet filed by applicant id first
+(:mod:`formgen.load.sheetfiled`, ``filed``, ``file_only``), which takes rows in any order,
+in memory that does not grow either; should that read give up too, every group sheet is
+filed, the texts replaced as they are read. An id given to two applicants with rows asks for it to be read whole
 (:func:`formgen.load.workbook.xlsx_records`), which gives the rows to the last of them.
 The records are those the whole read gives, in the same order.
 
@@ -111,12 +112,16 @@ class Layout:
     references (``&#26446;``) to be replaced where the records are made."""
 
     def place(self, title: str, row: int) -> Message:
-        """Where row ``row`` of sheet or group file ``title`` is, as the whole read says."""
-        return _place(title, row) if not self.csv else _file_place(title, row)
+        """Where row ``row`` of sheet or group file ``title`` is, as the whole read says:
+        ``msg("place.sheet-row", sheet=title, row=str(row))`` (or ``place.file-row``),
+        made as msg makes it, without its look at each value (every row has its place)."""
+        if self.csv:
+            return Message("place.file-row", (("file", title), ("row", str(row))))
+        return Message("place.sheet-row", (("sheet", title), ("row", str(row))))
 
     def main_place(self, row: int) -> Message:
         """Where row ``row`` of the main sheet or file is, as the whole read says."""
-        return _place(self.main, row) if not self.csv else Message("place.row", (("row", str(row)),))
+        return self.place(self.main, row) if not self.csv else Message("place.row", (("row", str(row)),))
 
 
 @dataclass(frozen=True)
@@ -168,17 +173,6 @@ class SheetGroup(Group):
 
 _ASCII_VALUES = frozenset((int, float, bool, dt.date, dt.datetime, dt.time))
 """Cell values whose text (as the model makes it) is ASCII."""
-
-
-def _place(sheet: str, row: int) -> Message:
-    """``msg("place.sheet-row", sheet=sheet, row=str(row))``, made as msg makes it, without
-    its look at each value (every row of a record has its place)."""
-    return Message("place.sheet-row", (("sheet", sheet), ("row", str(row))))
-
-
-def _file_place(file: str, row: int) -> Message:
-    """``msg("place.file-row", file=file, row=str(row))``, as :func:`_place`."""
-    return Message("place.file-row", (("file", file), ("row", str(row))))
 
 
 _NONE: Any = object()
@@ -340,7 +334,9 @@ def _record_id(value: Any) -> str:
 def _records(name: str, workbook: Any, worksheets: list[Sheet], limits: Limits, filed: bool,
              file_only: frozenset[str]) -> Generator[RawRecord | Group, None, None]:
     sheets, main = main_sheet(name, worksheets)
-    escaped = not filed  # (the texts as written, but when read again after a doubt)
+    # the texts as written (replaced in the workers), but when every group sheet is filed:
+    # that read comes after a doubt (a text that did not read, perhaps), and says why
+    escaped = not filed or bool(file_only)
     reader = _Reader(name, workbook, limits, escaped=escaped)
     groups = [(group, ws.title, Rows(reader.rows(ws, set()), escaped))
               for group in GROUPS if (ws := sheets.get(group)) is not None]

@@ -95,8 +95,9 @@ class _Run:
         out_of_order: frozenset[str] = frozenset()
         """The group sheets (or files) the first pass found not in the order of the
         applicants: the pass that does not cut (see :meth:`Source.passes`) files those by
-        id, the others read alongside, and goes again filing them all should another be
-        found so (an id given twice looks so too: no more than once again)."""
+        id, the others read alongside, and goes again, once, filing them all (its texts
+        replaced as they are read) should it give up for any reason: another sheet in
+        another order, an id given twice (which looks so too), a text that did not read."""
         passes = iter(source.passes())
         stream, cut = next(passes)
         while True:
@@ -109,7 +110,7 @@ class _Run:
                 examiner.drop()
                 if cut:
                     out_of_order = e.out_of_order
-                elif out_of_order and not e.out_of_order <= out_of_order:
+                elif out_of_order:
                     out_of_order = frozenset()
                     continue
                 following = next(passes, None)
