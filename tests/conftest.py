@@ -478,12 +478,16 @@ class Live:
 
 def read_as_validation_reads(source: Source) -> list[Any]:
     """The records of ``source`` as validation reads them: each way of reading it in turn
-    (:meth:`Source.passes`), until one does not ask for the next (ReadWhole), each group
+    (:meth:`Source.passes`, the group sheets the first found out of order for the pass
+    that files those alone), until one does not ask for the next (ReadWhole), each group
     of items made its records."""
-    for stream, cut in source.passes():
+    out_of_order: frozenset[str] = frozenset()
+    for stream, cut, named in source.passes():
+        if named and not out_of_order:
+            continue
         try:
             out: list[Any] = []
-            for item in source.records(stream=stream, cut=cut):
+            for item in source.records(stream, cut, out_of_order if named else frozenset()):
                 if isinstance(item, Group):
                     read = item.records()
                     if read is None:
@@ -492,6 +496,8 @@ def read_as_validation_reads(source: Source) -> list[Any]:
                 else:
                     out.append(item)
             return out
-        except ReadWhole:
+        except ReadWhole as e:
+            if cut:
+                out_of_order = e.out_of_order
             continue
     raise AssertionError("no way of reading the file was left")

@@ -59,15 +59,20 @@ class Source:
     def file(self) -> str:
         return str(self.path)
 
-    def passes(self) -> list[tuple[bool, bool]]:
-        """The ways to read the file (``stream``, ``cut`` for :meth:`records`), each to be
-        tried when the one before asks for it (ReadWhole): a JSON list is cut at the lines
-        that start its items, else scanned; a workbook's group sheets (a CSV file's group
-        files) read alongside its applicants, else filed by id first; anything else
-        streamed; else read whole."""
-        if self.path.suffix.lower() in (".json", ".xlsx", ".csv"):
-            return [(True, True), (True, False), (False, False)]
-        return [(True, True), (False, False)]
+    def passes(self) -> list[tuple[bool, bool, bool]]:
+        """The ways to read the file (``stream``, ``cut`` for :meth:`records`, and
+        ``named``), each to be tried when the one before asks for it (ReadWhole): a JSON
+        list is cut at the lines that start its items, else scanned; a workbook's group
+        sheets (a CSV file's group files) read alongside its applicants, else those the
+        first read found out of order (:attr:`ReadWhole.out_of_order`) filed by id first,
+        the others read alongside (``named``: passed over when it named none), else all of
+        them filed; anything else streamed; else read whole."""
+        suffix = self.path.suffix.lower()
+        if suffix in (".xlsx", ".csv"):
+            return [(True, True, False), (True, False, True), (True, False, False), (False, False, False)]
+        if suffix == ".json":
+            return [(True, True, False), (True, False, False), (False, False, False)]
+        return [(True, True, False), (False, False, False)]
 
     def records(self, stream: bool = False, cut: bool = True,
                 file_only: frozenset[str] = frozenset()) -> Iterator[RawRecord | Group | JsonGroup]:

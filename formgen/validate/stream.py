@@ -94,29 +94,20 @@ class _Run:
         not be read to its end."""
         out_of_order: frozenset[str] = frozenset()
         """The group sheets (or files) the first pass found not in the order of the
-        applicants: the pass that does not cut (see :meth:`Source.passes`) files those by
-        id, the others read alongside, and goes again, once, filing them all (its texts
-        replaced as they are read) should it give up for any reason: another sheet in
-        another order, an id given twice (which looks so too), a text that did not read."""
-        passes = iter(source.passes())
-        stream, cut = next(passes)
-        while True:
+        applicants, for the pass that files those alone (see :meth:`Source.passes`)."""
+        for stream, cut, named in source.passes():
+            if named and not out_of_order:
+                continue
             stage = _Stage(quotas=self.quotas.staged())
             seen = ChainMap(stage.ids, self.seen_ids)
             try:
-                for raw, outcome in examiner.examine(source.records(stream, cut, out_of_order)):
+                for raw, outcome in examiner.examine(
+                        source.records(stream, cut, out_of_order if named else frozenset())):
                     self._add(stage, seen, raw, outcome)
             except ReadWhole as e:
                 examiner.drop()
                 if cut:
                     out_of_order = e.out_of_order
-                elif out_of_order:
-                    out_of_order = frozenset()
-                    continue
-                following = next(passes, None)
-                if following is None:  # (the whole read asks for none)
-                    return
-                stream, cut = following
                 continue
             except DataFileError as e:
                 examiner.drop()
