@@ -151,22 +151,18 @@ class _Reader:
     def _other(self, ws: Any, number: int, column: int, value: Any, data_type: str,
                style_id: Any, text_column: str | None, known: dict[tuple[Any, ...], Any]) -> Any:
         """The value of a cell that holds no text, in column ``text_column`` (a text
-        column's header) or another; ``known`` the values of the sheet's other cells that
-        held the same, by what they held (read once)."""
+        column's header) or another, not in ``known`` (the values of the sheet's other
+        cells by what they held, which :meth:`_parsed` looks in first): kept there."""
         from openpyxl.cell.read_only import ReadOnlyCell
 
         if value is None:  # (uncalculated)
             self.marked = True
             return Uncalculated(_where(column, number))
-        if text_column is not None:
-            return self._value(ReadOnlyCell(ws, number, column, value, data_type, style_id),
-                               text_column)
-        key = (value.__class__, value, data_type, style_id)
-        if (text := known.get(key)) is None:
+        text = self._value(ReadOnlyCell(ws, number, column, value, data_type, style_id), text_column)
+        if text_column is None:  # (in a text column, the cell's place may mark it)
             if len(known) >= KNOWN_CELLS:
                 known.clear()
-            text = known[key] = self._value(
-                ReadOnlyCell(ws, number, column, value, data_type, style_id), None)
+            known[value.__class__, value, data_type, style_id] = text
         return text
 
     def _texts(self, ws: Any, number: int, texts: TextRow) -> list[Any]:
