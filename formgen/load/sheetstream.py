@@ -11,9 +11,9 @@ sheet sorted otherwise: by date, by name), ends it: :class:`ReadWhole` names the
 and asks for the workbook to be read again with that sheet filed by applicant id first
 (:mod:`formgen.load.sheetfiled`, ``filed``, ``file_only``), which takes rows in any order,
 in memory that does not grow either; should that read give up too, every group sheet is
-filed, the texts replaced as they are read. An id given to two applicants with rows asks for it to be read whole
-(:func:`formgen.load.workbook.xlsx_records`), which gives the rows to the last of them.
-The records are those the whole read gives, in the same order.
+filed, the texts replaced as they are read. An id given to two applicants with rows asks
+for it to be read whole (:func:`formgen.load.workbook.xlsx_records`), which gives the rows
+to the last of them. The records are those the whole read gives, in the same order.
 
 The texts of the rows are left as the sheets write them (:class:`Layout` ``escaped``), and
 their references (openpyxl writes every character not ASCII as one, ``&#26446;``) are
