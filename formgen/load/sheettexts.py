@@ -26,8 +26,9 @@ class Unsupported(Exception):
 
 class RowTexts:
     """The texts of a sheet's rows with their references and entities replaced by expat, as
-    XML replaces them: a row's texts at once, each an element of one document that goes on
-    for the whole sheet (about a fifth of the time of a call a reference)."""
+    XML replaces them: a row's texts (or a group of rows') at once, each an element of one
+    document that goes on for the whole sheet (about a fifth of the time of a call a
+    reference)."""
 
     def __init__(self) -> None:
         self.parser: Any = None
@@ -107,7 +108,8 @@ _ROW_TEXTS = threading.local()
 
 def unescape_row(values: list[Any]) -> None:
     """Replace the references and entities in the texts of ``values`` (a row as
-    :func:`fast_cells` gave it with ``escaped``), in place, as XML replaces them;
+    :func:`formgen.load.sheetfast.fast_cells` gave it with ``escaped``), in place, as XML
+    replaces them;
     Unsupported for an ``&`` that starts no entity of XML's own, or a character XML does
     not allow."""
     unescape_rows([values])
